@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { listConfigs, validateConfigFile } from '../core/config';
+import { parse } from './args';
+
+export const CONFIG_HELP = `qed config — model configs
+
+Usage:
+  qed config list [--json]            every config in ./configs and the shipped ones, by provider
+  qed config validate [FILE…]         check config files (default: every config listed above);
+                                      errors and warnings as file:line:column
+`;
+
+export async function configCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+  const [sub, ...rest] = args;
+  const cwd = process.cwd();
+  if (sub === 'list') {
+    const { values } = parse(rest, { json: { type: 'boolean' } }, 'config list');
+    const items = await listConfigs({ cwd, shippedRoot: env.shippedRoot });
+    if (values.json) {
+      process.stdout.write(JSON.stringify(items.map(({ diagnostics, ...i }) => ({ ...i, errors: diagnostics.filter((d) => d.severity === 'error').length })), null, 2) + '\n');
+      return 0;
+    }
+    const width = Math.max(10, ...items.map((i) => i.id.length));
+    let group = '';
+    for (const i of items) {
+      const g = i.id.includes('/') ? i.id.slice(0, i.id.indexOf('/')) : '';
+      if (g !== group) {
+        process.stdout.write(`${group ? '\n' : ''}${g || '(top level)'}\n`);
+        group = g;
+      }
+      const errs = i.diagnostics.filter((d) => d.severity === 'error').length;
+      const what = i.kind === 'agent' ? 'agent' : `${i.api ?? '?'}: ${i.model ?? '?'}`;
+      process.stdout.write(`  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${errs ? `  ✗ ${errs} error(s)` : ''}\n`);
+    }
+    return 0;
+  }
+  if (sub === 'validate') {
+    const { positionals } = parse(rest, {}, 'config validate');
+    const files = positionals.length ? positionals.map((p) => resolve(cwd, p)) : (await listConfigs({ cwd, shippedRoot: env.shippedRoot })).map((i) => i.file);
+    let errors = 0;
+    let warnings = 0;
+    for (const f of files) {
+      const diags = await validateConfigFile(f, { cwd, shippedRoot: env.shippedRoot });
+      for (const d of diags) {
+        process.stdout.write(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.key ? `'${d.key}': ` : ''}${d.message}\n`);
+        if (d.severity === 'error') errors++;
+        else warnings++;
+      }
+    }
+    process.stdout.write(`${files.length} config(s) checked: ${errors} error(s), ${warnings} warning(s)\n`);
+    return errors ? 1 : 0;
+  }
+  process.stderr.write(`qed config: unknown subcommand '${sub}'\n\n${CONFIG_HELP}`);
+  return 2;
+}

@@ -1,0 +1,57 @@
+import { QedError } from '../core/errors';
+import { shippedConfigsRoot } from '../core/paths';
+import { runCommand, RUN_HELP } from './run';
+import { configCommand, CONFIG_HELP } from './config';
+import { version } from '../../package.json';
+
+const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
+
+Usage: qed <command> [options]
+
+Commands:
+  run        generate solutions for a benchmark with a model config
+  config     list and validate model configs
+
+Run 'qed <command> --help' for the options of a command.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const shippedRoot = shippedConfigsRoot();
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return command === undefined ? 2 : 0;
+    case '-v':
+    case '--version':
+      process.stdout.write(`${version}\n`);
+      return 0;
+    case 'run':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(RUN_HELP), 0;
+      return runCommand(rest, { shippedRoot });
+    case 'config':
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(CONFIG_HELP), rest.length ? 0 : 2;
+      return configCommand(rest, { shippedRoot });
+    default:
+      process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof QedError) {
+      process.stderr.write(`qed: error: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`qed: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

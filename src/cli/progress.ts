@@ -1,0 +1,93 @@
+import type { RunProgress, RunSummary } from '../core/run/engine';
+
+export function formatDuration(sec: number | undefined): string {
+  if (sec === undefined || !Number.isFinite(sec)) return '--:--';
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(r).padStart(2, '0');
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export function formatTokens(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+export function formatUsd(x: number): string {
+  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`;
+}
+
+/** One line describing where a run stands; shared by the bar and the plain log. */
+export function progressLine(p: RunProgress): string {
+  const pct = p.total ? Math.floor(((p.done + p.failed) / p.total) * 100) : 100;
+  const parts = [
+    `${p.done}/${p.total} rows (${pct}%)`,
+    p.failed ? `${p.failed} failed` : '',
+    `${formatTokens(p.cost.input_tokens)} in / ${formatTokens(p.cost.output_tokens)} out`,
+    formatUsd(p.cost.cost),
+    `elapsed ${formatDuration(p.elapsedSec)}`,
+    `ETA ${formatDuration(p.etaSec)}`,
+  ];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/**
+ * Progress on stderr: a redrawn bar on a terminal; on a pipe or a log file (SLURM), a plain line
+ * at most every `intervalMs`.
+ */
+export class ProgressReporter {
+  private last = 0;
+  private drawn = false;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly intervalMs = stream.isTTY ? 100 : 10_000,
+  ) {}
+
+  update(p: RunProgress, force = false): void {
+    const now = Date.now();
+    if (!force && now - this.last < this.intervalMs) return;
+    this.last = now;
+    if (this.stream.isTTY) {
+      const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - 90));
+      const frac = p.total ? (p.done + p.failed) / p.total : 1;
+      const filled = Math.round(frac * width);
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      this.stream.write(`\r\x1b[2K${bar} ${progressLine(p)}`);
+      this.drawn = true;
+    } else {
+      this.stream.write(`progress: ${progressLine(p)}\n`);
+    }
+  }
+
+  /** A log line that does not tear the bar. */
+  log(line: string): void {
+    if (this.drawn && this.stream.isTTY) this.stream.write('\r\x1b[2K');
+    this.stream.write(line + '\n');
+    this.drawn = false;
+    this.last = 0;
+  }
+
+  done(): void {
+    if (this.drawn && this.stream.isTTY) this.stream.write('\n');
+    this.drawn = false;
+  }
+}
+
+export function summaryLine(s: RunSummary): string {
+  const state = s.cancelled ? 'cancelled' : s.failed ? 'finished with failures' : 'finished';
+  const parts = [
+    `${state}: ${s.done}/${s.total} rows done`,
+    `${s.reused} reused`,
+    `${s.failed} failed`,
+    `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,
+    `cost ${formatUsd(s.cost.cost)}`,
+    `in ${formatDuration(s.elapsedSec)}`,
+    `→ ${s.outputPath}`,
+  ];
+  return parts.join(', ');
+}

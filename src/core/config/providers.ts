@@ -1,0 +1,44 @@
+/** Per-provider defaults: which environment variable holds the key, and which endpoint to call. */
+
+import type { ApiKind } from './types';
+
+/** The environment variable (or secret name) holding the key when the config has no `api_key_env`. */
+export const DEFAULT_API_KEY_ENV: Readonly<Record<ApiKind, string>> = {
+  openai: 'OPENAI_API_KEY',
+  google: 'GOOGLE_API_KEY',
+  together: 'TOGETHER_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
+  xai: 'XAI_API_KEY',
+  deepseek: 'DEEPSEEK_API_KEY',
+  glm: 'GLM_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  // A custom server names its own variable; '' means "this endpoint needs no key".
+  custom: '',
+};
+
+/**
+ * Endpoints of the OpenAI-compatible providers. OpenAI and Google are absent on purpose: their
+ * SDKs (`openai`, `@google/genai`) know their own endpoints. `custom` must give `base_url`.
+ */
+export const PROVIDER_BASE_URLS: Readonly<Partial<Record<ApiKind, string>>> = {
+  together: 'https://api.together.xyz/v1',
+  openrouter: 'https://openrouter.ai/api/v1',
+  xai: 'https://api.x.ai/v1',
+  deepseek: 'https://api.deepseek.com',
+  glm: 'https://open.bigmodel.cn/api/paas/v4',
+  anthropic: 'https://api.anthropic.com/v1/',
+};
+
+/** Values used when a config leaves a client setting out. */
+export const MODEL_DEFAULTS = {
+  api: 'openai' as ApiKind,
+  concurrentRequests: 30,
+  readCost: 1,
+  writeCost: 1,
+  timeoutSec: 18000,
+  /** Bounded, unlike the original (which retried rate limits forever). */
+  maxRetries: 6,
+  /** Base of the exponential back-off, seconds. */
+  sleepOnErrorSec: 2,
+  sleepAfterRequestSec: 0,
+} as const;

@@ -1,0 +1,30 @@
+// Public API of the data layer: reading datasets (local files and Hugging Face Hub) and
+// reading/writing JSONL result files.
+export type { Dataset, Row } from './types';
+export { readDataset, readTableFile, DATASET_EXTENSIONS, type ReadDatasetOptions } from './read';
+export { IMOBENCH_COLUMN_MAP, applyColumnMapping, type MappedColumns } from './columns';
+export {
+  serializeRow,
+  writeJsonlAtomic,
+  readJsonlRows,
+  parseJsonlText,
+  type NumberedRow,
+  type JsonlLineError,
+  type JsonlParseResult,
+  type ReadJsonlOptions,
+} from './jsonl';
+export { writeFileAtomic } from './atomic';
+export { parseCsvText } from './csv';
+export { parseJsonText } from './json';
+export type { Table } from './table';
+export {
+  downloadHubDataset,
+  selectSplitFiles,
+  parseHubId,
+  looksLikeHubId,
+  defaultHubCacheDir,
+  DEFAULT_HF_ENDPOINT,
+  type HubOptions,
+  type HubDownload,
+  type SplitSelection,
+} from './hub';

@@ -1,0 +1,101 @@
+
+/** What kind of failure a request met; decides whether it is retried. */
+export type FailureKind =
+  | 'rate-limit'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'bad-response'
+  | 'context-length'
+  | 'auth'
+  | 'bad-request'
+  | 'cancelled';
+
+/** A request that failed for good (or a fault classified on its way to a retry). */
+export class LlmError extends Error {
+  constructor(
+    message: string,
+    readonly kind: FailureKind,
+    readonly status?: number,
+    /** Milliseconds the server asked us to wait (Retry-After), when it said so. */
+    readonly retryAfterMs?: number,
+    readonly attempts = 1,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+
+  get retryable(): boolean {
+    return RETRYABLE.has(this.kind);
+  }
+}
+
+const RETRYABLE = new Set<FailureKind>(['rate-limit', 'server', 'network', 'timeout', 'bad-response']);
+
+const CONTEXT_RE =
+  /context[_ ]length|maximum context|context window|too many tokens|reduce the length|prompt is too long|input is too long|exceeds the (?:maximum|model)/i;
+
+/** Parses a Retry-After value (seconds or an HTTP date) or retry-after-ms, into milliseconds. */
+export function parseRetryAfter(headers: { get(name: string): string | null } | undefined): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ra = headers.get('retry-after');
+  if (!ra) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(ra)) return Math.max(0, Number(ra) * 1000);
+  const at = Date.parse(ra);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/** An HTTP error status from an API, classified. */
+export function httpFailure(status: number, message: string, retryAfterMs?: number): LlmError {
+  return new LlmError(message, kindForStatus(status, message), status, retryAfterMs);
+}
+
+function kindForStatus(status: number, message: string): FailureKind {
+  if (status === 429) return 'rate-limit';
+  if (status === 408) return 'timeout';
+  if (status === 401 || status === 403) return 'auth';
+  if (status >= 500) return 'server';
+  if (CONTEXT_RE.test(message)) return 'context-length';
+  return 'bad-request';
+}
+
+/**
+ * Turns what fetch, JSON parsing or timers throw into an LlmError (each client first handles its
+ * own SDK's error classes, then falls back to this). withRetries redacts secrets from it.
+ */
+export function classifyError(e: unknown): LlmError {
+  if (e instanceof LlmError) return e;
+  if (e instanceof Error) {
+    if (e.name === 'AbortError') {
+      const reason = (e as { cause?: unknown }).cause;
+      return reason instanceof Error && reason.name === 'TimeoutError'
+        ? new LlmError('request timed out', 'timeout')
+        : new LlmError('request cancelled', 'cancelled');
+    }
+    if (e.name === 'TimeoutError') return new LlmError('request timed out', 'timeout');
+    if (e instanceof SyntaxError || /JSON|Unexpected token|invalid json/i.test(e.message)) {
+      return new LlmError(`malformed response from the API: ${e.message}`, 'bad-response');
+    }
+    if (/fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT|terminated|other side closed/i.test(e.message)) {
+      const cause = (e as { cause?: unknown }).cause;
+      const detail = cause instanceof Error ? ` (${cause.message})` : '';
+      return new LlmError(`connection failed: ${e.message}${detail}`, 'network');
+    }
+    return new LlmError(e.message, 'bad-response');
+  }
+  return new LlmError(String(e), 'bad-response');
+}
+
+/** Replaces every occurrence of each secret (and of its long prefixes) with a marker. */
+export function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue;
+    out = out.split(s).join('[redacted]');
+    // Providers often echo a truncated key ("sk-abc...wxyz"): hide any 12+ char prefix too.
+    if (s.length > 16) out = out.split(s.slice(0, 12)).join('[redacted]');
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import type { ModelConfig } from '../config/types';
+import { QedError } from '../errors';
+import { Limiter } from './limiter';
+import { DEFAULT_POLICY, type RetryPolicy } from './retry';
+import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient } from './types';
+
+export * from './types';
+export { LlmError, classifyError, redact } from './errors';
+export { requestCost, addCost, ZERO_COST } from './cost';
+export { splitReasoning } from './split';
+export { Limiter } from './limiter';
+export type { RetryPolicy } from './retry';
+
+/** Looks a key up by its variable name: SecretStorage then environment in VS Code, environment in the CLI. */
+export type KeyLookup = (name: string) => Promise<string | undefined> | string | undefined;
+
+export const envKeys: KeyLookup = (name) => process.env[name] || undefined;
+
+export interface ClientOptions {
+  getKey: KeyLookup;
+  /** Replaces the config's concurrent_requests (the CLI's --concurrency). */
+  concurrency?: number;
+  /** A ceiling on concurrent requests (a user setting); 0 or undefined = none. */
+  maxConcurrency?: number;
+  /** Overrides of the retry policy (tests shorten delays). */
+  policy?: Partial<RetryPolicy>;
+  pollIntervalMs?: number;
+  /** Where the key lookup should tell the user to put a key, e.g. 'run "QED: Set API Key"'. */
+  keyHint?: string;
+}
+
+/** A client with its own concurrency bound, shared by every caller of one config. */
+export interface BoundClient extends LlmClient {
+  readonly config: ModelConfig;
+  readonly limiter: Limiter;
+}
+
+/** Builds the client for a config. Throws a QedError naming the variable when the key is missing. */
+export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promise<BoundClient> {
+  const apiKey = await resolveKey(cfg, opts);
+  const policy: RetryPolicy = {
+    ...DEFAULT_POLICY,
+    maxRetries: cfg.maxRetries,
+    baseDelayMs: cfg.sleepOnErrorSec * 1000,
+    ...opts.policy,
+  };
+  // The SDKs load on first use, so the extension activates without paying for them.
+  const inner: LlmClient =
+    cfg.api === 'google'
+      ? new (await import('./google-client')).GoogleClient(cfg, { apiKey, policy })
+      : new (await import('./openai-client')).OpenAiClient(cfg, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs });
+  const limit = Math.max(1, Math.min(opts.concurrency ?? cfg.concurrentRequests, opts.maxConcurrency || Infinity));
+  const limiter = new Limiter(limit);
+  return {
+    config: cfg,
+    limiter,
+    complete: (messages: ChatMessage[], o?: CompletionOptions): Promise<CompletionResult> => limiter.run(() => inner.complete(messages, o), o?.signal),
+  };
+}
+
+async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string> {
+  const key = await opts.getKey(cfg.apiKeyEnv);
+  if (key) return key;
+  // A local OpenAI-compatible server (vLLM) usually needs no key: allow it when none was named.
+  if (cfg.api === 'custom' && cfg.raw.api_key_env === undefined) return 'not-needed';
+  const how = opts.keyHint ?? `export ${cfg.apiKeyEnv}=<your key>`;
+  throw new QedError(`no API key for '${cfg.api}': the variable ${cfg.apiKeyEnv} is not set`, { file: cfg.file || undefined, field: 'api_key_env' }, `set it with: ${how}`);
+}

@@ -1,0 +1,229 @@
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ModelConfig } from '../config/types';
+import { requestCost } from './cost';
+import { LlmError, classifyError, httpFailure, parseRetryAfter } from './errors';
+import { sleep, withRetries, type RetryPolicy } from './retry';
+import { splitReasoning } from './split';
+import type { ChatMessage, CompletionOptions, CompletionResult, HistoryEntry, LlmClient, Usage } from './types';
+
+export interface OpenAiClientOptions {
+  apiKey: string;
+  policy: RetryPolicy;
+  /** How often a background response is polled, ms. */
+  pollIntervalMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** OpenAI's reasoning models: they take max_completion_tokens and reject sampling parameters. */
+export function isOpenAiReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5)/i.test(model.replace(/^openai\//, ''));
+}
+
+type Body = Record<string, unknown>;
+
+/**
+ * The client for OpenAI and every OpenAI-compatible API (Together, OpenRouter, xAI, DeepSeek, GLM,
+ * a vLLM server…), through the official `openai` SDK: chat completions or the Responses API.
+ * The SDK's own retries are off; ours (bounded, Retry-After aware) wrap each call.
+ */
+export class OpenAiClient implements LlmClient {
+  private readonly sdk: OpenAI;
+  private maxTokens: number | undefined;
+
+  constructor(
+    private readonly cfg: ModelConfig,
+    private readonly opts: OpenAiClientOptions,
+  ) {
+    this.sdk = new OpenAI({
+      apiKey: opts.apiKey,
+      baseURL: cfg.baseUrl,
+      maxRetries: 0,
+      timeout: cfg.timeoutSec * 1000,
+      fetch: opts.fetch,
+    });
+    this.maxTokens = cfg.maxTokens;
+  }
+
+  async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
+    const started = Date.now();
+    const { value, attempts } = await withRetries(
+      () => (this.cfg.useResponsesApi ? this.viaResponses(messages, options.signal) : this.viaChat(messages, options.signal)),
+      this.opts.policy,
+      {
+        signal: options.signal,
+        secrets: [this.opts.apiKey],
+        onRetry: options.onRetry,
+        onContextLength: () => this.shrink(),
+        classify: classifyOpenAiError,
+      },
+    );
+    const { answer, cot } = splitReasoning(value.text, this.cfg.delimiters, value.reasoning);
+    const history: HistoryEntry[] = messages.map((m) => ({ role: m.role, content: m.content }));
+    if (cot !== undefined) history.push({ role: 'assistant', type: 'cot', content: cot });
+    history.push({ role: 'assistant', content: answer });
+    if (this.cfg.sleepAfterRequestSec > 0) await sleep(this.cfg.sleepAfterRequestSec * 1000, options.signal);
+    return {
+      text: answer,
+      cot,
+      usage: value.usage,
+      cost: requestCost(value.usage, this.cfg),
+      time: (Date.now() - started) / 1000,
+      finishReason: value.finishReason,
+      history,
+      attempts,
+    };
+  }
+
+  /** Cuts the output budget by 1.2× after a context-length error; false when nothing to cut. */
+  private shrink(): boolean {
+    if (!this.maxTokens || this.maxTokens < 16) return false;
+    this.maxTokens = Math.floor(this.maxTokens / 1.2);
+    return true;
+  }
+
+  private sampling(body: Body): void {
+    const reasoningModel = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model);
+    if (!reasoningModel) {
+      if (this.cfg.temperature != null) body.temperature = this.cfg.temperature;
+      if (this.cfg.topP != null) body.top_p = this.cfg.topP;
+    }
+    if (this.cfg.topK != null) body.top_k = this.cfg.topK;
+  }
+
+  /** Unknown config keys, then `extra_body`, go into the request body as written. */
+  private extras(body: Body): Body {
+    return { ...body, ...this.cfg.passthrough, ...this.cfg.extraBody };
+  }
+
+  private async viaChat(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+    const body: Body = { model: this.cfg.model, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
+    if (this.maxTokens !== undefined) {
+      const key = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model) ? 'max_completion_tokens' : 'max_tokens';
+      body[key] = this.maxTokens;
+    }
+    this.sampling(body);
+    if (this.cfg.reasoningEffort) body.reasoning_effort = this.cfg.reasoningEffort;
+    if (this.cfg.tools) body.tools = this.cfg.tools;
+    if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
+    const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal })) as unknown as ChatResponse;
+    const choice = res?.choices?.[0];
+    if (!choice || !choice.message) throw new LlmError('the API returned no choices', 'bad-response');
+    const msg = choice.message;
+    const reasoning = typeof msg.reasoning_content === 'string' ? msg.reasoning_content : typeof msg.reasoning === 'string' ? msg.reasoning : undefined;
+    const u = res.usage;
+    const inputTokens = u?.prompt_tokens ?? 0;
+    // Bill everything that is not prompt as output: reasoning tokens included.
+    const outputTokens = u ? (typeof u.total_tokens === 'number' ? u.total_tokens - inputTokens : (u.completion_tokens ?? 0)) : 0;
+    const usage: Usage = { inputTokens, outputTokens };
+    const rt = u?.completion_tokens_details?.reasoning_tokens;
+    if (typeof rt === 'number') usage.reasoningTokens = rt;
+    return { text: typeof msg.content === 'string' ? msg.content : '', reasoning, usage, finishReason: choice.finish_reason ?? undefined };
+  }
+
+  private async viaResponses(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+    const body: Body = { model: this.cfg.model, input: messages.map((m) => ({ role: m.role, content: m.content })) };
+    if (this.maxTokens !== undefined) body.max_output_tokens = this.maxTokens;
+    this.sampling(body);
+    delete body.top_k; // not a Responses API parameter; pass it through extra_body if a server wants it
+    const reasoning: Body = { ...(this.cfg.reasoning ?? {}) };
+    if (this.cfg.reasoningEffort) reasoning.effort = this.cfg.reasoningEffort;
+    if (Object.keys(reasoning).length) body.reasoning = reasoning;
+    if (this.cfg.background) body.background = true;
+    if (this.cfg.tools) body.tools = this.cfg.tools;
+    if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
+    if (this.cfg.maxToolCalls !== undefined) body.max_tool_calls = this.cfg.maxToolCalls;
+    let res = (await this.sdk.responses.create(this.extras(body) as never, { signal })) as unknown as ResponsesResponse;
+    if (this.cfg.background) res = await this.poll(res, signal);
+    return readResponse(res);
+  }
+
+  /** Waits for a background response to leave the queue; cancels it server-side if we are cancelled. */
+  private async poll(res: ResponsesResponse, signal?: AbortSignal): Promise<ResponsesResponse> {
+    const interval = this.opts.pollIntervalMs ?? 5000;
+    const deadline = Date.now() + this.cfg.timeoutSec * 1000;
+    while (res.status === 'queued' || res.status === 'in_progress') {
+      if (Date.now() > deadline) throw new LlmError(`background response ${res.id} did not finish within ${this.cfg.timeoutSec}s`, 'timeout');
+      try {
+        await sleep(interval, signal);
+      } catch (e) {
+        await this.sdk.responses.cancel(res.id).catch(() => undefined);
+        throw e;
+      }
+      res = (await this.sdk.responses.retrieve(res.id, {}, { signal })) as unknown as ResponsesResponse;
+    }
+    return res;
+  }
+}
+
+/** Maps the openai SDK's error classes onto our failure kinds. */
+export function classifyOpenAiError(e: unknown): LlmError {
+  if (e instanceof APIUserAbortError) return new LlmError('request cancelled', 'cancelled');
+  if (e instanceof APIConnectionTimeoutError) return new LlmError('request timed out', 'timeout');
+  if (e instanceof APIConnectionError) {
+    const cause = (e as { cause?: unknown }).cause;
+    return new LlmError(`connection failed${cause instanceof Error ? `: ${cause.message}` : ''}`, 'network');
+  }
+  if (e instanceof APIError && typeof e.status === 'number') return httpFailure(e.status, e.message, parseRetryAfter(e.headers));
+  return classifyError(e);
+}
+
+function readResponse(res: ResponsesResponse): RawReply {
+  if (res.status === 'failed' || res.status === 'cancelled') {
+    throw new LlmError(`response ${res.status}${res.error?.message ? `: ${res.error.message}` : ''}`, 'server');
+  }
+  const texts: string[] = [];
+  const thoughts: string[] = [];
+  for (const item of res.output ?? []) {
+    if (item.type === 'message') {
+      for (const c of item.content ?? []) if (c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
+    } else if (item.type === 'reasoning') {
+      for (const s of item.summary ?? []) if (typeof s.text === 'string') thoughts.push(s.text);
+      for (const c of item.content ?? []) if (typeof c.text === 'string') thoughts.push(c.text);
+    }
+  }
+  const u = res.usage;
+  const usage: Usage = { inputTokens: u?.input_tokens ?? 0, outputTokens: u?.output_tokens ?? 0 };
+  const rt = u?.output_tokens_details?.reasoning_tokens;
+  if (typeof rt === 'number') usage.reasoningTokens = rt;
+  const truncated = res.status === 'incomplete' && res.incomplete_details?.reason === 'max_output_tokens';
+  return {
+    text: texts.join(''),
+    reasoning: thoughts.length ? thoughts.join('\n\n') : undefined,
+    usage,
+    finishReason: truncated ? 'length' : res.status === 'incomplete' ? (res.incomplete_details?.reason ?? 'incomplete') : 'stop',
+  };
+}
+
+interface RawReply {
+  text: string;
+  reasoning?: string;
+  usage: Usage;
+  finishReason?: string;
+}
+
+/** The parts of the wire formats we read (kept loose: compatible servers vary). */
+interface ChatResponse {
+  choices?: Array<{
+    message?: { content?: string | null; reasoning_content?: unknown; reasoning?: unknown };
+    finish_reason?: string | null;
+  }>;
+  usage?: {
+    prompt_tokens?: number;
+    completion_tokens?: number;
+    total_tokens?: number;
+    completion_tokens_details?: { reasoning_tokens?: number };
+  };
+}
+
+interface ResponsesResponse {
+  id: string;
+  status?: string;
+  error?: { message?: string } | null;
+  incomplete_details?: { reason?: string } | null;
+  output?: Array<{
+    type: string;
+    content?: Array<{ type?: string; text?: string }>;
+    summary?: Array<{ text?: string }>;
+  }>;
+  usage?: { input_tokens?: number; output_tokens?: number; output_tokens_details?: { reasoning_tokens?: number } };
+}

@@ -1,0 +1,96 @@
+import { LlmError, classifyError, redact } from './errors';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (0 = try once). */
+  maxRetries: number;
+  /** First back-off delay, ms; doubled each attempt. */
+  baseDelayMs: number;
+  /** Upper bound of a computed back-off delay, ms. */
+  maxDelayMs: number;
+  /** Upper bound of a server-requested (Retry-After) wait, ms. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_POLICY: RetryPolicy = {
+  maxRetries: 6,
+  baseDelayMs: 2000,
+  maxDelayMs: 60_000,
+  maxRetryAfterMs: 300_000,
+};
+
+/**
+ * Delay before retry number `attempt` (1-based): exponential with "equal jitter" (half fixed, half
+ * random), so many clients that failed together do not come back together. A server's Retry-After
+ * is honoured as a floor.
+ */
+export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random = Math.random): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  const jittered = exp / 2 + random() * (exp / 2);
+  if (retryAfterMs !== undefined) {
+    const floor = Math.min(retryAfterMs, policy.maxRetryAfterMs);
+    // A little spread above the server's floor so a crowd does not return in the same instant.
+    return floor + random() * Math.min(1000, floor * 0.1 + 50);
+  }
+  return jittered;
+}
+
+/** Resolves after `ms`, or rejects with a cancelled LlmError as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LlmError('request cancelled', 'cancelled'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new LlmError('request cancelled', 'cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface RetryHooks {
+  signal?: AbortSignal;
+  secrets?: string[];
+  /** The client's own classifier for its SDK's errors (falls back to classifyError). */
+  classify?: (e: unknown) => LlmError;
+  onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void;
+  /** Called on a context-length error; return true if the request was shrunk and may be retried. */
+  onContextLength?: () => boolean;
+}
+
+/**
+ * Runs `fn` until it succeeds, a non-retryable error occurs, or the policy's retries are used up.
+ * Throws an LlmError carrying the number of attempts made.
+ */
+export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<{ value: T; attempts: number }> {
+  let attempt = 0;
+  let shrinks = 0;
+  for (;;) {
+    attempt++;
+    if (hooks.signal?.aborted) throw new LlmError('request cancelled', 'cancelled', undefined, undefined, attempt - 1);
+    try {
+      return { value: await fn(attempt), attempts: attempt };
+    } catch (raw) {
+      const c = (hooks.classify ?? classifyError)(raw);
+      const err = new LlmError(redact(c.message, hooks.secrets ?? []), c.kind, c.status, c.retryAfterMs);
+      if (hooks.signal?.aborted || err.kind === 'cancelled') {
+        throw new LlmError('request cancelled', 'cancelled', undefined, undefined, attempt);
+      }
+      if (err.kind === 'context-length' && shrinks < 5 && hooks.onContextLength?.()) {
+        shrinks++;
+        attempt--; // a shrink is a new request shape, not a failed try
+        hooks.onRetry?.({ attempt, delayMs: 0, error: `${err.message} (retrying with a smaller max_tokens)` });
+        continue;
+      }
+      if (!err.retryable || attempt > policy.maxRetries) {
+        const suffix = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+        throw new LlmError(err.message + suffix, err.kind, err.status, err.retryAfterMs, attempt);
+      }
+      const delayMs = backoffDelay(attempt, policy, err.retryAfterMs);
+      hooks.onRetry?.({ attempt, delayMs, error: err.message });
+      await sleep(delayMs, hooks.signal);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { BoundClient, CostRecord, HistoryEntry } from '../llm';
+
+/**
+ * What produces a row's answer. A single model call today; multi-call agent scaffolds implement
+ * the same interface: they return the final answer, their history steps, and the summed cost.
+ */
+export interface Solver {
+  /** Label for logs and the run stamp. */
+  readonly label: string;
+  solve(prompt: string, opts: { signal?: AbortSignal; onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void }): Promise<SolveResult>;
+}
+
+export interface SolveResult {
+  answer: string;
+  /** `history` column: messages for a single call, a list of step entries for agents. */
+  history: HistoryEntry[] | unknown[];
+  cost: CostRecord;
+  /** 'stop', 'length' (cut off by max_tokens) or a provider reason. */
+  finishReason?: string;
+  /** Requests made, retries included. */
+  attempts: number;
+  reasoningTokens?: number;
+}
+
+/** The ordinary solver: one user message, one reply. */
+export function singleCallSolver(client: BoundClient): Solver {
+  return {
+    label: client.config.id,
+    async solve(prompt, opts) {
+      const r = await client.complete([{ role: 'user', content: prompt }], opts);
+      return {
+        answer: r.text,
+        history: r.history,
+        cost: { cost: r.cost, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, time: r.time },
+        finishReason: r.finishReason,
+        attempts: r.attempts,
+        reasoningTokens: r.usage.reasoningTokens,
+      };
+    },
+  };
+}

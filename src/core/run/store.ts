@@ -1,0 +1,245 @@
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { QedError } from '../errors';
+import type { Row } from '../data/types';
+import { writeJsonlAtomic } from '../data';
+
+/** What makes two runs "the same run": rows of different identities must never be mixed. */
+export interface RunIdentity {
+  /** The config as named by the user (e.g. 'openai/gpt-5-mini'). */
+  config: string;
+  model: string;
+  api: string;
+  config_hash: string;
+  /** The settings behind config_hash (model, effort, sampling, body…), to explain a mismatch. */
+  settings?: Record<string, unknown>;
+  prompt: string;
+  prompt_hash: string;
+  mode: string;
+}
+
+/** The `qed_run` column each row we write carries. */
+export interface RunStamp extends RunIdentity {
+  key: string;
+  attempts: number;
+  finished_at: string;
+}
+
+const SYNC_EVERY_MS = 1000;
+
+/**
+ * The results of one output file while a run is under way.
+ *
+ * Every finished row is appended, as one line, to a journal next to the output
+ * (`<output>.partial`) before it is counted: a crash or kill loses at most the requests in flight.
+ * At the end (finished, cancelled or failed) the output is rewritten atomically in dataset order
+ * from the previous output plus the journal, and the journal is removed. A rerun reads both, so
+ * finished rows are never requested again.
+ */
+export class ResultStore {
+  /** Latest row per key, from the previous output and the journal. */
+  private readonly rows = new Map<string, Row>();
+  private fd: number | undefined;
+  private dirty = false;
+  private lastSync = 0;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private lockHeld = false;
+  readonly warnings: string[] = [];
+
+  private constructor(
+    readonly outputPath: string,
+    readonly journalPath: string,
+    private readonly lockPath: string,
+  ) {}
+
+  /**
+   * Opens (or starts) the results of `outputPath`. Refuses, with advice, when the file holds rows
+   * of another identity or keys that are not in the dataset, unless `overwrite`.
+   */
+  static open(outputPath: string, opts: { identity: RunIdentity; overwrite: boolean; isValidKey: (key: string) => boolean; keyOf: (row: Row) => string | undefined }): ResultStore {
+    const store = new ResultStore(outputPath, `${outputPath}.partial`, `${outputPath}.lock`);
+    mkdirSync(dirname(outputPath), { recursive: true });
+    store.lock();
+    try {
+      if (opts.overwrite) {
+        if (existsSync(store.journalPath)) unlinkSync(store.journalPath);
+      } else {
+        store.load(outputPath, false, opts);
+        store.load(store.journalPath, true, opts);
+      }
+      store.fd = openSync(store.journalPath, 'a');
+    } catch (e) {
+      store.unlock();
+      throw e;
+    }
+    return store;
+  }
+
+  /** Rows already finished successfully (no `error`). */
+  isDone(key: string): boolean {
+    const r = this.rows.get(key);
+    return r !== undefined && !hasError(r);
+  }
+
+  get(key: string): Row | undefined {
+    return this.rows.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.rows.keys()];
+  }
+
+  /** Appends a finished (or failed) row to the journal; it is on disk when this returns. */
+  append(key: string, row: Row): void {
+    if (this.fd === undefined) throw new Error('result store is closed');
+    writeSync(this.fd, JSON.stringify(row) + '\n');
+    this.rows.set(key, row);
+    this.dirty = true;
+    this.maybeSync();
+  }
+
+  /** Writes the output atomically in `order` (keys without a row are skipped), then removes the journal and the lock. */
+  async finalize(order: string[]): Promise<number> {
+    this.flush();
+    const out: Row[] = [];
+    for (const k of order) {
+      const r = this.rows.get(k);
+      if (r) out.push(r);
+    }
+    await writeJsonlAtomic(this.outputPath, out);
+    this.close();
+    if (existsSync(this.journalPath)) unlinkSync(this.journalPath);
+    return out.length;
+  }
+
+  /** Releases the file without rewriting the output (the journal stays for the next run). */
+  close(): void {
+    this.flush();
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.unlock();
+  }
+
+  private flush(): void {
+    if (this.fd !== undefined && this.dirty) {
+      fdatasyncSync(this.fd);
+      this.dirty = false;
+      this.lastSync = Date.now();
+    }
+  }
+
+  /** fsync at most once a second: the OS already holds each line after writeSync. */
+  private maybeSync(): void {
+    const now = Date.now();
+    if (now - this.lastSync >= SYNC_EVERY_MS) {
+      this.flush();
+    } else if (!this.syncTimer) {
+      this.syncTimer = setTimeout(() => {
+        this.syncTimer = undefined;
+        this.flush();
+      }, SYNC_EVERY_MS);
+      this.syncTimer.unref();
+    }
+  }
+
+  private load(path: string, isJournal: boolean, opts: { identity: RunIdentity; isValidKey: (key: string) => boolean; keyOf: (row: Row) => string | undefined }): void {
+    if (!existsSync(path)) return;
+    const lines = readFileSync(path, 'utf8').split('\n');
+    let foreign = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (!line) continue;
+      let row: Row;
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+        row = parsed as Row;
+      } catch (e) {
+        if (isJournal) {
+          // A line torn by a crash mid-write: its row is simply requested again.
+          this.warnings.push(`${path}:${i + 1}: skipped an unreadable journal line (${(e as Error).message}); that row will be run again`);
+          continue;
+        }
+        throw new QedError(`the existing output is not valid JSONL (${(e as Error).message})`, { file: path, line: i + 1 }, 'fix or move the file, or pass --overwrite to replace it');
+      }
+      const stamp = row.qed_run as Partial<RunStamp> | undefined;
+      const key = typeof stamp?.key === 'string' ? stamp.key : opts.keyOf(row);
+      if (stamp && typeof stamp === 'object') {
+        const diff = identityDifference(opts.identity, stamp);
+        if (diff) {
+          throw new QedError(
+            `the output already holds results of a different run (${diff}); mixing them would corrupt the results`,
+            { file: path, line: i + 1, field: 'qed_run' },
+            'pass --overwrite to replace them, or choose another --output-path',
+          );
+        }
+      } else {
+        foreign++;
+      }
+      if (key === undefined || !opts.isValidKey(key)) {
+        throw new QedError(
+          `the output holds a row (${key ?? 'without an id'}) that is not in this dataset; it was made from other data`,
+          { file: path, line: i + 1 },
+          'pass --overwrite to replace it, or choose another --output-path',
+        );
+      }
+      this.rows.set(key, row);
+    }
+    if (foreign) this.warnings.push(`${path}: ${foreign} row(s) carry no run stamp (written by another tool); they are kept as finished results`);
+  }
+
+  private lock(): void {
+    try {
+      writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
+      this.lockHeld = true;
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
+    if (pid && pid !== process.pid && processAlive(pid)) {
+      throw new QedError(`another run (process ${pid}) is writing this output`, { file: this.outputPath }, `wait for it to finish or cancel it; if no run is active, delete ${this.lockPath}`);
+    }
+    // A stale lock from a killed run: take it over.
+    writeFileSync(this.lockPath, String(process.pid));
+    this.lockHeld = true;
+  }
+
+  private unlock(): void {
+    if (!this.lockHeld) return;
+    this.lockHeld = false;
+    try {
+      unlinkSync(this.lockPath);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function hasError(row: Row): boolean {
+  return row.error !== undefined && row.error !== null && row.error !== '';
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function identityDifference(want: RunIdentity, have: Partial<RunStamp>): string | undefined {
+  if (have.config_hash !== want.config_hash) {
+    const what = `model config '${have.config ?? '?'}' (${have.model ?? '?'}) vs now '${want.config}' (${want.model})`;
+    if (!have.settings || !want.settings) return what;
+    const keys = [...new Set([...Object.keys(have.settings), ...Object.keys(want.settings)])].sort();
+    const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+    const diffs = keys.filter((k) => JSON.stringify(have.settings![k]) !== JSON.stringify(want.settings![k])).map((k) => `${k} ${show(have.settings![k])} → ${show(want.settings![k])}`);
+    return diffs.length ? `${what}: ${diffs.join(', ')}` : what;
+  }
+  if (have.prompt_hash !== want.prompt_hash) return `prompt '${have.prompt ?? '?'}' vs '${want.prompt}'`;
+  if (have.mode !== undefined && have.mode !== want.mode) return `mode ${have.mode} vs ${want.mode}`;
+  return undefined;
+}

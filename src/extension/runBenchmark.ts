@@ -1,0 +1,170 @@
+import * as vscode from 'vscode';
+import { basename, extname, isAbsolute, join, relative } from 'node:path';
+import type { KeyStore } from './keys';
+import { setApiKeyCommand } from './keys';
+
+/** Everything the command needs from the extension. */
+export interface RunContext {
+  keys: KeyStore;
+  log: vscode.LogOutputChannel;
+  shippedRoot: string;
+}
+
+type ConfigPick = vscode.QuickPickItem & { id?: string };
+
+/**
+ * QED: Run Benchmark — pick a model config, a dataset, a mode and n, then run the engine in the
+ * extension host under a cancellable progress notification. Rows are on disk as they finish;
+ * running the same selection again resumes.
+ */
+export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile?: string }): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('QED: this workspace is in Restricted Mode. Trust it to run benchmarks: nothing calls a model API or reads a key until then.');
+    return;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
+    return;
+  }
+  const cwd = folder.uri.fsPath;
+  // The engine loads only when a run starts: activation stays cheap.
+  const [{ listConfigs, loadConfig, configIdentity, identityFields }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }] = await Promise.all([
+    import('../core/config'),
+    import('../core/data'),
+    import('../core/llm'),
+    import('../core/run/engine'),
+    import('../core/run/prompts'),
+    import('../core/run/solver'),
+  ]);
+
+  // 1. Model config.
+  let configRef = preset?.configFile;
+  if (!configRef) {
+    const all = await listConfigs({ cwd, shippedRoot: ctx.shippedRoot });
+    const items: ConfigPick[] = [];
+    let group = '';
+    for (const c of all.filter((x) => x.kind === 'model')) {
+      const g = c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
+      if (g !== group) {
+        items.push({ label: g || 'other', kind: vscode.QuickPickItemKind.Separator });
+        group = g;
+      }
+      const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
+      items.push({
+        label: c.id,
+        id: c.file,
+        description: `${c.api ?? ''}: ${c.model ?? ''}`,
+        detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
+      });
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: 'Run Benchmark (1/4): model config', placeHolder: 'Which model?', matchOnDescription: true });
+    if (!pick?.id) return;
+    configRef = pick.id;
+  }
+  const cfg = await loadConfig(configRef, { cwd, shippedRoot: ctx.shippedRoot });
+  if (cfg.kind === 'agent') {
+    void vscode.window.showErrorMessage('QED: agent scaffolds cannot be run yet; pick a model config.');
+    return;
+  }
+
+  // 2. Dataset.
+  const files = await vscode.workspace.findFiles('**/*.{jsonl,json,csv}', '{**/node_modules/**,**/outputs/**,**/.git/**,**/configs/**,**/package*.json,**/tsconfig*.json}', 500);
+  const dataItems: Array<vscode.QuickPickItem & { value?: string }> = files
+    .map((f) => ({ label: relative(cwd, f.fsPath), value: f.fsPath }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+  dataItems.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+  dataItems.push({ label: '$(folder-opened) Browse…', value: '#browse' });
+  dataItems.push({ label: '$(cloud-download) Hugging Face dataset…', value: '#hub', description: 'e.g. lm-provers/IMOProofBench' });
+  const dataPick = await vscode.window.showQuickPick(dataItems, { title: 'Run Benchmark (2/4): dataset', placeHolder: 'Which problems?', matchOnDescription: true });
+  if (!dataPick?.value) return;
+  let dataPath = dataPick.value;
+  let split = 'train';
+  if (dataPath === '#browse') {
+    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, defaultUri: folder.uri });
+    if (!uri?.[0]) return;
+    dataPath = uri[0].fsPath;
+  } else if (dataPath === '#hub') {
+    const id = await vscode.window.showInputBox({ title: 'Hugging Face dataset id', value: 'lm-provers/IMOProofBench', validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'owner/name') });
+    if (!id) return;
+    const s = await vscode.window.showInputBox({ title: 'Split', value: 'train' });
+    if (s === undefined) return;
+    dataPath = id;
+    split = s || 'train';
+  }
+
+  // 3. Mode and n.
+  const modePick = await vscode.window.showQuickPick(
+    [
+      { label: 'Proof', description: 'write a full proof (IMO-ProofBench, ProofBench)', mode: 'proof' as const },
+      { label: 'Final answer', description: 'reason, then give the answer in \\boxed{} (IMO-AnswerBench)', mode: 'final-answer' as const },
+    ],
+    { title: 'Run Benchmark (3/4): mode' },
+  );
+  if (!modePick) return;
+  const nText = await vscode.window.showInputBox({ title: 'Run Benchmark (3/4): runs per problem', value: '1', validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A positive whole number') });
+  if (!nText) return;
+
+  // 4. Output path.
+  const outFolder = vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs';
+  const dataName = basename(dataPath, extname(dataPath)).replace(/[^\w.-]+/g, '_');
+  const defaultOut = join(outFolder, `${cfg.id.replace(/[\\/]/g, '_').replace(/\.ya?ml$/, '')}__${dataName}${modePick.mode === 'final-answer' ? '__answer' : ''}.jsonl`);
+  const outText = await vscode.window.showInputBox({ title: 'Run Benchmark (4/4): results file', value: defaultOut, prompt: 'Relative to the workspace folder. An existing file with the same run is resumed.' });
+  if (!outText) return;
+  const outputPath = isAbsolute(outText) ? outText : join(cwd, outText);
+
+  // Key.
+  if (!(await ctx.keys.get(cfg.apiKeyEnv)) && !(cfg.api === 'custom' && cfg.raw.api_key_env === undefined)) {
+    const choice = await vscode.window.showWarningMessage(`QED: no key for ${cfg.apiKeyEnv}.`, 'Set API Key');
+    if (choice !== 'Set API Key' || !(await setApiKeyCommand(ctx.keys, cfg.apiKeyEnv))) return;
+  }
+
+  const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
+  const client = await createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+  const dataset = await readDataset(dataPath, { split });
+  const prompt = await prompts.loadPrompt(modePick.mode, ctx.shippedRoot);
+  for (const w of dataset.warnings ?? []) ctx.log.warn(w);
+  ctx.log.info(`run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source} (${dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
+
+  const summary = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `QED: ${cfg.id}`, cancellable: true },
+    async (progress, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => {
+        ctx.log.info('run: cancel requested; finished rows are kept');
+        controller.abort();
+      });
+      let lastPct = 0;
+      return engine.runBenchmark({
+        dataset,
+        outputPath,
+        solver: singleCallSolver(client),
+        identity: { config: cfg.id, model: cfg.model, api: cfg.api, config_hash: configIdentity(cfg),
+        settings: identityFields(cfg), prompt: prompt.source, prompt_hash: prompt.hash, mode: modePick.mode },
+        prompt,
+        mode: modePick.mode,
+        n: Number(nText),
+        overwrite: false,
+        problemColumn: 'problem',
+        concurrency: client.limiter.size,
+        signal: controller.signal,
+        onLog: (line) => ctx.log.info(line),
+        onProgress: (p) => {
+          const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
+          progress.report({
+            increment: pct - lastPct,
+            message: `${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''} · $${p.cost.cost.toFixed(4)}`,
+          });
+          lastPct = pct;
+        },
+      });
+    },
+  );
+  const line = `${summary.cancelled ? 'cancelled' : 'finished'}: ${summary.done}/${summary.total} rows, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
+  ctx.log.info(`run: ${line} → ${outputPath}`);
+  const open = 'Open Results';
+  const show = summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const choice = await show(`QED: ${line}.`, open, ...(summary.failed ? ['Show Log'] : []));
+  if (choice === open) await vscode.window.showTextDocument(vscode.Uri.file(outputPath));
+  else if (choice === 'Show Log') ctx.log.show();
+}

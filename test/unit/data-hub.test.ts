@@ -1,0 +1,395 @@
+// Hugging Face Hub download tests against a fake hub on 127.0.0.1 (never the internet).
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isQedError, type QedError } from '../../src/core/errors';
+import { looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
+
+interface FakeRepo {
+  sha: string;
+  files: Record<string, string | Uint8Array>;
+  /** Answer every request for this repo with this status (and optional x-error-code). */
+  status?: number;
+  errorCode?: string;
+  /** Leave `siblings` out of the repo info, so the client must use the tree listing. */
+  noSiblings?: boolean;
+  /** Require this bearer token. */
+  token?: string;
+  /** Wait this long before answering (to test cancellation). */
+  delayMs?: number;
+}
+
+interface FakeHub {
+  url: string;
+  requests: { path: string; auth?: string }[];
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
+  res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
+  res.end(bytes);
+}
+
+async function startHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
+  const requests: FakeHub['requests'] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    requests.push({ path: url.pathname + url.search, auth: req.headers.authorization });
+    const api = /^\/api\/datasets\/([^/]+)\/([^/]+)(?:\/tree\/([^/]+))?$/.exec(url.pathname);
+    const resolveMatch = /^\/datasets\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
+    const m = api ?? resolveMatch;
+    const repo = m ? repos[`${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`] : undefined;
+    if (!m || !repo) return send(res, 404, '{"error":"Repository not found"}', { 'x-error-code': 'RepoNotFound' });
+    if (repo.token && req.headers.authorization !== `Bearer ${repo.token}`) {
+      return send(res, 401, '{"error":"Invalid credentials"}');
+    }
+    if (repo.delayMs) {
+      const timer = setTimeout(() => send(res, 200, '{}'), repo.delayMs);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    if (repo.status) return send(res, repo.status, '{"error":"nope"}', repo.errorCode ? { 'x-error-code': repo.errorCode } : {});
+    const names = Object.keys(repo.files);
+    if (api && !api[3]) {
+      const info: Record<string, unknown> = { id: `${m[1]}/${m[2]}`, sha: repo.sha };
+      if (!repo.noSiblings) info.siblings = names.map((rfilename) => ({ rfilename }));
+      return send(res, 200, JSON.stringify(info), { 'content-type': 'application/json' });
+    }
+    if (api) {
+      // Tree listing, two entries per page, with a Link header to the next page.
+      const page = Number(url.searchParams.get('cursor') ?? '0');
+      const entries = [{ type: 'directory', path: 'data' }, ...names.map((p) => ({ type: 'file', path: p, size: 1 }))];
+      const slice = entries.slice(page * 2, page * 2 + 2);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (page * 2 + 2 < entries.length) headers.link = `<${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
+      return send(res, 200, JSON.stringify(slice), headers);
+    }
+    const [, , , rev, filePath] = resolveMatch!;
+    const content = repo.files[decodeURIComponent(filePath)];
+    if (rev !== repo.sha || content === undefined) return send(res, 404, 'Entry not found', { 'x-error-code': 'EntryNotFound' });
+    return send(res, 200, content, { 'content-type': 'application/octet-stream' });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A loopback port with nothing listening on it. */
+async function deadEndpoint(): Promise<string> {
+  const hub = await startHub({});
+  await hub.close();
+  return hub.url;
+}
+
+async function parquet(columns: Record<string, string[]>): Promise<Uint8Array> {
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const columnData = Object.entries(columns).map(([name, data]) => ({ name, data, type: 'STRING' as const }));
+  return new Uint8Array(parquetWriteBuffer({ columnData }));
+}
+
+async function rejectsQed(p: Promise<unknown>): Promise<QedError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(isQedError(e), `expected a QedError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the promise to reject');
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(path.relative(dir, path.join(entry.parentPath ?? entry.path, entry.name)));
+  }
+  return out.sort();
+}
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const ID = 'lm-provers/IMOProofBench';
+
+let tmp: string;
+let cacheN = 0;
+const freshCache = () => path.join(tmp, `cache-${++cacheN}`);
+const savedEnv: Record<string, string | undefined> = {};
+const ENV_KEYS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'HF_ENDPOINT', 'QED_CACHE_DIR'];
+
+before(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'qed-hub-test-'));
+  for (const k of ENV_KEYS) {
+    savedEnv[k] = process.env[k];
+    delete process.env[k];
+  }
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+  for (const k of ENV_KEYS) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+});
+
+describe('Hugging Face download', () => {
+  test('downloads the train split (parquet), then reads it from the cache with the hub gone', async () => {
+    const train = await parquet({
+      problem_id: ['PB-Basic-001', 'PB-Advanced-001'],
+      problem: ['Show $x$.', 'Prove $y$.'],
+      grading_guidelines: ['(Partial) ...', '(Almost) ...'],
+    });
+    const hub = await startHub({
+      [ID]: {
+        sha: SHA,
+        files: { '.gitattributes': '*', 'README.md': '# card', 'data/train-00000-of-00001.parquet': train },
+      },
+    });
+    const cacheDir = freshCache();
+    let first;
+    try {
+      first = await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
+    } finally {
+      await hub.close();
+    }
+    assert.equal(first.source, `hf:${ID}@train`);
+    assert.equal(first.revision, SHA);
+    assert.deepEqual(first.columns, ['problem_id', 'problem', 'grading_guidelines']);
+    assert.deepEqual(first.rows[1], { problem_id: 'PB-Advanced-001', problem: 'Prove $y$.', grading_guidelines: '(Almost) ...' });
+    assert.ok(first.file.startsWith(cacheDir));
+    assert.ok(first.file.endsWith(path.join(SHA, 'data', 'train-00000-of-00001.parquet')));
+    assert.deepEqual(
+      hub.requests.map((r) => r.path),
+      [`/api/datasets/${ID}`, `/datasets/${ID}/resolve/${SHA}/data/train-00000-of-00001.parquet`],
+    );
+    assert.ok(hub.requests.every((r) => r.auth === undefined), 'no token is sent when none is set');
+    // Only the split's file was downloaded, and no temporary file was left behind.
+    const cached = await listFiles(cacheDir);
+    assert.ok(cached.every((f) => !f.endsWith('.tmp')), cached.join(', '));
+    assert.ok(!cached.some((f) => f.endsWith('README.md')));
+
+    // The hub is closed now: the second read must come from the cache without any request.
+    const second = await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
+    assert.deepEqual(second.rows, first.rows);
+    assert.equal(second.revision, SHA);
+    assert.equal(hub.requests.length, 2);
+  });
+
+  test('jsonl files named after their split', async () => {
+    const hub = await startHub({
+      'someone/answers': {
+        sha: 'abc123',
+        files: {
+          'train.jsonl': '{"Problem ID":"t1","Problem":"train q","Short Answer":"1"}\n',
+          'test.jsonl': '{"Problem ID":"s1","Problem":"test q","Short Answer":"2"}\n{"Problem ID":"s2","Problem":"q","Short Answer":"3"}\n',
+        },
+      },
+    });
+    try {
+      const d = await readDataset('someone/answers', { split: 'test', hfEndpoint: hub.url, cacheDir: freshCache() });
+      assert.equal(d.source, 'hf:someone/answers@test');
+      assert.deepEqual(d.rows.map((r: Row) => r.problem_id), ['s1', 's2']);
+      assert.deepEqual(d.renamed, { 'Problem ID': 'problem_id', Problem: 'problem', 'Short Answer': 'answer' });
+      assert.ok(!hub.requests.some((r) => r.path.includes('train.jsonl')));
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('an unknown split is an error listing the available ones', async () => {
+    const hub = await startHub({
+      'lm-provers/ProofBench': {
+        sha: SHA,
+        files: {
+          'data/24_25-00000-of-00001.parquet': await parquet({ problem: ['a'] }),
+          'data/other-00000-of-00001.parquet': await parquet({ problem: ['b'] }),
+        },
+      },
+    });
+    try {
+      const e = await rejectsQed(readDataset('lm-provers/ProofBench', { hfEndpoint: hub.url, cacheDir: freshCache() }));
+      assert.match(e.message, /dataset 'lm-provers\/ProofBench' has no split 'train'; available splits: 24_25, other/);
+      assert.equal(e.location.field, 'split');
+      const d = await readDataset('lm-provers/ProofBench', { split: '24_25', hfEndpoint: hub.url, cacheDir: freshCache() });
+      assert.deepEqual(d.rows, [{ problem: 'a' }]);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('several shards are read in order; the tree listing (paginated) is used when siblings are missing', async () => {
+    const hub = await startHub({
+      'owner/sharded': {
+        sha: SHA,
+        noSiblings: true,
+        files: {
+          'data/train-00001-of-00002.parquet': await parquet({ problem: ['third', 'fourth'] }),
+          'data/train-00000-of-00002.parquet': await parquet({ problem: ['first', 'second'] }),
+          'data/test-00000-of-00001.parquet': await parquet({ problem: ['other'] }),
+        },
+      },
+    });
+    try {
+      const d = await readDataset('owner/sharded', { hfEndpoint: hub.url, cacheDir: freshCache() });
+      assert.deepEqual(d.rows.map((r: Row) => r.problem), ['first', 'second', 'third', 'fourth']);
+      assert.equal(d.files?.length, 2);
+      assert.ok(hub.requests.filter((r) => r.path.includes('/tree/')).length >= 2, 'follows the Link header');
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('hub unreachable and nothing cached: clear message naming the endpoint and the way out', async () => {
+    const endpoint = await deadEndpoint();
+    const cacheDir = freshCache();
+    const e = await rejectsQed(readDataset(ID, { hfEndpoint: endpoint, cacheDir }));
+    assert.match(e.message, new RegExp(`could not reach the Hugging Face Hub at ${endpoint.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`));
+    assert.match(e.message, /dataset 'lm-provers\/IMOProofBench' \(split 'train'\) is not in the local cache/);
+    assert.ok(e.message.includes(cacheDir));
+    assert.match(e.hint ?? '', /--data-path \.\.\/shared\/data\/imobench\/proofbench_v2\.csv/);
+    assert.match(e.hint ?? '', /HF_ENDPOINT/);
+  });
+
+  test('HF_ENDPOINT is used when no endpoint option is given', async () => {
+    process.env.HF_ENDPOINT = await deadEndpoint();
+    try {
+      const e = await rejectsQed(readDataset(ID, { cacheDir: freshCache() }));
+      assert.ok(e.message.includes(process.env.HF_ENDPOINT));
+    } finally {
+      delete process.env.HF_ENDPOINT;
+    }
+  });
+
+  test('401, 404 and gated datasets get clear messages', async () => {
+    const hub = await startHub({
+      'org/private': { sha: SHA, files: {}, status: 401 },
+      'org/gated': { sha: SHA, files: {}, status: 403, errorCode: 'GatedRepo' },
+    });
+    try {
+      const opts = { hfEndpoint: hub.url, cacheDir: freshCache() };
+      const e401 = await rejectsQed(readDataset('org/private', opts));
+      assert.match(e401.message, /dataset 'org\/private' needs authentication \(HTTP 401\): it is private or gated, or does not exist/);
+      assert.match(e401.hint ?? '', /HF_TOKEN/);
+      const e404 = await rejectsQed(readDataset('org/missing', opts));
+      assert.match(e404.message, /no dataset 'org\/missing' on the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/);
+      const gated = await rejectsQed(readDataset('org/gated', opts));
+      assert.match(gated.message, /dataset 'org\/gated' is gated \(HTTP 403\)/);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('HF_TOKEN is sent as a Bearer token and never appears in messages', async () => {
+    const secret = 'hf_TestSecretTokenValue123';
+    const hub = await startHub({
+      'org/needs-token': { sha: SHA, token: secret, files: { 'train.jsonl': '{"problem":"p"}\n' } },
+    });
+    try {
+      process.env.HF_TOKEN = secret;
+      const d = await readDataset('org/needs-token', { hfEndpoint: hub.url, cacheDir: freshCache() });
+      assert.deepEqual(d.rows, [{ problem: 'p' }]);
+      assert.ok(hub.requests.every((r) => r.auth === `Bearer ${secret}`));
+
+      process.env.HF_TOKEN = 'hf_WrongTokenValue456';
+      const e = await rejectsQed(readDataset('org/needs-token', { hfEndpoint: hub.url, cacheDir: freshCache() }));
+      assert.match(e.message, /refused access to dataset 'org\/needs-token' \(HTTP 401\)/);
+      assert.ok(!e.message.includes('hf_WrongTokenValue456') && !(e.hint ?? '').includes('hf_WrongTokenValue456'));
+    } finally {
+      delete process.env.HF_TOKEN;
+      await hub.close();
+    }
+  });
+
+  test('refresh asks the hub again, and falls back to the cache (with a warning) when it is down', async () => {
+    const files = { 'data/train-00000-of-00001.parquet': await parquet({ problem: ['v1'] }) };
+    const hub = await startHub({ [ID]: { sha: SHA, files } });
+    const cacheDir = freshCache();
+    try {
+      await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
+      const before = hub.requests.length;
+      await readDataset(ID, { hfEndpoint: hub.url, cacheDir, refresh: true });
+      assert.equal(hub.requests.length, before + 1, 'one listing request, no re-download of the same revision');
+    } finally {
+      await hub.close();
+    }
+    const d = await readDataset(ID, { hfEndpoint: hub.url, cacheDir, refresh: true });
+    assert.deepEqual(d.rows, [{ problem: 'v1' }]);
+    assert.match(d.warnings?.[0] ?? '', /could not reach the Hugging Face Hub .* using the cached copy/);
+  });
+
+  test('offline mode uses only the cache', async () => {
+    const e = await rejectsQed(readDataset(ID, { hfEndpoint: 'http://127.0.0.1:9', cacheDir: freshCache(), offline: true }));
+    assert.match(e.message, /not in the local cache .* offline mode is on/);
+  });
+
+  test('cancelling (before or during a request) rejects with the abort reason, not an input error', async () => {
+    const hub = await startHub({ 'slow/ds': { sha: SHA, delayMs: 5000, files: {} } });
+    const isAbort = (e: unknown) => {
+      assert.ok(!isQedError(e));
+      assert.equal((e as Error).name, 'AbortError');
+      return true;
+    };
+    try {
+      const early = new AbortController();
+      early.abort();
+      await assert.rejects(readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: early.signal }), isAbort);
+      const late = new AbortController();
+      setTimeout(() => late.abort(), 50);
+      const started = Date.now();
+      await assert.rejects(readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: late.signal }), isAbort);
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('hub ids and split layouts', () => {
+  test('what counts as a hub id', () => {
+    assert.equal(parseHubId('lm-provers/IMOProofBench'), 'lm-provers/IMOProofBench');
+    assert.equal(parseHubId('hf:lm-provers/ProofBench'), 'lm-provers/ProofBench');
+    assert.equal(parseHubId('hf://datasets/a/b'), 'a/b');
+    assert.equal(parseHubId('a/b/c'), undefined);
+    assert.equal(parseHubId('../x'), undefined);
+    assert.ok(looksLikeHubId('lm-provers/IMOBench-FinalAnswer'));
+    assert.ok(!looksLikeHubId('data/answers.csv'));
+    assert.ok(!looksLikeHubId('./a/b'));
+    assert.ok(!looksLikeHubId('/a/b'));
+    assert.ok(looksLikeHubId('hf:owner/name.csv'));
+  });
+
+  test('split selection follows the usual layouts', () => {
+    const pick = (files: string[], split: string) => selectSplitFiles(files, split);
+    assert.deepEqual(pick(['README.md', 'data/train-00000-of-00001.parquet', 'data/test-00000-of-00001.parquet'], 'train').files, [
+      'data/train-00000-of-00001.parquet',
+    ]);
+    assert.deepEqual(pick(['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'], 'train').files, [
+      'train-00000-of-00002.parquet',
+      'train-00001-of-00002.parquet',
+    ]);
+    assert.deepEqual(pick(['train.jsonl', 'validation.jsonl'], 'validation').files, ['validation.jsonl']);
+    assert.deepEqual(pick(['data/train.csv', 'data/test.csv'], 'test').files, ['data/test.csv']);
+    assert.deepEqual(pick(['train/0000.parquet', 'test/0000.parquet'], 'train').files, ['train/0000.parquet']);
+    assert.deepEqual(pick(['test/problems.jsonl', 'train/problems.jsonl'], 'test').files, ['test/problems.jsonl']);
+    // Several formats of one split: parquet wins.
+    assert.deepEqual(pick(['data/train.csv', 'data/train-00000-of-00001.parquet'], 'train').files, ['data/train-00000-of-00001.parquet']);
+    // No split naming at all: everything is 'train'.
+    assert.deepEqual(pick(['imoproofbench.csv', 'README.md'], 'train').files, ['imoproofbench.csv']);
+    assert.deepEqual(pick(['imoproofbench.csv'], 'test'), { available: ['imoproofbench', 'train'] });
+    assert.deepEqual(pick(['data/a-00000-of-00001.parquet', 'data/b-00000-of-00001.parquet'], 'c'), { available: ['a', 'b'] });
+    // Nothing readable.
+    assert.deepEqual(pick(['README.md', '.gitattributes'], 'train'), { available: [] });
+    // Unsafe paths are never used.
+    assert.deepEqual(pick(['../train.jsonl'], 'train'), { available: [] });
+  });
+});

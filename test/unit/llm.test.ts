@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitReasoning } from '../../src/core/llm/split';
+import { backoffDelay, withRetries, DEFAULT_POLICY } from '../../src/core/llm/retry';
+import { LlmError, parseRetryAfter, redact } from '../../src/core/llm/errors';
+import { Limiter } from '../../src/core/llm/limiter';
+import { requestCost } from '../../src/core/llm/cost';
+import { translateThinking } from '../../src/core/llm/google-client';
+import { isOpenAiReasoningModel } from '../../src/core/llm/openai-client';
+
+test('splitReasoning: the first delimiter found splits thought from answer', () => {
+  assert.deepEqual(splitReasoning('<think>hmm</think>The answer is 3.', ['</think>']), { answer: 'The answer is 3.', cot: 'hmm' });
+  // earliest position wins whatever the list order
+  assert.deepEqual(splitReasoning('a</thought>b</think>c', ['</think>', '</thought>']), { answer: 'b</think>c', cot: 'a' });
+});
+
+test('splitReasoning: with delimiters but none found, a cut-off thought leaves the answer empty', () => {
+  assert.deepEqual(splitReasoning('still thinking about', ['</think>']), { answer: '', cot: 'still thinking about' });
+  // …unless the API gave the reasoning separately: then the text is the answer.
+  assert.deepEqual(splitReasoning('42', ['</think>'], 'because'), { answer: '42', cot: 'because' });
+});
+
+test('splitReasoning: without delimiters the text is the answer and API reasoning the thought', () => {
+  assert.deepEqual(splitReasoning('proof', [], 'plan'), { answer: 'proof', cot: 'plan' });
+  assert.deepEqual(splitReasoning('proof', []), { answer: 'proof', cot: undefined });
+});
+
+test('backoff grows exponentially, is jittered, capped, and honours Retry-After as a floor', () => {
+  const p = { ...DEFAULT_POLICY, baseDelayMs: 1000, maxDelayMs: 8000 };
+  assert.equal(backoffDelay(1, p, undefined, () => 0), 500);
+  assert.equal(backoffDelay(1, p, undefined, () => 1), 1000);
+  assert.equal(backoffDelay(3, p, undefined, () => 1), 4000);
+  assert.equal(backoffDelay(10, p, undefined, () => 1), 8000);
+  const d = backoffDelay(1, p, 5000, () => 0.5);
+  assert.ok(d >= 5000 && d <= 6000, `Retry-After floor respected: ${d}`);
+  assert.ok(backoffDelay(1, p, 10_000_000, () => 0) <= p.maxRetryAfterMs);
+});
+
+test('parseRetryAfter reads seconds, HTTP dates and retry-after-ms', () => {
+  const h = (o: Record<string, string>) => ({ get: (k: string) => o[k] ?? null });
+  assert.equal(parseRetryAfter(h({ 'retry-after': '3' })), 3000);
+  assert.equal(parseRetryAfter(h({ 'retry-after-ms': '250', 'retry-after': '3' })), 250);
+  const soon = new Date(Date.now() + 10_000).toUTCString();
+  const v = parseRetryAfter(h({ 'retry-after': soon }))!;
+  assert.ok(v > 8000 && v <= 10_000);
+  assert.equal(parseRetryAfter(h({})), undefined);
+});
+
+test('withRetries retries transient faults, then gives up with the attempt count', async () => {
+  const policy = { ...DEFAULT_POLICY, maxRetries: 2, baseDelayMs: 1 };
+  let calls = 0;
+  const ok = await withRetries(async () => {
+    if (++calls < 3) throw new LlmError('busy', 'server', 503);
+    return 'done';
+  }, policy);
+  assert.deepEqual(ok, { value: 'done', attempts: 3 });
+
+  calls = 0;
+  await assert.rejects(
+    withRetries(async () => {
+      calls++;
+      throw new LlmError('busy', 'server', 503);
+    }, policy),
+    (e: LlmError) => e.kind === 'server' && e.attempts === 3 && /after 3 attempts/.test(e.message),
+  );
+  assert.equal(calls, 3);
+});
+
+test('withRetries does not retry auth or bad requests', async () => {
+  let calls = 0;
+  await assert.rejects(
+    withRetries(async () => {
+      calls++;
+      throw new LlmError('invalid key', 'auth', 401);
+    }, { ...DEFAULT_POLICY, baseDelayMs: 1 }),
+    /invalid key/,
+  );
+  assert.equal(calls, 1);
+});
+
+test('withRetries shrinks on context-length errors without spending retries', async () => {
+  let maxTokens = 1200;
+  let calls = 0;
+  const r = await withRetries(
+    async () => {
+      calls++;
+      if (maxTokens > 900) throw new LlmError("This model's maximum context length is 8192 tokens", 'context-length', 400);
+      return maxTokens;
+    },
+    { ...DEFAULT_POLICY, maxRetries: 0, baseDelayMs: 1 },
+    { onContextLength: () => ((maxTokens = Math.floor(maxTokens / 1.2)), true) },
+  );
+  assert.equal(r.value, 833);
+  assert.equal(calls, 3);
+});
+
+test('withRetries stops waiting as soon as it is cancelled', async () => {
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const p = withRetries(async () => {
+    throw new LlmError('slow down', 'rate-limit', 429, 60_000);
+  }, DEFAULT_POLICY, { signal: ac.signal });
+  setTimeout(() => ac.abort(), 30);
+  await assert.rejects(p, (e: LlmError) => e.kind === 'cancelled');
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test('withRetries removes secrets from error messages', async () => {
+  const key = 'sk-test-0123456789abcdefghij';
+  await assert.rejects(
+    withRetries(async () => {
+      throw new LlmError(`Incorrect API key provided: ${key}`, 'auth', 401);
+    }, DEFAULT_POLICY, { secrets: [key] }),
+    (e: Error) => !e.message.includes(key) && e.message.includes('[redacted]'),
+  );
+  assert.equal(redact(`key ${key.slice(0, 14)}…`, [key]), 'key [redacted]45…');
+});
+
+test('Limiter never runs more than its size at once and serves in order', async () => {
+  const lim = new Limiter(3);
+  let active = 0;
+  let peak = 0;
+  const order: number[] = [];
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      lim.run(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(i);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      }),
+    ),
+  );
+  assert.equal(peak, 3);
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+test('cost is per million tokens', () => {
+  assert.equal(requestCost({ inputTokens: 1_000_000, outputTokens: 500_000 }, { readCost: 1.25, writeCost: 10 }), 6.25);
+});
+
+test('Gemini thinking settings are read from the original nested extra_body form', () => {
+  const t = translateThinking({ extraBody: { extra_body: { google: { thinking_config: { include_thoughts: true, thinking_level: 'high' } } }, seed: 1 }, reasoningEffort: undefined });
+  assert.deepEqual(t.thinking, { includeThoughts: true, thinkingLevel: 'HIGH' });
+  assert.deepEqual(t.rest, { seed: 1 });
+  const b = translateThinking({ extraBody: { google: { thinking_config: { thinking_budget: 2048 } } }, reasoningEffort: undefined });
+  assert.deepEqual(b.thinking, { thinkingBudget: 2048 });
+  assert.deepEqual(b.rest, {});
+  assert.deepEqual(translateThinking({ extraBody: {}, reasoningEffort: 'low' }).thinking, { thinkingLevel: 'LOW' });
+});
+
+test('OpenAI reasoning models are recognised', () => {
+  for (const m of ['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-nano', 'gpt-5.1']) assert.ok(isOpenAiReasoningModel(m), m);
+  for (const m of ['gpt-4.1', 'gpt-4o', 'openai/gpt-oss-120b']) assert.ok(!isOpenAiReasoningModel(m), m);
+});
