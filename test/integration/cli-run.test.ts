@@ -78,6 +78,7 @@ describe('qed run', () => {
       for (const col of ['solution', 'grading_guidelines', 'Category', 'Level', 'answer', 'Source']) assert.ok(col in row, `column ${col} kept`);
     }
     assert.match(r.stderr, /finished: 60\/60 rows done, 0 reused, 0 failed/);
+    assert.doesNotMatch(r.stderr, /Warning/, 'no listener leak or other runtime warning');
     assert.match(r.stderr, new RegExp(`cost \\$${total.toFixed(4).replace('.', '\\.')}`));
     assert.ok(!r.stderr.includes(KEY) && !readFileSync(join(ws, 'outputs/pb.jsonl'), 'utf8').includes(KEY));
   });

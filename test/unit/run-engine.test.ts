@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchmark, type RunOptions } from '../../src/core/run/engine';
 import type { Solver, SolveResult } from '../../src/core/run/solver';
@@ -209,10 +209,12 @@ test('a second run on the same output while one is active is refused', async () 
   const ac = new AbortController();
   const first = runBenchmark(options(out, dataset(10), fakeSolver({ delayMs: 50 }), { signal: ac.signal, concurrency: 1 }));
   await new Promise((r) => setTimeout(r, 10));
-  // The lock names this very process; simulate another live process holding it.
-  appendFileSync(`${out}.lock`, '');
-  writeFileSync(`${out}.lock`, String(process.ppid));
+  // The lock names this very process; simulate another live process of this host holding it…
+  writeFileSync(`${out}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid }));
   await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /another run \(process \d+\)/);
+  // …and a run on another node of a cluster sharing the filesystem.
+  writeFileSync(`${out}.lock`, JSON.stringify({ host: 'node-042', pid: 7, started: '2026-11-27T10:00:00Z' }));
+  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /process 7 on host node-042/);
   ac.abort();
   await first;
 });

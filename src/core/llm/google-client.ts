@@ -96,7 +96,7 @@ export class GoogleClient implements LlmClient {
 
   async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
     const started = Date.now();
-    const { value, attempts } = await withRetries(() => this.once(messages, options.signal), this.opts.policy, {
+    const { value, attempts } = await withRetries((_attempt, signal) => this.once(messages, signal), this.opts.policy, {
       signal: options.signal,
       secrets: [this.opts.apiKey],
       onRetry: options.onRetry,

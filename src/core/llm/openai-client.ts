@@ -47,7 +47,7 @@ export class OpenAiClient implements LlmClient {
   async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
     const started = Date.now();
     const { value, attempts } = await withRetries(
-      () => (this.cfg.useResponsesApi ? this.viaResponses(messages, options.signal) : this.viaChat(messages, options.signal)),
+      (_attempt, signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal)),
       this.opts.policy,
       {
         signal: options.signal,

@@ -61,17 +61,33 @@ export interface RetryHooks {
 }
 
 /**
- * Runs `fn` until it succeeds, a non-retryable error occurs, or the policy's retries are used up.
- * Throws an LlmError carrying the number of attempts made.
+ * A signal that aborts with `parent`, for one request. The SDKs add an abort listener to the
+ * signal of every request and never remove it: handing them a long-lived run signal would pile
+ * up one listener per request. A child per attempt, unlinked when the attempt ends, does not.
  */
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<{ value: T; attempts: number }> {
+export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispose: () => void } {
+  if (!parent) return { signal: undefined, dispose: () => undefined };
+  const child = new AbortController();
+  const relay = () => child.abort(parent.reason);
+  if (parent.aborted) child.abort(parent.reason);
+  else parent.addEventListener('abort', relay, { once: true });
+  return { signal: child.signal, dispose: () => parent.removeEventListener('abort', relay) };
+}
+
+/**
+ * Runs `fn` until it succeeds, a non-retryable error occurs, or the policy's retries are used up.
+ * Each attempt gets its own child of `hooks.signal`. Throws an LlmError carrying the number of
+ * attempts made.
+ */
+export async function withRetries<T>(fn: (attempt: number, signal?: AbortSignal) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<{ value: T; attempts: number }> {
   let attempt = 0;
   let shrinks = 0;
   for (;;) {
     attempt++;
     if (hooks.signal?.aborted) throw new LlmError('request cancelled', 'cancelled', undefined, undefined, attempt - 1);
+    const child = childSignal(hooks.signal);
     try {
-      return { value: await fn(attempt), attempts: attempt };
+      return { value: await fn(attempt, child.signal), attempts: attempt };
     } catch (raw) {
       const c = (hooks.classify ?? classifyError)(raw);
       const err = new LlmError(redact(c.message, hooks.secrets ?? []), c.kind, c.status, c.retryAfterMs);
@@ -91,6 +107,8 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, policy
       const delayMs = backoffDelay(attempt, policy, err.retryAfterMs);
       hooks.onRetry?.({ attempt, delayMs, error: err.message });
       await sleep(delayMs, hooks.signal);
+    } finally {
+      child.dispose();
     }
   }
 }

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hostname } from 'node:os';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
 import { writeJsonlAtomic } from '../data';
@@ -189,20 +190,30 @@ export class ResultStore {
     if (foreign) this.warnings.push(`${path}: ${foreign} row(s) carry no run stamp (written by another tool); they are kept as finished results`);
   }
 
+  /**
+   * One run per output file. The lock names host and process; a lock left by a dead process of
+   * this host is taken over. A lock of another host (a shared cluster filesystem) cannot be
+   * checked from here, so it is respected until the user removes it.
+   */
   private lock(): void {
+    const mine = JSON.stringify({ host: hostname(), pid: process.pid, started: new Date().toISOString() });
     try {
-      writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
+      writeFileSync(this.lockPath, mine, { flag: 'wx' });
       this.lockHeld = true;
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const pid = Number(readFileSync(this.lockPath, 'utf8').trim());
-    if (pid && pid !== process.pid && processAlive(pid)) {
-      throw new QedError(`another run (process ${pid}) is writing this output`, { file: this.outputPath }, `wait for it to finish or cancel it; if no run is active, delete ${this.lockPath}`);
+    const holder = readLock(this.lockPath);
+    const hint = `wait for it to finish or cancel it; if no run is active, delete ${this.lockPath}`;
+    if (holder.host && holder.host !== hostname()) {
+      throw new QedError(`another run (process ${holder.pid ?? '?'} on host ${holder.host}, started ${holder.started ?? '?'}) is writing this output`, { file: this.outputPath }, hint);
+    }
+    if (holder.pid && holder.pid !== process.pid && processAlive(holder.pid)) {
+      throw new QedError(`another run (process ${holder.pid}) is writing this output`, { file: this.outputPath }, hint);
     }
     // A stale lock from a killed run: take it over.
-    writeFileSync(this.lockPath, String(process.pid));
+    writeFileSync(this.lockPath, mine);
     this.lockHeld = true;
   }
 
@@ -221,12 +232,29 @@ function hasError(row: Row): boolean {
   return row.error !== undefined && row.error !== null && row.error !== '';
 }
 
+function readLock(path: string): { host?: string; pid?: number; started?: string } {
+  const text = readFileSync(path, 'utf8').trim();
+  try {
+    const v = JSON.parse(text) as { host?: unknown; pid?: unknown; started?: unknown };
+    if (typeof v === 'number') return { pid: v };
+    return { host: typeof v.host === 'string' ? v.host : undefined, pid: typeof v.pid === 'number' ? v.pid : undefined, started: typeof v.started === 'string' ? v.started : undefined };
+  } catch {
+    return { pid: Number(text) || undefined };
+  }
+}
+
+/** Alive and not a zombie (a killed process its parent has not reaped yet still answers kill 0). */
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): trust kill 0
   }
 }
 
