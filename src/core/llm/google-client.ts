@@ -1,10 +1,9 @@
 import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type ThinkingConfig, ThinkingLevel } from '@google/genai';
 import type { ModelConfig } from '../config/types';
-import { requestCost } from './cost';
+import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure } from './errors';
-import { sleep, withRetries, type RetryPolicy } from './retry';
-import { splitReasoning } from './split';
-import type { ChatMessage, CompletionOptions, CompletionResult, HistoryEntry, LlmClient, Usage } from './types';
+import type { RetryPolicy } from './retry';
+import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage } from './types';
 
 export interface GoogleClientOptions {
   apiKey: string;
@@ -76,7 +75,7 @@ const snakeToCamel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.t
 /** The client for `api: google`: the native Gemini API through `@google/genai`. */
 export class GoogleClient implements LlmClient {
   private readonly sdk: GoogleGenAI;
-  private maxTokens: number | undefined;
+  private readonly budget: OutputBudget;
   private readonly thinking?: ThinkingConfig;
   private readonly restBody: Dict;
 
@@ -88,43 +87,23 @@ export class GoogleClient implements LlmClient {
       apiKey: opts.apiKey,
       httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000 },
     });
-    this.maxTokens = cfg.maxTokens;
+    this.budget = new OutputBudget(cfg.maxTokens);
     const t = translateThinking(cfg);
     this.thinking = t.thinking;
     this.restBody = t.rest;
   }
 
-  async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
-    const started = Date.now();
-    const { value, attempts } = await withRetries((_attempt, signal) => this.once(messages, signal), this.opts.policy, {
-      signal: options.signal,
-      secrets: [this.opts.apiKey],
-      onRetry: options.onRetry,
+  complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
+    return completeWith(this.cfg, messages, options, {
+      policy: this.opts.policy,
+      apiKey: this.opts.apiKey,
+      budget: this.budget,
       classify: classifyGoogleError,
-      onContextLength: () => {
-        if (!this.maxTokens || this.maxTokens < 16) return false;
-        this.maxTokens = Math.floor(this.maxTokens / 1.2);
-        return true;
-      },
+      call: (signal) => this.once(messages, signal),
     });
-    const { answer, cot } = splitReasoning(value.text, this.cfg.delimiters, value.reasoning);
-    const history: HistoryEntry[] = messages.map((m) => ({ role: m.role, content: m.content }));
-    if (cot !== undefined) history.push({ role: 'assistant', type: 'cot', content: cot });
-    history.push({ role: 'assistant', content: answer });
-    if (this.cfg.sleepAfterRequestSec > 0) await sleep(this.cfg.sleepAfterRequestSec * 1000, options.signal);
-    return {
-      text: answer,
-      cot,
-      usage: value.usage,
-      cost: requestCost(value.usage, this.cfg),
-      time: (Date.now() - started) / 1000,
-      finishReason: value.finishReason,
-      history,
-      attempts,
-    };
   }
 
-  private async once(messages: ChatMessage[], signal?: AbortSignal) {
+  private async once(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
     const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
     const contents: Content[] = messages
       .filter((m) => m.role !== 'system')
@@ -133,7 +112,7 @@ export class GoogleClient implements LlmClient {
     // Unknown keys are generation settings for this API (seed, presence_penalty, …): camelCase them.
     for (const [k, v] of Object.entries(this.cfg.passthrough)) (config as Dict)[snakeToCamel(k)] = v;
     if (system.length) config.systemInstruction = system.join('\n\n');
-    if (this.maxTokens !== undefined) config.maxOutputTokens = this.maxTokens;
+    if (this.budget.maxTokens !== undefined) config.maxOutputTokens = this.budget.maxTokens;
     if (this.cfg.temperature != null) config.temperature = this.cfg.temperature;
     if (this.cfg.topP != null) config.topP = this.cfg.topP;
     if (this.cfg.topK != null) config.topK = this.cfg.topK;

@@ -1,10 +1,9 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ModelConfig } from '../config/types';
-import { requestCost } from './cost';
+import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure, parseRetryAfter } from './errors';
-import { sleep, withRetries, type RetryPolicy } from './retry';
-import { splitReasoning } from './split';
-import type { ChatMessage, CompletionOptions, CompletionResult, HistoryEntry, LlmClient, Usage } from './types';
+import { sleep, type RetryPolicy } from './retry';
+import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage } from './types';
 
 export interface OpenAiClientOptions {
   apiKey: string;
@@ -28,7 +27,7 @@ type Body = Record<string, unknown>;
  */
 export class OpenAiClient implements LlmClient {
   private readonly sdk: OpenAI;
-  private maxTokens: number | undefined;
+  private readonly budget: OutputBudget;
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -41,44 +40,17 @@ export class OpenAiClient implements LlmClient {
       timeout: cfg.timeoutSec * 1000,
       fetch: opts.fetch,
     });
-    this.maxTokens = cfg.maxTokens;
+    this.budget = new OutputBudget(cfg.maxTokens);
   }
 
-  async complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
-    const started = Date.now();
-    const { value, attempts } = await withRetries(
-      (_attempt, signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal)),
-      this.opts.policy,
-      {
-        signal: options.signal,
-        secrets: [this.opts.apiKey],
-        onRetry: options.onRetry,
-        onContextLength: () => this.shrink(),
-        classify: classifyOpenAiError,
-      },
-    );
-    const { answer, cot } = splitReasoning(value.text, this.cfg.delimiters, value.reasoning);
-    const history: HistoryEntry[] = messages.map((m) => ({ role: m.role, content: m.content }));
-    if (cot !== undefined) history.push({ role: 'assistant', type: 'cot', content: cot });
-    history.push({ role: 'assistant', content: answer });
-    if (this.cfg.sleepAfterRequestSec > 0) await sleep(this.cfg.sleepAfterRequestSec * 1000, options.signal);
-    return {
-      text: answer,
-      cot,
-      usage: value.usage,
-      cost: requestCost(value.usage, this.cfg),
-      time: (Date.now() - started) / 1000,
-      finishReason: value.finishReason,
-      history,
-      attempts,
-    };
-  }
-
-  /** Cuts the output budget by 1.2× after a context-length error; false when nothing to cut. */
-  private shrink(): boolean {
-    if (!this.maxTokens || this.maxTokens < 16) return false;
-    this.maxTokens = Math.floor(this.maxTokens / 1.2);
-    return true;
+  complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
+    return completeWith(this.cfg, messages, options, {
+      policy: this.opts.policy,
+      apiKey: this.opts.apiKey,
+      budget: this.budget,
+      classify: classifyOpenAiError,
+      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal)),
+    });
   }
 
   private sampling(body: Body): void {
@@ -97,9 +69,9 @@ export class OpenAiClient implements LlmClient {
 
   private async viaChat(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
     const body: Body = { model: this.cfg.model, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
-    if (this.maxTokens !== undefined) {
+    if (this.budget.maxTokens !== undefined) {
       const key = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model) ? 'max_completion_tokens' : 'max_tokens';
-      body[key] = this.maxTokens;
+      body[key] = this.budget.maxTokens;
     }
     this.sampling(body);
     if (this.cfg.reasoningEffort) body.reasoning_effort = this.cfg.reasoningEffort;
@@ -122,7 +94,7 @@ export class OpenAiClient implements LlmClient {
 
   private async viaResponses(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
     const body: Body = { model: this.cfg.model, input: messages.map((m) => ({ role: m.role, content: m.content })) };
-    if (this.maxTokens !== undefined) body.max_output_tokens = this.maxTokens;
+    if (this.budget.maxTokens !== undefined) body.max_output_tokens = this.budget.maxTokens;
     this.sampling(body);
     delete body.top_k; // not a Responses API parameter; pass it through extra_body if a server wants it
     const reasoning: Body = { ...(this.cfg.reasoning ?? {}) };
@@ -192,13 +164,6 @@ function readResponse(res: ResponsesResponse): RawReply {
     usage,
     finishReason: truncated ? 'length' : res.status === 'incomplete' ? (res.incomplete_details?.reason ?? 'incomplete') : 'stop',
   };
-}
-
-interface RawReply {
-  text: string;
-  reasoning?: string;
-  usage: Usage;
-  finishReason?: string;
 }
 
 /** The parts of the wire formats we read (kept loose: compatible servers vary). */
