@@ -345,6 +345,16 @@ describe('qed run', () => {
     assert.ok(!existsSync(join(ws, 'o.jsonl')));
   });
 
+  test('a Hugging Face id while offline: exit 2, says the hub is unreachable and suggests a local file', async () => {
+    const ws = workspace({ 'configs/models/test/fake.yaml': config() });
+    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'lm-provers/IMOProofBench', '--output-path', 'o.jsonl'], { cwd: ws, env: { ...env, HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /could not reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:9/);
+    assert.match(r.stderr, /not in the local cache/);
+    assert.match(r.stderr, /--data-path/);
+    assert.equal(server.requests.filter((q) => q.api === 'chat' && JSON.stringify(q.body).includes('IMOProofBench')).length, 0);
+  });
+
   test('--n 2 with --final-answer on the real AnswerBench (first 5 problems)', { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH }, async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config() });
     const r = await qed(['run', '--model-config', 'test/fake', '--final-answer', '--n', '2', '--limit', '5', '--data-path', join(IMOBENCH, 'answerbench_v2.csv'), '--output-path', 'a.jsonl'], { cwd: ws, env });
