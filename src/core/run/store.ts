@@ -19,11 +19,24 @@ export interface RunIdentity {
   mode: string;
 }
 
-/** The `qed_run` column each row we write carries. */
+/** The stamp column each row we write carries (`qed_run` for generation, `qed_grade` for grading). */
 export interface RunStamp extends RunIdentity {
   key: string;
   attempts: number;
   finished_at: string;
+}
+
+export interface StoreOptions {
+  identity: RunIdentity;
+  /** The column holding each row's stamp: 'qed_run' or 'qed_grade'. */
+  stampColumn: string;
+  overwrite: boolean;
+  /** Whether a row of an earlier session is finished (not to be done again). */
+  isDone: (row: Row) => boolean;
+  /** Whether a key read from the file belongs to this job's data. */
+  isValidKey: (key: string) => boolean;
+  /** The key of a row without a stamp (written by another tool), from its content or position. */
+  keyOf: (row: Row, index: number) => string | undefined;
 }
 
 const SYNC_EVERY_MS = 1000;
@@ -51,22 +64,23 @@ export class ResultStore {
     readonly outputPath: string,
     readonly journalPath: string,
     private readonly lockPath: string,
+    private readonly opts: StoreOptions,
   ) {}
 
   /**
    * Opens (or starts) the results of `outputPath`. Refuses, with advice, when the file holds rows
    * of another identity or keys that are not in the dataset, unless `overwrite`.
    */
-  static open(outputPath: string, opts: { identity: RunIdentity; overwrite: boolean; isValidKey: (key: string) => boolean; keyOf: (row: Row) => string | undefined }): ResultStore {
-    const store = new ResultStore(outputPath, `${outputPath}.partial`, `${outputPath}.lock`);
+  static open(outputPath: string, opts: StoreOptions): ResultStore {
+    const store = new ResultStore(outputPath, `${outputPath}.partial`, `${outputPath}.lock`, opts);
     mkdirSync(dirname(outputPath), { recursive: true });
     store.lock();
     try {
       if (opts.overwrite) {
         if (existsSync(store.journalPath)) unlinkSync(store.journalPath);
       } else {
-        store.load(outputPath, false, opts);
-        store.load(store.journalPath, true, opts);
+        store.load(outputPath, false);
+        store.load(store.journalPath, true);
       }
       store.fd = openSync(store.journalPath, 'a');
     } catch (e) {
@@ -76,10 +90,10 @@ export class ResultStore {
     return store;
   }
 
-  /** Rows already finished successfully (no `error`). */
+  /** Whether the row stored under `key` is finished (the caller's rule: e.g. no `error`). */
   isDone(key: string): boolean {
     const r = this.rows.get(key);
-    return r !== undefined && !hasError(r);
+    return r !== undefined && this.opts.isDone(r);
   }
 
   get(key: string): Row | undefined {
@@ -99,12 +113,15 @@ export class ResultStore {
     this.maybeSync();
   }
 
-  /** Writes the output atomically in `order` (keys without a row are skipped), then removes the journal and the lock. */
-  async finalize(order: string[]): Promise<number> {
+  /**
+   * Writes the output atomically in `order` — the stored row of each key, else its fallback, else
+   * nothing — then removes the journal and the lock. Returns the number of rows written.
+   */
+  async finalize(order: Array<{ key: string; fallback?: Row }>): Promise<number> {
     this.flush();
     const out: Row[] = [];
-    for (const k of order) {
-      const r = this.rows.get(k);
+    for (const { key, fallback } of order) {
+      const r = this.rows.get(key) ?? fallback;
       if (r) out.push(r);
     }
     await writeJsonlAtomic(this.outputPath, out);
@@ -144,10 +161,12 @@ export class ResultStore {
     }
   }
 
-  private load(path: string, isJournal: boolean, opts: { identity: RunIdentity; isValidKey: (key: string) => boolean; keyOf: (row: Row) => string | undefined }): void {
+  private load(path: string, isJournal: boolean): void {
+    const opts = this.opts;
     if (!existsSync(path)) return;
     const lines = readFileSync(path, 'utf8').split('\n');
     let foreign = 0;
+    let ordinal = 0;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
       if (!line) continue;
@@ -164,18 +183,19 @@ export class ResultStore {
         }
         throw new QedError(`the existing output is not valid JSONL (${(e as Error).message})`, { file: path, line: i + 1 }, 'fix or move the file, or pass --overwrite to replace it');
       }
-      const stamp = row.qed_run as Partial<RunStamp> | undefined;
-      const key = typeof stamp?.key === 'string' ? stamp.key : opts.keyOf(row);
+      const index = ordinal++;
+      const stamp = row[opts.stampColumn] as Partial<RunStamp> | undefined;
+      const key = typeof stamp?.key === 'string' ? stamp.key : opts.keyOf(row, index);
       if (stamp && typeof stamp === 'object') {
         const diff = identityDifference(opts.identity, stamp);
         if (diff) {
           throw new QedError(
             `the output already holds results of a different run (${diff}); mixing them would corrupt the results`,
-            { file: path, line: i + 1, field: 'qed_run' },
+            { file: path, line: i + 1, field: opts.stampColumn },
             'pass --overwrite to replace them, or choose another --output-path',
           );
         }
-      } else {
+      } else if (opts.isDone(row)) {
         foreign++;
       }
       if (key === undefined || !opts.isValidKey(key)) {
@@ -187,7 +207,7 @@ export class ResultStore {
       }
       this.rows.set(key, row);
     }
-    if (foreign) this.warnings.push(`${path}: ${foreign} row(s) carry no run stamp (written by another tool); they are kept as finished results`);
+    if (foreign) this.warnings.push(`${path}: ${foreign} finished row(s) carry no '${opts.stampColumn}' stamp (written by another tool); they are kept as they are`);
   }
 
   /**
@@ -226,10 +246,6 @@ export class ResultStore {
       /* already gone */
     }
   }
-}
-
-function hasError(row: Row): boolean {
-  return row.error !== undefined && row.error !== null && row.error !== '';
 }
 
 function readLock(path: string): { host?: string; pid?: number; started?: string } {

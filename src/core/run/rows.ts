@@ -1,0 +1,162 @@
+import type { Row } from '../data/types';
+import { describeError } from '../errors';
+import { LlmError } from '../llm/errors';
+import { childSignal } from '../llm/retry';
+import type { CostRecord } from '../llm/types';
+import { ResultStore, type StoreOptions } from './store';
+
+/** One unit of work: a row to generate, grade, or annotate. */
+export interface RowTask {
+  key: string;
+  row: Row;
+}
+
+/** What a task produced: the row to store (finished or with an error) and what it cost. */
+export interface TaskOutcome {
+  row: Row;
+  cost: CostRecord;
+  /** Set when the task failed for good (the row records why); such rows are done again next time. */
+  failure?: string;
+}
+
+export interface TaskContext {
+  /** Aborts when the job is cancelled (a child signal: safe to hand to SDKs). */
+  signal?: AbortSignal;
+  /** For retry notices and the like. */
+  log: (line: string) => void;
+}
+
+export interface JobProgress {
+  total: number;
+  /** Finished (this session or before), failures not included. */
+  done: number;
+  /** Reused from an earlier session. */
+  reused: number;
+  failed: number;
+  inFlight: number;
+  /** This session's spend. */
+  cost: CostRecord;
+  elapsedSec: number;
+  /** Seconds left at the current pace, when it can be told. */
+  etaSec?: number;
+}
+
+export interface JobSummary extends JobProgress {
+  outputPath: string;
+  cancelled: boolean;
+  /** Rows written to the output. */
+  written: number;
+  errors: Array<{ key: string; message: string }>;
+  warnings: string[];
+}
+
+export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'> {
+  outputPath: string;
+  /** Candidates, in the order they should be worked on; the finished ones are skipped. */
+  tasks: RowTask[];
+  /**
+   * Every key of the output in file order, with the row to write when the store has none for it
+   * (undefined: such a key is left out). Keys the store holds beyond these are appended in the
+   * order given by `extraOrder`.
+   */
+  order: Array<{ key: string; fallback?: Row }>;
+  /** Sorts stored keys that are not in `order` (e.g. runs of a larger --n); they stay in the file. */
+  extraOrder?: (a: string, b: string) => number;
+  isValidKey: (key: string) => boolean;
+  /**
+   * Does one task. Throw an LlmError for a request that failed for good when `onFailure` is given
+   * (the failure becomes a row with an error); any other exception aborts the job (a bug).
+   */
+  work: (task: RowTask, ctx: TaskContext) => Promise<TaskOutcome>;
+  /** Builds the row recorded for a task whose requests failed for good. */
+  onFailure: (task: RowTask, error: LlmError, elapsedSec: number) => Row;
+  /** Tasks worked on at once (the clients' own limiters bound the requests). */
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * The resumable job loop shared by generation, grading and the rubric tools: skips rows an
+ * earlier session finished, works on the rest a few at a time, appends each finished row to the
+ * journal before counting it, and at the end (finished, cancelled, or a bug) rewrites the output
+ * atomically in order.
+ */
+export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary> {
+  const store = ResultStore.open(opts.outputPath, opts);
+  for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
+
+  const todo = opts.tasks.filter((t) => !store.isDone(t.key));
+  const started = Date.now();
+  const cost: CostRecord = { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 };
+  const counts = { total: opts.tasks.length, reused: opts.tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
+  const errors: JobSummary['errors'] = [];
+  const log = (line: string) => opts.onLog?.(line);
+
+  const snapshot = (): JobProgress => {
+    const elapsedSec = (Date.now() - started) / 1000;
+    const finishedNow = counts.completed + counts.failed;
+    return {
+      total: counts.total,
+      done: counts.reused + counts.completed,
+      reused: counts.reused,
+      failed: counts.failed,
+      inFlight: counts.inFlight,
+      cost: { ...cost },
+      elapsedSec,
+      etaSec: finishedNow > 0 ? (elapsedSec / finishedNow) * (todo.length - finishedNow) : undefined,
+    };
+  };
+  if (counts.reused) log(`resuming: ${counts.reused} of ${counts.total} rows already finished in ${opts.outputPath}`);
+  opts.onProgress?.(snapshot());
+
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !opts.signal?.aborted) {
+      const task = todo[next++];
+      counts.inFlight++;
+      const t0 = Date.now();
+      const child = childSignal(opts.signal);
+      let outcome: TaskOutcome;
+      try {
+        outcome = await opts.work(task, { signal: child.signal, log });
+      } catch (e) {
+        if (opts.signal?.aborted || (e instanceof LlmError && e.kind === 'cancelled')) {
+          counts.inFlight--;
+          break; // unfinished: nothing is written, the next run does it
+        }
+        if (!(e instanceof LlmError)) throw e;
+        outcome = { row: opts.onFailure(task, e, (Date.now() - t0) / 1000), cost: { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 }, failure: describeError(e) };
+      } finally {
+        child.dispose();
+      }
+      store.append(task.key, outcome.row);
+      cost.cost += outcome.cost.cost;
+      cost.input_tokens += outcome.cost.input_tokens;
+      cost.output_tokens += outcome.cost.output_tokens;
+      cost.time += outcome.cost.time;
+      if (outcome.failure !== undefined) {
+        counts.failed++;
+        errors.push({ key: task.key, message: outcome.failure });
+        log(`${task.key}: failed for good: ${outcome.failure}`);
+      } else {
+        counts.completed++;
+      }
+      counts.inFlight--;
+      opts.onProgress?.(snapshot());
+    }
+  };
+
+  let written = 0;
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length)) }, worker));
+  } finally {
+    // Finished, cancelled or stopped by a bug: what is done goes into the output, in order.
+    const known = new Set(opts.order.map((o) => o.key));
+    const extra = store.keys().filter((k) => !known.has(k));
+    if (opts.extraOrder) extra.sort(opts.extraOrder);
+    written = await store.finalize([...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+  }
+  return { ...snapshot(), outputPath: opts.outputPath, cancelled: !!opts.signal?.aborted, written, errors, warnings: store.warnings };
+}
