@@ -13,10 +13,13 @@
 #   QED_HOST_CACHE        cache folder (default ~/.cache/qed-workbench-host; keep it outside the repo)
 #   QED_HOST_CS_VERSION   code-server version (default 4.139.1 = VS Code 1.139.1; the tests use
 #                         workbench internals, so re-check them when you change it)
-#   QED_HOST_CS_INSTALL   noscripts (default): no compiler; native addons without prebuilt binaries
-#                         are left out (code-server logs errors about them, the tests do not care)
-#                         compile: also runs code-server's postinstall (needs build-essential,
-#                         python3, pkg-config, libkrb5-dev: installed through apt-get)
+#   QED_HOST_CS_INSTALL   noscripts (default, ~10 s): no install scripts; native addons without a
+#                         prebuilt binary are left out (code-server logs errors about them), except
+#                         spdlog, built on its own below
+#                         compile (~2 min): code-server's own postinstall builds them all; needs
+#                         build-essential, python3, pkg-config, libkrb5-dev (installed through apt-get)
+#   QED_HOST_BUILD_SPDLOG 1 (default): with noscripts, still build the spdlog addon when g++ is
+#                         there (else the extension's LogOutputChannel stays empty); 0: don't
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -106,7 +109,9 @@ else
     # that step by hand, still without scripts (no compiler needed).
     logged "$LOGS/code-server.log" npm_quiet install --ignore-scripts "code-server@$CS_VERSION"
     if [ "$CS_INSTALL" = compile ]; then
-      (cd "$CS_PKG" && logged "$LOGS/code-server.log" sh ./postinstall.sh)
+      # Through `npm run`: postinstall.sh reads the Node version from npm's user agent. npm 11
+      # skips dependencies' install scripts unless approved, and the native builds are exactly those.
+      (cd "$CS_PKG" && npm_config_dangerously_allow_all_scripts=true logged "$LOGS/code-server.log" npm run postinstall --foreground-scripts)
     else
       (cd "$CS_PKG/lib/vscode" && logged "$LOGS/code-server.log" npm_quiet install --omit=dev --ignore-scripts)
       (cd "$CS_PKG/lib/vscode/extensions" && logged "$LOGS/code-server.log" npm_quiet install --omit=dev --ignore-scripts)
@@ -115,6 +120,32 @@ else
   )
   touch "$CS_STAMP"
   say "code-server: installed ($(tail -n1 "$LOGS/code-server-version.txt")) in $(elapsed "$t")"
+fi
+
+# --- 3b. spdlog, the one native addon the tests notice ---------------------------------------------
+# Without @vscode/spdlog's binary, the extension host cannot write log files, so every
+# LogOutputChannel (the extension's "QED" log, "QED: Show Log") stays EMPTY. The noscripts install
+# has no binary for it; build just this addon (~12 s) when a C++ toolchain is on the machine.
+t=$(date +%s%N)
+SPDLOG="$CS_PKG/lib/vscode/node_modules/@vscode/spdlog"
+if [ -f "$SPDLOG/build/Release/spdlog.node" ]; then
+  say "spdlog addon: present"
+elif [ "${QED_HOST_BUILD_SPDLOG:-1}" = 0 ]; then
+  say "spdlog addon: skipped (QED_HOST_BUILD_SPDLOG=0): log output channels will be empty"
+elif ! command -v g++ >/dev/null || ! command -v make >/dev/null || ! command -v python3 >/dev/null; then
+  say "spdlog addon: no g++/make/python3, not built: log output channels will be empty"
+  say "  (apt-get install build-essential python3, then rerun this script)"
+else
+  say "spdlog addon: building against Node $NODE_MAJOR headers…"
+  # npm ships node-gyp; fall back to the registry's when this npm does not.
+  GYP="$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js"
+  if [ -f "$GYP" ]; then gyp=("$NODE_BIN" "$GYP"); else gyp=(npx --yes node-gyp@11); fi
+  (
+    cd "$SPDLOG"
+    export PATH="$NODE_DIR/bin:$PATH"
+    logged "$LOGS/spdlog.log" "${gyp[@]}" rebuild --nodedir="$NODE_DIR" --devdir="$CACHE/xdg/node-gyp" --jobs=max
+  )
+  say "spdlog addon: built in $(elapsed "$t")"
 fi
 
 # --- 4. playwright-core (project devDependency) ----------------------------------------------------

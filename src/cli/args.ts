@@ -11,3 +11,16 @@ export function parse(args: string[], options: ParseArgsConfig['options'], comma
   }
 }
 
+
+/** A `--name N` option that must be a positive whole number. */
+export function positiveInt(v: string | boolean | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new QedError(`expected a positive whole number, got '${String(v)}'`, { field: `--${name}` });
+  return n;
+}
+
+/** A string option, or undefined. */
+export function str(v: string | boolean | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}

@@ -2,6 +2,8 @@ import { QedError } from '../core/errors';
 import { shippedConfigsRoot } from '../core/paths';
 import { runCommand, RUN_HELP } from './run';
 import { configCommand, CONFIG_HELP } from './config';
+import { statsCommand, STATS_HELP } from './stats';
+import { evalCommand, EVAL_HELP } from './eval';
 import { version } from '../../package.json';
 
 const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
@@ -10,7 +12,9 @@ Usage: qed <command> [options]
 
 Commands:
   run        generate solutions for a benchmark with a model config
+  eval       grade a results file with an LLM grader (proofs or final answers)
   config     list and validate model configs
+  stats      summarise result files: scores, splits, tokens, cost; --grader for grader experiments
 
 Run 'qed <command> --help' for the options of a command.
 `;
@@ -32,9 +36,15 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(RUN_HELP), 0;
       return runCommand(rest, { shippedRoot });
+    case 'eval':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(EVAL_HELP), 0;
+      return evalCommand(rest, { shippedRoot });
     case 'config':
       if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(CONFIG_HELP), rest.length ? 0 : 2;
       return configCommand(rest, { shippedRoot });
+    case 'stats':
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(STATS_HELP), rest.length ? 0 : 2;
+      return statsCommand(rest);
     default:
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
       return 2;

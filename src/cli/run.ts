@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
-import { loadConfig, configIdentity, identityFields } from '../core/config';
 import { readDataset } from '../core/data';
 import { QedError } from '../core/errors';
-import { createClient, envKeys } from '../core/llm';
 import { runBenchmark } from '../core/run/engine';
 import { loadPrompt, type RunMode } from '../core/run/prompts';
 import { singleCallSolver } from '../core/run/solver';
-import { parse } from './args';
+import { parse, positiveInt } from './args';
+import { cancellable, identityOf, modelClient } from './job';
 import { ProgressReporter, summaryLine } from './progress';
 
 export const RUN_HELP = `qed run — generate solutions for every problem of a dataset
@@ -49,13 +48,6 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
-function positiveInt(v: string | boolean | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new QedError(`expected a positive whole number, got '${String(v)}'`, { field: `--${name}` });
-  return n;
-}
-
 export async function runCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'run');
   if (typeof v['model-config'] !== 'string') throw new QedError('missing --model-config', { field: '--model-config' }, "name a config, e.g. --model-config openai/gpt-5-mini (see 'qed config list')");
@@ -66,49 +58,22 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   const concurrency = positiveInt(v.concurrency, 'concurrency');
   const cwd = process.cwd();
 
-  const cfg = await loadConfig(v['model-config'], { cwd, shippedRoot: env.shippedRoot });
-  if (cfg.kind === 'agent') {
-    throw new QedError('agent scaffolds cannot be run yet; use a model config', { file: cfg.file, field: 'type' });
-  }
-  // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
-  const client = await createClient(cfg, { getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
+  const { cfg, client } = await modelClient(v['model-config'], env.shippedRoot, concurrency);
   const dataPath = typeof v['data-path'] === 'string' ? v['data-path'] : mode === 'final-answer' ? 'lm-provers/IMOBench-FinalAnswer' : 'lm-provers/IMOProofBench';
   const dataset = await readDataset(dataPath, { split: typeof v.split === 'string' ? v.split : 'train' });
   const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
 
+  const outputPath = resolve(v['output-path']);
   const reporter = new ProgressReporter();
   const quiet = !!v.quiet;
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) {
-      reporter.log('qed: stopping now; finished rows are in the journal and will be reused');
-      process.exit(130);
-    }
-    reporter.log(`qed: ${sig}: cancelling; finished rows are kept (press Ctrl-C again to quit at once)`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
   for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
-  if (!quiet) reporter.log(`qed run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source}, ${mode} mode → ${resolve(v['output-path'])}`);
-  try {
+  if (!quiet) reporter.log(`qed run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source}, ${mode} mode → ${outputPath}`);
+  return cancellable(reporter, async (signal) => {
     const summary = await runBenchmark({
       dataset,
-      outputPath: resolve(v['output-path']),
+      outputPath,
       solver: singleCallSolver(client),
-      identity: {
-        config: cfg.id,
-        model: cfg.model,
-        api: cfg.api,
-        config_hash: configIdentity(cfg),
-        settings: identityFields(cfg),
-        prompt: prompt.source,
-        prompt_hash: prompt.hash,
-        mode,
-      },
+      identity: identityOf(cfg, prompt, mode),
       prompt,
       mode,
       n,
@@ -116,7 +81,7 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
       problemColumn: typeof v['problem-column'] === 'string' ? v['problem-column'] : 'problem',
       concurrency: client.limiter.size,
       limit,
-      signal: controller.signal,
+      signal,
       onProgress: quiet ? undefined : (p) => reporter.update(p),
       onLog: (line) => reporter.log(line),
     });
@@ -125,8 +90,5 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
     process.stderr.write(summaryLine(summary) + '\n');
     if (summary.cancelled) return 130;
     return summary.failed ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

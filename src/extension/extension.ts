@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { KeyStore, clearApiKeyCommand, setApiKeyCommand } from './keys';
 import { runBenchmarkCommand } from './runBenchmark';
+import { gradeResultsCommand } from './gradeResults';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
       'qed.runBenchmark',
       guard('Run Benchmark', (uri?: vscode.Uri) => runBenchmarkCommand({ keys, log, shippedRoot }, uri?.fsPath?.match(/\.ya?ml$/) ? { configFile: uri.fsPath } : undefined)),
     ),
+    vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (uri?: vscode.Uri) => gradeResultsCommand({ keys, log, shippedRoot }, uri instanceof vscode.Uri ? uri : undefined))),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),

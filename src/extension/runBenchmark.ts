@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { basename, extname, isAbsolute, join, relative } from 'node:path';
 import type { KeyStore } from './keys';
-import { setApiKeyCommand } from './keys';
+import { ensureKey, pickModelConfig, progressMessage, requireTrust } from './picks';
 
 /** Everything the command needs from the extension. */
 export interface RunContext {
@@ -10,18 +10,13 @@ export interface RunContext {
   shippedRoot: string;
 }
 
-type ConfigPick = vscode.QuickPickItem & { id?: string };
-
 /**
  * QED: Run Benchmark — pick a model config, a dataset, a mode and n, then run the engine in the
  * extension host under a cancellable progress notification. Rows are on disk as they finish;
  * running the same selection again resumes.
  */
 export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile?: string }): Promise<void> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('QED: this workspace is in Restricted Mode. Trust it to run benchmarks: nothing calls a model API or reads a key until then.');
-    return;
-  }
+  if (!requireTrust('run benchmarks')) return;
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
     void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
@@ -29,7 +24,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   }
   const cwd = folder.uri.fsPath;
   // The engine loads only when a run starts: activation stays cheap.
-  const [{ listConfigs, loadConfig, configIdentity, identityFields }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }] = await Promise.all([
+  const [{ loadConfig, configIdentity, identityFields }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }] = await Promise.all([
     import('../core/config'),
     import('../core/data'),
     import('../core/llm'),
@@ -39,29 +34,8 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   ]);
 
   // 1. Model config.
-  let configRef = preset?.configFile;
-  if (!configRef) {
-    const all = await listConfigs({ cwd, shippedRoot: ctx.shippedRoot });
-    const items: ConfigPick[] = [];
-    let group = '';
-    for (const c of all.filter((x) => x.kind === 'model')) {
-      const g = c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
-      if (g !== group) {
-        items.push({ label: g || 'other', kind: vscode.QuickPickItemKind.Separator });
-        group = g;
-      }
-      const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
-      items.push({
-        label: c.id,
-        id: c.file,
-        description: `${c.api ?? ''}: ${c.model ?? ''}`,
-        detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
-      });
-    }
-    const pick = await vscode.window.showQuickPick(items, { title: 'Run Benchmark (1/4): model config', placeHolder: 'Which model?', matchOnDescription: true });
-    if (!pick?.id) return;
-    configRef = pick.id;
-  }
+  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model?'));
+  if (!configRef) return;
   const cfg = await loadConfig(configRef, { cwd, shippedRoot: ctx.shippedRoot });
   if (cfg.kind === 'agent') {
     void vscode.window.showErrorMessage('QED: agent scaffolds cannot be run yet; pick a model config.');
@@ -113,11 +87,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   if (!outText) return;
   const outputPath = isAbsolute(outText) ? outText : join(cwd, outText);
 
-  // Key.
-  if (!(await ctx.keys.get(cfg.apiKeyEnv)) && !(cfg.api === 'custom' && cfg.raw.api_key_env === undefined)) {
-    const choice = await vscode.window.showWarningMessage(`QED: no key for ${cfg.apiKeyEnv}.`, 'Set API Key');
-    if (choice !== 'Set API Key' || !(await setApiKeyCommand(ctx.keys, cfg.apiKeyEnv))) return;
-  }
+  if (!(await ensureKey(ctx.keys, cfg))) return;
 
   const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
   const client = await createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
@@ -151,10 +121,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
         onLog: (line) => ctx.log.info(line),
         onProgress: (p) => {
           const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
-          progress.report({
-            increment: pct - lastPct,
-            message: `${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''} · $${p.cost.cost.toFixed(4)}`,
-          });
+          progress.report({ increment: pct - lastPct, message: progressMessage(p) });
           lastPct = pct;
         },
       });

@@ -13,30 +13,49 @@ export interface PromptTemplate {
   hash: string;
 }
 
-const PLACEHOLDER = '{problem_statement}';
-
 /** Default generation prompts, shipped in configs/prompts/. */
 export const DEFAULT_PROMPTS: Record<RunMode, string> = {
   proof: 'generate_proof.txt',
   'final-answer': 'generate_final_answer.txt',
 };
 
-/** Loads a prompt template: a user's `--prompt` file, or the shipped default for the mode. */
-export async function loadPrompt(mode: RunMode, shippedRoot: string, userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
-  const file = userFile ? resolve(cwd, userFile) : join(shippedRoot, 'prompts', DEFAULT_PROMPTS[mode]);
+/**
+ * Loads a template: the user's file (`--prompt`), or `configs/prompts/<shippedName>`. Every name
+ * in `required` must appear as `{name}` in it, or the error says which is missing.
+ */
+export async function loadTemplate(shippedRoot: string, shippedName: string, required: string[], userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+  const file = userFile ? resolve(cwd, userFile) : join(shippedRoot, 'prompts', shippedName);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new QedError(`cannot read the prompt template: ${(e as NodeJS.ErrnoException).code ?? e}`, { file, field: '--prompt' });
   }
-  if (!text.includes(PLACEHOLDER)) {
-    throw new QedError(`the prompt template has no ${PLACEHOLDER} placeholder, so the problem would never be sent`, { file, field: '--prompt' });
+  for (const name of required) {
+    if (!text.includes(`{${name}}`)) {
+      throw new QedError(`the prompt template has no {${name}} placeholder, so that text would never be sent`, { file, field: '--prompt' });
+    }
   }
-  return { source: userFile ? file : `configs/prompts/${DEFAULT_PROMPTS[mode]}`, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
+  return { source: userFile ? file : `configs/prompts/${shippedName}`, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
 }
 
-/** Fills the template. Only the placeholder is replaced; other braces (LaTeX!) are left alone. */
+/** Loads a generation prompt: a user's `--prompt` file, or the shipped default for the mode. */
+export function loadPrompt(mode: RunMode, shippedRoot: string, userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+  return loadTemplate(shippedRoot, DEFAULT_PROMPTS[mode], ['problem_statement'], userFile, cwd);
+}
+
+/**
+ * Fills `{name}` placeholders. Only the names given are replaced, in one pass (a value that
+ * itself contains `{name}` is not expanded again); other braces — LaTeX! — are left alone.
+ */
+export function fillTemplate(template: PromptTemplate | string, vars: Record<string, string>): string {
+  const text = typeof template === 'string' ? template : template.text;
+  const names = Object.keys(vars).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (!names.length) return text;
+  return text.replace(new RegExp(`\\{(${names.join('|')})\\}`, 'g'), (_, name: string) => vars[name]);
+}
+
+/** Fills a generation prompt with the problem. */
 export function fillPrompt(template: PromptTemplate, problem: string): string {
-  return template.text.split(PLACEHOLDER).join(problem);
+  return fillTemplate(template, { problem_statement: problem });
 }

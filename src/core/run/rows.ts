@@ -17,6 +17,8 @@ export interface TaskOutcome {
   cost: CostRecord;
   /** Set when the task failed for good (the row records why); such rows are done again next time. */
   failure?: string;
+  /** A tally to keep, e.g. 'parse_failure' (counted in the summary's `flags`). */
+  flag?: string;
 }
 
 export interface TaskContext {
@@ -39,6 +41,8 @@ export interface JobProgress {
   elapsedSec: number;
   /** Seconds left at the current pace, when it can be told. */
   etaSec?: number;
+  /** Tallies of TaskOutcome.flag this session, e.g. { parse_failure: 2 }. */
+  flags: Record<string, number>;
 }
 
 export interface JobSummary extends JobProgress {
@@ -92,6 +96,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
   const cost: CostRecord = { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 };
   const counts = { total: opts.tasks.length, reused: opts.tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
   const errors: JobSummary['errors'] = [];
+  const flags: Record<string, number> = {};
   const log = (line: string) => opts.onLog?.(line);
 
   const snapshot = (): JobProgress => {
@@ -106,6 +111,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       cost: { ...cost },
       elapsedSec,
       etaSec: finishedNow > 0 ? (elapsedSec / finishedNow) * (todo.length - finishedNow) : undefined,
+      flags: { ...flags },
     };
   };
   if (counts.reused) log(`resuming: ${counts.reused} of ${counts.total} rows already finished in ${opts.outputPath}`);
@@ -136,6 +142,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       cost.input_tokens += outcome.cost.input_tokens;
       cost.output_tokens += outcome.cost.output_tokens;
       cost.time += outcome.cost.time;
+      if (outcome.flag) flags[outcome.flag] = (flags[outcome.flag] ?? 0) + 1;
       if (outcome.failure !== undefined) {
         counts.failed++;
         errors.push({ key: task.key, message: outcome.failure });

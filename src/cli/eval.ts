@@ -1,0 +1,122 @@
+import { resolve } from 'node:path';
+import { readJsonlRows } from '../core/data';
+import { QedError } from '../core/errors';
+import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
+import { loadGradePrompts } from '../core/grade/prompts';
+import { parse, positiveInt, str } from './args';
+import { cancellable, identityOf, modelClient } from './job';
+import { ProgressReporter, formatTokens, formatUsd, formatDuration } from './progress';
+
+export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
+
+Usage: qed eval --model-config <grader> --data-path <results.jsonl> [options]
+
+  --model-config NAME       the grader's model config (as for qed run)                 (required)
+  --data-path FILE          a results file written by 'qed run' (or the original stack) (required)
+  --output-path FILE        where the graded file goes (default: rewrite --data-path atomically)
+  --final-answer            judge final answers (IMO-AnswerBench): a deterministic check first,
+                            the LLM judge only when it cannot decide
+  --proofbench              grade with a marking scheme (ProofBench) instead of the
+                            IMO-ProofBench rubric
+  --prompt FILE             your grading prompt (placeholders: {problem_statement},
+                            {reference_solution}, {grading_guidelines}, {candidate_solution};
+                            for --final-answer: {problem_statement}, {golden_answer},
+                            {candidate_answer})
+  --overwrite               grade every row again, discarding earlier grades
+  --problem-column NAME         default problem
+  --model-solution-column NAME  default model_solution
+  --solution-column NAME        default solution
+  --answer-column NAME          default answer
+  --grading-column NAME         default grading_guidelines (grading_scheme with --proofbench)
+  --concurrency N           at most N grader requests at once
+  --quiet                   only the summary
+
+Writes per row: grade (points and explanation per scheme item), schema_0, score, grade_cost,
+and for --final-answer extracted_answer and judge_method. A reply that cannot be read gives
+score null and grade_error (the raw reply is kept in grade[0].desc); rerunning re-asks only those.
+Exit status: 0 all graded, 1 some rows could not be graded, 2 bad input, 130 cancelled.
+`;
+
+const OPTIONS = {
+  'model-config': { type: 'string' },
+  'data-path': { type: 'string' },
+  'output-path': { type: 'string' },
+  'final-answer': { type: 'boolean' },
+  proofbench: { type: 'boolean' },
+  prompt: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  'problem-column': { type: 'string' },
+  'model-solution-column': { type: 'string' },
+  'solution-column': { type: 'string' },
+  'answer-column': { type: 'string' },
+  'grading-column': { type: 'string' },
+  concurrency: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export function gradeSummaryLine(s: GradeSummary): string {
+  const parse = s.flags.parse_failure ?? 0;
+  const state = s.cancelled ? 'cancelled' : s.failed || parse ? 'finished with problems' : 'finished';
+  return [
+    `${state}: ${s.done - parse}/${s.total} rows graded`,
+    `${s.reused} reused`,
+    `${parse} unreadable grader replies (re-asked on the next run)`,
+    `${s.failed} failed requests`,
+    s.skippedRunErrors ? `${s.skippedRunErrors} rows skipped (their generation failed)` : '',
+    `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,
+    `cost ${formatUsd(s.cost.cost)}`,
+    `in ${formatDuration(s.elapsedSec)}`,
+    `→ ${s.outputPath}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+export async function evalCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+  const { values: v } = parse(args, OPTIONS, 'eval');
+  const ref = str(v['model-config']);
+  const dataPath = str(v['data-path']);
+  if (!ref) throw new QedError('missing --model-config (the grader)', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
+  if (!dataPath) throw new QedError('missing --data-path (the results file to grade)', { field: '--data-path' });
+  if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' });
+  const mode: GradeMode = v['final-answer'] ? 'final-answer' : v.proofbench ? 'proofbench' : 'proof';
+  const d = defaultColumns(mode);
+  const columns = {
+    problem: str(v['problem-column']) ?? d.problem,
+    modelSolution: str(v['model-solution-column']) ?? d.modelSolution,
+    solution: str(v['solution-column']) ?? d.solution,
+    answer: str(v['answer-column']) ?? d.answer,
+    grading: str(v['grading-column']) ?? d.grading,
+  };
+  const concurrency = positiveInt(v.concurrency, 'concurrency');
+
+  const input = await readJsonlRows(dataPath);
+  const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
+  const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
+  const outputPath = resolve(str(v['output-path']) ?? dataPath);
+  const reporter = new ProgressReporter();
+  const quiet = !!v.quiet;
+  if (!quiet) reporter.log(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.file} → ${outputPath}`);
+
+  return cancellable(reporter, async (signal) => {
+    const summary = await gradeResults({
+      rows: input.rows.map((r) => r.row),
+      lines: input.rows.map((r) => r.line),
+      file: input.file,
+      outputPath,
+      grader: { client, identity: identityOf(cfg, { source, hash }, mode), mode, columns, prompts },
+      overwrite: !!v.overwrite,
+      concurrency: client.limiter.size,
+      signal,
+      onProgress: quiet ? undefined : (p) => reporter.update(p),
+      onLog: (line) => reporter.log(line),
+    });
+    if (!quiet) reporter.update(summary, true);
+    reporter.done();
+    process.stderr.write(gradeSummaryLine(summary) + '\n');
+    if (summary.cancelled) return 130;
+    return summary.failed || summary.flags.parse_failure ? 1 : 0;
+  });
+}
+
+

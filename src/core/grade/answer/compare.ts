@@ -1,0 +1,658 @@
+/**
+ * Compares two parsed answers. Every rule here answers 'eq' or 'ne' only when that is certain
+ * (exact arithmetic, or floating point far outside its error bound) and 'unk' otherwise.
+ */
+import {
+  Budget,
+  compareValues,
+  decimalPlaces,
+  evaluate,
+  freeSymbols,
+  hasSymbol,
+  Invalid,
+  isExact,
+  isPiecewise,
+  needsIntegers,
+  Node,
+  OverBudget,
+  sameTree,
+  Unsupported,
+  Val,
+} from './expr';
+import type { Ans, Bound, ExprAns, Label } from './parse';
+import { Rational } from './rational';
+
+export type V = 'eq' | 'ne' | 'unk';
+export interface R {
+  v: V;
+  why: string;
+}
+
+const eq = (why: string): R => ({ v: 'eq', why });
+const ne = (why: string): R => ({ v: 'ne', why });
+const unk = (why: string): R => ({ v: 'unk', why });
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+/** A small deterministic generator (mulberry32) so that every run samples the same points. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Point = { env: Map<string, Rational>; cls: 'posint' | 'posfrac' | 'other' };
+
+function samplePoints(vars: string[], dense: boolean): Point[] {
+  const pts: Point[] = [];
+  const rand = rng(0x5eed + vars.length * 7919);
+  const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+  const add = (vals: Rational[]): void => {
+    const env = new Map<string, Rational>();
+    vars.forEach((v, i) => env.set(v, vals[i]));
+    const cls = vals.every((r) => r.isInteger() && r.sign() > 0) ? 'posint' : vals.every((r) => r.sign() > 0) ? 'posfrac' : 'other';
+    pts.push({ env, cls });
+  };
+  if (vars.length === 1) {
+    const top = dense ? 150 : 30;
+    for (let i = 1; i <= top; i++) add([Rational.int(i)]);
+    for (let i = 0; i < 8; i++) add([Rational.int(int(top + 1, 600))]);
+    for (const [p, q] of [[1, 2], [3, 2], [5, 3], [7, 4], [9, 5], [13, 7], [17, 3], [23, 6], [31, 10], [2, 7]]) add([Rational.of(BigInt(p), BigInt(q))]);
+    for (const [p, q] of [[0, 1], [-1, 1], [-2, 1], [-3, 1], [-7, 2]]) add([Rational.of(BigInt(p), BigInt(q))]);
+  } else {
+    const nInt = dense ? 120 : 30;
+    for (let i = 0; i < nInt; i++) add(vars.map(() => Rational.int(int(1, 40))));
+    for (let i = 0; i < 12; i++) add(vars.map(() => Rational.of(BigInt(int(1, 60)), BigInt(int(2, 9)))));
+    for (let i = 0; i < 6; i++) add(vars.map(() => Rational.int(int(-9, 9))));
+  }
+  return pts;
+}
+
+function safeEval(n: Node, env: Map<string, Rational>, budget: Budget): Val | 'invalid' {
+  try {
+    return evaluate(n, env, budget);
+  } catch (e) {
+    if (e instanceof Invalid) return 'invalid';
+    if (e instanceof RangeError && !(e instanceof OverBudget)) return 'invalid';
+    throw e;
+  }
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Compares two expressions, by exact evaluation for constants and by sampling for variables. */
+export function compareExpr(a: Node, b: Node, budget: Budget): R {
+  if (sameTree(a, b)) return eq('the same expression');
+  const va = freeSymbols(a);
+  const vb = freeSymbols(b);
+  if (!sameSet(va, vb)) return unk(`the expressions use different variables ({${[...va].join(',')}} vs {${[...vb].join(',')}})`);
+  try {
+    if (va.size === 0) return compareConstants(a, b, budget);
+    return compareBySampling(a, b, [...va].sort(), budget);
+  } catch (e) {
+    if (e instanceof Unsupported) return unk(`cannot evaluate: ${e.message}`);
+    throw e;
+  }
+}
+
+function compareConstants(a: Node, b: Node, budget: Budget): R {
+  const x = safeEval(a, new Map(), budget);
+  const y = safeEval(b, new Map(), budget);
+  if (x === 'invalid' || y === 'invalid') return unk('an expression has no real value');
+  const c = compareValues(x, y);
+  // A decimal next to a fraction or radical may be a rounded value: equal-looking or near is not decisive.
+  const da = decimalPlaces(a);
+  const db = decimalPlaces(b);
+  if (da !== db && (da > 0 || db > 0)) {
+    const places = Math.max(da, db);
+    const xv = isExact(x) ? x.exact.toNumber() : x.x;
+    const yv = isExact(y) ? y.exact.toNumber() : y.x;
+    const close = Math.abs(xv - yv) <= 0.5 * 10 ** -places * 1.0001 + 1e-12 * Math.max(1, Math.abs(xv));
+    if (c === 'ne' && close) return unk('a decimal that may be a rounded value');
+    if (c === 'eq' && !(isExact(x) && isExact(y))) return unk('a decimal approximation of an irrational value');
+  }
+  if (c === 'eq') return eq(isExact(x) && isExact(y) ? 'equal values (exact)' : 'equal values (to 12 digits)');
+  if (c === 'ne') return ne(isExact(x) && isExact(y) ? 'different values (exact)' : 'different values');
+  return unk('values too close to tell apart');
+}
+
+function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R {
+  const dense = isPiecewise(a) || isPiecewise(b) || needsIntegers(a) || needsIntegers(b);
+  const pts = samplePoints(vars, dense);
+  let eqN = 0;
+  let unkN = 0;
+  const neBy = { posint: 0, posfrac: 0, other: 0 };
+  const eqBy = { posint: 0, posfrac: 0, other: 0 };
+  const diffs: Val[] = [];
+  const ratios: Val[] = [];
+  let exactDiffs = true;
+  for (const p of pts) {
+    if (budget.expired()) throw new OverBudget('time limit reached');
+    const x = safeEval(a, p.env, budget);
+    const y = safeEval(b, p.env, budget);
+    if (x === 'invalid' || y === 'invalid') continue;
+    const c = compareValues(x, y);
+    if (c === 'eq') {
+      eqN++;
+      eqBy[p.cls]++;
+    } else if (c === 'ne') {
+      neBy[p.cls]++;
+      if (isExact(x) && isExact(y)) {
+        diffs.push({ exact: x.exact.sub(y.exact) });
+        if (!y.exact.isZero()) ratios.push({ exact: x.exact.div(y.exact) });
+      } else exactDiffs = false;
+    } else unkN++;
+  }
+  const neN = neBy.posint + neBy.posfrac + neBy.other;
+  const minEq = vars.length === 1 ? 12 : 16;
+  if (neN === 0) {
+    if (eqN >= minEq && eqBy.posint >= 5 && unkN * 4 <= eqN) return eq(`equal at ${eqN} sample points`);
+    return unk(`too few comparable sample points (${eqN} equal, ${unkN} unclear)`);
+  }
+  if (neBy.posint === 0) return unk('equal at every positive integer sampled, different elsewhere (domain?)');
+  // A constant non-zero difference or a constant ratio other than 1 holds on any domain.
+  if (exactDiffs && eqN === 0 && unkN === 0 && diffs.length >= 6) {
+    const d0 = diffs[0] as { exact: Rational };
+    if (diffs.every((d) => (d as { exact: Rational }).exact.equals(d0.exact))) return ne(`differ by the constant ${d0.exact.toString()}`);
+    const r0 = ratios[0] as { exact: Rational } | undefined;
+    if (r0 && ratios.length === diffs.length && ratios.every((r) => (r as { exact: Rational }).exact.equals(r0.exact))) {
+      return ne(`differ by the constant factor ${r0.exact.toString()}`);
+    }
+  }
+  const validPosint = neBy.posint + eqBy.posint;
+  if (vars.length === 1 && validPosint >= 5 && eqBy.posint <= 1 && neBy.posint >= 0.8 * validPosint) {
+    return ne(`different at ${neBy.posint} of ${validPosint} positive integers`);
+  }
+  return unk(`equal at ${eqN} sample points and different at ${neN}`);
+}
+
+function containsPi(n: Node): boolean {
+  return hasSymbol(n, 'Pi');
+}
+
+function compareExprAns(c: ExprAns, g: ExprAns, budget: Budget): R {
+  const r = compareExpr(c.node, g.node, budget);
+  if (r.v !== 'ne') return r;
+  if ((c.unit || g.unit) && c.unit !== g.unit) return unk(`${r.why}; units differ or are missing`);
+  if (!!c.percent !== !!g.percent) return unk(`${r.why}; one side is a percentage`);
+  if (c.ambiguousComma || g.ambiguousComma) return unk(`${r.why}; a comma may be a thousands separator`);
+  if (containsPi(c.node) !== containsPi(g.node)) return unk(`${r.why}; one side may be in radians, the other in degrees`);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regions of the real line: intervals, unions, inequalities, finite sets of values
+
+type End = { v: Val } | { inf: -1 | 1 };
+interface Piece {
+  lo: End;
+  hi: End;
+  loC: boolean;
+  hiC: boolean;
+}
+
+class Unclear extends Error {}
+
+function constVal(n: Node, budget: Budget): Val {
+  if (freeSymbols(n).size > 0) throw new Unclear('a bound depends on a variable');
+  const v = safeEval(n, new Map(), budget);
+  if (v === 'invalid') throw new Unclear('a bound has no value');
+  return v;
+}
+
+function cmpEnd(a: End, b: End): number {
+  if ('inf' in a || 'inf' in b) {
+    const x = 'inf' in a ? a.inf : 0;
+    const y = 'inf' in b ? b.inf : 0;
+    if (x !== y) return x < y ? -1 : 1;
+    if (x !== 0) return 0;
+  }
+  const va = (a as { v: Val }).v;
+  const vb = (b as { v: Val }).v;
+  const c = compareValues(va, vb);
+  if (c === 'eq') return 0;
+  if (c === 'unknown') throw new Unclear('bounds too close to compare');
+  if (isExact(va) && isExact(vb)) return va.exact.cmp(vb.exact);
+  const x = isExact(va) ? va.exact.toNumber() : va.x;
+  const y = isExact(vb) ? vb.exact.toNumber() : vb.x;
+  return x < y ? -1 : 1;
+}
+
+function endOf(b: Bound, budget: Budget): End {
+  return 'inf' in b ? { inf: b.inf } : { v: constVal(b.node, budget) };
+}
+
+const REGIONISH = new Set(['interval', 'union', 'rel']);
+
+function isRegionish(a: Ans): boolean {
+  if (REGIONISH.has(a.t)) return a.t !== 'rel' || !a.ops.includes('=');
+  if (a.t === 'labeled') return isRegionish(a.value);
+  if (a.t === 'list' && (a.kind === 'bare' || a.kind === 'set')) return a.items.some(isRegionish);
+  return false;
+}
+
+function relRegion(terms: Node[], ops: string[], budget: Budget): Piece[] {
+  const isVar = terms.map((t) => t.k === 'sym' && freeSymbols(t).size === 1);
+  const varIdx = isVar.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
+  if (varIdx.length !== 1) throw new Unclear('not a condition on one variable');
+  const vi = varIdx[0];
+  let piece: Piece = { lo: { inf: -1 }, hi: { inf: 1 }, loC: false, hiC: false };
+  const out: Piece[] = [];
+  let notEqual: End | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    if (i !== vi && i + 1 !== vi) throw new Unclear('a chain that does not involve the variable');
+    const otherIdx = i === vi ? i + 1 : i;
+    const bound: End = { v: constVal(terms[otherIdx], budget) };
+    // Orient as "var OP bound".
+    let op = ops[i];
+    if (i + 1 === vi) op = op === '<' ? '>' : op === '>' ? '<' : op === '\\le' ? '\\ge' : op === '\\ge' ? '\\le' : op;
+    const tighten = (side: 'lo' | 'hi', e: End, closed: boolean): void => {
+      if (side === 'lo') {
+        const c = cmpEnd(e, piece.lo);
+        if (c > 0 || (c === 0 && !closed)) piece = { ...piece, lo: e, loC: closed };
+      } else {
+        const c = cmpEnd(e, piece.hi);
+        if (c < 0 || (c === 0 && !closed)) piece = { ...piece, hi: e, hiC: closed };
+      }
+    };
+    if (op === '<') tighten('hi', bound, false);
+    else if (op === '\\le') tighten('hi', bound, true);
+    else if (op === '>') tighten('lo', bound, false);
+    else if (op === '\\ge') tighten('lo', bound, true);
+    else if (op === '=') {
+      tighten('lo', bound, true);
+      tighten('hi', bound, true);
+    } else if (op === '\\ne') notEqual = bound;
+    else throw new Unclear(`relation ${op}`);
+  }
+  if (notEqual) {
+    if (ops.length !== 1) throw new Unclear('≠ inside a chain');
+    out.push({ lo: { inf: -1 }, hi: notEqual, loC: false, hiC: false }, { lo: notEqual, hi: { inf: 1 }, loC: false, hiC: false });
+    return out;
+  }
+  return [piece];
+}
+
+function toRegion(a: Ans, budget: Budget): Piece[] {
+  switch (a.t) {
+    case 'empty':
+      return [];
+    case 'interval':
+      return [{ lo: endOf(a.lo, budget), hi: endOf(a.hi, budget), loC: a.lo.closed, hiC: a.hi.closed }];
+    case 'union':
+      return a.parts.flatMap((p) => toRegion(p, budget));
+    case 'rel':
+      return relRegion(a.terms, a.ops, budget);
+    case 'labeled':
+      if (a.label.kind !== 'symbol') throw new Unclear('labelled by a function or tuple');
+      return toRegion(a.value, budget);
+    case 'expr': {
+      if (a.unit || a.degrees || a.percent) throw new Unclear('a value with a unit');
+      const v: End = { v: constVal(a.node, budget) };
+      return [{ lo: v, hi: v, loC: true, hiC: true }];
+    }
+    case 'list':
+      if (a.ellipsis) throw new Unclear('a list with an ellipsis');
+      if (a.kind === 'tuple') {
+        if (a.items.length !== 2) throw new Unclear('a tuple');
+        const [x, y] = a.items;
+        if (x.t !== 'expr' || y.t !== 'expr') throw new Unclear('a tuple');
+        return [{ lo: { v: constVal(x.node, budget) }, hi: { v: constVal(y.node, budget) }, loC: a.open === '[', hiC: a.close === ']' }];
+      }
+      return a.items.flatMap((i) => toRegion(i, budget));
+    default:
+      throw new Unclear(`not a set of numbers (${a.t})`);
+  }
+}
+
+/** Sorted, disjoint, non-empty pieces. */
+function canonical(pieces: Piece[]): Piece[] {
+  const nonEmpty = pieces.filter((p) => {
+    const c = cmpEnd(p.lo, p.hi);
+    return c < 0 || (c === 0 && p.loC && p.hiC && !('inf' in p.lo));
+  });
+  nonEmpty.sort((p, q) => cmpEnd(p.lo, q.lo) || (p.loC === q.loC ? 0 : p.loC ? -1 : 1));
+  const out: Piece[] = [];
+  for (const p of nonEmpty) {
+    const last = out[out.length - 1];
+    if (last) {
+      const c = cmpEnd(p.lo, last.hi);
+      if (c < 0 || (c === 0 && (p.loC || last.hiC))) {
+        const h = cmpEnd(p.hi, last.hi);
+        if (h > 0) out[out.length - 1] = { ...last, hi: p.hi, hiC: p.hiC };
+        else if (h === 0 && p.hiC) out[out.length - 1] = { ...last, hiC: true };
+        continue;
+      }
+    }
+    out.push({ ...p });
+  }
+  return out;
+}
+
+function samePieces(a: Piece[], b: Piece[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i];
+      return cmpEnd(p.lo, q.lo) === 0 && cmpEnd(p.hi, q.hi) === 0 && ('inf' in p.lo || p.loC === q.loC) && ('inf' in p.hi || p.hiC === q.hiC);
+    })
+  );
+}
+
+type IntEnd = bigint | -1 | 1;
+/** The integers in each piece, as [first, last] with ±1 standing for ∓∞/±∞ when unbounded. */
+function integerRanges(pieces: Piece[]): Array<[bigint | null, bigint | null]> {
+  const firstInt = (e: End, closed: boolean, side: 'lo' | 'hi'): IntEnd => {
+    if ('inf' in e) return e.inf;
+    const v = e.v;
+    let r: Rational;
+    if (isExact(v)) r = v.exact;
+    else {
+      const near = Math.round(v.x);
+      if (Math.abs(v.x - near) <= v.err * 8 + 1e-9) throw new Unclear('a bound too close to an integer');
+      r = Rational.int(side === 'lo' ? Math.ceil(v.x) : Math.floor(v.x));
+      return r.n;
+    }
+    if (side === 'lo') return r.isInteger() ? (closed ? r.n : r.n + 1n) : r.ceil();
+    return r.isInteger() ? (closed ? r.n : r.n - 1n) : r.floor();
+  };
+  const out: Array<[bigint | null, bigint | null]> = [];
+  for (const p of pieces) {
+    const lo = firstInt(p.lo, p.loC, 'lo');
+    const hi = firstInt(p.hi, p.hiC, 'hi');
+    const loB = typeof lo === 'bigint' ? lo : null;
+    const hiB = typeof hi === 'bigint' ? hi : null;
+    if (loB !== null && hiB !== null && loB > hiB) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] !== null && loB !== null && loB <= last[1] + 1n) {
+      if (hiB === null || hiB > last[1]) last[1] = hiB;
+      continue;
+    }
+    if (last && last[1] === null) continue;
+    out.push([loB, hiB]);
+  }
+  return out;
+}
+
+function compareRegions(c: Ans, g: Ans, budget: Budget): R {
+  try {
+    const rc = canonical(toRegion(c, budget));
+    const rg = canonical(toRegion(g, budget));
+    if (samePieces(rc, rg)) return eq('the same set of real numbers');
+    const ic = integerRanges(rc);
+    const ig = integerRanges(rg);
+    const sameInts = ic.length === ig.length && ic.every((r, i) => r[0] === ig[i][0] && r[1] === ig[i][1]);
+    if (sameInts) return unk('different sets of reals but the same integers');
+    return ne('different sets, both over the reals and over the integers');
+  } catch (e) {
+    if (e instanceof Unclear) return unk(e.message);
+    if (e instanceof Unsupported) return unk(`cannot evaluate: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `3a^2 - b^2 = 3` against `b^2 = 3a^2 - 3`: the differences of the sides are proportional. */
+function compareEquations(c: Ans & { t: 'rel' }, g: Ans & { t: 'rel' }, budget: Budget): R {
+  if (c.ops.length !== 1 || g.ops.length !== 1 || c.ops[0] !== '=' || g.ops[0] !== '=') return unk('relations of different shapes');
+  const fc: Node = { k: 'op', op: 'Subtract', a: [c.terms[0], c.terms[1]] };
+  const fg: Node = { k: 'op', op: 'Subtract', a: [g.terms[0], g.terms[1]] };
+  const vars = freeSymbols(fc);
+  if (!sameSet(vars, freeSymbols(fg)) || vars.size === 0) return unk('equations in different variables');
+  let ratio: Rational | undefined;
+  let n = 0;
+  try {
+    for (const p of samplePoints([...vars].sort(), false)) {
+      const x = safeEval(fc, p.env, budget);
+      const y = safeEval(fg, p.env, budget);
+      if (x === 'invalid' || y === 'invalid') continue;
+      if (!isExact(x) || !isExact(y)) return unk('equations with inexact values');
+      if (y.exact.isZero() || x.exact.isZero()) {
+        if (y.exact.isZero() !== x.exact.isZero()) return unk('equations not proportional');
+        continue;
+      }
+      const r = x.exact.div(y.exact);
+      if (ratio && !ratio.equals(r)) return unk('equations not proportional');
+      ratio = r;
+      n++;
+    }
+  } catch (e) {
+    if (e instanceof Unsupported) return unk(`cannot evaluate: ${e.message}`);
+    throw e;
+  }
+  return ratio && n >= 12 ? eq('equivalent equations (proportional)') : unk('too few sample points');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+type ListAns = Ans & { t: 'list' };
+
+function asList(a: Ans): ListAns {
+  return a.t === 'list' ? a : { t: 'list', kind: 'bare', items: [a], ellipsis: false, seps: [] };
+}
+
+/** Items that stand for one value each (so that a missing one proves two collections differ). */
+function isAtomic(a: Ans): boolean {
+  if (a.t === 'expr') return true;
+  if (a.t === 'list' && a.kind === 'tuple') return a.items.every(isAtomic);
+  return false;
+}
+
+function isConstant(a: Ans): boolean {
+  if (a.t === 'expr') return freeSymbols(a.node).size === 0;
+  if (a.t === 'list') return a.items.every(isConstant);
+  return false;
+}
+
+function compareOrdered(c: Ans[], g: Ans[], budget: Budget): R {
+  if (c.length !== g.length) return ne(`${c.length} entries instead of ${g.length}`);
+  let allEq = true;
+  for (let i = 0; i < c.length; i++) {
+    const r = compareAns(c[i], g[i], budget);
+    if (r.v === 'ne') return ne(`entry ${i + 1} differs: ${r.why}`);
+    if (r.v !== 'eq') allEq = false;
+  }
+  return allEq ? eq('the same entries in the same order') : unk('some entries could not be compared');
+}
+
+function compareUnordered(c: Ans[], g: Ans[], budget: Budget): R {
+  const m = c.map((x) => g.map((y) => compareAns(x, y, budget).v));
+  const everyC = m.every((row) => row.includes('eq'));
+  const everyG = g.every((_, j) => m.some((row) => row[j] === 'eq'));
+  if (everyC && everyG) return eq('the same collection of values');
+  const atomic = c.every(isAtomic) && g.every(isAtomic);
+  if (atomic) {
+    const lonelyC = m.findIndex((row) => row.every((v) => v === 'ne'));
+    if (lonelyC >= 0) return ne(`value ${lonelyC + 1} of the candidate is not among the expected values`);
+    const lonelyG = g.findIndex((_, j) => m.every((row) => row[j] === 'ne'));
+    if (lonelyG >= 0) return ne(`expected value ${lonelyG + 1} is missing`);
+  }
+  return unk('collections not decidably equal');
+}
+
+function compareLists(c: ListAns, g: ListAns, budget: Budget): R {
+  if (c.ellipsis || g.ellipsis) {
+    if (c.ellipsis !== g.ellipsis) return unk('a list with an ellipsis');
+    const r = compareOrdered(c.items, g.items, budget);
+    return r.v === 'eq' ? r : unk('lists with an ellipsis');
+  }
+  const ct = c.kind === 'tuple';
+  const gt = g.kind === 'tuple';
+  if (ct && gt) {
+    const r = compareOrdered(c.items, g.items, budget);
+    const bracketsDiffer = c.open !== g.open || c.close !== g.close;
+    if (bracketsDiffer && c.items.length === 2 && g.items.length === 2 && r.v === 'eq') return unk('(a,b) and [a,b] may be intervals');
+    return r;
+  }
+  if (!ct && !gt) return compareUnordered(c.items, g.items, budget);
+  // One ordered tuple, one collection.
+  const tuple = ct ? c : g;
+  const coll = ct ? g : c;
+  if (coll.items.length === 1 && tuple.items.length >= 2) {
+    const only = coll.items[0];
+    if (isConstant(only) && only.t === 'expr') return ne('a single value where several are expected (or the reverse)');
+    return unk('a single value against a tuple');
+  }
+  const ordered = compareOrdered(c.items, g.items, budget);
+  if (ordered.v === 'eq' && tuple.items.length >= 3) return eq('the same values in the same order');
+  if (ordered.v === 'eq') return unk('a pair in parentheses may be an interval');
+  const unordered = compareUnordered(c.items, g.items, budget);
+  if (unordered.v === 'ne' && c.items.every(isConstant) && g.items.every(isConstant)) return unordered;
+  return unk('a tuple against a collection');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Labels
+
+function renameSymbols(n: Node, map: Map<string, string>): Node {
+  if (n.k === 'sym') return map.has(n.s) ? { k: 'sym', s: map.get(n.s)! } : n;
+  if (n.k === 'op') return { ...n, a: n.a.map((c) => renameSymbols(c, map)) };
+  return n;
+}
+
+function renameAns(a: Ans, map: Map<string, string>): Ans {
+  switch (a.t) {
+    case 'expr':
+      return { ...a, node: renameSymbols(a.node, map) };
+    case 'list':
+      return { ...a, items: a.items.map((i) => renameAns(i, map)) };
+    case 'union':
+      return { ...a, parts: a.parts.map((i) => renameAns(i, map)) };
+    case 'rel':
+      return { ...a, terms: a.terms.map((t) => renameSymbols(t, map)) };
+    case 'labeled':
+      return { ...a, value: renameAns(a.value, map) };
+    default:
+      return a;
+  }
+}
+
+function compareLabeled(c: Ans & { t: 'labeled' }, g: Ans & { t: 'labeled' }, budget: Budget): R {
+  const lc: Label = c.label;
+  const lg: Label = g.label;
+  let cv = c.value;
+  if (lc.kind === 'function' && lg.kind === 'function') {
+    if (lc.params.length !== lg.params.length) return unk('functions of different arities');
+    // The argument names of a function are placeholders: rename the candidate's to the expected ones.
+    const map = new Map<string, string>();
+    lc.params.forEach((p, i) => {
+      if (p !== lg.params[i]) map.set(p, lg.params[i]);
+    });
+    if (map.size) {
+      const clash = [...map.values()].some((to) => !lc.params.includes(to) && hasFree(cv, to));
+      if (clash) return unk('renaming the function argument would capture a variable');
+      cv = renameAns(cv, map);
+    }
+  } else if (lc.kind !== lg.kind) {
+    const r = compareAns(cv, g.value, budget);
+    return r.v === 'eq' ? r : unk(`labels of different kinds; ${r.why}`);
+  }
+  return compareAns(cv, g.value, budget);
+}
+
+function hasFree(a: Ans, s: string): boolean {
+  switch (a.t) {
+    case 'expr':
+      return freeSymbols(a.node).has(s);
+    case 'list':
+      return a.items.some((i) => hasFree(i, s));
+    case 'union':
+      return a.parts.some((i) => hasFree(i, s));
+    case 'rel':
+      return a.terms.some((t) => freeSymbols(t).has(s));
+    case 'labeled':
+      return hasFree(a.value, s);
+    default:
+      return false;
+  }
+}
+
+/** Several labelled values with different labels, such as `a = 1, b = 2`. */
+function asRecord(a: Ans): Map<string, Ans> | undefined {
+  if (a.t !== 'list' || a.kind === 'tuple') return undefined;
+  if (!a.items.every((i) => i.t === 'labeled' && i.label.kind === 'symbol')) return undefined;
+  const m = new Map<string, Ans>();
+  for (const i of a.items as Array<Ans & { t: 'labeled' }>) {
+    if (m.has(i.label.src)) return undefined;
+    m.set(i.label.src, i.value);
+  }
+  return m.size >= 2 ? m : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry
+
+function hasValues(a: Ans): boolean {
+  if (a.t === 'expr' || a.t === 'interval') return true;
+  if (a.t === 'labeled') return hasValues(a.value);
+  if (a.t === 'list') return a.items.length > 0 && a.items.every((i) => i.t === 'expr' || i.t === 'list' || i.t === 'labeled');
+  return false;
+}
+
+export function compareAns(c: Ans, g: Ans, budget: Budget): R {
+  if (budget.expired()) throw new OverBudget('time limit reached');
+  if (c.t === 'opaque') return unk(`cannot read the candidate (${c.why})`);
+  if (g.t === 'opaque') return unk(`cannot read the expected answer (${g.why})`);
+  if (c.t === 'empty' || g.t === 'empty') {
+    if (c.t === g.t) return eq('both say there is no solution');
+    const other = c.t === 'empty' ? g : c;
+    if (hasValues(other)) return ne('one side says there is no solution, the other gives values');
+    return unk('"no solution" against an answer that is not a plain value');
+  }
+  if (c.t === 'mixed' || g.t === 'mixed' || c.t === 'text' || g.t === 'text') return compareText(c, g, budget);
+
+  const rc = asRecord(c);
+  const rg = asRecord(g);
+  if (rc && rg) {
+    if (rc.size !== rg.size || ![...rc.keys()].every((k) => rg.has(k))) return unk('different named values');
+    let all = true;
+    for (const [k, v] of rg) {
+      const r = compareAns(rc.get(k)!, v, budget);
+      if (r.v === 'ne') return ne(`${k} differs: ${r.why}`);
+      if (r.v !== 'eq') all = false;
+    }
+    return all ? eq('the same named values') : unk('some named values could not be compared');
+  }
+  if (rc || rg) return unk('named values against unnamed ones');
+
+  if (c.t === 'labeled' && g.t === 'labeled') return compareLabeled(c, g, budget);
+  if (isRegionish(c) || isRegionish(g)) return compareRegions(c, g, budget);
+  if (c.t === 'labeled') return compareAns(c.value, g, budget);
+  if (g.t === 'labeled') return compareAns(c, g.value, budget);
+
+  if (c.t === 'rel' && g.t === 'rel') return compareEquations(c, g, budget);
+  if (c.t === 'expr' && g.t === 'expr') return compareExprAns(c, g, budget);
+  if (c.t === 'list' || g.t === 'list') {
+    if ((c.t !== 'list' && c.t !== 'expr') || (g.t !== 'list' && g.t !== 'expr')) return unk(`a ${c.t} against a ${g.t}`);
+    return compareLists(asList(c), asList(g), budget);
+  }
+  return unk(`a ${c.t} against a ${g.t}`);
+}
+
+function compareText(c: Ans, g: Ans, budget: Budget): R {
+  if (c.t === 'mixed' && g.t === 'mixed') {
+    if (c.text === g.text) return eq('the same text');
+    if (c.parts.length !== g.parts.length) return unk('text answers that differ');
+    let all = true;
+    for (let i = 0; i < c.parts.length; i++) {
+      const p = c.parts[i];
+      const q = g.parts[i];
+      if ('text' in p && 'text' in q) {
+        if (p.text.toLowerCase() !== q.text.toLowerCase()) return unk('text answers that differ');
+      } else if ('math' in p && 'math' in q) {
+        const r = compareAns(p.math, q.math, budget);
+        if (r.v !== 'eq' && p.src !== q.src) all = false;
+      } else return unk('text answers that differ');
+    }
+    return all ? eq('the same words and equivalent math') : unk('text answers whose math could not be matched');
+  }
+  return unk('text against math');
+}

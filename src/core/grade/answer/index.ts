@@ -1,0 +1,8 @@
+/**
+ * Final-answer grading helpers: extraction of the boxed answer and a deterministic equivalence
+ * check that decides only when certain (otherwise the LLM judge is asked).
+ */
+export { extractAnswer } from './extract';
+export type { ExtractedAnswer } from './extract';
+export { checkAnswer, judgeAnswerDeterministically, DEFAULT_TIMEOUT_MS, MAX_ANSWER_LENGTH } from './check';
+export type { CheckOptions, CheckResult, DeterministicJudgement, Verdict } from './check';

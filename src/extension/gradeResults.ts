@@ -1,0 +1,101 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { GradeMode } from '../core/grade/eval';
+import type { KeyStore } from './keys';
+import { ensureKey, pickModelConfig, pickResultsFile, progressMessage, requireTrust } from './picks';
+
+export interface GradeContext {
+  keys: KeyStore;
+  log: vscode.LogOutputChannel;
+  shippedRoot: string;
+}
+
+const MODES: Array<vscode.QuickPickItem & { mode: GradeMode }> = [
+  { label: 'IMO-ProofBench rubric', description: '7 / 6 / 1 / 0 with the problem\'s grading guidelines', mode: 'proof' },
+  { label: 'ProofBench marking scheme', description: 'checkpoints, zero-credit items and deductions (grading_scheme column)', mode: 'proofbench' },
+  { label: 'Final answer', description: 'deterministic check first, the LLM judge only when it cannot decide', mode: 'final-answer' },
+];
+
+/** Guesses the mode from a results row, so the likely choice is first. */
+function guessMode(row: Record<string, unknown> | undefined): GradeMode {
+  const schema = row?.schema_0 as Array<{ title?: string }> | undefined;
+  if (schema?.[0]?.title === 'Answer Correctness') return 'final-answer';
+  if (row && 'grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
+  return 'proof';
+}
+
+/**
+ * QED: Grade Results — pick a results file (or use the one clicked in the explorer) and a grader
+ * config; grades in place, resumably, under a cancellable progress notification.
+ */
+export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): Promise<void> {
+  if (!requireTrust('grade results')) return;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) {
+    void vscode.window.showWarningMessage('QED: open a folder first.');
+    return;
+  }
+  const cwd = folder.uri.fsPath;
+  const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
+  if (!file) return;
+  const [{ readJsonlRows }, { loadConfig, configIdentity, identityFields }, { createClient }, grade, { loadGradePrompts }] = await Promise.all([
+    import('../core/data'),
+    import('../core/config'),
+    import('../core/llm'),
+    import('../core/grade/eval'),
+    import('../core/grade/prompts'),
+  ]);
+  const input = await readJsonlRows(file);
+  const guessed = guessMode(input.rows[0]?.row);
+  const modePick = await vscode.window.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
+  if (!modePick) return;
+  const preferred = vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined;
+  const ref = await pickModelConfig(cwd, ctx.shippedRoot, 'Grade Results (3/3): grader model', 'Which model grades?', preferred);
+  if (!ref) return;
+  const cfg = await loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
+  if (cfg.kind === 'agent') {
+    void vscode.window.showErrorMessage('QED: an agent cannot grade; pick a model config.');
+    return;
+  }
+  if (!(await ensureKey(ctx.keys, cfg))) return;
+  const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
+  const client = await createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+  const { prompts, source, hash } = await loadGradePrompts(modePick.mode, ctx.shippedRoot);
+  const mode = modePick.mode;
+  ctx.log.info(`grade: ${basename(file)} (${input.rows.length} rows) with ${cfg.id}, ${mode}`);
+
+  const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: grading ${basename(file)}`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    let lastPct = 0;
+    return grade.gradeResults({
+      rows: input.rows.map((r) => r.row),
+      lines: input.rows.map((r) => r.line),
+      file: input.file,
+      outputPath: input.file,
+      grader: {
+        client,
+        identity: { config: cfg.id, model: cfg.model, api: cfg.api, config_hash: configIdentity(cfg), settings: identityFields(cfg), prompt: source, prompt_hash: hash, mode },
+        mode,
+        columns: grade.defaultColumns(mode),
+        prompts,
+      },
+      overwrite: false,
+      concurrency: client.limiter.size,
+      signal: controller.signal,
+      onLog: (line) => ctx.log.info(line),
+      onProgress: (p) => {
+        const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
+        progress.report({ increment: pct - lastPct, message: progressMessage(p) });
+        lastPct = pct;
+      },
+    });
+  });
+  const unread = summary.flags.parse_failure ?? 0;
+  const line = `${summary.cancelled ? 'grading cancelled' : 'graded'}: ${summary.done - unread}/${summary.total} rows, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
+  ctx.log.info(`grade: ${line}`);
+  const show = unread || summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const choice = await show(`QED: ${line}.`, 'Show Summary', 'Open File');
+  if (choice === 'Show Summary') await vscode.commands.executeCommand('qed.showSummary', vscode.Uri.file(file));
+  else if (choice === 'Open File') await vscode.window.showTextDocument(vscode.Uri.file(file));
+}

@@ -1,0 +1,69 @@
+import * as vscode from 'vscode';
+import { relative } from 'node:path';
+import type { ModelConfig } from '../core/config/types';
+import type { KeyStore } from './keys';
+import { setApiKeyCommand } from './keys';
+
+type ConfigPick = vscode.QuickPickItem & { file?: string };
+
+/** A quick pick of the model configs (workspace first, then shipped), grouped by provider. */
+export async function pickModelConfig(cwd: string, shippedRoot: string, title: string, placeHolder: string, preferred?: string): Promise<string | undefined> {
+  const { listConfigs } = await import('../core/config');
+  const all = await listConfigs({ cwd, shippedRoot });
+  const items: ConfigPick[] = [];
+  let group = '';
+  for (const c of all.filter((x) => x.kind === 'model')) {
+    const g = c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
+    if (g !== group) {
+      items.push({ label: g || 'other', kind: vscode.QuickPickItemKind.Separator });
+      group = g;
+    }
+    const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
+    items.push({
+      label: c.id,
+      file: c.file,
+      description: `${c.api ?? ''}: ${c.model ?? ''}`,
+      detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
+      picked: c.id === preferred,
+    });
+  }
+  const preferredItem = items.find((i) => i.label === preferred);
+  if (preferredItem) items.unshift({ label: 'default', kind: vscode.QuickPickItemKind.Separator }, { ...preferredItem, description: `${preferredItem.description} (default)` });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
+  return pick?.file;
+}
+
+/** A quick pick of the JSONL files of the workspace (results first). */
+export async function pickResultsFile(cwd: string, title: string): Promise<string | undefined> {
+  const files = await vscode.workspace.findFiles('**/*.jsonl', '{**/node_modules/**,**/.git/**}', 1000);
+  const items = files
+    .map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath }))
+    .sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
+  if (!items.length) {
+    void vscode.window.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which results file?' });
+  return pick?.file;
+}
+
+/** Makes sure a key is available for the config, offering to set one. False when the user gave up. */
+export async function ensureKey(keys: KeyStore, cfg: ModelConfig): Promise<boolean> {
+  if (await keys.get(cfg.apiKeyEnv)) return true;
+  if (cfg.api === 'custom' && !cfg.apiKeyEnv) return true;
+  const choice = await vscode.window.showWarningMessage(`QED: no key for ${cfg.apiKeyEnv}.`, 'Set API Key');
+  return choice === 'Set API Key' && (await setApiKeyCommand(keys, cfg.apiKeyEnv));
+}
+
+/** Refuses (with a message) in Restricted Mode, where nothing may call an API or read a key. */
+export function requireTrust(action: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showWarningMessage(`QED: this workspace is in Restricted Mode. Trust it to ${action}: nothing calls a model API or reads a key until then.`);
+  return false;
+}
+
+/** Formats a job's progress for a notification. */
+export function progressMessage(p: { done: number; total: number; failed: number; cost: { cost: number }; flags?: Record<string, number> }): string {
+  const unread = p.flags?.parse_failure ?? 0;
+  return `${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''}${unread ? ` · ${unread} unreadable` : ''} · $${p.cost.cost.toFixed(4)}`;
+}

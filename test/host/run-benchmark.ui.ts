@@ -1,0 +1,184 @@
+/**
+ * "QED: Run Benchmark" from the command palette of a REAL VS Code (code-server), end to end:
+ * the packaged .vsix installed offline, a fixture workspace whose model config points at the
+ * loopback fake LLM server, every quick pick / input box answered through the UI, the closing
+ * notification, and the results file on disk. Plus: in Restricted Mode the command refuses and
+ * nothing reaches the model API.
+ *
+ *   bash scripts/host/setup.sh                          # once (cached outside the repo)
+ *   node --import tsx test/host/run-benchmark.ui.ts     # or: npm run test:host
+ *
+ * Not a *.test.ts file on purpose: `npm test` does not need a browser or code-server.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FakeLlmServer } from '../fake-llm/server';
+import {
+  type Browser,
+  type CodeServer,
+  answer,
+  checkPrerequisites,
+  clearFailure,
+  cleanup,
+  ensureVsix,
+  installExtension,
+  launchBrowser,
+  log,
+  openWorkbench,
+  pick,
+  quickInput,
+  runCommand,
+  saveFailure,
+  scratch,
+  screenshot,
+  settle,
+  startCodeServer,
+  toast,
+  writeFiles,
+} from './harness';
+
+const PROBLEMS = [
+  { problem_id: 'H-1', problem: 'Prove that the sum of two even integers is even.', grading_guidelines: '(7) any correct proof' },
+  { problem_id: 'H-2', problem: 'Prove that $\\sqrt{2}$ is irrational.', grading_guidelines: '(7) a complete argument by contradiction' },
+  { problem_id: 'H-3', problem: 'Prove that there are infinitely many primes.', grading_guidelines: '(7) Euclid or equivalent' },
+];
+const OUTPUT_REL = 'outputs/local_fake__problems.jsonl';
+
+let root: string;
+let extensionsDir: string;
+let fake: FakeLlmServer;
+
+/** A fresh workspace folder: the fake model config and the 3-problem dataset. */
+function fixtureWorkspace(name: string): string {
+  return writeFiles(join(root, name), {
+    'configs/models/local/fake.yaml': [
+      '# The loopback fake LLM server started by the host test.',
+      'model: qed-nano',
+      'api: custom',
+      `base_url: ${fake.url}/v1`,
+      'read_cost: 0.5',
+      'write_cost: 1.5',
+      '',
+    ].join('\n'),
+    'data/problems.jsonl': PROBLEMS.map((p) => JSON.stringify(p)).join('\n') + '\n',
+  });
+}
+
+const chatRequests = () => fake.requests.filter((r) => r.api === 'chat');
+
+before(async () => {
+  checkPrerequisites();
+  root = scratch('qed-host');
+  log('scratch folder', root);
+  const vsix = ensureVsix();
+  extensionsDir = join(root, 'extensions');
+  installExtension(vsix, extensionsDir, join(root, 'install'));
+  fake = await FakeLlmServer.start({ latencyMs: 50 });
+  log('fake LLM server at', fake.url);
+});
+
+after(async () => {
+  await fake?.close();
+  if (root) cleanup(root);
+});
+
+/** Runs `body` with a code-server + browser pair; both are stopped whatever happens. */
+async function withWorkbench(name: string, settings: Record<string, unknown>, body: (b: Browser, s: CodeServer) => Promise<void>): Promise<void> {
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  clearFailure(name);
+  try {
+    server = await startCodeServer({ home: join(root, `${name}-home`), extensionsDir, settings });
+    browser = await launchBrowser(join(root, `${name}-home`));
+    await body(browser, server);
+  } catch (e) {
+    await saveFailure(name, browser, server);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  }
+}
+
+test('QED: Run Benchmark from the command palette writes 3 rows through the fake model', { timeout: 240_000 }, async () => {
+  const ws = fixtureWorkspace('ws-trusted');
+  fake.clearRequests();
+  // Workspace trust switched off = every folder is trusted (same effect as --disable-workspace-trust).
+  await withWorkbench('trusted', { 'security.workspace.trust.enabled': false }, async ({ page }, { url }) => {
+    await openWorkbench(page, url, ws);
+    await runCommand(page, 'QED: Run Benchmark');
+    await pick(page, '(1/4): model config', 'local/fake');
+    await pick(page, '(2/4): dataset', 'data/problems.jsonl');
+    await pick(page, '(3/4): mode', 'Proof');
+    await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
+    await answer(page, '(4/4): results file', { expectDefault: OUTPUT_REL });
+
+    const done = toast(page, /QED: finished: 3\/3 rows, 0 failed/);
+    await done.waitFor({ state: 'visible', timeout: 90_000 });
+    const message = (await done.locator('.notification-list-item-message').textContent()) ?? '';
+    log('notification:', message);
+    assert.match(message, /^QED: finished: 3\/3 rows, 0 failed, \$\d+\.\d{4}\.$/);
+    const openResults = done.locator('.monaco-button', { hasText: 'Open Results' });
+    await openResults.waitFor({ state: 'visible', timeout: 5000 });
+    // The progress notification ("QED: local/fake: n/3 rows", Cancel) must close once the run is
+    // over; wait for it and for the toast animations before the screenshot.
+    await toast(page, /^QED: local\/fake/).waitFor({ state: 'hidden', timeout: 15_000 });
+    await settle(done);
+    await screenshot(page, 'host-run-benchmark.png');
+
+    // On disk: 3 complete rows.
+    const out = join(ws, OUTPUT_REL);
+    assert.ok(existsSync(out), `${OUTPUT_REL} was not written`);
+    const rows = readFileSync(out, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(rows.length, 3, 'rows in the results file');
+    assert.deepEqual(rows.map((r) => r.problem_id).sort(), PROBLEMS.map((p) => p.problem_id));
+    for (const row of rows) {
+      assert.equal(typeof row.model_solution, 'string');
+      assert.match(row.model_solution as string, /^Fake reply [0-9a-f]{8}\./, `model_solution of ${String(row.problem_id)}`);
+      const cost = row.cost_run as { cost?: unknown; input_tokens?: unknown; output_tokens?: unknown };
+      assert.ok(cost && typeof cost.cost === 'number' && cost.cost > 0, `cost_run of ${String(row.problem_id)}: ${JSON.stringify(cost)}`);
+      assert.ok(Array.isArray(row.history) && row.history.length > 0, `history of ${String(row.problem_id)}`);
+      assert.equal(row.error, undefined, `error of ${String(row.problem_id)}`);
+    }
+    // The fake server saw exactly one chat request per problem, for the configured model.
+    const chats = chatRequests();
+    assert.equal(chats.length, 3, 'chat requests received by the fake server');
+    assert.deepEqual([...new Set(chats.map((r) => r.model))], ['qed-nano']);
+
+    // The button opens the results file in an editor.
+    await openResults.click();
+    await page.locator('.tabs-container .tab', { hasText: 'local_fake__problems.jsonl' }).waitFor({ state: 'visible', timeout: 20_000 });
+    log('"Open Results" opened the results file');
+  });
+});
+
+test('in Restricted Mode the command refuses and no request reaches the model API', { timeout: 180_000 }, async () => {
+  const ws = fixtureWorkspace('ws-restricted');
+  fake.clearRequests();
+  const settings = {
+    // Trust on (code-server's default) and no startup dialog: a folder never trusted before opens
+    // straight in Restricted Mode.
+    'security.workspace.trust.enabled': true,
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'always',
+  };
+  await withWorkbench('restricted', settings, async ({ page }, { url }) => {
+    await openWorkbench(page, url, ws);
+    await page.locator('.part.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+    log('status bar shows Restricted Mode');
+    await runCommand(page, 'QED: Run Benchmark');
+    const warning = toast(page, /Restricted Mode/);
+    await warning.waitFor({ state: 'visible', timeout: 30_000 });
+    const message = (await warning.locator('.notification-list-item-message').textContent()) ?? '';
+    log('notification:', message);
+    assert.match(message, /^QED: this workspace is in Restricted Mode\./);
+    await screenshot(page, 'host-run-benchmark-restricted.png');
+    // Give a wrongly started run time to show itself: no quick pick, no request, no results file.
+    await page.waitForTimeout(2000);
+    assert.equal(await quickInput(page).locator('.quick-input-title', { hasText: 'Run Benchmark' }).count(), 0, 'a Run Benchmark step opened');
+    assert.equal(fake.requests.length, 0, 'requests received by the fake server');
+    assert.ok(!existsSync(join(ws, 'outputs')), 'an outputs/ folder was created');
+  });
+});
