@@ -95,7 +95,24 @@ function equivalentForms(id: string, golden: string): Case[] {
   // Thousands separators.
   if (/^\d{5,}$/.test(bare)) add('thousands', bare.replace(/\B(?=(\d{3})+(?!\d))/g, '{,}'));
   // \cdot -> \times.
-  if (/\\cdot/.test(golden)) add('times', golden.replace(/\\cdot/g, '\\times'));
+  if (/\\cdot(?![a-zA-Z])/.test(golden)) add('times', golden.replace(/\\cdot(?![a-zA-Z])/g, '\\times'));
+  // \frac{A}{B} written as (A)/(B) (innermost fractions).
+  if (/\\frac\{[^{}]*\}\{[^{}]*\}/.test(bare) && !hasProse(bare)) add('frac-as-division', bare.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '($1)/($2)'));
+  // A sum with its two terms swapped.
+  if (!hasProse(bare) && !/[=<>,]|\\ge|\\le|\\cup|\\infty/.test(bare)) {
+    const terms = splitTop(bare, /\+/);
+    if (terms && terms.length === 2 && !splitTop(terms[1].text, /-/)?.slice(1).length && terms[0].text.trim() !== '' && !/^-/.test(terms[1].text.trim())) {
+      add('commute-sum', `${terms[1].text.trim()} + ${terms[0].text.trim()}`);
+    }
+  }
+  // A bare list as a set in braces, or joined with "and".
+  if (!hasProse(bare) && !/^\\\{/.test(bare)) {
+    const items = topItems(bare);
+    if (items && !/^\(.*\)$/.test(bare)) {
+      add('set-braces', `\\{${items.join(', ')}\\}`);
+      add('and-join', `${items.slice(0, -1).join(', ')} \\text{ and } ${items[items.length - 1]}`);
+    }
+  }
   // A fake solution with the answer boxed at the end.
   const boxedBody = hasProse(bare) ? bare.replace(/([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)/g, (w) => (/^[a-z]{2,3}$/i.test(w) && !/^(and|or|if|is|of|for|all|odd)$/i.test(w) ? w : `\\text{${w}}`)) : bare;
   add(

@@ -124,8 +124,43 @@ function compareConstants(a: Node, b: Node, budget: Budget): R {
   return unk('values too close to tell apart');
 }
 
+function num(v: Val): { x: number; err: number } {
+  return isExact(v) ? { x: v.exact.toNumber(), err: 0 } : v;
+}
+
+/** True when all values are equal: exactly, or within their error bounds and to 1e-9 relative. */
+function allSame(vals: Val[]): boolean {
+  if (vals.every(isExact)) return vals.every((v) => (v as { exact: Rational }).exact.equals((vals[0] as { exact: Rational }).exact));
+  const first = num(vals[0]);
+  return vals.every((v) => {
+    const a = num(v);
+    return Math.abs(a.x - first.x) <= 4 * (a.err + first.err) + 1e-9 * Math.max(1, Math.abs(first.x)) && a.err <= 1e-9 * Math.max(1, Math.abs(a.x));
+  });
+}
+
+function sub(x: Val, y: Val): Val {
+  if (isExact(x) && isExact(y)) return { exact: x.exact.sub(y.exact) };
+  const a = num(x);
+  const b = num(y);
+  return { x: a.x - b.x, err: a.err + b.err + Math.abs(a.x - b.x) * 2 ** -52 };
+}
+
+function div(x: Val, y: Val): Val | undefined {
+  if (isExact(x) && isExact(y)) return y.exact.isZero() ? undefined : { exact: x.exact.div(y.exact) };
+  const a = num(x);
+  const b = num(y);
+  if (Math.abs(b.x) <= 4 * b.err || b.x === 0) return undefined;
+  const q = a.x / b.x;
+  return { x: q, err: (a.err + Math.abs(q) * b.err) / (Math.abs(b.x) - b.err) + Math.abs(q) * 2 ** -52 };
+}
+
+function isZero(v: Val): boolean {
+  return isExact(v) ? v.exact.isZero() : false;
+}
+
 function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R {
-  const dense = isPiecewise(a) || isPiecewise(b) || needsIntegers(a) || needsIntegers(b);
+  const piecewise = isPiecewise(a) || isPiecewise(b);
+  const dense = piecewise || needsIntegers(a) || needsIntegers(b);
   const pts = samplePoints(vars, dense);
   let eqN = 0;
   let unkN = 0;
@@ -133,7 +168,7 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
   const eqBy = { posint: 0, posfrac: 0, other: 0 };
   const diffs: Val[] = [];
   const ratios: Val[] = [];
-  let exactDiffs = true;
+  let ratioBroken = false;
   for (const p of pts) {
     if (budget.expired()) throw new OverBudget('time limit reached');
     const x = safeEval(a, p.env, budget);
@@ -143,12 +178,14 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
     if (c === 'eq') {
       eqN++;
       eqBy[p.cls]++;
+      // x = r·y still holds where both vanish.
+      if (!(isZero(x) && isZero(y))) ratioBroken = true;
     } else if (c === 'ne') {
       neBy[p.cls]++;
-      if (isExact(x) && isExact(y)) {
-        diffs.push({ exact: x.exact.sub(y.exact) });
-        if (!y.exact.isZero()) ratios.push({ exact: x.exact.div(y.exact) });
-      } else exactDiffs = false;
+      diffs.push(sub(x, y));
+      const r = div(x, y);
+      if (r) ratios.push(r);
+      else ratioBroken = true;
     } else unkN++;
   }
   const neN = neBy.posint + neBy.posfrac + neBy.other;
@@ -158,17 +195,14 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
     return unk(`too few comparable sample points (${eqN} equal, ${unkN} unclear)`);
   }
   if (neBy.posint === 0) return unk('equal at every positive integer sampled, different elsewhere (domain?)');
-  // A constant non-zero difference or a constant ratio other than 1 holds on any domain.
-  if (exactDiffs && eqN === 0 && unkN === 0 && diffs.length >= 6) {
-    const d0 = diffs[0] as { exact: Rational };
-    if (diffs.every((d) => (d as { exact: Rational }).exact.equals(d0.exact))) return ne(`differ by the constant ${d0.exact.toString()}`);
-    const r0 = ratios[0] as { exact: Rational } | undefined;
-    if (r0 && ratios.length === diffs.length && ratios.every((r) => (r as { exact: Rational }).exact.equals(r0.exact))) {
-      return ne(`differ by the constant factor ${r0.exact.toString()}`);
-    }
+  // A constant non-zero difference, or a constant ratio other than 1, holds on any domain.
+  if (neN >= 6 && unkN === 0) {
+    if (eqN === 0 && allSame(diffs)) return ne('the expressions differ by a constant');
+    if (!ratioBroken && ratios.length === neN && allSame(ratios)) return ne('the expressions differ by a constant factor');
   }
   const validPosint = neBy.posint + eqBy.posint;
-  if (vars.length === 1 && validPosint >= 5 && eqBy.posint <= 1 && neBy.posint >= 0.8 * validPosint) {
+  const share = piecewise ? 0.95 : 0.8;
+  if (vars.length === 1 && validPosint >= 5 && neBy.posint >= share * validPosint) {
     return ne(`different at ${neBy.posint} of ${validPosint} positive integers`);
   }
   return unk(`equal at ${eqN} sample points and different at ${neN}`);
@@ -382,6 +416,15 @@ function integerRanges(pieces: Piece[]): Array<[bigint | null, bigint | null]> {
   return out;
 }
 
+function hasFractionalBound(pieces: Piece[]): boolean {
+  return pieces.some((p) =>
+    [p.lo, p.hi].some((e) => {
+      if ('inf' in e) return false;
+      return isExact(e.v) ? !e.v.exact.isInteger() : true;
+    }),
+  );
+}
+
 function compareRegions(c: Ans, g: Ans, budget: Budget): R {
   try {
     const rc = canonical(toRegion(c, budget));
@@ -390,7 +433,11 @@ function compareRegions(c: Ans, g: Ans, budget: Budget): R {
     const ic = integerRanges(rc);
     const ig = integerRanges(rg);
     const sameInts = ic.length === ig.length && ic.every((r, i) => r[0] === ig[i][0] && r[1] === ig[i][1]);
-    if (sameInts) return unk('different sets of reals but the same integers');
+    if (sameInts) {
+      // A non-integer bound in the expected answer shows that it speaks of real numbers.
+      if (hasFractionalBound(rg)) return ne('different sets of real numbers');
+      return unk('different sets of reals but the same integers');
+    }
     return ne('different sets, both over the reals and over the integers');
   } catch (e) {
     if (e instanceof Unclear) return unk(e.message);
