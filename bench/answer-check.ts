@@ -97,7 +97,7 @@ function equivalentForms(id: string, golden: string): Case[] {
   // \cdot -> \times.
   if (/\\cdot(?![a-zA-Z])/.test(golden)) add('times', golden.replace(/\\cdot(?![a-zA-Z])/g, '\\times'));
   // \frac{A}{B} written as (A)/(B) (innermost fractions).
-  if (/\\frac\{[^{}]*\}\{[^{}]*\}/.test(bare) && !hasProse(bare)) add('frac-as-division', bare.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '($1)/($2)'));
+  if (/\\frac\{[^{}]*\}\{[^{}]*\}/.test(bare) && !hasProse(bare)) add('frac-as-division', bare.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '(($1)/($2))'));
   // A sum with its two terms swapped.
   if (!hasProse(bare) && !/[=<>,]|\\ge|\\le|\\cup|\\infty/.test(bare)) {
     const terms = splitTop(bare, /\+/);

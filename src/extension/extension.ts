@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { KeyStore, clearApiKeyCommand, setApiKeyCommand } from './keys';
 import { runBenchmarkCommand } from './runBenchmark';
 import { gradeResultsCommand } from './gradeResults';
+import { showSummaryCommand } from './showSummary';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -30,6 +31,10 @@ export function activate(context: vscode.ExtensionContext): void {
       guard('Run Benchmark', (uri?: vscode.Uri) => runBenchmarkCommand({ keys, log, shippedRoot }, uri?.fsPath?.match(/\.ya?ml$/) ? { configFile: uri.fsPath } : undefined)),
     ),
     vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (uri?: vscode.Uri) => gradeResultsCommand({ keys, log, shippedRoot }, uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand(
+      'qed.showSummary',
+      guard('Show Summary', (uri?: vscode.Uri, uris?: vscode.Uri[]) => showSummaryCommand(log, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined)),
+    ),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),

@@ -7,7 +7,9 @@ import {
   compareValues,
   decimalPlaces,
   evaluate,
+  fixLogBase,
   freeSymbols,
+  hasOp,
   hasSymbol,
   Invalid,
   isExact,
@@ -89,8 +91,24 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
 }
 
 /** Compares two expressions, by exact evaluation for constants and by sampling for variables. */
-export function compareExpr(a: Node, b: Node, budget: Budget): R {
-  if (sameTree(a, b)) return eq('the same expression');
+export function compareExpr(a0: Node, b0: Node, budget: Budget): R {
+  if (sameTree(a0, b0)) return eq('the same expression');
+  // `R(R+r)`: a letter that is also used as a variable is multiplied, not applied.
+  const plain = new Set([...plainSymbols(a0), ...plainSymbols(b0)]);
+  const a1 = resolveApplications(a0, plain);
+  const b1 = resolveApplications(b0, plain);
+  if (sameTree(a1, b1)) return eq('the same expression');
+  if (hasOp(a1, (op) => op === 'LogNoBase') || hasOp(b1, (op) => op === 'LogNoBase')) {
+    // Decide only what holds whether \log means log base 10 or the natural logarithm.
+    const ten = compareExprResolved(fixLogBase(a1, 'ten'), fixLogBase(b1, 'ten'), budget);
+    const nat = compareExprResolved(fixLogBase(a1, 'e'), fixLogBase(b1, 'e'), budget);
+    if (ten.v === nat.v) return ten;
+    return unk('the answer depends on the base of \\log');
+  }
+  return compareExprResolved(a1, b1, budget);
+}
+
+function compareExprResolved(a: Node, b: Node, budget: Budget): R {
   const va = freeSymbols(a);
   const vb = freeSymbols(b);
   if (!sameSet(va, vb)) return unk(`the expressions use different variables ({${[...va].join(',')}} vs {${[...vb].join(',')}})`);
@@ -101,6 +119,22 @@ export function compareExpr(a: Node, b: Node, budget: Budget): R {
     if (e instanceof Unsupported) return unk(`cannot evaluate: ${e.message}`);
     throw e;
   }
+}
+
+function plainSymbols(n: Node, out = new Set<string>()): Set<string> {
+  if (n.k === 'sym') out.add(n.s);
+  else if (n.k === 'op') n.a.forEach((c) => plainSymbols(c, out));
+  return out;
+}
+
+function resolveApplications(n: Node, plain: Set<string>): Node {
+  if (n.k !== 'op') return n;
+  const args = n.a.map((c) => resolveApplications(c, plain));
+  if (n.op.startsWith('Apply:') && args.length === 1) {
+    const name = n.op.slice('Apply:'.length);
+    if (plain.has(name)) return { k: 'op', op: 'Multiply', a: [{ k: 'sym', s: name }, args[0]] };
+  }
+  return { ...n, a: args };
 }
 
 function compareConstants(a: Node, b: Node, budget: Budget): R {
@@ -202,7 +236,8 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
   }
   const validPosint = neBy.posint + eqBy.posint;
   const share = piecewise ? 0.95 : 0.8;
-  if (vars.length === 1 && validPosint >= 5 && neBy.posint >= share * validPosint) {
+  // (Not for i and e, which may be the imaginary unit or Euler's number in disguise.)
+  if (vars.length === 1 && !['i', 'e'].includes(vars[0]) && validPosint >= 5 && neBy.posint >= share * validPosint) {
     return ne(`different at ${neBy.posint} of ${validPosint} positive integers`);
   }
   return unk(`equal at ${eqN} sample points and different at ${neN}`);
@@ -341,10 +376,33 @@ function toRegion(a: Ans, budget: Budget): Piece[] {
         if (x.t !== 'expr' || y.t !== 'expr') throw new Unclear('a tuple');
         return [{ lo: { v: constVal(x.node, budget) }, hi: { v: constVal(y.node, budget) }, loC: a.open === '[', hiC: a.close === ']' }];
       }
-      return a.items.flatMap((i) => toRegion(i, budget));
+      return listRegion(a, budget);
     default:
       throw new Unclear(`not a set of numbers (${a.t})`);
   }
+}
+
+/**
+ * A list of conditions or values is read as their union ("n = 1, n ≥ 3") when joined by "or" or
+ * when the pieces are disjoint; overlapping pieces joined by commas or "and" ("x > 1, x < 2") may
+ * mean all conditions at once, so they are not read at all.
+ */
+function listRegion(a: Ans & { t: 'list' }, budget: Budget): Piece[] {
+  const parts = a.items.map((i) => canonical(toRegion(i, budget)));
+  if (a.seps.length > 0 && a.seps.every((s) => s === 'or')) return parts.flat();
+  for (let i = 0; i < parts.length; i++) {
+    for (let j = i + 1; j < parts.length; j++) {
+      if (overlaps(parts[i], parts[j])) throw new Unclear('overlapping conditions: union or intersection?');
+    }
+  }
+  return parts.flat();
+}
+
+function overlaps(a: Piece[], b: Piece[]): boolean {
+  const merged = canonical([...a, ...b]);
+  const count = (ps: Piece[]): number => ps.length;
+  // Disjoint pieces that do not touch stay separate after merging.
+  return count(merged) < count(a) + count(b) || a.some((p) => b.some((q) => cmpEnd(p.lo, q.hi) === 0 || cmpEnd(q.lo, p.hi) === 0));
 }
 
 /** Sorted, disjoint, non-empty pieces. */
@@ -425,6 +483,19 @@ function hasFractionalBound(pieces: Piece[]): boolean {
   );
 }
 
+/** The part of each piece inside `p` (pieces are canonical and p is a single interval). */
+function intersect(pieces: Piece[], p: Piece): Piece[] {
+  const out: Piece[] = [];
+  for (const q of pieces) {
+    const lc = cmpEnd(q.lo, p.lo);
+    const lo = lc > 0 || (lc === 0 && !q.loC) ? { e: q.lo, c: q.loC } : { e: p.lo, c: p.loC };
+    const hc = cmpEnd(q.hi, p.hi);
+    const hi = hc < 0 || (hc === 0 && !q.hiC) ? { e: q.hi, c: q.hiC } : { e: p.hi, c: p.hiC };
+    out.push({ lo: lo.e, hi: hi.e, loC: lo.c, hiC: hi.c });
+  }
+  return canonical(out);
+}
+
 function compareRegions(c: Ans, g: Ans, budget: Budget): R {
   try {
     const rc = canonical(toRegion(c, budget));
@@ -432,11 +503,14 @@ function compareRegions(c: Ans, g: Ans, budget: Budget): R {
     if (samePieces(rc, rg)) return eq('the same set of real numbers');
     const ic = integerRanges(rc);
     const ig = integerRanges(rg);
-    const sameInts = ic.length === ig.length && ic.every((r, i) => r[0] === ig[i][0] && r[1] === ig[i][1]);
+    const sameRanges = (x: Array<[bigint | null, bigint | null]>, y: Array<[bigint | null, bigint | null]>): boolean =>
+      x.length === y.length && x.every((r, i) => r[0] === y[i][0] && r[1] === y[i][1]);
+    const positive: Piece = { lo: { v: { exact: Rational.int(1) } }, hi: { inf: 1 }, loC: true, hiC: false };
+    const sameInts = sameRanges(ic, ig) || sameRanges(integerRanges(intersect(rc, positive)), integerRanges(intersect(rg, positive)));
     if (sameInts) {
       // A non-integer bound in the expected answer shows that it speaks of real numbers.
       if (hasFractionalBound(rg)) return ne('different sets of real numbers');
-      return unk('different sets of reals but the same integers');
+      return unk('different sets of reals but the same integers (or positive integers)');
     }
     return ne('different sets, both over the reals and over the integers');
   } catch (e) {
@@ -510,7 +584,11 @@ function compareOrdered(c: Ans[], g: Ans[], budget: Budget): R {
   return allEq ? eq('the same entries in the same order') : unk('some entries could not be compared');
 }
 
+/** Collections longer than this are not compared element by element. */
+const MAX_ITEMS = 200;
+
 function compareUnordered(c: Ans[], g: Ans[], budget: Budget): R {
+  if (c.length > MAX_ITEMS || g.length > MAX_ITEMS) return unk('collections too long to compare');
   const m = c.map((x) => g.map((y) => compareAns(x, y, budget).v));
   const everyC = m.every((row) => row.includes('eq'));
   const everyG = g.every((_, j) => m.some((row) => row[j] === 'eq'));
@@ -543,6 +621,10 @@ function compareLists(c: ListAns, g: ListAns, budget: Budget): R {
   // One ordered tuple, one collection.
   const tuple = ct ? c : g;
   const coll = ct ? g : c;
+  if (coll.items.length > 0 && coll.items.every((i) => i.t === 'list' && i.kind === 'tuple')) {
+    // A collection of tuples against one tuple: the tuple is the only solution.
+    return ct ? compareUnordered([c], g.items, budget) : compareUnordered(c.items, [g], budget);
+  }
   if (coll.items.length === 1 && tuple.items.length >= 2) {
     const only = coll.items[0];
     if (isConstant(only) && only.t === 'expr') return ne('a single value where several are expected (or the reverse)');
@@ -644,7 +726,19 @@ function hasValues(a: Ans): boolean {
   return false;
 }
 
+function hasAmbiguousComma(a: Ans): boolean {
+  if (a.t === 'expr') return !!a.ambiguousComma;
+  if (a.t === 'labeled') return hasAmbiguousComma(a.value);
+  return false;
+}
+
 export function compareAns(c: Ans, g: Ans, budget: Budget): R {
+  const r = compareAnsInner(c, g, budget);
+  if (r.v === 'ne' && (hasAmbiguousComma(c) || hasAmbiguousComma(g))) return unk(`${r.why}; a comma may be a thousands separator`);
+  return r;
+}
+
+function compareAnsInner(c: Ans, g: Ans, budget: Budget): R {
   if (budget.expired()) throw new OverBudget('time limit reached');
   if (c.t === 'opaque') return unk(`cannot read the candidate (${c.why})`);
   if (g.t === 'opaque') return unk(`cannot read the expected answer (${g.why})`);

@@ -41,6 +41,13 @@ const MAX_BITS = 40_000;
 const EPS = 2 ** -52;
 
 const CONSTANTS = new Set(['Pi', 'ExponentialE']);
+/** Symbols the LaTeX parser gives to things that are not numbers (∞, sets, the ellipsis, ...). */
+const SPECIAL = new Set([
+  'PositiveInfinity', 'NegativeInfinity', 'ComplexInfinity', 'EmptySet', 'Integers', 'RealNumbers', 'NonNegativeIntegers',
+  'PositiveIntegers', 'NegativeIntegers', 'NonPositiveIntegers', 'RationalNumbers', 'ComplexNumbers', 'ContinuationPlaceholder',
+  'ImaginaryUnit', 'Nothing', 'Undefined', 'NaN', 'True', 'False', 'Half', 'CatalanConstant', 'EulerGamma', 'Missing',
+]);
+const TRIG = new Set(['Sin', 'Cos', 'Tan', 'Cot', 'Sec', 'Csc', 'Sinh', 'Cosh', 'Tanh']);
 /** Operators whose value depends on integrality or that jump: sampled more densely. */
 const PIECEWISE = new Set(['Floor', 'Ceil', 'Round', 'Mod', 'Max', 'Min', 'Fract', 'Sign']);
 const INTEGER_ONLY = new Set(['Factorial', 'Factorial2', 'Binomial', 'GCD', 'LCM', 'Mod']);
@@ -171,6 +178,17 @@ export function fromMathJson(x: Json): Node {
     throw new Unsupported('a sequence inside an expression');
   }
   if (h === 'Square') return { k: 'op', op: 'Power', a: [fromMathJson(a[0]), num(2)] };
+  if (h === 'Power' && TRIG.has(head(a[0]) ?? '')) {
+    // \sin^{-1} x is read as 1/sin x by the parser but often meant as arcsin x.
+    const e = fromMathJson(a[1]);
+    const negative = (e.k === 'num' && e.v.sign() < 0) || (e.k === 'op' && e.op === 'Negate');
+    if (negative) throw new Unsupported('\\sin^{-1} may mean arcsin');
+    return { k: 'op', op: 'Power', a: [fromMathJson(a[0]), e] };
+  }
+  if (h === 'Log' && a.length === 1) {
+    // \log without a base: 10 for some, e for others (see compareExpr).
+    return { k: 'op', op: 'LogNoBase', a: [fromMathJson(a[0])] };
+  }
   if (KNOWN_OPS.has(h)) return { k: 'op', op: h, a: a.map(fromMathJson) };
   if (/^[A-Za-z]$/.test(h)) {
     // The parser reads `P(x)` as an application of an unknown function P.
@@ -188,7 +206,7 @@ export function num(n: number | bigint): Node {
 
 export function freeSymbols(n: Node, out = new Set<string>()): Set<string> {
   if (n.k === 'sym') {
-    if (!CONSTANTS.has(n.s) && !n.s.startsWith('unit:')) out.add(n.s);
+    if (!CONSTANTS.has(n.s) && !SPECIAL.has(n.s) && !n.s.startsWith('unit:')) out.add(n.s);
   } else if (n.k === 'op') for (const c of n.a) freeSymbols(c, out);
   return out;
 }
@@ -215,6 +233,14 @@ export function isPiecewise(n: Node): boolean {
 }
 export function needsIntegers(n: Node): boolean {
   return hasOp(n, (op) => INTEGER_ONLY.has(op));
+}
+
+/** Replaces `\\log` without a base by the logarithm to base 10 or the natural logarithm. */
+export function fixLogBase(n: Node, base: 'ten' | 'e'): Node {
+  if (n.k !== 'op') return n;
+  const a = n.a.map((c) => fixLogBase(c, base));
+  if (n.op === 'LogNoBase') return base === 'e' ? { k: 'op', op: 'Ln', a } : { k: 'op', op: 'Log', a: [a[0], num(10)] };
+  return { ...n, a };
 }
 
 export function sameTree(a: Node, b: Node): boolean {
@@ -411,6 +437,7 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
   if (n.k === 'sym') {
     if (n.s === 'Pi') return { x: Math.PI, err: Math.PI * EPS };
     if (n.s === 'ExponentialE') return { x: Math.E, err: Math.E * EPS };
+    if (SPECIAL.has(n.s)) throw new Unsupported(`${n.s} is not a number`);
     const v = env.get(n.s);
     if (!v) throw new Unsupported(`no value for ${n.s}`);
     return { exact: v };

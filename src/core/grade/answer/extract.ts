@@ -58,11 +58,6 @@ function findBoxes(text: string): Box[] {
   return boxes;
 }
 
-function lineOf(text: string, index: number): number {
-  let line = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
 
 export function extractAnswer(solution: string): ExtractedAnswer {
   const text = typeof solution === 'string' ? solution : '';
@@ -72,8 +67,9 @@ export function extractAnswer(solution: string): ExtractedAnswer {
     return { answer: lines.slice(-5).join('\n').trim(), method: 'last-lines' };
   }
   const last = boxes[boxes.length - 1];
-  const line = lineOf(text, last.start);
-  const sameLine = boxes.filter((b) => lineOf(text, b.start) === line);
+  // Boxes that start on the line where the last box starts.
+  const lineStart = text.lastIndexOf('\n', last.start) + 1;
+  const sameLine = boxes.filter((b) => b.start >= lineStart);
   const answer = sameLine.map((b) => b.content.trim()).join(', ');
   if (!last.closed) {
     return {

@@ -103,8 +103,13 @@ function tidy(input: string): string {
   }
   // Leading "answer:" style labels.
   s = s.replace(/^(?:\\text\{\s*)?(?:final answer|answer|ans)\s*[:：]\s*\}?\s*/i, '');
-  // Remove spaces except between two letters (where they may separate words or commands from letters).
-  s = s.replace(/ (?![a-zA-Z])|(?<![a-zA-Z]) /g, '');
+  // Remove spaces except between two letters (words, or a command and a letter) and between two
+  // digits (`1 2` is not `12`).
+  s = s.replace(/(?<=([a-zA-Z0-9])?) (?=([a-zA-Z0-9])?)/g, (_m, ...rest) => {
+    const [before, after] = rest as [string | undefined, string | undefined];
+    if (before && after && /[a-zA-Z]/.test(before) === /[a-zA-Z]/.test(after)) return ' ';
+    return '';
+  });
   // Canonical short forms: x^{2} -> x^2, \frac12 -> \frac{1}{2}, \sqrt3 -> \sqrt{3}.
   s = s.replace(/([\^_])\{([A-Za-z0-9])\}/g, '$1$2');
   s = s.replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}').replace(/\\sqrt(\d)/g, '\\sqrt{$1}');

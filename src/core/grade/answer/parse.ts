@@ -100,7 +100,7 @@ const CONNECTIVE_RE = /^\s*(?:,?\s*(?:and|or)\s*|,)\s*$/i;
 
 /** The "there is nothing" family: no solution, none, the empty set. */
 const EMPTY_TEXT_RE =
-  /^(?:there (?:is|are|exist|exists) )?(?:no|none)(?: (?:real|integer|positive|negative|natural|such|possible|valid|integral))*(?: (?:solutions?|values?|numbers?|integers?|pairs?|triples?|such \w+|\w))?(?: exists?)?$|^(?:the )?empty set$|^none$|^no such \w+(?: exists?)?$/;
+  /^(?:there (?:is|are|exist|exists) )?no(?: (?:real|integer|positive|negative|natural|such|possible|valid|integral))*(?: (?:solutions?|values?|numbers?|integers?|pairs?|triples?|such \w+|\w))(?: exists?)?$|^(?:the )?empty set$|^none$|^no such \w+(?: exists?)?$/;
 const EMPTY_MATH = new Set(['\\emptyset', '\\varnothing', '\\{\\}', '\\O', '\\o', '\\{\\,\\}']);
 
 export function isEmptyAnswer(raw: string): boolean {
@@ -168,6 +168,10 @@ function segment(raw: string): Segment[] {
       const content = m.slice(mm.index + mm[0].length, j - 1);
       const c = content.trim().toLowerCase();
       if (c === '' || CONNECTIVE_RE.test(content) || UNIT_WORDS.has(c) || proseWords(content).length === 0) {
+        // Not prose: keep the group as math, and do not look for words inside it.
+        pushWords(m.slice(last, mm.index));
+        out.push({ math: m.slice(mm.index, j) });
+        last = j;
         re.lastIndex = j;
         continue;
       }
@@ -334,6 +338,57 @@ function parseItem(raw: string): Ans {
   return leafNode(n);
 }
 
+/** End of the group that starts at `i` (a bracket, a brace group, a command with its arguments, a number, a letter). */
+function operandEnd(s: string, i: number): number {
+  const c = s[i];
+  if (c === undefined) return i;
+  if (c === '(' || c === '[' || c === '{') {
+    const close = c === '(' ? ')' : c === '[' ? ']' : '}';
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      if (s[j] === '\\') {
+        j++;
+        continue;
+      }
+      if (s[j] === c) depth++;
+      else if (s[j] === close && --depth === 0) return j + 1;
+    }
+    return s.length;
+  }
+  if (c === '\\') {
+    const m = /^\\[a-zA-Z]+/.exec(s.slice(i));
+    let j = i + (m ? m[0].length : 2);
+    while (s[j] === '{' || s[j] === '[') j = operandEnd(s, j);
+    return j;
+  }
+  const m = /^(?:\d+(?:\.\d+)?|[A-Za-z])/.exec(s.slice(i));
+  return i + (m ? m[0].length : 1);
+}
+
+/**
+ * True when an inline slash is followed by an implicit product, as in `1/2x` or `2/3\pi`: some
+ * read it as 1/(2x), others as x/2, so it is not interpreted at all.
+ */
+export function ambiguousSlash(s: string): boolean {
+  for (let i = s.indexOf('/'); i >= 0; i = s.indexOf('/', i + 1)) {
+    let j = i + 1;
+    while (s[j] === ' ') j++;
+    if (s[j] === '-' || s[j] === '+') j++;
+    j = operandEnd(s, j);
+    // Suffixes that bind tighter than the product: powers, subscripts, factorials.
+    for (;;) {
+      if (s[j] === '^' || s[j] === '_') j = operandEnd(s, j + 1);
+      else if (s[j] === '!') j++;
+      else break;
+    }
+    while (s[j] === ' ') j++;
+    const rest = s.slice(j);
+    if (/^[A-Za-z0-9([{]/.test(rest)) return true;
+    if (/^\\(?!(?:cdot|times|div|right|le|ge|ne|cup|quad|rfloor|rceil|rvert|rVert|rangle|ldots)(?![a-zA-Z]))[a-zA-Z]/.test(rest)) return true;
+  }
+  return false;
+}
+
 /** Parses one mathematical expression (no list, no relation), with a trailing unit or degree sign. */
 export function leafNode(raw: string): Ans {
   let s = raw.trim();
@@ -359,6 +414,8 @@ export function leafNode(raw: string): Ans {
     percent = true;
   }
   if (/\\text\{|\\qed(?:and|or)/.test(s)) return { t: 'opaque', src: s, why: 'text inside math' };
+  if (/\d\s+\d/.test(s)) return { t: 'opaque', src: s, why: 'digits separated by a space' };
+  if (ambiguousSlash(s)) return { t: 'opaque', src: s, why: 'a/bc: unclear whether c is in the denominator' };
   if (s === '') return { t: 'opaque', src: raw, why: 'empty' };
   let json: unknown;
   try {
