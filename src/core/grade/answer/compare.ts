@@ -67,6 +67,9 @@ function samplePoints(vars: string[], dense: boolean): Point[] {
     for (let i = 0; i < 8; i++) add([Rational.int(int(top + 1, 600))]);
     for (const [p, q] of [[1, 2], [3, 2], [5, 3], [7, 4], [9, 5], [13, 7], [17, 3], [23, 6], [31, 10], [2, 7]]) add([Rational.of(BigInt(p), BigInt(q))]);
     for (const [p, q] of [[0, 1], [-1, 1], [-2, 1], [-3, 1], [-7, 2]]) add([Rational.of(BigInt(p), BigInt(q))]);
+    // Small fractions, for expressions defined only on a short interval such as 4/(x√(4-x²)).
+    for (let k = 1; k <= 20; k++) if (k % 7 !== 0) add([Rational.of(BigInt(k), 7n)]);
+    for (let k = 1; k <= 6; k++) add([Rational.of(BigInt(-k), 5n)]);
   } else {
     const nInt = dense ? 120 : 30;
     for (let i = 0; i < nInt; i++) add(vars.map(() => Rational.int(int(1, 40))));
@@ -225,7 +228,8 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
   const neN = neBy.posint + neBy.posfrac + neBy.other;
   const minEq = vars.length === 1 ? 12 : 16;
   if (neN === 0) {
-    if (eqN >= minEq && eqBy.posint >= 5 && unkN * 4 <= eqN) return eq(`equal at ${eqN} sample points`);
+    // Piecewise and integer-only expressions must also agree on enough positive integers.
+    if (eqN >= minEq && (eqBy.posint >= 5 || !dense) && unkN * 4 <= eqN) return eq(`equal at ${eqN} sample points`);
     return unk(`too few comparable sample points (${eqN} equal, ${unkN} unclear)`);
   }
   if (neBy.posint === 0) return unk('equal at every positive integer sampled, different elsewhere (domain?)');
@@ -250,6 +254,8 @@ function containsPi(n: Node): boolean {
 function compareExprAns(c: ExprAns, g: ExprAns, budget: Budget): R {
   const r = compareExpr(c.node, g.node, budget);
   if (r.v !== 'ne') return r;
+  const degrees = (a: ExprAns): boolean => !!a.degrees || hasOp(a.node, (op) => op === 'Degrees');
+  if ((degrees(c) || degrees(g)) && (containsPi(c.node) || containsPi(g.node))) return unk(`${r.why}; degrees against radians`);
   if ((c.unit || g.unit) && c.unit !== g.unit) return unk(`${r.why}; units differ or are missing`);
   if (!!c.percent !== !!g.percent) return unk(`${r.why}; one side is a percentage`);
   if (c.ambiguousComma || g.ambiguousComma) return unk(`${r.why}; a comma may be a thousands separator`);

@@ -567,6 +567,9 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       const a = approx(ev(0));
       return mk(Math.atan(a.x), a.err);
     }
+    case 'Degrees':
+      // A degree sign is notation here: the caller guards against comparing degrees with radians.
+      return ev(0);
     case 'Floor':
       return floorVal(ev(0), 'floor');
     case 'Ceil':
