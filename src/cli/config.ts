@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import { listConfigs, validateConfigFile } from '../core/config';
 import { parse } from './args';
+import { QedError } from '../core/errors';
+import { envKeys } from '../core/llm';
+import { probeConfig } from '../core/llm/probe';
+import { formatUsd } from '../core/format';
+import { loadModelConfig } from './job';
 
 export const CONFIG_HELP = `qed config — model configs
 
@@ -8,6 +13,7 @@ Usage:
   qed config list [--json]            every config in ./configs and the shipped ones, by provider
   qed config validate [FILE…]         check config files (default: every config listed above);
                                       errors and warnings as file:line:column
+  qed config test NAME|FILE           one cheap request with the config: latency, tokens, cost
 `;
 
 export async function configCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
@@ -49,6 +55,18 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
     }
     process.stdout.write(`${files.length} config(s) checked: ${errors} error(s), ${warnings} warning(s)\n`);
     return errors ? 1 : 0;
+  }
+  if (sub === 'test') {
+    const { positionals } = parse(rest, {}, 'config test');
+    if (positionals.length !== 1) throw new QedError('name one config to test', { field: 'config test' }, 'e.g. qed config test openai/gpt-5-mini');
+    const cfg = await loadModelConfig(positionals[0], env.shippedRoot);
+    const r = await probeConfig(cfg, { getKey: envKeys });
+    const reply = r.text.trim().replace(/\s+/g, ' ');
+    process.stdout.write(
+      `${cfg.id} (${cfg.api}: ${cfg.model}) answered in ${r.time.toFixed(2)} s: ${r.usage.inputTokens} input + ${r.usage.outputTokens} output tokens, ${formatUsd(r.cost)}` +
+        `${r.finishReason === 'length' ? ' (cut off by the output budget)' : ''}\nreply: ${reply.length > 200 ? reply.slice(0, 200) + '…' : reply}\n`,
+    );
+    return 0;
   }
   process.stderr.write(`qed config: unknown subcommand '${sub}'\n\n${CONFIG_HELP}`);
   return 2;

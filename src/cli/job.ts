@@ -6,10 +6,16 @@ import type { RunIdentity } from '../core/run/store';
 import { positiveInt } from './args';
 import { ProgressReporter } from './progress';
 
-/** Loads a model config (agents are refused here) and builds its client with keys from the environment. */
-export async function modelClient(ref: string, shippedRoot: string, concurrency?: number): Promise<{ cfg: ModelConfig; client: BoundClient }> {
+/** Loads a model config; agents are refused here (scaffolds are not supported yet). */
+export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
   const cfg = await loadConfig(ref, { cwd: process.cwd(), shippedRoot });
   if (cfg.kind === 'agent') throw new QedError('agent scaffolds cannot be run yet; use a model config', { file: cfg.file, field: 'type' });
+  return cfg;
+}
+
+/** Loads a model config and builds its client with keys from the environment. */
+export async function modelClient(ref: string, shippedRoot: string, concurrency?: number): Promise<{ cfg: ModelConfig; client: BoundClient }> {
+  const cfg = await loadModelConfig(ref, shippedRoot);
   // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
   const client = await createClient(cfg, { getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
   return { cfg, client };

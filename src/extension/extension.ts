@@ -4,6 +4,8 @@ import { KeyStore, clearApiKeyCommand, setApiKeyCommand } from './keys';
 import { runBenchmarkCommand } from './runBenchmark';
 import { gradeResultsCommand } from './gradeResults';
 import { showSummaryCommand } from './showSummary';
+import { testConfigCommand } from './testConfig';
+import { registerConfigEditing } from './configEditing';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -35,10 +37,12 @@ export function activate(context: vscode.ExtensionContext): void {
       'qed.showSummary',
       guard('Show Summary', (uri?: vscode.Uri, uris?: vscode.Uri[]) => showSummaryCommand(log, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined)),
     ),
+    vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (uri?: vscode.Uri) => testConfigCommand({ keys, log, shippedRoot }, uri instanceof vscode.Uri ? uri : undefined))),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),
   );
+  registerConfigEditing(context, shippedRoot);
 }
 
 export function deactivate(): void {

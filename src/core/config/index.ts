@@ -2,7 +2,7 @@
 
 export * from './types';
 export { parseConfigText, parseScaffoldText, type ParseOptions, type ParseResult } from './parse';
-export { loadConfig, validateConfigFile, listConfigs, configErrorsToQedError } from './load';
+export { loadConfig, validateConfigFile, validateConfigText, listConfigs, configErrorsToQedError } from './load';
 export {
   resolveConfigRef,
   resolveAgentRef,

@@ -63,6 +63,12 @@ export async function validateConfigFile(file: string, opts: Partial<ConfigSearc
   } catch (e) {
     return [{ severity: 'error', message: `cannot read config: ${describeError(e)}`, file: abs, line: 1, column: 1 }];
   }
+  return validateConfigText(text, abs, opts);
+}
+
+/** The problems of a config's text as it is now (an editor's unsaved buffer, say), for `file`. */
+export function validateConfigText(text: string, file: string, opts: Partial<ConfigSearchOptions> = {}): ConfigDiagnostic[] {
+  const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   if (isScaffoldFile(abs)) return parseScaffoldText(text, abs).diagnostics;
   return parseConfigText(text, abs, undefined, { roots: agentSearchRoots(abs, opts) }).diagnostics;
 }

@@ -502,7 +502,19 @@ function intersect(pieces: Piece[], p: Piece): Piece[] {
   return canonical(out);
 }
 
+/** Names of the variables that conditions speak of (`n` in `n = 1, n ≥ 3`). */
+function regionVars(a: Ans, out = new Set<string>()): Set<string> {
+  if (a.t === 'rel') a.terms.forEach((t) => t.k === 'sym' && out.add(t.s));
+  else if (a.t === 'labeled' && a.label.kind === 'symbol') out.add(a.label.name);
+  else if (a.t === 'list') a.items.forEach((i) => regionVars(i, out));
+  else if (a.t === 'union') a.parts.forEach((i) => regionVars(i, out));
+  return out;
+}
+
 function compareRegions(c: Ans, g: Ans, budget: Budget): R {
+  const vc = regionVars(c);
+  const vg = regionVars(g);
+  if (vc.size > 0 && vg.size > 0 && !sameSet(vc, vg)) return unk(`conditions on different variables ({${[...vc].join(',')}} vs {${[...vg].join(',')}})`);
   try {
     const rc = canonical(toRegion(c, budget));
     const rg = canonical(toRegion(g, budget));
@@ -512,7 +524,9 @@ function compareRegions(c: Ans, g: Ans, budget: Budget): R {
     const sameRanges = (x: Array<[bigint | null, bigint | null]>, y: Array<[bigint | null, bigint | null]>): boolean =>
       x.length === y.length && x.every((r, i) => r[0] === y[i][0] && r[1] === y[i][1]);
     const positive: Piece = { lo: { v: { exact: Rational.int(1) } }, hi: { inf: 1 }, loC: true, hiC: false };
-    const sameInts = sameRanges(ic, ig) || sameRanges(integerRanges(intersect(rc, positive)), integerRanges(intersect(rg, positive)));
+    // Over the positive integers too, when the expected answer has any (n = 1, n ≥ 3 against n ≠ 2).
+    const pg = integerRanges(intersect(rg, positive));
+    const sameInts = sameRanges(ic, ig) || (pg.length > 0 && sameRanges(integerRanges(intersect(rc, positive)), pg));
     if (sameInts) {
       // A non-integer bound in the expected answer shows that it speaks of real numbers.
       if (hasFractionalBound(rg)) return ne('different sets of real numbers');
@@ -674,6 +688,12 @@ function compareLabeled(c: Ans & { t: 'labeled' }, g: Ans & { t: 'labeled' }, bu
   const lc: Label = c.label;
   const lg: Label = g.label;
   let cv = c.value;
+  if (budget.strictLabels && lc.src !== lg.src) return unk('different labels inside a sentence');
+  // The name matters (P and Q may be two different functions of one answer); argument names do not.
+  if (lc.kind !== lg.kind || lc.name !== lg.name || lc.params.length !== lg.params.length) {
+    const r = compareAns(cv, g.value, budget);
+    return r.v === 'eq' ? unk(`equal values under different labels (${lc.src}, ${lg.src})`) : r.v === 'ne' && lc.kind === lg.kind ? r : unk(`different labels; ${r.why}`);
+  }
   if (lc.kind === 'function' && lg.kind === 'function') {
     if (lc.params.length !== lg.params.length) return unk('functions of different arities');
     // The argument names of a function are placeholders: rename the candidate's to the expected ones.
@@ -686,10 +706,7 @@ function compareLabeled(c: Ans & { t: 'labeled' }, g: Ans & { t: 'labeled' }, bu
       if (clash) return unk('renaming the function argument would capture a variable');
       cv = renameAns(cv, map);
     }
-  } else if (lc.kind !== lg.kind) {
-    const r = compareAns(cv, g.value, budget);
-    return r.v === 'eq' ? r : unk(`labels of different kinds; ${r.why}`);
-  }
+  } else if (lc.kind === 'tuple' && lc.src !== lg.src) return unk('different tuple labels');
   return compareAns(cv, g.value, budget);
 }
 
@@ -795,7 +812,13 @@ function compareText(c: Ans, g: Ans, budget: Budget): R {
       if ('text' in p && 'text' in q) {
         if (p.text.toLowerCase() !== q.text.toLowerCase()) return unk('text answers that differ');
       } else if ('math' in p && 'math' in q) {
-        const r = compareAns(p.math, q.math, budget);
+        budget.strictLabels = true;
+        let r: R;
+        try {
+          r = compareAns(p.math, q.math, budget);
+        } finally {
+          budget.strictLabels = false;
+        }
         if (r.v !== 'eq' && p.src !== q.src) all = false;
       } else return unk('text answers that differ');
     }

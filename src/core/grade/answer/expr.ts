@@ -19,6 +19,8 @@ export class OverBudget extends Error {}
 
 export class Budget {
   private steps = 0;
+  /** Set while comparing math inside prose, where a label's names are referred to elsewhere. */
+  strictLabels = false;
   readonly deadline: number;
   constructor(
     timeoutMs: number,
@@ -646,6 +648,8 @@ export function compareValues(a: Val, b: Val): Cmp {
   if (isExact(a) && isExact(b)) return a.exact.equals(b.exact) ? 'eq' : 'ne';
   const x = approx(a);
   const y = approx(b);
+  // An exact value too large for a double against a computed (finite) one: far apart.
+  if (!Number.isFinite(x.x) || !Number.isFinite(y.x)) return Number.isFinite(x.x) !== Number.isFinite(y.x) ? 'ne' : 'unknown';
   const diff = Math.abs(x.x - y.x);
   const scale = Math.max(1, Math.abs(x.x), Math.abs(y.x));
   const err = x.err + y.err;

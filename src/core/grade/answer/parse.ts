@@ -225,22 +225,29 @@ function parseList(n: string): Ans {
   const pieces = splitTop(n, LIST_SEPS);
   if (!pieces) return { t: 'opaque', src: n, why: 'unbalanced brackets' };
   const nonEmpty = pieces.filter((p) => p.text.trim() !== '');
-  if (nonEmpty.length <= 1) return parseUnion(nonEmpty.length ? nonEmpty[0].text : n);
+  if (nonEmpty.length <= 1) {
+    const one = parseUnion(nonEmpty.length ? nonEmpty[0].text : n);
+    const spread = distribute(one);
+    return spread.length === 1 ? one : { t: 'list', kind: 'bare', items: spread, ellipsis: false, seps: [] };
+  }
   let items = nonEmpty.map((p) => parseUnion(p.text));
   const ellipsis = nonEmpty.some((p) => /^\\ldots$/.test(p.text));
   const seps = pieces.slice(0, -1).map((p) => (p.sep.startsWith('\\qed') ? p.sep.slice(4) : p.sep));
   // `x = 1, 2`: the label of the first item covers the rest.
   const first = items[0];
   if (first.t === 'labeled' && items.slice(1).every((it) => it.t === 'expr')) {
-    items = [first.value, ...items.slice(1)];
-    return { t: 'labeled', label: first.label, value: { t: 'list', kind: 'bare', items, ellipsis, seps } };
+    items = [first, ...items.slice(1).map((it): Ans => ({ t: 'labeled', label: first.label, value: it }))];
   }
-  // `x = 1, x = 2` or `f(x) = …, f(x) = …`: one label for all.
-  if (items.every((it) => it.t === 'labeled') && new Set(items.map((it) => (it as { label: Label }).label.src)).size === 1) {
-    const label = (items[0] as { label: Label }).label;
-    return { t: 'labeled', label, value: { t: 'list', kind: 'bare', items: items.map((it) => (it as { value: Ans }).value), ellipsis, seps } };
+  return { t: 'list', kind: 'bare', items: items.flatMap(distribute), ellipsis, seps };
+}
+
+/** `x ∈ {1, 2}` and `f(x) = a, b` become one labelled item per value. */
+function distribute(a: Ans): Ans[] {
+  if (a.t === 'labeled' && a.value.t === 'list' && a.value.kind !== 'tuple' && !a.value.ellipsis) {
+    const label = a.label;
+    return a.value.items.map((v): Ans => ({ t: 'labeled', label, value: v }));
   }
-  return { t: 'list', kind: 'bare', items, ellipsis, seps };
+  return [a];
 }
 
 function parseUnion(n: string): Ans {
@@ -253,9 +260,15 @@ function parseUnion(n: string): Ans {
 function parseLabel(s: string): Label | undefined {
   if (SYMBOL_RE.test(s)) return { src: s, name: s, params: [], kind: 'symbol' };
   const f = FUNC_LABEL_RE.exec(s);
-  if (f) return { src: s, name: f[1], params: f[2].split(','), kind: 'function' };
+  if (f) {
+    const params = f[2].split(',');
+    return new Set(params).size === params.length ? { src: s, name: f[1], params, kind: 'function' } : undefined;
+  }
   const t = TUPLE_LABEL_RE.exec(s);
-  if (t) return { src: s, name: '', params: t[1].split(','), kind: 'tuple' };
+  if (t) {
+    const params = t[1].split(',');
+    return new Set(params).size === params.length ? { src: s, name: '', params, kind: 'tuple' } : undefined;
+  }
   return undefined;
 }
 
