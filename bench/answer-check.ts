@@ -186,6 +186,8 @@ function main(): void {
   interface Tally {
     n: number;
     decided: number;
+    /** Decided by the string normalisation alone (no parsing). */
+    byNormalising: number;
     right: number;
     wrong: Case[];
     times: number[];
@@ -199,20 +201,21 @@ function main(): void {
     const ms = performance.now() - t0;
     times.push(ms);
     const key = `${c.expect === 'equivalent' ? 'EQUIV' : 'WRONG'} ${c.kind}`;
-    const t = byKind.get(key) ?? { n: 0, decided: 0, right: 0, wrong: [], times: [] };
+    const t = byKind.get(key) ?? { n: 0, decided: 0, byNormalising: 0, right: 0, wrong: [], times: [] };
     t.n++;
     t.times.push(ms);
     if (verdict.verdict !== 'undecided') {
       t.decided++;
+      if (/identical after normalising/.test(verdict.reason)) t.byNormalising++;
       if (verdict.verdict === c.expect) t.right++;
       else t.wrong.push({ ...c, kind: `${c.kind}: ${verdict.reason}` });
     } else if (verbose) undecidedSamples.push(`${key.padEnd(24)} ${c.id.padEnd(28)} ${JSON.stringify(c.candidate).slice(0, 70)} -> ${verdict.reason}`);
     byKind.set(key, t);
   }
 
-  const line = '-'.repeat(86);
+  const line = '-'.repeat(96);
   console.log(line);
-  console.log(`${'kind'.padEnd(26)}${'cases'.padStart(7)}${'decided'.padStart(10)}${'share'.padStart(9)}${'right'.padStart(8)}${'wrong'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  console.log(`${'kind'.padEnd(26)}${'cases'.padStart(7)}${'decided'.padStart(10)}${'share'.padStart(9)}${'right'.padStart(8)}${'wrong'.padStart(8)}${'by norm'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
   console.log(line);
   const totals = { EQUIV: { n: 0, d: 0, w: 0 }, WRONG: { n: 0, d: 0, w: 0 } };
   for (const [k, t] of [...byKind.entries()].sort()) {
@@ -221,7 +224,7 @@ function main(): void {
     side.d += t.decided;
     side.w += t.wrong.length;
     console.log(
-      `${k.padEnd(26)}${String(t.n).padStart(7)}${String(t.decided).padStart(10)}${pct(t.decided, t.n).padStart(9)}${String(t.right).padStart(8)}${String(t.wrong.length).padStart(8)}${quantile(t.times, 0.5).toFixed(2).padStart(9)}${quantile(t.times, 0.99).toFixed(2).padStart(9)}`,
+      `${k.padEnd(26)}${String(t.n).padStart(7)}${String(t.decided).padStart(10)}${pct(t.decided, t.n).padStart(9)}${String(t.right).padStart(8)}${String(t.wrong.length).padStart(8)}${String(t.byNormalising).padStart(10)}${quantile(t.times, 0.5).toFixed(2).padStart(9)}${quantile(t.times, 0.99).toFixed(2).padStart(9)}`,
     );
   }
   console.log(line);
@@ -229,6 +232,7 @@ function main(): void {
     console.log(`${`${name === 'EQUIV' ? 'all equivalent forms' : 'all wrong forms'}`.padEnd(26)}${String(s.n).padStart(7)}${String(s.d).padStart(10)}${pct(s.d, s.n).padStart(9)}${String(s.d - s.w).padStart(8)}${String(s.w).padStart(8)}`);
   }
   console.log(line);
+  console.log('by norm = decided by string normalisation alone (no parsing or arithmetic)');
   console.log(`checks: ${times.length}; time per check p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms, max ${Math.max(...times).toFixed(1)} ms`);
   const wrong = [...byKind.values()].flatMap((t) => t.wrong);
   console.log(`wrong decisions: ${wrong.length}${wrong.length ? '' : ' (target: 0)'}`);

@@ -1,8 +1,7 @@
-import { configIdentity, identityFields, loadConfig } from '../core/config';
+import { loadConfig } from '../core/config';
 import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
-import type { RunIdentity } from '../core/run/store';
 import { positiveInt } from './args';
 import { ProgressReporter } from './progress';
 
@@ -21,10 +20,7 @@ export async function modelClient(ref: string, shippedRoot: string, concurrency?
   return { cfg, client };
 }
 
-/** The identity stamped on every row a job writes. */
-export function identityOf(cfg: ModelConfig, prompt: { source: string; hash: string }, mode: string): RunIdentity {
-  return { config: cfg.id, model: cfg.model, api: cfg.api, config_hash: configIdentity(cfg), settings: identityFields(cfg), prompt: prompt.source, prompt_hash: prompt.hash, mode };
-}
+export { runIdentity as identityOf } from '../core/run/identity';
 
 export { positiveInt };
 

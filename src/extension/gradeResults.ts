@@ -2,10 +2,12 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { GradeMode } from '../core/grade/eval';
 import type { KeyStore } from './keys';
-import { ensureKey, pickModelConfig, pickResultsFile, progressMessage, requireTrust } from './picks';
+import { ensureKey, pickModelConfig, pickResultsFile, requireTrust, workspaceRoot } from './picks';
+import type { Jobs } from './jobs';
 
 export interface GradeContext {
   keys: KeyStore;
+  jobs: Jobs;
   log: vscode.LogOutputChannel;
   shippedRoot: string;
 }
@@ -30,20 +32,17 @@ function guessMode(row: Record<string, unknown> | undefined): GradeMode {
  */
 export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): Promise<void> {
   if (!requireTrust('grade results')) return;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showWarningMessage('QED: open a folder first.');
-    return;
-  }
-  const cwd = folder.uri.fsPath;
+  const cwd = workspaceRoot();
+  if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const [{ readJsonlRows }, { loadConfig, configIdentity, identityFields }, { createClient }, grade, { loadGradePrompts }] = await Promise.all([
+  const [{ readJsonlRows }, { loadConfig }, { createClient }, grade, { loadGradePrompts }, { runIdentity }] = await Promise.all([
     import('../core/data'),
     import('../core/config'),
     import('../core/llm'),
     import('../core/grade/eval'),
     import('../core/grade/prompts'),
+    import('../core/run/identity'),
   ]);
   const input = await readJsonlRows(file);
   const guessed = guessMode(input.rows[0]?.row);
@@ -64,33 +63,24 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   const mode = modePick.mode;
   ctx.log.info(`grade: ${basename(file)} (${input.rows.length} rows) with ${cfg.id}, ${mode}`);
 
-  const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: grading ${basename(file)}`, cancellable: true }, async (progress, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    let lastPct = 0;
-    return grade.gradeResults({
-      rows: input.rows.map((r) => r.row),
-      lines: input.rows.map((r) => r.line),
-      file: input.file,
-      outputPath: input.file,
-      grader: {
-        client,
-        identity: { config: cfg.id, model: cfg.model, api: cfg.api, config_hash: configIdentity(cfg), settings: identityFields(cfg), prompt: source, prompt_hash: hash, mode },
-        mode,
-        columns: grade.defaultColumns(mode),
-        prompts,
-      },
-      overwrite: false,
-      concurrency: client.limiter.size,
-      signal: controller.signal,
-      onLog: (line) => ctx.log.info(line),
-      onProgress: (p) => {
-        const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
-        progress.report({ increment: pct - lastPct, message: progressMessage(p) });
-        lastPct = pct;
-      },
-    });
-  });
+  const summary = await ctx.jobs.run(
+    'grade',
+    `grading ${basename(file)}`,
+    (signal, onProgress) =>
+      grade.gradeResults({
+        rows: input.rows.map((r) => r.row),
+        lines: input.rows.map((r) => r.line),
+        file: input.file,
+        outputPath: input.file,
+        grader: { client, identity: runIdentity(cfg, { source, hash }, mode), mode, columns: grade.defaultColumns(mode), prompts },
+        overwrite: false,
+        concurrency: client.limiter.size,
+        signal,
+        onLog: (line) => ctx.log.info(line),
+        onProgress,
+      }),
+    ctx.log,
+  );
   const unread = summary.flags.parse_failure ?? 0;
   const line = `${summary.cancelled ? 'grading cancelled' : 'graded'}: ${summary.done - unread}/${summary.total} rows, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`grade: ${line}`);

@@ -62,8 +62,9 @@ export function requireTrust(action: string): boolean {
   return false;
 }
 
-/** Formats a job's progress for a notification. */
-export function progressMessage(p: { done: number; total: number; failed: number; cost: { cost: number }; flags?: Record<string, number> }): string {
-  const unread = p.flags?.parse_failure ?? 0;
-  return `${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''}${unread ? ` · ${unread} unreadable` : ''} · $${p.cost.cost.toFixed(4)}`;
+/** The first workspace folder's path, or undefined (with a message) when no folder is open. */
+export function workspaceRoot(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
+  return folder?.uri.fsPath;
 }

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { basename, extname, isAbsolute, join, relative } from 'node:path';
 import type { KeyStore } from './keys';
-import { ensureKey, pickModelConfig, progressMessage, requireTrust } from './picks';
+import { ensureKey, pickModelConfig, requireTrust, workspaceRoot } from './picks';
+import type { Jobs } from './jobs';
 
 /** Everything the command needs from the extension. */
 export interface RunContext {
   keys: KeyStore;
+  jobs: Jobs;
   log: vscode.LogOutputChannel;
   shippedRoot: string;
 }
@@ -17,20 +19,17 @@ export interface RunContext {
  */
 export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile?: string }): Promise<void> {
   if (!requireTrust('run benchmarks')) return;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
-    return;
-  }
-  const cwd = folder.uri.fsPath;
+  const cwd = workspaceRoot();
+  if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const [{ loadConfig, configIdentity, identityFields }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }] = await Promise.all([
+  const [{ loadConfig }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }, { runIdentity }] = await Promise.all([
     import('../core/config'),
     import('../core/data'),
     import('../core/llm'),
     import('../core/run/engine'),
     import('../core/run/prompts'),
     import('../core/run/solver'),
+    import('../core/run/identity'),
   ]);
 
   // 1. Model config.
@@ -55,7 +54,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   let dataPath = dataPick.value;
   let split = 'train';
   if (dataPath === '#browse') {
-    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, defaultUri: folder.uri });
+    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, defaultUri: vscode.Uri.file(cwd) });
     if (!uri?.[0]) return;
     dataPath = uri[0].fsPath;
   } else if (dataPath === '#hub') {
@@ -96,36 +95,27 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   for (const w of dataset.warnings ?? []) ctx.log.warn(w);
   ctx.log.info(`run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source} (${dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
 
-  const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `QED: ${cfg.id}`, cancellable: true },
-    async (progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => {
-        ctx.log.info('run: cancel requested; finished rows are kept');
-        controller.abort();
-      });
-      let lastPct = 0;
-      return engine.runBenchmark({
+  const mode = modePick.mode;
+  const summary = await ctx.jobs.run(
+    'run',
+    cfg.id,
+    (signal, onProgress) =>
+      engine.runBenchmark({
         dataset,
         outputPath,
         solver: singleCallSolver(client),
-        identity: { config: cfg.id, model: cfg.model, api: cfg.api, config_hash: configIdentity(cfg),
-        settings: identityFields(cfg), prompt: prompt.source, prompt_hash: prompt.hash, mode: modePick.mode },
+        identity: runIdentity(cfg, prompt, mode),
         prompt,
-        mode: modePick.mode,
+        mode,
         n: Number(nText),
         overwrite: false,
         problemColumn: 'problem',
         concurrency: client.limiter.size,
-        signal: controller.signal,
+        signal,
         onLog: (line) => ctx.log.info(line),
-        onProgress: (p) => {
-          const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
-          progress.report({ increment: pct - lastPct, message: progressMessage(p) });
-          lastPct = pct;
-        },
-      });
-    },
+        onProgress,
+      }),
+    ctx.log,
   );
   const line = `${summary.cancelled ? 'cancelled' : 'finished'}: ${summary.done}/${summary.total} rows, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`run: ${line} → ${outputPath}`);

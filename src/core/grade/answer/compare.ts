@@ -607,8 +607,36 @@ function compareOrdered(c: Ans[], g: Ans[], budget: Budget): R {
 /** Collections longer than this are not compared element by element. */
 const MAX_ITEMS = 200;
 
+function nodeKey(n: Node): string {
+  if (n.k === 'num') return n.v.toString();
+  if (n.k === 'sym') return `$${n.s}`;
+  return `${n.op}(${n.a.map(nodeKey).join(',')})`;
+}
+
+/** A structural key for cheap matching of identical items (undefined when not worth it). */
+function ansKey(a: Ans): string | undefined {
+  if (a.t === 'expr') return a.unit || a.degrees || a.percent || a.ambiguousComma ? undefined : nodeKey(a.node);
+  if (a.t === 'labeled') {
+    const v = ansKey(a.value);
+    return v === undefined ? undefined : `${a.label.src}=${v}`;
+  }
+  if (a.t === 'list' && a.kind === 'tuple') {
+    const ks = a.items.map(ansKey);
+    return ks.every((k) => k !== undefined) ? `(${ks.join(',')})` : undefined;
+  }
+  return undefined;
+}
+
 function compareUnordered(c: Ans[], g: Ans[], budget: Budget): R {
   if (c.length > MAX_ITEMS || g.length > MAX_ITEMS) return unk('collections too long to compare');
+  // Quick path: the same items, written identically, in another order.
+  const kc = c.map(ansKey);
+  const kg = g.map(ansKey);
+  if (kc.every((k) => k !== undefined) && kg.every((k) => k !== undefined)) {
+    const sc = new Set(kc);
+    const sg = new Set(kg);
+    if (sc.size === sg.size && [...sc].every((k) => sg.has(k))) return eq('the same collection of values');
+  }
   const m = c.map((x) => g.map((y) => compareAns(x, y, budget).v));
   const everyC = m.every((row) => row.includes('eq'));
   const everyG = g.every((_, j) => m.some((row) => row[j] === 'eq'));

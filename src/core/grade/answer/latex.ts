@@ -58,8 +58,8 @@ export function normalizeLatex(input: string): string {
   s = s.replace(/\r\n?/g, '\n');
   // Box wrappers around the whole (or part of the) answer.
   s = mapCommand(s, ['boxed', 'fbox', 'framebox'], (a) => a);
-  // Sizing and delimiter modifiers.
-  s = s.replace(/\\(?:left|right|middle|[bB]igg?[lrm]?)(?![a-zA-Z])\s*\.?/g, (m) => (m.trimEnd().endsWith('.') && /\\(left|right)/.test(m) ? '' : ''));
+  // Sizing and delimiter modifiers go; `\left.` and `\right.` (no delimiter) go with their dot.
+  s = s.replace(/\\(?:left|right|middle|[bB]igg?[lrm]?)(?![a-zA-Z])\s*\.?/g, '');
   // Math-mode delimiters.
   s = s.replace(/\\\\(\[[^\]]*\])?/g, ' ');
   s = s.replace(/\\[[\]()]/g, ' ');

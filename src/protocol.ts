@@ -1,0 +1,273 @@
+/**
+ * The messages between the results viewer (src/webview/app, a browser page) and its host (the
+ * VS Code panel in src/extension/resultsPanel.ts, or `qed view`'s HTTP server in src/cli/view.ts).
+ *
+ * One discriminated union each way, on `kind`:
+ *
+ *   viewer → host   ready (handshake), request (carries an id), cancel (an id)
+ *   host → viewer   init (answer to ready), response (same id; result or error), event
+ *
+ * The viewer sends `ready` once it has loaded; the host answers `init` with the files it serves
+ * and what it can do. Every request carries an id unique within the page; its response carries
+ * the same id. A `cancel` asks the host to abort a request still running (a regrade, a search):
+ * the request then ends with an error of code 'cancelled'. Events are not answers to anything:
+ * a file changed on disk, a long request made progress.
+ *
+ * This file holds types only (plus a few constants), so both the browser bundle and the node
+ * hosts import it without pulling anything else in.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** How a row did, as the list colours it. */
+export type RowStatus = 'full' | 'partial' | 'zero' | 'not_graded' | 'parse_error' | 'run_error';
+
+export const ROW_STATUSES: readonly RowStatus[] = ['full', 'partial', 'zero', 'not_graded', 'parse_error', 'run_error'];
+
+/** What the list shows of one row, computed once on the host when the file is indexed. */
+export interface RowSummary {
+  /** 0-based position of the row among the file's rows (blank lines do not count). */
+  index: number;
+  /** 1-based line in the file. */
+  line: number;
+  /** question_id, else problem_id, else '#index'. */
+  id: string;
+  source?: string;
+  /** null when there is no usable score (not graded, parse failure, run error). */
+  score: number | null;
+  /** Sum of the schema items' points; null when unknown. */
+  max: number | null;
+  status: RowStatus;
+  model?: string;
+  /** Output tokens of the generation (cost_run.output_tokens), null when not recorded. */
+  tokens: number | null;
+  /** Generation plus grading cost in USD, null when neither is recorded. */
+  cost: number | null;
+  /** Empty solution, or the model stopped at its token limit. */
+  truncated: boolean;
+  /** Total of a human override, when the row has one. */
+  human: number | null;
+}
+
+export type SortKey = 'index' | 'id' | 'score' | 'tokens' | 'cost';
+
+/** Every filter is optional; present ones must all hold. */
+export interface RowFilter {
+  /** A regular expression (JavaScript syntax) searched in the row's text. */
+  text?: string;
+  /** Case-sensitive text search (default: insensitive). */
+  caseSensitive?: boolean;
+  /** Search only this column (default: every text column, grades and history included). */
+  textField?: string;
+  scoreMin?: number;
+  scoreMax?: number;
+  /** true: rows with a numeric score; false: rows without one. */
+  hasGrade?: boolean;
+  parseFailure?: boolean;
+  truncated?: boolean;
+  runError?: boolean;
+  /** Has a human override. */
+  overridden?: boolean;
+  /** Only these statuses. */
+  statuses?: RowStatus[];
+  /** A metadata column equal to a value (compared as text). */
+  column?: { name: string; value: string };
+}
+
+export interface RowQuery {
+  filter: RowFilter;
+  sort: SortKey;
+  descending?: boolean;
+}
+
+/** A metadata column the list can filter on, with its values (most frequent first). */
+export interface MetaColumn {
+  name: string;
+  values: Array<{ value: string; count: number }>;
+}
+
+export interface FileInfo {
+  /** Position in the host's list of files: the `file` field of requests. */
+  file: number;
+  path: string;
+  name: string;
+}
+
+export interface FileSummary extends FileInfo {
+  bytes: number;
+  /** Rows indexed so far (all of them when `complete`). */
+  rows: number;
+  /** False while the host is still reading the file (the counts grow). */
+  complete: boolean;
+  /** Lines that are not JSON objects (skipped; shown as a warning). */
+  badLines: Array<{ line: number; message: string }>;
+  columns: string[];
+  meta: MetaColumn[];
+  statusCounts: Record<RowStatus, number>;
+  /** Grows each time the file changes on disk; pages of an older generation are stale. */
+  generation: number;
+  /** A job holds the file (`<file>.lock` exists): actions that write are refused. */
+  locked: boolean;
+}
+
+export interface PageResult {
+  generation: number;
+  /** Rows matching the filter. */
+  matched: number;
+  /** Rows in the file. */
+  total: number;
+  offset: number;
+  rows: RowSummary[];
+  /** Set when the text search stopped before the end (time bound) or the file is still being read. */
+  incomplete?: { reason: string; searched: number };
+}
+
+export interface FullRow {
+  file: number;
+  index: number;
+  line: number;
+  /** The row exactly as parsed from its line (long strings may be cut: see `cut`). */
+  row: Record<string, unknown>;
+  summary: RowSummary;
+  /** A fingerprint of the line's bytes: actions that write send it back as `expect`. */
+  rev: string;
+  bytes: number;
+  /** Columns whose text was cut for transfer: name → full length in characters. */
+  cut?: Record<string, number>;
+}
+
+/** A grader the host can regrade with. */
+export interface GraderChoice {
+  /** What to send back as `grader`. */
+  ref: string;
+  label: string;
+  description?: string;
+}
+
+export type GradeModeName = 'proof' | 'proofbench' | 'final-answer';
+
+export interface GraderList {
+  graders: GraderChoice[];
+  /** Ref offered first (the --grader option, the qed.defaultGrader setting). */
+  preferred?: string;
+  /** The host shows its own picker (VS Code): send `regrade` without `grader`. */
+  hostPicker: boolean;
+  /** Why regrading is not possible here (e.g. a restricted workspace), when it is not. */
+  unavailable?: string;
+}
+
+export interface HumanGrade {
+  points: number[];
+  total: number;
+  note: string;
+  reviewer: string;
+  /** ISO time of the override. */
+  at: string;
+}
+
+export interface CostFigures {
+  cost: number;
+  input_tokens: number;
+  output_tokens: number;
+  time: number;
+}
+
+export interface EditResult {
+  row: FullRow;
+  /** What the grader call cost (regrade only). */
+  cost?: CostFigures;
+  /** 'parse_failure' when the grader's reply could not be read (the row records it). */
+  flag?: string;
+}
+
+export interface CompareRow {
+  key: string;
+  left: RowSummary | null;
+  right: RowSummary | null;
+  /** right score − left score, when both exist. */
+  diff: number | null;
+}
+
+export interface CompareResult {
+  left: number;
+  right: number;
+  /** Column the rows were joined on. */
+  joinedOn: string;
+  rows: CompareRow[];
+}
+
+/** Request name → [parameters, result]. Adding a request means adding one line here. */
+export interface RequestMap {
+  summary: [{ file: number }, FileSummary];
+  page: [{ file: number; query: RowQuery; offset: number; limit: number }, PageResult];
+  /** Where a row (by index) sits in the filtered, sorted list; -1 when filtered out. */
+  locate: [{ file: number; query: RowQuery; index: number }, { position: number; matched: number }];
+  row: [{ file: number; index: number; maxFieldChars?: number }, FullRow];
+  graders: [{ file: number }, GraderList];
+  regrade: [{ file: number; index: number; expect: string; grader?: string; mode?: GradeModeName }, EditResult];
+  override: [{ file: number; index: number; expect: string; points: number[]; note: string; reviewer?: string }, EditResult];
+  /** Removes a human grade. */
+  clearOverride: [{ file: number; index: number; expect: string }, EditResult];
+  compare: [{ left: number; right: number; query?: RowQuery }, CompareResult];
+  /** The row, or the filtered rows (at most `limit`), as markdown. */
+  export: [{ file: number; index?: number; query?: RowQuery; limit?: number }, { markdown: string; rows: number; saved?: string }];
+}
+
+export type RequestType = keyof RequestMap;
+export type RequestParams<K extends RequestType> = RequestMap[K][0];
+export type RequestResult<K extends RequestType> = RequestMap[K][1];
+
+/** One request as sent: `{ kind: 'request', id, type: 'page', params: {...} }`. */
+export type AnyRequest = { [K in RequestType]: { kind: 'request'; id: number; type: K; params: RequestParams<K> } }[RequestType];
+
+export interface ViewerState {
+  /** Set by the viewer with setState; the VS Code serializer reopens `path` after a reload. */
+  path?: string;
+  file?: number;
+  query?: RowQuery;
+  open?: number | null;
+  selected?: number;
+  fontSize?: number;
+  scrollTop?: number;
+}
+
+export type ViewerMessage =
+  | { kind: 'ready'; protocol: number; state?: ViewerState }
+  | AnyRequest
+  | { kind: 'cancel'; id: number };
+
+export type ErrorCode = 'cancelled' | 'changed' | 'locked' | 'invalid' | 'unavailable' | 'not_found' | 'failed';
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface Capabilities {
+  regrade: boolean;
+  override: boolean;
+  /** Shown when regrade is false. */
+  regradeUnavailable?: string;
+  /** The host saves exports itself (VS Code); otherwise the page downloads them. */
+  saveExport: boolean;
+}
+
+export interface ViewerSettings {
+  fontSize?: number;
+  /** KaTeX macros, e.g. {"\\RR": "\\mathbb{R}"}. */
+  macros?: Record<string, string>;
+  /** Reviewer name offered in the override form. */
+  reviewer?: string;
+}
+
+export type HostEvent =
+  /** The file changed on disk: rows were appended, one row was rewritten by an action, or the whole file was replaced. */
+  | { type: 'changed'; file: number; change: 'appended' | 'row' | 'rewritten' | 'removed'; generation: number; rows: number; index?: number }
+  /** Indexing or a long request made progress (`id` names the request, absent for indexing). */
+  | { type: 'progress'; file: number; id?: number; message: string; fraction?: number };
+
+export type HostMessage =
+  | { kind: 'init'; protocol: number; files: FileInfo[]; capabilities: Capabilities; settings: ViewerSettings; state?: ViewerState; host: 'vscode' | 'http' | 'stub' }
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: ProtocolError }
+  | { kind: 'event'; event: HostEvent };
