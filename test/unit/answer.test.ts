@@ -282,7 +282,50 @@ const UNDECIDABLE: [string, string][] = [
   ['No', '\\emptyset'],
 ];
 
+/** Cases that once produced a wrong decision: each must now stay off the wrong side. */
+const REGRESSIONS: [string, string, 'not-equivalent' | 'not-different'][] = [
+  // An exact value beyond the range of doubles against a radical.
+  ['$2^{2024}+1$', '$\\sqrt{2}$', 'not-equivalent'],
+  ['$\\frac{2025^{101} + 2025^2 + 2025 + 1}{2026}$', '$\\sqrt{2}-1$', 'not-equivalent'],
+  // A function whose argument was renamed but not in its body.
+  ['$g(q)=2x^{3}+c, g(x)=-2x^{3}+c$', '$g(x)=2x^{3}+c, g(x)=-2x^{3}+c$', 'not-equivalent'],
+  // Two functions of one answer swapped, or a function under another name.
+  ['$P(x)=cx+c^{2}, Q(x)=(cx+c^{2})/(1+c)$', '$P(x)=(cx+c^{2})/(1+c), Q(x)=cx+c^{2}$', 'not-equivalent'],
+  ['q(x)=x+1', 'f(x)=x+1', 'not-equivalent'],
+  // Conditions on a different variable, or inside a sentence with renamed labels.
+  ['$0<q<1$', '$0<c<1$', 'not-equivalent'],
+  ['$T(z,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$', '$T(p,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$', 'not-equivalent'],
+  ['$g(x)=x^a$ for some $q>0$', '$g(x)=x^a$ for some $a>0$', 'not-equivalent'],
+  // "and" between overlapping conditions may mean both at once.
+  ['x > 1 \\text{ and } x < 2', '(1, 2)', 'not-different'],
+  ['x > 1, x < 2', '(1, 2)', 'not-different'],
+  // \log without a base; \sin^{-1}; the imaginary unit.
+  ['\\log 2', '\\ln 2', 'not-different'],
+  ['\\log 100', '2', 'not-equivalent'],
+  ['\\sin^{-1}(1/3)', '\\arcsin(1/3)', 'not-different'],
+  ['(1+i)^2', '2i', 'not-different'],
+  // The same positive integers.
+  ['n=1, n \\ge 3', 'n \\ne 2', 'not-different'],
+  ['n \\ge 1', 'n > 0', 'not-different'],
+  // Spaces between digits; a slash before an implicit product; a mixed number.
+  ['1 2', '12', 'not-equivalent'],
+  ['1/2(x+1)', '\\frac{x+1}{2}', 'not-different'],
+  ['3\\frac{1}{2}', '\\frac{7}{2}', 'not-different'],
+  // A degree sign against radians.
+  ['\\pi - 2\\alpha', '$180 - 2\\alpha$', 'not-different'],
+  ['90^\\circ', '\\frac{\\pi}{2}', 'not-different'],
+  // A bare "No" may answer a yes/no question.
+  ['No', '\\emptyset', 'not-equivalent'],
+];
+
 describe('checkAnswer', () => {
+  test('regressions', () => {
+    for (const [c, g, must] of REGRESSIONS) {
+      const r = checkAnswer(c, g);
+      assert.notEqual(r.verdict, must === 'not-equivalent' ? 'equivalent' : 'different', `${c} vs ${g}: ${r.reason}`);
+    }
+  });
+
   test(`${EQUIVALENT.length} equivalent pairs: never 'different', rarely 'undecided'`, () => {
     assert.ok(EQUIVALENT.length >= 80);
     const undecided: string[] = [];
@@ -392,6 +435,12 @@ describe('judgeAnswerDeterministically', () => {
     assert.equal(r.verdict, 'undecided');
     assert.equal(judgeAnswerDeterministically('The answer:\n4', '4').verdict, 'undecided');
     assert.equal(judgeAnswerDeterministically('4', '4').verdict, 'equivalent');
+  });
+
+  test('an empty solution or an empty box is wrong for sure', () => {
+    assert.equal(judgeAnswerDeterministically('', '4').verdict, 'different');
+    assert.equal(judgeAnswerDeterministically('  \n ', '4').verdict, 'different');
+    assert.equal(judgeAnswerDeterministically('so \\boxed{}', '4').verdict, 'different');
   });
 
   test('an unclosed box carries the warning through', () => {

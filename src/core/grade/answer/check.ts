@@ -65,12 +65,14 @@ export function checkAnswer(candidate: string, golden: string, opts: CheckOption
 
 export function judgeAnswerDeterministically(solution: string, golden: string, opts: CheckOptions = {}): DeterministicJudgement {
   const ex = extractAnswer(solution);
+  if (ex.answer.trim() === '' && typeof golden === 'string' && golden.trim() !== '' && ex.method === 'last-lines') {
+    return { extracted: ex.answer, method: ex.method, verdict: 'different', reason: 'the solution is empty' };
+  }
   let { verdict, reason } = checkAnswer(ex.answer, golden, opts);
   if (ex.method === 'last-lines' && verdict === 'different') {
     // Without a box the "answer" is whatever the last lines say: not enough to call it wrong.
     verdict = 'undecided';
     reason = `no \\boxed{} answer; the last lines do not match (${reason})`;
   }
-  if (ex.method === 'last-lines' && ex.answer === '' && verdict === 'undecided') reason = 'the solution is empty';
   return { extracted: ex.answer, method: ex.method, verdict, reason, ...(ex.warning ? { warning: ex.warning } : {}) };
 }

@@ -1,0 +1,150 @@
+// `qed grader-bench`: grade a human-graded set with one or more grader prompts and compare the
+// grader's scores with the human points (the grader-experiment files `qed stats --grader` reads).
+
+import { applyColumnMapping } from '../data/columns';
+import type { Dataset, Row } from '../data/types';
+import { QedError } from '../errors';
+import { defaultColumns, gradeRow, type Grader } from '../grade/eval';
+import type { BoundClient } from '../llm';
+import { ZERO_COST } from '../llm/cost';
+import { loadTemplate, type PromptTemplate } from '../run/prompts';
+import { processRows, type JobProgress, type JobSummary } from '../run/rows';
+import type { RunIdentity, RunStamp } from '../run/store';
+import { carriedCost, ID_COLUMNS, previousRows, requireText, rowKeys } from './keys';
+
+/**
+ * Headers of the IMO GradingBench file and the names used here (the IMO-Bench ones — Problem ID,
+ * Problem, Solution, Grading guidelines — are renamed by readDataset already). `response` is the
+ * lower-case spelling other human-graded sets use.
+ */
+export const GRADINGBENCH_COLUMN_MAP: Readonly<Record<string, string>> = Object.freeze({
+  'Grading ID': 'grading_id',
+  Response: 'model_solution',
+  response: 'model_solution',
+  Points: 'points',
+  Reward: 'reward',
+  'Problem Source': 'problem_source',
+});
+
+/** Columns a grader-bench output row gets from grading (any such column of the input is replaced). */
+const OWNED = ['qed_grade', 'grade', 'grade_error', 'grade_cost', 'schema_0', 'score', 'graded_score', 'grader_prompt'];
+
+/** The shipped prompts: the IMO-ProofBench rubric with and without the reference solution. */
+export const BENCH_PROMPTS = { groundTruth: 'grade_imoproofbench.txt', noReference: 'grade_imoproofbench_noref.txt' };
+
+/**
+ * Renames the GradingBench headers that are present (never onto a column that already exists) and
+ * checks the columns grading needs: problem, model_solution and human points 0..7 on every row
+ * (points given as text, as in a CSV, become numbers), and the reference solution with
+ * `groundTruth`. The error names the row and lists the columns it has.
+ */
+export function prepareHumanGraded(ds: Dataset, groundTruth: boolean): Row[] {
+  const present = new Set(ds.columns);
+  const map: Record<string, string> = {};
+  for (const [from, to] of Object.entries(GRADINGBENCH_COLUMN_MAP)) {
+    if (present.has(from) && !present.has(to) && !Object.values(map).includes(to)) map[from] = to;
+  }
+  const rows = Object.keys(map).length ? applyColumnMapping(ds.rows, ds.columns, ds.file, map).rows : ds.rows;
+  if (!rows.length) throw new QedError('the human-graded set has no rows', { file: ds.file });
+  requireText(rows, 'problem', ds.file, 'the problem statement');
+  requireText(rows, 'model_solution', ds.file, 'the graded response', { allowEmpty: true });
+  if (groundTruth) requireText(rows, 'solution', ds.file, 'the reference solution, needed with --ground-truth');
+  return rows.map((input, i) => {
+    const row: Row = { ...input };
+    const v = row.points;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+    if (!Number.isFinite(n) || n < 0 || n > 7) {
+      const what = v === undefined ? "has no column 'points' (the human grade)" : `has human points ${JSON.stringify(v)}, not a number 0..7`;
+      throw new QedError(`row ${i + 1} ${what}`, { file: ds.file, field: 'points' }, `columns present: ${Object.keys(input).join(', ')}`);
+    }
+    row.points = n;
+    for (const c of OWNED) delete row[c];
+    return row;
+  });
+}
+
+/**
+ * A grader prompt for the bench: the user's file or the shipped rubric prompt. With `groundTruth`
+ * it must show the reference solution ({reference_solution}); without, it must not, so that a
+ * "no reference" experiment never quietly grades with an empty reference.
+ */
+export async function loadBenchPrompt(shippedRoot: string, groundTruth: boolean, userFile?: string): Promise<PromptTemplate> {
+  const shipped = groundTruth ? BENCH_PROMPTS.groundTruth : BENCH_PROMPTS.noReference;
+  const required = ['problem_statement', 'candidate_solution', ...(groundTruth ? ['reference_solution'] : [])];
+  const t = await loadTemplate(shippedRoot, shipped, required, userFile);
+  if (!groundTruth && t.text.includes('{reference_solution}')) {
+    throw new QedError('this prompt shows the reference solution ({reference_solution}), but --ground-truth is not set', { file: t.source, field: '--prompt' }, 'pass --ground-truth, or use a prompt without {reference_solution}');
+  }
+  return t;
+}
+
+export interface BenchJobOptions {
+  rows: Row[];
+  file: string;
+  outputPath: string;
+  client: BoundClient;
+  identity: RunIdentity;
+  prompt: PromptTemplate;
+  /** What the `grader_prompt` column says (the prompt file as the user named it). */
+  promptLabel: string;
+  overwrite: boolean;
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== '';
+
+/**
+ * Grades every row of a human-graded set with one prompt, through gradeRow (IMO-ProofBench rubric
+ * reading: the whole number of the last <points> block, 0..7) and processRows (resume, journal,
+ * progress). Rows get `graded_score` (null when the reply could not be read, with `grade_error`),
+ * `grader_prompt`, `grade`, `schema_0`, `grade_cost` and the `qed_grade` stamp.
+ */
+export async function benchPrompt(opts: BenchJobOptions): Promise<JobSummary> {
+  const { rows, identity } = opts;
+  const { keys, keyOf } = rowKeys(rows, ['problem', 'model_solution'], ['grading_id', ...ID_COLUMNS]);
+  const known = new Set(keys);
+  const previous = opts.overwrite ? new Map<string, Row>() : await previousRows(opts.outputPath, 'qed_grade');
+  const grader: Grader = { client: opts.client, identity, mode: 'proof', columns: defaultColumns('proof'), prompts: { main: opts.prompt } };
+  const finish = (row: Row): Row => {
+    row.graded_score = typeof row.score === 'number' ? row.score : null;
+    delete row.score;
+    row.grader_prompt = opts.promptLabel;
+    return row;
+  };
+
+  return processRows({
+    outputPath: opts.outputPath,
+    identity,
+    stampColumn: 'qed_grade',
+    overwrite: opts.overwrite,
+    isDone: (row) => typeof row.graded_score === 'number' && !isSet(row.grade_error),
+    isValidKey: (k) => known.has(k),
+    keyOf,
+    tasks: rows.map((row, i) => ({ key: keys[i], row })),
+    order: keys.map((key) => ({ key })),
+    concurrency: opts.concurrency,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    onLog: opts.onLog,
+    work: async (task, ctx) => {
+      // gradeRow adds the cost of an earlier unreadable reply of this grader to the new one.
+      const prev = previous.get(task.key);
+      const carried = carriedCost(prev, 'qed_grade', 'grade_cost', 'grade_error', identity);
+      const input = carried ? { ...task.row, qed_grade: prev!.qed_grade, grade_cost: carried } : task.row;
+      const g = await gradeRow(input, task.key, grader, ctx.signal, (info) =>
+        ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
+      );
+      if (g.flag === 'parse_failure') ctx.log(`${task.key}: ${String(g.row.grade_error)}`);
+      return { row: finish(g.row), cost: g.cost, flag: g.flag };
+    },
+    onFailure: (task, e, elapsedSec) => {
+      const prev = carriedCost(previous.get(task.key), 'qed_grade', 'grade_cost', 'grade_error', identity) ?? ZERO_COST;
+      const row: Row = { ...task.row, score: null, grade_error: `grading request failed: ${e.message}`, grade_cost: { ...prev, time: prev.time + elapsedSec } };
+      row.qed_grade = { ...identity, key: task.key, attempts: e.attempts, finished_at: new Date().toISOString() } satisfies RunStamp;
+      return finish(row);
+    },
+  });
+}

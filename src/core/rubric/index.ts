@@ -1,0 +1,20 @@
+// Public API of the rubric tools: scheme generation, AoPS filtering, grader experiments.
+export { annotateRows, type AnnotateOptions, type AnnotationColumns } from './job';
+export { rowKeys, previousRows, carriedCost, requireText, isCost, ID_COLUMNS, type RowKeys } from './keys';
+export { parseScheme, loadSchemePrompt, schemePrompt, SCHEME_COLUMNS, SCHEME_PROMPT, SCHEME_TOTAL, type ParsedScheme, type Checkpoint } from './scheme';
+export {
+  parseFilterVerdict,
+  verdictColumns,
+  loadFilterPrompt,
+  filterPrompt,
+  formatCandidates,
+  bareObjects,
+  filterColumn,
+  FILTER_COLUMNS,
+  FILTER_PROMPT,
+  VERDICT_FIELDS,
+  type FilterVerdict,
+  type FilterInputColumns,
+  type VerdictField,
+} from './filter';
+export { prepareHumanGraded, loadBenchPrompt, benchPrompt, GRADINGBENCH_COLUMN_MAP, BENCH_PROMPTS, type BenchJobOptions } from './bench';

@@ -1,0 +1,114 @@
+import type { Row } from '../data/types';
+import { QedError } from '../errors';
+import type { BoundClient } from '../llm';
+import { addCost, ZERO_COST } from '../llm/cost';
+import type { CostRecord } from '../llm/types';
+import type { Parsed } from '../grade/parse';
+import { processRows, type JobProgress, type JobSummary } from '../run/rows';
+import type { RunIdentity, RunStamp } from '../run/store';
+import { carriedCost, previousRows, rowKeys } from './keys';
+
+/** The columns one annotation tool owns in its output rows. */
+export interface AnnotationColumns {
+  /** Stamp column (identity of the config and prompt, key, attempts), e.g. 'qed_scheme'. */
+  stamp: string;
+  /** `{cost, input_tokens, output_tokens, time}` of the row's requests, re-asks included. */
+  cost: string;
+  /** Set (with the reason) when the reply could not be read or the request failed; the row is re-asked next run. */
+  error: string;
+  /** The raw reply, kept only beside an error so a human can see what came back. */
+  reply: string;
+  /** The result columns; null when the row failed, so a stale value never passes for a fresh one. */
+  fields: string[];
+}
+
+export interface AnnotateOptions {
+  rows: Row[];
+  /** The input file (for messages). */
+  file: string;
+  outputPath: string;
+  client: BoundClient;
+  identity: RunIdentity;
+  columns: AnnotationColumns;
+  /** Columns whose text identifies a row when it has no id (see rowKeys). */
+  contentColumns: string[];
+  /** The prompt for one row. */
+  prompt: (row: Row) => string;
+  /** Reads a reply into the values of `columns.fields`. */
+  parse: (reply: string) => Parsed<Record<string, unknown>>;
+  overwrite: boolean;
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+const isSet = (v: unknown) => v !== undefined && v !== null && v !== '';
+
+/**
+ * One request per row, its reply parsed into columns: the shape shared by `qed schemes` and
+ * `qed filter`, as a thin layer over processRows (journal, lock, resume, progress, stamps).
+ * A reply that cannot be read is never stored as a result: the row gets null fields, the error
+ * and the raw reply, counts as a 'parse_failure', and is asked again by the next run.
+ */
+export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
+  const { rows, columns: c, identity } = opts;
+  if (!rows.length) throw new QedError('the dataset has no rows', { file: opts.file });
+  const { keys, keyOf } = rowKeys(rows, opts.contentColumns);
+  const known = new Set(keys);
+  const previous = opts.overwrite ? new Map<string, Row>() : await previousRows(opts.outputPath, c.stamp);
+
+  const base = (input: Row): Row => {
+    const row: Row = { ...input };
+    for (const col of [c.stamp, c.cost, c.error, c.reply, ...c.fields]) delete row[col];
+    return row;
+  };
+  const stamp = (key: string, attempts: number): RunStamp => ({ ...identity, key, attempts, finished_at: new Date().toISOString() });
+
+  return processRows({
+    outputPath: opts.outputPath,
+    identity,
+    stampColumn: c.stamp,
+    overwrite: opts.overwrite,
+    isDone: (row) => !isSet(row[c.error]) && c.fields.every((f) => row[f] !== undefined && row[f] !== null),
+    isValidKey: (k) => known.has(k),
+    keyOf,
+    tasks: rows.map((row, i) => ({ key: keys[i], row })),
+    // Dataset order; rows not done yet (a cancelled job) are simply absent until a later run.
+    order: keys.map((key) => ({ key })),
+    concurrency: opts.concurrency,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    onLog: opts.onLog,
+    work: async (task, ctx) => {
+      const r = await opts.client.complete([{ role: 'user', content: opts.prompt(task.row) }], {
+        signal: ctx.signal,
+        onRetry: (info) => ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
+      });
+      const cost: CostRecord = { cost: r.cost, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, time: r.time };
+      const carried = carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST;
+      const row = base(task.row);
+      const parsed = opts.parse(r.text);
+      if (parsed.ok) {
+        for (const f of c.fields) row[f] = parsed.value[f];
+      } else {
+        for (const f of c.fields) row[f] = null;
+        const cut = r.finishReason === 'length' ? ' (the reply was cut off at the token limit)' : '';
+        row[c.error] = `could not read the model's reply: ${parsed.error}${cut}`;
+        row[c.reply] = r.text;
+        ctx.log(`${task.key}: ${String(row[c.error])}`);
+      }
+      row[c.cost] = addCost(carried, cost);
+      row[c.stamp] = stamp(task.key, r.attempts);
+      return { row, cost, flag: parsed.ok ? undefined : 'parse_failure' };
+    },
+    onFailure: (task, e, elapsedSec) => {
+      const row = base(task.row);
+      for (const f of c.fields) row[f] = null;
+      row[c.error] = `request failed: ${e.message}`;
+      row[c.cost] = addCost(carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST, { ...ZERO_COST, time: elapsedSec });
+      row[c.stamp] = stamp(task.key, e.attempts);
+      return row;
+    },
+  });
+}

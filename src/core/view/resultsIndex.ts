@@ -1,0 +1,420 @@
+// The line-offset index of a JSONL results file, built by streaming the file once. Each row's
+// line is located (start, length) and summarised; the row itself is read back later by seeking to
+// its line. The index follows the file: when it only grew (a job appending rows) the new lines are
+// read incrementally; when it was replaced, it is read again from the start.
+
+import { createHash } from 'node:crypto';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Row } from '../data/types';
+import { QedError } from '../errors';
+import { metaValue, summarizeRow, CONTENT_COLUMNS } from './summary';
+import { RowTable } from './table';
+
+const CHUNK = 4 << 20;
+/** Lines longer than this are not parsed to summarise them (they are listed as bad lines). */
+export const MAX_LINE_BYTES = 256 << 20;
+const MAX_BAD_LINES = 200;
+
+export interface FileSignature {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+export type IndexChange = { change: 'appended' | 'rewritten' | 'removed'; rows: number } | null;
+
+export interface IndexProgress {
+  bytes: number;
+  size: number;
+  rows: number;
+}
+
+const sameSig = (a: FileSignature | undefined, b: FileSignature) => !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+export function lineRev(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex').slice(0, 20);
+}
+
+function isBlank(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+
+/**
+ * One indexed results file. Every read of the file goes through `serial` so a rebuild, an
+ * incremental update and an edit never interleave.
+ */
+export class ResultsIndex {
+  readonly file: string;
+  table = new RowTable();
+  /** Bumped on every change of the file (append, row edit, rewrite). */
+  generation = 0;
+  complete = false;
+  badLines: Array<{ line: number; message: string }> = [];
+  badLineCount = 0;
+  sig: FileSignature | undefined;
+  /** Bytes indexed (end of the last line that ended with a newline). */
+  private indexedEnd = 0;
+  private linesSeen = 0;
+  /** The last row sits on a line without a newline yet (a write may be under way). */
+  private openTail = false;
+  /** Bytes sampled at line ends spread over the indexed part, to check that a grown file kept it. */
+  private probe: Buffer = Buffer.alloc(0);
+  private probeAt: number[] = [];
+  private serial: Promise<unknown> = Promise.resolve();
+  private waiters: Array<{ rows: number; resolve: () => void }> = [];
+  private readonly progressListeners = new Set<(p: IndexProgress) => void>();
+  private building: Promise<void> | undefined;
+
+  constructor(file: string) {
+    this.file = resolve(file);
+  }
+
+  onProgress(fn: (p: IndexProgress) => void): () => void {
+    this.progressListeners.add(fn);
+    return () => this.progressListeners.delete(fn);
+  }
+
+  /** Runs `fn` after every earlier file operation of this index. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(fn, fn);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Starts the first build (idempotent); resolves when the whole file has been read. */
+  open(): Promise<void> {
+    this.building ??= this.exclusive(async () => {
+      const st = await this.statOrThrow();
+      await this.rebuild(st);
+    });
+    return this.building;
+  }
+
+  /** Resolves once `rows` rows are indexed or the file is fully read. */
+  waitForRows(rows: number): Promise<void> {
+    if (this.complete || this.table.n >= rows) return Promise.resolve();
+    return new Promise((r) => this.waiters.push({ rows, resolve: r }));
+  }
+
+  private wake(all = false): void {
+    if (!this.waiters.length) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (all || this.complete || this.table.n >= w.rows) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private async statOrThrow(): Promise<FileSignature> {
+    try {
+      const st = await stat(this.file);
+      if (st.isDirectory()) throw new QedError('this is a folder, not a JSONL file', { file: this.file });
+      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new QedError('file not found', { file: this.file });
+      throw e;
+    }
+  }
+
+  /**
+   * Looks at the file again: nothing happened, rows were appended (read incrementally), or the
+   * file was replaced (read again). Safe to call often (one stat when nothing changed).
+   */
+  refresh(): Promise<IndexChange> {
+    return this.exclusive(async () => {
+      let st: FileSignature;
+      try {
+        st = await this.statOrThrow();
+      } catch (e) {
+        if (e instanceof QedError && !this.sig) return null;
+        if (e instanceof QedError) {
+          this.sig = undefined;
+          this.table = new RowTable();
+          this.generation++;
+          this.complete = true;
+          return { change: 'removed', rows: 0 } as IndexChange;
+        }
+        throw e;
+      }
+      if (sameSig(this.sig, st)) return null;
+      // Grown in place with the indexed part intact: only the new lines are read. A file of the
+      // same size with a new time was edited in place, so it is read again like a replaced one.
+      if (this.sig && st.ino === this.sig.ino && st.size > this.sig.size && (await this.keptBeginning())) {
+        if (this.openTail) this.table.truncate(this.table.n - 1);
+        this.generation++;
+        await this.scan(st, this.indexedEnd);
+        return { change: 'appended', rows: this.table.n };
+      }
+      await this.rebuild(st);
+      return { change: 'rewritten', rows: this.table.n };
+    });
+  }
+
+  private async keptBeginning(): Promise<boolean> {
+    if (!this.probe.length) return true;
+    const fh = await open(this.file, 'r');
+    try {
+      return (await this.readProbe(fh)).equals(this.probe);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** 32 bytes before the end of up to 32 lines spread over the indexed part, and before its end. */
+  private async readProbe(fh: FileHandle): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (const end of this.probeAt) {
+      const n = Math.min(32, end);
+      const b = Buffer.alloc(n);
+      if (n) await fh.read(b, 0, n, end - n);
+      parts.push(b);
+    }
+    return Buffer.concat(parts);
+  }
+
+  private async takeProbe(fh: FileHandle): Promise<void> {
+    const t = this.table;
+    const at = new Set<number>([this.indexedEnd]);
+    const step = Math.max(1, Math.floor(t.n / 32));
+    for (let i = 0; i < t.n; i += step) if (t.start[i] + t.len[i] <= this.indexedEnd) at.add(t.start[i] + t.len[i]);
+    this.probeAt = [...at];
+    this.probe = await this.readProbe(fh);
+  }
+
+  private async rebuild(st: FileSignature): Promise<void> {
+    this.table = new RowTable();
+    this.badLines = [];
+    this.badLineCount = 0;
+    this.indexedEnd = 0;
+    this.linesSeen = 0;
+    this.openTail = false;
+    this.probe = Buffer.alloc(0);
+    this.probeAt = [];
+    this.complete = false;
+    this.generation++;
+    this.wake(true);
+    await this.scan(st, 0);
+  }
+
+  /** Reads from byte `from` to the end, indexing every complete line (and a final unterminated one). */
+  private async scan(st: FileSignature, from: number): Promise<void> {
+    this.complete = false;
+    const fh = await open(this.file, 'r');
+    try {
+      // Where the size is re-read at the end: a file still growing is read to its current end.
+      const size = (await fh.stat()).size;
+      let pos = from;
+      let lineStart = from;
+      let carry: Buffer[] = [];
+      let carryLen = 0;
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let lastYield = Date.now();
+      while (pos < size) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - pos), pos);
+        if (bytesRead === 0) break;
+        let p = 0;
+        while (p < bytesRead) {
+          const nl = buf.indexOf(10, p);
+          if (nl === -1 || nl >= bytesRead) {
+            if (carryLen + (bytesRead - p) <= MAX_LINE_BYTES) carry.push(Buffer.from(buf.subarray(p, bytesRead)));
+            carryLen += bytesRead - p;
+            break;
+          }
+          const lineEnd = pos + nl;
+          if (carryLen) {
+            if (carryLen + nl - p <= MAX_LINE_BYTES) {
+              carry.push(buf.subarray(p, nl));
+              const whole = Buffer.concat(carry);
+              this.addLine(whole, 0, whole.length, lineStart, lineEnd - lineStart);
+            } else this.addBad(lineStart, lineEnd - lineStart, `the line is ${Math.round((lineEnd - lineStart) / 2 ** 20)} MB: too long to show`);
+            carry = [];
+            carryLen = 0;
+          } else this.addLine(buf, p, nl, lineStart, lineEnd - lineStart);
+          p = nl + 1;
+          lineStart = pos + p;
+          this.indexedEnd = lineStart;
+        }
+        pos += bytesRead;
+        if (Date.now() - lastYield > 30) {
+          // Let requests be answered while a large file is read: pages of rows already indexed are served.
+          this.emit({ bytes: pos, size, rows: this.table.n });
+          this.wake();
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+      }
+      this.openTail = false;
+      if (carryLen && carryLen <= MAX_LINE_BYTES) {
+        // A last line without a newline: a row if it parses (many writers omit the final newline),
+        // else probably a write under way; either way it is read again when the file grows.
+        const whole = Buffer.concat(carry);
+        const before = this.table.n;
+        const seen = this.linesSeen;
+        const bad = this.badLineCount;
+        this.addLine(whole, 0, whole.length, lineStart, whole.length);
+        if (this.table.n > before) this.openTail = true;
+        else {
+          this.linesSeen = seen;
+          this.badLineCount = bad;
+          this.badLines = this.badLines.filter((b) => b.line <= seen);
+        }
+        this.linesSeen = seen;
+      }
+      await this.takeProbe(fh);
+      const end = await fh.stat();
+      // Keep the signature of what was read; a file that grew meanwhile is seen by the next refresh.
+      this.sig = { size, mtimeMs: end.size === size ? end.mtimeMs : st.mtimeMs, ino: st.ino };
+    } finally {
+      await fh.close();
+    }
+    this.complete = true;
+    this.emit({ bytes: this.sig.size, size: this.sig.size, rows: this.table.n });
+    this.wake(true);
+  }
+
+  private emit(p: IndexProgress): void {
+    for (const fn of this.progressListeners) fn(p);
+  }
+
+  private addBad(start: number, _len: number, message: string): void {
+    this.linesSeen++;
+    this.badLineCount++;
+    if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message });
+    void start;
+  }
+
+  private addLine(buf: Buffer, s: number, e: number, start: number, len: number): void {
+    this.linesSeen++;
+    if (e > s && buf[e - 1] === 0x0d) e--;
+    if (isBlank(buf, s, e)) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(buf.toString('utf8', s, e));
+    } catch (err) {
+      this.badLineCount++;
+      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: `not valid JSON (${(err as Error).message.slice(0, 120)})` });
+      return;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      this.badLineCount++;
+      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: 'not a JSON object' });
+      return;
+    }
+    const r = row as Row;
+    const keys = Object.keys(r);
+    const meta = new Map<string, string>();
+    for (const k of keys) {
+      if (CONTENT_COLUMNS.has(k)) continue;
+      const v = metaValue(r[k]);
+      if (v !== undefined) meta.set(k, v);
+    }
+    this.table.push(start, len, this.linesSeen, summarizeRow(r), keys, meta);
+  }
+
+  /** The bytes of row i's line (without the newline). */
+  async readLine(i: number, fh?: FileHandle): Promise<Buffer> {
+    if (i < 0 || i >= this.table.n) throw new QedError(`there is no row ${i + 1} (the file has ${this.table.n})`, { file: this.file });
+    const start = this.table.start[i];
+    const len = this.table.len[i];
+    const own = !fh;
+    const h = fh ?? (await open(this.file, 'r'));
+    try {
+      const buf = Buffer.alloc(len);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await h.read(buf, got, len - got, start + got);
+        if (!bytesRead) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } finally {
+      if (own) await h.close();
+    }
+  }
+
+  /** Row i, parsed, with the fingerprint of its line. */
+  async readRow(i: number): Promise<{ row: Row; rev: string; bytes: number }> {
+    const bytes = await this.readLine(i);
+    let text = bytes.toString('utf8');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      row = undefined;
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new QedError('the line changed on disk since the file was read', { file: this.file, line: this.table.line[i] }, 'the view reloads the file');
+    }
+    return { row: row as Row, rev: lineRev(bytes), bytes: bytes.length };
+  }
+
+  /** Records an edit this process made: row i's line now has `len` bytes and this content. */
+  applyEdit(i: number, row: Row, len: number, sig: FileSignature): void {
+    const t = this.table;
+    const delta = len - t.len[i];
+    t.set(i, t.start[i], len, t.line[i], summarizeRow(row));
+    const meta = new Map<string, string>();
+    for (const k of Object.keys(row)) {
+      if (CONTENT_COLUMNS.has(k)) continue;
+      const v = metaValue(row[k]);
+      if (v !== undefined) meta.set(k, v);
+    }
+    t.setMeta(i, meta);
+    t.shiftAfter(i, delta);
+    this.indexedEnd += delta;
+    this.sig = sig;
+    this.generation++;
+  }
+
+  /** After an edit the file is new: the probe must describe its new bytes. */
+  async reprobe(): Promise<void> {
+    const fh = await open(this.file, 'r');
+    try {
+      await this.takeProbe(fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Reads the whole file again (e.g. a line was not where the index said). */
+  reload(): Promise<IndexChange> {
+    return this.exclusive(async () => {
+      await this.rebuild(await this.statOrThrow());
+      return { change: 'rewritten', rows: this.table.n } as IndexChange;
+    });
+  }
+}
+
+const cache = new Map<string, { index: ResultsIndex; users: number }>();
+
+/**
+ * The shared index of a file (one per path per process: two panels on one file share it).
+ * `release` drops it when the last user is gone.
+ */
+export function acquireIndex(file: string): { index: ResultsIndex; release: () => void } {
+  const key = resolve(file);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { index: new ResultsIndex(key), users: 0 };
+    cache.set(key, entry);
+  }
+  entry.users++;
+  const e = entry;
+  let released = false;
+  return {
+    index: e.index,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--e.users <= 0 && cache.get(key) === e) cache.delete(key);
+    },
+  };
+}

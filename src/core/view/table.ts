@@ -1,0 +1,217 @@
+// The compact, column-wise record of a results file the viewer keeps in memory: where each row's
+// line starts and ends, and its list summary. About 70 bytes per row plus the id strings, so a
+// 100k-row file costs a few MB whatever the size of its proofs.
+
+import { ROW_STATUSES, type RowStatus, type RowSummary } from '../../protocol';
+import type { SummaryFields } from './summary';
+
+const STATUS_CODE = new Map<RowStatus, number>(ROW_STATUSES.map((s, i) => [s, i]));
+/** Distinct values beyond which a column is not offered as a metadata filter. */
+export const META_MAX_VALUES = 400;
+
+/** Interned strings: each distinct value stored once. */
+class Strings {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(v: string | undefined): number {
+    if (v === undefined) return -1;
+    let i = this.ids.get(v);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(v);
+      this.ids.set(v, i);
+    }
+    return i;
+  }
+  get(i: number): string | undefined {
+    return i < 0 ? undefined : this.values[i];
+  }
+}
+
+export interface MetaStore {
+  name: string;
+  ids: Int32Array;
+  values: Strings;
+  counts: number[];
+  /** Too many distinct values: no longer kept. */
+  dropped: boolean;
+}
+
+export class RowTable {
+  n = 0;
+  private cap: number;
+  start: Float64Array;
+  len: Float64Array;
+  line: Float64Array;
+  score: Float64Array;
+  max: Float64Array;
+  tokens: Float64Array;
+  cost: Float64Array;
+  human: Float64Array;
+  status: Uint8Array;
+  truncated: Uint8Array;
+  ids: Array<string | undefined> = [];
+  private source = new Int32Array(0);
+  private model = new Int32Array(0);
+  private readonly sources = new Strings();
+  private readonly models = new Strings();
+  readonly meta = new Map<string, MetaStore>();
+  /** Every top-level column seen, in first-seen order. */
+  readonly columns: string[] = [];
+  private readonly columnSet = new Set<string>();
+
+  constructor(cap = 1024) {
+    this.cap = cap;
+    this.start = new Float64Array(cap);
+    this.len = new Float64Array(cap);
+    this.line = new Float64Array(cap);
+    this.score = new Float64Array(cap);
+    this.max = new Float64Array(cap);
+    this.tokens = new Float64Array(cap);
+    this.cost = new Float64Array(cap);
+    this.human = new Float64Array(cap);
+    this.status = new Uint8Array(cap);
+    this.truncated = new Uint8Array(cap);
+    this.source = new Int32Array(cap);
+    this.model = new Int32Array(cap);
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.start = f64(this.start);
+    this.len = f64(this.len);
+    this.line = f64(this.line);
+    this.score = f64(this.score);
+    this.max = f64(this.max);
+    this.tokens = f64(this.tokens);
+    this.cost = f64(this.cost);
+    this.human = f64(this.human);
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.status = u8(this.status);
+    this.truncated = u8(this.truncated);
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(cap).fill(-1);
+      b.set(a);
+      return b;
+    };
+    this.source = i32(this.source);
+    this.model = i32(this.model);
+    for (const m of this.meta.values()) if (!m.dropped) m.ids = i32(m.ids);
+    this.cap = cap;
+  }
+
+  /** Appends a row: its line's place in the file, its summary and its metadata values. */
+  push(start: number, len: number, line: number, s: SummaryFields, keys: string[], meta: Map<string, string>): number {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.set(i, start, len, line, s);
+    for (const k of keys) {
+      if (!this.columnSet.has(k)) {
+        this.columnSet.add(k);
+        this.columns.push(k);
+      }
+    }
+    this.setMeta(i, meta);
+    return i;
+  }
+
+  /** Replaces row i's summary (after an edit). */
+  set(i: number, start: number, len: number, line: number, s: SummaryFields): void {
+    this.start[i] = start;
+    this.len[i] = len;
+    this.line[i] = line;
+    this.score[i] = s.score ?? NaN;
+    this.max[i] = s.max ?? NaN;
+    this.tokens[i] = s.tokens ?? NaN;
+    this.cost[i] = s.cost ?? NaN;
+    this.human[i] = s.human ?? NaN;
+    this.status[i] = STATUS_CODE.get(s.status) ?? 0;
+    this.truncated[i] = s.truncated ? 1 : 0;
+    this.ids[i] = s.id;
+    this.source[i] = this.sources.id(s.source);
+    this.model[i] = this.models.id(s.model);
+  }
+
+  setMeta(i: number, meta: Map<string, string>): void {
+    for (const [name, value] of meta) {
+      let m = this.meta.get(name);
+      if (!m) {
+        m = { name, ids: new Int32Array(this.cap).fill(-1), values: new Strings(), counts: [], dropped: false };
+        this.meta.set(name, m);
+      }
+      if (m.dropped) continue;
+      const prev = m.ids[i];
+      if (prev >= 0) m.counts[prev]--;
+      const id = m.values.id(value);
+      m.ids[i] = id;
+      m.counts[id] = (m.counts[id] ?? 0) + 1;
+      if (m.values.values.length > META_MAX_VALUES) {
+        m.dropped = true;
+        m.ids = new Int32Array(0);
+        m.counts = [];
+      }
+    }
+    // A column this row lacks keeps -1 (the arrays start filled with -1).
+  }
+
+  statusOf(i: number): RowStatus {
+    return ROW_STATUSES[this.status[i]];
+  }
+
+  summary(i: number): RowSummary {
+    const n = (x: number) => (Number.isNaN(x) ? null : x);
+    return {
+      index: i,
+      line: this.line[i],
+      id: this.ids[i] ?? `#${i + 1}`,
+      source: this.sources.get(this.source[i]),
+      score: n(this.score[i]),
+      max: n(this.max[i]),
+      status: this.statusOf(i),
+      model: this.models.get(this.model[i]),
+      tokens: n(this.tokens[i]),
+      cost: n(this.cost[i]),
+      truncated: this.truncated[i] === 1,
+      human: n(this.human[i]),
+    };
+  }
+
+  metaValueOf(name: string, i: number): string | undefined {
+    const m = this.meta.get(name);
+    if (!m || m.dropped) return undefined;
+    const id = m.ids[i];
+    return id >= 0 ? m.values.values[id] : undefined;
+  }
+
+  /** Moves the lines after row i by delta bytes (row i's line changed length). */
+  shiftAfter(i: number, delta: number): void {
+    for (let j = i + 1; j < this.n; j++) this.start[j] += delta;
+  }
+
+  /** Forgets rows from i on (the unterminated last line is read again when the file grows). */
+  truncate(i: number): void {
+    for (let j = i; j < this.n; j++) {
+      for (const m of this.meta.values()) {
+        if (m.dropped) continue;
+        const id = m.ids[j];
+        if (id >= 0) m.counts[id]--;
+        m.ids[j] = -1;
+      }
+    }
+    this.n = Math.min(this.n, i);
+  }
+
+  /** Bytes held by the typed arrays (for the bench's memory figures). */
+  get bytes(): number {
+    return this.cap * (8 * 8 + 2 + 8) + [...this.meta.values()].reduce((s, m) => s + m.ids.byteLength, 0);
+  }
+}
