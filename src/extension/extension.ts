@@ -7,6 +7,7 @@ import { showSummaryCommand } from './showSummary';
 import { testConfigCommand } from './testConfig';
 import { registerConfigEditing } from './configEditing';
 import { Jobs } from './jobs';
+import { QedView, initWorkspaceCommand } from './qedView';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const keys = new KeyStore(context.secrets);
   const shippedRoot = join(context.extensionPath, 'configs');
   const jobs = new Jobs();
+  const view = new QedView(shippedRoot, jobs);
 
   const guard =
     <A extends unknown[]>(name: string, fn: (...args: A) => Promise<unknown>) =>
@@ -32,21 +34,38 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     vscode.commands.registerCommand(
       'qed.runBenchmark',
-      guard('Run Benchmark', (uri?: vscode.Uri) => runBenchmarkCommand({ keys, jobs, log, shippedRoot }, uri?.fsPath?.match(/\.ya?ml$/) ? { configFile: uri.fsPath } : undefined)),
+      guard('Run Benchmark', (arg?: unknown) => {
+        const file = asUri(arg)?.fsPath;
+        return runBenchmarkCommand({ keys, jobs, log, shippedRoot }, file && /\.ya?ml$/.test(file) ? { configFile: file } : undefined);
+      }),
     ),
-    vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (uri?: vscode.Uri) => gradeResultsCommand({ keys, jobs, log, shippedRoot }, uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (arg?: unknown) => gradeResultsCommand({ keys, jobs, log, shippedRoot }, asUri(arg)))),
     vscode.commands.registerCommand(
       'qed.showSummary',
-      guard('Show Summary', (uri?: vscode.Uri, uris?: vscode.Uri[]) => showSummaryCommand(log, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined)),
+      guard('Show Summary', (arg?: unknown, uris?: vscode.Uri[]) => showSummaryCommand(log, asUri(arg), Array.isArray(uris) ? uris : undefined)),
     ),
-    vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (uri?: vscode.Uri) => testConfigCommand({ keys, log, shippedRoot }, uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (arg?: unknown) => testConfigCommand({ keys, log, shippedRoot }, asUri(arg)))),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),
-    vscode.commands.registerCommand('qed.cancelJob', () => jobs.cancelCommand()),
+    vscode.commands.registerCommand('qed.cancelJob', (arg?: { job?: import('./jobs').JobInfo }) => jobs.cancelCommand(arg)),
+    vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot))),
+    vscode.commands.registerCommand('qed.refreshView', () => view.reload()),
+    view,
+    vscode.window.registerTreeDataProvider('qed.explorer', view),
     jobs,
   );
   registerConfigEditing(context, shippedRoot);
+}
+
+/**
+ * Commands are called from the palette (no argument), the explorer (a Uri) and the QED view (a
+ * tree node carrying `file`): all three come down to an optional Uri.
+ */
+function asUri(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  const file = (arg as { file?: unknown } | undefined)?.file;
+  return typeof file === 'string' ? vscode.Uri.file(file) : undefined;
 }
 
 export function deactivate(): void {

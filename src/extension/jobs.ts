@@ -81,8 +81,13 @@ export class Jobs implements vscode.Disposable {
     return [...this.jobs.values()];
   }
 
-  /** QED: Cancel Job — picks among running jobs (or takes the only one). */
-  async cancelCommand(): Promise<void> {
+  /** QED: Cancel Job — the job given (from the QED view), else picks among running jobs. */
+  async cancelCommand(arg?: { job?: JobInfo }): Promise<void> {
+    if (arg?.job && this.jobs.has(arg.job.id)) {
+      arg.job.controller.abort();
+      void vscode.window.showInformationMessage(`QED: cancelling ${arg.job.label}; finished rows are kept.`);
+      return;
+    }
     const running = this.list();
     if (!running.length) {
       void vscode.window.showInformationMessage('QED: no job is running.');

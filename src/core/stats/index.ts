@@ -33,6 +33,7 @@ export {
 } from './summary';
 export { summarizeGrader, graderFacts, pairwiseAgreement, bucketOf, wholePoints, type GraderFacts } from './grader';
 export { expandStatsPaths, loadStatsFiles } from './load';
+export { quickSummary, type QuickSummary } from './quick';
 export {
   renderText,
   renderMarkdown,

@@ -1,0 +1,208 @@
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { Jobs, JobInfo } from './jobs';
+
+type Node =
+  | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs'; label: string }
+  | { kind: 'group'; section: 'models' | 'agents'; label: string }
+  | { kind: 'config'; id: string; file: string; api?: string; model?: string; errors: number; warnings: number; origin: string }
+  | { kind: 'file'; file: string; role: 'dataset' | 'results' }
+  | { kind: 'job'; job: JobInfo }
+  | { kind: 'empty'; label: string };
+
+const DATA_GLOB = '**/*.{jsonl,json,csv}';
+const EXCLUDE = '{**/node_modules/**,**/.git/**,**/configs/**,**/package*.json,**/tsconfig*.json,**/.vscode/**,**/dist/**}';
+
+/**
+ * The QED view in the activity bar: model and agent configs by provider (a warning icon on
+ * invalid ones), dataset files, results files with their row count and mean score, and running
+ * jobs with progress, cost and a cancel button.
+ */
+export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private configs: Array<Extract<Node, { kind: 'config' }> & { kindOf: 'model' | 'agent'; group: string }> = [];
+  private files: Array<Extract<Node, { kind: 'file' }>> = [];
+  private readonly summaries = new Map<string, { key: string; text: string }>();
+  private loaded = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly shippedRoot: string,
+    private readonly jobs: Jobs,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,jsonl,json,csv}');
+    const soon = () => this.scheduleReload();
+    this.disposables.push(watcher, watcher.onDidCreate(soon), watcher.onDidDelete(soon), watcher.onDidChange(soon), jobs.onDidChange(() => this.emitter.fire(undefined)), this.emitter);
+  }
+
+  private get cwd(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  private scheduleReload(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload(), 300);
+  }
+
+  async reload(): Promise<void> {
+    const cwd = this.cwd;
+    const { listConfigs } = await import('../core/config');
+    const entries = cwd ? await listConfigs({ cwd, shippedRoot: this.shippedRoot }) : [];
+    this.configs = entries.map((e) => ({
+      kind: 'config' as const,
+      kindOf: e.kind,
+      group: e.group || 'other',
+      id: e.id,
+      file: e.file,
+      api: e.api,
+      model: e.model,
+      errors: e.diagnostics.filter((d) => d.severity === 'error').length,
+      warnings: e.diagnostics.filter((d) => d.severity === 'warning').length,
+      origin: e.origin,
+    }));
+    const outFolder = vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs';
+    const found = cwd ? await vscode.workspace.findFiles(DATA_GLOB, EXCLUDE, 2000) : [];
+    this.files = found
+      .map((u) => u.fsPath)
+      .sort()
+      .map((file) => ({ kind: 'file' as const, file, role: file.endsWith('.jsonl') && cwd && relative(cwd, file).split(/[\\/]/)[0] === outFolder ? ('results' as const) : ('dataset' as const) }));
+    await vscode.commands.executeCommand('setContext', 'qed.hasConfigs', !!cwd && existsSync(join(cwd, 'configs')));
+    this.loaded = true;
+    this.emitter.fire(undefined);
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'section': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        item.contextValue = `qedSection.${node.id}`;
+        return item;
+      }
+      case 'group':
+        return new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      case 'config': {
+        const item = new vscode.TreeItem(node.id.includes('/') ? node.id.slice(node.id.indexOf('/') + 1) : node.id);
+        item.description = `${node.model ?? ''}${node.origin === 'shipped' ? ' · shipped' : ''}`;
+        item.tooltip = `${node.file}\n${node.api ?? ''}: ${node.model ?? ''}${node.errors ? `\n${node.errors} error(s)` : ''}${node.warnings ? `\n${node.warnings} warning(s)` : ''}`;
+        item.iconPath = node.errors ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon(node.warnings ? 'info' : 'file-code');
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
+        item.contextValue = 'qedConfig';
+        return item;
+      }
+      case 'file': {
+        const cwd = this.cwd ?? dirname(node.file);
+        const item = new vscode.TreeItem(relative(cwd, node.file));
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.iconPath = new vscode.ThemeIcon(node.role === 'results' ? 'checklist' : 'database');
+        item.description = node.role === 'results' ? this.describeResults(node.file) : undefined;
+        item.command =
+          node.role === 'results'
+            ? { command: 'qed.openResults', title: 'Open Results', arguments: [vscode.Uri.file(node.file)] }
+            : { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
+        item.contextValue = node.role === 'results' ? 'qedResults' : 'qedDataset';
+        return item;
+      }
+      case 'job': {
+        const j = node.job;
+        const item = new vscode.TreeItem(j.label);
+        item.iconPath = new vscode.ThemeIcon('sync~spin');
+        item.description = `${j.done}/${j.total} rows${j.failed ? ` · ${j.failed} failed` : ''} · $${j.cost.toFixed(4)}`;
+        item.contextValue = 'qedJob';
+        return item;
+      }
+      case 'empty':
+        return new vscode.TreeItem(node.label);
+    }
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (!this.loaded) await this.reload();
+    if (!node) {
+      // An empty tree shows the welcome content (create the standard layout).
+      if (!this.cwd || !existsSync(join(this.cwd, 'configs'))) return [];
+      return [
+        { kind: 'section', id: 'models', label: 'Model configs' },
+        { kind: 'section', id: 'agents', label: 'Agent configs' },
+        { kind: 'section', id: 'datasets', label: 'Datasets' },
+        { kind: 'section', id: 'results', label: 'Results' },
+        { kind: 'section', id: 'jobs', label: 'Running jobs' },
+      ];
+    }
+    if (node.kind === 'section') {
+      switch (node.id) {
+        case 'models':
+        case 'agents': {
+          const mine = this.configs.filter((c) => (node.id === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'));
+          if (!mine.length) return [{ kind: 'empty', label: 'none' }];
+          return [...new Set(mine.map((c) => c.group))].map((g) => ({ kind: 'group', section: node.id as 'models' | 'agents', label: g }));
+        }
+        case 'datasets':
+        case 'results': {
+          const role = node.id === 'datasets' ? 'dataset' : 'results';
+          const list = this.files.filter((f) => f.role === role);
+          return list.length ? list : [{ kind: 'empty', label: role === 'results' ? 'no results yet: run a benchmark' : 'no dataset files in this workspace' }];
+        }
+        case 'jobs': {
+          const running = this.jobs.list();
+          return running.length ? running.map((job) => ({ kind: 'job', job })) : [{ kind: 'empty', label: 'no job is running' }];
+        }
+      }
+    }
+    if (node.kind === 'group') return this.configs.filter((c) => c.group === node.label && (node.section === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'));
+    return [];
+  }
+
+  /** "60 rows · 5.21 / 7": computed in the background, cached by size and mtime. */
+  private describeResults(file: string): string {
+    const cached = this.summaries.get(file);
+    void (async () => {
+      try {
+        const { statSync } = await import('node:fs');
+        const st = statSync(file);
+        const key = `${st.size}:${st.mtimeMs}`;
+        if (cached?.key === key) return;
+        const { quickSummary } = await import('../core/stats/quick');
+        const s = await quickSummary(file);
+        const score = s.meanScore !== undefined ? ` · ${s.meanScore.toFixed(2)}${s.meanMax ? ` / ${+s.meanMax.toFixed(2)}` : ''}` : s.countedOnly ? '' : ' · not graded';
+        this.summaries.set(file, { key, text: `${s.rows} rows${score}` });
+        this.emitter.fire(undefined);
+      } catch {
+        /* the file vanished or is unreadable: leave the description empty */
+      }
+    })();
+    return cached?.text ?? '…';
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** QED: Create Example Configs — the standard layout with a few shipped configs and the prompts. */
+export async function initWorkspaceCommand(shippedRoot: string): Promise<void> {
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!cwd) {
+    void vscode.window.showWarningMessage('QED: open a folder first.');
+    return;
+  }
+  const copies = ['schema/model-config.schema.json', 'models/openai/gpt-5-mini.yaml', 'models/google/gemini-2.5-pro.yaml', 'models/custom/vllm-example.yaml', 'prompts/generate_proof.txt', 'prompts/generate_final_answer.txt'];
+  const made: string[] = [];
+  for (const rel of copies) {
+    const target = join(cwd, 'configs', rel);
+    if (existsSync(target)) continue;
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(shippedRoot, rel), target);
+    made.push(rel);
+  }
+  await mkdir(join(cwd, 'outputs'), { recursive: true });
+  await mkdir(join(cwd, 'data'), { recursive: true });
+  const first = join(cwd, 'configs', 'models', 'openai', 'gpt-5-mini.yaml');
+  void vscode.window.showInformationMessage(`QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`);
+  if (existsSync(first)) await vscode.window.showTextDocument(vscode.Uri.file(first));
+}

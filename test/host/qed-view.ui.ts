@@ -1,0 +1,78 @@
+/**
+ * The QED view in the activity bar of a REAL VS Code (code-server): the welcome content of a bare
+ * folder creates the standard layout; then configs, datasets and results (with row count and
+ * mean score) are listed.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type Browser,
+  type CodeServer,
+  checkPrerequisites,
+  clearFailure,
+  cleanup,
+  ensureVsix,
+  installExtension,
+  launchBrowser,
+  log,
+  openWorkbench,
+  saveFailure,
+  scratch,
+  screenshot,
+  startCodeServer,
+  waitUntil,
+  writeFiles,
+} from './harness';
+
+let root: string;
+let extensionsDir: string;
+
+before(() => {
+  checkPrerequisites();
+  root = scratch('qed-host-view');
+  extensionsDir = join(root, 'extensions');
+  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+});
+after(() => {
+  if (root) cleanup(root);
+});
+
+test('the QED view: welcome → example configs → configs, datasets and results listed', { timeout: 240_000 }, async () => {
+  const graded = [7, 6, 0].map((score, i) => JSON.stringify({ problem_id: `V-${i}`, problem: 'p', model_solution: 's', score, schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }] }));
+  const ws = writeFiles(join(root, 'ws'), {
+    'outputs/run.jsonl': graded.join('\n') + '\n',
+    'data/problems.csv': 'Problem ID,Problem\nX-1,Prove it.\n',
+  });
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  clearFailure('view');
+  try {
+    server = await startCodeServer({ home: join(root, 'home'), extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
+    browser = await launchBrowser(join(root, 'home'));
+    const { page } = browser;
+    await openWorkbench(page, server.url, ws);
+    await page.locator('.activitybar .action-item a[aria-label^="QED Workbench"]').click();
+    const viewPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) });
+    await viewPane.locator('.welcome-view-content', { hasText: 'has no configs/ yet' }).waitFor({ state: 'visible', timeout: 60_000 });
+    log('welcome content shown');
+    await viewPane.locator('.welcome-view-content .monaco-button', { hasText: 'Create Example Configs' }).click();
+    await waitUntil('example configs on disk', () => existsSync(join(ws, 'configs/models/openai/gpt-5-mini.yaml')));
+    assert.ok(existsSync(join(ws, 'configs/prompts/generate_proof.txt')));
+    const tree = viewPane.locator('.monaco-list');
+    await tree.locator('.monaco-list-row', { hasText: 'Model configs' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await tree.locator('.monaco-list-row', { hasText: 'gpt-5-mini' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const results = tree.locator('.monaco-list-row', { hasText: 'outputs/run.jsonl' });
+    await results.filter({ hasText: '3 rows · 4.33 / 7' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await tree.locator('.monaco-list-row', { hasText: 'data/problems.csv' }).waitFor({ state: 'visible', timeout: 10_000 });
+    log('configs, datasets and results listed');
+    await screenshot(page, 'host-qed-view.png');
+  } catch (e) {
+    await saveFailure('view', browser, server);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  }
+});
