@@ -36,15 +36,15 @@ export function activate(context: vscode.ExtensionContext): void {
       'qed.runBenchmark',
       guard('Run Benchmark', (arg?: unknown) => {
         const file = asUri(arg)?.fsPath;
-        return runBenchmarkCommand({ keys, jobs, log, shippedRoot }, file && /\.ya?ml$/.test(file) ? { configFile: file } : undefined);
+        return runBenchmarkCommand({ keys, state: context.globalState, jobs, log, shippedRoot }, file && /\.ya?ml$/.test(file) ? { configFile: file } : undefined);
       }),
     ),
-    vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (arg?: unknown) => gradeResultsCommand({ keys, jobs, log, shippedRoot }, asUri(arg)))),
+    vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (arg?: unknown) => gradeResultsCommand({ keys, state: context.globalState, jobs, log, shippedRoot }, asUri(arg)))),
     vscode.commands.registerCommand(
       'qed.showSummary',
       guard('Show Summary', (arg?: unknown, uris?: vscode.Uri[]) => showSummaryCommand(log, asUri(arg), Array.isArray(uris) ? uris : undefined)),
     ),
-    vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (arg?: unknown) => testConfigCommand({ keys, log, shippedRoot }, asUri(arg)))),
+    vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (arg?: unknown) => testConfigCommand({ keys, state: context.globalState, log, shippedRoot }, asUri(arg)))),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),

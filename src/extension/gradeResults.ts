@@ -2,11 +2,12 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { GradeMode } from '../core/grade/eval';
 import type { KeyStore } from './keys';
-import { ensureKey, pickModelConfig, pickResultsFile, requireTrust, workspaceRoot } from './picks';
+import { clientFor, pickModelConfig, pickResultsFile, requireTrust, workspaceRoot } from './picks';
 import type { Jobs } from './jobs';
 
 export interface GradeContext {
   keys: KeyStore;
+  state: vscode.Memento;
   jobs: Jobs;
   log: vscode.LogOutputChannel;
   shippedRoot: string;
@@ -36,10 +37,9 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const [{ readJsonlRows }, { loadConfig }, { createClient }, grade, { loadGradePrompts }, { runIdentity }] = await Promise.all([
+  const [{ readJsonlRows }, { loadConfig }, grade, { loadGradePrompts }, { runIdentity }] = await Promise.all([
     import('../core/data'),
     import('../core/config'),
-    import('../core/llm'),
     import('../core/grade/eval'),
     import('../core/grade/prompts'),
     import('../core/run/identity'),
@@ -56,9 +56,8 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     void vscode.window.showErrorMessage('QED: an agent cannot grade; pick a model config.');
     return;
   }
-  if (!(await ensureKey(ctx.keys, cfg))) return;
-  const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
-  const client = await createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+  const client = await clientFor(ctx, cfg);
+  if (!client) return;
   const { prompts, source, hash } = await loadGradePrompts(modePick.mode, ctx.shippedRoot);
   const mode = modePick.mode;
   ctx.log.info(`grade: ${basename(file)} (${input.rows.length} rows) with ${cfg.id}, ${mode}`);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { relative } from 'node:path';
 import type { ModelConfig } from '../core/config/types';
+import type { BoundClient } from '../core/llm';
 import type { KeyStore } from './keys';
 import { setApiKeyCommand } from './keys';
 
@@ -47,6 +48,35 @@ export async function pickResultsFile(cwd: string, title: string): Promise<strin
   return pick?.file;
 }
 
+/**
+ * Everything before a config may call its API from the editor: a key (offering to set one), and —
+ * when the key would go to a host that is not the provider's own — the user's consent for that
+ * host, asked once and remembered. Returns the client, or undefined when the user declined.
+ */
+export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, cfg: ModelConfig): Promise<BoundClient | undefined> {
+  if (!(await ensureKey(ctx.keys, cfg))) return undefined;
+  const { foreignKeyHost } = await import('../core/config/providers');
+  const host = foreignKeyHost(cfg);
+  if (host) {
+    const allowed = ctx.state.get<string[]>(ALLOWED_HOSTS_KEY, []);
+    if (!allowed.includes(host)) {
+      const yes = `Send it to ${host}`;
+      const choice = await vscode.window.showWarningMessage(
+        `QED: ${cfg.id} sends your ${cfg.apiKeyEnv} key to ${host}, which is not ${cfg.api}'s own server. Send it there?`,
+        { modal: true, detail: 'Only allow hosts you trust with this key (your gateway or proxy). The answer is remembered for this host.' },
+        yes,
+      );
+      if (choice !== yes) return undefined;
+      await ctx.state.update(ALLOWED_HOSTS_KEY, [...allowed, host]);
+    }
+  }
+  const { createClient } = await import('../core/llm');
+  const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
+  return createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+}
+
+const ALLOWED_HOSTS_KEY = 'qed.keyHostsAllowed';
+
 /** Makes sure a key is available for the config, offering to set one. False when the user gave up. */
 export async function ensureKey(keys: KeyStore, cfg: ModelConfig): Promise<boolean> {
   if (await keys.get(cfg.apiKeyEnv)) return true;
@@ -67,4 +97,29 @@ export function workspaceRoot(): string | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
   return folder?.uri.fsPath;
+}
+
+/**
+ * Asks before a run whose estimated cost is above `qed.confirmCostAbove` (USD; 0 = never ask):
+ * rows × runs × (input tokens ≈ characters / 4 of the filled prompt, output tokens = the config's
+ * max_tokens capped at 32k, or `qed.expectedOutputTokens`) × the config's prices.
+ */
+export async function confirmCost(cfg: ModelConfig, problems: string[], templateChars: number, n: number): Promise<boolean> {
+  const settings = vscode.workspace.getConfiguration('qed');
+  const threshold = settings.get<number>('confirmCostAbove', 5);
+  if (!(threshold > 0)) return true;
+  const outTokens = settings.get<number>('expectedOutputTokens', 0) || Math.min(cfg.maxTokens ?? 8000, 32_000);
+  const inTokens = problems.reduce((s, p) => s + (templateChars + p.length) / 4, 0);
+  const estimate = (n * (inTokens * cfg.readCost + problems.length * outTokens * cfg.writeCost)) / 1e6;
+  if (estimate <= threshold) return true;
+  const go = 'Run';
+  const choice = await vscode.window.showWarningMessage(
+    `QED: this run may cost about $${estimate.toFixed(2)}, above your limit of $${threshold.toFixed(2)}.`,
+    {
+      modal: true,
+      detail: `${problems.length} problems × ${n} run(s), about ${Math.round(inTokens / Math.max(1, problems.length))} input and up to ${outTokens} output tokens each, at $${cfg.readCost} / $${cfg.writeCost} per million tokens (${cfg.id}). The limit is the setting qed.confirmCostAbove.`,
+    },
+    go,
+  );
+  return choice === go;
 }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { basename, extname, isAbsolute, join, relative } from 'node:path';
 import type { KeyStore } from './keys';
-import { ensureKey, pickModelConfig, requireTrust, workspaceRoot } from './picks';
+import { clientFor, confirmCost, pickModelConfig, requireTrust, workspaceRoot } from './picks';
 import type { Jobs } from './jobs';
 
 /** Everything the command needs from the extension. */
 export interface RunContext {
   keys: KeyStore;
+  state: vscode.Memento;
   jobs: Jobs;
   log: vscode.LogOutputChannel;
   shippedRoot: string;
@@ -22,10 +23,9 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const [{ loadConfig }, { readDataset }, { createClient }, engine, prompts, { singleCallSolver }, { runIdentity }] = await Promise.all([
+  const [{ loadConfig }, { readDataset }, engine, prompts, { singleCallSolver }, { runIdentity }] = await Promise.all([
     import('../core/config'),
     import('../core/data'),
-    import('../core/llm'),
     import('../core/run/engine'),
     import('../core/run/prompts'),
     import('../core/run/solver'),
@@ -86,12 +86,11 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   if (!outText) return;
   const outputPath = isAbsolute(outText) ? outText : join(cwd, outText);
 
-  if (!(await ensureKey(ctx.keys, cfg))) return;
-
-  const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
-  const client = await createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
   const dataset = await readDataset(dataPath, { split });
   const prompt = await prompts.loadPrompt(modePick.mode, ctx.shippedRoot);
+  if (!(await confirmCost(cfg, dataset.rows.map((r) => String(r.problem ?? '')), prompt.text.length, Number(nText)))) return;
+  const client = await clientFor(ctx, cfg);
+  if (!client) return;
   for (const w of dataset.warnings ?? []) ctx.log.warn(w);
   ctx.log.info(`run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source} (${dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
 

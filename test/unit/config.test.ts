@@ -637,3 +637,15 @@ describe('configIdentity', () => {
     }
   });
 });
+
+test('foreignKeyHost: a key bound for a host that is not the provider’s own is flagged; loopback and keyless are not', async () => {
+  const { foreignKeyHost } = await import('../../src/core/config');
+  assert.equal(foreignKeyHost({ api: 'openai', apiKeyEnv: 'OPENAI_API_KEY' }), undefined);
+  assert.equal(foreignKeyHost({ api: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' }), undefined);
+  assert.equal(foreignKeyHost({ api: 'openai', baseUrl: 'https://gateway.example.org/v1', apiKeyEnv: 'OPENAI_API_KEY' }), 'gateway.example.org');
+  assert.equal(foreignKeyHost({ api: 'together', baseUrl: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY' }), undefined);
+  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), undefined);
+  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://localhost:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), undefined);
+  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://gpu-node-7:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), 'gpu-node-7');
+  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://gpu-node-7:8000/v1', apiKeyEnv: '' }), undefined);
+});

@@ -15,5 +15,5 @@ export {
   type AgentRefResolution,
 } from './resolve';
 export { configIdentity, identityFields } from './identity';
-export { DEFAULT_API_KEY_ENV, PROVIDER_BASE_URLS, MODEL_DEFAULTS } from './providers';
+export { DEFAULT_API_KEY_ENV, PROVIDER_BASE_URLS, MODEL_DEFAULTS, foreignKeyHost } from './providers';
 export { MODEL_CONFIG_KEYS, AGENT_CONFIG_KEYS, METADATA_KEYS, AGENT_EXTRA_MODEL_KEYS } from './keys';

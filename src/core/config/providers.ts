@@ -42,3 +42,29 @@ export const MODEL_DEFAULTS = {
   sleepOnErrorSec: 2,
   sleepAfterRequestSec: 0,
 } as const;
+
+/** The hosts each provider's SDK or endpoint calls by default. */
+const OWN_HOSTS: Readonly<Partial<Record<ApiKind, string>>> = {
+  openai: 'api.openai.com',
+  google: 'generativelanguage.googleapis.com',
+};
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/**
+ * The host a config would send its API key to when that host is not the provider's own — a proxy,
+ * a gateway, a colleague's server — so the editor can ask before the key leaves. Undefined when
+ * the key goes to the provider itself, to this machine (loopback), or when no key is sent.
+ */
+export function foreignKeyHost(cfg: { api: ApiKind; baseUrl?: string; apiKeyEnv: string }): string | undefined {
+  if (!cfg.baseUrl || !cfg.apiKeyEnv) return undefined;
+  let host: string;
+  try {
+    host = new URL(cfg.baseUrl).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  if (LOOPBACK.test(host)) return undefined;
+  const own = OWN_HOSTS[cfg.api] ?? (PROVIDER_BASE_URLS[cfg.api] ? new URL(PROVIDER_BASE_URLS[cfg.api]!).hostname : undefined);
+  return own === host ? undefined : host;
+}
