@@ -209,7 +209,16 @@ describe('qed run', () => {
       const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], {
         cwd: ws,
         env,
-        onSpawn: (p) => setTimeout(() => p.kill('SIGINT'), 900),
+        // Interrupt once a few rows are on disk (a fixed delay would race a busy machine).
+        onSpawn: (p) => {
+          const journal = join(ws, 'o.jsonl.partial');
+          const timer = setInterval(() => {
+            if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 2) {
+              clearInterval(timer);
+              p.kill('SIGINT');
+            }
+          }, 10);
+        },
       });
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /cancelled/);
