@@ -54,16 +54,23 @@ test('regrading row 2 rewrites only line 2, atomically', async () => {
 test('refuses to write when the file changed on disk during grading', async () => {
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
-  server.setLatency(300);
+  // A run appends a row while the grader is answering (when its request arrives: no timing race).
+  let snapshot = '';
+  const busy = await FakeLlmServer.start({
+    reply: () => {
+      appendFileSync(file, JSON.stringify({ problem_id: 'R-4', problem: 'P4', model_solution: 'late row' }) + '\n');
+      snapshot = readFileSync(file, 'utf8');
+      return { text: '<points>6 out of 7</points>' };
+    },
+  });
   try {
-    const pending = regradeRow(file, 0, await grader());
-    await new Promise((r) => setTimeout(r, 100));
-    appendFileSync(file, JSON.stringify({ problem_id: 'R-4', problem: 'P4', model_solution: 'late row' }) + '\n');
-    const snapshot = readFileSync(file, 'utf8');
-    await assert.rejects(pending, /changed on disk.*nothing was written/s);
+    const g = await grader();
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    g.client = await createClient(cfg, { getKey: () => undefined });
+    await assert.rejects(regradeRow(file, 0, g), /changed on disk.*nothing was written/s);
     assert.equal(readFileSync(file, 'utf8'), snapshot);
   } finally {
-    server.setLatency(0);
+    await busy.close();
   }
 });
 
