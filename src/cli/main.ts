@@ -4,6 +4,9 @@ import { runCommand, RUN_HELP } from './run';
 import { configCommand, CONFIG_HELP } from './config';
 import { statsCommand, STATS_HELP } from './stats';
 import { evalCommand, EVAL_HELP } from './eval';
+import { schemesCommand, SCHEMES_HELP } from './schemes';
+import { filterCommand, FILTER_HELP } from './filter';
+import { graderBenchCommand, GRADER_BENCH_HELP } from './grader-bench';
 import { version } from '../../package.json';
 
 const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
@@ -11,10 +14,13 @@ const HELP = `qed ${version} — run, grade and review LLMs on olympiad math ben
 Usage: qed <command> [options]
 
 Commands:
-  run        generate solutions for a benchmark with a model config
-  eval       grade a results file with an LLM grader (proofs or final answers)
-  config     list and validate model configs
-  stats      summarise result files: scores, splits, tokens, cost; --grader for grader experiments
+  run           generate solutions for a benchmark with a model config
+  eval          grade a results file with an LLM grader (proofs or final answers)
+  config        list and validate model configs
+  stats         summarise result files: scores, splits, tokens, cost; --grader for grader experiments
+  schemes       write a 0–7 marking scheme (grading_scheme) for every problem
+  filter        an LLM verdict on AoPS-style problems (difficulty, gaps, …) as columns
+  grader-bench  grade a human-graded set with one or more grader prompts; compare with humans
 
 Run 'qed <command> --help' for the options of a command.
 `;
@@ -45,6 +51,15 @@ async function main(argv: string[]): Promise<number> {
     case 'stats':
       if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(STATS_HELP), rest.length ? 0 : 2;
       return statsCommand(rest);
+    case 'schemes':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(SCHEMES_HELP), 0;
+      return schemesCommand(rest, { shippedRoot });
+    case 'filter':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(FILTER_HELP), 0;
+      return filterCommand(rest, { shippedRoot });
+    case 'grader-bench':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(GRADER_BENCH_HELP), 0;
+      return graderBenchCommand(rest, { shippedRoot });
     default:
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
       return 2;

@@ -1,0 +1,95 @@
+import { annotateRows, FILTER_COLUMNS, filterPrompt, loadFilterPrompt, parseFilterVerdict, requireText, verdictColumns, type FilterInputColumns } from '../core/rubric';
+import { parse, str } from './args';
+import { cancellable, identityOf, modelClient } from './job';
+import { ProgressReporter } from './progress';
+import { annotationSummaryLine, openJob } from './schemes';
+
+export const FILTER_HELP = `qed filter — an LLM verdict on AoPS-style problems, as columns
+
+Usage: qed filter --model-config <name> --data-path <file> [options]
+
+  --model-config NAME       the model that judges the rows                          (required)
+  --data-path PATH|ID       rows with problem and solution, optionally path (the forum
+                            category) and candidates (other answers in the thread)  (required)
+  --output-path FILE        where the rows go (default outputs/filtered_data.jsonl)
+  --prompt FILE             your prompt (placeholders {problem_statement}, {solution}, and
+                            optionally {path}, {candidates})
+  --problem-column NAME     default problem
+  --solution-column NAME    default solution
+  --path-column NAME        default path
+  --candidates-column NAME  default candidates
+  --split NAME              split of a Hugging Face dataset (default train)
+  --overwrite               judge every row again, discarding earlier verdicts
+  --concurrency N           at most N requests at once
+  --quiet                   only the summary
+
+The model ends its reply with a JSON object (a \`\`\`json fence or prose around it is fine):
+{"incomplete": bool, "difficulty": 1-10, "gaps": bool, "wrong": bool, "disagreement": bool,
+"computational": bool}. Writes per row: filter_incomplete, filter_difficulty, filter_gaps,
+filter_wrong, filter_disagreement, filter_computational, filter_cost and the qed_filter stamp.
+A reply without a valid verdict gives those columns null, filter_error and the raw reply in
+filter_reply; rerunning asks only those rows again. Nothing is dropped: select rows on the columns.
+Exit status: 0 all judged, 1 some rows have no verdict, 2 bad input, 130 cancelled.
+`;
+
+const OPTIONS = {
+  'model-config': { type: 'string' },
+  'data-path': { type: 'string' },
+  'output-path': { type: 'string' },
+  prompt: { type: 'string' },
+  'problem-column': { type: 'string' },
+  'solution-column': { type: 'string' },
+  'path-column': { type: 'string' },
+  'candidates-column': { type: 'string' },
+  split: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export async function filterCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+  const { values: v } = parse(args, OPTIONS, 'filter');
+  const { ref, dataset, outputPath, concurrency } = await openJob(v, 'outputs/filtered_data.jsonl', 'the rows to judge');
+  const columns: FilterInputColumns = {
+    problem: str(v['problem-column']) ?? 'problem',
+    solution: str(v['solution-column']) ?? 'solution',
+    path: str(v['path-column']) ?? 'path',
+    candidates: str(v['candidates-column']) ?? 'candidates',
+  };
+  requireText(dataset.rows, columns.problem, dataset.file, 'the problem statement', { option: '--problem-column' });
+  requireText(dataset.rows, columns.solution, dataset.file, 'the proposed solution', { option: '--solution-column', allowEmpty: true });
+  const prompt = await loadFilterPrompt(env.shippedRoot, str(v.prompt));
+  const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
+
+  const reporter = new ProgressReporter();
+  const quiet = !!v.quiet;
+  for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
+  if (!quiet) reporter.log(`qed filter: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} rows of ${dataset.source} → ${outputPath}`);
+
+  return cancellable(reporter, async (signal) => {
+    const summary = await annotateRows({
+      rows: dataset.rows,
+      file: dataset.file,
+      outputPath,
+      client,
+      identity: identityOf(cfg, prompt, 'filter'),
+      columns: FILTER_COLUMNS,
+      contentColumns: [columns.problem, columns.solution],
+      prompt: (row) => filterPrompt(prompt, row, columns),
+      parse: (reply) => {
+        const p = parseFilterVerdict(reply);
+        return p.ok ? { ok: true, value: verdictColumns(p.value) } : p;
+      },
+      overwrite: !!v.overwrite,
+      concurrency: client.limiter.size,
+      signal,
+      onProgress: quiet ? undefined : (p) => reporter.update(p),
+      onLog: (line) => reporter.log(line),
+    });
+    if (!quiet) reporter.update(summary, true);
+    reporter.done();
+    process.stderr.write(annotationSummaryLine(summary, 'judged') + '\n');
+    if (summary.cancelled) return 130;
+    return summary.failed || summary.flags.parse_failure ? 1 : 0;
+  });
+}

@@ -1,0 +1,149 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { QedError } from '../core/errors';
+import { benchPrompt, loadBenchPrompt, prepareHumanGraded } from '../core/rubric';
+import type { PromptTemplate } from '../core/run/prompts';
+import type { JobSummary } from '../core/run/rows';
+import { loadStatsFiles, renderJson, renderText, summarizeGrader } from '../core/stats';
+import { parse, str } from './args';
+import { cancellable, identityOf, modelClient } from './job';
+import { ProgressReporter, formatTokens, formatUsd } from './progress';
+import { annotationSummaryLine, openJob } from './schemes';
+
+export const GRADER_BENCH_HELP = `qed grader-bench — compare grader prompts with human grades
+
+Usage: qed grader-bench --model-config <grader> --data-path <human-graded file>
+                        --output-path <OUT> [--prompt P1 [--prompt P2 …]] [options]
+
+  --model-config NAME   the grader's model config                                  (required)
+  --data-path PATH|ID   a human-graded set: problem, the graded response (model_solution or
+                        response), human points 0..7, optionally solution and
+                        grading_guidelines. IMO GradingBench headers (Grading ID, Problem ID,
+                        Problem, Solution, Grading guidelines, Response, Points, Reward,
+                        Problem Source) are renamed automatically                  (required)
+  --output-path OUT     with one prompt: the output .jsonl file (or a folder); with several
+                        prompts: a folder, holding one <prompt name>.jsonl per prompt (required)
+  --prompt FILE         a grader prompt; repeat to compare several (default: the shipped
+                        IMO-ProofBench rubric prompt). Placeholders {problem_statement},
+                        {grading_guidelines}, {candidate_solution}, and {reference_solution}
+                        exactly when --ground-truth is given
+  --ground-truth        show the grader the reference solution (the solution column)
+  --overwrite           grade every row again, discarding earlier grades
+  --concurrency N       at most N grader requests at once
+  --split NAME          split of a Hugging Face dataset (default train)
+  --json                print the closing comparison as JSON (as 'qed stats --grader --json')
+  --quiet               only the summaries
+
+Writes per row: graded_score (the whole number of the last <points> block, 0..7; null with
+grade_error when the reply cannot be read — asked again on the next run), points (the human
+grade, as a number), grader_prompt, grade, schema_0, grade_cost and the qed_grade stamp.
+At the end it prints 'qed stats --grader' over the output(s): MAE, bucket accuracy, pairwise
+ordering agreement and the score distribution, one line per prompt.
+Exit status: 0 all graded, 1 some replies unreadable or requests failed, 2 bad input, 130 cancelled.
+`;
+
+const OPTIONS = {
+  'model-config': { type: 'string' },
+  'data-path': { type: 'string' },
+  'output-path': { type: 'string' },
+  prompt: { type: 'string', multiple: true },
+  'ground-truth': { type: 'boolean' },
+  overwrite: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  split: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+interface PromptJob {
+  template: PromptTemplate;
+  /** The prompt as the user named it (the grader_prompt column). */
+  label: string;
+  outputPath: string;
+}
+
+/** A file name for each prompt: its own name without extension, made distinct with -2, -3… */
+function stems(templates: PromptTemplate[]): string[] {
+  const used = new Set<string>();
+  return templates.map((t) => {
+    const base = basename(t.source, extname(t.source)).replace(/[^\w.-]+/g, '_') || 'prompt';
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
+    used.add(name);
+    return name;
+  });
+}
+
+/** Where each prompt's rows go: OUT itself (one prompt, a file path), else OUT/<prompt>.jsonl. */
+function outputsFor(out: string, templates: PromptTemplate[]): string[] {
+  const path = resolve(out);
+  const isDir = existsSync(path) ? statSync(path).isDirectory() : /[\\/]$/.test(out);
+  if (templates.length === 1 && !isDir) return [path];
+  if (!isDir && (existsSync(path) || /\.jsonl$/i.test(out))) {
+    throw new QedError(
+      `${templates.length} prompts write one file each, so --output-path must be a folder`,
+      { field: '--output-path' },
+      `e.g. --output-path ${out.replace(/\.jsonl$/i, '')}/ (then: qed stats --grader ${out.replace(/\.jsonl$/i, '')})`,
+    );
+  }
+  return stems(templates).map((s) => join(path, `${s}.jsonl`));
+}
+
+export async function graderBenchCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+  const { values: v } = parse(args, OPTIONS, 'grader-bench');
+  const out = str(v['output-path']);
+  if (!out) throw new QedError('missing --output-path', { field: '--output-path' }, 'e.g. --output-path outputs/grader-bench/ (one file per prompt)');
+  const { ref, dataset, concurrency } = await openJob(v, out, 'the human-graded set');
+  const groundTruth = !!v['ground-truth'];
+  const rows = prepareHumanGraded(dataset, groundTruth);
+
+  const given = (v.prompt as unknown as string[] | undefined) ?? [];
+  const seen = new Set<string>();
+  for (const p of given) {
+    if (seen.has(resolve(p))) throw new QedError('this prompt is given twice', { file: p, field: '--prompt' });
+    seen.add(resolve(p));
+  }
+  const templates = given.length ? await Promise.all(given.map((p) => loadBenchPrompt(env.shippedRoot, groundTruth, p))) : [await loadBenchPrompt(env.shippedRoot, groundTruth)];
+  const outputs = outputsFor(out, templates);
+  const jobs: PromptJob[] = templates.map((template, i) => ({ template, label: given[i] ?? template.source, outputPath: outputs[i] }));
+  const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
+
+  const reporter = new ProgressReporter();
+  const quiet = !!v.quiet;
+  for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
+  if (!quiet) reporter.log(`qed grader-bench: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${jobs.length} prompt(s) ${groundTruth ? 'with' : 'without'} the reference solution, ${rows.length} human-graded rows of ${dataset.source}`);
+
+  return cancellable(reporter, async (signal) => {
+    const summaries: JobSummary[] = [];
+    for (const [i, job] of jobs.entries()) {
+      if (!quiet) reporter.log(`prompt ${i + 1}/${jobs.length}: ${job.label} → ${job.outputPath}`);
+      const s = await benchPrompt({
+        rows,
+        file: dataset.file,
+        outputPath: job.outputPath,
+        client,
+        identity: identityOf(cfg, job.template, groundTruth ? 'grader-bench:ground-truth' : 'grader-bench:no-reference'),
+        prompt: job.template,
+        promptLabel: job.label,
+        overwrite: !!v.overwrite,
+        concurrency: client.limiter.size,
+        signal,
+        onProgress: quiet ? undefined : (p) => reporter.update(p),
+        onLog: (line) => reporter.log(line),
+      });
+      if (!quiet) reporter.update(s, true);
+      reporter.done();
+      process.stderr.write(`${job.label}: ${annotationSummaryLine(s, 'graded')}\n`);
+      summaries.push(s);
+      if (s.cancelled) return 130;
+    }
+    // The comparison, exactly as 'qed stats --grader' computes it over the files just written.
+    const inputs = await loadStatsFiles(jobs.map((j) => j.outputPath));
+    const report = summarizeGrader(inputs);
+    for (const w of report.warnings) process.stderr.write(`qed grader-bench: warning: ${w}\n`);
+    process.stdout.write(v.json ? renderJson(report) : renderText(report, { formatTokens, formatUsd }));
+    const target = jobs.length === 1 ? jobs[0].outputPath : resolve(out);
+    if (!v.json && !quiet) process.stderr.write(`compare again later with: qed stats --grader ${target}\n`);
+    return summaries.some((s) => s.failed || s.flags.parse_failure) ? 1 : 0;
+  });
+}
