@@ -1,5 +1,6 @@
 // Builds the bundles the extension ships:
-//   dist/extension.js  VS Code extension host (CommonJS, `vscode` external)
+//   dist/extension.js  VS Code extension host (CommonJS, `vscode` external): the editor glue only
+//   dist/engine.js     the engine the extension loads on first use (keeps activation light)
 //   dist/cli.js        the headless `qed` command (CommonJS, node)
 import * as esbuild from 'esbuild';
 import { chmodSync, mkdirSync } from 'node:fs';
@@ -20,6 +21,7 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/extension/engine.ts'], outfile: 'dist/engine.js' },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { engine } from './lazy';
 
 /** Where model and agent configs live; our diagnostics, completion and hovers apply there only. */
 const SELECTOR: vscode.DocumentSelector = [
@@ -47,7 +48,7 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
 
   const check = async (doc: vscode.TextDocument) => {
     if (!isConfigDoc(doc)) return;
-    const { validateConfigText } = await import('../core/config');
+    const { validateConfigText } = (await engine()).config;
     const cwd = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;
     const found = validateConfigText(doc.getText(), doc.uri.fsPath, { cwd, shippedRoot });
     collection.set(

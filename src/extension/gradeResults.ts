@@ -4,6 +4,7 @@ import type { GradeMode } from '../core/grade/eval';
 import type { KeyStore } from './keys';
 import { clientFor, pickModelConfig, pickResultsFile, requireTrust, workspaceRoot } from './picks';
 import type { Jobs } from './jobs';
+import { engine } from './lazy';
 
 export interface GradeContext {
   keys: KeyStore;
@@ -37,13 +38,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const [{ readJsonlRows }, { loadConfig }, grade, { loadGradePrompts }, { runIdentity }] = await Promise.all([
-    import('../core/data'),
-    import('../core/config'),
-    import('../core/grade/eval'),
-    import('../core/grade/prompts'),
-    import('../core/run/identity'),
-  ]);
+  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity } } = await engine();
   const input = await readJsonlRows(file);
   const guessed = guessMode(input.rows[0]?.row);
   const modePick = await vscode.window.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });

@@ -4,12 +4,13 @@ import type { ModelConfig } from '../core/config/types';
 import type { BoundClient } from '../core/llm';
 import type { KeyStore } from './keys';
 import { setApiKeyCommand } from './keys';
+import { engine } from './lazy';
 
 type ConfigPick = vscode.QuickPickItem & { file?: string };
 
 /** A quick pick of the model configs (workspace first, then shipped), grouped by provider. */
 export async function pickModelConfig(cwd: string, shippedRoot: string, title: string, placeHolder: string, preferred?: string): Promise<string | undefined> {
-  const { listConfigs } = await import('../core/config');
+  const { listConfigs } = (await engine()).config;
   const all = await listConfigs({ cwd, shippedRoot });
   const items: ConfigPick[] = [];
   let group = '';
@@ -55,7 +56,7 @@ export async function pickResultsFile(cwd: string, title: string): Promise<strin
  */
 export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, cfg: ModelConfig): Promise<BoundClient | undefined> {
   if (!(await ensureKey(ctx.keys, cfg))) return undefined;
-  const { foreignKeyHost } = await import('../core/config/providers');
+  const { foreignKeyHost } = (await engine()).config;
   const host = foreignKeyHost(cfg);
   if (host) {
     const allowed = ctx.state.get<string[]>(ALLOWED_HOSTS_KEY, []);
@@ -70,7 +71,7 @@ export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, 
       await ctx.state.update(ALLOWED_HOSTS_KEY, [...allowed, host]);
     }
   }
-  const { createClient } = await import('../core/llm');
+  const { createClient } = (await engine()).llm;
   const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
   return createClient(cfg, { getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
 }

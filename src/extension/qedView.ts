@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Jobs, JobInfo } from './jobs';
+import { engine } from './lazy';
 
 type Node =
   | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs'; label: string }
@@ -50,7 +51,7 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
 
   async reload(): Promise<void> {
     const cwd = this.cwd;
-    const { listConfigs } = await import('../core/config');
+    const { listConfigs } = (await engine()).config;
     const entries = cwd ? await listConfigs({ cwd, shippedRoot: this.shippedRoot }) : [];
     this.configs = entries.map((e) => ({
       kind: 'config' as const,
@@ -166,7 +167,7 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         const st = statSync(file);
         const key = `${st.size}:${st.mtimeMs}`;
         if (cached?.key === key) return;
-        const { quickSummary } = await import('../core/stats/quick');
+        const { quickSummary } = (await engine()).stats;
         const s = await quickSummary(file);
         const score = s.meanScore !== undefined ? ` · ${s.meanScore.toFixed(2)}${s.meanMax ? ` / ${+s.meanMax.toFixed(2)}` : ''}` : s.countedOnly ? '' : ' · not graded';
         this.summaries.set(file, { key, text: `${s.rows} rows${score}` });

@@ -3,6 +3,7 @@ import { basename, extname, isAbsolute, join, relative } from 'node:path';
 import type { KeyStore } from './keys';
 import { clientFor, confirmCost, pickModelConfig, requireTrust, workspaceRoot } from './picks';
 import type { Jobs } from './jobs';
+import { engine } from './lazy';
 
 /** Everything the command needs from the extension. */
 export interface RunContext {
@@ -23,14 +24,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const [{ loadConfig }, { readDataset }, engine, prompts, { singleCallSolver }, { runIdentity }] = await Promise.all([
-    import('../core/config'),
-    import('../core/data'),
-    import('../core/run/engine'),
-    import('../core/run/prompts'),
-    import('../core/run/solver'),
-    import('../core/run/identity'),
-  ]);
+  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity } } = await engine();
 
   // 1. Model config.
   const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model?'));
@@ -99,7 +93,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     'run',
     cfg.id,
     (signal, onProgress) =>
-      engine.runBenchmark({
+      runner.runBenchmark({
         dataset,
         outputPath,
         solver: singleCallSolver(client),

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { relative } from 'node:path';
+import { engine } from './lazy';
 
 /**
  * QED: Show Summary — the summary table of one or more results files (several runs are merged:
@@ -23,7 +24,7 @@ export async function showSummaryCommand(log: vscode.LogOutputChannel, uri?: vsc
     if (!picks?.length) return;
     files = picks.map((p) => p.file);
   }
-  const [stats, fmt] = await Promise.all([import('../core/stats'), import('../core/format')]);
+  const { stats, format: fmt } = await engine();
   const inputs = await stats.loadStatsFiles(files, cwd);
   const report = stats.summarizeResults(inputs);
   for (const w of report.warnings) log.warn(`summary: ${w}`);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { KeyStore } from './keys';
 import { clientFor, pickModelConfig, requireTrust } from './picks';
+import { engine } from './lazy';
 
 /** QED: Test Model Config — one cheap call; shows latency, tokens, cost and the reply. */
 export async function testConfigCommand(ctx: { keys: KeyStore; state: vscode.Memento; log: vscode.LogOutputChannel; shippedRoot: string }, uri?: vscode.Uri): Promise<void> {
@@ -8,7 +9,7 @@ export async function testConfigCommand(ctx: { keys: KeyStore; state: vscode.Mem
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
   const ref = uri?.fsPath ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Test Model Config', 'Which config?'));
   if (!ref) return;
-  const [{ loadConfig }, { probe, probeSettings }, fmt] = await Promise.all([import('../core/config'), import('../core/llm/probe'), import('../core/format')]);
+  const { config: { loadConfig }, probe: { probe, probeSettings }, format: fmt } = await engine();
   const cfg = await loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
   if (cfg.kind === 'agent') {
     void vscode.window.showErrorMessage('QED: an agent config cannot be tested directly; test its model config.');

@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import type * as Engine from './engine';
+
+let loaded: typeof Engine | undefined;
+
+/**
+ * The engine bundle (dist/engine.js), loaded the first time a command needs it. The path is built
+ * at run time so that esbuild leaves the engine out of dist/extension.js.
+ */
+export function engine(): Promise<typeof Engine> {
+  if (!loaded) {
+    const file = join(__dirname, 'engine.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(file) as typeof Engine;
+  }
+  return Promise.resolve(loaded);
+}
