@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 15; i++) {
     delete require.cache[require.resolve(BUNDLE)];
     const t0 = process.hrtime.bigint();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ext = require(BUNDLE) as { activate: (c: unknown) => unknown };
     const t1 = process.hrtime.bigint();
     await ext.activate(context);
