@@ -2,8 +2,13 @@
 //   dist/extension.js  VS Code extension host (CommonJS, `vscode` external): the editor glue only
 //   dist/engine.js     the engine the extension loads on first use (keeps activation light)
 //   dist/cli.js        the headless `qed` command (CommonJS, node)
+//   dist/webview.js    the results viewer (browser, one IIFE; the same bundle for both hosts)
+//   dist/webview.css   KaTeX's stylesheet (woff2 fonts only) followed by the viewer's own
+//   dist/KaTeX_*.woff2 KaTeX's fonts, beside the stylesheet that names them
 import * as esbuild from 'esbuild';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -29,6 +34,42 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+
+const browser = {
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome114', 'firefox115', 'safari16'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'linked',
+};
+builds.push(
+  { ...browser, entryPoints: ['src/webview/app/main.ts'], outfile: 'dist/webview.js', format: 'iife' },
+  {
+    ...browser,
+    entryPoints: ['src/webview/app/styles.css'],
+    outfile: 'dist/webview.css',
+    sourcemap: false,
+    plugins: [{ name: 'katex', setup: (b) => b.onEnd((r) => (r.errors.length ? undefined : addKatex())) }],
+  },
+);
+
+/**
+ * KaTeX's CSS with only the woff2 sources (every browser and VS Code webview reads woff2), its
+ * fonts copied beside it, then the viewer's CSS: one stylesheet for the page.
+ */
+function addKatex() {
+  const katexDir = join(dirname(createRequire(import.meta.url).resolve('katex/package.json')), 'dist');
+  const css = readFileSync(join(katexDir, 'katex.min.css'), 'utf8').replace(
+    /src:url\(fonts\/([\w-]+\.woff2)\) format\("woff2"\)(,url\([^)]*\) format\("[^"]*"\))*/g,
+    'src:url($1) format("woff2")',
+  );
+  if (/\.woff\)|\.ttf\)|url\(fonts\//.test(css)) throw new Error('esbuild.mjs: unexpected KaTeX CSS font sources; update addKatex()');
+  for (const f of readdirSync(join(katexDir, 'fonts'))) if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('dist', f));
+  const own = readFileSync('dist/webview.css', 'utf8');
+  writeFileSync('dist/webview.css', `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}`);
+}
 
 mkdirSync('dist', { recursive: true });
 if (watch) {

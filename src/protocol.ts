@@ -264,7 +264,9 @@ export type HostEvent =
   /** The file changed on disk: rows were appended, one row was rewritten by an action, or the whole file was replaced. */
   | { type: 'changed'; file: number; change: 'appended' | 'row' | 'rewritten' | 'removed'; generation: number; rows: number; index?: number }
   /** Indexing or a long request made progress (`id` names the request, absent for indexing). */
-  | { type: 'progress'; file: number; id?: number; message: string; fraction?: number };
+  | { type: 'progress'; file: number; id?: number; message: string; fraction?: number }
+  /** The host asks the viewer to open a row (e.g. the command was run again with a row). */
+  | { type: 'reveal'; file: number; index: number };
 
 export type HostMessage =
   | { kind: 'init'; protocol: number; files: FileInfo[]; capabilities: Capabilities; settings: ViewerSettings; state?: ViewerState; host: 'vscode' | 'http' | 'stub' }

@@ -7,6 +7,7 @@ import { evalCommand, EVAL_HELP } from './eval';
 import { schemesCommand, SCHEMES_HELP } from './schemes';
 import { filterCommand, FILTER_HELP } from './filter';
 import { graderBenchCommand, GRADER_BENCH_HELP } from './grader-bench';
+import { viewCommand, VIEW_HELP } from './view';
 import { version } from '../../package.json';
 
 const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
@@ -21,6 +22,7 @@ Commands:
   schemes       write a 0–7 marking scheme (grading_scheme) for every problem
   filter        an LLM verdict on AoPS-style problems (difficulty, gaps, …) as columns
   grader-bench  grade a human-graded set with one or more grader prompts; compare with humans
+  view          review result files in the browser: problem, proof, rubric, points; regrade, override
 
 Run 'qed <command> --help' for the options of a command.
 `;
@@ -60,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
     case 'grader-bench':
       if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(GRADER_BENCH_HELP), 0;
       return graderBenchCommand(rest, { shippedRoot });
+    case 'view':
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(VIEW_HELP), rest.length ? 0 : 2;
+      return viewCommand(rest, { shippedRoot });
     default:
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
       return 2;

@@ -16,3 +16,4 @@ export * as gradePrompts from '../core/grade/prompts';
 export * as regrade from '../core/grade/regrade';
 export * as stats from '../core/stats';
 export * as format from '../core/format';
+export * as view from '../core/view';

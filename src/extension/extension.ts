@@ -7,7 +7,10 @@ import { showSummaryCommand } from './showSummary';
 import { testConfigCommand } from './testConfig';
 import { registerConfigEditing } from './configEditing';
 import { Jobs } from './jobs';
+import { regradeRowCommand } from './regradeRow';
+import { registerJsonlLens } from './jsonlLens';
 import { QedView, initWorkspaceCommand } from './qedView';
+import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanel';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -16,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const shippedRoot = join(context.extensionPath, 'configs');
   const jobs = new Jobs();
   const view = new QedView(shippedRoot, jobs);
+  const results = new ResultsPanels({ extensionUri: context.extensionUri, keys, state: context.globalState, log, shippedRoot });
 
   const guard =
     <A extends unknown[]>(name: string, fn: (...args: A) => Promise<unknown>) =>
@@ -47,15 +51,23 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (arg?: unknown) => testConfigCommand({ keys, state: context.globalState, log, shippedRoot }, asUri(arg)))),
     vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
     vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
+    vscode.commands.registerCommand(
+      'qed.regradeRow',
+      guard('Regrade Row', (arg?: unknown, index?: unknown) => regradeRowCommand({ keys, state: context.globalState, log, shippedRoot }, asUri(arg), typeof index === 'number' ? index : undefined)),
+    ),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),
     vscode.commands.registerCommand('qed.cancelJob', (arg?: { job?: import('./jobs').JobInfo }) => jobs.cancelCommand(arg)),
     vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot))),
     vscode.commands.registerCommand('qed.refreshView', () => view.reload()),
+    vscode.commands.registerCommand('qed.openResults', guard('Open Results', (arg?: unknown, opts?: { row?: number }) => results.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}))),
+    vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, results),
+    results,
     view,
     vscode.window.registerTreeDataProvider('qed.explorer', view),
     jobs,
   );
   registerConfigEditing(context, shippedRoot);
+  registerJsonlLens(context);
 }
 
 /**

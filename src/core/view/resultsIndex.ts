@@ -69,6 +69,8 @@ export class ResultsIndex {
   private waiters: Array<{ rows: number; resolve: () => void }> = [];
   private readonly progressListeners = new Set<(p: IndexProgress) => void>();
   private building: Promise<void> | undefined;
+  /** Quick viewer requests being answered: the scan steps aside for them. */
+  private active = 0;
 
   constructor(file: string) {
     this.file = resolve(file);
@@ -96,9 +98,28 @@ export class ResultsIndex {
   }
 
   /** Resolves once `rows` rows are indexed or the file is fully read. */
-  waitForRows(rows: number): Promise<void> {
-    if (this.complete || this.table.n >= rows) return Promise.resolve();
-    return new Promise((r) => this.waiters.push({ rows, resolve: r }));
+  async waitForRows(rows: number): Promise<void> {
+    if (this.complete || this.table.n >= rows) return;
+    // A request waiting for rows must not hold the scan that brings them.
+    this.active--;
+    try {
+      await new Promise<void>((r) => this.waiters.push({ rows, resolve: r }));
+    } finally {
+      this.active++;
+    }
+  }
+
+  /**
+   * Answers a quick request (a page, a row) with priority: while it runs, the scan of a large file
+   * pauses at its next step (at most 100 ms at a time), so the first rows show at once.
+   */
+  async serve<T>(fn: () => Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+    }
   }
 
   private wake(all = false): void {
@@ -242,11 +263,12 @@ export class ResultsIndex {
           this.indexedEnd = lineStart;
         }
         pos += bytesRead;
-        if (Date.now() - lastYield > 30) {
+        if (Date.now() - lastYield > 15 || this.active > 0) {
           // Let requests be answered while a large file is read: pages of rows already indexed are served.
           this.emit({ bytes: pos, size, rows: this.table.n });
           this.wake();
           await new Promise((r) => setImmediate(r));
+          for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
           lastYield = Date.now();
         }
       }

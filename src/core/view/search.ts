@@ -107,9 +107,10 @@ export function searchRows(path: string, starts: Float64Array, lens: Float64Arra
       fn();
     };
     // A pattern stuck on one row (catastrophic backtracking) never checks the clock again.
+    const killAfter = budgetMs + Math.max(1000, budgetMs / 2);
     const killer = setTimeout(
-      () => finish(() => reject(new QedError(`the search pattern takes too long (stopped after ${((budgetMs + 4000) / 1000).toFixed(0)} s)`, { field: 'text' }, 'simplify the regular expression (nested repetition such as (a+)+ can take forever)'))),
-      budgetMs + 4000,
+      () => finish(() => reject(new QedError(`the search pattern takes too long (stopped after ${(killAfter / 1000).toFixed(1)} s)`, { field: 'text' }, 'simplify the regular expression (nested repetition such as (a+)+ can take forever)'))),
+      killAfter,
     );
     const onAbort = () => finish(() => reject(new QedError('search cancelled')));
     opts.signal?.addEventListener('abort', onAbort);

@@ -1,0 +1,310 @@
+/**
+ * The viewer on a large results file: generates ~1 GB / 100k realistic rows (long proofs with
+ * LaTeX, chain of thought in the history) in a temp folder, then measures
+ *   - the line-offset index build (offsets + summaries) against `wc -l` on the same file,
+ *   - time to the first page and first row served while the index is still being built,
+ *   - host memory (RSS, heap) with the file open,
+ *   - a sorted page, a filtered page, a regex search over the whole file, a one-row override,
+ *   - render time of a 30 KB proof with 400 formulas (render core, and the row page in Chromium),
+ *   - time to the first rendered row page in Chromium through `qed view` (when /usr/bin/chromium exists).
+ * The file is deleted at the end.
+ *
+ *   node --expose-gc --import tsx bench/view.ts [--rows 100000] [--keep]
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ViewerHost } from '../src/core/view/host';
+import { ResultsIndex } from '../src/core/view/resultsIndex';
+import { renderRich } from '../src/webview/render';
+import type { AnyRequest, HostMessage, RequestParams, RequestResult, RequestType } from '../src/protocol';
+
+const args = process.argv.slice(2);
+const ROWS = Number(args[args.indexOf('--rows') + 1]) || 100_000;
+const KEEP = args.includes('--keep');
+const gc = (globalThis as { gc?: () => void }).gc;
+
+let seed = 12345;
+const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+
+const FORMULAS = ['$x_{n+1} = x_n^2 + c$', '$\\frac{a+b}{2} \\ge \\sqrt{ab}$', '$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}$', '$\\gcd(a, b) = 1$', '$f(x+y) = f(x) + f(y)$', '$\\angle ABC = 90^\\circ$', '$p \\mid n^2 + 1$', '$\\binom{2n}{n}$'];
+const WORDS = 'we prove that the claim holds for every positive integer since by induction assume otherwise then hence therefore contradiction lemma follows consider the sequence bound triangle circle prime divisor'.split(' ');
+
+function prose(chars: number): string {
+  let s = '';
+  while (s.length < chars) {
+    s += rand() < 0.18 ? ` ${pick(FORMULAS)}` : ` ${pick(WORDS)}`;
+    if (rand() < 0.02) s += '.\n\n';
+    if (rand() < 0.01) s += `\n$$${pick(FORMULAS).slice(1, -1)}$$\n`;
+  }
+  return s.trim();
+}
+
+function row(i: number): string {
+  const score = pick([0, 0, 1, 6, 7, 7, null]);
+  const solution = `**Step 1.** ${prose(3000)}\n\n**Step 2.** ${prose(900)}`;
+  const cot = prose(2200);
+  const problem = `Let $n$ be a positive integer. ${prose(450)}`;
+  return JSON.stringify({
+    problem_id: `GEN-${String(i).padStart(6, '0')}`,
+    problem,
+    solution: prose(1200),
+    grading_guidelines: `(Partial) ${prose(200)}\n(Almost) ${prose(150)}`,
+    Category: pick(['Algebra', 'Combinatorics', 'Geometry', 'Number theory']),
+    Level: pick(['IMO-easy', 'IMO-medium', 'IMO-hard', 'pre-IMO']),
+    Source: `Olympiad ${1990 + (i % 35)}`,
+    model_solution: solution,
+    cost_run: { cost: rand() * 0.2, input_tokens: 400, output_tokens: Math.round(2000 + rand() * 30000), time: rand() * 300 },
+    history: [
+      { role: 'user', content: `Prove rigorously:\n${problem}` },
+      { role: 'assistant', type: 'cot', content: cot },
+    ],
+    schema_0: [{ title: 'Proof Grade', desc: 'see the guidelines', points: 7 }],
+    run_index: 0,
+    finish_reason: rand() < 0.03 ? 'length' : 'stop',
+    qed_run: { config: pick(['openai/gpt-5-mini', 'google/gemini-2.5-pro']), model: 'm', api: 'openai', mode: 'proof' },
+    grade: score === null ? undefined : [{ points: score, desc: prose(500) }],
+    score,
+    grade_cost: { cost: rand() * 0.02, input_tokens: 3000, output_tokens: 400, time: 20 },
+  });
+}
+
+async function generate(file: string): Promise<void> {
+  const out = createWriteStream(file);
+  let buf = '';
+  for (let i = 0; i < ROWS; i++) {
+    buf += row(i) + '\n';
+    if (buf.length > 8 << 20) {
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+      buf = '';
+    }
+  }
+  out.write(buf);
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+function time<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const v = fn();
+  return [v, performance.now() - t0];
+}
+async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const v = await fn();
+  return [v, performance.now() - t0];
+}
+
+const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
+
+async function ask<K extends RequestType>(host: ViewerHost, type: K, params: RequestParams<K>): Promise<RequestResult<K>> {
+  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.result as RequestResult<K>;
+}
+
+async function newlineScan(file: string): Promise<number> {
+  const fh = await open(file, 'r');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  let n = 0;
+  let pos = 0;
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (!bytesRead) break;
+    let p = 0;
+    while ((p = buf.indexOf(10, p)) !== -1 && p < bytesRead) {
+      n++;
+      p++;
+    }
+    pos += bytesRead;
+  }
+  await fh.close();
+  return n;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'qed-bench-view-'));
+  const file = join(dir, 'big.jsonl');
+  try {
+    console.log(`generating ${ROWS.toLocaleString('en-US')} rows…`);
+    const [, genMs] = await timeAsync(() => generate(file));
+    const size = statSync(file).size;
+    console.log(`  ${mb(size)} in ${ms(genMs)} (${(size / ROWS / 1024).toFixed(1)} kB per row)\n`);
+
+    // Warm the page cache so every reader below reads from memory alike.
+    execFileSync('wc', ['-l', file]);
+    const wc = [0, 1, 2].map(() => time(() => execFileSync('wc', ['-l', file]).toString())[1]).sort((a, b) => a - b)[0];
+    const [lines, scanMs] = await timeAsync(() => newlineScan(file));
+    gc?.();
+    const base = process.memoryUsage();
+    const idx = new ResultsIndex(file);
+    const [, buildMs] = await timeAsync(() => idx.open());
+    gc?.();
+    const built = process.memoryUsage();
+    console.log('index build');
+    console.log(`  wc -l                      ${ms(wc)}  (${(size / 2 ** 20 / (wc / 1000)).toFixed(0)} MB/s)`);
+    console.log(`  newline scan in node       ${ms(scanMs)}  (${lines} lines)`);
+    console.log(`  index: offsets + summaries ${ms(buildMs)}  (${(size / 2 ** 20 / (buildMs / 1000)).toFixed(0)} MB/s, ${Math.round(idx.table.n / (buildMs / 1000)).toLocaleString('en-US')} rows/s) = ${(buildMs / wc).toFixed(1)} × wc -l`);
+    console.log(`  index memory               ${mb(built.heapUsed - base.heapUsed + built.arrayBuffers - base.arrayBuffers)} (heap + typed arrays; the arrays alone ${mb(idx.table.bytes)}) for ${idx.table.n.toLocaleString('en-US')} rows`);
+    const child = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--child-host', file], { encoding: 'utf8' })) as Record<string, number>;
+    console.log(`  a fresh host process       ${mb(child.before)} RSS before opening, ${mb(child.open)} with the file open and indexed (+${mb(child.open - child.before)}), ${mb(child.peak)} peak while indexing\n`);
+
+    // A fresh host (new index): time to first page / first row while the index is being built.
+    const t0 = performance.now();
+    const host = new ViewerHost({ files: [file], host: 'stub' });
+    const all = host.open();
+    await ask(host, 'page', { file: 0, query: { filter: {}, sort: 'index' }, offset: 0, limit: 200 });
+    const firstPage = performance.now() - t0;
+    const first = await ask(host, 'row', { file: 0, index: 0 });
+    const firstRow = performance.now() - t0;
+    await all;
+    const complete = performance.now() - t0;
+    gc?.();
+    const open1 = process.memoryUsage();
+    console.log('serving (host side)');
+    console.log(`  first page of 200 rows     ${ms(firstPage)} after opening`);
+    console.log(`  first full row (${(first.bytes / 1024).toFixed(1)} kB)  ${ms(firstRow)} after opening`);
+    console.log(`  whole file indexed         ${ms(complete)} after opening`);
+    console.log(`  this (bench) process       ${mb(open1.rss)} RSS with two indexes of the file`);
+    const [, sortMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: {}, sort: 'score', descending: true }, offset: 50_000, limit: 200 }));
+    const [, filterMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: { scoreMin: 1, scoreMax: 6, column: { name: 'Category', value: 'Geometry' } }, sort: 'tokens' }, offset: 0, limit: 200 }));
+    const [res, searchMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: { text: 'GEN-0(12|99)\\d{3}' }, sort: 'index' }, offset: 0, limit: 200 }));
+    const randomRows = await timeAsync(async () => {
+      for (let k = 0; k < 100; k++) await ask(host, 'row', { file: 0, index: Math.floor(rand() * ROWS) });
+    });
+    console.log(`  page 250 of sort by score  ${ms(sortMs)}`);
+    console.log(`  filtered + sorted page     ${ms(filterMs)}`);
+    console.log(`  regex over every row       ${ms(searchMs)} (${res.matched} matches${res.incomplete ? `, stopped: ${res.incomplete.reason}` : ''})`);
+    console.log(`  100 random full rows       ${ms(randomRows[1])} (${ms(randomRows[1] / 100)} each)`);
+    const target = Math.floor(ROWS / 2);
+    const r = await ask(host, 'row', { file: 0, index: target });
+    const [, overrideMs] = await timeAsync(() => ask(host, 'override', { file: 0, index: target, expect: r.rev, points: [5], note: 'bench' }));
+    console.log(`  override of row ${target}     ${ms(overrideMs)} (the ${mb(size)} file rewritten around one line)\n`);
+    host.dispose();
+
+    // Rendering a 30 KB proof with 400 formulas.
+    let proof = '';
+    let f = 0;
+    while (proof.length < 30_000 || f < 400) {
+      if (f < 400 && proof.length / 30_000 >= f / 400) {
+        // Distinct formulas (a renderer may cache repeated ones).
+        const tex = `${pick(FORMULAS).slice(1, -1)} + a_{${f}}`;
+        proof += ` ${f % 25 === 0 ? `\n$$${tex}$$\n` : `$${tex}$`}`;
+        f++;
+      } else proof += ` ${pick(WORDS)}${rand() < 0.03 ? '.\n\n' : ''}`;
+    }
+    renderRich(proof);
+    const renders = [0, 1, 2, 3, 4].map(() => time(() => renderRich(proof))[1]).sort((a, b) => a - b);
+    const out = renderRich(proof);
+    console.log('rendering');
+    console.log(`  30 KB proof, ${out.mathCount} formulas: ${ms(renders[2])} median in node (render core; ${out.mathErrors} errors, ${(out.html.length / 1024).toFixed(0)} kB of HTML)`);
+
+    if (existsSync('/usr/bin/chromium')) await browserFigures(file, proof);
+    else console.log('  (no /usr/bin/chromium: the browser figures are skipped)');
+  } finally {
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${file}`);
+  }
+}
+
+/** qed view on the big file in Chromium: first row page rendered, and the 30 KB proof's row page. */
+async function browserFigures(file: string, proof: string): Promise<void> {
+  const { startViewServer } = await import('../src/cli/viewServer');
+  const { launch, watchPage, writeJsonl, proofRow } = await import('../test/webview/helpers');
+  const server = await startViewServer({ files: [file] });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ width: 1400, height: 900 });
+    await watchPage(page);
+    const t0 = performance.now();
+    await page.goto(`${server.url}?row=1`);
+    await page.waitForSelector('.row-page[data-row-index="0"][data-painted-at]');
+    const firstRendered = performance.now() - t0;
+    const paintedAt = Number(await page.getAttribute('.row-page', 'data-painted-at'));
+    const renderMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
+    const warm: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      const t1 = performance.now();
+      await page.goto(`${server.url}?row=${50_000 + k}`);
+      await page.waitForSelector(`.row-page[data-row-index="${49_999 + k}"][data-painted-at]`);
+      warm.push(Number(await page.getAttribute('.row-page', 'data-painted-at')));
+      void t1;
+    }
+    // Scrolling the list: jump through the 100k rows and time until the rows are on screen.
+    const jumps = await page.evaluate(async () => {
+      const list = document.querySelector<HTMLElement>('.list')!;
+      const times: number[] = [];
+      for (let k = 1; k <= 20; k++) {
+        const t = performance.now();
+        list.scrollTop = (list.scrollHeight * k) / 21;
+        await new Promise<void>((resolve) => {
+          const check = () => (list.querySelector('.row:not(.placeholder)') && !list.querySelector('.row.placeholder') ? resolve() : requestAnimationFrame(check));
+          requestAnimationFrame(check);
+        });
+        times.push(performance.now() - t);
+      }
+      return times.sort((a, b) => a - b);
+    });
+    console.log(`  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`);
+    console.log(`  list jumps over 100k rows: median ${ms(jumps[10])}, worst ${ms(jumps[19])} until the rows are on screen`);
+    await server.close();
+    const dir = mkdtempSync(join(tmpdir(), 'qed-bench-proof-'));
+    const proofFile = writeJsonl(join(dir, 'proof.jsonl'), [proofRow(0, { model_solution: proof }), proofRow(1, { model_solution: proof.replace(/a_\{/g, 'b_{') })]);
+    const s2 = await startViewServer({ files: [proofFile] });
+    await page.goto(`${s2.url}?row=1`);
+    await page.waitForSelector('.row-page[data-row-index="0"]');
+    const coldMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
+    // Warm (the usual case: rows opened one after another in one page): from the click on
+    // "next"/"previous" to the second frame after the row page is in, so layout and paint count.
+    const steps = await page.evaluate(async () => {
+      const out: Array<{ total: number; build: number }> = [];
+      for (let k = 0; k < 8; k++) {
+        const want = (k + 1) % 2;
+        const t = performance.now();
+        document.querySelector<HTMLButtonElement>(`button[aria-label="${want ? 'Next' : 'Previous'} row"]`)!.click();
+        const el = await new Promise<HTMLElement>((resolve) => {
+          const check = () => {
+            const p = document.querySelector<HTMLElement>(`.row-page[data-row-index="${want}"]`);
+            if (p) resolve(p);
+            else requestAnimationFrame(check);
+          };
+          check();
+        });
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        out.push({ total: performance.now() - t, build: Number(el.dataset.renderMs) });
+      }
+      return out;
+    });
+    const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`  30 KB proof row page in Chromium: ${ms(med(steps.map((w) => w.build)))} to build (render + DOM), ${ms(med(steps.map((w) => w.total)))} from the click to painted (layout included); the first one after a page load ${ms(coldMs)} to build (cold JIT)`);
+    await s2.close();
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await browser.close();
+  }
+}
+
+/** `--child-host FILE`: open FILE in a ViewerHost in a clean process and report its memory. */
+async function childHost(file: string): Promise<void> {
+  gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const host = new ViewerHost({ files: [file], host: 'stub' });
+  await host.open();
+  await ask(host, 'row', { file: 0, index: 0 });
+  clearInterval(timer);
+  gc?.();
+  const open = process.memoryUsage().rss;
+  process.stdout.write(JSON.stringify({ before, open, peak: Math.max(peak, open) }));
+  host.dispose();
+}
+
+if (args[0] === '--child-host') void childHost(args[1]);
+else main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

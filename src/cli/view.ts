@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { listConfigs } from '../core/config';
+import { QedError } from '../core/errors';
+import { defaultColumns, type Grader, type GradeMode } from '../core/grade/eval';
+import { loadGradePrompts } from '../core/grade/prompts';
+import type { GraderChoice } from '../protocol';
+import { parse, positiveInt, str } from './args';
+import { identityOf, modelClient } from './job';
+import { startViewServer } from './viewServer';
+
+export const VIEW_HELP = `qed view — review result files in the browser (the same viewer as in VS Code)
+
+Usage: qed view FILE... [options]
+
+  FILE                  one or more results files (.jsonl); several can be compared
+  --port N              port on 127.0.0.1 (default: any free port)
+  --grader CONFIG       the grader offered first for "Regrade" (e.g. openai/gpt-5); the page
+                        lists every model config of ./configs/models and the shipped ones
+  --reviewer NAME       the name stored with a human grade (default: your user name)
+  --macros FILE         KaTeX macros as JSON, e.g. {"\\\\RR": "\\\\mathbb{R}"}
+  --font-size N         initial text size of the row page, px (default 14)
+
+Prints the address to open. It serves on 127.0.0.1 only and carries a random token: share it
+with nobody. Over SSH: ssh -L 8765:127.0.0.1:8765 cluster, then qed view --port 8765 … there.
+Add ?row=N to the address to open row N. Keys for regrading come from the environment.
+Stop with Ctrl-C.
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  grader: { type: 'string' },
+  reviewer: { type: 'string' },
+  macros: { type: 'string' },
+  'font-size': { type: 'string' },
+} as const;
+
+function readMacros(file: string | undefined): Record<string, string> | undefined {
+  if (!file) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new QedError(`cannot read the macros: ${(e as Error).message}`, { file, field: '--macros' });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+    throw new QedError('expected a JSON object of macro → expansion strings', { file, field: '--macros' });
+  }
+  return v as Record<string, string>;
+}
+
+export async function viewCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+  const { values: v, positionals } = parse(args, OPTIONS, 'view');
+  if (!positionals.length) throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
+  const files = positionals.map((p) => resolve(p));
+  for (const f of files) {
+    if (!existsSync(f)) throw new QedError('file not found', { file: f });
+    if (statSync(f).isDirectory()) throw new QedError('this is a folder; name the .jsonl files in it', { file: f });
+  }
+  const portArg = str(v.port);
+  const port = portArg === undefined ? 0 : portArg === '0' ? 0 : positiveInt(portArg, 'port');
+  if (port !== undefined && port > 65535) throw new QedError('a port is at most 65535', { field: '--port' });
+  const preferred = str(v.grader);
+  const fontSize = positiveInt(v['font-size'], 'font-size');
+  const macros = readMacros(str(v.macros));
+
+  // Graders: the configs of the folder qed view runs in and the shipped ones, plus --grader.
+  let choices: GraderChoice[] | undefined;
+  const graderList = async (): Promise<GraderChoice[]> => {
+    if (choices) return choices;
+    const all = await listConfigs({ cwd: process.cwd(), shippedRoot: env.shippedRoot }).catch(() => []);
+    choices = all
+      .filter((c) => c.kind === 'model' && !c.diagnostics.some((d) => d.severity === 'error'))
+      .map((c) => ({ ref: c.id, label: c.id, description: `${c.api ?? ''}: ${c.model ?? ''}${c.origin === 'shipped' ? ' (shipped)' : ''}` }));
+    if (preferred && !choices.some((c) => c.ref === preferred)) choices.unshift({ ref: preferred, label: preferred, description: '--grader' });
+    return choices;
+  };
+  const clients = new Map<string, Awaited<ReturnType<typeof modelClient>>>();
+
+  const server = await startViewServer({
+    files,
+    port,
+    settings: { macros, fontSize, reviewer: str(v.reviewer) },
+    graders: async () => ({ graders: await graderList(), preferred, hostPicker: false }),
+    grader: async ({ ref, mode }): Promise<Grader> => {
+      if (!ref) throw new QedError('pick a grader config');
+      // Only configs the page was offered: the page cannot name an arbitrary file.
+      if (!(await graderList()).some((c) => c.ref === ref)) throw new QedError(`'${ref}' is not one of the grader configs offered`, { field: 'grader' });
+      let mc = clients.get(ref);
+      if (!mc) {
+        mc = await modelClient(ref, env.shippedRoot);
+        clients.set(ref, mc);
+      }
+      const { prompts, source, hash } = await loadGradePrompts(mode as GradeMode, env.shippedRoot);
+      return { client: mc.client, identity: identityOf(mc.cfg, { source, hash }, mode), mode: mode as GradeMode, columns: defaultColumns(mode as GradeMode), prompts };
+    },
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EADDRINUSE') throw new QedError(`port ${port} is in use`, { field: '--port' }, 'pick another port, or leave --port out for a free one');
+    throw e;
+  });
+
+  process.stdout.write(`qed view: ${files.length === 1 ? files[0] : `${files.length} files`}\n  open ${server.url}\n  (127.0.0.1 only; the address carries a secret token; Ctrl-C stops)\n`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,429 @@
+// The viewer's host, shared by the VS Code panel and `qed view`: answers the protocol's requests
+// from the indexes of the files it serves, runs regrades and overrides, and reports changes of
+// the files. Transport-free: each host feeds it messages and delivers what it returns or emits.
+
+import { basename } from 'node:path';
+import { userInfo } from 'node:os';
+import type { Row } from '../data/types';
+import { QedError } from '../errors';
+import { checkColumns, gradeRow, type Grader } from '../grade/eval';
+import {
+  PROTOCOL_VERSION,
+  ROW_STATUSES,
+  type AnyRequest,
+  type Capabilities,
+  type CompareResult,
+  type ErrorCode,
+  type FileInfo,
+  type FileSummary,
+  type FullRow,
+  type GradeModeName,
+  type GraderList,
+  type HostEvent,
+  type HostMessage,
+  type RequestMap,
+  type RequestParams,
+  type RequestResult,
+  type RequestType,
+  type RowQuery,
+  type RowStatus,
+  type ViewerMessage,
+  type ViewerSettings,
+} from '../../protocol';
+import { EditRefused, buildHumanGrade, replaceRow, rowForEdit } from './edit';
+import { rowMarkdown } from './markdown';
+import { RowQueries } from './query';
+import { acquireIndex, type IndexChange, type ResultsIndex } from './resultsIndex';
+import { existsSync } from 'node:fs';
+
+export interface GraderRequest {
+  /** The config the viewer picked; undefined when the host picks (VS Code's quick pick). */
+  ref?: string;
+  mode: GradeModeName;
+  file: string;
+  row: Row;
+  signal: AbortSignal;
+}
+
+export interface ViewerHostOptions {
+  files: string[];
+  host: 'vscode' | 'http' | 'stub';
+  settings?: ViewerSettings;
+  /** Lists the graders; absent when regrading is not offered. */
+  graders?: (file: string) => Promise<GraderList>;
+  /** Builds the grader for one regrade; undefined when the user gave up picking. */
+  grader?: (req: GraderRequest) => Promise<Grader | undefined>;
+  /** Why regrading is unavailable (shown in the viewer); asked each time (workspace trust can change). */
+  regradeUnavailable?: string | (() => string | undefined);
+  /** Saves an export (VS Code: a save dialog); returns where, or undefined when cancelled. */
+  saveExport?: (markdown: string, suggestedName: string) => Promise<string | undefined>;
+  /** Longest text sent per column of a full row (characters). */
+  maxFieldChars?: number;
+}
+
+interface Served {
+  info: FileInfo;
+  index: ResultsIndex;
+  queries: RowQueries;
+  release: () => void;
+  unsubscribe: () => void;
+}
+
+const DEFAULT_MAX_FIELD = 2_000_000;
+
+export class ViewerHost {
+  private readonly files: Served[];
+  private readonly listeners = new Set<(m: HostMessage) => void>();
+  private readonly running = new Map<string, AbortController>();
+  private timer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly opts: ViewerHostOptions) {
+    this.files = opts.files.map((path, file) => {
+      const { index, release } = acquireIndex(path);
+      let last = 0;
+      const unsubscribe = index.onProgress((p) => {
+        const now = Date.now();
+        if (p.bytes < p.size && now - last < 250) return;
+        last = now;
+        this.emit({ type: 'progress', file, message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`, fraction: p.size ? p.bytes / p.size : 1 });
+      });
+      return { info: { file, path: index.file, name: basename(path) }, index, queries: new RowQueries(index), release, unsubscribe };
+    });
+  }
+
+  /** Starts reading every file (the first pages are served while the rest is read). */
+  open(): Promise<void[]> {
+    return Promise.all(this.files.map((f) => f.index.open()));
+  }
+
+  get fileInfos(): FileInfo[] {
+    return this.files.map((f) => f.info);
+  }
+
+  /** Events (file changes, progress) for every connected viewer. */
+  onMessage(fn: (m: HostMessage) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(event: HostEvent): void {
+    for (const fn of this.listeners) fn({ kind: 'event', event });
+  }
+
+  /** Checks the files on disk every `ms` (qed view; VS Code uses its file watcher instead). */
+  poll(ms = 1000): void {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => {
+      for (let i = 0; i < this.files.length; i++) void this.refresh(i).catch(() => undefined);
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  /** Looks at a file again and tells the viewers what changed. */
+  async refresh(file: number): Promise<IndexChange> {
+    const f = this.files[file];
+    if (!f || this.disposed) return null;
+    const change = await f.index.refresh();
+    if (change) this.changed(file, change.change);
+    return change;
+  }
+
+  private changed(file: number, change: 'appended' | 'row' | 'rewritten' | 'removed', index?: number): void {
+    const f = this.files[file];
+    if (change === 'appended') f.queries.invalidate();
+    else f.queries.reset();
+    this.emit({ type: 'changed', file, change, generation: f.index.generation, rows: f.index.table.n, index });
+  }
+
+  private unavailable(): string | undefined {
+    const u = this.opts.regradeUnavailable;
+    return typeof u === 'function' ? u() : u;
+  }
+
+  private capabilities(): Capabilities {
+    const why = this.unavailable();
+    return {
+      regrade: !!this.opts.grader && !why,
+      regradeUnavailable: why ?? (this.opts.grader ? undefined : 'this host cannot regrade'),
+      override: true,
+      saveExport: !!this.opts.saveExport,
+    };
+  }
+
+  /**
+   * Handles one message from a viewer. `session` separates the request ids of several pages
+   * (qed view serves any number of tabs). Returns the answer to send back, if any.
+   */
+  async handle(msg: ViewerMessage, session = ''): Promise<HostMessage | undefined> {
+    if (msg.kind === 'ready') {
+      return { kind: 'init', protocol: PROTOCOL_VERSION, files: this.fileInfos, capabilities: this.capabilities(), settings: { reviewer: defaultReviewer(), ...this.opts.settings }, state: msg.state, host: this.opts.host };
+    }
+    if (msg.kind === 'cancel') {
+      this.running.get(`${session}:${msg.id}`)?.abort();
+      return undefined;
+    }
+    if (msg.kind !== 'request') return undefined;
+    const key = `${session}:${msg.id}`;
+    const controller = new AbortController();
+    this.running.set(key, controller);
+    try {
+      const result = await this.dispatch(msg, controller.signal);
+      return { kind: 'response', id: msg.id, ok: true, result };
+    } catch (e) {
+      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: e instanceof Error ? e.message : String(e) } };
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  private served(file: unknown): Served {
+    const f = typeof file === 'number' ? this.files[file] : undefined;
+    if (!f) throw new QedError(`no file ${String(file)} in this view`);
+    return f;
+  }
+
+  private dispatch(msg: AnyRequest, signal: AbortSignal): Promise<unknown> {
+    const handlers: { [K in RequestType]: (p: RequestParams<K>, signal: AbortSignal, id: number) => Promise<RequestResult<K>> } = {
+      summary: (p) => this.served(p.file).index.serve(() => this.summary(p.file)),
+      page: (p, s, id) => {
+        const f = this.served(p.file);
+        const run = () => f.queries.page(normalQuery(p.query), p.offset, p.limit, { signal: s, onProgress: (x) => this.emit({ type: 'progress', file: p.file, id, message: `searching: ${Math.round(x * 100)}%`, fraction: x }) });
+        // A text search runs in a worker for seconds: it does not hold up the indexing.
+        return p.query?.filter?.text ? run() : f.index.serve(run);
+      },
+      locate: (p) => this.served(p.file).index.serve(() => this.served(p.file).queries.locate(normalQuery(p.query), p.index)),
+      row: (p) => this.served(p.file).index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars)),
+      graders: async (p) => {
+        const f = this.served(p.file);
+        const why = this.unavailable();
+        if (why) return { graders: [], hostPicker: false, unavailable: why };
+        if (!this.opts.graders) return { graders: [], hostPicker: false, unavailable: 'this host cannot regrade' };
+        return this.opts.graders(f.index.file);
+      },
+      regrade: (p, s, id) => this.regrade(p, s, id),
+      override: async (p) => {
+        const f = this.served(p.file);
+        const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
+        const human = buildHumanGrade(row, p.points, p.note, (p.reviewer || this.opts.settings?.reviewer || defaultReviewer()).slice(0, 200), f.index.file, f.index.table.line[p.index]);
+        await replaceRow(f.index, p.index, rev, { ...row, human_grade: human });
+        this.changed(p.file, 'row', p.index);
+        return { row: await this.fullRow(p.file, p.index) };
+      },
+      clearOverride: async (p) => {
+        const f = this.served(p.file);
+        const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
+        const next = { ...row };
+        delete next.human_grade;
+        await replaceRow(f.index, p.index, rev, next);
+        this.changed(p.file, 'row', p.index);
+        return { row: await this.fullRow(p.file, p.index) };
+      },
+      compare: (p) => this.compare(p.left, p.right, p.query),
+      export: (p) => this.exportMarkdown(p),
+    };
+    const handler = handlers[msg.type] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
+    if (!handler) return Promise.reject(new QedError(`unknown request '${String((msg as { type: unknown }).type)}'`));
+    return handler(msg.params, signal, msg.id);
+  }
+
+  private async summary(file: number): Promise<FileSummary> {
+    const f = this.served(file);
+    await f.index.waitForRows(1);
+    const t = f.index.table;
+    const statusCounts = Object.fromEntries(ROW_STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
+    for (let i = 0; i < t.n; i++) statusCounts[t.statusOf(i)]++;
+    const meta = [...t.meta.values()]
+      .filter((m) => !m.dropped && m.values.values.length > 0)
+      .map((m) => ({
+        name: m.name,
+        values: m.values.values.map((value, k) => ({ value, count: m.counts[k] ?? 0 })).filter((v) => v.count > 0).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
+      }))
+      .filter((m) => m.values.length > 0);
+    return {
+      ...f.info,
+      bytes: f.index.sig?.size ?? 0,
+      rows: t.n,
+      complete: f.index.complete,
+      badLines: f.index.badLines.slice(0, 50),
+      columns: [...t.columns],
+      meta,
+      statusCounts,
+      generation: f.index.generation,
+      locked: existsSync(`${f.index.file}.lock`),
+    };
+  }
+
+  async fullRow(file: number, i: number, maxFieldChars?: number): Promise<FullRow> {
+    const f = this.served(file);
+    await f.index.waitForRows(i + 1);
+    let got;
+    try {
+      got = await f.index.readRow(i);
+    } catch (e) {
+      // The line is not where the index says: the file changed under us; read it again.
+      if (e instanceof QedError && /changed on disk/.test(e.message)) {
+        await f.index.reload();
+        this.changed(file, 'rewritten');
+      }
+      throw e;
+    }
+    const max = Math.max(1000, maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD);
+    const cut: Record<string, number> = {};
+    const row = cutLongText(got.row, max, cut);
+    return {
+      file,
+      index: i,
+      line: f.index.table.line[i],
+      row,
+      summary: f.index.table.summary(i),
+      rev: got.rev,
+      bytes: got.bytes,
+      cut: Object.keys(cut).length ? cut : undefined,
+    };
+  }
+
+  private async regrade(p: RequestParams<'regrade'>, signal: AbortSignal, id: number): Promise<RequestResult<'regrade'>> {
+    const f = this.served(p.file);
+    const why = this.unavailable();
+    if (!this.opts.grader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
+    const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
+    const line = f.index.table.line[p.index];
+    if (row.error !== undefined && row.error !== null && row.error !== '') throw new EditRefused('invalid', 'this row has no solution to grade: its generation failed', f.index.file, line);
+    const mode = p.mode ?? guessMode(row);
+    const grader = await this.opts.grader({ ref: p.grader, mode, file: f.index.file, row, signal });
+    if (!grader) throw new Cancelled();
+    checkColumns([row], grader, f.index.file, [line]);
+    const say = (message: string) => this.emit({ type: 'progress', file: p.file, id, message });
+    say(`asking ${grader.identity.config} (${mode} grading)…`);
+    const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(`attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`));
+    signal.throwIfAborted();
+    await replaceRow(f.index, p.index, rev, g.row);
+    this.changed(p.file, 'row', p.index);
+    return { row: await this.fullRow(p.file, p.index), cost: g.cost, flag: g.flag };
+  }
+
+  private async compare(left: number, right: number, query?: RowQuery): Promise<CompareResult> {
+    const a = this.served(left);
+    const b = this.served(right);
+    await Promise.all([a.index.open(), b.index.open()]);
+    // The k-th row of a problem in one file meets the k-th row of the same problem in the other
+    // (several runs per problem pair up in order).
+    const keyed = (f: Served, order?: Int32Array) => {
+      const seen = new Map<string, number>();
+      const out = new Map<string, number>();
+      const t = f.index.table;
+      const rows = order ?? Int32Array.from({ length: t.n }, (_, i) => i);
+      for (const i of rows) {
+        const id = t.ids[i] ?? `#${i + 1}`;
+        const k = seen.get(id) ?? 0;
+        seen.set(id, k + 1);
+        out.set(k ? `${id} (${k + 1})` : id, i);
+      }
+      return out;
+    };
+    const leftOrder = query ? (await a.queries.run(normalQuery(query))).order : undefined;
+    const la = keyed(a, leftOrder);
+    const lb = keyed(b);
+    const rows: CompareResult['rows'] = [];
+    for (const [key, i] of la) {
+      const j = lb.get(key);
+      const l = a.index.table.summary(i);
+      const r = j === undefined ? null : b.index.table.summary(j);
+      rows.push({ key, left: l, right: r, diff: r && l.score !== null && r.score !== null ? r.score - l.score : null });
+    }
+    if (!query) for (const [key, j] of lb) if (!la.has(key)) rows.push({ key, left: null, right: b.index.table.summary(j), diff: null });
+    return { left, right, joinedOn: 'question_id / problem_id', rows };
+  }
+
+  private async exportMarkdown(p: RequestParams<'export'>): Promise<RequestResult<'export'>> {
+    const f = this.served(p.file);
+    let indices: number[];
+    if (p.index !== undefined) indices = [p.index];
+    else {
+      await f.index.open();
+      const run = await f.queries.run(normalQuery(p.query ?? { filter: {}, sort: 'index' }));
+      indices = Array.from(run.order.subarray(0, Math.min(run.order.length, p.limit ?? 500)));
+    }
+    const parts: string[] = [];
+    for (const i of indices) {
+      const { row } = await f.index.readRow(i);
+      parts.push(rowMarkdown(row, f.index.table.summary(i)));
+    }
+    const markdown = parts.join('\n\n---\n\n') + '\n';
+    const name = p.index !== undefined ? `${f.index.table.summary(p.index).id.replace(/[^\w.-]+/g, '_')}.md` : `${f.info.name.replace(/\.jsonl$/i, '')}-filtered.md`;
+    const saved = this.opts.saveExport ? await this.opts.saveExport(markdown, name) : undefined;
+    return { markdown: this.opts.saveExport ? '' : markdown, rows: indices.length, saved };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.timer);
+    for (const c of this.running.values()) c.abort();
+    for (const f of this.files) {
+      f.unsubscribe();
+      f.release();
+    }
+    this.listeners.clear();
+  }
+}
+
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+class EditRefusedUnavailable extends Error {}
+
+function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
+  if (e instanceof Cancelled || signal.aborted) return 'cancelled';
+  if (e instanceof EditRefused) return e.code;
+  if (e instanceof EditRefusedUnavailable) return 'unavailable';
+  if (e instanceof QedError && /^no file|there is no row/.test(e.message)) return 'not_found';
+  if (e instanceof QedError && /regular expression|filter on|unknown sort/.test(e.message)) return 'invalid';
+  return 'failed';
+}
+
+function normalQuery(q: RowQuery | undefined): RowQuery {
+  return { filter: q?.filter ?? {}, sort: q?.sort ?? 'index', descending: !!q?.descending };
+}
+
+/** The grading mode a row was (or would be) graded in. */
+export function guessMode(row: Row): GradeModeName {
+  const stamp = row.qed_grade as { mode?: unknown } | undefined;
+  if (stamp && (stamp.mode === 'proof' || stamp.mode === 'proofbench' || stamp.mode === 'final-answer')) return stamp.mode;
+  const schema = row.schema_0 as Array<{ title?: unknown }> | undefined;
+  if (Array.isArray(schema) && schema[0]?.title === 'Answer Correctness') return 'final-answer';
+  if (row.judge_method !== undefined) return 'final-answer';
+  if ('grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
+  return 'proof';
+}
+
+export function defaultReviewer(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'reviewer';
+  }
+}
+
+/** A copy of the row with every string longer than `max` cut (top level, one list or object down). */
+function cutLongText(row: Row, max: number, cut: Record<string, number>): Row {
+  const out: Row = {};
+  const cutStr = (s: string, name: string) => {
+    if (s.length <= max) return s;
+    cut[name] = Math.max(cut[name] ?? 0, s.length);
+    return s.slice(0, max);
+  };
+  const walk = (v: unknown, name: string, depth: number): unknown => {
+    if (typeof v === 'string') return cutStr(v, name);
+    if (depth > 3 || v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, name, depth + 1));
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, name, depth + 1)]));
+  };
+  for (const [k, v] of Object.entries(row)) out[k] = walk(v, k, 0);
+  return out;
+}
+
+export type { RequestMap };

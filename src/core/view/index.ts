@@ -1,0 +1,7 @@
+// The viewer's host side (no vscode): line-offset index, row summaries, queries, edits, protocol host.
+export { ResultsIndex, acquireIndex, lineRev, type IndexChange } from './resultsIndex';
+export { RowQueries } from './query';
+export { summarizeRow } from './summary';
+export { replaceRow, rowForEdit, buildHumanGrade, EditRefused } from './edit';
+export { ViewerHost, guessMode, defaultReviewer, type ViewerHostOptions, type GraderRequest } from './host';
+export { viewerHtml, makeNonce, webviewCsp, type ViewerHtmlOptions } from './html';

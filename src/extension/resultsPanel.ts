@@ -1,0 +1,161 @@
+import * as vscode from 'vscode';
+import { basename, dirname } from 'node:path';
+import type { ViewerHost } from '../core/view/host';
+import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
+import type { KeyStore } from './keys';
+import { engine } from './lazy';
+import { clientFor, pickModelConfig, pickResultsFile } from './picks';
+
+export const RESULTS_VIEW_TYPE = 'qed.results';
+
+export interface PanelContext {
+  extensionUri: vscode.Uri;
+  keys: KeyStore;
+  state: vscode.Memento;
+  log: vscode.LogOutputChannel;
+  shippedRoot: string;
+}
+
+/**
+ * The results viewer in a webview panel: the same page as `qed view`, talking to a ViewerHost
+ * that runs here in the extension host. One panel per file; opening a file already shown brings
+ * its panel forward.
+ */
+export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Map<string, vscode.WebviewPanel>();
+
+  constructor(private readonly ctx: PanelContext) {}
+
+  /** QED: Open Results — the clicked file, the active .jsonl editor, or a pick. */
+  async open(uri?: vscode.Uri, opts: { row?: number } = {}): Promise<void> {
+    let file = uri?.fsPath;
+    if (!file) {
+      const active = vscode.window.activeTextEditor?.document.uri;
+      if (active?.scheme === 'file' && active.fsPath.endsWith('.jsonl')) file = active.fsPath;
+    }
+    if (!file) {
+      const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      if (!cwd) {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Open Results' });
+        file = picked?.[0]?.fsPath;
+      } else file = await pickResultsFile(cwd, 'Open Results: results file');
+    }
+    if (!file) return;
+    const existing = this.panels.get(file);
+    if (existing) {
+      existing.reveal();
+      if (opts.row !== undefined) void existing.webview.postMessage({ kind: 'event', event: { type: 'reveal', file: 0, index: opts.row } } satisfies HostMessage);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(file), vscode.ViewColumn.Active, this.options());
+    await this.attach(panel, file, opts.row !== undefined ? { open: opts.row } : undefined);
+  }
+
+  /** Reopens a panel after a reload of the window, from the state the page saved. */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const path = (state as ViewerState | undefined)?.path;
+    if (typeof path !== 'string' || !path) {
+      panel.webview.html = `<!DOCTYPE html><html><body><p>This results view cannot be restored: reopen the file with QED: Open Results.</p></body></html>`;
+      return;
+    }
+    panel.webview.options = this.options();
+    await this.attach(panel, path, state as ViewerState);
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableFindWidget: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.ctx.extensionUri, 'dist')],
+    };
+  }
+
+  private async attach(panel: vscode.WebviewPanel, file: string, state?: ViewerState): Promise<void> {
+    const e = await engine();
+    const { ViewerHost, viewerHtml, makeNonce, webviewCsp } = e.view;
+    const ctx = this.ctx;
+    this.panels.set(file, panel);
+    panel.title = title(file);
+    panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'qed.svg');
+    const settings = vscode.workspace.getConfiguration('qed');
+    const host: ViewerHost = new ViewerHost({
+      files: [file],
+      host: 'vscode',
+      settings: {
+        fontSize: settings.get<number>('viewer.fontSize') || undefined,
+        macros: settings.get<Record<string, string>>('viewer.macros') || undefined,
+      },
+      regradeUnavailable: () => (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
+      graders: async () => ({ graders: [], hostPicker: true, preferred: settings.get<string>('defaultGrader') || undefined }),
+      grader: async ({ mode, row }) => {
+        if (!vscode.workspace.isTrusted) return undefined;
+        const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(file);
+        const id = typeof row.problem_id === 'string' ? row.problem_id : 'row';
+        const ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined);
+        if (!ref) return undefined;
+        const cfg = await e.config.loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
+        if (cfg.kind === 'agent') {
+          void vscode.window.showErrorMessage('QED: an agent cannot grade; pick a model config.');
+          return undefined;
+        }
+        const client = await clientFor(ctx, cfg);
+        if (!client) return undefined;
+        const { prompts, source, hash } = await e.gradePrompts.loadGradePrompts(mode, ctx.shippedRoot);
+        ctx.log.info(`viewer: regrading ${id} of ${basename(file)} with ${cfg.id} (${mode})`);
+        return { client, identity: e.identity.runIdentity(cfg, { source, hash }, mode), mode, columns: e.grade.defaultColumns(mode), prompts };
+      },
+      saveExport: async (markdown, name) => {
+        const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(file)}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
+        if (!target) return undefined;
+        await vscode.workspace.fs.writeFile(target, Buffer.from(markdown, 'utf8'));
+        return target.fsPath;
+      },
+    });
+    void host.open().catch((e: unknown) => ctx.log.error(`viewer: ${file}: ${e instanceof Error ? e.message : String(e)}`));
+
+    const webview = panel.webview;
+    const post = (m: HostMessage) => void webview.postMessage(m);
+    const disposables: vscode.Disposable[] = [];
+    const unsubscribe = host.onMessage(post);
+    disposables.push(
+      webview.onDidReceiveMessage(async (msg: ViewerMessage) => {
+        if (msg?.kind === 'ready' && state && !msg.state) msg = { ...msg, state };
+        const reply = await host.handle(msg);
+        if (reply) post(reply);
+      }),
+    );
+
+    // The file on disk: VS Code's watcher for prompt updates, a slow poll in case it misses one
+    // (a file outside the workspace, a network drive).
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), basename(file)));
+    const refresh = () => void host.refresh(0).catch(() => undefined);
+    disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+    host.poll(3000);
+
+    const nonce = makeNonce();
+    webview.html = viewerHtml({
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.css')).toString(),
+      nonce,
+      csp: webviewCsp(webview.cspSource, nonce),
+      title: basename(file),
+      host: 'vscode',
+    });
+
+    panel.onDidDispose(() => {
+      unsubscribe();
+      host.dispose();
+      for (const d of disposables) d.dispose();
+      if (this.panels.get(file) === panel) this.panels.delete(file);
+    });
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    this.panels.clear();
+  }
+}
+
+function title(file: string): string {
+  return `Results: ${basename(file)}`;
+}

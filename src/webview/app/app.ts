@@ -1,0 +1,739 @@
+// The viewer: toolbar (search, filters, sort, counts), the row list, the row page and its
+// actions. Everything it knows about the file comes from the host, a page at a time.
+
+import { ROW_STATUSES, type Capabilities, type FileInfo, type FileSummary, type FullRow, type HostEvent, type RowFilter, type RowQuery, type RowStatus, type SortKey, type ViewerSettings, type ViewerState } from '../../protocol';
+import { clear, fmtBytes, fmtUsd, h, STATUS_SHORT } from './dom';
+import { renderDetail, runDeferred, type DetailContext } from './detail';
+import { RowList, PAGE_SIZE } from './list';
+import { Rpc, RpcError } from './rpc';
+import { overrideDialog, regradeDialog, toast } from './dialogs';
+import { CompareView } from './compare';
+
+const MIN_FONT = 10;
+const MAX_FONT = 28;
+
+export class App {
+  private files: FileInfo[] = [];
+  private file = 0;
+  private caps: Capabilities = { regrade: false, override: false, saveExport: false };
+  private settings: ViewerSettings = {};
+  private summary: FileSummary | undefined;
+  private query: RowQuery = { filter: {}, sort: 'index' };
+  private queryVersion = 0;
+  private list: RowList;
+  private open: number | null = null;
+  private current: FullRow | undefined;
+  private detailSeq = 0;
+  private fontSize = 14;
+  private busy = false;
+  private pendingRefresh: number | undefined;
+  private compare: CompareView | undefined;
+
+  // Elements.
+  private readonly root: HTMLElement;
+  private readonly detail = h('section', { class: 'detail', tabindex: -1, 'aria-live': 'polite' });
+  private readonly counts = h('span', { class: 'counts', 'data-testid': 'counts' });
+  private readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
+  private readonly banner = h('div', { class: 'banner', hidden: true });
+  private readonly search = h('input', { type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
+  private readonly searchError = h('span', { class: 'search-error', role: 'alert' });
+  private readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
+  private readonly filtersBox = h('div', { class: 'filters' });
+  private readonly fileSelect = h('select', { 'aria-label': 'File' });
+  private readonly sortSelect = h('select', { 'aria-label': 'Sort by' });
+  private readonly dirButton = h('button', { type: 'button', class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' });
+  private readonly main = h('main', { class: 'split' });
+
+  constructor(
+    mount: HTMLElement,
+    private readonly rpc: Rpc,
+  ) {
+    this.root = mount;
+    this.list = new RowList({ fetchPage: (p) => this.fetchPage(p) });
+  }
+
+  private state(): ViewerState {
+    return { path: this.files[this.file]?.path, file: this.file, query: this.query, open: this.open, selected: this.list.selected, fontSize: this.fontSize, scrollTop: this.list.root.scrollTop };
+  }
+
+  private saveState(): void {
+    this.rpc.transport.setState(this.state());
+  }
+
+  async start(): Promise<void> {
+    const saved = this.rpc.transport.getState();
+    const init = await this.rpc.ready(saved);
+    this.files = init.files;
+    this.caps = init.capabilities;
+    this.settings = init.settings ?? {};
+    const restored = saved ?? init.state;
+    const link = deepLink();
+    this.fontSize = clampFont(restored?.fontSize ?? this.settings.fontSize ?? 14);
+    if (restored?.query) this.query = restored.query;
+    if (typeof restored?.file === 'number' && restored.file < this.files.length) this.file = restored.file;
+    if (link.file !== undefined && link.file < this.files.length) this.file = link.file;
+    this.build();
+    this.applyFont();
+    this.rpc.onEvent((e) => this.onEvent(e));
+    // The row asked for is fetched at the same time as the list, not after it.
+    const loading = this.loadFile(restored?.scrollTop, restored?.selected);
+    const open = link.row ?? (restored?.open ?? null);
+    if (open !== null && open !== undefined) await this.openIndex(open, false);
+    await loading;
+    if (open !== null && open !== undefined) await this.locateOpen();
+    document.body.dataset.ready = 'true';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Layout
+  // ---------------------------------------------------------------------------------------------
+
+  private build(): void {
+    clear(this.root);
+    this.root.className = 'qed-app';
+    for (const f of this.files) this.fileSelect.append(h('option', { value: f.file, text: f.name, title: f.path }));
+    this.fileSelect.value = String(this.file);
+    this.fileSelect.addEventListener('change', () => {
+      this.file = Number(this.fileSelect.value);
+      this.open = null;
+      void this.loadFile();
+    });
+    for (const [key, label] of [
+      ['index', 'file order'],
+      ['id', 'id'],
+      ['score', 'score'],
+      ['tokens', 'tokens'],
+      ['cost', 'cost'],
+    ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
+    this.sortSelect.value = this.query.sort;
+    this.sortSelect.addEventListener('change', () => this.setQuery({ ...this.query, sort: this.sortSelect.value as SortKey }));
+    this.dirButton.addEventListener('click', () => this.setQuery({ ...this.query, descending: !this.query.descending }));
+    this.clearAll.addEventListener('click', () => this.clearFilters());
+    this.search.value = this.query.filter.text ?? '';
+    let timer = 0;
+    this.search.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = window.setTimeout(() => this.setFilter({ text: this.search.value || undefined }), 300);
+    });
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        clearTimeout(timer);
+        this.setFilter({ text: this.search.value || undefined });
+        this.list.root.focus();
+      }
+    });
+
+    const smaller = h('button', { type: 'button', class: 'icon', title: 'Smaller text', 'aria-label': 'Smaller text', text: 'A−' });
+    const larger = h('button', { type: 'button', class: 'icon', title: 'Larger text', 'aria-label': 'Larger text', text: 'A+' });
+    smaller.addEventListener('click', () => this.setFont(this.fontSize - 1));
+    larger.addEventListener('click', () => this.setFont(this.fontSize + 1));
+    const filtersToggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Filters' });
+    filtersToggle.addEventListener('click', () => {
+      const show = this.filtersBox.hidden;
+      this.filtersBox.hidden = !show;
+      filtersToggle.setAttribute('aria-expanded', String(show));
+    });
+    this.filtersBox.hidden = !hasAdvanced(this.query.filter);
+    const compareBtn = h('button', { type: 'button', class: 'secondary', text: 'Compare', title: 'Compare two result files problem by problem' });
+    compareBtn.hidden = this.files.length < 2;
+    compareBtn.addEventListener('click', () => this.toggleCompare());
+    const exportBtn = h('button', { type: 'button', class: 'secondary', text: 'Export', title: 'The rows shown, as markdown' });
+    exportBtn.addEventListener('click', () => void this.exportRows());
+
+    const toolbar = h(
+      'header',
+      { class: 'toolbar' },
+      this.files.length > 1 ? this.fileSelect : h('span', { class: 'file-name', title: this.files[0]?.path ?? '', text: this.files[0]?.name ?? '' }),
+      h('div', { class: 'search-box' }, this.search, this.searchError),
+      h('label', { class: 'sort' }, 'Sort ', this.sortSelect, this.dirButton),
+      filtersToggle,
+      this.counts,
+      this.clearAll,
+      h('span', { class: 'spacer' }),
+      compareBtn,
+      exportBtn,
+      smaller,
+      larger,
+    );
+    this.list.onOpen = (s) => void this.openIndex(s.index);
+    this.list.onSelect = () => this.saveState();
+    let scrollTimer = 0;
+    this.list.onScroll = () => {
+      clearTimeout(scrollTimer);
+      scrollTimer = window.setTimeout(() => this.saveState(), 200);
+    };
+    const listPane = h('section', { class: 'list-pane' }, this.list.root);
+    this.main.append(listPane, this.detail);
+    this.detail.append(this.emptyDetail());
+    this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);
+    this.updateDir();
+    this.bindKeys();
+    this.bindDetail();
+  }
+
+  private emptyDetail(): HTMLElement {
+    return h('div', { class: 'empty' }, h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }), h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }));
+  }
+
+  private updateDir(): void {
+    this.dirButton.textContent = this.query.descending ? '↓' : '↑';
+    this.dirButton.title = this.query.descending ? 'Descending (click for ascending)' : 'Ascending (click for descending)';
+  }
+
+  private setFont(size: number): void {
+    this.fontSize = clampFont(size);
+    this.applyFont();
+    this.saveState();
+  }
+
+  private applyFont(): void {
+    document.documentElement.style.setProperty('--qed-font-size', `${this.fontSize}px`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Filters and the list
+  // ---------------------------------------------------------------------------------------------
+
+  private buildChips(): void {
+    clear(this.chips);
+    const counts = this.summary?.statusCounts;
+    const active = new Set(this.query.filter.statuses ?? []);
+    for (const st of ROW_STATUSES) {
+      const n = counts?.[st] ?? 0;
+      if (!n && !active.has(st)) continue;
+      const chip = h('button', { type: 'button', class: `chip st-${st}${active.has(st) ? ' active' : ''}`, 'aria-pressed': String(active.has(st)), 'data-status': st, title: `Show only: ${STATUS_SHORT[st]} (click again to clear)` }, h('span', { class: 'dot' }), `${STATUS_SHORT[st]} ${n}`);
+      chip.addEventListener('click', () => {
+        const next = new Set(active);
+        if (next.has(st)) next.delete(st);
+        else next.add(st);
+        this.setFilter({ statuses: next.size ? ROW_STATUSES.filter((s) => next.has(s)) : undefined });
+      });
+      this.chips.append(chip);
+    }
+    const s = this.summary;
+    if (s) {
+      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}` }));
+    }
+  }
+
+  private buildFilters(): void {
+    clear(this.filtersBox);
+    const f = this.query.filter;
+    const min = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min', value: f.scoreMin ?? '' });
+    const max = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max', value: f.scoreMax ?? '' });
+    const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
+    min.addEventListener('change', onScore);
+    max.addEventListener('change', onScore);
+    const graded = h('select', { 'aria-label': 'Graded' }, h('option', { value: '', text: 'graded or not' }), h('option', { value: 'yes', text: 'has a grade' }), h('option', { value: 'no', text: 'no grade' }));
+    graded.value = f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no';
+    graded.addEventListener('change', () => this.setFilter({ hasGrade: graded.value === '' ? undefined : graded.value === 'yes' }));
+    const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
+      const box = h('input', { type: 'checkbox', checked: !!f[key] });
+      box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
+      return h('label', { class: 'check' }, box, ` ${label}`);
+    };
+    const meta = this.summary?.meta ?? [];
+    const col = h('select', { 'aria-label': 'Metadata column' }, h('option', { value: '', text: 'any column' }), meta.map((m) => h('option', { value: m.name, text: m.name })));
+    const val = h('select', { 'aria-label': 'Value' });
+    const fillValues = () => {
+      clear(val);
+      const m = meta.find((x) => x.name === col.value);
+      val.disabled = !m;
+      val.append(h('option', { value: '', text: m ? 'any value' : '—' }));
+      for (const v of m?.values ?? []) val.append(h('option', { value: v.value, text: `${v.value} (${v.count})` }));
+    };
+    col.value = f.column?.name ?? '';
+    fillValues();
+    val.value = f.column?.value ?? '';
+    col.addEventListener('change', () => {
+      fillValues();
+      this.setFilter({ column: undefined });
+    });
+    val.addEventListener('change', () => this.setFilter({ column: col.value && val.value !== '' ? { name: col.value, value: val.value } : undefined }));
+    const caseBox = h('input', { type: 'checkbox', checked: !!f.caseSensitive });
+    caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
+    const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.summary?.columns ?? []).map((c) => h('option', { value: c, text: c })));
+    field.value = f.textField ?? '';
+    field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
+    const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
+    reset.addEventListener('click', () => this.clearFilters());
+    this.filtersBox.append(
+      h('label', {}, 'Score ', min, ' – ', max),
+      graded,
+      flag('parseFailure', 'parse failure'),
+      flag('runError', 'run error'),
+      flag('truncated', 'truncated'),
+      flag('overridden', 'human grade'),
+      h('label', {}, 'Column ', col, ' = ', val),
+      h('label', {}, 'Search in ', field),
+      h('label', { class: 'check' }, caseBox, ' match case'),
+      reset,
+    );
+  }
+
+  private clearFilters(): void {
+    this.search.value = '';
+    this.setQuery({ ...this.query, filter: {} });
+    this.buildFilters();
+  }
+
+  private setFilter(patch: Partial<RowFilter>): void {
+    const filter: RowFilter = { ...this.query.filter, ...patch };
+    for (const k of Object.keys(filter) as Array<keyof RowFilter>) if (filter[k] === undefined) delete filter[k];
+    this.setQuery({ ...this.query, filter });
+  }
+
+  private setQuery(q: RowQuery): void {
+    this.query = q;
+    this.sortSelect.value = q.sort;
+    this.updateDir();
+    this.buildChips();
+    void this.reloadList(true);
+    this.saveState();
+  }
+
+  private async loadFile(scrollTop?: number, selected?: number): Promise<void> {
+    this.compare = undefined;
+    this.current = undefined;
+    this.list.openIndex = null;
+    clear(this.detail);
+    this.detail.append(this.emptyDetail());
+    await this.loadSummary();
+    this.buildFilters();
+    await this.reloadList(scrollTop === undefined, scrollTop, selected);
+    this.saveState();
+  }
+
+  private async loadSummary(): Promise<void> {
+    try {
+      this.summary = await this.rpc.request('summary', { file: this.file });
+    } catch (e) {
+      this.showBanner(`Cannot read ${this.files[this.file]?.name ?? 'the file'}: ${(e as Error).message}`, 'error');
+      return;
+    }
+    this.buildChips();
+    const s = this.summary;
+    const notes: string[] = [];
+    if (s.badLines.length) notes.push(`${s.badLines.length} line(s) are not JSON rows and are skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
+    if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
+    if (notes.length) this.showBanner(notes.join(' · '), 'warn');
+    else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
+  }
+
+  private showBanner(text: string, kind: 'warn' | 'error' | 'progress'): void {
+    this.banner.hidden = false;
+    this.banner.className = `banner ${kind}`;
+    this.banner.textContent = text;
+  }
+
+  private async reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
+    const version = ++this.queryVersion;
+    this.searchError.textContent = '';
+    try {
+      const first = await this.rpc.request('page', { file: this.file, query: this.query, offset: 0, limit: PAGE_SIZE });
+      if (version !== this.queryVersion) return;
+      this.list.reset(first.matched, first.rows);
+      this.updateCounts(first.matched, first.total, first.incomplete);
+      if (toTop) {
+        this.list.setScrollTop(0);
+        this.list.select(0, false);
+      } else {
+        if (scrollTop !== undefined) this.list.setScrollTop(scrollTop);
+        if (selected !== undefined) this.list.select(selected, false);
+      }
+      if (this.open !== null) void this.locateOpen();
+    } catch (e) {
+      if (version !== this.queryVersion) return;
+      if (e instanceof RpcError && e.code === 'invalid') {
+        this.searchError.textContent = e.message.replace(/^[^:]*: /, '');
+        this.list.reset(0);
+        this.updateCounts(0, this.summary?.rows ?? 0);
+      } else this.showBanner(`The list could not be loaded: ${(e as Error).message}`, 'error');
+    }
+  }
+
+  private updateCounts(matched: number, total: number, incomplete?: { reason: string; searched: number }): void {
+    this.counts.textContent = matched === total ? `${total.toLocaleString('en-US')} rows` : `${matched.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows`;
+    this.counts.dataset.shown = String(matched);
+    this.counts.dataset.total = String(total);
+    this.counts.title = incomplete ? `${incomplete.reason} (${incomplete.searched.toLocaleString('en-US')} rows looked at)` : '';
+    this.counts.classList.toggle('incomplete', !!incomplete);
+    this.clearAll.hidden = matched === total && !Object.keys(this.query.filter).length;
+  }
+
+  private async fetchPage(p: number) {
+    const version = this.queryVersion;
+    try {
+      const res = await this.rpc.request('page', { file: this.file, query: this.query, offset: p * PAGE_SIZE, limit: PAGE_SIZE });
+      if (version !== this.queryVersion) return undefined;
+      if (res.matched !== this.list.length) {
+        // The file changed under the list: start again from its new state.
+        this.scheduleRefresh();
+        return undefined;
+      }
+      return res.rows;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async locateOpen(): Promise<void> {
+    if (this.open === null) return;
+    const { position } = await this.rpc.request('locate', { file: this.file, query: this.query, index: this.open });
+    if (position >= 0) this.list.select(position);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Host events
+  // ---------------------------------------------------------------------------------------------
+
+  private onEvent(e: HostEvent): void {
+    if (e.type === 'reveal') {
+      if (e.file !== this.file) {
+        this.file = e.file;
+        this.fileSelect.value = String(e.file);
+        void this.loadFile().then(() => this.openIndex(e.index, true));
+      } else void this.openIndex(e.index, true);
+      return;
+    }
+    if (e.file !== this.file) return;
+    if (e.type === 'progress') {
+      if (e.fraction !== undefined && e.fraction < 1) this.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
+      else if (this.banner.classList.contains('progress')) {
+        this.banner.hidden = true;
+        this.banner.className = 'banner';
+        this.scheduleRefresh();
+      }
+      return;
+    }
+    if (e.type === 'changed') {
+      if (e.change === 'removed') this.showBanner('The file is no longer on disk (deleted or moved); the view shows it again if it comes back.', 'warn');
+      this.scheduleRefresh(e.change === 'row' ? e.index : undefined, e.change);
+    }
+  }
+
+  private refreshReopen = false;
+
+  /** Coalesces bursts of changes (a job appending rows) into one reload of the visible part. */
+  private scheduleRefresh(index?: number, change?: string): void {
+    if (change === 'rewritten' || change === 'removed' || (index !== undefined && index === this.open)) this.refreshReopen = true;
+    if (this.pendingRefresh !== undefined) return;
+    this.pendingRefresh = window.setTimeout(async () => {
+      this.pendingRefresh = undefined;
+      const reopen = this.refreshReopen;
+      this.refreshReopen = false;
+      await this.loadSummary();
+      await this.reloadList(false, this.list.root.scrollTop, this.list.selected);
+      if (reopen && this.open !== null && !this.busy) {
+        if (this.summary && this.open >= this.summary.rows) this.closeRow();
+        else await this.openIndex(this.open, false, true);
+      }
+    }, 250);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The row page
+  // ---------------------------------------------------------------------------------------------
+
+  async openIndex(index: number, locate = false, keepScroll = false): Promise<void> {
+    const seq = ++this.detailSeq;
+    this.open = index;
+    this.list.openIndex = index;
+    this.list.schedule();
+    const scroll = this.detail.scrollTop;
+    if (!keepScroll) {
+      clear(this.detail);
+      this.detail.append(h('p', { class: 'muted loading', text: `Loading row ${index + 1}…` }));
+    }
+    this.root.classList.add('row-open');
+    let full: FullRow;
+    try {
+      full = await this.rpc.request('row', { file: this.file, index });
+    } catch (e) {
+      if (seq !== this.detailSeq) return;
+      clear(this.detail);
+      this.detail.append(h('div', { class: 'callout error' }, `Row ${index + 1} cannot be shown: ${(e as Error).message}`));
+      return;
+    }
+    if (seq !== this.detailSeq) return;
+    this.current = full;
+    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [] };
+    const t0 = performance.now();
+    const page = renderDetail(full, ctx, this.actions(full));
+    page.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    page.dataset.formulas = String(ctx.stats.formulas);
+    page.dataset.mathErrors = String(ctx.stats.errors);
+    clear(this.detail);
+    this.detail.append(page);
+    // For measurements: when the row page was first painted (ms since the page was loaded).
+    requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
+    runDeferred(page, ctx);
+    this.detail.scrollTop = keepScroll ? scroll : 0;
+    if (locate) void this.locateOpen();
+    this.updateLink();
+    this.saveState();
+  }
+
+  private closeRow(): void {
+    this.open = null;
+    this.current = undefined;
+    this.list.openIndex = null;
+    this.root.classList.remove('row-open');
+    clear(this.detail);
+    this.detail.append(this.emptyDetail());
+    this.list.schedule();
+    this.list.root.focus();
+    this.updateLink();
+    this.saveState();
+  }
+
+  private updateLink(): void {
+    if (this.rpc.transport.kind !== 'http') return;
+    const url = new URL(location.href);
+    url.hash = '';
+    if (this.open === null) url.searchParams.delete('row');
+    else url.searchParams.set('row', String(this.open + 1));
+    if (this.file) url.searchParams.set('file', String(this.file + 1));
+    else url.searchParams.delete('file');
+    history.replaceState(null, '', url);
+  }
+
+  private actions(full: FullRow): HTMLElement {
+    const bar = h('div', { class: 'actions' });
+    const prev = h('button', { type: 'button', class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row', text: '◀' });
+    const next = h('button', { type: 'button', class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row', text: '▶' });
+    prev.addEventListener('click', () => void this.step(-1, true));
+    next.addEventListener('click', () => void this.step(1, true));
+    const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
+    regrade.disabled = !this.caps.regrade || !!full.row.error;
+    regrade.title = !this.caps.regrade ? (this.caps.regradeUnavailable ?? 'not available here') : full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config';
+    regrade.addEventListener('click', () => void this.regrade());
+    const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
+    override.disabled = !this.caps.override;
+    override.addEventListener('click', () => void this.override());
+    const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
+    exp.addEventListener('click', () => void this.exportRows(full.index));
+    const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
+    back.addEventListener('click', () => this.closeRow());
+    bar.append(back, prev, next, regrade, override, exp);
+    if (this.rpc.transport.kind === 'http') {
+      const link = h('button', { type: 'button', class: 'secondary', title: 'Copy a link to this row', text: 'Link' });
+      link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
+      bar.append(link);
+    }
+    return bar;
+  }
+
+  private async step(delta: number, openIt: boolean): Promise<void> {
+    const pos = this.list.selected + delta;
+    if (pos < 0 || pos >= this.list.length) return;
+    this.list.select(pos);
+    if (openIt) {
+      const s = await this.list.load(pos);
+      if (s) await this.openIndex(s.index);
+    }
+  }
+
+  private async regrade(): Promise<void> {
+    const full = this.current;
+    if (!full || this.busy) return;
+    this.busy = true;
+    try {
+      const res = await regradeDialog(this.rpc, full);
+      if (res) {
+        const s = res.row.summary;
+        toast(`Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`);
+        await this.openIndex(full.index, false, true);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async override(): Promise<void> {
+    const full = this.current;
+    if (!full || this.busy) return;
+    this.busy = true;
+    try {
+      const res = await overrideDialog(this.rpc, full, this.settings.reviewer ?? '');
+      if (res) {
+        toast(res.row.row.human_grade ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}` : 'Human grade removed');
+        await this.openIndex(full.index, false, true);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async exportRows(index?: number): Promise<void> {
+    try {
+      const res = await this.rpc.request('export', { file: this.file, index, query: index === undefined ? this.query : undefined, limit: 2000 });
+      if (res.saved) toast(`Saved ${res.rows} row(s) to ${res.saved}`);
+      else if (res.markdown) {
+        const a = h('a', { href: URL.createObjectURL(new Blob([res.markdown], { type: 'text/markdown' })), download: index === undefined ? 'rows.md' : `row-${index + 1}.md` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+        toast(`Exported ${res.rows} row(s) as markdown`);
+      }
+    } catch (e) {
+      toast(`Export failed: ${(e as Error).message}`, true);
+    }
+  }
+
+  private toggleCompare(): void {
+    if (this.compare) {
+      this.compare = undefined;
+      this.root.classList.remove('comparing');
+      void this.loadFile();
+      return;
+    }
+    this.root.classList.add('comparing');
+    this.compare = new CompareView(this.rpc, this.files, this.file, { macros: this.settings.macros });
+    clear(this.detail);
+    this.detail.append(this.compare.root);
+    void this.compare.load();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keyboard, links, formulas
+  // ---------------------------------------------------------------------------------------------
+
+  private bindKeys(): void {
+    document.addEventListener('keydown', (e) => {
+      const t = e.target as HTMLElement;
+      const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable;
+      if (document.querySelector('dialog[open]')) return;
+      if (e.key === 'Escape') {
+        if (t === this.search) {
+          this.list.root.focus();
+          return;
+        }
+        if (this.open !== null) this.closeRow();
+        return;
+      }
+      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+      switch (e.key) {
+        case 'j':
+        case 'ArrowDown':
+          e.preventDefault();
+          this.list.select(this.list.selected + 1);
+          break;
+        case 'k':
+        case 'ArrowUp':
+          e.preventDefault();
+          this.list.select(this.list.selected - 1);
+          break;
+        case 'PageDown':
+          e.preventDefault();
+          this.list.select(this.list.selected + 20);
+          break;
+        case 'PageUp':
+          e.preventDefault();
+          this.list.select(this.list.selected - 20);
+          break;
+        case 'Home':
+          if (t === this.list.root) {
+            e.preventDefault();
+            this.list.select(0);
+          }
+          break;
+        case 'End':
+          if (t === this.list.root) {
+            e.preventDefault();
+            this.list.select(this.list.length - 1);
+          }
+          break;
+        case 'Enter': {
+          if (t instanceof HTMLButtonElement || t instanceof HTMLAnchorElement || t.tagName === 'SUMMARY') return;
+          e.preventDefault();
+          void this.list.load(this.list.selected).then((s) => s && this.openIndex(s.index));
+          break;
+        }
+        case '/':
+          e.preventDefault();
+          this.search.focus();
+          this.search.select();
+          break;
+        case '+':
+        case '=':
+          this.setFont(this.fontSize + 1);
+          break;
+        case '-':
+          this.setFont(this.fontSize - 1);
+          break;
+      }
+    });
+  }
+
+  private bindDetail(): void {
+    const host = this.rpc.transport.kind;
+    this.detail.addEventListener('click', (e) => {
+      const target = e.target as Element;
+      const link = target.closest('a');
+      if (link) {
+        const href = link.getAttribute('href') ?? '';
+        // Only web links leave the page, and never with the page's address as referrer.
+        if (!/^https?:\/\//i.test(href)) {
+          e.preventDefault();
+          return;
+        }
+        if (host === 'http') {
+          e.preventDefault();
+          window.open(href, '_blank', 'noopener,noreferrer');
+        }
+        return;
+      }
+      const math = target.closest<HTMLElement>('[data-latex]');
+      if (math && !window.getSelection()?.toString()) {
+        const tex = math.dataset.latex ?? '';
+        void copyText(tex).then(() => toast(`Copied LaTeX: ${tex.length > 60 ? `${tex.slice(0, 60)}…` : tex}`));
+      }
+    });
+    this.detail.addEventListener('contextmenu', (e) => {
+      const math = (e.target as Element).closest<HTMLElement>('[data-latex]');
+      if (!math || window.getSelection()?.toString()) return;
+      e.preventDefault();
+      const tex = math.dataset.latex ?? '';
+      const wrapped = math.classList.contains('math-display') ? `\\[${tex}\\]` : `$${tex}$`;
+      void copyText(wrapped).then(() => toast(`Copied with delimiters: ${wrapped.length > 60 ? `${wrapped.slice(0, 60)}…` : wrapped}`));
+    });
+  }
+}
+
+function hasAdvanced(f: RowFilter): boolean {
+  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive;
+}
+
+function clampFont(n: number): number {
+  return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
+}
+
+/** `?row=N` or `#row=N` (1-based), and `file=K` (1-based) when several files are served. */
+function deepLink(): { row?: number; file?: number } {
+  const out: { row?: number; file?: number } = {};
+  const params = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const row = Number(hash.get('row') ?? params.get('row') ?? NaN);
+  const file = Number(hash.get('file') ?? params.get('file') ?? NaN);
+  if (Number.isInteger(row) && row >= 1) out.row = row - 1;
+  if (Number.isInteger(file) && file >= 1) out.file = file - 1;
+  return out;
+}
+
+export async function copyText(text: string): Promise<void> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return;
+  } catch {
+    // No clipboard permission (some browsers, some webviews): the selection route.
+  }
+  const ta = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+  ta.value = text;
+  document.body.append(ta);
+  ta.select();
+  document.execCommand('copy');
+  ta.remove();
+}
+
+export type { RowStatus };

@@ -1,0 +1,327 @@
+// The row page: problem beside proof, reference solution or golden answer, the grading scheme
+// item by item with the grader's explanation and any human grade, the conversation with its chain
+// of thought folded away, and the bookkeeping (tokens, cost, time, metadata).
+
+import type { FullRow } from '../../protocol';
+import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
+import { renderPlainMath, renderRich } from './render';
+
+/** Texts longer than this are first shown as plain text (rendering them can take seconds). */
+export const RICH_LIMIT = 300_000;
+/** Collapsed sections longer than this are rendered when first opened. */
+const EAGER_LIMIT = 64_000;
+
+export interface DetailContext {
+  macros?: Record<string, string>;
+  /** Math rendering figures of the page, for the status line and tests. */
+  stats: { formulas: number; errors: number };
+  /** Folded sections to build after the page is on screen (see runDeferred). */
+  deferred?: Array<() => void>;
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Rendered markdown + math in a container; very long texts as plain text with a button. */
+export function richBlock(text: string, field: string, ctx: DetailContext, opts: { plain?: boolean; cls?: string } = {}): HTMLElement {
+  const box = h('div', { class: `rich${opts.plain ? ' plain-math' : ''}${opts.cls ? ` ${opts.cls}` : ''}`, 'data-field': field });
+  const fill = () => {
+    const r = opts.plain ? renderPlainMath(text, { macros: ctx.macros }) : renderRich(text, { macros: ctx.macros });
+    ctx.stats.formulas += r.mathCount;
+    ctx.stats.errors += r.mathErrors;
+    box.innerHTML = r.html;
+  };
+  if (text.length > RICH_LIMIT) {
+    const pre = h('pre', { class: 'plain-text' }, text.slice(0, 2_000_000));
+    const btn = h('button', { type: 'button', class: 'link-button' }, `Render ${Math.round(text.length / 1000)} kB of text (may take a while)`);
+    btn.addEventListener('click', () => {
+      clear(box);
+      box.append(h('p', { class: 'muted', text: 'Rendering…' }));
+      setTimeout(fill, 20);
+    });
+    box.append(h('p', { class: 'notice' }, `This text is long (${Math.round(text.length / 1000)} kB): shown as plain text. `, btn), pre);
+  } else if (text.trim() === '') box.append(h('p', { class: 'muted', text: '(empty)' }));
+  else fill();
+  return box;
+}
+
+let currentDefer: Array<() => void> | undefined;
+
+/**
+ * A collapsible section. Open: built now. Folded and small: built just after the page is shown
+ * (so the first paint is not held up by what is hidden). Folded and large: built on first opening.
+ */
+function fold(title: string | Node, build: () => Node, opts: { open?: boolean; size?: number; cls?: string; field?: string } = {}): HTMLDetailsElement {
+  const d = h('details', { class: `fold${opts.cls ? ` ${opts.cls}` : ''}`, open: !!opts.open, 'data-section': opts.field });
+  d.append(h('summary', {}, title));
+  let built = false;
+  const ensure = () => {
+    if (built) return;
+    built = true;
+    d.append(build());
+  };
+  if (opts.open) ensure();
+  else {
+    d.addEventListener('toggle', () => d.open && ensure());
+    if ((opts.size ?? 0) <= EAGER_LIMIT) {
+      if (currentDefer) currentDefer.push(ensure);
+      else ensure();
+    }
+  }
+  return d;
+}
+
+/**
+ * Builds the deferred folded sections a few at a time after the page has been painted; sets
+ * `data-complete` on the page (and its final formula counts) when done.
+ */
+export function runDeferred(page: HTMLElement, ctx: DetailContext): void {
+  const tasks = ctx.deferred ?? [];
+  const finish = () => {
+    page.dataset.formulas = String(ctx.stats.formulas);
+    page.dataset.mathErrors = String(ctx.stats.errors);
+    page.dataset.complete = 'true';
+  };
+  if (!tasks.length) return finish();
+  const step = () => {
+    if (!page.isConnected) return;
+    const until = performance.now() + 12;
+    while (tasks.length && performance.now() < until) tasks.shift()!();
+    if (tasks.length) setTimeout(step, 0);
+    else finish();
+  };
+  requestAnimationFrame(() => setTimeout(step, 0));
+}
+
+function section(title: string, body: Node, cls = ''): HTMLElement {
+  return h('section', { class: `block ${cls}` }, h('h3', { text: title }), body);
+}
+
+function costLine(label: string, c: Record<string, unknown> | undefined): HTMLElement | null {
+  if (!c) return null;
+  return h(
+    'tr',
+    {},
+    h('th', { text: label }),
+    h('td', {}, `${fmtInt(num(c.input_tokens))} in · ${fmtInt(num(c.output_tokens))} out${num(c.reasoning_tokens) !== undefined ? ` (${fmtInt(num(c.reasoning_tokens))} reasoning)` : ''} · ${fmtUsd(num(c.cost))} · ${fmtSeconds(c.time)}`),
+  );
+}
+
+const SHOWN = new Set([
+  'problem',
+  'model_solution',
+  'solution',
+  'answer',
+  'grading_guidelines',
+  'grading_scheme',
+  'schema_0',
+  'grade',
+  'score',
+  'history',
+  'cost_run',
+  'grade_cost',
+  'human_grade',
+  'error',
+  'grade_error',
+  'extracted_answer',
+  'judge_method',
+]);
+
+export function renderDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): HTMLElement {
+  currentDefer = ctx.deferred;
+  try {
+    return buildDetail(full, ctx, actions);
+  } finally {
+    currentDefer = undefined;
+  }
+}
+
+function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): HTMLElement {
+  const row = full.row;
+  const s = full.summary;
+  const page = h('article', { class: 'row-page', 'data-row-index': full.index, 'data-rev': full.rev });
+
+  // Header: id, the model's grade and the human one side by side, actions.
+  const human = obj(row.human_grade);
+  const humanTotal = human ? (num(human.total) ?? (Array.isArray(human.points) ? (human.points as unknown[]).reduce<number>((a, b) => a + (num(b) ?? 0), 0) : num(human.points))) : undefined;
+  page.append(
+    h(
+      'header',
+      { class: 'row-head' },
+      h(
+        'div',
+        { class: 'row-title' },
+        h('h2', { text: s.id }),
+        h('span', { class: `badge big st-${s.status}`, title: STATUS_LABEL[s.status], 'data-field': 'score' }, s.score !== null ? `model ${fmtScore(s.score, s.max)}` : STATUS_LABEL[s.status]),
+        humanTotal !== undefined ? h('span', { class: 'badge big human', 'data-field': 'human_grade', title: 'human grade' }, `human ${fmtScore(humanTotal, s.max)}`) : null,
+        h('span', { class: 'muted' }, [`row ${full.index + 1} · line ${full.line}`, s.model ? ` · ${s.model}` : '', s.source ? ` · ${s.source}` : ''].join('')),
+      ),
+      actions,
+    ),
+  );
+
+  const callouts = h('div', { class: 'callouts' });
+  if (str(row.error)) callouts.append(h('div', { class: 'callout error', 'data-field': 'error' }, h('strong', { text: 'Generation failed: ' }), String(row.error)));
+  if (str(row.grade_error)) callouts.append(h('div', { class: 'callout warn', 'data-field': 'grade_error' }, h('strong', { text: 'Grading problem: ' }), String(row.grade_error)));
+  if (s.truncated) callouts.append(h('div', { class: 'callout warn' }, row.finish_reason === 'length' ? 'The model stopped at its token limit: the solution may be cut short.' : 'The solution is empty.'));
+  if (full.cut) callouts.append(h('div', { class: 'callout warn' }, `Very long text was shortened for display: ${Object.entries(full.cut).map(([k, n]) => `${k} (${Math.round(n / 1000)} kB)`).join(', ')}.`));
+  if (callouts.childElementCount) page.append(callouts);
+
+  // Problem and proof side by side.
+  const problem = str(row.problem) ?? '';
+  const solution = typeof row.model_solution === 'string' ? row.model_solution : undefined;
+  page.append(
+    h(
+      'div',
+      { class: 'pair' },
+      section('Problem', richBlock(problem, 'problem', ctx), 'problem'),
+      section('Model solution', solution !== undefined ? richBlock(solution, 'model_solution', ctx) : h('p', { class: 'muted', text: 'No model_solution column.' }), 'solution'),
+    ),
+  );
+
+  // Final-answer rows: the golden answer, what was extracted and how it was judged.
+  const answer = row.answer;
+  if (row.extracted_answer !== undefined || row.judge_method !== undefined) {
+    page.append(
+      section(
+        'Answer check',
+        h(
+          'table',
+          { class: 'facts' },
+          h('tr', {}, h('th', { text: 'Golden answer' }), h('td', {}, richBlock(String(answer ?? ''), 'answer', ctx, { plain: true, cls: 'inline' }))),
+          h('tr', {}, h('th', { text: 'Extracted answer' }), h('td', {}, richBlock(String(row.extracted_answer ?? ''), 'extracted_answer', ctx, { plain: true, cls: 'inline' }))),
+          h('tr', {}, h('th', { text: 'Decided by' }), h('td', { 'data-field': 'judge_method', text: row.judge_method === 'llm' ? 'the LLM judge' : row.judge_method === 'deterministic' ? 'the deterministic check (no judge call)' : String(row.judge_method ?? '–') })),
+        ),
+        'answer-check',
+      ),
+    );
+  } else if (answer !== undefined && answer !== null && String(answer).trim() !== '') {
+    page.append(fold('Golden answer', () => richBlock(String(answer), 'answer', ctx, { plain: true }), { open: true, field: 'answer' }));
+  }
+
+  const reference = str(row.solution);
+  if (reference !== undefined) page.append(fold('Reference solution', () => richBlock(reference, 'solution', ctx), { size: reference.length, field: 'solution' }));
+  for (const col of ['grading_guidelines', 'grading_scheme']) {
+    const v = row[col];
+    // Rubrics are line-structured ("(Partial)", numbered items…): shown as written, with math.
+    if (typeof v === 'string' && v.trim()) page.append(fold(col === 'grading_guidelines' ? 'Grading guidelines' : 'Grading scheme', () => richBlock(v, col, ctx, { plain: true }), { size: v.length, field: col }));
+  }
+
+  page.append(gradingSection(full, ctx, human));
+
+  // The conversation: each message folded; chain of thought marked.
+  if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
+
+  page.append(factsSection(full));
+  return page;
+}
+
+function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string, unknown> | undefined): HTMLElement {
+  const row = full.row;
+  const schema = Array.isArray(row.schema_0) ? row.schema_0.map(obj) : [];
+  const grade = Array.isArray(row.grade) ? row.grade.map(obj) : [];
+  const humanPoints = human && Array.isArray(human.points) ? (human.points as unknown[]) : human && num(human.points) !== undefined ? [human.points] : [];
+  const box = h('section', { class: 'block grading' }, h('h3', { text: 'Grading' }));
+  if (!schema.length && !grade.length) {
+    box.append(h('p', { class: 'muted', text: 'No grading scheme or grade in this row.' }));
+  }
+  const n = Math.max(schema.length, grade.length);
+  for (let k = 0; k < n; k++) {
+    const item = schema[k];
+    const g = grade[k];
+    const max = num(item?.points);
+    const pts = g ? (g.points === null ? null : num(g.points)) : undefined;
+    const cls = pts === undefined || pts === null ? 'not_graded' : pts <= 0 ? 'zero' : max !== undefined && pts >= max ? 'full' : 'partial';
+    const hp = num(humanPoints[k]);
+    const head = h(
+      'div',
+      { class: 'item-head' },
+      h('span', { class: 'item-title' }, renderTitle(str(item?.title) ?? `Item ${k + 1}`, ctx)),
+      h('span', { class: `badge st-${cls}`, title: 'awarded / max' }, `${pts === undefined ? '–' : pts === null ? '?' : pts} / ${max ?? '?'}`),
+      hp !== undefined ? h('span', { class: 'badge human', title: 'human grade' }, `human ${hp} / ${max ?? '?'}`) : null,
+    );
+    const rubric = str(item?.desc);
+    const explanation = str(g?.desc);
+    box.append(
+      h(
+        'div',
+        { class: `item st-border-${cls}` },
+        head,
+        rubric ? fold('Rubric', () => richBlock(rubric, 'schema_0', ctx, { plain: true }), { size: rubric.length, cls: 'rubric', open: rubric.length < 1500 }) : null,
+        explanation !== undefined
+          ? h('div', { class: 'explanation' }, h('div', { class: 'label', text: "Grader's explanation" }), richBlock(explanation, 'grade', ctx))
+          : h('p', { class: 'muted', text: 'Not graded yet.' }),
+      ),
+    );
+  }
+  if (human) {
+    box.append(
+      h(
+        'div',
+        { class: 'human-grade', 'data-field': 'human_grade' },
+        h('div', { class: 'human-head' }, h('strong', { text: `Human grade: ${String(human.total ?? '?')} points` }), ` by ${String(human.reviewer ?? 'someone')}${str(human.at) && !Number.isNaN(Date.parse(String(human.at))) ? `, ${new Date(String(human.at)).toLocaleString()}` : ''}`),
+        str(human.note) ? richBlock(String(human.note), 'human_grade', ctx) : null,
+      ),
+    );
+  }
+  const gc = obj(row.grade_cost);
+  const stamp = obj(row.qed_grade);
+  const by = [stamp ? `graded by ${String(stamp.config ?? stamp.model ?? '?')}${stamp.mode ? ` (${String(stamp.mode)})` : ''}` : '', gc ? `grading cost ${fmtUsd(num(gc.cost))}` : '', stamp && str(stamp.finished_at) ? new Date(String(stamp.finished_at)).toLocaleString() : ''].filter(Boolean);
+  if (by.length) box.append(h('p', { class: 'muted small', text: by.join(' · ') }));
+  return box;
+}
+
+function renderTitle(title: string, ctx: DetailContext): HTMLElement {
+  const span = h('span', { class: 'plain-math' });
+  const r = renderPlainMath(title, { macros: ctx.macros });
+  ctx.stats.formulas += r.mathCount;
+  ctx.stats.errors += r.mathErrors;
+  span.innerHTML = r.html;
+  return span;
+}
+
+function historySection(history: unknown[], ctx: DetailContext): HTMLElement {
+  const box = h('section', { class: 'block history', 'data-field': 'history' }, h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }));
+  history.forEach((entry, k) => {
+    const e = obj(entry);
+    if (!e) {
+      box.append(h('pre', { class: 'plain-text' }, JSON.stringify(entry, null, 2).slice(0, 100_000)));
+      return;
+    }
+    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? JSON.stringify(e, null, 2) : JSON.stringify(e.content, null, 2);
+    const cot = e.type === 'cot' || e.type === 'reasoning' || e.role === 'reasoning';
+    const role = str(e.role) ?? str(e.type) ?? `step ${k + 1}`;
+    const title = h(
+      'span',
+      {},
+      cot ? h('span', { class: 'tag cot-tag', text: 'chain of thought' }) : h('span', { class: `tag role-${role.replace(/\W/g, '')}`, text: role }),
+      h('span', { class: 'muted', text: ` ${content.length < 1000 ? `${content.length} chars` : `${(content.length / 1000).toFixed(1)}k chars`}` }),
+    );
+    box.append(fold(title, () => richBlock(content, 'history', ctx), { size: content.length, cls: cot ? 'msg cot' : `msg role-${role.replace(/\W/g, '')}`, open: false }));
+  });
+  return box;
+}
+
+function factsSection(full: FullRow): HTMLElement {
+  const row = full.row;
+  const t = h('table', { class: 'facts' });
+  t.append(
+    costLine('Generation', obj(row.cost_run)) ?? h('tr', {}, h('th', { text: 'Generation' }), h('td', { text: 'no cost recorded' })),
+    costLine('Grading', obj(row.grade_cost)) ?? h('tr', {}, h('th', { text: 'Grading' }), h('td', { text: 'no cost recorded' })),
+  );
+  if (row.finish_reason !== undefined) t.append(h('tr', {}, h('th', { text: 'finish_reason' }), h('td', { text: String(row.finish_reason) })));
+  const run = obj(row.qed_run);
+  if (run) {
+    const parts = [`${String(run.config ?? '?')} (${String(run.api ?? '?')}: ${String(run.model ?? '?')})`, run.mode ? `${String(run.mode)} mode` : '', str(run.finished_at) ? new Date(String(run.finished_at)).toLocaleString() : ''];
+    t.append(h('tr', {}, h('th', { text: 'Generated by' }), h('td', { text: parts.filter(Boolean).join(' · ') })));
+  }
+  const long: HTMLElement[] = [];
+  for (const [k, v] of Object.entries(row)) {
+    if (SHOWN.has(k) || k === 'finish_reason' || k === 'qed_run' || k === 'qed_grade' || k === 'problem_id' || k === 'question_id') continue;
+    const text = typeof v === 'string' ? v : JSON.stringify(v, null, 1);
+    if (text.length > 200 || text.includes('\n')) long.push(fold(k, () => h('pre', { class: 'plain-text', 'data-field': k }, text), { size: text.length, cls: 'meta-long' }));
+    else t.append(h('tr', {}, h('th', { text: k }), h('td', { 'data-field': k, text })));
+  }
+  return h('section', { class: 'block meta' }, h('h3', { text: 'Metadata' }), t, long, h('p', { class: 'muted', text: `${Math.round(full.bytes / 100) / 10} kB on line ${full.line}` }));
+}

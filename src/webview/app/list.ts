@@ -1,0 +1,175 @@
+// The virtualised row list: only the rows in view (plus a margin) exist in the DOM; their
+// summaries are fetched from the host a page at a time and the pages far from view are dropped.
+
+import type { RowSummary } from '../../protocol';
+import { clear, fmtScore, h, STATUS_LABEL, STATUS_SHORT } from './dom';
+
+export const ROW_HEIGHT = 30;
+export const PAGE_SIZE = 200;
+const OVERSCAN = 8;
+const MAX_PAGES = 40;
+
+export interface ListSource {
+  /** Fetches page `p` (rows p*PAGE_SIZE …); resolves with the rows, or undefined when stale. */
+  fetchPage(p: number): Promise<RowSummary[] | undefined>;
+}
+
+export class RowList {
+  readonly root: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly rowsEl: HTMLElement;
+  private pages = new Map<number, RowSummary[]>();
+  private loading = new Set<number>();
+  private count = 0;
+  private version = 0;
+  private frame = 0;
+  selected = 0;
+  /** Row index of the row shown in the detail pane (highlighted differently). */
+  openIndex: number | null = null;
+  onOpen: (s: RowSummary, position: number) => void = () => undefined;
+  onSelect: (position: number) => void = () => undefined;
+  onScroll: (top: number) => void = () => undefined;
+
+  constructor(private readonly source: ListSource) {
+    this.rowsEl = h('div', { class: 'list-rows' });
+    this.spacer = h('div', { class: 'list-spacer' }, this.rowsEl);
+    this.root = h('div', { class: 'list', role: 'listbox', tabindex: 0, 'aria-label': 'Rows' }, this.spacer);
+    this.root.addEventListener('scroll', () => {
+      this.schedule();
+      this.onScroll(this.root.scrollTop);
+    });
+    this.root.addEventListener('click', (e) => {
+      const el = (e.target as Element).closest<HTMLElement>('.row');
+      if (!el) return;
+      const pos = Number(el.dataset.pos);
+      this.select(pos, false);
+      const s = this.at(pos);
+      if (s) this.onOpen(s, pos);
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.root);
+  }
+
+  /** A new query or file: forget every page. */
+  reset(count: number, firstPage?: RowSummary[]): void {
+    this.version++;
+    this.pages.clear();
+    this.loading.clear();
+    this.count = count;
+    if (firstPage) this.pages.set(0, firstPage);
+    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    // At once, so the rows and the counts above them change together.
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.render();
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  at(pos: number): RowSummary | undefined {
+    return this.pages.get(Math.floor(pos / PAGE_SIZE))?.[pos % PAGE_SIZE];
+  }
+
+  /** The summary at a position, fetching its page when needed. */
+  async load(pos: number): Promise<RowSummary | undefined> {
+    const have = this.at(pos);
+    if (have || pos < 0 || pos >= this.count) return have;
+    await this.fetch(Math.floor(pos / PAGE_SIZE));
+    return this.at(pos);
+  }
+
+  select(pos: number, scroll = true): void {
+    if (!this.count) return;
+    this.selected = Math.max(0, Math.min(this.count - 1, pos));
+    if (scroll) this.scrollTo(this.selected);
+    this.onSelect(this.selected);
+    // Only the highlight moves: no need to rebuild the rows.
+    for (const el of Array.from(this.rowsEl.children)) {
+      const on = Number((el as HTMLElement).dataset.pos) === this.selected;
+      el.classList.toggle('selected', on);
+      el.setAttribute('aria-selected', on ? 'true' : 'false');
+    }
+    this.schedule();
+  }
+
+  scrollTo(pos: number): void {
+    const top = pos * ROW_HEIGHT;
+    const view = this.root.clientHeight;
+    if (top < this.root.scrollTop) this.root.scrollTop = top;
+    else if (top + ROW_HEIGHT > this.root.scrollTop + view) this.root.scrollTop = top + ROW_HEIGHT - view;
+    this.schedule();
+  }
+
+  setScrollTop(top: number): void {
+    this.root.scrollTop = top;
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private async fetch(p: number): Promise<void> {
+    if (this.pages.has(p) || this.loading.has(p)) return;
+    const version = this.version;
+    this.loading.add(p);
+    try {
+      const rows = await this.source.fetchPage(p);
+      if (version !== this.version || !rows) return;
+      this.pages.set(p, rows);
+      this.evict(p);
+      this.schedule();
+    } finally {
+      if (version === this.version) this.loading.delete(p);
+    }
+  }
+
+  /** Keeps the cache small: the pages furthest from the one just loaded go first. */
+  private evict(near: number): void {
+    if (this.pages.size <= MAX_PAGES) return;
+    const far = [...this.pages.keys()].sort((a, b) => Math.abs(b - near) - Math.abs(a - near));
+    for (const p of far.slice(0, this.pages.size - MAX_PAGES)) this.pages.delete(p);
+  }
+
+  private render(): void {
+    const top = this.root.scrollTop;
+    const height = this.root.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(this.count - 1, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(Math.max(first, last) / PAGE_SIZE) && last >= 0; p++) void this.fetch(p);
+    clear(this.rowsEl);
+    this.rowsEl.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+    for (let pos = first; pos <= last; pos++) this.rowsEl.append(this.rowEl(pos));
+  }
+
+  private rowEl(pos: number): HTMLElement {
+    const s = this.at(pos);
+    const selected = pos === this.selected;
+    if (!s) return h('div', { class: `row placeholder${selected ? ' selected' : ''}`, 'data-pos': pos, role: 'option' }, h('span', { class: 'row-num', text: '…' }));
+    const badge = h('span', { class: `badge st-${s.status}`, title: STATUS_LABEL[s.status] }, s.score !== null ? fmtScore(s.score, s.max) : STATUS_SHORT[s.status]);
+    return h(
+      'div',
+      {
+        class: `row${selected ? ' selected' : ''}${s.index === this.openIndex ? ' open' : ''}`,
+        'data-pos': pos,
+        'data-index': s.index,
+        'data-status': s.status,
+        role: 'option',
+        'aria-selected': selected ? 'true' : 'false',
+        title: `row ${s.index + 1}, line ${s.line}`,
+      },
+      h('span', { class: 'row-num', text: `#${s.index + 1}` }),
+      badge,
+      h('span', { class: 'row-id', text: s.id }),
+      s.human !== null ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` }) : null,
+      s.truncated ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' }) : null,
+      h('span', { class: 'row-source', text: s.source ?? '' }),
+      h('span', { class: 'row-model', text: s.model ?? '' }),
+    );
+  }
+}

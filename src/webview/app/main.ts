@@ -1,0 +1,18 @@
+// Entry point of the viewer bundle (dist/webview.js), the same in VS Code and in `qed view`.
+
+import { App } from './app';
+import { h } from './dom';
+import { Rpc } from './rpc';
+import { connect } from './transport';
+
+function boot(): void {
+  const mount = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
+  const rpc = new Rpc(connect());
+  new App(mount, rpc).start().catch((e: unknown) => {
+    mount.textContent = '';
+    mount.append(h('div', { class: 'callout error' }, `The viewer could not start: ${e instanceof Error ? e.message : String(e)}`));
+  });
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+else boot();

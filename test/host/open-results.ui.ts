@@ -1,0 +1,148 @@
+/**
+ * QED: Open Results in a REAL VS Code (code-server): the viewer in its webview panel (the real CSP,
+ * asWebviewUri resources, KaTeX fonts), a row opened, a regrade with the grader picked in VS Code's
+ * quick pick, an override, rows appended by someone else appearing live, and the panel restored
+ * after a window reload (the serializer and getState/setState).
+ *
+ *   npm run test:host        (or: bash scripts/host/run.sh test/host/open-results.ui.ts)
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { FakeLlmServer } from '../fake-llm/server';
+import {
+  type Browser,
+  type CodeServer,
+  checkPrerequisites,
+  clearFailure,
+  cleanup,
+  ensureVsix,
+  installExtension,
+  launchBrowser,
+  log,
+  openWorkbench,
+  pick,
+  runCommand,
+  saveFailure,
+  scratch,
+  screenshot,
+  startCodeServer,
+  writeFiles,
+} from './harness';
+
+let root: string;
+let extensionsDir: string;
+let fake: FakeLlmServer;
+
+const ROWS = [1, 2, 3].map((i) => ({
+  problem_id: `V-${i}`,
+  problem: `Prove that $\\sum_{k=1}^{${i}} k = \\frac{${i}(${i}+1)}{2}$.`,
+  solution: 'Induction on $n$.',
+  grading_guidelines: '(Partial) base case\n(Full) complete induction',
+  model_solution: `**Induction.** For $n=1$ both sides are $1$. If it holds for $n$, then\n$$\\sum_{k=1}^{n+1} k = \\frac{n(n+1)}{2} + n + 1 = \\frac{(n+1)(n+2)}{2}.$$`,
+  cost_run: { cost: 0.001, input_tokens: 10, output_tokens: 20, time: 1 },
+  history: [
+    { role: 'user', content: 'Prove it.' },
+    { role: 'assistant', type: 'cot', content: 'Induction looks right.' },
+  ],
+  schema_0: [{ title: 'Proof Grade', desc: '(Full) complete induction', points: 7 }],
+  grade: [{ points: 1, desc: 'Only the base case.' }],
+  score: 1,
+}));
+
+before(async () => {
+  checkPrerequisites();
+  root = scratch('qed-host-results');
+  extensionsDir = join(root, 'extensions');
+  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+  fake = await FakeLlmServer.start({ reply: () => ({ text: 'Complete and rigorous. <points>7 out of 7</points>' }) });
+});
+after(async () => {
+  await fake?.close();
+  if (root) cleanup(root);
+});
+
+/** The viewer inside the webview: code-server nests it in two iframes. */
+const viewer = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+test('QED: Open Results shows the viewer; regrade, override, live rows and a window reload work', { timeout: 300_000 }, async () => {
+  const ws = writeFiles(join(root, 'ws'), {
+    'configs/models/local/grader.yaml': `model: grader\napi: custom\nbase_url: ${fake.url}/v1\nread_cost: 1\nwrite_cost: 2\n`,
+    'outputs/run.jsonl': ROWS.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  });
+  const file = join(ws, 'outputs/run.jsonl');
+  const name = 'open-results';
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  clearFailure(name);
+  try {
+    server = await startCodeServer({ home: join(root, 'home'), extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
+    browser = await launchBrowser(join(root, 'home'));
+    const { page } = browser;
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
+    });
+    await openWorkbench(page, server.url, ws);
+
+    await runCommand(page, 'QED: Open Results');
+    await pick(page, 'Open Results: results file', 'outputs/run.jsonl');
+    const v = viewer(page);
+    await v.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
+    assert.equal(await v.locator('.list .row[data-index]').count(), 3);
+    log('viewer panel ready');
+    await v.locator('.list .row[data-index="1"]').click();
+    await v.locator('.row-page[data-row-index="1"][data-complete=true]').waitFor();
+    assert.ok((await v.locator('.row-page .katex').count()) > 3, 'formulas rendered');
+    assert.equal(await v.locator('.row-page .math-error').count(), 0);
+    assert.equal(await v.locator('.row-page [data-field=model_solution] strong').count(), 1, 'markdown rendered');
+    const fonts = await v.locator('body').evaluate(async () => {
+      await document.fonts.ready;
+      return document.fonts.check('16px KaTeX_Main');
+    });
+    assert.ok(fonts, 'KaTeX fonts load through asWebviewUri under the CSP');
+
+    // Regrade: the page asks the host, which asks for the grader in VS Code's own quick pick.
+    await v.locator('[data-action=regrade]').click();
+    await v.locator('[data-action=start-regrade]').click();
+    await pick(page, 'Regrade V-2: grader', 'local/grader');
+    await v.locator('#qed-toast.show', { hasText: 'Regraded V-2' }).waitFor({ timeout: 60_000 });
+    await v.locator('.row-page[data-row-index="1"] .row-head', { hasText: 'model 7/7' }).waitFor();
+    let lines = readFileSync(file, 'utf8').split('\n');
+    assert.equal(JSON.parse(lines[1]).score, 7);
+    assert.equal(lines[0], JSON.stringify(ROWS[0]));
+    assert.equal(lines[2], JSON.stringify(ROWS[2]));
+    log('regraded row 2 through the quick pick');
+
+    // Override.
+    await v.locator('[data-action=override]').click();
+    await v.locator('dialog input[name=points-0]').fill('6');
+    await v.locator('dialog textarea[name=note]').fill('Looks complete; one step is terse.');
+    await v.locator('[data-action=save-override]').click();
+    await v.locator('.row-page[data-row-index="1"] .row-head', { hasText: 'human 6/7' }).waitFor();
+    lines = readFileSync(file, 'utf8').split('\n');
+    assert.deepEqual(JSON.parse(lines[1]).human_grade.points, [6]);
+    assert.equal(lines[0], JSON.stringify(ROWS[0]));
+
+    // Rows appended on disk show up (the file watcher).
+    appendFileSync(file, JSON.stringify({ ...ROWS[0], problem_id: 'V-LIVE' }) + '\n');
+    await v.locator('.list .row', { hasText: 'V-LIVE' }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'host-open-results.png');
+
+    // A window reload: the serializer reopens the panel on the same file and row.
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+    await viewer(page).locator('.row-page[data-row-index="1"]').waitFor({ timeout: 90_000 });
+    assert.equal(await viewer(page).locator('.list .row[data-index]').count(), 4);
+    log('panel restored after the reload');
+    assert.deepEqual(cspErrors, [], 'no CSP complaint in the console');
+  } catch (e) {
+    await saveFailure(name, browser, server);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  }
+});

@@ -1,0 +1,254 @@
+/**
+ * The viewer bundle as VS Code runs it, with a stub host: the page is served under the webview's
+ * Content-Security-Policy (the same string the extension sets), `acquireVsCodeApi` posts to the
+ * real ViewerHost running in this process, and the host's messages come back as window messages.
+ * A corpus of hostile model output must execute nothing and leave the page responsive.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ViewerHost } from '../../src/core/view/host';
+import { makeNonce, viewerHtml, webviewCsp } from '../../src/core/view/html';
+import type { HostMessage } from '../../src/protocol';
+import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, ensureBuilt, launch, proofRow, screenshot, tempDir, watchPage, writeJsonl, type Row } from './helpers';
+
+const ORIGIN = 'https://qed-webview.test';
+
+/** Serves the viewer page like a VS Code webview and wires it to a ViewerHost for `files`. */
+async function openStub(page: Page, files: string[]): Promise<{ host: ViewerHost; posted: () => number }> {
+  const host = new ViewerHost({ files, host: 'stub' });
+  void host.open();
+  let posted = 0;
+  const deliver = async (m: HostMessage) => {
+    posted++;
+    // As VS Code does, the message crosses as JSON.
+    await page.evaluate((raw) => window.postMessage(JSON.parse(raw), '*'), JSON.stringify(m)).catch(() => undefined);
+  };
+  host.onMessage((m) => void deliver(m));
+  await page.exposeBinding('__qedToHost', async (_src, raw: string) => {
+    const reply = await host.handle(JSON.parse(raw));
+    if (reply) await deliver(reply);
+  });
+  await page.addInitScript(`
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__qedToHost(JSON.stringify(m)),
+      getState: () => JSON.parse(sessionStorage.getItem('vscode-state') || 'null') || undefined,
+      setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
+    });
+  `);
+  await page.route(`${ORIGIN}/**`, async (route) => {
+    const path = new URL(route.request().url()).pathname;
+    if (path === '/') {
+      const nonce = makeNonce();
+      const html = viewerHtml({ scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, nonce, csp: webviewCsp(ORIGIN, nonce), title: 'stub', host: 'vscode' });
+      return route.fulfill({ status: 200, contentType: 'text/html', body: html });
+    }
+    const m = /^\/dist\/(webview\.js|webview\.css|KaTeX_[\w-]+\.woff2)$/.exec(path);
+    if (m) return route.fulfill({ status: 200, contentType: m[1].endsWith('.js') ? 'text/javascript' : m[1].endsWith('.css') ? 'text/css' : 'font/woff2', body: readFileSync(join(DIST, m[1])) });
+    return route.fulfill({ status: 404, body: 'not found' });
+  });
+  // Anything else (a remote image, a link target) never leaves the machine.
+  await page.route((url) => !url.href.startsWith(ORIGIN), (route) => route.abort());
+  return { host, posted: () => posted };
+}
+
+const P = (n: number) => `window.__pwned = ${n}`;
+
+/** Model output written to hurt: each row aims at a different weakness. */
+function hostileRows(): Row[] {
+  const bomb = '\\def\\a{\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b}\\def\\b{\\c\\c\\c\\c\\c\\c\\c\\c\\c\\c}\\def\\c{\\d\\d\\d\\d\\d\\d\\d\\d\\d\\d}\\def\\d{\\e\\e\\e\\e\\e\\e\\e\\e\\e\\e}\\def\\e{xxxxxxxxxx}\\a';
+  const tenMb = ('Consider $x_{n+1} = x_n^2 + \\frac{1}{n}$ and note that <b>bold</b> ' + 'lorem ipsum '.repeat(20) + '\n').repeat(Math.ceil(10_500_000 / 300)).slice(0, 10_000_000);
+  const rows: Row[] = [
+    {
+      problem_id: `<img src=x onerror="${P(1)}">`,
+      problem: `<script>${P(2)}</script> Show that $1+1=2$. <img src=x onerror="${P(3)}"> <svg onload="${P(4)}"></svg> <iframe src="javascript:${P(5)}"></iframe>`,
+      model_solution: `[click me](javascript:${P(6)}) and [data](data:text/html,<script>parent.__pwned=7</script>) and <a href="javascript:${P(8)}">raw link</a> and <javascript:${P(9)}> and [vb](vbscript:msgbox) and [ok](https://example.org/)`,
+      Source: `<style>body{display:none}</style><base href="https://evil.example/">`,
+      score: 7,
+      schema_0: [{ title: `<b onmouseover="${P(10)}">Proof</b> $x$`, desc: `<script>${P(11)}</script>`, points: 7 }],
+      grade: [{ points: 7, desc: `<img src=x onerror="${P(12)}"> fine` }],
+    },
+    {
+      problem_id: 'katex-commands',
+      problem: `$\\href{javascript:${P(13)}}{click}$ $\\url{javascript:${P(14)}}$ $\\htmlId{x}{y}$ $\\htmlClass{x}{y}$ $\\htmlStyle{color:red}{y}$ $\\htmlData{a=b}{y}$ $\\includegraphics{https://evil.example/x.png}$`,
+      model_solution: `$x" onmouseover="${P(15)}$ and $\\text{<img src=x onerror=${P(16)}>}$ and $\\operatorname{<script>}$ \\[ \\href{javascript:${P(17)}}{y} \\]`,
+      score: 0,
+    },
+    {
+      problem_id: 'expansion-bombs',
+      problem: `$${bomb}$ and $\\newcommand{\\x}{\\x}\\x$ and $\\rule{100000em}{100000em}$ and $${'{'.repeat(5000)}x${'}'.repeat(5000)}$`,
+      model_solution: `$$\\def\\f#1{#1#1#1#1#1#1#1#1}\\f{\\f{\\f{\\f{\\f{\\f{x}}}}}}$$ ${'$x$ '.repeat(20000)}`,
+      score: 1,
+    },
+    {
+      problem_id: 'unbalanced',
+      problem: '$$ a display that never closes\n\n\\[ nor this one \\( or this $ and a price of $5 and $10, \\begin{align} x &= y',
+      model_solution: '\\end{align} } } { $x$ \\] $$ \\right) `$code$` ```\n$$not math$$\n```',
+      score: null,
+      grade_error: 'could not read the reply',
+    },
+    {
+      problem_id: 'ten-megabytes',
+      problem: 'A very long answer follows.',
+      model_solution: tenMb,
+      score: 0,
+    },
+    {
+      problem_id: 'markup-everywhere',
+      problem: `![pic](https://evil.example/p.png) ![js](javascript:${P(18)}) <meta http-equiv="refresh" content="0;url=javascript:${P(19)}">`,
+      model_solution: '\u202Eevil override\u202C and zero\u200Bwidth',
+      history: [
+        { role: 'user', content: `<script>${P(20)}</script>` },
+        { role: 'assistant', type: 'cot', content: `<img src=x onerror="${P(21)}">` },
+        { role: 'assistant', content: `[x](javascript:${P(22)})` },
+      ],
+      human_grade: { points: [1], total: 1, note: `<img src=x onerror="${P(23)}">`, reviewer: `<b onclick="${P(24)}">me</b>`, at: 'not a date' },
+      score: 1,
+      schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }],
+      '<b onclick="x">key</b>': '<i>value</i>',
+      nested: JSON.parse('['.repeat(500) + ']'.repeat(500)),
+      ['__proto__']: { polluted: true },
+    },
+  ];
+  return rows;
+}
+
+let browser: Awaited<ReturnType<typeof launch>> | undefined;
+let dir: string;
+
+before(async () => {
+  if (!HAVE_CHROMIUM) return;
+  ensureBuilt();
+  dir = tempDir();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
+  test('hostile model output: nothing executes, nothing loads, the page stays responsive', { timeout: 90_000 }, async () => {
+    const raw = hostileRows();
+    // JSON.stringify drops an own __proto__ key made by a literal: write that row by hand.
+    const file = join(dir, 'hostile.jsonl');
+    writeJsonl(file, [...raw, proofRow(1)]);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[5] = lines[5].replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
+    writeFileSync(file, lines.join('\n'));
+
+    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const trap = await watchPage(page);
+    const { host } = await openStub(page, [file]);
+    try {
+      await page.goto(`${ORIGIN}/`);
+      await page.waitForSelector('body[data-ready=true]');
+      assert.equal(await page.evaluate(() => document.querySelectorAll('.list .row[data-index]').length), raw.length + 1);
+      for (let i = 0; i < raw.length; i++) {
+        await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
+        if (i > 0) await page.keyboard.press('j');
+        const t0 = Date.now();
+        await page.keyboard.press('Enter');
+        await page.waitForSelector(`.row-page[data-row-index="${i}"]`, { timeout: 20_000 });
+        const openMs = Date.now() - t0;
+        // Open every fold (lazy sections render now), hover and click every link and formula.
+        await page.evaluate(() => document.querySelectorAll<HTMLDetailsElement>('.row-page details').forEach((d) => (d.open = true)));
+        await page.waitForTimeout(50);
+        // (A web link would be opened by VS Code itself, outside the webview: those are only hovered.)
+        const links = await page.$$('.row-page a');
+        for (const a of links.slice(0, 20)) {
+          await a.hover({ force: true, timeout: 2000 }).catch(() => undefined);
+          if (/^https?:/i.test((await a.getAttribute('href')) ?? '')) continue;
+          await a.click({ force: true, timeout: 2000, noWaitAfter: true }).catch(() => undefined);
+        }
+        for (const m of (await page.$$('.row-page [data-latex]')).slice(0, 10)) {
+          await m.hover({ force: true, timeout: 2000 }).catch(() => undefined);
+        }
+        const state = await page.evaluate(() => {
+          const bad: string[] = [];
+          for (const el of Array.from(document.querySelectorAll('body *:not(script[src$="/dist/webview.js"])'))) {
+            for (const attr of el.getAttributeNames()) if (/^on/i.test(attr)) bad.push(`${el.tagName} ${attr}`);
+            if (/^(SCRIPT|IFRAME|OBJECT|EMBED|BASE|META|STYLE|IMG|SVG|FORM)$/i.test(el.tagName) && !el.closest('.katex')) bad.push(el.tagName);
+            const href = el.getAttribute('href');
+            if (href !== null && !/^(https?:|mailto:)/i.test(href)) bad.push(`href=${href.slice(0, 40)}`);
+          }
+          return { pwned: (window as unknown as { __pwned: number }).__pwned, bad, location: location.href, display: getComputedStyle(document.body).display, polluted: ({} as Record<string, unknown>).polluted };
+        });
+        assert.equal(state.pwned, 0, `row ${i}: a script ran`);
+        assert.deepEqual(state.bad, [], `row ${i}: dangerous markup in the page`);
+        assert.equal(state.location, `${ORIGIN}/`, `row ${i}: the page navigated`);
+        assert.notEqual(state.display, 'none');
+        assert.equal(state.polluted, undefined);
+        // Responsive: the page answers and the keyboard still moves the selection.
+        const t1 = Date.now();
+        assert.equal(await page.evaluate(() => 1 + 1), 2);
+        assert.ok(Date.now() - t1 < 2000, 'page answers quickly');
+        console.log(`# hostile row ${i} (${String(raw[i].problem_id).slice(0, 20)}): opened in ${openMs} ms, ${await page.$$eval('.row-page .math-error', (e) => e.length)} formulas shown as errors`);
+      }
+      // The 10 MB row: shown as plain text with an offer to render, cut for transfer.
+      await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
+      await page.keyboard.press('k');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('.row-page[data-row-index="4"]');
+      assert.match((await page.textContent('.row-page .callouts')) ?? '', /shortened for display: model_solution \(10000 kB\)/);
+      assert.ok(await page.$('.row-page [data-field=model_solution] pre.plain-text'));
+      await page.keyboard.press('j');
+      await page.waitForSelector('.list .row.selected[data-index="5"]');
+      await screenshot(page, 'viewer-hostile');
+      const csp = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+      // Remote images are refused by the renderer before the CSP ever sees them.
+      assert.deepEqual(csp, [], 'no CSP violation');
+      assert.deepEqual(trap.errors, [], 'no uncaught page errors');
+    } finally {
+      await page.close();
+      host.dispose();
+    }
+  });
+
+  test('getState/setState: the open row, filters and font size survive a reload; KaTeX fonts load under the CSP', async () => {
+    const file = writeJsonl(join(dir, 'state.jsonl'), Array.from({ length: 30 }, (_, i) => proofRow(i)));
+    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const trap = await watchPage(page);
+    const { host } = await openStub(page, [file]);
+    try {
+      await page.goto(`${ORIGIN}/`);
+      await page.waitForSelector('body[data-ready=true]');
+      await page.click('.chip[data-status=full]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') !== '30');
+      const fullCount = await page.getAttribute('[data-testid=counts]', 'data-shown');
+      await page.click('.list .row[data-pos="2"]');
+      const index = Number(await page.getAttribute('.list .row[data-pos="2"]', 'data-index'));
+      await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
+      await page.click('button[aria-label="Larger text"]');
+      await page.evaluate(() => document.fonts.ready);
+      assert.ok(await page.evaluate(() => document.fonts.check('16px KaTeX_Main') && Array.from(document.fonts as unknown as Iterable<FontFace>).some((f) => f.family.includes('KaTeX') && f.status === 'loaded')), 'KaTeX fonts loaded');
+      await page.reload();
+      await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
+      assert.equal(await page.getAttribute('[data-testid=counts]', 'data-shown'), fullCount);
+      assert.equal(await page.getAttribute('.chip[data-status=full]', 'aria-pressed'), 'true');
+      assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.detail')!).fontSize), '15px');
+      await page.waitForSelector('.list .row.selected[data-pos="2"]');
+      // Copy as LaTeX from the context menu: with its delimiters.
+      await page.click('.row-page [data-field=model_solution] .math-display .katex-html >> nth=0', { button: 'right' });
+      await page.waitForSelector('#qed-toast.show');
+      assert.match((await page.textContent('#qed-toast')) ?? '', /Copied with delimiters: \\\[a_n = /);
+      // The host reports a change made by someone else: the open row is shown again.
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const row = JSON.parse(lines[index]);
+      row.score = 3;
+      lines[index] = JSON.stringify(row);
+        writeFileSync(file, lines.join('\n'));
+      await host.refresh(0);
+      await page.waitForSelector(`.row-page[data-row-index="${index}"] .row-head:has-text("model 3/7")`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      assert.deepEqual(trap.errors, []);
+    } finally {
+      await page.close();
+      host.dispose();
+    }
+  });
+});
