@@ -10,24 +10,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
-  type Browser,
-  type CodeServer,
   checkPrerequisites,
-  clearFailure,
   cleanup,
   ensureVsix,
   installExtension,
-  launchBrowser,
   log,
   openWorkbench,
   pick,
   runCommand,
-  saveFailure,
   scratch,
   screenshot,
   settle,
-  startCodeServer,
   toast,
+  withWorkbench,
   writeFiles,
 } from './harness';
 
@@ -59,22 +54,6 @@ after(async () => {
   if (root) cleanup(root);
 });
 
-async function withWorkbench(name: string, body: (b: Browser, s: CodeServer) => Promise<void>): Promise<void> {
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  clearFailure(name);
-  try {
-    server = await startCodeServer({ home: join(root, `${name}-home`), extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
-    browser = await launchBrowser(join(root, `${name}-home`));
-    await body(browser, server);
-  } catch (e) {
-    await saveFailure(name, browser, server);
-    throw e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-  }
-}
 
 test('Grade Results from the palette grades every row; Show Summary opens the table; a broken config is flagged inline', { timeout: 300_000 }, async () => {
   const ws = writeFiles(join(root, 'ws'), {
@@ -82,7 +61,7 @@ test('Grade Results from the palette grades every row; Show Summary opens the ta
     'configs/models/local/broken.yaml': 'model: x\napi: openia\n',
     'outputs/run.jsonl': ROWS.map((r) => JSON.stringify(r)).join('\n') + '\n',
   });
-  await withWorkbench('grade', async ({ page }, { url }) => {
+  await withWorkbench({ root, name: 'grade', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
     await openWorkbench(page, url, ws);
 
     await runCommand(page, 'QED: Grade Results');

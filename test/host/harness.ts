@@ -458,3 +458,28 @@ export async function waitUntil<T>(what: string, check: () => T | undefined | fa
     await sleep(200);
   }
 }
+
+/**
+ * Runs `body` with a fresh code-server (profile under `<root>/<name>-home`) and browser; on failure
+ * saves the artefacts of test `name`; both are stopped whatever happens.
+ */
+export async function withWorkbench(
+  opts: { root: string; name: string; extensionsDir: string; settings: Record<string, unknown> },
+  body: (b: Browser, s: CodeServer) => Promise<void>,
+): Promise<void> {
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  clearFailure(opts.name);
+  const home = join(opts.root, `${opts.name}-home`);
+  try {
+    server = await startCodeServer({ home, extensionsDir: opts.extensionsDir, settings: opts.settings });
+    browser = await launchBrowser(home);
+    await body(browser, server);
+  } catch (e) {
+    await saveFailure(opts.name, browser, server);
+    throw e;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+  }
+}

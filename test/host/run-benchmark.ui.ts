@@ -16,26 +16,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
-  type Browser,
-  type CodeServer,
   answer,
   checkPrerequisites,
-  clearFailure,
   cleanup,
   ensureVsix,
   installExtension,
-  launchBrowser,
   log,
   openWorkbench,
   pick,
   quickInput,
   runCommand,
-  saveFailure,
   scratch,
   screenshot,
   settle,
-  startCodeServer,
   toast,
+  withWorkbench,
   writeFiles,
 } from './harness';
 
@@ -84,29 +79,12 @@ after(async () => {
   if (root) cleanup(root);
 });
 
-/** Runs `body` with a code-server + browser pair; both are stopped whatever happens. */
-async function withWorkbench(name: string, settings: Record<string, unknown>, body: (b: Browser, s: CodeServer) => Promise<void>): Promise<void> {
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  clearFailure(name);
-  try {
-    server = await startCodeServer({ home: join(root, `${name}-home`), extensionsDir, settings });
-    browser = await launchBrowser(join(root, `${name}-home`));
-    await body(browser, server);
-  } catch (e) {
-    await saveFailure(name, browser, server);
-    throw e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-  }
-}
 
 test('QED: Run Benchmark from the command palette writes 3 rows through the fake model', { timeout: 240_000 }, async () => {
   const ws = fixtureWorkspace('ws-trusted');
   fake.clearRequests();
   // Workspace trust switched off = every folder is trusted (same effect as --disable-workspace-trust).
-  await withWorkbench('trusted', { 'security.workspace.trust.enabled': false }, async ({ page }, { url }) => {
+  await withWorkbench({ root, name: 'trusted', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
     await openWorkbench(page, url, ws);
     await runCommand(page, 'QED: Run Benchmark');
     await pick(page, '(1/4): model config', 'local/fake');
@@ -164,7 +142,7 @@ test('in Restricted Mode the command refuses and no request reaches the model AP
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.banner': 'always',
   };
-  await withWorkbench('restricted', settings, async ({ page }, { url }) => {
+  await withWorkbench({ root, name: 'restricted', extensionsDir, settings }, async ({ page }, { url }) => {
     await openWorkbench(page, url, ws);
     await page.locator('.part.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
     log('status bar shows Restricted Mode');
