@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('qed.showLog', () => log.show()),
     vscode.commands.registerCommand('qed.cancelJob', (arg?: { job?: import('./jobs').JobInfo }) => jobs.cancelCommand(arg)),
-    vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot))),
+    vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot, () => view.reload()))),
     vscode.commands.registerCommand('qed.refreshView', () => view.reload()),
     vscode.commands.registerCommand('qed.openResults', guard('Open Results', (arg?: unknown, opts?: { row?: number }) => results.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}))),
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, results),

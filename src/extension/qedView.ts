@@ -186,7 +186,7 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
 }
 
 /** QED: Create Example Configs — the standard layout with a few shipped configs and the prompts. */
-export async function initWorkspaceCommand(shippedRoot: string): Promise<void> {
+export async function initWorkspaceCommand(shippedRoot: string, refresh: () => Promise<void>): Promise<void> {
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!cwd) {
     void vscode.window.showWarningMessage('QED: open a folder first.');
@@ -203,6 +203,9 @@ export async function initWorkspaceCommand(shippedRoot: string): Promise<void> {
   }
   await mkdir(join(cwd, 'outputs'), { recursive: true });
   await mkdir(join(cwd, 'data'), { recursive: true });
+  // Refresh the view now rather than waiting for the file watcher, which may be slow or
+  // unavailable (remote file systems, exhausted inotify watches).
+  await refresh();
   const first = join(cwd, 'configs', 'models', 'openai', 'gpt-5-mini.yaml');
   void vscode.window.showInformationMessage(`QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`);
   if (existsSync(first)) await vscode.window.showTextDocument(vscode.Uri.file(first));
