@@ -47,6 +47,11 @@ export interface RowSummary {
   truncated: boolean;
   /** Total of a human override, when the row has one. */
   human: number | null;
+  /**
+   * Read from the journal of a job still running (`<file>.partial`): not in the file yet, so it
+   * cannot be regraded or overridden until the job ends.
+   */
+  live?: boolean;
 }
 
 export type SortKey = 'index' | 'id' | 'score' | 'tokens' | 'cost';
@@ -108,6 +113,8 @@ export interface FileSummary extends FileInfo {
   generation: number;
   /** A job holds the file (`<file>.lock` exists): actions that write are refused. */
   locked: boolean;
+  /** Rows shown from a running (or interrupted) job's journal, `<file>.partial`. */
+  live?: { rows: number; journal: string };
 }
 
 export interface PageResult {

@@ -54,7 +54,11 @@ export async function viewCommand(args: string[], env: { shippedRoot: string }):
   if (!positionals.length) throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
   const files = positionals.map((p) => resolve(p));
   for (const f of files) {
-    if (!existsSync(f)) throw new QedError('file not found', { file: f });
+    // A first run writes only its journal until it ends: the view shows those rows as they come.
+    if (!existsSync(f)) {
+      if (existsSync(`${f}.partial`)) continue;
+      throw new QedError('file not found', { file: f });
+    }
     if (statSync(f).isDirectory()) throw new QedError('this is a folder; name the .jsonl files in it', { file: f });
   }
   const portArg = str(v.port);

@@ -74,6 +74,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
         onProgress,
       }),
     ctx.log,
+    input.file,
   );
   const unread = summary.flags.parse_failure ?? 0;
   const line = `${summary.cancelled ? 'grading cancelled' : 'graded'}: ${summary.done - unread}/${summary.total} rows, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;

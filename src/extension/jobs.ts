@@ -11,6 +11,8 @@ export interface JobInfo {
   failed: number;
   cost: number;
   controller: AbortController;
+  /** The results file the job writes: the QED view opens it live. */
+  output?: string;
 }
 
 /**
@@ -31,8 +33,8 @@ export class Jobs implements vscode.Disposable {
   }
 
   /** Registers a job; cancelling it (here or from its notification) aborts `controller`. */
-  start(kind: JobInfo['kind'], label: string, controller: AbortController): JobInfo {
-    const job: JobInfo = { id: this.next++, kind, label, started: Date.now(), done: 0, total: 0, failed: 0, cost: 0, controller };
+  start(kind: JobInfo['kind'], label: string, controller: AbortController, output?: string): JobInfo {
+    const job: JobInfo = { id: this.next++, kind, label, started: Date.now(), done: 0, total: 0, failed: 0, cost: 0, controller, output };
     this.jobs.set(job.id, job);
     this.refresh();
     return job;
@@ -42,14 +44,14 @@ export class Jobs implements vscode.Disposable {
    * Runs a job under a cancellable progress notification, registered here for the status bar and
    * QED: Cancel Job. `work` gets the abort signal and a progress callback.
    */
-  run<T>(kind: JobInfo['kind'], label: string, work: (signal: AbortSignal, onProgress: (p: JobProgressLike) => void) => Promise<T>, log?: vscode.LogOutputChannel): Thenable<T> {
+  run<T>(kind: JobInfo['kind'], label: string, work: (signal: AbortSignal, onProgress: (p: JobProgressLike) => void) => Promise<T>, log?: vscode.LogOutputChannel, output?: string): Thenable<T> {
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: ${label}`, cancellable: true }, async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => {
         log?.info(`${label}: cancel requested; finished rows are kept`);
         controller.abort();
       });
-      const job = this.start(kind, label, controller);
+      const job = this.start(kind, label, controller, output);
       let lastPct = 0;
       try {
         return await work(controller.signal, (p) => {

@@ -114,6 +114,11 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         item.iconPath = new vscode.ThemeIcon('sync~spin');
         item.description = `${j.done}/${j.total} rows${j.failed ? ` · ${j.failed} failed` : ''} · $${j.cost.toFixed(4)}`;
         item.contextValue = 'qedJob';
+        if (j.output) {
+          // The viewer follows the job's journal: its rows show up as they are written.
+          item.tooltip = `${j.output}\nClick to watch its rows arrive in the viewer.`;
+          item.command = { command: 'qed.openResults', title: 'Open Results', arguments: [vscode.Uri.file(j.output)] };
+        }
         return item;
       }
       case 'empty':

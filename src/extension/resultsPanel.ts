@@ -127,7 +127,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
 
     // The file on disk: VS Code's watcher for prompt updates, a slow poll in case it misses one
     // (a file outside the workspace, a network drive).
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), basename(file)));
+    // The journal of a running job (`<file>.partial`) is watched too: its rows are shown live.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), `${basename(file)}{,.partial}`));
     const refresh = () => void host.refresh(0).catch(() => undefined);
     disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
     host.poll(3000);

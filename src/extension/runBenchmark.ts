@@ -109,6 +109,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
         onProgress,
       }),
     ctx.log,
+    outputPath,
   );
   const line = `${summary.cancelled ? 'cancelled' : 'finished'}: ${summary.done}/${summary.total} rows, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`run: ${line} → ${outputPath}`);

@@ -230,6 +230,44 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
   });
 });
 
+describe('qed view of a job under way', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
+  test("the job's journal: rows show as they are written, marked live, and cannot be edited yet", async () => {
+    mkdirSync(join(dir, 'live'), { recursive: true });
+    const out = join(dir, 'live', 'run.jsonl');
+    // The job has written two rows to its journal; the results file does not exist yet.
+    writeFileSync(`${out}.partial`, [proofRow(0), proofRow(1)].map((r) => JSON.stringify(r) + '\n').join(''));
+    writeFileSync(`${out}.lock`, JSON.stringify({ host: 'test', pid: 1 }));
+    const server = await startViewServer({ files: [out], pollMs: 200 });
+    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const trap = await watchPage(page);
+    try {
+      await page.goto(`${server.url}?row=2`);
+      await page.waitForSelector('body[data-ready=true]');
+      await waitShown(page, 2);
+      assert.equal(await page.locator('.list .row.live').count(), 2);
+      assert.match((await page.textContent('.banner')) ?? '', /2 row\(s\) shown live .* run\.jsonl\.partial/);
+      await page.waitForSelector('.row-page[data-row-index="1"][data-complete=true]');
+      assert.equal(await page.locator('[data-action=regrade]').isDisabled(), true);
+      assert.equal(await page.locator('[data-action=override]').isDisabled(), true);
+      appendFileSync(`${out}.partial`, JSON.stringify(proofRow(2, { problem_id: 'JUST-IN' })) + '\n');
+      await waitShown(page, 3);
+      await page.waitForSelector('.list .row.live >> text=JUST-IN');
+      await screenshot(page, 'viewer-live');
+      // The job ends: the results file is written and the journal and lock removed.
+      writeJsonl(out, [proofRow(0), proofRow(1), proofRow(2, { problem_id: 'JUST-IN' })]);
+      rmSync(`${out}.partial`);
+      rmSync(`${out}.lock`);
+      await page.waitForFunction(() => document.querySelectorAll('.list .row.live').length === 0, undefined, { timeout: 10_000 });
+      assert.equal(await shown(page), 3);
+      await page.waitForFunction(() => !(document.querySelector('[data-action=override]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 10_000 });
+      assert.deepEqual(trap.errors, []);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
+
 describe('qed view with two runs: compare and export', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   test('rows joined on the problem id with the score difference; export as markdown', async () => {
     mkdirSync(join(dir, 'cmp'), { recursive: true });

@@ -26,6 +26,12 @@ export class EditRefused extends QedError {
 export function assertNotLocked(file: string): void {
   const lock = `${file}.lock`;
   if (existsSync(lock)) throw new EditRefused('locked', 'a run or grading job is writing this file; nothing was written', file, undefined, `wait for it to finish; if none is running, delete ${lock}`);
+  // A journal without a job: one was killed. Its rows are merged into the file when the same
+  // command is run again; an edit now would be overwritten by that merge.
+  const journal = `${file}.partial`;
+  if (existsSync(journal)) {
+    throw new EditRefused('locked', `an unfinished job left rows in ${journal} that are not in the file yet; nothing was written`, file, undefined, 'run the same qed run / qed eval command again to finish the job (it merges them), then repeat the action');
+  }
 }
 
 async function copyRange(from: FileHandle, to: FileHandle, start: number, end: number, buf: Buffer): Promise<void> {

@@ -242,7 +242,7 @@ export class ViewerHost {
       .filter((m) => m.values.length > 0);
     return {
       ...f.info,
-      bytes: f.index.sig?.size ?? 0,
+      bytes: (f.index.sig?.size ?? 0) + (f.index.sig?.journal?.size ?? 0),
       rows: t.n,
       complete: f.index.complete,
       badLines: f.index.badLines.slice(0, 50),
@@ -251,6 +251,7 @@ export class ViewerHost {
       statusCounts,
       generation: f.index.generation,
       locked: existsSync(`${f.index.file}.lock`),
+      ...(f.index.journalBase !== undefined ? { live: { rows: f.index.liveRows, journal: basename(f.index.journalFile) } } : {}),
     };
   }
 

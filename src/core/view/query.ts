@@ -92,6 +92,7 @@ export class RowQueries {
       pattern: f.text!,
       caseSensitive: f.caseSensitive,
       field: f.textField,
+      journal: idx.journalBase !== undefined ? { path: idx.journalFile, base: idx.journalBase } : undefined,
       budgetMs: this.searchBudgetMs,
       signal: opts.signal,
       onProgress: opts.onProgress,

@@ -2,24 +2,29 @@
 // line is located (start, length) and summarised; the row itself is read back later by seeking to
 // its line. The index follows the file: when it only grew (a job appending rows) the new lines are
 // read incrementally; when it was replaced, it is read again from the start.
+//
+// It also follows the journal of a running job (`<file>.partial`, see source.ts): journal rows
+// are read as if appended to the file, and a journal row that finishes a row already listed (the
+// same id and run: a grading job working in place, a retried failure) takes that row's place, so
+// the list shows the job's progress live without listing a row twice.
 
 import { createHash } from 'node:crypto';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import { metaValue, summarizeRow, CONTENT_COLUMNS } from './summary';
 import { RowTable } from './table';
+import { openReader, type FileStat, type Reader } from './source';
 
 const CHUNK = 4 << 20;
 /** Lines longer than this are not parsed to summarise them (they are listed as bad lines). */
 export const MAX_LINE_BYTES = 256 << 20;
 const MAX_BAD_LINES = 200;
 
-export interface FileSignature {
-  size: number;
-  mtimeMs: number;
-  ino: number;
+export interface FileSignature extends FileStat {
+  /** The job journal next to the file, when there is one. */
+  journal?: FileStat;
 }
 
 export type IndexChange = { change: 'appended' | 'rewritten' | 'removed'; rows: number } | null;
@@ -30,7 +35,13 @@ export interface IndexProgress {
   rows: number;
 }
 
-const sameSig = (a: FileSignature | undefined, b: FileSignature) => !!a && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+const sameStat = (a: FileStat | undefined, b: FileStat | undefined) => (!a || !b ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino);
+const sameSig = (a: FileSignature | undefined, b: FileSignature) => !!a && sameStat(a, b) && sameStat(a.journal, b.journal);
+
+/** The row a journal row finishes: the same id and run index. */
+function liveKey(id: string | undefined, run: unknown): string | undefined {
+  return id === undefined ? undefined : `${id}\u0000${typeof run === 'number' || typeof run === 'string' ? run : 0}`;
+}
 
 export function lineRev(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex').slice(0, 20);
@@ -50,6 +61,16 @@ function isBlank(buf: Buffer, s: number, e: number): boolean {
  */
 export class ResultsIndex {
   readonly file: string;
+  /** The journal a running job appends to; its rows are shown live. */
+  readonly journalFile: string;
+  /** Where the journal's rows begin in the index's offsets (undefined: no journal). */
+  journalBase: number | undefined;
+  /** Rows read from the journal (new ones and ones that took an earlier row's place). */
+  liveRows = 0;
+  /** id+run → row, built when the first journal row is read. */
+  private liveKeys: Map<string, number> | undefined;
+  /** Rows replaced by journal rows during the current scan. */
+  private replaced = 0;
   table = new RowTable();
   /** Bumped on every change of the file (append, row edit, rewrite). */
   generation = 0;
@@ -74,6 +95,16 @@ export class ResultsIndex {
 
   constructor(file: string) {
     this.file = resolve(file);
+    this.journalFile = `${this.file}.partial`;
+  }
+
+  private reader(): Promise<Reader> {
+    return openReader(this.file, this.journalFile);
+  }
+
+  /** Whether row i was read from the journal of a job that has not finished. */
+  isLive(i: number): boolean {
+    return this.journalBase !== undefined && this.table.start[i] >= this.journalBase;
   }
 
   onProgress(fn: (p: IndexProgress) => void): () => void {
@@ -134,14 +165,20 @@ export class ResultsIndex {
   }
 
   private async statOrThrow(): Promise<FileSignature> {
-    try {
-      const st = await stat(this.file);
-      if (st.isDirectory()) throw new QedError('this is a folder, not a JSONL file', { file: this.file });
-      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new QedError('file not found', { file: this.file });
-      throw e;
-    }
+    const look = async (path: string): Promise<FileStat | undefined> => {
+      try {
+        const st = await stat(path);
+        if (st.isDirectory()) throw new QedError('this is a folder, not a JSONL file', { file: path });
+        return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+    };
+    const [main, journal] = await Promise.all([look(this.file), look(this.journalFile)]);
+    // A first run has only its journal until it ends: its rows are shown as they come.
+    if (!main && !journal) throw new QedError('file not found', { file: this.file });
+    return { ...(main ?? { size: 0, mtimeMs: 0, ino: 0 }), journal };
   }
 
   /**
@@ -167,11 +204,23 @@ export class ResultsIndex {
       if (sameSig(this.sig, st)) return null;
       // Grown in place with the indexed part intact: only the new lines are read. A file of the
       // same size with a new time was edited in place, so it is read again like a replaced one.
-      if (this.sig && st.ino === this.sig.ino && st.size > this.sig.size && (await this.keptBeginning())) {
+      // With a journal, only the journal may grow (or appear); a change of the file itself (the
+      // job ended and wrote it, or the journal went away) means reading everything again.
+      const old = this.sig;
+      const grown =
+        !!old &&
+        (old.journal || st.journal
+          ? sameStat({ size: old.size, mtimeMs: old.mtimeMs, ino: old.ino }, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) &&
+            !!st.journal &&
+            (!old.journal || (st.journal.ino === old.journal.ino && st.journal.size > old.journal.size))
+          : st.ino === old.ino && st.size > old.size);
+      if (grown && (await this.keptBeginning())) {
         if (this.openTail) this.table.truncate(this.table.n - 1);
         this.generation++;
+        this.replaced = 0;
         await this.scan(st, this.indexedEnd);
-        return { change: 'appended', rows: this.table.n };
+        // Rows that took an earlier row's place change what is shown (and searched) there.
+        return { change: this.replaced ? 'rewritten' : 'appended', rows: this.table.n };
       }
       await this.rebuild(st);
       return { change: 'rewritten', rows: this.table.n };
@@ -180,7 +229,7 @@ export class ResultsIndex {
 
   private async keptBeginning(): Promise<boolean> {
     if (!this.probe.length) return true;
-    const fh = await open(this.file, 'r');
+    const fh = await this.reader();
     try {
       return (await this.readProbe(fh)).equals(this.probe);
     } finally {
@@ -189,7 +238,7 @@ export class ResultsIndex {
   }
 
   /** 32 bytes before the end of up to 32 lines spread over the indexed part, and before its end. */
-  private async readProbe(fh: FileHandle): Promise<Buffer> {
+  private async readProbe(fh: Reader): Promise<Buffer> {
     const parts: Buffer[] = [];
     for (const end of this.probeAt) {
       const n = Math.min(32, end);
@@ -200,7 +249,7 @@ export class ResultsIndex {
     return Buffer.concat(parts);
   }
 
-  private async takeProbe(fh: FileHandle): Promise<void> {
+  private async takeProbe(fh: Reader): Promise<void> {
     const t = this.table;
     const at = new Set<number>([this.indexedEnd]);
     const step = Math.max(1, Math.floor(t.n / 32));
@@ -218,6 +267,9 @@ export class ResultsIndex {
     this.openTail = false;
     this.probe = Buffer.alloc(0);
     this.probeAt = [];
+    this.journalBase = undefined;
+    this.liveRows = 0;
+    this.liveKeys = undefined;
     this.complete = false;
     this.generation++;
     this.wake(true);
@@ -227,10 +279,12 @@ export class ResultsIndex {
   /** Reads from byte `from` to the end, indexing every complete line (and a final unterminated one). */
   private async scan(st: FileSignature, from: number): Promise<void> {
     this.complete = false;
-    const fh = await open(this.file, 'r');
+    const fh = await this.reader();
     try {
       // Where the size is re-read at the end: a file still growing is read to its current end.
-      const size = (await fh.stat()).size;
+      const size = fh.size;
+      this.journalBase = fh.journalBase;
+      this.table.liveFrom = fh.journalBase;
       let pos = from;
       let lineStart = from;
       let carry: Buffer[] = [];
@@ -273,7 +327,9 @@ export class ResultsIndex {
         }
       }
       this.openTail = false;
-      if (carryLen && carryLen <= MAX_LINE_BYTES) {
+      // A journal line without its newline is a write under way: it is read when it is whole.
+      const inJournal = this.journalBase !== undefined && lineStart >= this.journalBase;
+      if (carryLen && carryLen <= MAX_LINE_BYTES && !inJournal) {
         // A last line without a newline: a row if it parses (many writers omit the final newline),
         // else probably a write under way; either way it is read again when the file grows.
         const whole = Buffer.concat(carry);
@@ -290,14 +346,18 @@ export class ResultsIndex {
         this.linesSeen = seen;
       }
       await this.takeProbe(fh);
-      const end = await fh.stat();
+      const end = await fh.stats();
       // Keep the signature of what was read; a file that grew meanwhile is seen by the next refresh.
-      this.sig = { size, mtimeMs: end.size === size ? end.mtimeMs : st.mtimeMs, ino: st.ino };
+      const mainSize = end.main?.size ?? 0;
+      const journalSize = fh.journalBase === undefined ? 0 : size - fh.journalBase;
+      const keep = (now: FileStat | undefined, read: number, before: FileStat | undefined): FileStat | undefined =>
+        now && { size: read, mtimeMs: now.size === read ? now.mtimeMs : (before?.mtimeMs ?? 0), ino: now.ino };
+      this.sig = { ...(keep(end.main, mainSize, st) ?? { size: 0, mtimeMs: 0, ino: 0 }), journal: keep(end.journal, journalSize, st.journal) };
     } finally {
       await fh.close();
     }
     this.complete = true;
-    this.emit({ bytes: this.sig.size, size: this.sig.size, rows: this.table.n });
+    this.emit({ bytes: size0(this.sig), size: size0(this.sig), rows: this.table.n });
     this.wake(true);
   }
 
@@ -337,16 +397,43 @@ export class ResultsIndex {
       const v = metaValue(r[k]);
       if (v !== undefined) meta.set(k, v);
     }
-    this.table.push(start, len, this.linesSeen, summarizeRow(r), keys, meta);
+    const summary = summarizeRow(r);
+    if (this.journalBase !== undefined && start >= this.journalBase) {
+      this.liveRows++;
+      const keysOf = this.liveKeyMap();
+      const key = liveKey(summary.id, r.run_index);
+      const earlier = key === undefined ? undefined : keysOf.get(key);
+      if (earlier !== undefined) {
+        this.table.replace(earlier, start, len, this.linesSeen, summary, keys, meta);
+        this.replaced++;
+        return;
+      }
+      const i = this.table.push(start, len, this.linesSeen, summary, keys, meta);
+      if (key !== undefined) keysOf.set(key, i);
+      return;
+    }
+    this.table.push(start, len, this.linesSeen, summary, keys, meta);
+  }
+
+  private liveKeyMap(): Map<string, number> {
+    if (!this.liveKeys) {
+      this.liveKeys = new Map();
+      const t = this.table;
+      for (let i = 0; i < t.n; i++) {
+        const key = liveKey(t.ids[i], t.metaValueOf('run_index', i));
+        if (key !== undefined) this.liveKeys.set(key, i);
+      }
+    }
+    return this.liveKeys;
   }
 
   /** The bytes of row i's line (without the newline). */
-  async readLine(i: number, fh?: FileHandle): Promise<Buffer> {
+  async readLine(i: number, fh?: Reader): Promise<Buffer> {
     if (i < 0 || i >= this.table.n) throw new QedError(`there is no row ${i + 1} (the file has ${this.table.n})`, { file: this.file });
     const start = this.table.start[i];
     const len = this.table.len[i];
     const own = !fh;
-    const h = fh ?? (await open(this.file, 'r'));
+    const h = fh ?? (await this.reader());
     try {
       const buf = Buffer.alloc(len);
       let got = 0;
@@ -398,7 +485,7 @@ export class ResultsIndex {
 
   /** After an edit the file is new: the probe must describe its new bytes. */
   async reprobe(): Promise<void> {
-    const fh = await open(this.file, 'r');
+    const fh = await this.reader();
     try {
       await this.takeProbe(fh);
     } finally {
@@ -413,6 +500,10 @@ export class ResultsIndex {
       return { change: 'rewritten', rows: this.table.n } as IndexChange;
     });
   }
+}
+
+function size0(sig: FileSignature): number {
+  return sig.size + (sig.journal?.size ?? 0);
 }
 
 const cache = new Map<string, { index: ResultsIndex; users: number }>();

@@ -11,13 +11,17 @@ import { QedError } from '../errors';
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const { path, starts, lens, pattern, flags, field, budgetMs } = workerData;
+const { path, journal, starts, lens, pattern, flags, field, budgetMs } = workerData;
 const re = new RegExp(pattern, flags);
 const n = starts.length;
 const hits = new Uint8Array(n);
 const t0 = Date.now();
 const CAP = 1 << 20;
-const fd = fs.openSync(path, 'r');
+// Offsets from journal.base on are in the running job's journal (see source.ts); a first run
+// has no results file yet.
+const openOr = (p) => { try { return fs.openSync(p, 'r'); } catch { return -1; } };
+const fd = openOr(path);
+const jfd = journal ? openOr(journal.path) : -1;
 let buf = Buffer.allocUnsafe(8 << 20);
 let bufStart = -1, bufEnd = -1;
 function collect(v, out, depth) {
@@ -36,7 +40,14 @@ for (; i < n; i++) {
   if (now - lastReport > 250) { parentPort.postMessage({ progress: i / n }); lastReport = now; }
   const s = starts[i], l = lens[i];
   let line;
-  if (l > buf.length) {
+  if (journal && s >= journal.base) {
+    if (jfd < 0) continue;
+    const b = Buffer.allocUnsafe(l);
+    fs.readSync(jfd, b, 0, l, s - journal.base);
+    line = b.toString('utf8');
+  } else if (fd < 0) {
+    continue;
+  } else if (l > buf.length) {
     const b = Buffer.allocUnsafe(l);
     fs.readSync(fd, b, 0, l, s);
     line = b.toString('utf8');
@@ -56,7 +67,8 @@ for (; i < n; i++) {
     if (re.test(t.length > CAP ? t.slice(0, CAP) : t)) { hits[i] = 1; break; }
   }
 }
-fs.closeSync(fd);
+if (fd >= 0) fs.closeSync(fd);
+if (jfd >= 0) fs.closeSync(jfd);
 parentPort.postMessage({ done: true, searched: i, hits }, [hits.buffer]);
 `;
 
@@ -64,6 +76,8 @@ export interface SearchOptions {
   pattern: string;
   caseSensitive?: boolean;
   field?: string;
+  /** Lines at offsets from `base` on are read from this journal file. */
+  journal?: { path: string; base: number };
   /** The worker stops after this long and reports how many rows it searched. */
   budgetMs?: number;
   signal?: AbortSignal;
@@ -94,7 +108,7 @@ export function searchRows(path: string, starts: Float64Array, lens: Float64Arra
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, starts, lens, pattern: opts.pattern, flags: opts.caseSensitive ? '' : 'i', field: opts.field, budgetMs },
+      workerData: { path, journal: opts.journal, starts, lens, pattern: opts.pattern, flags: opts.caseSensitive ? '' : 'i', field: opts.field, budgetMs },
       resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
     let settled = false;

@@ -56,6 +56,8 @@ export class RowTable {
   private readonly sources = new Strings();
   private readonly models = new Strings();
   readonly meta = new Map<string, MetaStore>();
+  /** Rows whose line starts here or later come from a job's journal (see ResultsIndex). */
+  liveFrom: number | undefined;
   /** Every top-level column seen, in first-seen order. */
   readonly columns: string[] = [];
   private readonly columnSet = new Set<string>();
@@ -113,6 +115,12 @@ export class RowTable {
   push(start: number, len: number, line: number, s: SummaryFields, keys: string[], meta: Map<string, string>): number {
     if (this.n === this.cap) this.grow();
     const i = this.n++;
+    this.replace(i, start, len, line, s, keys, meta);
+    return i;
+  }
+
+  /** Puts another line in row i's place (a job's journal finished the row): summary, columns, metadata. */
+  replace(i: number, start: number, len: number, line: number, s: SummaryFields, keys: string[], meta: Map<string, string>): void {
     this.set(i, start, len, line, s);
     for (const k of keys) {
       if (!this.columnSet.has(k)) {
@@ -120,8 +128,13 @@ export class RowTable {
         this.columns.push(k);
       }
     }
+    for (const m of this.meta.values()) {
+      if (m.dropped || meta.has(m.name)) continue;
+      const prev = m.ids[i];
+      if (prev >= 0) m.counts[prev]--;
+      m.ids[i] = -1;
+    }
     this.setMeta(i, meta);
-    return i;
   }
 
   /** Replaces row i's summary (after an edit). */
@@ -182,6 +195,7 @@ export class RowTable {
       cost: n(this.cost[i]),
       truncated: this.truncated[i] === 1,
       human: n(this.human[i]),
+      ...(this.liveFrom !== undefined && this.start[i] >= this.liveFrom ? { live: true } : {}),
     };
   }
 

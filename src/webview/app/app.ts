@@ -316,6 +316,7 @@ export class App {
     const notes: string[] = [];
     if (s.badLines.length) notes.push(`${s.badLines.length} line(s) are not JSON rows and are skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
     if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
+    if (s.live) notes.push(`${s.live.rows.toLocaleString('en-US')} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
     if (notes.length) this.showBanner(notes.join(' · '), 'warn');
     else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
   }
@@ -505,11 +506,13 @@ export class App {
     prev.addEventListener('click', () => void this.step(-1, true));
     next.addEventListener('click', () => void this.step(1, true));
     const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
-    regrade.disabled = !this.caps.regrade || !!full.row.error;
-    regrade.title = !this.caps.regrade ? (this.caps.regradeUnavailable ?? 'not available here') : full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config';
+    const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
+    regrade.disabled = !this.caps.regrade || !!full.row.error || !!live;
+    regrade.title = !this.caps.regrade ? (this.caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
     regrade.addEventListener('click', () => void this.regrade());
     const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
-    override.disabled = !this.caps.override;
+    override.disabled = !this.caps.override || !!live;
+    if (live) override.title = live;
     override.addEventListener('click', () => void this.override());
     const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
     exp.addEventListener('click', () => void this.exportRows(full.index));

@@ -155,7 +155,7 @@ export class RowList {
     return h(
       'div',
       {
-        class: `row${selected ? ' selected' : ''}${s.index === this.openIndex ? ' open' : ''}`,
+        class: `row${selected ? ' selected' : ''}${s.index === this.openIndex ? ' open' : ''}${s.live ? ' live' : ''}`,
         'data-pos': pos,
         'data-index': s.index,
         'data-status': s.status,
@@ -168,6 +168,7 @@ export class RowList {
       h('span', { class: 'row-id', text: s.id }),
       s.human !== null ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` }) : null,
       s.truncated ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' }) : null,
+      s.live ? h('span', { class: 'live-dot', title: 'just written by a running job (in its journal, not in the file yet)', text: '●' }) : null,
       h('span', { class: 'row-source', text: s.source ?? '' }),
       h('span', { class: 'row-model', text: s.model ?? '' }),
     );
