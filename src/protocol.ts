@@ -230,6 +230,10 @@ export type AnyRequest = { [K in RequestType]: { kind: 'request'; id: number; ty
 export interface ViewerState {
   /** Set by the viewer with setState; the VS Code serializer reopens `path` after a reload. */
   path?: string;
+  /** Every file the view shows (several when comparing runs), reopened together after a reload. */
+  paths?: string[];
+  /** The compare view is shown (two files or more). */
+  compare?: boolean;
   file?: number;
   query?: RowQuery;
   open?: number | null;

@@ -9,7 +9,8 @@ const SELECTOR: vscode.DocumentSelector = [
   { language: 'yaml', pattern: '**/configs/agents/**/*.{yaml,yml}' },
 ];
 
-const isConfigDoc = (doc: vscode.TextDocument) => doc.languageId === 'yaml' && /[\\/]configs[\\/](models|agents)[\\/]/.test(doc.uri.fsPath);
+// JSON configs get the same checks (VS Code's JSON support adds completion from the contributed schema).
+const isConfigDoc = (doc: vscode.TextDocument) => (doc.languageId === 'yaml' || doc.languageId === 'json') && /[\\/]configs[\\/](models|agents)[\\/]/.test(doc.uri.fsPath);
 
 interface KeyDoc {
   description: string;
@@ -130,7 +131,10 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
       },
     }),
     vscode.languages.registerCodeLensProvider(
-      { language: 'yaml', pattern: '**/configs/models/**/*.{yaml,yml}' },
+      [
+        { language: 'yaml', pattern: '**/configs/models/**/*.{yaml,yml}' },
+        { language: 'json', pattern: '**/configs/models/**/*.json' },
+      ],
       {
         provideCodeLenses(doc) {
           const top = new vscode.Range(0, 0, 0, 0);

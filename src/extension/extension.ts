@@ -10,6 +10,7 @@ import { Jobs } from './jobs';
 import { regradeRowCommand } from './regradeRow';
 import { registerJsonlLens } from './jsonlLens';
 import { QedView, initWorkspaceCommand } from './qedView';
+import { newConfigCommand } from './newConfig';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanel';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
@@ -40,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
       'qed.runBenchmark',
       guard('Run Benchmark', (arg?: unknown) => {
         const file = asUri(arg)?.fsPath;
-        return runBenchmarkCommand({ keys, state: context.globalState, jobs, log, shippedRoot }, file && /\.ya?ml$/.test(file) ? { configFile: file } : undefined);
+        return runBenchmarkCommand({ keys, state: context.globalState, jobs, log, shippedRoot }, file && /\.(ya?ml|json)$/i.test(file) ? { configFile: file } : undefined);
       }),
     ),
     vscode.commands.registerCommand('qed.gradeResults', guard('Grade Results', (arg?: unknown) => gradeResultsCommand({ keys, state: context.globalState, jobs, log, shippedRoot }, asUri(arg)))),
@@ -60,6 +61,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot, () => view.reload()))),
     vscode.commands.registerCommand('qed.refreshView', () => view.reload()),
     vscode.commands.registerCommand('qed.openResults', guard('Open Results', (arg?: unknown, opts?: { row?: number }) => results.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}))),
+    vscode.commands.registerCommand(
+      'qed.compareResults',
+      guard('Compare Results', (arg?: unknown, all?: unknown) => results.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined)),
+    ),
+    vscode.commands.registerCommand('qed.newConfig', guard('New Model Config', () => newConfigCommand(shippedRoot, () => view.reload()))),
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, results),
     results,
     view,

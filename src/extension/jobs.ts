@@ -29,7 +29,8 @@ export class Jobs implements vscode.Disposable {
   constructor() {
     this.item = vscode.window.createStatusBarItem('qed.jobs', vscode.StatusBarAlignment.Left, 10);
     this.item.name = 'QED jobs';
-    this.item.command = 'qed.cancelJob';
+    // Opens the QED view, whose Running jobs section has progress, cost and a cancel button per job.
+    this.item.command = 'qed.explorer.focus';
   }
 
   /** Registers a job; cancelling it (here or from its notification) aborts `controller`. */
@@ -106,6 +107,7 @@ export class Jobs implements vscode.Disposable {
 
   private refresh(): void {
     const running = this.list();
+    void vscode.commands.executeCommand('setContext', 'qed.jobsRunning', running.length > 0);
     if (!running.length) {
       this.item.hide();
     } else {
@@ -113,7 +115,7 @@ export class Jobs implements vscode.Disposable {
       const total = running.reduce((s, j) => s + j.total, 0);
       const cost = running.reduce((s, j) => s + j.cost, 0);
       this.item.text = `$(sync~spin) QED ${done}/${total} · $${cost.toFixed(2)}`;
-      this.item.tooltip = new vscode.MarkdownString(running.map((j) => `**${j.label}**: ${describe(j)}`).join('\n\n') + '\n\nClick to cancel a job.');
+      this.item.tooltip = new vscode.MarkdownString(running.map((j) => `**${j.label}**: ${describe(j)}`).join('\n\n') + '\n\nClick to show the running jobs (each with a cancel button).');
       this.item.show();
     }
     this.changed.fire();

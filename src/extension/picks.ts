@@ -35,18 +35,38 @@ export async function pickModelConfig(cwd: string, shippedRoot: string, title: s
   return pick?.file;
 }
 
-/** A quick pick of the JSONL files of the workspace (results first). */
-export async function pickResultsFile(cwd: string, title: string): Promise<string | undefined> {
+async function resultsItems(cwd: string): Promise<Array<{ label: string; file: string }>> {
   const files = await vscode.workspace.findFiles('**/*.jsonl', '{**/node_modules/**,**/.git/**}', 1000);
   const items = files
     .map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath }))
     .sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
-  if (!items.length) {
-    void vscode.window.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
-    return undefined;
-  }
+  if (!items.length) void vscode.window.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
+  return items;
+}
+
+/** A quick pick of the JSONL files of the workspace (results first). */
+export async function pickResultsFile(cwd: string, title: string): Promise<string | undefined> {
+  const items = await resultsItems(cwd);
+  if (!items.length) return undefined;
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which results file?' });
   return pick?.file;
+}
+
+/** Two (or more) results files to compare, ticked in one quick pick. */
+export async function pickResultsFiles(cwd: string, title: string): Promise<string[] | undefined> {
+  const items = await resultsItems(cwd);
+  if (!items.length) return undefined;
+  if (items.length < 2) {
+    void vscode.window.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
+    return undefined;
+  }
+  const picks = await vscode.window.showQuickPick(items, { title, placeHolder: 'Tick two runs (or more) of the same problems', canPickMany: true });
+  if (!picks) return undefined;
+  if (picks.length < 2) {
+    void vscode.window.showWarningMessage('QED: tick at least two results files to compare.');
+    return undefined;
+  }
+  return picks.map((p) => p.file);
 }
 
 /**

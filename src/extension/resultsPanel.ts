@@ -4,7 +4,7 @@ import type { ViewerHost } from '../core/view/host';
 import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
-import { clientFor, pickModelConfig, pickResultsFile } from './picks';
+import { clientFor, pickModelConfig, pickResultsFile, pickResultsFiles } from './picks';
 
 export const RESULTS_VIEW_TYPE = 'qed.results';
 
@@ -22,6 +22,7 @@ export interface PanelContext {
  * its panel forward.
  */
 export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  /** Panels by the files they show (joined by newlines). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
 
   constructor(private readonly ctx: PanelContext) {}
@@ -47,19 +48,45 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       if (opts.row !== undefined) void existing.webview.postMessage({ kind: 'event', event: { type: 'reveal', file: 0, index: opts.row } } satisfies HostMessage);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(file), vscode.ViewColumn.Active, this.options());
-    await this.attach(panel, file, opts.row !== undefined ? { open: opts.row } : undefined);
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title([file]), vscode.ViewColumn.Active, this.options());
+    await this.attach(panel, [file], opts.row !== undefined ? { open: opts.row } : undefined);
+  }
+
+  /**
+   * QED: Compare Results — the files selected in the explorer, else two or more ticked in a pick:
+   * one view joining their rows by problem, the score difference highlighted.
+   */
+  async compare(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<void> {
+    let files = (uris ?? (uri ? [uri] : [])).filter((u) => u.scheme === 'file' && u.fsPath.endsWith('.jsonl')).map((u) => u.fsPath);
+    if (files.length < 2) {
+      const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results: results files')) ?? [];
+      else {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Compare Results: pick two results files' });
+        files = picked?.map((u) => u.fsPath) ?? [];
+      }
+    }
+    if (files.length < 2) return;
+    const key = files.join('\n');
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(files), vscode.ViewColumn.Active, this.options());
+    await this.attach(panel, files, { compare: true });
   }
 
   /** Reopens a panel after a reload of the window, from the state the page saved. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const path = (state as ViewerState | undefined)?.path;
-    if (typeof path !== 'string' || !path) {
+    const s = state as ViewerState | undefined;
+    const paths = Array.isArray(s?.paths) && s.paths.length && s.paths.every((p) => typeof p === 'string' && p) ? s.paths : typeof s?.path === 'string' && s.path ? [s.path] : [];
+    if (!paths.length) {
       panel.webview.html = `<!DOCTYPE html><html><body><p>This results view cannot be restored: reopen the file with QED: Open Results.</p></body></html>`;
       return;
     }
     panel.webview.options = this.options();
-    await this.attach(panel, path, state as ViewerState);
+    await this.attach(panel, paths, s);
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -70,16 +97,17 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     };
   }
 
-  private async attach(panel: vscode.WebviewPanel, file: string, state?: ViewerState): Promise<void> {
+  private async attach(panel: vscode.WebviewPanel, files: string[], state?: ViewerState): Promise<void> {
     const e = await engine();
     const { ViewerHost, viewerHtml, makeNonce, webviewCsp } = e.view;
     const ctx = this.ctx;
-    this.panels.set(file, panel);
-    panel.title = title(file);
+    const key = files.join('\n');
+    this.panels.set(key, panel);
+    panel.title = title(files);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'qed.svg');
     const settings = vscode.workspace.getConfiguration('qed');
     const host: ViewerHost = new ViewerHost({
-      files: [file],
+      files,
       host: 'vscode',
       settings: {
         fontSize: settings.get<number>('viewer.fontSize') || undefined,
@@ -87,7 +115,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       },
       regradeUnavailable: () => (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
       graders: async () => ({ graders: [], hostPicker: true, preferred: settings.get<string>('defaultGrader') || undefined }),
-      grader: async ({ mode, row }) => {
+      grader: async ({ mode, row, file }) => {
         if (!vscode.workspace.isTrusted) return undefined;
         const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(file);
         const id = typeof row.problem_id === 'string' ? row.problem_id : 'row';
@@ -105,13 +133,13 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         return { client, identity: e.identity.runIdentity(cfg, { source, hash }, mode), mode, columns: e.grade.defaultColumns(mode), prompts };
       },
       saveExport: async (markdown, name) => {
-        const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(file)}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
+        const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
         if (!target) return undefined;
         await vscode.workspace.fs.writeFile(target, Buffer.from(markdown, 'utf8'));
         return target.fsPath;
       },
     });
-    void host.open().catch((e: unknown) => ctx.log.error(`viewer: ${file}: ${e instanceof Error ? e.message : String(e)}`));
+    void host.open().catch((e: unknown) => ctx.log.error(`viewer: ${files.join(', ')}: ${e instanceof Error ? e.message : String(e)}`));
 
     const webview = panel.webview;
     const post = (m: HostMessage) => void webview.postMessage(m);
@@ -128,9 +156,11 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     // The file on disk: VS Code's watcher for prompt updates, a slow poll in case it misses one
     // (a file outside the workspace, a network drive).
     // The journal of a running job (`<file>.partial`) is watched too: its rows are shown live.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), `${basename(file)}{,.partial}`));
-    const refresh = () => void host.refresh(0).catch(() => undefined);
-    disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+    files.forEach((file, i) => {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), `${basename(file)}{,.partial}`));
+      const refresh = () => void host.refresh(i).catch(() => undefined);
+      disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+    });
     host.poll(3000);
 
     const nonce = makeNonce();
@@ -139,7 +169,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.css')).toString(),
       nonce,
       csp: webviewCsp(webview.cspSource, nonce),
-      title: basename(file),
+      title: files.map((f) => basename(f)).join(' ↔ '),
       host: 'vscode',
     });
 
@@ -147,7 +177,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       unsubscribe();
       host.dispose();
       for (const d of disposables) d.dispose();
-      if (this.panels.get(file) === panel) this.panels.delete(file);
+      if (this.panels.get(key) === panel) this.panels.delete(key);
     });
   }
 
@@ -157,6 +187,6 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
   }
 }
 
-function title(file: string): string {
-  return `Results: ${basename(file)}`;
+function title(files: string[]): string {
+  return files.length === 1 ? `Results: ${basename(files[0])}` : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;
 }

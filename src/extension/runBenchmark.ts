@@ -75,7 +75,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   // 4. Output path.
   const outFolder = vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs';
   const dataName = basename(dataPath, extname(dataPath)).replace(/[^\w.-]+/g, '_');
-  const defaultOut = join(outFolder, `${cfg.id.replace(/[\\/]/g, '_').replace(/\.ya?ml$/, '')}__${dataName}${modePick.mode === 'final-answer' ? '__answer' : ''}.jsonl`);
+  const defaultOut = join(outFolder, `${cfg.id.replace(/[\\/]/g, '_').replace(/\.(ya?ml|json)$/i, '')}__${dataName}${modePick.mode === 'final-answer' ? '__answer' : ''}.jsonl`);
   const outText = await vscode.window.showInputBox({ title: 'Run Benchmark (4/4): results file', value: defaultOut, prompt: 'Relative to the workspace folder. An existing file with the same run is resumed.' });
   if (!outText) return;
   const outputPath = isAbsolute(outText) ? outText : join(cwd, outText);

@@ -365,6 +365,20 @@ export async function pick(page: Page, step: string, text: string): Promise<void
   log(`${step}: picked "${text}"`);
 }
 
+/** In a multi-select quick pick step: tick each row showing one of `texts`, then accept. */
+export async function pickMany(page: Page, step: string, texts: string[]): Promise<void> {
+  await waitForStep(page, step);
+  for (const text of texts) {
+    await quickInputBox(page).fill(text);
+    const row = quickRows(page, text).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.locator('input[type=checkbox], .monaco-custom-toggle, .quick-input-list-checkbox').first().click();
+  }
+  await quickInputBox(page).fill('');
+  await quickInputBox(page).press('Enter');
+  log(`${step}: ticked ${texts.map((t) => `"${t}"`).join(', ')}`);
+}
+
 /** In an input box step: check the proposed value (when given), type `value` (when given), Enter. */
 export async function answer(page: Page, step: string, opts: { expectDefault?: string; value?: string }): Promise<string> {
   await waitForStep(page, step);

@@ -8,7 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
@@ -24,6 +24,7 @@ import {
   log,
   openWorkbench,
   pick,
+  pickMany,
   runCommand,
   saveFailure,
   scratch,
@@ -71,6 +72,7 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
   const ws = writeFiles(join(root, 'ws'), {
     'configs/models/local/grader.yaml': `model: grader\napi: custom\nbase_url: ${fake.url}/v1\nread_cost: 1\nwrite_cost: 2\n`,
     'outputs/run.jsonl': ROWS.map((r) => JSON.stringify(r)).join('\n') + '\n',
+    'outputs/second.jsonl': ROWS.map((r) => JSON.stringify({ ...r, score: 0, grade: [{ points: 0, desc: 'Wrong.' }] })).join('\n') + '\n',
   });
   const file = join(ws, 'outputs/run.jsonl');
   const name = 'open-results';
@@ -137,6 +139,24 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     await viewer(page).locator('.row-page[data-row-index="1"]').waitFor({ timeout: 90_000 });
     assert.equal(await viewer(page).locator('.list .row[data-index]').count(), 4);
     log('panel restored after the reload');
+
+    // A job's journal next to the file: its rows show live, marked, before the job ends.
+    writeFileSync(`${file}.partial`, JSON.stringify({ ...ROWS[2], problem_id: 'V-JOURNAL' }) + '\n');
+    await viewer(page).locator('.list .row.live', { hasText: 'V-JOURNAL' }).waitFor({ timeout: 30_000 });
+    log("a row of the job's journal shows live");
+    rmSync(`${file}.partial`);
+    await viewer(page).locator('.list .row.live').waitFor({ state: 'detached', timeout: 30_000 });
+
+    // Compare Results: two files ticked in one pick, the comparison opens at once.
+    await runCommand(page, 'QED: Compare Results');
+    await pickMany(page, 'Compare Results: results files', ['outputs/run.jsonl', 'outputs/second.jsonl']);
+    const cmp = page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+    await cmp.locator('.compare tr.compare-row').first().waitFor({ timeout: 60_000 });
+    // V-1..V-3 in both, V-LIVE (appended above) only in the first.
+    assert.equal(await cmp.locator('.compare tr.compare-row').count(), 4);
+    await page.locator('.tab', { hasText: 'Compare: run.jsonl ↔ second.jsonl' }).waitFor();
+    await screenshot(page, 'host-compare.png');
+    log('Compare Results shows both runs joined by problem');
     assert.deepEqual(cspErrors, [], 'no CSP complaint in the console');
   } catch (e) {
     await saveFailure(name, browser, server);

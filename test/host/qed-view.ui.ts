@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Browser,
@@ -20,6 +20,9 @@ import {
   openWorkbench,
   saveFailure,
   scratch,
+  runCommand,
+  pick,
+  answer,
   screenshot,
   startCodeServer,
   waitUntil,
@@ -68,6 +71,18 @@ test('the QED view: welcome → example configs → configs, datasets and result
     await tree.locator('.monaco-list-row', { hasText: 'data/problems.csv' }).waitFor({ state: 'visible', timeout: 10_000 });
     log('configs, datasets and results listed');
     await screenshot(page, 'host-qed-view.png');
+
+    // New Model Config: a minimal config under configs/models/, opened with the model name selected.
+    await runCommand(page, 'QED: New Model Config');
+    await pick(page, 'New Model Config (1/2)', 'Minimal config');
+    await answer(page, 'New Model Config (2/2)', { expectDefault: 'custom/my-model', value: 'custom/tiny' });
+    await waitUntil('the new config on disk', () => existsSync(join(ws, 'configs/models/custom/tiny.yaml')));
+    await page.locator('.tab', { hasText: 'tiny.yaml' }).waitFor({ timeout: 30_000 });
+    await tree.locator('.monaco-list-row', { hasText: 'tiny' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const text = readFileSync(join(ws, 'configs/models/custom/tiny.yaml'), 'utf8');
+    assert.match(text, /^# yaml-language-server: \$schema=\.\.\/\.\.\/schema\/model-config\.schema\.json/);
+    assert.match(text, /^model: my-model$/m);
+    log('New Model Config wrote configs/models/custom/tiny.yaml and listed it');
   } catch (e) {
     await saveFailure('view', browser, server);
     throw e;

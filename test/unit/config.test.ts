@@ -526,6 +526,23 @@ describe('listing', () => {
   });
 });
 
+describe('JSON configs', () => {
+  test('a .json model config is listed, resolved by id and read like YAML, with positions', async () => {
+    const cwd = tempDir();
+    write(cwd, 'configs/models/lab/json-model.json', '{\n  "model": "m-1",\n  "api": "custom",\n  "base_url": "http://127.0.0.1:9/v1",\n  "read_cost": 1\n}\n');
+    write(cwd, 'configs/models/lab/bad.json', '{\n  "model": "m",\n  "api": "opnai"\n}\n');
+    const all = await listConfigs({ cwd, shippedRoot: SHIPPED });
+    assert.equal(all.find((c) => c.id === 'lab/json-model')?.model, 'm-1');
+    const c = (await loadConfig('lab/json-model', { cwd, shippedRoot: SHIPPED })) as ModelConfig;
+    assert.equal(c.model, 'm-1');
+    assert.equal(c.api, 'custom');
+    await assert.rejects(loadConfig('lab/bad', { cwd, shippedRoot: SHIPPED }), (e: Error) => {
+      assert.match(e.message, /bad\.json:3:\d+: 'api': unknown api 'opnai'.*did you mean 'openai'/);
+      return true;
+    });
+  });
+});
+
 describe('schema', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'));
   const modelDef = schema.definitions.modelConfig;

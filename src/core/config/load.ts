@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { QedError, describeError } from '../errors';
 import { analyzeConfigText, parseConfigText, parseScaffoldText } from './parse';
 import {
+  YAML_EXT,
   agentSearchRoots,
   isScaffoldFile,
   resolveConfigRef,
@@ -87,7 +88,7 @@ export async function listConfigs(opts: ConfigSearchOptions): Promise<ConfigList
   for (const [origin, root] of sources) {
     const modelsDir = path.join(root, 'models');
     for (const file of walkYamlFilesSync(modelsDir)) {
-      const id = path.relative(modelsDir, file).split(path.sep).join('/').replace(/\.ya?ml$/i, '');
+      const id = path.relative(modelsDir, file).split(path.sep).join('/').replace(YAML_EXT, '');
       if (byId.has(id)) continue;
       byId.set(id, await describeConfigFile(file, id, origin, root, opts));
     }

@@ -18,7 +18,7 @@ import {
   type KeySpec,
 } from './keys';
 import { DEFAULT_API_KEY_ENV, MODEL_DEFAULTS, PROVIDER_BASE_URLS } from './providers';
-import { configIdFromFile, resolveAgentRef } from './resolve';
+import { YAML_EXT, configIdFromFile, resolveAgentRef } from './resolve';
 import { closestMatch } from './suggest';
 import { KNOWN_APIS, type AgentConfig, type AnyConfig, type ApiKind, type ConfigDiagnostic, type ModelConfig } from './types';
 
@@ -427,7 +427,7 @@ function parseAgent(
         continue;
       }
       const prefix = key === 'scaffold_config' ? 'agents/' : 'models/';
-      const hint = !ref.startsWith(prefix) && resolveAgentRef(prefix + ref, roots).file ? `; did you mean '${prefix}${ref.replace(/\.ya?ml$/i, '')}'? (paths are relative to configs/)` : '';
+      const hint = !ref.startsWith(prefix) && resolveAgentRef(prefix + ref, roots).file ? `; did you mean '${prefix}${ref.replace(YAML_EXT, '')}'? (paths are relative to configs/)` : '';
       rep.at('error', `'${key}': '${ref}' not found; looked for ${res.looked.join(', ')}${hint}`, loc.valueSpan([key]), key);
     }
   }
@@ -445,7 +445,7 @@ function parseAgent(
   }
 
   if (rep.hasErrors) return undefined;
-  const stripExt = (s: string): string => s.trim().replace(/\.ya?ml$/i, '');
+  const stripExt = (s: string): string => s.trim().replace(YAML_EXT, '');
   const extraModels: Record<string, string> = {};
   for (const k of AGENT_EXTRA_MODEL_KEYS) if (valid.has(k)) extraModels[k] = stripExt(String(raw[k]));
   const agent: AgentConfig = {

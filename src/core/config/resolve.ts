@@ -26,7 +26,8 @@ export interface ResolvedConfigRef {
   configsRoot?: string;
 }
 
-const YAML_EXT = /\.ya?ml$/i;
+// Configs are YAML; JSON (a subset of YAML) is read the same way.
+export const YAML_EXT = /\.(ya?ml|json)$/i;
 
 export function isFile(p: string): boolean {
   try {
@@ -110,7 +111,7 @@ export function resolveConfigRef(ref: string, opts: ConfigSearchOptions): Resolv
     looked.push(p);
     return isFile(p);
   };
-  const exts = YAML_EXT.test(given) ? [''] : ['.yaml', '.yml'];
+  const exts = YAML_EXT.test(given) ? [''] : ['.yaml', '.yml', '.json'];
   const asPath = (file: string): ResolvedConfigRef => ({
     file,
     id: configIdFromFile(file) ?? given,
@@ -223,7 +224,7 @@ export interface AgentRefResolution {
 export function resolveAgentRef(ref: string, roots: readonly string[]): AgentRefResolution {
   const looked: string[] = [];
   const r = ref.trim().replace(/\\/g, '/');
-  const exts = YAML_EXT.test(r) ? [''] : ['.yaml', '.yml'];
+  const exts = YAML_EXT.test(r) ? [''] : ['.yaml', '.yml', '.json'];
   if (path.isAbsolute(r)) {
     for (const ext of exts) {
       looked.push(r + ext);

@@ -53,7 +53,17 @@ export class App {
   }
 
   private state(): ViewerState {
-    return { path: this.files[this.file]?.path, file: this.file, query: this.query, open: this.open, selected: this.list.selected, fontSize: this.fontSize, scrollTop: this.list.root.scrollTop };
+    return {
+      path: this.files[this.file]?.path,
+      paths: this.files.map((f) => f.path),
+      compare: this.compare ? true : undefined,
+      file: this.file,
+      query: this.query,
+      open: this.open,
+      selected: this.list.selected,
+      fontSize: this.fontSize,
+      scrollTop: this.list.root.scrollTop,
+    };
   }
 
   private saveState(): void {
@@ -81,6 +91,8 @@ export class App {
     if (open !== null && open !== undefined) await this.openIndex(open, false);
     await loading;
     if (open !== null && open !== undefined) await this.locateOpen();
+    // QED: Compare Results opens straight into the comparison.
+    if (restored?.compare && this.files.length > 1 && !this.compare) this.toggleCompare();
     document.body.dataset.ready = 'true';
   }
 
@@ -596,6 +608,7 @@ export class App {
     clear(this.detail);
     this.detail.append(this.compare.root);
     void this.compare.load();
+    this.saveState();
   }
 
   // ---------------------------------------------------------------------------------------------
