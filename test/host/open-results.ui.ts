@@ -25,6 +25,7 @@ import {
   openWorkbench,
   pick,
   pickMany,
+  quickInput,
   runCommand,
   saveFailure,
   scratch,
@@ -42,7 +43,8 @@ const ROWS = [1, 2, 3].map((i) => ({
   problem: `Prove that $\\sum_{k=1}^{${i}} k = \\frac{${i}(${i}+1)}{2}$.`,
   solution: 'Induction on $n$.',
   grading_guidelines: '(Partial) base case\n(Full) complete induction',
-  model_solution: `**Induction.** For $n=1$ both sides are $1$. If it holds for $n$, then\n$$\\sum_{k=1}^{n+1} k = \\frac{n(n+1)}{2} + n + 1 = \\frac{(n+1)(n+2)}{2}.$$`,
+  // \NN comes from the qed.viewer.macros setting of the test's code-server.
+  model_solution: `**Induction.** For $n=1 \\in \\NN$ both sides are $1$. If it holds for $n$, then\n$$\\sum_{k=1}^{n+1} k = \\frac{n(n+1)}{2} + n + 1 = \\frac{(n+1)(n+2)}{2}.$$`,
   cost_run: { cost: 0.001, input_tokens: 10, output_tokens: 20, time: 1 },
   history: [
     { role: 'user', content: 'Prove it.' },
@@ -80,7 +82,11 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
   let browser: Browser | undefined;
   clearFailure(name);
   try {
-    server = await startCodeServer({ home: join(root, 'home'), extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
+    server = await startCodeServer({
+      home: join(root, 'home'),
+      extensionsDir,
+      settings: { 'security.workspace.trust.enabled': false, 'qed.viewer.macros': { '\\NN': '\\mathbb{N}' }, 'qed.viewer.fontSize': 17 },
+    });
     browser = await launchBrowser(join(root, 'home'));
     const { page } = browser;
     const cspErrors: string[] = [];
@@ -98,7 +104,8 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     await v.locator('.list .row[data-index="1"]').click();
     await v.locator('.row-page[data-row-index="1"][data-complete=true]').waitFor();
     assert.ok((await v.locator('.row-page .katex').count()) > 3, 'formulas rendered');
-    assert.equal(await v.locator('.row-page .math-error').count(), 0);
+    assert.equal(await v.locator('.row-page .math-error').count(), 0, 'no KaTeX error (the \\NN macro of the settings works)');
+    assert.equal(await v.locator('.detail').evaluate((d) => getComputedStyle(d).fontSize), '17px', 'qed.viewer.fontSize');
     assert.equal(await v.locator('.row-page [data-field=model_solution] strong').count(), 1, 'markdown rendered');
     const fonts = await v.locator('body').evaluate(async () => {
       await document.fonts.ready;
@@ -140,13 +147,6 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     assert.equal(await viewer(page).locator('.list .row[data-index]').count(), 4);
     log('panel restored after the reload');
 
-    // A job's journal next to the file: its rows show live, marked, before the job ends.
-    writeFileSync(`${file}.partial`, JSON.stringify({ ...ROWS[2], problem_id: 'V-JOURNAL' }) + '\n');
-    await viewer(page).locator('.list .row.live', { hasText: 'V-JOURNAL' }).waitFor({ timeout: 30_000 });
-    log("a row of the job's journal shows live");
-    rmSync(`${file}.partial`);
-    await viewer(page).locator('.list .row.live').waitFor({ state: 'detached', timeout: 30_000 });
-
     // Compare Results: two files ticked in one pick, the comparison opens at once.
     await runCommand(page, 'QED: Compare Results');
     await pickMany(page, 'Compare Results: results files', ['outputs/run.jsonl', 'outputs/second.jsonl']);
@@ -157,6 +157,26 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     await page.locator('.tab', { hasText: 'Compare: run.jsonl ↔ second.jsonl' }).waitFor();
     await screenshot(page, 'host-compare.png');
     log('Compare Results shows both runs joined by problem');
+
+    // High contrast: the viewer takes VS Code's high-contrast colours and borders. Look at it.
+    await runCommand(page, 'Preferences: Color Theme');
+    await quickInput(page).locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.type('Dark High Contrast');
+    await quickInput(page).locator('.monaco-list-row', { hasText: 'Dark High Contrast' }).first().click();
+    await page.locator('.tab', { hasText: 'Results: run.jsonl' }).click();
+    const hc = page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+    await hc.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
+    await hc.locator('.row-page[data-complete=true]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'host-viewer-high-contrast.png');
+    log('the viewer in Dark High Contrast');
+
+    // A job's journal next to the file: its rows show live, marked, before the job ends. (Last:
+    // the page's refresh must not race a quick pick.)
+    writeFileSync(`${file}.partial`, JSON.stringify({ ...ROWS[2], problem_id: 'V-JOURNAL' }) + '\n');
+    await hc.locator('.list .row.live', { hasText: 'V-JOURNAL' }).waitFor({ timeout: 30_000 });
+    log("a row of the job's journal shows live");
+    rmSync(`${file}.partial`);
+    await hc.locator('.list .row.live').waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(cspErrors, [], 'no CSP complaint in the console');
   } catch (e) {
     await saveFailure(name, browser, server);

@@ -132,7 +132,7 @@ test('QED: Run Benchmark from the command palette writes 3 rows through the fake
   });
 });
 
-test('in Restricted Mode the command refuses and no request reaches the model API', { timeout: 180_000 }, async () => {
+test('in Restricted Mode Run Benchmark refuses, the viewer cannot regrade, and no request reaches the model API', { timeout: 180_000 }, async () => {
   const ws = fixtureWorkspace('ws-restricted');
   fake.clearRequests();
   const settings = {
@@ -158,5 +158,20 @@ test('in Restricted Mode the command refuses and no request reaches the model AP
     assert.equal(await quickInput(page).locator('.quick-input-title', { hasText: 'Run Benchmark' }).count(), 0, 'a Run Benchmark step opened');
     assert.equal(fake.requests.length, 0, 'requests received by the fake server');
     assert.ok(!existsSync(join(ws, 'outputs')), 'an outputs/ folder was created');
+
+    // Reading results is safe, so the viewer opens; regrading would call a grader: refused, with why.
+    writeFiles(ws, { 'reviewed/graded.jsonl': JSON.stringify({ problem_id: 'R-1', problem: 'Show $1 < 2$.', model_solution: 'Since $2 - 1 = 1 > 0$.', score: 7, schema_0: [{ title: 'Proof', desc: '', points: 7 }], grade: [{ points: 7, desc: 'Fine.' }] }) + '\n' });
+    await runCommand(page, 'QED: Open Results');
+    await pick(page, 'Open Results: results file', 'reviewed/graded.jsonl');
+    const v = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await v.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
+    await v.locator('.list .row[data-index="0"]').click();
+    await v.locator('.row-page[data-row-index="0"][data-complete=true]').waitFor();
+    const regrade = v.locator('[data-action=regrade]');
+    assert.equal(await regrade.isDisabled(), true, 'Regrade is disabled');
+    assert.match((await regrade.getAttribute('title')) ?? '', /Restricted Mode/);
+    assert.equal(fake.requests.length, 0, 'requests received by the fake server');
+    await screenshot(page, 'host-viewer-restricted.png');
+    log('the viewer opens in Restricted Mode with Regrade disabled');
   });
 });

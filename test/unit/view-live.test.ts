@@ -129,3 +129,26 @@ test('the real job store: rows appear as the store appends them, then the final 
   assert.equal(idx.table.summary(1).live, undefined);
   assert.equal(readFileSync(f, 'utf8').trim().split('\n').length, 2);
 });
+
+test('two views of one file (a panel and a compare view) both hear of every change', async () => {
+  const d = dir();
+  const f = join(d, 'shared.jsonl');
+  writeFileSync(f, line(row('S-1', { score: 3, schema_0: [{ title: 'Proof', desc: '', points: 7 }] })));
+  const a = new ViewerHost({ files: [f], host: 'stub' });
+  const b = new ViewerHost({ files: [f], host: 'stub' });
+  await Promise.all([a.open(), b.open()]);
+  const heard = { a: [] as string[], b: [] as string[] };
+  a.onMessage((m) => m.kind === 'event' && m.event.type === 'changed' && heard.a.push(m.event.change));
+  b.onMessage((m) => m.kind === 'event' && m.event.type === 'changed' && heard.b.push(m.event.change));
+  appendFileSync(f, line(row('S-2')));
+  // A notices first (its watcher fired); B's own refresh then finds nothing new, yet B was told.
+  assert.deepEqual(await a.refresh(0), { change: 'appended', rows: 2 });
+  assert.equal(await b.refresh(0), null);
+  assert.deepEqual(heard, { a: ['appended'], b: ['appended'] });
+  // An override through A is a row change for B too.
+  const full = await ask(a, 'row', { file: 0, index: 0 });
+  await ask(a, 'override', { file: 0, index: 0, expect: full.rev, points: [5], note: '' });
+  assert.deepEqual(heard.b, ['appended', 'row']);
+  a.dispose();
+  b.dispose();
+});

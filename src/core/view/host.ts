@@ -88,7 +88,14 @@ export class ViewerHost {
         last = now;
         this.emit({ type: 'progress', file, message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`, fraction: p.size ? p.bytes / p.size : 1 });
       });
-      return { info: { file, path: index.file, name: basename(path) }, index, queries: new RowQueries(index), release, unsubscribe };
+      // Changes come from the index, whoever noticed them: several hosts (panels, a compare view)
+      // share one index per file, and only the first to refresh it sees the change happen.
+      const unwatch = index.onChange((c) => this.changed(file, c.change, c.index));
+      const stop = () => {
+        unsubscribe();
+        unwatch();
+      };
+      return { info: { file, path: index.file, name: basename(path) }, index, queries: new RowQueries(index), release, unsubscribe: stop };
     });
   }
 
@@ -124,9 +131,8 @@ export class ViewerHost {
   async refresh(file: number): Promise<IndexChange> {
     const f = this.files[file];
     if (!f || this.disposed) return null;
-    const change = await f.index.refresh();
-    if (change) this.changed(file, change.change);
-    return change;
+    // The index reports a change to every host that shares it (see the constructor).
+    return f.index.refresh();
   }
 
   private changed(file: number, change: 'appended' | 'row' | 'rewritten' | 'removed', index?: number): void {
@@ -207,7 +213,6 @@ export class ViewerHost {
         const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
         const human = buildHumanGrade(row, p.points, p.note, (p.reviewer || this.opts.settings?.reviewer || defaultReviewer()).slice(0, 200), f.index.file, f.index.table.line[p.index]);
         await replaceRow(f.index, p.index, rev, { ...row, human_grade: human });
-        this.changed(p.file, 'row', p.index);
         return { row: await this.fullRow(p.file, p.index) };
       },
       clearOverride: async (p) => {
@@ -216,7 +221,6 @@ export class ViewerHost {
         const next = { ...row };
         delete next.human_grade;
         await replaceRow(f.index, p.index, rev, next);
-        this.changed(p.file, 'row', p.index);
         return { row: await this.fullRow(p.file, p.index) };
       },
       compare: (p) => this.compare(p.left, p.right, p.query),
@@ -265,7 +269,6 @@ export class ViewerHost {
       // The line is not where the index says: the file changed under us; read it again.
       if (e instanceof QedError && /changed on disk/.test(e.message)) {
         await f.index.reload();
-        this.changed(file, 'rewritten');
       }
       throw e;
     }
@@ -300,7 +303,6 @@ export class ViewerHost {
     const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(`attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`));
     signal.throwIfAborted();
     await replaceRow(f.index, p.index, rev, g.row);
-    this.changed(p.file, 'row', p.index);
     return { row: await this.fullRow(p.file, p.index), cost: g.cost, flag: g.flag };
   }
 

@@ -29,6 +29,14 @@ export interface FileSignature extends FileStat {
 
 export type IndexChange = { change: 'appended' | 'rewritten' | 'removed'; rows: number } | null;
 
+/** A change of the indexed file, as told to every user of the index. */
+export interface IndexEvent {
+  change: 'appended' | 'rewritten' | 'removed' | 'row';
+  rows: number;
+  /** The row rewritten by an edit ('row'). */
+  index?: number;
+}
+
 export interface IndexProgress {
   bytes: number;
   size: number;
@@ -89,6 +97,7 @@ export class ResultsIndex {
   private serial: Promise<unknown> = Promise.resolve();
   private waiters: Array<{ rows: number; resolve: () => void }> = [];
   private readonly progressListeners = new Set<(p: IndexProgress) => void>();
+  private readonly changeListeners = new Set<(e: IndexEvent) => void>();
   private building: Promise<void> | undefined;
   /** Quick viewer requests being answered: the scan steps aside for them. */
   private active = 0;
@@ -110,6 +119,16 @@ export class ResultsIndex {
   onProgress(fn: (p: IndexProgress) => void): () => void {
     this.progressListeners.add(fn);
     return () => this.progressListeners.delete(fn);
+  }
+
+  /** Every change of the file, whoever noticed it (a refresh, an edit, a reload). */
+  onChange(fn: (e: IndexEvent) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private notify(e: IndexEvent): void {
+    for (const fn of this.changeListeners) fn(e);
   }
 
   /** Runs `fn` after every earlier file operation of this index. */
@@ -187,44 +206,50 @@ export class ResultsIndex {
    */
   refresh(): Promise<IndexChange> {
     return this.exclusive(async () => {
-      let st: FileSignature;
-      try {
-        st = await this.statOrThrow();
-      } catch (e) {
-        if (e instanceof QedError && !this.sig) return null;
-        if (e instanceof QedError) {
-          this.sig = undefined;
-          this.table = new RowTable();
-          this.generation++;
-          this.complete = true;
-          return { change: 'removed', rows: 0 } as IndexChange;
-        }
-        throw e;
-      }
-      if (sameSig(this.sig, st)) return null;
-      // Grown in place with the indexed part intact: only the new lines are read. A file of the
-      // same size with a new time was edited in place, so it is read again like a replaced one.
-      // With a journal, only the journal may grow (or appear); a change of the file itself (the
-      // job ended and wrote it, or the journal went away) means reading everything again.
-      const old = this.sig;
-      const grown =
-        !!old &&
-        (old.journal || st.journal
-          ? sameStat({ size: old.size, mtimeMs: old.mtimeMs, ino: old.ino }, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) &&
-            !!st.journal &&
-            (!old.journal || (st.journal.ino === old.journal.ino && st.journal.size > old.journal.size))
-          : st.ino === old.ino && st.size > old.size);
-      if (grown && (await this.keptBeginning())) {
-        if (this.openTail) this.table.truncate(this.table.n - 1);
-        this.generation++;
-        this.replaced = 0;
-        await this.scan(st, this.indexedEnd);
-        // Rows that took an earlier row's place change what is shown (and searched) there.
-        return { change: this.replaced ? 'rewritten' : 'appended', rows: this.table.n };
-      }
-      await this.rebuild(st);
-      return { change: 'rewritten', rows: this.table.n };
+      const change = await this.detectChange();
+      if (change) this.notify(change);
+      return change;
     });
+  }
+
+  private async detectChange(): Promise<IndexChange> {
+    let st: FileSignature;
+    try {
+      st = await this.statOrThrow();
+    } catch (e) {
+      if (e instanceof QedError && !this.sig) return null;
+      if (e instanceof QedError) {
+        this.sig = undefined;
+        this.table = new RowTable();
+        this.generation++;
+        this.complete = true;
+        return { change: 'removed', rows: 0 } as IndexChange;
+      }
+      throw e;
+    }
+    if (sameSig(this.sig, st)) return null;
+    // Grown in place with the indexed part intact: only the new lines are read. A file of the
+    // same size with a new time was edited in place, so it is read again like a replaced one.
+    // With a journal, only the journal may grow (or appear); a change of the file itself (the
+    // job ended and wrote it, or the journal went away) means reading everything again.
+    const old = this.sig;
+    const grown =
+      !!old &&
+      (old.journal || st.journal
+        ? sameStat({ size: old.size, mtimeMs: old.mtimeMs, ino: old.ino }, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) &&
+          !!st.journal &&
+          (!old.journal || (st.journal.ino === old.journal.ino && st.journal.size > old.journal.size))
+        : st.ino === old.ino && st.size > old.size);
+    if (grown && (await this.keptBeginning())) {
+      if (this.openTail) this.table.truncate(this.table.n - 1);
+      this.generation++;
+      this.replaced = 0;
+      await this.scan(st, this.indexedEnd);
+      // Rows that took an earlier row's place change what is shown (and searched) there.
+      return { change: this.replaced ? 'rewritten' : 'appended', rows: this.table.n };
+    }
+    await this.rebuild(st);
+    return { change: 'rewritten', rows: this.table.n };
   }
 
   private async keptBeginning(): Promise<boolean> {
@@ -481,6 +506,7 @@ export class ResultsIndex {
     this.indexedEnd += delta;
     this.sig = sig;
     this.generation++;
+    this.notify({ change: 'row', rows: t.n, index: i });
   }
 
   /** After an edit the file is new: the probe must describe its new bytes. */
@@ -497,6 +523,7 @@ export class ResultsIndex {
   reload(): Promise<IndexChange> {
     return this.exclusive(async () => {
       await this.rebuild(await this.statOrThrow());
+      this.notify({ change: 'rewritten', rows: this.table.n });
       return { change: 'rewritten', rows: this.table.n } as IndexChange;
     });
   }

@@ -5,7 +5,16 @@ import { h } from './dom';
 import { Rpc } from './rpc';
 import { connect } from './transport';
 
+/** `qed view` follows the browser's colour scheme (a VS Code webview follows the theme's classes). */
+function followColourScheme(): void {
+  const dark = matchMedia('(prefers-color-scheme: dark)');
+  const apply = () => document.body.classList.toggle('qed-dark', dark.matches && !/\bvscode-/.test(document.body.className));
+  apply();
+  dark.addEventListener('change', apply);
+}
+
 function boot(): void {
+  followColourScheme();
   const mount = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
   const rpc = new Rpc(connect());
   new App(mount, rpc).start().catch((e: unknown) => {
