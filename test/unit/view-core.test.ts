@@ -1,23 +1,16 @@
 /** The viewer's host side without a browser: the line index, queries, text search and edits. */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResultsIndex } from '../../src/core/view/resultsIndex';
 import { RowQueries } from '../../src/core/view/query';
 import { replaceRow, rowForEdit, buildHumanGrade } from '../../src/core/view/edit';
 import { ViewerHost } from '../../src/core/view/host';
 import { summarizeRow } from '../../src/core/view/summary';
-import type { AnyRequest, HostMessage, RequestParams, RequestResult, RequestType } from '../../src/protocol';
+import { ask, scratchDirs } from './view-helpers';
 
-const made: string[] = [];
-const dir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'qed-view-core-'));
-  made.push(d);
-  return d;
-};
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dir = scratchDirs('qed-view-core-');
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
 
 function rows(n: number, from = 0): string[] {
@@ -27,11 +20,6 @@ function rows(n: number, from = 0): string[] {
   });
 }
 
-async function ask<K extends RequestType>(host: ViewerHost, type: K, params: RequestParams<K>): Promise<RequestResult<K>> {
-  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-  return reply.result as RequestResult<K>;
-}
 
 test('summaries: status from error, grade_error, score against the scheme maximum', () => {
   const base = { schema_0: [{ title: 'a', desc: '', points: 3 }, { title: 'b', desc: '', points: 4 }] };

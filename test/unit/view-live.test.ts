@@ -2,33 +2,21 @@
  * The viewer follows a running job: rows a job has finished are in its journal (`<file>.partial`)
  * until it ends, and the index shows them as they come, in place of the rows they finish.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResultsIndex } from '../../src/core/view/resultsIndex';
 import { RowQueries } from '../../src/core/view/query';
 import { rowForEdit } from '../../src/core/view/edit';
 import { ViewerHost } from '../../src/core/view/host';
 import { ResultStore, type RunIdentity } from '../../src/core/run/store';
-import type { AnyRequest, HostMessage, RequestParams, RequestResult, RequestType } from '../../src/protocol';
+import { ask, scratchDirs } from './view-helpers';
 
-const made: string[] = [];
-const dir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'qed-view-live-'));
-  made.push(d);
-  return d;
-};
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dir = scratchDirs('qed-view-live-');
 const line = (o: Record<string, unknown>) => JSON.stringify(o) + '\n';
 const row = (id: string, extra: Record<string, unknown> = {}) => ({ problem_id: id, problem: `Problem ${id}`, model_solution: `proof of ${id}`, ...extra });
 
-async function ask<K extends RequestType>(host: ViewerHost, type: K, params: RequestParams<K>): Promise<RequestResult<K>> {
-  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
-  if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-  return reply.result as RequestResult<K>;
-}
 
 test('a first run: the journal alone is shown and followed; the finished file replaces it', async () => {
   const d = dir();
