@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import { KeyStore, clearApiKeyCommand, setApiKeyCommand } from './keys';
+import { KeyStore, clearApiKeyCommand, setApiKeyCommand, workspaceKeyVariables } from './keys';
 import { runBenchmarkCommand } from './runBenchmark';
 import { gradeResultsCommand } from './gradeResults';
 import { showSummaryCommand } from './showSummary';
@@ -50,8 +50,8 @@ export function activate(context: vscode.ExtensionContext): void {
       guard('Show Summary', (arg?: unknown, uris?: vscode.Uri[]) => showSummaryCommand(log, asUri(arg), Array.isArray(uris) ? uris : undefined)),
     ),
     vscode.commands.registerCommand('qed.testConfig', guard('Test Model Config', (arg?: unknown) => testConfigCommand({ keys, state: context.globalState, log, shippedRoot }, asUri(arg)))),
-    vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', () => setApiKeyCommand(keys))),
-    vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', () => clearApiKeyCommand(keys))),
+    vscode.commands.registerCommand('qed.setApiKey', guard('Set API Key', async () => setApiKeyCommand(keys, undefined, await workspaceKeyVariables(shippedRoot)))),
+    vscode.commands.registerCommand('qed.clearApiKey', guard('Clear API Key', async () => clearApiKeyCommand(keys, await workspaceKeyVariables(shippedRoot)))),
     vscode.commands.registerCommand(
       'qed.regradeRow',
       guard('Regrade Row', (arg?: unknown, index?: unknown) => regradeRowCommand({ keys, state: context.globalState, log, shippedRoot }, asUri(arg), typeof index === 'number' ? index : undefined)),

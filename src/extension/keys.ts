@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { engine } from './lazy';
 
 /** The variables the shipped providers read their key from. */
 export const KNOWN_KEY_VARIABLES = [
@@ -38,9 +39,25 @@ export class KeyStore {
 
 const VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * The key variables the workspace's own configs name (`api_key_env` of a custom server, say)
+ * beyond the providers' usual ones, each with the configs that use it.
+ */
+export async function workspaceKeyVariables(shippedRoot: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!cwd) return out;
+  const { listConfigs } = (await engine()).config;
+  for (const c of await listConfigs({ cwd, shippedRoot })) {
+    if (c.origin !== 'workspace' || !c.keyEnv || KNOWN_KEY_VARIABLES.includes(c.keyEnv)) continue;
+    out.set(c.keyEnv, [...(out.get(c.keyEnv) ?? []), c.id]);
+  }
+  return out;
+}
+
 /** Asks which variable, then the key (masked); stores it in SecretStorage. */
-export async function setApiKeyCommand(keys: KeyStore, preset?: string): Promise<boolean> {
-  const variable = preset ?? (await pickVariable(keys, 'Store a key for…'));
+export async function setApiKeyCommand(keys: KeyStore, preset?: string, workspaceVariables = new Map<string, string[]>()): Promise<boolean> {
+  const variable = preset ?? (await pickVariable(keys, 'Store a key for…', false, workspaceVariables));
   if (!variable) return false;
   const value = await vscode.window.showInputBox({
     title: `API key for ${variable}`,
@@ -55,25 +72,25 @@ export async function setApiKeyCommand(keys: KeyStore, preset?: string): Promise
   return true;
 }
 
-export async function clearApiKeyCommand(keys: KeyStore): Promise<void> {
-  const variable = await pickVariable(keys, 'Remove the stored key of…', true);
+export async function clearApiKeyCommand(keys: KeyStore, workspaceVariables = new Map<string, string[]>()): Promise<void> {
+  const variable = await pickVariable(keys, 'Remove the stored key of…', true, workspaceVariables);
   if (!variable) return;
   await keys.clear(variable);
   void vscode.window.showInformationMessage(`QED: stored key for ${variable} removed.`);
 }
 
-async function pickVariable(keys: KeyStore, title: string, storedOnly = false): Promise<string | undefined> {
+async function pickVariable(keys: KeyStore, title: string, storedOnly = false, workspaceVariables = new Map<string, string[]>()): Promise<string | undefined> {
   const items: vscode.QuickPickItem[] = [];
-  for (const v of KNOWN_KEY_VARIABLES) {
+  const usedBy = (ids: string[]) => `used by ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+  for (const v of [...workspaceVariables.keys(), ...KNOWN_KEY_VARIABLES]) {
     const where = await keys.has(v);
     if (storedOnly && where !== 'secret') continue;
-    items.push({ label: v, description: where === 'secret' ? 'stored' : where === 'env' ? 'from the environment' : '' });
+    const state = where === 'secret' ? 'stored' : where === 'env' ? 'from the environment' : '';
+    const ids = workspaceVariables.get(v);
+    items.push({ label: v, description: [state, ids ? usedBy(ids) : ''].filter(Boolean).join(' · ') });
   }
-  if (!storedOnly) items.push({ label: 'Another variable…', description: 'the api_key_env of a custom config' });
-  if (!items.length) {
-    void vscode.window.showInformationMessage('QED: no key is stored.');
-    return undefined;
-  }
+  // Secret storage cannot list what it holds: a key stored under another name is named by hand.
+  items.push({ label: 'Another variable…', description: storedOnly ? 'a key stored under another name' : 'the api_key_env of a custom config' });
   const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Key variable' });
   if (!pick) return undefined;
   if (pick.label !== 'Another variable…') return pick.label;

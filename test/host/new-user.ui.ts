@@ -77,8 +77,8 @@ test('a new user: example workspace → key → run → grade → review and reg
 
     // 1. The key of the local server, into VS Code's secret storage.
     await runCommand(page, 'QED: Set API Key');
-    await pick(page, 'Store a key for', 'Another variable');
-    await answer(page, 'Variable name', { value: 'LOCAL_LLM_KEY' });
+    // The variable the example's configs name is offered first.
+    await pick(page, 'Store a key for', 'LOCAL_LLM_KEY');
     await answer(page, 'API key for LOCAL_LLM_KEY', { value: KEY });
     await toast(page, /key for LOCAL_LLM_KEY stored/).waitFor({ state: 'visible', timeout: 15_000 });
 

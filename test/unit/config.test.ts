@@ -533,6 +533,7 @@ describe('JSON configs', () => {
     write(cwd, 'configs/models/lab/bad.json', '{\n  "model": "m",\n  "api": "opnai"\n}\n');
     const all = await listConfigs({ cwd, shippedRoot: SHIPPED });
     assert.equal(all.find((c) => c.id === 'lab/json-model')?.model, 'm-1');
+    assert.equal(all.find((c) => c.id === 'openai/gpt-5')?.keyEnv, 'OPENAI_API_KEY', 'the variable a config reads its key from');
     const c = (await loadConfig('lab/json-model', { cwd, shippedRoot: SHIPPED })) as ModelConfig;
     assert.equal(c.model, 'm-1');
     assert.equal(c.api, 'custom');

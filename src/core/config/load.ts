@@ -119,6 +119,7 @@ async function describeConfigFile(
   if (config?.kind === 'model') {
     entry.api = config.api;
     entry.model = config.model;
+    if (config.apiKeyEnv) entry.keyEnv = config.apiKeyEnv;
   } else if (config?.kind === 'agent' || raw?.type === 'agent') {
     entry.kind = 'agent';
   } else if (raw) {

@@ -116,6 +116,8 @@ export interface ConfigListEntry {
   model?: string;
   /** `human_readable_id`, when given. */
   name?: string;
+  /** The environment variable the config reads its key from (model configs without errors). */
+  keyEnv?: string;
   origin: 'workspace' | 'shipped';
   diagnostics: ConfigDiagnostic[];
 }
