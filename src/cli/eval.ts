@@ -4,8 +4,8 @@ import { QedError } from '../core/errors';
 import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
 import { loadGradePrompts } from '../core/grade/prompts';
 import { parse, positiveInt, str } from './args';
-import { cancellable, identityOf, modelClient } from './job';
-import { ProgressReporter, formatTokens, formatUsd, formatDuration } from './progress';
+import { JobConsole, exitStatus, identityOf, modelClient } from './job';
+import { formatTokens, formatUsd, formatDuration } from './progress';
 
 export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
 
@@ -94,11 +94,10 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
   const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
   const outputPath = resolve(str(v['output-path']) ?? dataPath);
-  const reporter = new ProgressReporter();
-  const quiet = !!v.quiet;
-  if (!quiet) reporter.log(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.file} → ${outputPath}`);
+  const out = new JobConsole(!!v.quiet);
+  out.say(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.file} → ${outputPath}`);
 
-  return cancellable(reporter, async (signal) => {
+  return out.run(async (signal) => {
     const summary = await gradeResults({
       rows: input.rows.map((r) => r.row),
       lines: input.rows.map((r) => r.line),
@@ -108,14 +107,10 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
       overwrite: !!v.overwrite,
       concurrency: client.limiter.size,
       signal,
-      onProgress: quiet ? undefined : (p) => reporter.update(p),
-      onLog: (line) => reporter.log(line),
+      ...out.hooks,
     });
-    if (!quiet) reporter.update(summary, true);
-    reporter.done();
-    process.stderr.write(gradeSummaryLine(summary) + '\n');
-    if (summary.cancelled) return 130;
-    return summary.failed || summary.flags.parse_failure ? 1 : 0;
+    out.finish(summary, gradeSummaryLine(summary));
+    return exitStatus(summary);
   });
 }
 

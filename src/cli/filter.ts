@@ -1,8 +1,6 @@
 import { annotateRows, FILTER_COLUMNS, filterPrompt, loadFilterPrompt, parseFilterVerdict, requireText, verdictColumns, type FilterInputColumns } from '../core/rubric';
 import { parse, str } from './args';
-import { cancellable, identityOf, modelClient } from './job';
-import { ProgressReporter } from './progress';
-import { annotationSummaryLine, openJob } from './schemes';
+import { ANNOTATION_OPTIONS, JobConsole, annotationSummaryLine, exitStatus, identityOf, modelClient, openJob } from './job';
 
 export const FILTER_HELP = `qed filter — an LLM verdict on AoPS-style problems, as columns
 
@@ -33,18 +31,9 @@ Exit status: 0 all judged, 1 some rows have no verdict, 2 bad input, 130 cancell
 `;
 
 const OPTIONS = {
-  'model-config': { type: 'string' },
-  'data-path': { type: 'string' },
-  'output-path': { type: 'string' },
-  prompt: { type: 'string' },
-  'problem-column': { type: 'string' },
-  'solution-column': { type: 'string' },
+  ...ANNOTATION_OPTIONS,
   'path-column': { type: 'string' },
   'candidates-column': { type: 'string' },
-  split: { type: 'string' },
-  overwrite: { type: 'boolean' },
-  concurrency: { type: 'string' },
-  quiet: { type: 'boolean' },
 } as const;
 
 export async function filterCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
@@ -61,12 +50,11 @@ export async function filterCommand(args: string[], env: { shippedRoot: string }
   const prompt = await loadFilterPrompt(env.shippedRoot, str(v.prompt));
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
 
-  const reporter = new ProgressReporter();
-  const quiet = !!v.quiet;
-  for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
-  if (!quiet) reporter.log(`qed filter: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} rows of ${dataset.source} → ${outputPath}`);
+  const out = new JobConsole(!!v.quiet);
+  out.warn(dataset.warnings);
+  out.say(`qed filter: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} rows of ${dataset.source} → ${outputPath}`);
 
-  return cancellable(reporter, async (signal) => {
+  return out.run(async (signal) => {
     const summary = await annotateRows({
       rows: dataset.rows,
       file: dataset.file,
@@ -83,13 +71,9 @@ export async function filterCommand(args: string[], env: { shippedRoot: string }
       overwrite: !!v.overwrite,
       concurrency: client.limiter.size,
       signal,
-      onProgress: quiet ? undefined : (p) => reporter.update(p),
-      onLog: (line) => reporter.log(line),
+      ...out.hooks,
     });
-    if (!quiet) reporter.update(summary, true);
-    reporter.done();
-    process.stderr.write(annotationSummaryLine(summary, 'judged') + '\n');
-    if (summary.cancelled) return 130;
-    return summary.failed || summary.flags.parse_failure ? 1 : 0;
+    out.finish(summary, annotationSummaryLine(summary, 'judged'));
+    return exitStatus(summary);
   });
 }

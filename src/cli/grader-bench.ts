@@ -6,9 +6,8 @@ import type { PromptTemplate } from '../core/run/prompts';
 import type { JobSummary } from '../core/run/rows';
 import { loadStatsFiles, renderJson, renderText, summarizeGrader } from '../core/stats';
 import { parse, str } from './args';
-import { cancellable, identityOf, modelClient } from './job';
-import { ProgressReporter, formatTokens, formatUsd } from './progress';
-import { annotationSummaryLine, openJob } from './schemes';
+import { JobConsole, annotationSummaryLine, identityOf, modelClient, openJob } from './job';
+import { formatTokens, formatUsd } from './progress';
 
 export const GRADER_BENCH_HELP = `qed grader-bench — compare grader prompts with human grades
 
@@ -108,15 +107,15 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
   const jobs: PromptJob[] = templates.map((template, i) => ({ template, label: given[i] ?? template.source, outputPath: outputs[i] }));
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
 
-  const reporter = new ProgressReporter();
   const quiet = !!v.quiet;
-  for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
-  if (!quiet) reporter.log(`qed grader-bench: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${jobs.length} prompt(s) ${groundTruth ? 'with' : 'without'} the reference solution, ${rows.length} human-graded rows of ${dataset.source}`);
+  const con = new JobConsole(quiet);
+  con.warn(dataset.warnings);
+  con.say(`qed grader-bench: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${jobs.length} prompt(s) ${groundTruth ? 'with' : 'without'} the reference solution, ${rows.length} human-graded rows of ${dataset.source}`);
 
-  return cancellable(reporter, async (signal) => {
+  return con.run(async (signal) => {
     const summaries: JobSummary[] = [];
     for (const [i, job] of jobs.entries()) {
-      if (!quiet) reporter.log(`prompt ${i + 1}/${jobs.length}: ${job.label} → ${job.outputPath}`);
+      con.say(`prompt ${i + 1}/${jobs.length}: ${job.label} → ${job.outputPath}`);
       const s = await benchPrompt({
         rows,
         file: dataset.file,
@@ -128,12 +127,9 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
         overwrite: !!v.overwrite,
         concurrency: client.limiter.size,
         signal,
-        onProgress: quiet ? undefined : (p) => reporter.update(p),
-        onLog: (line) => reporter.log(line),
+        ...con.hooks,
       });
-      if (!quiet) reporter.update(s, true);
-      reporter.done();
-      process.stderr.write(`${job.label}: ${annotationSummaryLine(s, 'graded')}\n`);
+      con.finish(s, `${job.label}: ${annotationSummaryLine(s, 'graded')}`);
       summaries.push(s);
       if (s.cancelled) return 130;
     }

@@ -1,9 +1,13 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '../core/config';
+import { readDataset } from '../core/data';
+import type { Dataset } from '../core/data/types';
+import type { JobProgress, JobSummary } from '../core/run/rows';
 import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
-import { positiveInt } from './args';
-import { ProgressReporter } from './progress';
+import { positiveInt, str } from './args';
+import { ProgressReporter, formatDuration, formatTokens, formatUsd } from './progress';
 
 /** Loads a model config; agents are refused here (scaffolds are not supported yet). */
 export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
@@ -48,4 +52,86 @@ export async function cancellable<T>(reporter: ProgressReporter, job: (signal: A
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * The terminal side of a row job (run, eval, the rubric tools): warnings and notes on stderr, a
+ * live progress line unless --quiet, the closing summary line, and Ctrl-C handling.
+ */
+export class JobConsole {
+  readonly reporter = new ProgressReporter();
+
+  constructor(private readonly quiet: boolean) {}
+
+  warn(warnings: readonly string[] = []): void {
+    for (const w of warnings) this.reporter.log(`warning: ${w}`);
+  }
+
+  /** A line that is not shown with --quiet. */
+  say(line: string): void {
+    if (!this.quiet) this.reporter.log(line);
+  }
+
+  /** What a job is given for its progress and its log lines. */
+  get hooks(): { onProgress?: (p: JobProgress) => void; onLog: (line: string) => void } {
+    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => this.reporter.log(line) };
+  }
+
+  /** After a job: its last progress figures, then its summary line. */
+  finish(summary: JobSummary, line: string): void {
+    if (!this.quiet) this.reporter.update(summary, true);
+    this.reporter.done();
+    process.stderr.write(line + '\n');
+  }
+
+  run<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return cancellable(this.reporter, job);
+  }
+}
+
+/** 130 cancelled, 1 when rows failed or a reply could not be read (both asked again next time), else 0. */
+export function exitStatus(s: JobSummary): number {
+  if (s.cancelled) return 130;
+  return s.failed || s.flags.parse_failure ? 1 : 0;
+}
+
+/** The closing line of an annotation job: what was done, what could not be read, what it cost. */
+export function annotationSummaryLine(s: JobSummary, what: string): string {
+  const unread = s.flags.parse_failure ?? 0;
+  const state = s.cancelled ? 'cancelled' : s.failed || unread ? 'finished with problems' : 'finished';
+  return [
+    `${state}: ${s.done - unread}/${s.total} rows ${what}`,
+    `${s.reused} reused`,
+    `${unread} unreadable replies (asked again on the next run)`,
+    `${s.failed} failed requests`,
+    `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,
+    `cost ${formatUsd(s.cost.cost)}`,
+    `in ${formatDuration(s.elapsedSec)}`,
+    `→ ${s.outputPath}`,
+  ].join(', ');
+}
+
+/** The command-line options of the rubric tools that annotate rows (qed schemes, qed filter). */
+export const ANNOTATION_OPTIONS = {
+  'model-config': { type: 'string' },
+  'data-path': { type: 'string' },
+  'output-path': { type: 'string' },
+  prompt: { type: 'string' },
+  'problem-column': { type: 'string' },
+  'solution-column': { type: 'string' },
+  split: { type: 'string' },
+  overwrite: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** The options every rubric tool shares: the model, the data and where the rows go. */
+export async function openJob(v: Record<string, string | boolean | undefined>, defaultOutput: string, what: string): Promise<{ ref: string; dataset: Dataset; outputPath: string; concurrency?: number }> {
+  const ref = str(v['model-config']);
+  const dataPath = str(v['data-path']);
+  if (!ref) throw new QedError('missing --model-config', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
+  if (!dataPath) throw new QedError(`missing --data-path (${what})`, { field: '--data-path' });
+  const concurrency = positiveInt(v.concurrency, 'concurrency');
+  const dataset = await readDataset(dataPath, { split: str(v.split) ?? 'train' });
+  return { ref, dataset, outputPath: resolve(str(v['output-path']) ?? defaultOutput), concurrency };
 }

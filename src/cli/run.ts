@@ -5,8 +5,8 @@ import { runBenchmark } from '../core/run/engine';
 import { loadPrompt, type RunMode } from '../core/run/prompts';
 import { singleCallSolver } from '../core/run/solver';
 import { parse, positiveInt } from './args';
-import { cancellable, identityOf, modelClient } from './job';
-import { ProgressReporter, summaryLine } from './progress';
+import { JobConsole, exitStatus, identityOf, modelClient } from './job';
+import { summaryLine } from './progress';
 
 export const RUN_HELP = `qed run — generate solutions for every problem of a dataset
 
@@ -64,11 +64,10 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
 
   const outputPath = resolve(v['output-path']);
-  const reporter = new ProgressReporter();
-  const quiet = !!v.quiet;
-  for (const w of dataset.warnings ?? []) reporter.log(`warning: ${w}`);
-  if (!quiet) reporter.log(`qed run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source}, ${mode} mode → ${outputPath}`);
-  return cancellable(reporter, async (signal) => {
+  const out = new JobConsole(!!v.quiet);
+  out.warn(dataset.warnings);
+  out.say(`qed run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source}, ${mode} mode → ${outputPath}`);
+  return out.run(async (signal) => {
     const summary = await runBenchmark({
       dataset,
       outputPath,
@@ -82,13 +81,9 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
       concurrency: client.limiter.size,
       limit,
       signal,
-      onProgress: quiet ? undefined : (p) => reporter.update(p),
-      onLog: (line) => reporter.log(line),
+      ...out.hooks,
     });
-    if (!quiet) reporter.update(summary, true);
-    reporter.done();
-    process.stderr.write(summaryLine(summary) + '\n');
-    if (summary.cancelled) return 130;
-    return summary.failed ? 1 : 0;
+    out.finish(summary, summaryLine(summary));
+    return exitStatus(summary);
   });
 }

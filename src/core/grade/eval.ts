@@ -4,7 +4,7 @@ import type { BoundClient } from '../llm';
 import type { CostRecord } from '../llm/types';
 import { addCost, ZERO_COST } from '../llm/cost';
 import { fillTemplate, type PromptTemplate } from '../run/prompts';
-import { processRows, type JobProgress, type JobSummary } from '../run/rows';
+import { processRows, type JobProgress, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { judgeAnswerDeterministically } from './answer';
 import { parseItems, parsePoints, parseVerdict, proofBenchExplanation, stripSelfEvaluation } from './parse';
@@ -193,7 +193,7 @@ function isCost(v: unknown): boolean {
 export type GradeProgress = JobProgress;
 export type GradeSummary = JobSummary & { skippedRunErrors: number };
 
-export interface GradeJobOptions {
+export interface GradeJobOptions extends RowJobOptions {
   rows: Row[];
   /** The results file the rows came from (for messages). */
   file: string;
@@ -202,11 +202,6 @@ export interface GradeJobOptions {
   /** Where the graded file goes; the input itself by default (rewritten atomically). */
   outputPath: string;
   grader: Grader;
-  overwrite: boolean;
-  concurrency: number;
-  signal?: AbortSignal;
-  onProgress?: (p: GradeProgress) => void;
-  onLog?: (line: string) => void;
 }
 
 /**

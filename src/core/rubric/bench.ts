@@ -8,7 +8,7 @@ import { defaultColumns, gradeRow, type Grader } from '../grade/eval';
 import type { BoundClient } from '../llm';
 import { ZERO_COST } from '../llm/cost';
 import { loadTemplate, type PromptTemplate } from '../run/prompts';
-import { processRows, type JobProgress, type JobSummary } from '../run/rows';
+import { processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, ID_COLUMNS, previousRows, requireText, rowKeys } from './keys';
 
@@ -78,20 +78,14 @@ export async function loadBenchPrompt(shippedRoot: string, groundTruth: boolean,
   return t;
 }
 
-export interface BenchJobOptions {
+export interface BenchJobOptions extends RowJobOptions {
   rows: Row[];
   file: string;
-  outputPath: string;
   client: BoundClient;
   identity: RunIdentity;
   prompt: PromptTemplate;
   /** What the `grader_prompt` column says (the prompt file as the user named it). */
   promptLabel: string;
-  overwrite: boolean;
-  concurrency: number;
-  signal?: AbortSignal;
-  onProgress?: (p: JobProgress) => void;
-  onLog?: (line: string) => void;
 }
 
 const isSet = (v: unknown) => v !== undefined && v !== null && v !== '';

@@ -4,7 +4,7 @@ import type { BoundClient } from '../llm';
 import { addCost, ZERO_COST } from '../llm/cost';
 import type { CostRecord } from '../llm/types';
 import type { Parsed } from '../grade/parse';
-import { processRows, type JobProgress, type JobSummary } from '../run/rows';
+import { processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, previousRows, rowKeys } from './keys';
 
@@ -22,11 +22,10 @@ export interface AnnotationColumns {
   fields: string[];
 }
 
-export interface AnnotateOptions {
+export interface AnnotateOptions extends RowJobOptions {
   rows: Row[];
   /** The input file (for messages). */
   file: string;
-  outputPath: string;
   client: BoundClient;
   identity: RunIdentity;
   columns: AnnotationColumns;
@@ -36,11 +35,6 @@ export interface AnnotateOptions {
   prompt: (row: Row) => string;
   /** Reads a reply into the values of `columns.fields`. */
   parse: (reply: string) => Parsed<Record<string, unknown>>;
-  overwrite: boolean;
-  concurrency: number;
-  signal?: AbortSignal;
-  onProgress?: (p: JobProgress) => void;
-  onLog?: (line: string) => void;
 }
 
 const isSet = (v: unknown) => v !== undefined && v !== null && v !== '';

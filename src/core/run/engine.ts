@@ -2,31 +2,24 @@ import type { Dataset, Row } from '../data/types';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
 import { fillPrompt, type PromptTemplate, type RunMode } from './prompts';
-import { processRows, type JobProgress, type JobSummary } from './rows';
+import { processRows, type JobProgress, type JobSummary, type RowJobOptions } from './rows';
 import type { Solver } from './solver';
 import type { RunIdentity, RunStamp } from './store';
 
 export type RunProgress = JobProgress;
 export type RunSummary = JobSummary;
 
-export interface RunOptions {
+export interface RunOptions extends RowJobOptions {
   dataset: Dataset;
-  outputPath: string;
   solver: Solver;
   identity: RunIdentity;
   prompt: PromptTemplate;
   mode: RunMode;
   /** Runs per row (the original's --n). */
   n: number;
-  overwrite: boolean;
   problemColumn: string;
-  /** How many rows are worked on at once (the solver's own limiter bounds requests). */
-  concurrency: number;
   /** Only the first `limit` rows of the dataset (a cheap trial run). */
   limit?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: RunProgress) => void;
-  onLog?: (line: string) => void;
 }
 
 /** The columns that identify a problem, in order of preference. */

@@ -54,6 +54,19 @@ export interface JobSummary extends JobProgress {
   warnings: string[];
 }
 
+/** What every row job (generation, grading, the rubric tools) takes besides its own inputs. */
+export interface RowJobOptions {
+  /** Where the rows go (with its journal `<outputPath>.partial` and lock while the job runs). */
+  outputPath: string;
+  /** Do every row again, discarding the rows of earlier runs. */
+  overwrite: boolean;
+  /** How many rows are worked on at once (the clients' own limiters bound the requests). */
+  concurrency: number;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  onLog?: (line: string) => void;
+}
+
 export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'> {
   outputPath: string;
   /** Candidates, in the order they should be worked on; the finished ones are skipped. */
