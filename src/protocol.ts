@@ -28,7 +28,7 @@ export const ROW_STATUSES: readonly RowStatus[] = ['full', 'partial', 'zero', 'n
 export interface RowSummary {
   /** 0-based position of the row among the file's rows (blank lines do not count). */
   index: number;
-  /** 1-based line in the file. */
+  /** 1-based line in the file (in its job journal for a `live` row). */
   line: number;
   /** question_id, else problem_id, else '#index'. */
   id: string;

@@ -35,6 +35,7 @@ test('a first run: the journal alone is shown and followed; the finished file re
   appendFileSync(j, 'lem": "Problem C", "model_solution": "the needle"}\n');
   assert.deepEqual(await idx.refresh(), { change: 'appended', rows: 3 });
   assert.equal((await idx.readRow(2)).row.model_solution, 'the needle');
+  assert.equal(idx.table.summary(2).line, 3, 'a journal row is numbered by its line in the journal');
   assert.deepEqual(idx.badLines, []);
 
   // Text search reads journal rows from the journal.
@@ -72,6 +73,7 @@ test('grading in place: a journal row takes the place of the row it grades; edit
   assert.equal(idx.table.n, 3);
   assert.equal(idx.table.summary(1).score, 7);
   assert.equal(idx.table.summary(1).live, true);
+  assert.equal(idx.table.summary(1).line, 1, 'line 1 of the journal');
   assert.equal(idx.table.summary(0).live, undefined);
   assert.equal((await idx.readRow(2)).row.problem_id, 'P-3');
   assert.deepEqual(

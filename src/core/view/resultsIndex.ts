@@ -79,6 +79,8 @@ export class ResultsIndex {
   private liveKeys: Map<string, number> | undefined;
   /** Rows replaced by journal rows during the current scan. */
   private replaced = 0;
+  /** Lines of the results file itself, once the journal has been reached: journal rows are numbered by their own line. */
+  private mainLines: number | undefined;
   table = new RowTable();
   /** Bumped on every change of the file (append, row edit, rewrite). */
   generation = 0;
@@ -295,6 +297,7 @@ export class ResultsIndex {
     this.journalBase = undefined;
     this.liveRows = 0;
     this.liveKeys = undefined;
+    this.mainLines = undefined;
     this.complete = false;
     this.generation++;
     this.wake(true);
@@ -425,15 +428,18 @@ export class ResultsIndex {
     const summary = summarizeRow(r);
     if (this.journalBase !== undefined && start >= this.journalBase) {
       this.liveRows++;
+      // A journal row says where it is in the journal (the file's own lines come first).
+      this.mainLines ??= this.linesSeen - 1;
+      const line = this.linesSeen - this.mainLines;
       const keysOf = this.liveKeyMap();
       const key = liveKey(summary.id, r.run_index);
       const earlier = key === undefined ? undefined : keysOf.get(key);
       if (earlier !== undefined) {
-        this.table.replace(earlier, start, len, this.linesSeen, summary, keys, meta);
+        this.table.replace(earlier, start, len, line, summary, keys, meta);
         this.replaced++;
         return;
       }
-      const i = this.table.push(start, len, this.linesSeen, summary, keys, meta);
+      const i = this.table.push(start, len, line, summary, keys, meta);
       if (key !== undefined) keysOf.set(key, i);
       return;
     }

@@ -155,7 +155,7 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
         h('h2', { text: s.id }),
         h('span', { class: `badge big st-${s.status}`, title: STATUS_LABEL[s.status], 'data-field': 'score' }, s.score !== null ? `model ${fmtScore(s.score, s.max)}` : STATUS_LABEL[s.status]),
         humanTotal !== undefined ? h('span', { class: 'badge big human', 'data-field': 'human_grade', title: 'human grade' }, `human ${fmtScore(humanTotal, s.max)}`) : null,
-        h('span', { class: 'muted' }, [`row ${full.index + 1} · line ${full.line}`, s.model ? ` · ${s.model}` : '', s.source ? ` · ${s.source}` : ''].join('')),
+        h('span', { class: 'muted' }, [`row ${full.index + 1} · ${s.live ? 'journal ' : ''}line ${full.line}`, s.model ? ` · ${s.model}` : '', s.source ? ` · ${s.source}` : ''].join('')),
       ),
       actions,
     ),
@@ -323,5 +323,5 @@ function factsSection(full: FullRow): HTMLElement {
     if (text.length > 200 || text.includes('\n')) long.push(fold(k, () => h('pre', { class: 'plain-text', 'data-field': k }, text), { size: text.length, cls: 'meta-long' }));
     else t.append(h('tr', {}, h('th', { text: k }), h('td', { 'data-field': k, text })));
   }
-  return h('section', { class: 'block meta' }, h('h3', { text: 'Metadata' }), t, long, h('p', { class: 'muted', text: `${Math.round(full.bytes / 100) / 10} kB on line ${full.line}` }));
+  return h('section', { class: 'block meta' }, h('h3', { text: 'Metadata' }), t, long, h('p', { class: 'muted', text: `${Math.round(full.bytes / 100) / 10} kB on ${full.summary.live ? 'journal ' : ''}line ${full.line}` }));
 }

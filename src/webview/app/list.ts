@@ -161,7 +161,7 @@ export class RowList {
         'data-status': s.status,
         role: 'option',
         'aria-selected': selected ? 'true' : 'false',
-        title: `row ${s.index + 1}, line ${s.line}`,
+        title: `row ${s.index + 1}, ${s.live ? 'journal ' : ''}line ${s.line}`,
       },
       h('span', { class: 'row-num', text: `#${s.index + 1}` }),
       badge,
