@@ -37,7 +37,15 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
   ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,jsonl,json,csv}');
     const soon = () => this.scheduleReload();
-    this.disposables.push(watcher, watcher.onDidCreate(soon), watcher.onDidDelete(soon), watcher.onDidChange(soon), jobs.onDidChange(() => this.emitter.fire(undefined)), this.emitter);
+    let running = 0;
+    const jobsChanged = () => {
+      // A job that ended has written its results file: list it without waiting for the watcher.
+      const now = jobs.list().length;
+      if (now < running) soon();
+      running = now;
+      this.emitter.fire(undefined);
+    };
+    this.disposables.push(watcher, watcher.onDidCreate(soon), watcher.onDidDelete(soon), watcher.onDidChange(soon), jobs.onDidChange(jobsChanged), this.emitter);
   }
 
   private get cwd(): string | undefined {
