@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../test/fake-llm/server';
-import { answer, checkPrerequisites, cleanup, ensureVsix, installExtension, openWorkbench, pick, runCommand, scratch, toast, withWorkbench, writeFiles } from '../test/host/harness';
+import { answer, cleanup, openWorkbench, pick, runCommand, setUpHost, toast, withWorkbench, writeFiles } from '../test/host/harness';
 
 const RUNS = Number(process.env.QED_BENCH_RUNS || 4);
 const ROWS = 20;
@@ -31,12 +31,9 @@ function firstRowOnDisk(out: string): boolean {
 }
 
 async function main(): Promise<void> {
-  checkPrerequisites();
-  const root = scratch('qed-bench-first-row');
+  const { root, extensionsDir } = setUpHost('qed-bench-first-row');
   const fake = await FakeLlmServer.start({ latencyMs: Number(process.env.QED_BENCH_LATENCY_MS || 0) });
   try {
-    const extensionsDir = join(root, 'extensions');
-    installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
     const ws = writeFiles(join(root, 'ws'), {
       'configs/models/local/fake.yaml': `model: qed-nano\napi: custom\nbase_url: ${fake.url}/v1\nread_cost: 0.5\nwrite_cost: 1.5\n`,
       'data/problems.jsonl': Array.from({ length: ROWS }, (_, i) => JSON.stringify({ problem_id: `B-${i + 1}`, problem: `Show that ${i} + 1 > ${i}.` })).join('\n') + '\n',

@@ -10,17 +10,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
-  checkPrerequisites,
   cleanup,
-  ensureVsix,
-  installExtension,
   log,
   openWorkbench,
   pick,
   runCommand,
-  scratch,
   screenshot,
   settle,
+  setUpHost,
   toast,
   withWorkbench,
   writeFiles,
@@ -40,11 +37,7 @@ const ROWS = [1, 2, 3].map((i) => ({
 }));
 
 before(async () => {
-  checkPrerequisites();
-  root = scratch('qed-host-grade');
-  const vsix = ensureVsix();
-  extensionsDir = join(root, 'extensions');
-  installExtension(vsix, extensionsDir, join(root, 'install'));
+  ({ root, extensionsDir } = setUpHost('qed-host-grade'));
   // The grader model answers with a score; anything else gets the default reply.
   fake = await FakeLlmServer.start({ reply: (req) => (req.model === 'grader' ? { text: 'Complete and rigorous. <points>7 out of 7</points>' } : undefined) });
 });

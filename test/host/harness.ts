@@ -15,7 +15,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, 
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const RESULTS = join(ROOT, 'test-results');
@@ -135,6 +135,24 @@ function codeServerEnv(home: string): NodeJS.ProcessEnv {
   for (const k of Object.keys(env)) if (/_API_KEY$/.test(k)) delete env[k];
   return env;
 }
+
+/**
+ * What every host test file (and bench/first-row) starts with: the prerequisites checked, a scratch
+ * folder, and the packaged extension installed into a fresh extensions folder inside it.
+ */
+export function setUpHost(prefix: string): { root: string; extensionsDir: string } {
+  checkPrerequisites();
+  const root = scratch(prefix);
+  const extensionsDir = join(root, 'extensions');
+  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+  return { root, extensionsDir };
+}
+
+/** The results viewer of the visible webview panel (code-server nests the page in two iframes). */
+export const viewerFrame = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+
+/** The QED view's pane in the side bar (open it from the activity bar first). */
+export const qedViewPane = (page: Page): Locator => page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) });
 
 /** `code-server --install-extension` into a fresh extensions folder (offline). */
 export function installExtension(vsix: string, extensionsDir: string, home: string): void {

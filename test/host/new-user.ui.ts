@@ -10,19 +10,18 @@ import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
-  ROOT,
   answer,
-  checkPrerequisites,
   cleanup,
-  ensureVsix,
-  installExtension,
   log,
   openWorkbench,
   pick,
+  qedViewPane,
+  ROOT,
   runCommand,
-  scratch,
   screenshot,
+  setUpHost,
   toast,
+  viewerFrame,
   withWorkbench,
 } from './harness';
 
@@ -32,10 +31,7 @@ let extensionsDir: string;
 let fake: FakeLlmServer;
 
 before(async () => {
-  checkPrerequisites();
-  root = scratch('qed-host-new-user');
-  extensionsDir = join(root, 'extensions');
-  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+  ({ root, extensionsDir } = setUpHost('qed-host-new-user'));
   // The judge grades; the solver thinks first and closes its reasoning with the example config's
   // delimiter, as a model served raw does.
   fake = await FakeLlmServer.start({
@@ -70,7 +66,7 @@ test('a new user: example workspace → key → run → grade → review and reg
 
     // The QED view lists the example's configs and dataset.
     await page.locator('.activitybar .action-item a[aria-label^="QED Workbench"]').click();
-    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) }).locator('.monaco-list');
+    const tree = qedViewPane(page).locator('.monaco-list');
     await tree.locator('.monaco-list-row', { hasText: 'qed-nano' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await tree.locator('.monaco-list-row', { hasText: 'data/sample-problems.jsonl' }).waitFor({ state: 'visible', timeout: 30_000 });
     log('the QED view lists the example workspace');
@@ -116,7 +112,7 @@ test('a new user: example workspace → key → run → grade → review and reg
     const resultsItem = tree.locator('.monaco-list-row', { hasText: outRel });
     await resultsItem.filter({ hasText: '3 rows · 7.00 / 7' }).waitFor({ state: 'visible', timeout: 30_000 });
     await resultsItem.click();
-    const v = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const v = viewerFrame(page);
     await v.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
     await v.locator('.list .row[data-index="1"]').click();
     await v.locator('.row-page[data-row-index="1"][data-complete=true]').waitFor();

@@ -10,27 +10,19 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
-  type Browser,
-  type CodeServer,
-  checkPrerequisites,
-  clearFailure,
   cleanup,
-  ensureVsix,
-  installExtension,
-  launchBrowser,
   log,
   openWorkbench,
   pick,
   pickMany,
   quickInput,
   runCommand,
-  saveFailure,
-  scratch,
   screenshot,
-  startCodeServer,
+  setUpHost,
+  viewerFrame,
+  withWorkbench,
   writeFiles,
 } from './harness';
 
@@ -56,19 +48,13 @@ const ROWS = [1, 2, 3].map((i) => ({
 }));
 
 before(async () => {
-  checkPrerequisites();
-  root = scratch('qed-host-results');
-  extensionsDir = join(root, 'extensions');
-  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+  ({ root, extensionsDir } = setUpHost('qed-host-results'));
   fake = await FakeLlmServer.start({ reply: () => ({ text: 'Complete and rigorous. <points>7 out of 7</points>' }) });
 });
 after(async () => {
   await fake?.close();
   if (root) cleanup(root);
 });
-
-/** The viewer inside the webview: code-server nests it in two iframes. */
-const viewer = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 
 test('QED: Open Results shows the viewer; regrade, override, live rows and a window reload work', { timeout: 300_000 }, async () => {
   const ws = writeFiles(join(root, 'ws'), {
@@ -77,18 +63,7 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     'outputs/second.jsonl': ROWS.map((r) => JSON.stringify({ ...r, score: 0, grade: [{ points: 0, desc: 'Wrong.' }] })).join('\n') + '\n',
   });
   const file = join(ws, 'outputs/run.jsonl');
-  const name = 'open-results';
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  clearFailure(name);
-  try {
-    server = await startCodeServer({
-      home: join(root, 'home'),
-      extensionsDir,
-      settings: { 'security.workspace.trust.enabled': false, 'qed.viewer.macros': { '\\NN': '\\mathbb{N}' }, 'qed.viewer.fontSize': 17 },
-    });
-    browser = await launchBrowser(join(root, 'home'));
-    const { page } = browser;
+  await withWorkbench({ root, name: 'open-results', extensionsDir, settings: { 'security.workspace.trust.enabled': false, 'qed.viewer.macros': { '\\NN': '\\mathbb{N}' }, 'qed.viewer.fontSize': 17 } }, async ({ page }, server) => {
     const cspErrors: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) cspErrors.push(m.text());
@@ -97,7 +72,7 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
 
     await runCommand(page, 'QED: Open Results');
     await pick(page, 'Open Results: results file', 'outputs/run.jsonl');
-    const v = viewer(page);
+    const v = viewerFrame(page);
     await v.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
     assert.equal(await v.locator('.list .row[data-index]').count(), 3);
     log('viewer panel ready');
@@ -143,14 +118,14 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     // A window reload: the serializer reopens the panel on the same file and row.
     await runCommand(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
-    await viewer(page).locator('.row-page[data-row-index="1"]').waitFor({ timeout: 90_000 });
-    assert.equal(await viewer(page).locator('.list .row[data-index]').count(), 4);
+    await viewerFrame(page).locator('.row-page[data-row-index="1"]').waitFor({ timeout: 90_000 });
+    assert.equal(await viewerFrame(page).locator('.list .row[data-index]').count(), 4);
     log('panel restored after the reload');
 
     // Compare Results: two files ticked in one pick, the comparison opens at once.
     await runCommand(page, 'QED: Compare Results');
     await pickMany(page, 'Compare Results: results files', ['outputs/run.jsonl', 'outputs/second.jsonl']);
-    const cmp = page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+    const cmp = viewerFrame(page);
     await cmp.locator('.compare tr.compare-row').first().waitFor({ timeout: 60_000 });
     // V-1..V-3 in both, V-LIVE (appended above) only in the first.
     assert.equal(await cmp.locator('.compare tr.compare-row').count(), 4);
@@ -164,7 +139,7 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     await page.keyboard.type('Dark High Contrast');
     await quickInput(page).locator('.monaco-list-row', { hasText: 'Dark High Contrast' }).first().click();
     await page.locator('.tab', { hasText: 'Results: run.jsonl' }).click();
-    const hc = page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+    const hc = viewerFrame(page);
     await hc.locator('body.vscode-high-contrast').waitFor({ timeout: 30_000 });
     await hc.locator('.row-page[data-complete=true]').waitFor({ timeout: 30_000 });
     await screenshot(page, 'host-viewer-high-contrast.png');
@@ -178,11 +153,5 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     rmSync(`${file}.partial`);
     await hc.locator('.list .row.live').waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(cspErrors, [], 'no CSP complaint in the console');
-  } catch (e) {
-    await saveFailure(name, browser, server);
-    throw e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-  }
+  });
 });

@@ -8,24 +8,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type Browser,
-  type CodeServer,
-  checkPrerequisites,
-  clearFailure,
+  answer,
   cleanup,
-  ensureVsix,
-  installExtension,
-  launchBrowser,
   log,
   openWorkbench,
-  saveFailure,
-  scratch,
-  runCommand,
   pick,
-  answer,
+  qedViewPane,
+  runCommand,
   screenshot,
-  startCodeServer,
+  setUpHost,
   waitUntil,
+  withWorkbench,
   writeFiles,
 } from './harness';
 
@@ -33,10 +26,7 @@ let root: string;
 let extensionsDir: string;
 
 before(() => {
-  checkPrerequisites();
-  root = scratch('qed-host-view');
-  extensionsDir = join(root, 'extensions');
-  installExtension(ensureVsix(), extensionsDir, join(root, 'install'));
+  ({ root, extensionsDir } = setUpHost('qed-host-view'));
 });
 after(() => {
   if (root) cleanup(root);
@@ -48,20 +38,15 @@ test('the QED view: welcome → example configs → configs, datasets and result
     'outputs/run.jsonl': graded.join('\n') + '\n',
     'data/problems.csv': 'Problem ID,Problem\nX-1,Prove it.\n',
   });
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
-  clearFailure('view');
-  try {
-    server = await startCodeServer({ home: join(root, 'home'), extensionsDir, settings: { 'security.workspace.trust.enabled': false } });
-    browser = await launchBrowser(join(root, 'home'));
-    const { page } = browser;
+  await withWorkbench({ root, name: 'view', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, server) => {
     await openWorkbench(page, server.url, ws);
     await page.locator('.activitybar .action-item a[aria-label^="QED Workbench"]').click();
-    const viewPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) });
+    const viewPane = qedViewPane(page);
     await viewPane.locator('.welcome-view-content', { hasText: 'has no configs/ yet' }).waitFor({ state: 'visible', timeout: 60_000 });
     log('welcome content shown');
     await viewPane.locator('.welcome-view-content .monaco-button', { hasText: 'Create Example Configs' }).click();
-    await waitUntil('example configs on disk', () => existsSync(join(ws, 'configs/models/openai/gpt-5-mini.yaml')));
+    // The files are copied one by one: wait for the last of them (the prompts) as well.
+    await waitUntil('example configs on disk', () => existsSync(join(ws, 'configs/models/openai/gpt-5-mini.yaml')) && existsSync(join(ws, 'configs/prompts/generate_final_answer.txt')));
     assert.ok(existsSync(join(ws, 'configs/prompts/generate_proof.txt')));
     const tree = viewPane.locator('.monaco-list');
     await tree.locator('.monaco-list-row', { hasText: 'Model configs' }).waitFor({ state: 'visible', timeout: 30_000 });
@@ -83,11 +68,5 @@ test('the QED view: welcome → example configs → configs, datasets and result
     assert.match(text, /^# yaml-language-server: \$schema=\.\.\/\.\.\/schema\/model-config\.schema\.json/);
     assert.match(text, /^model: my-model$/m);
     log('New Model Config wrote configs/models/custom/tiny.yaml and listed it');
-  } catch (e) {
-    await saveFailure('view', browser, server);
-    throw e;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-  }
+  });
 });

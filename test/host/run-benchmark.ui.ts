@@ -17,19 +17,17 @@ import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
   answer,
-  checkPrerequisites,
   cleanup,
-  ensureVsix,
-  installExtension,
   log,
   openWorkbench,
   pick,
   quickInput,
   runCommand,
-  scratch,
   screenshot,
   settle,
+  setUpHost,
   toast,
+  viewerFrame,
   withWorkbench,
   writeFiles,
 } from './harness';
@@ -64,12 +62,8 @@ function fixtureWorkspace(name: string): string {
 const chatRequests = () => fake.requests.filter((r) => r.api === 'chat');
 
 before(async () => {
-  checkPrerequisites();
-  root = scratch('qed-host');
+  ({ root, extensionsDir } = setUpHost('qed-host'));
   log('scratch folder', root);
-  const vsix = ensureVsix();
-  extensionsDir = join(root, 'extensions');
-  installExtension(vsix, extensionsDir, join(root, 'install'));
   fake = await FakeLlmServer.start({ latencyMs: 50 });
   log('fake LLM server at', fake.url);
 });
@@ -163,7 +157,7 @@ test('in Restricted Mode Run Benchmark refuses, the viewer cannot regrade, and n
     writeFiles(ws, { 'reviewed/graded.jsonl': JSON.stringify({ problem_id: 'R-1', problem: 'Show $1 < 2$.', model_solution: 'Since $2 - 1 = 1 > 0$.', score: 7, schema_0: [{ title: 'Proof', desc: '', points: 7 }], grade: [{ points: 7, desc: 'Fine.' }] }) + '\n' });
     await runCommand(page, 'QED: Open Results');
     await pick(page, 'Open Results: results file', 'reviewed/graded.jsonl');
-    const v = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const v = viewerFrame(page);
     await v.locator('body[data-ready=true]').waitFor({ timeout: 60_000 });
     await v.locator('.list .row[data-index="0"]').click();
     await v.locator('.row-page[data-row-index="0"][data-complete=true]').waitFor();
