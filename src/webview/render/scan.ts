@@ -254,47 +254,40 @@ class RegionScanner {
     if (i + 1 >= s.length) return -1;
     // "5$ and 6$": a `$` glued to a word and followed by a space reads as a closer, not an opener.
     if (isSpace(s.charCodeAt(i + 1)) && i > 0 && isWordChar(s.charCodeAt(i - 1))) return -1;
-    let envDepth = 0;
-    let j = i + 1;
-    while (j < s.length) {
-      const c = s.charCodeAt(j);
-      if (c === BACKSLASH) {
-        envDepth = trackEnv(s, j, envDepth);
-        j += 2;
-        continue;
-      }
-      if (c === NEWLINE) {
-        if (envDepth === 0 && blankLineFollows(s, j)) return -1;
-      } else if (c === DOLLAR) {
-        const next = s.charCodeAt(j + 1);
-        if (isDigit(next)) return -1;
-        if (isSpace(s.charCodeAt(j - 1)) && !mayFollowSpacedCloser(next)) return -1;
-        if (s.slice(i + 1, j).trim() === '') return -1;
-        return j + 1;
-      }
-      j++;
-    }
-    return -1;
+    return this.scanDollarBody(i + 1, (j) => {
+      const next = s.charCodeAt(j + 1);
+      if (isDigit(next)) return -1;
+      if (isSpace(s.charCodeAt(j - 1)) && !mayFollowSpacedCloser(next)) return -1;
+      if (s.slice(i + 1, j).trim() === '') return -1;
+      return j + 1;
+    });
   }
 
   /** `$$…$$`: returns the index after the closer, or -1. */
   private tryDisplayDollar(i: number): number {
     const s = this.s;
+    return this.scanDollarBody(i + 2, (j) => (s.charCodeAt(j + 1) !== DOLLAR ? undefined : s.slice(i + 2, j).trim() === '' ? -1 : j + 2));
+  }
+
+  /**
+   * The body of a `$`-delimited formula from `from` on: escaped characters are skipped, a blank
+   * line outside an environment ends the search (-1), and at each `$` `atDollar` decides: the index
+   * after the closer, -1 to give up, or undefined to go on.
+   */
+  private scanDollarBody(from: number, atDollar: (j: number) => number | undefined): number {
+    const s = this.s;
     let envDepth = 0;
-    let j = i + 2;
-    while (j < s.length) {
+    for (let j = from; j < s.length; j++) {
       const c = s.charCodeAt(j);
       if (c === BACKSLASH) {
         envDepth = trackEnv(s, j, envDepth);
-        j += 2;
-        continue;
-      }
-      if (c === NEWLINE) {
+        j++; // the escaped character
+      } else if (c === NEWLINE) {
         if (envDepth === 0 && blankLineFollows(s, j)) return -1;
-      } else if (c === DOLLAR && s.charCodeAt(j + 1) === DOLLAR) {
-        return s.slice(i + 2, j).trim() === '' ? -1 : j + 2;
+      } else if (c === DOLLAR) {
+        const end = atDollar(j);
+        if (end !== undefined) return end;
       }
-      j++;
     }
     return -1;
   }
