@@ -1,10 +1,10 @@
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { BoundClient } from '../llm';
-import type { CostRecord } from '../llm/types';
+import type { CostRecord, RetryInfo } from '../llm/types';
 import { addCost, ZERO_COST } from '../llm/cost';
 import { fillTemplate, type PromptTemplate } from '../run/prompts';
-import { processRows, type JobProgress, type JobSummary, type RowJobOptions } from '../run/rows';
+import { jobOptions, processRows, type JobProgress, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { judgeAnswerDeterministically } from './answer';
 import { parseItems, parsePoints, parseVerdict, proofBenchExplanation, stripSelfEvaluation } from './parse';
@@ -102,7 +102,7 @@ export function checkColumns(rows: Row[], grader: Pick<Grader, 'mode' | 'columns
 }
 
 /** Grades one row (no retry of parse failures here: the next run re-asks them). */
-export async function gradeRow(input: Row, key: string, grader: Grader, signal?: AbortSignal, onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void): Promise<GradedRow> {
+export async function gradeRow(input: Row, key: string, grader: Grader, signal?: AbortSignal, onRetry?: (info: RetryInfo) => void): Promise<GradedRow> {
   const c = grader.columns;
   const schema = schemaOf(input, grader);
   const solution = stripSelfEvaluation(String(input[c.modelSolution] ?? ''));
@@ -215,24 +215,17 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
   const keys = rows.map((_, i) => `#${i}`);
   const gradable = rows.map((row, i) => ({ key: keys[i], row })).filter((t) => !hasRunError(t.row));
   const summary = await processRows({
-    outputPath: opts.outputPath,
+    ...jobOptions(opts),
     identity: grader.identity,
     stampColumn: 'qed_grade',
-    overwrite: opts.overwrite,
     // Graded before: by us (stamp checked by the store) or by another tool (a numeric score and a grade).
     isDone: (row) => isGraded(row) && (row.qed_grade !== undefined || Array.isArray(row.grade)),
     isValidKey: (k) => /^#\d+$/.test(k) && Number(k.slice(1)) < rows.length,
     keyOf: (_row, index) => `#${index}`,
     tasks: gradable,
     order: rows.map((row, i) => ({ key: keys[i], fallback: row })),
-    concurrency: opts.concurrency,
-    signal: opts.signal,
-    onProgress: opts.onProgress,
-    onLog: opts.onLog,
     work: async (task, ctx) => {
-      const g = await gradeRow(task.row, task.key, grader, ctx.signal, (info) =>
-        ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
-      );
+      const g = await gradeRow(task.row, task.key, grader, ctx.signal, ctx.onRetry);
       if (g.flag === 'parse_failure') ctx.log(`row ${Number(task.key.slice(1)) + 1}: ${String(g.row.grade_error)}`);
       return { row: g.row, cost: g.cost, flag: g.flag };
     },

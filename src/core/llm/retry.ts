@@ -1,4 +1,10 @@
 import { LlmError, classifyError, redact } from './errors';
+import type { RetryInfo } from './types';
+
+/** "attempt 2 failed (HTTP 429); retrying in 4.0 s": the one wording of a retry notice. */
+export function describeRetry(info: RetryInfo): string {
+  return `attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`;
+}
 
 export interface RetryPolicy {
   /** Retries after the first attempt (0 = try once). */
@@ -55,7 +61,7 @@ export interface RetryHooks {
   secrets?: string[];
   /** The client's own classifier for its SDK's errors (falls back to classifyError). */
   classify?: (e: unknown) => LlmError;
-  onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** Called on a context-length error; return true if the request was shrunk and may be retried. */
   onContextLength?: () => boolean;
 }

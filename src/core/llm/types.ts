@@ -55,7 +55,14 @@ export interface CompletionResult {
 export interface CompletionOptions {
   signal?: AbortSignal;
   /** Called before each retry, for logs and progress. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** A request that failed and is tried again after `delayMs`. */
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  error: string;
 }
 
 export interface LlmClient {

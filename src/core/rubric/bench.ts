@@ -8,7 +8,7 @@ import { defaultColumns, gradeRow, type Grader } from '../grade/eval';
 import type { BoundClient } from '../llm';
 import { ZERO_COST } from '../llm/cost';
 import { loadTemplate, type PromptTemplate } from '../run/prompts';
-import { processRows, type JobSummary, type RowJobOptions } from '../run/rows';
+import { jobOptions, processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, ID_COLUMNS, previousRows, requireText, rowKeys } from './keys';
 
@@ -110,27 +110,20 @@ export async function benchPrompt(opts: BenchJobOptions): Promise<JobSummary> {
   };
 
   return processRows({
-    outputPath: opts.outputPath,
+    ...jobOptions(opts),
     identity,
     stampColumn: 'qed_grade',
-    overwrite: opts.overwrite,
     isDone: (row) => typeof row.graded_score === 'number' && !isSet(row.grade_error),
     isValidKey: (k) => known.has(k),
     keyOf,
     tasks: rows.map((row, i) => ({ key: keys[i], row })),
     order: keys.map((key) => ({ key })),
-    concurrency: opts.concurrency,
-    signal: opts.signal,
-    onProgress: opts.onProgress,
-    onLog: opts.onLog,
     work: async (task, ctx) => {
       // gradeRow adds the cost of an earlier unreadable reply of this grader to the new one.
       const prev = previous.get(task.key);
       const carried = carriedCost(prev, 'qed_grade', 'grade_cost', 'grade_error', identity);
       const input = carried ? { ...task.row, qed_grade: prev!.qed_grade, grade_cost: carried } : task.row;
-      const g = await gradeRow(input, task.key, grader, ctx.signal, (info) =>
-        ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
-      );
+      const g = await gradeRow(input, task.key, grader, ctx.signal, ctx.onRetry);
       if (g.flag === 'parse_failure') ctx.log(`${task.key}: ${String(g.row.grade_error)}`);
       return { row: finish(g.row), cost: g.cost, flag: g.flag };
     },

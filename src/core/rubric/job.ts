@@ -4,7 +4,7 @@ import type { BoundClient } from '../llm';
 import { addCost, ZERO_COST } from '../llm/cost';
 import type { CostRecord } from '../llm/types';
 import type { Parsed } from '../grade/parse';
-import { processRows, type JobSummary, type RowJobOptions } from '../run/rows';
+import { jobOptions, processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, previousRows, rowKeys } from './keys';
 
@@ -60,24 +60,19 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
   const stamp = (key: string, attempts: number): RunStamp => ({ ...identity, key, attempts, finished_at: new Date().toISOString() });
 
   return processRows({
-    outputPath: opts.outputPath,
+    ...jobOptions(opts),
     identity,
     stampColumn: c.stamp,
-    overwrite: opts.overwrite,
     isDone: (row) => !isSet(row[c.error]) && c.fields.every((f) => row[f] !== undefined && row[f] !== null),
     isValidKey: (k) => known.has(k),
     keyOf,
     tasks: rows.map((row, i) => ({ key: keys[i], row })),
     // Dataset order; rows not done yet (a cancelled job) are simply absent until a later run.
     order: keys.map((key) => ({ key })),
-    concurrency: opts.concurrency,
-    signal: opts.signal,
-    onProgress: opts.onProgress,
-    onLog: opts.onLog,
     work: async (task, ctx) => {
       const r = await opts.client.complete([{ role: 'user', content: opts.prompt(task.row) }], {
         signal: ctx.signal,
-        onRetry: (info) => ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
+        onRetry: ctx.onRetry,
       });
       const cost: CostRecord = { cost: r.cost, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, time: r.time };
       const carried = carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST;

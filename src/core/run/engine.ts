@@ -2,7 +2,7 @@ import type { Dataset, Row } from '../data/types';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
 import { fillPrompt, type PromptTemplate, type RunMode } from './prompts';
-import { processRows, type JobProgress, type JobSummary, type RowJobOptions } from './rows';
+import { jobOptions, processRows, type JobProgress, type JobSummary, type RowJobOptions } from './rows';
 import type { Solver } from './solver';
 import type { RunIdentity, RunStamp } from './store';
 
@@ -106,10 +106,9 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
   };
 
   return processRows({
-    outputPath: opts.outputPath,
+    ...jobOptions(opts),
     identity: opts.identity,
     stampColumn: 'qed_run',
-    overwrite: opts.overwrite,
     isDone: (row) => !hasError(row),
     // Any row of a problem of this dataset is accepted: an earlier run with a larger --n or without
     // --limit left rows that stay in the file.
@@ -119,15 +118,11 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     // Dataset order, the runs of one problem together; only rows that exist are written.
     order: [...tasks].sort((a, b) => byKey(a.key, b.key)).map((t) => ({ key: t.key })),
     extraOrder: byKey,
-    concurrency: opts.concurrency,
-    signal: opts.signal,
-    onProgress: opts.onProgress,
-    onLog: opts.onLog,
     work: async (task, ctx) => {
       const prompt = fillPrompt(opts.prompt, String(task.row[opts.problemColumn]));
       const res = await opts.solver.solve(prompt, {
         signal: ctx.signal,
-        onRetry: (info) => ctx.log(`${task.key}: attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)}s`),
+        onRetry: ctx.onRetry,
       });
       return {
         row: build(task.row, task.key, { model_solution: res.answer, cost_run: res.cost, history: res.history, finish_reason: res.finishReason, attempts: res.attempts }),

@@ -1,8 +1,8 @@
 import type { Row } from '../data/types';
 import { describeError } from '../errors';
 import { LlmError } from '../llm/errors';
-import { childSignal } from '../llm/retry';
-import type { CostRecord } from '../llm/types';
+import { childSignal, describeRetry } from '../llm/retry';
+import type { CostRecord, RetryInfo } from '../llm/types';
 import { ResultStore, type StoreOptions } from './store';
 
 /** One unit of work: a row to generate, grade, or annotate. */
@@ -24,8 +24,10 @@ export interface TaskOutcome {
 export interface TaskContext {
   /** Aborts when the job is cancelled (a child signal: safe to hand to SDKs). */
   signal?: AbortSignal;
-  /** For retry notices and the like. */
+  /** For notices about the task (the caller adds the task's key itself). */
   log: (line: string) => void;
+  /** Hand to a client's `onRetry`: logs the retry with the task's key. */
+  onRetry: (info: RetryInfo) => void;
 }
 
 export interface JobProgress {
@@ -67,8 +69,12 @@ export interface RowJobOptions {
   onLog?: (line: string) => void;
 }
 
-export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'> {
-  outputPath: string;
+/** The common options of a row job, to hand on to processRows. */
+export function jobOptions(o: RowJobOptions): RowJobOptions {
+  return { outputPath: o.outputPath, overwrite: o.overwrite, concurrency: o.concurrency, signal: o.signal, onProgress: o.onProgress, onLog: o.onLog };
+}
+
+export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, RowJobOptions {
   /** Candidates, in the order they should be worked on; the finished ones are skipped. */
   tasks: RowTask[];
   /**
@@ -87,11 +93,6 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'> {
   work: (task: RowTask, ctx: TaskContext) => Promise<TaskOutcome>;
   /** Builds the row recorded for a task whose requests failed for good. */
   onFailure: (task: RowTask, error: LlmError, elapsedSec: number) => Row;
-  /** Tasks worked on at once (the clients' own limiters bound the requests). */
-  concurrency: number;
-  signal?: AbortSignal;
-  onProgress?: (p: JobProgress) => void;
-  onLog?: (line: string) => void;
 }
 
 /**
@@ -139,7 +140,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       const child = childSignal(opts.signal);
       let outcome: TaskOutcome;
       try {
-        outcome = await opts.work(task, { signal: child.signal, log });
+        outcome = await opts.work(task, { signal: child.signal, log, onRetry: (info) => log(`${task.key}: ${describeRetry(info)}`) });
       } catch (e) {
         if (opts.signal?.aborted || (e instanceof LlmError && e.kind === 'cancelled')) {
           counts.inFlight--;

@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import { checkColumns, gradeRow, type Grader } from '../grade/eval';
+import { describeRetry } from '../llm/retry';
 import {
   PROTOCOL_VERSION,
   ROW_STATUSES,
@@ -300,7 +301,7 @@ export class ViewerHost {
     checkColumns([row], grader, f.index.file, [line]);
     const say = (message: string) => this.emit({ type: 'progress', file: p.file, id, message });
     say(`asking ${grader.identity.config} (${mode} grading)…`);
-    const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(`attempt ${info.attempt} failed (${info.error}); retrying in ${(info.delayMs / 1000).toFixed(1)} s`));
+    const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(describeRetry(info)));
     signal.throwIfAborted();
     await replaceRow(f.index, p.index, rev, g.row);
     return { row: await this.fullRow(p.file, p.index), cost: g.cost, flag: g.flag };
