@@ -71,8 +71,6 @@ export class ResultsIndex {
   readonly file: string;
   /** The journal a running job appends to; its rows are shown live. */
   readonly journalFile: string;
-  /** Where the journal's rows begin in the index's offsets (undefined: no journal). */
-  journalBase: number | undefined;
   /** Rows read from the journal (new ones and ones that took an earlier row's place). */
   liveRows = 0;
   /** id+run → row, built when the first journal row is read. */
@@ -113,9 +111,12 @@ export class ResultsIndex {
     return openReader(this.file, this.journalFile);
   }
 
-  /** Whether row i was read from the journal of a job that has not finished. */
-  isLive(i: number): boolean {
-    return this.journalBase !== undefined && this.table.start[i] >= this.journalBase;
+  /**
+   * Where the journal's rows begin in the index's offsets (undefined: no journal). The table
+   * keeps it: it marks the rows from there on as live, and a new table starts without one.
+   */
+  get journalBase(): number | undefined {
+    return this.table.liveFrom;
   }
 
   onProgress(fn: (p: IndexProgress) => void): () => void {
@@ -294,7 +295,6 @@ export class ResultsIndex {
     this.openTail = false;
     this.probe = Buffer.alloc(0);
     this.probeAt = [];
-    this.journalBase = undefined;
     this.liveRows = 0;
     this.liveKeys = undefined;
     this.mainLines = undefined;
@@ -311,7 +311,6 @@ export class ResultsIndex {
     try {
       // Where the size is re-read at the end: a file still growing is read to its current end.
       const size = fh.size;
-      this.journalBase = fh.journalBase;
       this.table.liveFrom = fh.journalBase;
       let pos = from;
       let lineStart = from;
