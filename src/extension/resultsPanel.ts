@@ -42,14 +42,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       } else file = await pickResultsFile(cwd, 'Open Results: results file');
     }
     if (!file) return;
-    const existing = this.panels.get(file);
-    if (existing) {
-      existing.reveal();
-      if (opts.row !== undefined) void existing.webview.postMessage({ kind: 'event', event: { type: 'reveal', file: 0, index: opts.row } } satisfies HostMessage);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title([file]), vscode.ViewColumn.Active, this.options());
-    await this.attach(panel, [file], opts.row !== undefined ? { open: opts.row } : undefined);
+    await this.show([file], opts.row !== undefined ? { open: opts.row } : undefined, opts.row);
   }
 
   /**
@@ -67,14 +60,19 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       }
     }
     if (files.length < 2) return;
-    const key = files.join('\n');
-    const existing = this.panels.get(key);
+    await this.show(files, { compare: true });
+  }
+
+  /** The panel of these files: brought forward (at `row`, when given) if open, else created. */
+  private async show(files: string[], state?: ViewerState, row?: number): Promise<void> {
+    const existing = this.panels.get(panelKey(files));
     if (existing) {
       existing.reveal();
+      if (row !== undefined) void existing.webview.postMessage({ kind: 'event', event: { type: 'reveal', file: 0, index: row } } satisfies HostMessage);
       return;
     }
     const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(files), vscode.ViewColumn.Active, this.options());
-    await this.attach(panel, files, { compare: true });
+    await this.attach(panel, files, state);
   }
 
   /** Reopens a panel after a reload of the window, from the state the page saved. */
@@ -101,7 +99,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const e = await engine();
     const { ViewerHost, viewerHtml, makeNonce, webviewCsp } = e.view;
     const ctx = this.ctx;
-    const key = files.join('\n');
+    const key = panelKey(files);
     this.panels.set(key, panel);
     panel.title = title(files);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'qed.svg');
@@ -186,6 +184,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     this.panels.clear();
   }
 }
+
+const panelKey = (files: string[]) => files.join('\n');
 
 function title(files: string[]): string {
   return files.length === 1 ? `Results: ${basename(files[0])}` : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;

@@ -37,10 +37,10 @@ const figures = async (fh: FileHandle | undefined): Promise<FileStat | undefined
   return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
 };
 
-/** Opens the results file and, when `withJournal`, its journal (either may be missing). */
-export async function openReader(file: string, journal: string | undefined): Promise<Reader> {
+/** Opens the results file and its journal (either may be missing). */
+export async function openReader(file: string, journal: string): Promise<Reader> {
   const main = await openIfThere(file);
-  const jh = journal ? await openIfThere(journal) : undefined;
+  const jh = await openIfThere(journal);
   try {
     const mainSize = main ? (await main.stat()).size : 0;
     const journalSize = jh ? (await jh.stat()).size : 0;
