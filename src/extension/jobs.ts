@@ -22,6 +22,7 @@ export interface JobInfo {
 export class Jobs implements vscode.Disposable {
   private readonly jobs = new Map<number, JobInfo>();
   private next = 1;
+  private anyRunning = false;
   private readonly item: vscode.StatusBarItem;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
@@ -107,7 +108,11 @@ export class Jobs implements vscode.Disposable {
 
   private refresh(): void {
     const running = this.list();
-    void vscode.commands.executeCommand('setContext', 'qed.jobsRunning', running.length > 0);
+    // refresh() runs on every progress report: tell the context only when it changes.
+    if (running.length > 0 !== this.anyRunning) {
+      this.anyRunning = running.length > 0;
+      void vscode.commands.executeCommand('setContext', 'qed.jobsRunning', this.anyRunning);
+    }
     if (!running.length) {
       this.item.hide();
     } else {
