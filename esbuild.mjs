@@ -2,6 +2,8 @@
 //   dist/extension.js  VS Code extension host (CommonJS, `vscode` external): the editor glue only
 //   dist/engine.js     the engine the extension loads on first use (keeps activation light)
 //   dist/cli.js        the headless `qed` command (CommonJS, node)
+//   dist/cas.js        the computer algebra system the answer checker loads when it needs it
+//                      (large; shared by engine.js and cli.js, which require it from beside them)
 //   dist/webview.js    the results viewer (browser, one IIFE; the same bundle for both hosts)
 //   dist/webview.css   KaTeX's stylesheet (woff2 fonts only) followed by the viewer's own
 //   dist/KaTeX_*.woff2 KaTeX's fonts, beside the stylesheet that names them
@@ -24,15 +26,27 @@ const common = {
   legalComments: 'linked',
 };
 
+/** `./cas` (src/core/grade/answer/cas.ts) stays out of the bundle: `require('./cas.js')` at run time. */
+const casApart = {
+  name: 'cas-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cas$/ }, (args) =>
+      args.importer.replaceAll('\\', '/').endsWith('src/core/grade/answer/precise.ts') ? { path: './cas.js', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/extension/engine.ts'], outfile: 'dist/engine.js' },
+  { ...common, entryPoints: ['src/extension/engine.ts'], outfile: 'dist/engine.js', plugins: [casApart] },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [casApart],
   },
+  { ...common, entryPoints: ['src/core/grade/answer/cas.ts'], outfile: 'dist/cas.js', sourcemap: false },
 ];
 
 const browser = {

@@ -2,8 +2,9 @@
  * bench/answer-check — the deterministic final-answer check on the 400 IMO-AnswerBench golden
  * answers. For every golden answer it derives rewritten forms that mean the same (set order,
  * \dfrac, dollars, spacing, \left(, an `x =` prefix, decimals for simple fractions, thousands
- * separators, a fake solution with \boxed{}) and wrong forms (a number ±1, a dropped set element,
- * swapped tuple entries, a flipped sign), checks each against the golden answer and prints, per
+ * separators, a fake solution with \boxed{}, radicals as powers, π as 4·arctan 1) and wrong forms
+ * (a number ±1, a dropped set element, swapped tuple entries, a flipped sign, and near misses that
+ * agree with the golden value to 20 or 30 digits), checks each against the golden answer and prints, per
  * kind, how many were decided, how many decisions were wrong (target: none), and the time per
  * check (p50, p99).
  *
@@ -113,6 +114,9 @@ function equivalentForms(id: string, golden: string): Case[] {
       add('and-join', `${items.slice(0, -1).join(', ')} \\text{ and } ${items[items.length - 1]}`);
     }
   }
+  // A square root as a power, π as 4 arctan 1 (irrational values: equal only in high precision).
+  if (!hasProse(bare) && /\\sqrt\{[^{}]*\}/.test(bare)) add('radical-power', bare.replace(/\\sqrt\{([^{}]*)\}/g, '($1)^{1/2}'));
+  if (!hasProse(bare) && /\\pi(?![a-zA-Z])/.test(bare)) add('pi-arctan', bare.replace(/\\pi(?![a-zA-Z])/g, '(4\\arctan 1)'));
   // A fake solution with the answer boxed at the end.
   const boxedBody = hasProse(bare) ? bare.replace(/([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)/g, (w) => (/^[a-z]{2,3}$/i.test(w) && !/^(and|or|if|is|of|for|all|odd)$/i.test(w) ? w : `\\text{${w}}`)) : bare;
   add(
@@ -147,6 +151,9 @@ function wrongForms(id: string, golden: string): Case[] {
     // A flipped sign on a single value.
     if (!/[=<>,]|\\ge|\\le|\\cup|\\infty/.test(bare) && bare !== '0' && bare !== '') {
       add('flip-sign', bare.startsWith('-') ? bare.slice(1) : `-${bare}`);
+      // Near misses: equal to 30 digits (a factor), or off by about 10^-20 (a term).
+      if (bare !== '0') add('near-miss-factor', `(${bare})\\sqrt{1+10^{-30}}`);
+      add('near-miss-sum', `${bare} + \\sin(10^{-20})`);
     }
   }
   return out;

@@ -348,6 +348,43 @@ describe('checkAnswer', () => {
     assert.ok(undecided.length <= 3, `too many undecided:\n${undecided.join('\n')}`);
   });
 
+  test('agreeing to 12 digits is not being equal: near misses are never equivalent', () => {
+    // Each pair agrees in double precision; only the high-precision check tells them apart.
+    const nearMisses: [string, string][] = [
+      ['\\sqrt{10^{30}+1}', '10^{15}'],
+      ['\\frac{\\sqrt{10^{24}+1}}{10^{12}}', '1'],
+      ['3\\sqrt{1+10^{-30}}', '3'],
+      ['\\sqrt{2} + \\sin(10^{-20})', '\\sqrt{2}'],
+      ['e^{-100}', '0'],
+      ['\\sqrt{n^2+10^{-30}}', 'n'],
+      ['(\\sqrt{2}, 1 + \\sin(10^{-25}))', '(\\sqrt{2}, 1)'],
+      ['[0, \\sqrt{10^{30}+1})', '[0, 10^{15})'],
+    ];
+    for (const [c, g] of nearMisses) {
+      for (const [x, y] of [[c, g], [g, c]]) {
+        const r = checkAnswer(x, y);
+        assert.notEqual(r.verdict, 'equivalent', `${x} vs ${y}: ${r.reason}`);
+      }
+    }
+    assert.equal(checkAnswer('\\sqrt{10^{30}+1}', '10^{15}').verdict, 'different');
+  });
+
+  test('irrational values equal in high precision are equivalent, and say how they were checked', () => {
+    const equal: [string, string][] = [
+      ['\\tan\\frac{\\pi}{8}', '\\sqrt{2}-1'],
+      ['\\frac{2}{\\sqrt{5}-1}', '\\frac{1+\\sqrt{5}}{2}'],
+      ['2\\cos\\frac{2\\pi}{7}+2\\cos\\frac{4\\pi}{7}+2\\cos\\frac{6\\pi}{7}', '-1'],
+      ['4\\arctan 1', '\\pi'],
+      ['\\ln 8', '3\\ln 2'],
+      ['(12)^{1/2}', '2\\sqrt{3}'],
+    ];
+    for (const [c, g] of equal) {
+      const r = checkAnswer(c, g);
+      assert.equal(r.verdict, 'equivalent', `${c} vs ${g}: ${r.reason}`);
+    }
+    assert.match(checkAnswer('\\tan\\frac{\\pi}{8}', '\\sqrt{2}-1').reason, /high precision/);
+  });
+
   test('ambiguous near misses stay undecided', () => {
     for (const [c, g] of UNDECIDABLE) {
       const r = checkAnswer(c, g);

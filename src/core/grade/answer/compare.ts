@@ -1,9 +1,11 @@
 /**
  * Compares two parsed answers. Every rule here answers 'eq' or 'ne' only when that is certain
- * (exact arithmetic, or floating point far outside its error bound) and 'unk' otherwise.
+ * (exact arithmetic, floating point far outside its error bound, or an equality confirmed by
+ * the computer algebra system in high precision) and 'unk' otherwise.
  */
 import {
   Budget,
+  type Cmp,
   compareValues,
   decimalPlaces,
   evaluate,
@@ -22,6 +24,7 @@ import {
   Val,
 } from './expr';
 import type { Ans, Bound, ExprAns, Label } from './parse';
+import { confirmEqual } from './precise';
 import { Rational } from './rational';
 
 export type V = 'eq' | 'ne' | 'unk';
@@ -81,12 +84,23 @@ function samplePoints(vars: string[], dense: boolean): Point[] {
 
 function safeEval(n: Node, env: Map<string, Rational>, budget: Budget): Val | 'invalid' {
   try {
-    return evaluate(n, env, budget);
+    const v = evaluate(n, env, budget);
+    // An inexact value keeps its source, so that an equality can be confirmed in high precision.
+    return isExact(v) ? v : { ...v, src: { node: n, env, budget } };
   } catch (e) {
     if (e instanceof Invalid) return 'invalid';
     if (e instanceof RangeError && !(e instanceof OverBudget)) return 'invalid';
     throw e;
   }
+}
+
+/**
+ * compareValues, with every equality of inexact values confirmed by the computer algebra system
+ * (agreeing to 12 digits is not being equal).
+ */
+function cmpVals(x: Val, y: Val): Cmp {
+  const c = compareValues(x, y);
+  return c === 'eq' && !(isExact(x) && isExact(y)) ? confirmEqual(x, y) : c;
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -144,7 +158,7 @@ function compareConstants(a: Node, b: Node, budget: Budget): R {
   const x = safeEval(a, new Map(), budget);
   const y = safeEval(b, new Map(), budget);
   if (x === 'invalid' || y === 'invalid') return unk('an expression has no real value');
-  const c = compareValues(x, y);
+  const c = cmpVals(x, y);
   // A decimal next to a fraction or radical may be a rounded value: equal-looking or near is not decisive.
   const da = decimalPlaces(a);
   const db = decimalPlaces(b);
@@ -156,7 +170,7 @@ function compareConstants(a: Node, b: Node, budget: Budget): R {
     if (c === 'ne' && close) return unk('a decimal that may be a rounded value');
     if (c === 'eq' && !(isExact(x) && isExact(y))) return unk('a decimal approximation of an irrational value');
   }
-  if (c === 'eq') return eq(isExact(x) && isExact(y) ? 'equal values (exact)' : 'equal values (to 12 digits)');
+  if (c === 'eq') return eq(isExact(x) && isExact(y) ? 'equal values (exact)' : 'equal values (in high precision)');
   if (c === 'ne') return ne(isExact(x) && isExact(y) ? 'different values (exact)' : 'different values');
   return unk('values too close to tell apart');
 }
@@ -211,7 +225,7 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
     const x = safeEval(a, p.env, budget);
     const y = safeEval(b, p.env, budget);
     if (x === 'invalid' || y === 'invalid') continue;
-    const c = compareValues(x, y);
+    const c = cmpVals(x, y);
     if (c === 'eq') {
       eqN++;
       eqBy[p.cls]++;
@@ -292,7 +306,7 @@ function cmpEnd(a: End, b: End): number {
   }
   const va = (a as { v: Val }).v;
   const vb = (b as { v: Val }).v;
-  const c = compareValues(va, vb);
+  const c = cmpVals(va, vb);
   if (c === 'eq') return 0;
   if (c === 'unknown') throw new Unclear('bounds too close to compare');
   if (isExact(va) && isExact(vb)) return va.exact.cmp(vb.exact);

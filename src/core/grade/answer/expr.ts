@@ -261,7 +261,14 @@ export function size(n: Node): number {
 // Values
 
 /** An exact rational, or a double with a bound on its absolute error. */
-export type Val = { exact: Rational } | { x: number; err: number };
+export type Val = { exact: Rational } | { x: number; err: number; src?: ValSource };
+
+/** Where an inexact value came from: enough for `precise.ts` to compute it again, more precisely. */
+export interface ValSource {
+  node: Node;
+  env: ReadonlyMap<string, Rational>;
+  budget: Budget;
+}
 
 export function isExact(v: Val): v is { exact: Rational } {
   return 'exact' in v;
