@@ -141,6 +141,9 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
     const golden = String(input[c.answer] ?? '');
     const det = judgeAnswerDeterministically(solution, golden);
     row.extracted_answer = det.extracted;
+    // An unclosed \boxed{ is read to the end of the text: say so beside the answer.
+    if (det.warning) row.extraction_warning = det.warning;
+    else delete row.extraction_warning;
     if (det.verdict !== 'undecided') {
       const points = det.verdict === 'equivalent' ? 1 : 0;
       row.grade = [{ points, desc: `Decided without a judge: ${det.reason}` }];
