@@ -5,7 +5,7 @@ import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from 
 import { loadGradePrompts } from '../core/grade/prompts';
 import { parse, positiveInt, str } from './args';
 import { JobConsole, exitStatus, identityOf, modelClient } from './job';
-import { formatTokens, formatUsd, formatDuration } from './progress';
+import { formatTokens, formatUsd, formatDuration, jobState } from './progress';
 
 export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
 
@@ -56,7 +56,7 @@ const OPTIONS = {
 
 export function gradeSummaryLine(s: GradeSummary): string {
   const parse = s.flags.parse_failure ?? 0;
-  const state = s.cancelled ? 'cancelled' : s.failed || parse ? 'finished with problems' : 'finished';
+  const state = jobState(s, s.failed > 0 || parse > 0);
   return [
     `${state}: ${s.done - parse}/${s.total} rows graded`,
     `${s.reused} reused`,

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
 import { positiveInt, str } from './args';
-import { ProgressReporter, formatDuration, formatTokens, formatUsd } from './progress';
+import { ProgressReporter, formatDuration, formatTokens, formatUsd, jobState } from './progress';
 
 /** Loads a model config; agents are refused here (scaffolds are not supported yet). */
 export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
@@ -98,7 +98,7 @@ export function exitStatus(s: JobSummary): number {
 /** The closing line of an annotation job: what was done, what could not be read, what it cost. */
 export function annotationSummaryLine(s: JobSummary, what: string): string {
   const unread = s.flags.parse_failure ?? 0;
-  const state = s.cancelled ? 'cancelled' : s.failed || unread ? 'finished with problems' : 'finished';
+  const state = jobState(s, s.failed > 0 || unread > 0);
   return [
     `${state}: ${s.done - unread}/${s.total} rows ${what}`,
     `${s.reused} reused`,

@@ -24,6 +24,8 @@ export function progressLine(p: RunProgress): string {
 export class ProgressReporter {
   private last = 0;
   private drawn = false;
+  /** The last plain line written: the closing update does not repeat it. */
+  private lastLine = '';
 
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -42,7 +44,10 @@ export class ProgressReporter {
       this.stream.write(`\r\x1b[2K${bar} ${progressLine(p)}`);
       this.drawn = true;
     } else {
-      this.stream.write(`progress: ${progressLine(p)}\n`);
+      const line = `progress: ${progressLine(p)}`;
+      if (line === this.lastLine) return;
+      this.lastLine = line;
+      this.stream.write(line + '\n');
     }
   }
 
@@ -60,8 +65,15 @@ export class ProgressReporter {
   }
 }
 
+/** How a job ended, the first words of its summary line. */
+export function jobState(s: Pick<RunSummary, 'cancelled' | 'stopped'>, problems: boolean, problemsWord = 'finished with problems'): string {
+  if (s.cancelled) return 'cancelled';
+  if (s.stopped) return 'stopped after a failure (throw_error_on_failure)';
+  return problems ? problemsWord : 'finished';
+}
+
 export function summaryLine(s: RunSummary): string {
-  const state = s.cancelled ? 'cancelled' : s.failed ? 'finished with failures' : 'finished';
+  const state = jobState(s, s.failed > 0, 'finished with failures');
   const parts = [
     `${state}: ${s.done}/${s.total} rows done`,
     `${s.reused} reused`,

@@ -77,7 +77,8 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     input.file,
   );
   const unread = summary.flags.parse_failure ?? 0;
-  const line = `${summary.cancelled ? 'grading cancelled' : 'graded'}: ${summary.done - unread}/${summary.total} rows, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
+  const state = summary.cancelled ? 'grading cancelled' : summary.stopped ? 'grading stopped after a failure (throw_error_on_failure)' : 'graded';
+  const line = `${state}: ${summary.done - unread}/${summary.total} rows, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`grade: ${line}`);
   const show = unread || summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   const choice = await show(`QED: ${line}.`, 'Show Summary', 'Open File');

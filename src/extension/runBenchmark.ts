@@ -111,7 +111,8 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     ctx.log,
     outputPath,
   );
-  const line = `${summary.cancelled ? 'cancelled' : 'finished'}: ${summary.done}/${summary.total} rows, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
+  const state = summary.cancelled ? 'cancelled' : summary.stopped ? 'stopped after a failure (throw_error_on_failure)' : 'finished';
+  const line = `${state}: ${summary.done}/${summary.total} rows, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`run: ${line} → ${outputPath}`);
   const open = 'Open Results';
   const show = summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;

@@ -133,6 +133,28 @@ test('a failed row records an explicit error, counts as failed, and is retried n
   assert.match(String(fixed.model_solution), /Prove 2/);
 });
 
+test('throw_error_on_failure: the job stops at the first row that fails for good, keeping what is done', async () => {
+  const out = join(dir(), 'res.jsonl');
+  const logs: string[] = [];
+  const failing = {
+    ...fakeSolver({ fail: (p) => (p.includes('Prove 3 ') ? new LlmError('server error (after 7 attempts)', 'server', 500, undefined, 7) : undefined) }),
+    stopOnFailure: true,
+  };
+  const s = await runBenchmark(options(out, dataset(10), failing, { concurrency: 1, onLog: (l) => logs.push(l) }));
+  assert.match(String(s.stopped), /P-3@0 failed for good.*throw_error_on_failure/);
+  assert.equal(s.cancelled, false);
+  assert.equal(failing.calls.length, 3, 'no row is started after the failure');
+  assert.deepEqual(readRows(out).map((r) => [r.problem_id, r.error === undefined]), [['P-1', true], ['P-2', true], ['P-3', false]]);
+  assert.ok(logs.some((l) => /^stopping: /.test(l)));
+
+  // Without the setting the job goes on; the rerun does the failed row and the seven never started.
+  const rest = fakeSolver();
+  const s2 = await runBenchmark(options(out, dataset(10), rest));
+  assert.equal(s2.stopped, undefined);
+  assert.equal(rest.calls.length, 8);
+  assert.equal(readRows(out).length, 10);
+});
+
 test('a different config or prompt is refused instead of mixed in', async () => {
   const out = join(dir(), 'res.jsonl');
   await runBenchmark(options(out, dataset(2), fakeSolver()));

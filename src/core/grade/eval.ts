@@ -221,6 +221,7 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
     ...jobOptions(opts),
     identity: grader.identity,
     stampColumn: 'qed_grade',
+    stopOnFailure: grader.client.config.throwErrorOnFailure,
     // Graded before: by us (stamp checked by the store) or by another tool (a numeric score and a grade).
     isDone: (row) => isGraded(row) && (row.qed_grade !== undefined || Array.isArray(row.grade)),
     isValidKey: (k) => /^#\d+$/.test(k) && Number(k.slice(1)) < rows.length,

@@ -63,6 +63,7 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
     ...jobOptions(opts),
     identity,
     stampColumn: c.stamp,
+    stopOnFailure: opts.client.config.throwErrorOnFailure,
     isDone: (row) => !isSet(row[c.error]) && c.fields.every((f) => row[f] !== undefined && row[f] !== null),
     isValidKey: (k) => known.has(k),
     keyOf,

@@ -50,6 +50,8 @@ export interface JobProgress {
 export interface JobSummary extends JobProgress {
   outputPath: string;
   cancelled: boolean;
+  /** Why the job stopped early without being cancelled (a config's `throw_error_on_failure`). */
+  stopped?: string;
   /** Rows written to the output. */
   written: number;
   errors: Array<{ key: string; message: string }>;
@@ -86,6 +88,11 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
   /** Sorts stored keys that are not in `order` (e.g. runs of a larger --n); they stay in the file. */
   extraOrder?: (a: string, b: string) => number;
   isValidKey: (key: string) => boolean;
+  /**
+   * Stop taking new rows once a row fails for good (the config's `throw_error_on_failure`). Rows
+   * already in flight finish and are kept; the failed row records its error as usual.
+   */
+  stopOnFailure?: boolean;
   /**
    * Does one task. Throw an LlmError for a request that failed for good when `onFailure` is given
    * (the failure becomes a row with an error); any other exception aborts the job (a bug).
@@ -132,8 +139,9 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
   opts.onProgress?.(snapshot());
 
   let next = 0;
+  let stopped: string | undefined;
   const worker = async () => {
-    while (next < todo.length && !opts.signal?.aborted) {
+    while (next < todo.length && !opts.signal?.aborted && !stopped) {
       const task = todo[next++];
       counts.inFlight++;
       const t0 = Date.now();
@@ -161,6 +169,10 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
         counts.failed++;
         errors.push({ key: task.key, message: outcome.failure });
         log(`${task.key}: failed for good: ${outcome.failure}`);
+        if (opts.stopOnFailure && !stopped) {
+          stopped = `${task.key} failed for good and the config sets throw_error_on_failure`;
+          log(`stopping: ${stopped}; rows in flight finish, the rest wait for the next run`);
+        }
       } else {
         counts.completed++;
       }
@@ -179,5 +191,13 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     if (opts.extraOrder) extra.sort(opts.extraOrder);
     written = await store.finalize([...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
   }
-  return { ...snapshot(), outputPath: opts.outputPath, cancelled: !!opts.signal?.aborted, written, errors, warnings: store.warnings };
+  return {
+    ...snapshot(),
+    outputPath: opts.outputPath,
+    cancelled: !!opts.signal?.aborted,
+    ...(stopped ? { stopped } : {}),
+    written,
+    errors,
+    warnings: store.warnings,
+  };
 }

@@ -7,6 +7,8 @@ import type { BoundClient, CostRecord, HistoryEntry } from '../llm';
 export interface Solver {
   /** Label for logs and the run stamp. */
   readonly label: string;
+  /** Stop the whole job when a row fails for good (the config's `throw_error_on_failure`). */
+  readonly stopOnFailure?: boolean;
   solve(prompt: string, opts: { signal?: AbortSignal; onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void }): Promise<SolveResult>;
 }
 
@@ -26,6 +28,7 @@ export interface SolveResult {
 export function singleCallSolver(client: BoundClient): Solver {
   return {
     label: client.config.id,
+    stopOnFailure: client.config.throwErrorOnFailure,
     async solve(prompt, opts) {
       const r = await client.complete([{ role: 'user', content: prompt }], opts);
       return {
