@@ -206,6 +206,14 @@ test('cancelling keeps finished rows and writes no unfinished one', async () => 
   assert.equal(rest.calls.length, 20 - rows.length);
 });
 
+test('--problem-column may name a column as the file has it, before the IMO-Bench renaming', async () => {
+  const out = join(dir(), 'res.jsonl');
+  const solver = fakeSolver();
+  const ds = { ...dataset(2), renamed: { Problem: 'problem', 'Problem ID': 'problem_id' } };
+  await runBenchmark(options(out, ds, solver, { problemColumn: 'Problem' }));
+  assert.deepEqual(solver.calls, ['Q: Prove 1 > 0.', 'Q: Prove 2 > 0.']);
+});
+
 test('a missing problem column is reported with the columns that exist, before any request', async () => {
   const out = join(dir(), 'res.jsonl');
   const solver = fakeSolver();

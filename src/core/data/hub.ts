@@ -432,7 +432,7 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
     throw new QedError(
       `dataset '${id}' (split '${split}') is not in the local cache (${cacheDir}) and offline mode is on (HF_HUB_OFFLINE)`,
       {},
-      'unset HF_HUB_OFFLINE to download it, or pass a local file, e.g. --data-path ../shared/data/imobench/proofbench_v2.csv',
+      'unset HF_HUB_OFFLINE to download it, or pass a local file: --data-path FILE (.jsonl, .json, .csv or .parquet)',
     );
   }
 
@@ -460,7 +460,7 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
     throw new QedError(
       `could not reach the Hugging Face Hub at ${endpoint} (${e.message}), and dataset '${id}' (split '${split}') is not in the local cache (${cacheDir})`,
       {},
-      'pass a local file instead, e.g. --data-path ../shared/data/imobench/proofbench_v2.csv, or set HF_ENDPOINT to a reachable hub mirror',
+      'pass a local file instead (--data-path FILE: .jsonl, .json, .csv or .parquet), or set HF_ENDPOINT to a reachable hub mirror',
     );
   }
 }

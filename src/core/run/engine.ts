@@ -75,7 +75,10 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
   const { dataset, mode } = opts;
   const rows = opts.limit !== undefined ? dataset.rows.slice(0, opts.limit) : dataset.rows;
   if (!rows.length) throw new QedError('the dataset has no rows', { file: dataset.file });
-  checkProblems(dataset, rows, opts.problemColumn);
+  // A column may be named as the file has it even when it was renamed on reading (`Problem` in an
+  // IMO-Bench CSV is read as `problem`).
+  const problemColumn = !dataset.columns.includes(opts.problemColumn) && dataset.renamed[opts.problemColumn] ? dataset.renamed[opts.problemColumn] : opts.problemColumn;
+  checkProblems(dataset, rows, problemColumn);
   if (!(opts.n >= 1) || !Number.isInteger(opts.n)) throw new QedError(`--n must be a positive whole number, got ${opts.n}`, { field: '--n' });
 
   const { base, keyOf } = rowKeys(dataset.rows);
@@ -120,7 +123,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     order: [...tasks].sort((a, b) => byKey(a.key, b.key)).map((t) => ({ key: t.key })),
     extraOrder: byKey,
     work: async (task, ctx) => {
-      const prompt = fillPrompt(opts.prompt, String(task.row[opts.problemColumn]));
+      const prompt = fillPrompt(opts.prompt, String(task.row[problemColumn]));
       const res = await opts.solver.solve(prompt, {
         signal: ctx.signal,
         onRetry: ctx.onRetry,
@@ -134,7 +137,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
       build(task.row, task.key, {
         model_solution: '',
         cost_run: { cost: 0, input_tokens: 0, output_tokens: 0, time: elapsedSec },
-        history: [{ role: 'user', content: fillPrompt(opts.prompt, String(task.row[opts.problemColumn])) }],
+        history: [{ role: 'user', content: fillPrompt(opts.prompt, String(task.row[problemColumn])) }],
         error: e.message,
         attempts: e.attempts,
       }),
