@@ -24,7 +24,7 @@ export function progressLine(p: RunProgress): string {
 export class ProgressReporter {
   private last = 0;
   private drawn = false;
-  /** The last plain line written: the closing update does not repeat it. */
+  /** The figures of the last plain line written (without the clock): not repeated. */
   private lastLine = '';
 
   constructor(
@@ -44,10 +44,11 @@ export class ProgressReporter {
       this.stream.write(`\r\x1b[2K${bar} ${progressLine(p)}`);
       this.drawn = true;
     } else {
-      const line = `progress: ${progressLine(p)}`;
-      if (line === this.lastLine) return;
-      this.lastLine = line;
-      this.stream.write(line + '\n');
+      // The closing update repeats nothing new (only the clock may have moved): skip it.
+      const figures = progressLine({ ...p, elapsedSec: 0, etaSec: undefined });
+      if (figures === this.lastLine) return;
+      this.lastLine = figures;
+      this.stream.write(`progress: ${progressLine(p)}\n`);
     }
   }
 

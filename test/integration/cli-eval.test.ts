@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '../../src/core/data';
 import { FakeLlmServer, defaultReply, type FakeStep, type RecordedRequest } from '../fake-llm/server';
@@ -156,6 +156,28 @@ describe('qed eval', () => {
     }
   });
 
+  test('final answers: irrational equalities and near misses decided without a judge; an unclosed box is flagged', async () => {
+    const rows = [
+      { problem_id: 'F-1', problem: 'Find tan(pi/8).', answer: '$\\sqrt{2}-1$', model_solution: 'Half-angle formula.\n\n\\boxed{\\tan\\frac{\\pi}{8}}' },
+      { problem_id: 'F-2', problem: 'Find N.', answer: '$10^{15}$', model_solution: 'So \\boxed{\\sqrt{10^{30}+1}}' },
+      { problem_id: 'F-3', problem: 'Find k.', answer: '42', model_solution: 'Therefore \\boxed{42' },
+      { problem_id: 'F-4', problem: 'Name the shape.', answer: 'a regular hexagon', model_solution: '\\boxed{\\text{the hexagon with equal sides and angles}}' },
+    ];
+    const dir = ws({ 'f.jsonl': rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
+    graderReply = () => ({ text: 'Same shape. \\boxed{Correct}' });
+    grader.clearRequests();
+    const r = await qed(['eval', '--model-config', 't/grader', '--final-answer', '--data-path', 'f.jsonl'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const out = readJsonl(join(dir, 'f.jsonl'));
+    const desc = (x: Record<string, unknown>) => String((x.grade as Array<{ desc: string }>)[0].desc);
+    assert.deepEqual(out.map((x) => [x.score, x.judge_method]), [[1, 'deterministic'], [0, 'deterministic'], [1, 'deterministic'], [1, 'llm']]);
+    assert.match(desc(out[0]), /high precision/);
+    assert.equal(out[1].extracted_answer, '\\sqrt{10^{30}+1}');
+    assert.match(String(out[2].extraction_warning), /never closed|unclosed|not closed/i);
+    assert.ok(out.every((x, i) => i === 2 || x.extraction_warning === undefined));
+    assert.equal(grader.requestsOf('chat').length, 1, 'only the prose answer goes to the judge');
+  });
+
   test('ProofBench marking scheme: grading_scheme column, XML reply, explanation kept', async () => {
     const dir = ws({
       'r.jsonl': JSON.stringify({ problem_id: 'X-1', problem: 'Prove P.', grading_scheme: 'Checkpoint A: 3 points. Checkpoint B: 4 points.', model_solution: 'Proof of P.' }) + '\n',
@@ -245,5 +267,106 @@ describe('qed eval', () => {
     const o = await qed(['eval', '--model-config', 't/grader2', '--data-path', 'r.jsonl', '--overwrite'], { cwd: dir, env });
     assert.equal(o.code, 0, o.stderr);
     assert.equal(readJsonl(join(dir, 'r.jsonl'))[0].score, 1);
+  });
+
+  test('--help lists the options of the original stack and the column names, on stdout, exit 0', async () => {
+    const r = await qed(['eval', '--help'], { cwd: workspace() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const opts = ['--model-config', '--data-path', '--output-path', '--final-answer', '--proofbench', '--overwrite', '--prompt'];
+    const columns = ['--problem-column', '--model-solution-column', '--solution-column', '--answer-column', '--grading-column'];
+    for (const opt of [...opts, ...columns]) assert.match(r.stdout, new RegExp(`^\\s+${opt}\\b`, 'm'), `${opt} is listed`);
+  });
+
+  test('--prompt FILE: the grader gets the user grading template with every placeholder filled', async () => {
+    const template = 'MY RUBRIC v2\n[P] {problem_statement}\n[R] {reference_solution}\n[G] {grading_guidelines}\n[C] {candidate_solution}\nAnswer as <points>N out of 7</points>.';
+    const row = { problem_id: 'U-1', problem: 'Prove that 2 is even.', solution: '2 = 2 * 1.', grading_guidelines: '(full) mentions 2 = 2 * 1', model_solution: 'Two is 2 times 1, hence even.' };
+    const dir = ws({ 'r.jsonl': JSON.stringify(row) + '\n', 'my-grader.txt': template });
+    graderReply = () => ({ text: '<points>6 out of 7</points>' });
+    grader.clearRequests();
+    const r = await qed(['eval', '--model-config', 't/grader', '--data-path', 'r.jsonl', '--prompt', 'my-grader.txt'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const sent = grader.requestsOf('chat').map(lastUser);
+    assert.deepEqual(sent, [`MY RUBRIC v2\n[P] ${row.problem}\n[R] ${row.solution}\n[G] ${row.grading_guidelines}\n[C] ${row.model_solution}\nAnswer as <points>N out of 7</points>.`]);
+    assert.equal(readJsonl(join(dir, 'r.jsonl'))[0].score, 6);
+  });
+
+  test('renamed columns: --problem-column, --model-solution-column, --solution-column, --grading-column', async () => {
+    const rows = [1, 2].map((i) => ({ id: `R-${i}`, question: `Question text ${i}.`, attempt: `Attempt text ${i}.`, reference: `Reference text ${i}.`, rubric: `Rubric text ${i}.` }));
+    const dir = ws({ 'r.jsonl': rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
+    graderReply = (p) => ({ text: `<points>${p.includes('Attempt text 1.') ? 7 : 1} out of 7</points>` });
+    grader.clearRequests();
+    const r = await qed(
+      ['eval', '--model-config', 't/grader', '--data-path', 'r.jsonl', '--problem-column', 'question', '--model-solution-column', 'attempt', '--solution-column', 'reference', '--grading-column', 'rubric'],
+      { cwd: dir, env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const sent = grader.requestsOf('chat').map(lastUser);
+    assert.equal(sent.length, 2);
+    for (const i of [1, 2]) {
+      const p = sent.find((x) => x.includes(`Attempt text ${i}.`));
+      assert.ok(p, `row ${i} was sent`);
+      for (const t of [`Question text ${i}.`, `Reference text ${i}.`, `Rubric text ${i}.`]) assert.ok(p.includes(t), `the prompt of row ${i} holds "${t}"`);
+    }
+    const out = readJsonl(join(dir, 'r.jsonl'));
+    assert.deepEqual(out.map((x) => x.score), [7, 1]);
+    assert.deepEqual(out[0].schema_0, [{ title: 'Proof Grade', desc: 'Rubric text 1.', points: 7 }]);
+    assert.deepEqual(out.map((x) => x.attempt), ['Attempt text 1.', 'Attempt text 2.'], 'the input columns are kept');
+  });
+
+  test('kill -9 mid-eval, then rerun: only the rows not graded yet are asked', async () => {
+    // The grader gives "Attempt k." k % 8 points, slowly enough for the kill to land mid-run.
+    const slow = await FakeLlmServer.start({
+      latencyMs: 150,
+      reply: (req) => ({ text: `<points>${Number(/Attempt (\d+)\./.exec(lastUser(req))?.[1] ?? 0) % 8} out of 7</points>` }),
+    });
+    try {
+      const rows = Array.from({ length: 12 }, (_, i) => ({ problem_id: `K-${i + 1}`, problem: `P${i + 1}`, solution: 'S', grading_guidelines: 'G', model_solution: `Attempt ${i + 1}.` }));
+      const dir = ws({ 'configs/models/t/slow.yaml': modelYaml(slow.url, 3, 15).replace('concurrent_requests: 8', 'concurrent_requests: 2'), 'r.jsonl': rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
+      const journal = join(dir, 'r.jsonl.partial');
+      const args = ['eval', '--model-config', 't/slow', '--data-path', 'r.jsonl'];
+      const killed = await qed(args, {
+        cwd: dir,
+        env,
+        onSpawn: (p) => {
+          const timer = setInterval(() => {
+            if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 4) {
+              clearInterval(timer);
+              p.kill('SIGKILL');
+            }
+          }, 10);
+        },
+      });
+      assert.equal(killed.signal, 'SIGKILL');
+      const saved = readJsonl(journal);
+      assert.ok(saved.length >= 4 && saved.length < 12, `journal rows: ${saved.length}`);
+      const attemptOf = (text: string) => Number(/Attempt (\d+)\./.exec(text)?.[1]);
+      const savedAttempts = saved.map((x) => attemptOf(String(x.model_solution)));
+      assert.deepEqual(readJsonl(join(dir, 'r.jsonl')), rows, 'the results file itself is untouched by the killed run');
+
+      slow.clearRequests();
+      const r = await qed(args, { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      const asked = slow.requestsOf('chat').map((q) => attemptOf(lastUser(q)));
+      assert.equal(asked.length, 12 - saved.length, 'one request per row not graded yet');
+      assert.deepEqual([...asked, ...savedAttempts].sort((a, b) => a - b), rows.map((_, i) => i + 1), 'no graded row was asked again, no ungraded row left out');
+      assert.match(r.stderr, new RegExp(`${saved.length} reused`));
+      const out = readJsonl(join(dir, 'r.jsonl'));
+      assert.deepEqual(out.map((x) => x.problem_id), rows.map((x) => x.problem_id));
+      assert.deepEqual(out.map((x) => x.score), rows.map((_, i) => (i + 1) % 8));
+      assert.ok(out.every((x) => x.grade_error === undefined));
+      assert.ok(!existsSync(journal) && !existsSync(join(dir, 'r.jsonl.lock')));
+    } finally {
+      await slow.close();
+    }
+  });
+
+  test('the last progress line is printed once before the summary', async () => {
+    const dir = ws({ 'r.jsonl': JSON.stringify({ problem_id: 'D-1', problem: 'P', solution: 'S', grading_guidelines: 'G', model_solution: 'M' }) + '\n' });
+    graderReply = () => ({ text: 'No verdict here.' }); // an unreadable reply logs a line, and the next figures follow at once
+    const r = await qed(['eval', '--model-config', 't/grader', '--data-path', 'r.jsonl'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('progress: 1/1 rows (100%)'));
+    assert.equal(lines.length, 1, r.stderr);
   });
 });

@@ -167,6 +167,24 @@ describe('qed run', () => {
     assert.ok(readJsonl(join(ws, 'o.jsonl')).every((x) => !x.error));
   });
 
+  test('throw_error_on_failure: the run stops at the failing row, says so, keeps the rows before it', async () => {
+    const broken = await FakeLlmServer.start({ reply: (q) => (JSON.stringify(q.body).includes('Show that 2 + 2') ? { kind: 'status', status: 503 } : undefined) });
+    try {
+      const cfg = config({ max_retries: 1, base_url: `${broken.url}/v1`, concurrent_requests: 1, throw_error_on_failure: true });
+      const ws = workspace({ 'configs/models/test/fake.yaml': cfg, 'data.jsonl': problems(5) });
+      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /stopping: T-2@0 failed for good and the config sets throw_error_on_failure/);
+      assert.match(r.stderr, /^stopped after a failure \(throw_error_on_failure\): 1\/5 rows done, 0 reused, 1 failed/m);
+      const rows = readJsonl(join(ws, 'o.jsonl'));
+      assert.deepEqual(rows.map((x) => [x.problem_id, !!x.error]), [['T-1', false], ['T-2', true]]);
+      // T-1 once, T-2 twice (one retry); T-3..T-5 never asked.
+      assert.equal(broken.requests.filter((q) => q.api === 'chat').length, 3);
+    } finally {
+      await broken.close();
+    }
+  });
+
   test('kill -9 mid-run, then rerun: finished rows are not requested again', async () => {
     const slow = await FakeLlmServer.start({ latencyMs: 150 });
     try {
@@ -362,6 +380,93 @@ describe('qed run', () => {
     assert.match(r.stderr, /not in the local cache/);
     assert.match(r.stderr, /--data-path/);
     assert.equal(server.requests.filter((q) => q.api === 'chat' && JSON.stringify(q.body).includes('IMOProofBench')).length, 0);
+  });
+
+  test('--help lists the options of the original stack, on stdout, exit 0', async () => {
+    const r = await qed(['run', '--help'], { cwd: workspace() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    for (const opt of ['--model-config', '--data-path', '--output-path', '--prompt', '--problem-column', '--final-answer', '--n', '--overwrite', '--split']) {
+      assert.match(r.stdout, new RegExp(`^\\s+${opt}\\b`, 'm'), `${opt} is listed`);
+    }
+  });
+
+  test('--prompt FILE: the user template is what is sent, with the problem filled in and LaTeX braces left alone', async () => {
+    const template = 'MY OWN PROMPT v1\nProve carefully, use \\frac{a}{b} if you like.\n\nProblem: {problem_statement}\n\nEnd of problem.';
+    const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(2), 'prompts/mine.txt': template });
+    server.clearRequests();
+    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl', '--prompt', 'prompts/mine.txt'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    const sent = server.requestsOf('chat').map(userPrompt).sort();
+    const want = [1, 2].map((i) => template.replace('{problem_statement}', `Show that ${i} + ${i} = ${2 * i}.`)).sort();
+    assert.deepEqual(sent, want);
+    const rows = readJsonl(join(ws, 'o.jsonl'));
+    assert.deepEqual(rows.map((x) => (x.history as Array<{ content: string }>)[0].content).sort(), want, 'the history holds the filled template');
+  });
+
+  test('--overwrite after a finished run asks every row again and replaces the file; without it nothing is asked', async () => {
+    const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(3) });
+    const args = ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'];
+    server.clearRequests();
+    assert.equal((await qed(args, { cwd: ws, env })).code, 0);
+    assert.equal(server.requestsOf('chat').length, 3);
+    const first = readJsonl(join(ws, 'o.jsonl'));
+    assert.ok(first.every((x) => String(x.model_solution).startsWith('Fake reply')));
+
+    server.clearRequests();
+    const reuse = await qed(args, { cwd: ws, env });
+    assert.equal(reuse.code, 0, reuse.stderr);
+    assert.equal(server.requestsOf('chat').length, 0, 'a rerun reuses every finished row');
+    assert.match(reuse.stderr, /3 reused/);
+    assert.deepEqual(readJsonl(join(ws, 'o.jsonl')), first);
+
+    server.clearRequests();
+    server.script({ text: 'Second take.' }, { text: 'Second take.' }, { text: 'Second take.' });
+    const over = await qed([...args, '--overwrite'], { cwd: ws, env });
+    assert.equal(over.code, 0, over.stderr);
+    assert.equal(server.requestsOf('chat').length, 3, 'every row asked again');
+    assert.equal(server.pending, 0);
+    assert.match(over.stderr, /0 reused/);
+    const rows = readJsonl(join(ws, 'o.jsonl'));
+    assert.deepEqual(rows.map((x) => x.problem_id), ['T-1', 'T-2', 'T-3'], 'replaced, not appended');
+    assert.ok(rows.every((x) => x.model_solution === 'Second take.'));
+  });
+
+  test('--problem-column: the problem text is taken from the named column', async () => {
+    const data = ['Prove that the sky is blue.', 'Prove that water is wet.'].map((q, i) => JSON.stringify({ problem_id: `Q-${i + 1}`, question: q })).join('\n') + '\n';
+    const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'q.jsonl': data });
+    server.clearRequests();
+    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'q.jsonl', '--output-path', 'o.jsonl', '--problem-column', 'question'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    const sent = server.requestsOf('chat').map(userPrompt);
+    assert.equal(sent.length, 2);
+    assert.ok(sent.some((p) => p.includes('Prove that the sky is blue.')) && sent.some((p) => p.includes('Prove that water is wet.')));
+    const rows = readJsonl(join(ws, 'o.jsonl'));
+    assert.deepEqual(rows.map((x) => x.question), ['Prove that the sky is blue.', 'Prove that water is wet.']);
+    assert.ok((rows[0].history as Array<{ content: string }>)[0].content.includes('Prove that the sky is blue.'));
+    assert.ok(rows.every((x) => String(x.model_solution).startsWith('Fake reply') && !x.error));
+  });
+
+  test('reasoning_content from an OpenAI-compatible server goes into the history as a "cot" entry, not into the solution, and is billed', async () => {
+    const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(1) });
+    server.clearRequests();
+    const scripted = { reasoning: 'Let me think: 1 + 1 is 2, so twice that...', text: 'Proof. Since 1 + 1 = 2, the claim holds.' };
+    server.script(scripted);
+    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    const [req] = server.requestsOf('chat');
+    const [row] = readJsonl(join(ws, 'o.jsonl'));
+    assert.equal(row.model_solution, scripted.text);
+    assert.deepEqual(row.history, [
+      { role: 'user', content: userPrompt(req) },
+      { role: 'assistant', type: 'cot', content: scripted.reasoning },
+      { role: 'assistant', content: scripted.text },
+    ]);
+    const d = defaultReply('chat', req.body, scripted);
+    assert.ok(d.reasoningTokens > 0);
+    const cr = row.cost_run as { cost: number; output_tokens: number };
+    assert.equal(cr.output_tokens, d.completionTokens + d.reasoningTokens, 'reasoning tokens are billed as output');
+    assert.ok(Math.abs(cr.cost - (d.promptTokens * 2 + (d.completionTokens + d.reasoningTokens) * 8) / 1e6) < 1e-12);
   });
 
   test('--n 2 with --final-answer on the real AnswerBench (first 5 problems)', { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH }, async () => {
