@@ -1,7 +1,10 @@
 /** Regrading one row in place (the viewer's action): only that line changes, and never over a change on disk. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import type { QedError } from '../../src/core/errors';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import { parseConfigText } from '../../src/core/config';
@@ -11,7 +14,7 @@ import { regradeRow } from '../../src/core/grade/regrade';
 import { defaultColumns, type Grader } from '../../src/core/grade/eval';
 import { loadGradePrompts } from '../../src/core/grade/prompts';
 import { shippedConfigsRoot } from '../../src/core/paths';
-import { workspace } from './helpers';
+import { qed, workspace } from './helpers';
 
 let server: FakeLlmServer;
 before(async () => {
@@ -83,4 +86,48 @@ test('refuses while a job holds the file, and names a missing row', async () => 
   const { unlinkSync } = await import('node:fs');
   unlinkSync(`${file}.lock`);
   await assert.rejects(regradeRow(file, 7, await grader()), /no row 8 \(the file has 3\)/);
+});
+
+test('holds the file while the grader works: a qed eval started meanwhile is refused and the regrade lands', async () => {
+  const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
+  const file = join(dir, 'r.jsonl');
+  let during: { code: number | null; stderr: string } | undefined;
+  const busy = await FakeLlmServer.start({
+    reply: async () => {
+      // A job on the same file, started while the grader is answering.
+      writeFileSync(join(dir, 'g.yaml'), `model: g\napi: custom\nbase_url: ${server.url}/v1\n`);
+      during = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl'], { cwd: dir });
+      return { text: '<points>5 out of 7</points>' };
+    },
+  });
+  try {
+    const g = await grader();
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    g.client = await createClient(cfg, { getKey: () => undefined });
+    const res = await regradeRow(file, 2, g);
+    assert.equal(res.row.score, 5);
+    assert.equal(during?.code, 2, during?.stderr);
+    assert.match(String(during?.stderr), new RegExp(`another run \\(process ${process.pid}\\) is writing this output`));
+    const after = readFileSync(file, 'utf8').split('\n');
+    assert.deepEqual([after[0], after[1]], [rows[0], rows[1]]);
+    assert.equal(JSON.parse(after[2]).score, 5);
+    assert.ok(!existsSync(`${file}.lock`), 'the lock is gone afterwards');
+  } finally {
+    await busy.close();
+  }
+});
+
+test('a lock left by a dead process does not block a regrade; rows a killed job left in its journal do', async () => {
+  const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
+  const file = join(dir, 'r.jsonl');
+  // The pid of a process that has ended.
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  writeFileSync(`${file}.lock`, JSON.stringify({ host: hostname(), pid: Number(gone), started: '2026-11-27T00:00:00Z' }));
+  assert.equal((await regradeRow(file, 0, await grader())).row.score, 6);
+  assert.ok(!existsSync(`${file}.lock`));
+
+  writeFileSync(`${file}.partial`, rows[1] + '\n');
+  const before = readFileSync(file, 'utf8');
+  await assert.rejects(regradeRow(file, 1, await grader()), (e: QedError) => /unfinished job left rows in .*r\.jsonl\.partial/.test(e.message) && /run the same qed run \/ qed eval command again/.test(String(e.hint)));
+  assert.equal(readFileSync(file, 'utf8'), before);
 });

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { serializeRow, writeFileAtomic } from '../data';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
+import { JobLock, editBlocker } from '../run/lock';
 import { checkColumns, gradeRow, type Grader } from './eval';
 
 export interface RegradeResult {
@@ -30,8 +30,19 @@ function rowLines(text: string): { lines: string[]; rowLine: number[] } {
  * (a run appending rows, an editor saving) or if a job holds the file.
  */
 export async function regradeRow(file: string, index: number, grader: Grader, signal?: AbortSignal): Promise<RegradeResult> {
-  const lockFile = `${file}.lock`;
-  if (existsSync(lockFile)) throw new QedError('a run or grading job is writing this file', { file }, `wait for it to finish; if none is running, delete ${lockFile}`);
+  const blocked = editBlocker(file);
+  if (blocked) throw new QedError(blocked.message, { file }, blocked.hint);
+  // Held while the grader works: a job started meanwhile is refused instead of overwriting the row.
+  const lock = new JobLock(`${file}.lock`, file);
+  lock.acquire();
+  try {
+    return await regradeLocked(file, index, grader, signal);
+  } finally {
+    lock.release();
+  }
+}
+
+async function regradeLocked(file: string, index: number, grader: Grader, signal?: AbortSignal): Promise<RegradeResult> {
   const before = await stat(file);
   const text = await readFile(file, 'utf8');
   const { lines, rowLine } = rowLines(text);

@@ -1,9 +1,9 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { hostname } from 'node:os';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
 import { writeJsonlAtomic } from '../data';
+import { JobLock } from './lock';
 
 /** What makes two runs "the same run": rows of different identities must never be mixed. */
 export interface RunIdentity {
@@ -57,15 +57,17 @@ export class ResultStore {
   private dirty = false;
   private lastSync = 0;
   private syncTimer: NodeJS.Timeout | undefined;
-  private lockHeld = false;
   readonly warnings: string[] = [];
 
   private constructor(
     readonly outputPath: string,
     readonly journalPath: string,
-    private readonly lockPath: string,
+    lockPath: string,
     private readonly opts: StoreOptions,
-  ) {}
+  ) {
+    this.jobLock = new JobLock(lockPath, outputPath);
+  }
+  private readonly jobLock: JobLock;
 
   /**
    * Opens (or starts) the results of `outputPath`. Refuses, with advice, when the file holds rows
@@ -210,67 +212,12 @@ export class ResultStore {
     if (foreign) this.warnings.push(`${path}: ${foreign} finished row(s) carry no '${opts.stampColumn}' stamp (written by another tool); they are kept as they are`);
   }
 
-  /**
-   * One run per output file. The lock names host and process; a lock left by a dead process of
-   * this host is taken over. A lock of another host (a shared cluster filesystem) cannot be
-   * checked from here, so it is respected until the user removes it.
-   */
   private lock(): void {
-    const mine = JSON.stringify({ host: hostname(), pid: process.pid, started: new Date().toISOString() });
-    try {
-      writeFileSync(this.lockPath, mine, { flag: 'wx' });
-      this.lockHeld = true;
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const holder = readLock(this.lockPath);
-    const hint = `wait for it to finish or cancel it; if no run is active, delete ${this.lockPath}`;
-    if (holder.host && holder.host !== hostname()) {
-      throw new QedError(`another run (process ${holder.pid ?? '?'} on host ${holder.host}, started ${holder.started ?? '?'}) is writing this output`, { file: this.outputPath }, hint);
-    }
-    if (holder.pid && holder.pid !== process.pid && processAlive(holder.pid)) {
-      throw new QedError(`another run (process ${holder.pid}) is writing this output`, { file: this.outputPath }, hint);
-    }
-    // A stale lock from a killed run: take it over.
-    writeFileSync(this.lockPath, mine);
-    this.lockHeld = true;
+    this.jobLock.acquire();
   }
 
   private unlock(): void {
-    if (!this.lockHeld) return;
-    this.lockHeld = false;
-    try {
-      unlinkSync(this.lockPath);
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-function readLock(path: string): { host?: string; pid?: number; started?: string } {
-  const text = readFileSync(path, 'utf8').trim();
-  try {
-    const v = JSON.parse(text) as { host?: unknown; pid?: unknown; started?: unknown };
-    if (typeof v === 'number') return { pid: v };
-    return { host: typeof v.host === 'string' ? v.host : undefined, pid: typeof v.pid === 'number' ? v.pid : undefined, started: typeof v.started === 'string' ? v.started : undefined };
-  } catch {
-    return { pid: Number(text) || undefined };
-  }
-}
-
-/** Alive and not a zombie (a killed process its parent has not reaped yet still answers kill 0). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill 0
+    this.jobLock.release();
   }
 }
 

@@ -3,11 +3,11 @@
 // keeps its exact bytes. Nothing is written when a job holds the file, when the row is not the
 // one the viewer showed, or when the file changes while it is being copied.
 
-import { existsSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { serializeRow, writeFileAtomic } from '../data';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
+import { editBlocker, JobLock } from '../run/lock';
 import { lineRev, type ResultsIndex } from './resultsIndex';
 import type { HumanGrade } from '../../protocol';
 
@@ -24,13 +24,24 @@ export class EditRefused extends QedError {
 }
 
 export function assertNotLocked(file: string): void {
-  const lock = `${file}.lock`;
-  if (existsSync(lock)) throw new EditRefused('locked', 'a run or grading job is writing this file; nothing was written', file, undefined, `wait for it to finish; if none is running, delete ${lock}`);
-  // A journal without a job: one was killed. Its rows are merged into the file when the same
-  // command is run again; an edit now would be overwritten by that merge.
-  const journal = `${file}.partial`;
-  if (existsSync(journal)) {
-    throw new EditRefused('locked', `an unfinished job left rows in ${journal} that are not in the file yet; nothing was written`, file, undefined, 'run the same qed run / qed eval command again to finish the job (it merges them), then repeat the action');
+  const b = editBlocker(file);
+  if (b) throw new EditRefused('locked', b.message, file, undefined, b.hint);
+}
+
+/** Runs `fn` holding the file's lock, so that no job starts writing the file meanwhile. */
+async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  assertNotLocked(file);
+  const lock = new JobLock(`${file}.lock`, file);
+  try {
+    lock.acquire();
+  } catch (e) {
+    if (e instanceof QedError) throw new EditRefused('locked', `${e.message}; nothing was written`, file, undefined, e.hint);
+    throw e;
+  }
+  try {
+    return await fn();
+  } finally {
+    lock.release();
   }
 }
 
@@ -71,8 +82,7 @@ export async function rowForEdit(index: ResultsIndex, i: number, expect: string)
 export async function replaceRow(index: ResultsIndex, i: number, expect: string, row: Row): Promise<void> {
   // Rows appended meanwhile do not matter: the line is checked where the index now puts it.
   await index.refresh();
-  await index.exclusive(async () => {
-    assertNotLocked(index.file);
+  await index.exclusive(() => withFileLock(index.file, async () => {
     const file = index.file;
     const st = await stat(file);
     if (!index.sig || st.size !== index.sig.size || st.mtimeMs !== index.sig.mtimeMs || st.ino !== index.sig.ino) {
@@ -106,7 +116,7 @@ export async function replaceRow(index: ResultsIndex, i: number, expect: string,
     } finally {
       await src.close();
     }
-  });
+  }));
 }
 
 /** Checks an override against the row's scheme and builds the human_grade value. */

@@ -32,10 +32,10 @@ import {
   type ViewerSettings,
 } from '../../protocol';
 import { EditRefused, buildHumanGrade, replaceRow, rowForEdit } from './edit';
+import { liveLockHolder } from '../run/lock';
 import { rowMarkdown } from './markdown';
 import { RowQueries } from './query';
 import { acquireIndex, type IndexChange, type ResultsIndex } from './resultsIndex';
-import { existsSync } from 'node:fs';
 
 export interface GraderRequest {
   /** The config the viewer picked; undefined when the host picks (VS Code's quick pick). */
@@ -255,7 +255,7 @@ export class ViewerHost {
       meta,
       statusCounts,
       generation: f.index.generation,
-      locked: existsSync(`${f.index.file}.lock`),
+      locked: liveLockHolder(`${f.index.file}.lock`) !== undefined,
       ...(f.index.journalBase !== undefined ? { live: { rows: f.index.liveRows, journal: basename(f.index.journalFile) } } : {}),
     };
   }
