@@ -5,7 +5,7 @@ import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from 
 import { loadGradePrompts } from '../core/grade/prompts';
 import { parse, positiveInt, str } from './args';
 import { JobConsole, exitStatus, identityOf, modelClient } from './job';
-import { formatTokens, formatUsd, formatDuration, jobState } from './progress';
+import { formatTokens, formatUsd, formatDuration, jobState, reusedPart } from './progress';
 
 export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
 
@@ -59,7 +59,7 @@ export function gradeSummaryLine(s: GradeSummary): string {
   const state = jobState(s, s.failed > 0 || parse > 0);
   return [
     `${state}: ${s.done - parse}/${s.total} rows graded`,
-    `${s.reused} reused`,
+    reusedPart(s),
     `${parse} unreadable grader replies (re-asked on the next run)`,
     `${s.failed} failed requests`,
     s.skippedRunErrors ? `${s.skippedRunErrors} rows skipped (their generation failed)` : '',

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
 import { positiveInt, str } from './args';
-import { ProgressReporter, formatDuration, formatTokens, formatUsd, jobState } from './progress';
+import { ProgressReporter, formatDuration, formatTokens, formatUsd, jobState, reusedPart } from './progress';
 
 /** Loads a model config; agents are refused here (scaffolds are not supported yet). */
 export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
@@ -101,7 +101,7 @@ export function annotationSummaryLine(s: JobSummary, what: string): string {
   const state = jobState(s, s.failed > 0 || unread > 0);
   return [
     `${state}: ${s.done - unread}/${s.total} rows ${what}`,
-    `${s.reused} reused`,
+    reusedPart(s),
     `${unread} unreadable replies (asked again on the next run)`,
     `${s.failed} failed requests`,
     `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,

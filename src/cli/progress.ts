@@ -73,11 +73,16 @@ export function jobState(s: Pick<RunSummary, 'cancelled' | 'stopped'>, problems:
   return problems ? problemsWord : 'finished';
 }
 
+/** `28 reused` and, when they cost something, what they cost in the sessions that made them. */
+export function reusedPart(s: Pick<RunSummary, 'reused' | 'reusedCost'>): string {
+  return s.reused && s.reusedCost?.cost ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)` : `${s.reused} reused`;
+}
+
 export function summaryLine(s: RunSummary): string {
   const state = jobState(s, s.failed > 0, 'finished with failures');
   const parts = [
     `${state}: ${s.done}/${s.total} rows done`,
-    `${s.reused} reused`,
+    reusedPart(s),
     `${s.failed} failed`,
     `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,
     `cost ${formatUsd(s.cost.cost)}`,

@@ -127,9 +127,11 @@ describe('qed schemes', () => {
     server.clearRequests();
     const again = await qed(['schemes', '--model-config', 't/m', '--data-path', 'p.jsonl'], { cwd: dir, env });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, /finished: 4\/4 rows with a scheme, 3 reused, 0 unreadable/);
     assert.equal(prompts().length, 1);
     const healed = readJsonl(out);
+    // The three reused rows' costs from the first session are named beside them.
+    const earlier = healed.filter((x) => x.problem_id !== 'S-3').reduce((sum, x) => sum + (x.scheme_cost as { cost: number }).cost, 0);
+    assert.ok(again.stderr.includes(`finished: 4/4 rows with a scheme, 3 reused ($${earlier.toFixed(4)} spent on them earlier), 0 unreadable`), again.stderr);
     assert.equal(healed[2].grading_scheme, schemeFor('S-3'));
     assert.equal(healed[2].scheme_error, undefined);
     assert.equal(healed[2].scheme_reply, undefined);

@@ -185,12 +185,13 @@ describe('qed run', () => {
     }
   });
 
-  test('kill -9 mid-run, then rerun: finished rows are not requested again', async () => {
+  test('kill -9 mid-run, then rerun: finished rows are not requested again (output in a folder that did not exist)', async () => {
     const slow = await FakeLlmServer.start({ latencyMs: 150 });
     try {
       const ws = workspace({ 'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }), 'data.jsonl': problems(12) });
-      const journal = join(ws, 'o.jsonl.partial');
-      const killed = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], {
+      const out = join(ws, 'runs/new/o.jsonl');
+      const journal = `${out}.partial`;
+      const killed = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], {
         cwd: ws,
         env,
         onSpawn: (p) => {
@@ -207,14 +208,17 @@ describe('qed run', () => {
       assert.ok(saved.length >= 4 && saved.length < 12, `journal rows: ${saved.length}`);
       const savedPrompts = new Set(saved.map((x) => (x.history as Array<{ content: string }>)[0].content));
       slow.clearRequests();
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], { cwd: ws, env });
       assert.equal(r.code, 0, r.stderr);
       const asked = slow.requestsOf('chat').map(userPrompt);
       assert.equal(asked.length, 12 - saved.length);
       assert.ok(asked.every((p) => !savedPrompts.has(p)), 'no finished row was requested again');
-      const rows = readJsonl(join(ws, 'o.jsonl'));
+      // The summary names what the reused rows cost the killed session.
+      const earlier = saved.reduce((sum, x) => sum + (x.cost_run as { cost: number }).cost, 0);
+      assert.ok(r.stderr.includes(`${saved.length} reused ($${earlier.toFixed(4)} spent on them earlier)`), r.stderr);
+      const rows = readJsonl(out);
       assert.deepEqual(rows.map((x) => x.problem_id), Array.from({ length: 12 }, (_, i) => `T-${i + 1}`));
-      assert.ok(!existsSync(journal) && !existsSync(join(ws, 'o.jsonl.lock')));
+      assert.ok(!existsSync(journal) && !existsSync(`${out}.lock`));
     } finally {
       await slow.close();
     }

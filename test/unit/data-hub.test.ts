@@ -256,7 +256,7 @@ describe('Hugging Face download', () => {
     assert.match(e.message, new RegExp(`could not reach the Hugging Face Hub at ${endpoint.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`));
     assert.match(e.message, /dataset 'lm-provers\/IMOProofBench' \(split 'train'\) is not in the local cache/);
     assert.ok(e.message.includes(cacheDir));
-    assert.match(e.hint ?? '', /--data-path \.\.\/shared\/data\/imobench\/proofbench_v2\.csv/);
+    assert.match(e.hint ?? '', /pass a local file instead \(--data-path FILE: \.jsonl, \.json, \.csv or \.parquet\)/);
     assert.match(e.hint ?? '', /HF_ENDPOINT/);
   });
 

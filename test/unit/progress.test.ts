@@ -23,7 +23,7 @@ function progress(over: Partial<RunProgress> = {}): RunProgress {
 }
 
 function summary(over: Partial<RunSummary> = {}): RunSummary {
-  return { ...progress({ done: 60, etaSec: 0, elapsedSec: 130 }), outputPath: '/runs/out.jsonl', cancelled: false, written: 60, errors: [], warnings: [], ...over };
+  return { ...progress({ done: 60, etaSec: 0, elapsedSec: 130 }), outputPath: '/runs/out.jsonl', cancelled: false, reusedCost: { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 }, written: 60, errors: [], warnings: [], ...over };
 }
 
 /** A stand-in for process.stderr: records what is written; a terminal when `columns` is given. */
@@ -117,6 +117,11 @@ describe('summaryLine', () => {
       summaryLine(summary({ reused: 20 })),
       'finished: 60/60 rows done, 20 reused, 0 failed, 12.3k input + 2.00M output tokens, cost $0.1234, in 02:10, → /runs/out.jsonl',
     );
+  });
+
+  test('reused rows: what they cost in the sessions that made them is named beside them', () => {
+    const line = summaryLine(summary({ reused: 28, reusedCost: { cost: 0.0038, input_tokens: 5000, output_tokens: 300, time: 9 } }));
+    assert.match(line, /, 28 reused \(\$0\.0038 spent on them earlier\), 0 failed, .*cost \$0\.1234,/);
   });
 
   test('failures and cancellation are said first', () => {

@@ -2,7 +2,7 @@ import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { BoundClient } from '../llm';
 import type { CostRecord, RetryInfo } from '../llm/types';
-import { addCost, ZERO_COST } from '../llm/cost';
+import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { fillTemplate, type PromptTemplate } from '../run/prompts';
 import { jobOptions, processRows, type JobProgress, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
@@ -111,7 +111,7 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
   row.schema_0 = schema;
   // A parse failure of the same grader was paid for too: keep the running total.
   const prevStamp = input.qed_grade as Partial<RunStamp> | undefined;
-  const carried: CostRecord = prevStamp?.config_hash === grader.identity.config_hash && isCost(input.grade_cost) && !isGraded(input) ? (input.grade_cost as CostRecord) : ZERO_COST;
+  const carried: CostRecord = (prevStamp?.config_hash === grader.identity.config_hash && !isGraded(input) ? asCost(input.grade_cost) : undefined) ?? ZERO_COST;
   const stamp = (attempts: number): RunStamp => ({ ...grader.identity, key, attempts, finished_at: new Date().toISOString() });
 
   if (!solution.trim()) {
@@ -189,10 +189,6 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
   }
 }
 
-function isCost(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && typeof (v as CostRecord).cost === 'number';
-}
-
 export type GradeProgress = JobProgress;
 export type GradeSummary = JobSummary & { skippedRunErrors: number };
 
@@ -222,6 +218,7 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
     identity: grader.identity,
     stampColumn: 'qed_grade',
     stopOnFailure: grader.client.config.throwErrorOnFailure,
+    costColumn: 'grade_cost',
     // Graded before: by us (stamp checked by the store) or by another tool (a numeric score and a grade).
     isDone: (row) => isGraded(row) && (row.qed_grade !== undefined || Array.isArray(row.grade)),
     isValidKey: (k) => /^#\d+$/.test(k) && Number(k.slice(1)) < rows.length,

@@ -64,6 +64,7 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
     identity,
     stampColumn: c.stamp,
     stopOnFailure: opts.client.config.throwErrorOnFailure,
+    costColumn: c.cost,
     isDone: (row) => !isSet(row[c.error]) && c.fields.every((f) => row[f] !== undefined && row[f] !== null),
     isValidKey: (k) => known.has(k),
     keyOf,

@@ -3,6 +3,7 @@ import { readJsonlRows } from '../data/jsonl';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
+import { asCost } from '../llm/cost';
 import type { RunStamp } from '../run/store';
 
 /** Columns that name a row, in order of preference. */
@@ -32,11 +33,6 @@ export function rowKeys(rows: Row[], contentColumns: string[], idColumns: string
   }
   const positional = (row: Row, i: number) => `#${i}:${shortHash(contentColumns.map((c) => String(row[c] ?? '')).join('\u0000'))}`;
   return { keys: rows.map(positional), keyOf: positional };
-}
-
-export function isCost(v: unknown): v is CostRecord {
-  const c = v as CostRecord;
-  return typeof c === 'object' && c !== null && typeof c.cost === 'number' && typeof c.input_tokens === 'number' && typeof c.output_tokens === 'number' && typeof c.time === 'number';
 }
 
 /**
@@ -71,7 +67,7 @@ export function carriedCost(prev: Row | undefined, stampColumn: string, costColu
   const stamp = prev[stampColumn] as Partial<RunStamp> | undefined;
   const failed = prev[errorColumn] !== undefined && prev[errorColumn] !== null && prev[errorColumn] !== '';
   if (!failed || stamp?.config_hash !== identity.config_hash || stamp?.prompt_hash !== identity.prompt_hash) return undefined;
-  return isCost(prev[costColumn]) ? prev[costColumn] : undefined;
+  return asCost(prev[costColumn]);
 }
 
 /** A column check before anything is spent: the message names the row and lists the columns it has. */

@@ -113,6 +113,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     identity: opts.identity,
     stampColumn: 'qed_run',
     stopOnFailure: opts.solver.stopOnFailure,
+    costColumn: 'cost_run',
     isDone: (row) => !hasError(row),
     // Any row of a problem of this dataset is accepted: an earlier run with a larger --n or without
     // --limit left rows that stay in the file.

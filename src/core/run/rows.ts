@@ -1,5 +1,6 @@
 import type { Row } from '../data/types';
 import { describeError } from '../errors';
+import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
 import { childSignal, describeRetry } from '../llm/retry';
 import type { CostRecord, RetryInfo } from '../llm/types';
@@ -50,6 +51,8 @@ export interface JobProgress {
 export interface JobSummary extends JobProgress {
   outputPath: string;
   cancelled: boolean;
+  /** What the rows reused from earlier sessions cost then (from the job's cost column). */
+  reusedCost: CostRecord;
   /** Why the job stopped early without being cancelled (a config's `throw_error_on_failure`). */
   stopped?: string;
   /** Rows written to the output. */
@@ -93,6 +96,8 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
    * already in flight finish and are kept; the failed row records its error as usual.
    */
   stopOnFailure?: boolean;
+  /** The column holding a row's cost (`cost_run`, `grade_cost`…): reused rows' costs are summed. */
+  costColumn?: string;
   /**
    * Does one task. Throw an LlmError for a request that failed for good when `onFailure` is given
    * (the failure becomes a row with an error); any other exception aborts the job (a bug).
@@ -113,6 +118,13 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
   for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
 
   const todo = opts.tasks.filter((t) => !store.isDone(t.key));
+  let reusedCost: CostRecord = ZERO_COST;
+  if (opts.costColumn) {
+    for (const t of opts.tasks) {
+      const c = store.isDone(t.key) ? asCost(store.get(t.key)?.[opts.costColumn]) : undefined;
+      if (c) reusedCost = addCost(reusedCost, c);
+    }
+  }
   const started = Date.now();
   const cost: CostRecord = { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 };
   const counts = { total: opts.tasks.length, reused: opts.tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
@@ -195,6 +207,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     ...snapshot(),
     outputPath: opts.outputPath,
     cancelled: !!opts.signal?.aborted,
+    reusedCost,
     ...(stopped ? { stopped } : {}),
     written,
     errors,
