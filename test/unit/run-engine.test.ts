@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchmark, type RunOptions } from '../../src/core/run/engine';
@@ -153,6 +153,33 @@ test('throw_error_on_failure: the job stops at the first row that fails for good
   assert.equal(s2.stopped, undefined);
   assert.equal(rest.calls.length, 8);
   assert.equal(readRows(out).length, 10);
+});
+
+test('a row is counted only once its journal line is on disk; rows finishing together share one sync', async (t) => {
+  const out = join(dir(), 'res.jsonl');
+  // Hold every fdatasync until the test lets it go.
+  const held: Array<() => void> = [];
+  const real = fs.fdatasync;
+  t.mock.method(fs, 'fdatasync', (fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => held.push(() => real(fd, cb)));
+  const seen: number[] = [];
+  const job = runBenchmark(options(out, dataset(8), fakeSolver(), { concurrency: 8, onProgress: (p) => seen.push(p.done) }));
+  for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(held.length > 0, 'the journal is synced with fdatasync');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(Math.max(...seen), 0, 'nothing is counted while its sync is pending');
+  const journal = readFileSync(`${out}.partial`, 'utf8').trim().split('\n');
+  assert.equal(journal.length, 8, 'the rows are written to the journal meanwhile');
+  assert.ok(held.length <= 2, `8 rows finishing together need at most 2 syncs, took ${held.length}`);
+  while (held.length) held.shift()!();
+  // Later syncs (if any) are released as they come.
+  const release = setInterval(() => held.splice(0).forEach((go) => go()), 2);
+  try {
+    const s = await job;
+    assert.equal(s.done, 8);
+    assert.equal(Math.max(...seen), 8);
+  } finally {
+    clearInterval(release);
+  }
 });
 
 test('a different config or prompt is refused instead of mixed in', async () => {

@@ -152,6 +152,23 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
 
   let next = 0;
   let stopped: string | undefined;
+  /** Rows written to the journal, each counted once its line is on disk. */
+  const counting: Array<Promise<void>> = [];
+  let syncError: unknown;
+  const count = (task: RowTask, outcome: TaskOutcome) => {
+    cost.cost += outcome.cost.cost;
+    cost.input_tokens += outcome.cost.input_tokens;
+    cost.output_tokens += outcome.cost.output_tokens;
+    cost.time += outcome.cost.time;
+    if (outcome.flag) flags[outcome.flag] = (flags[outcome.flag] ?? 0) + 1;
+    if (outcome.failure !== undefined) {
+      counts.failed++;
+      errors.push({ key: task.key, message: outcome.failure });
+    } else {
+      counts.completed++;
+    }
+    opts.onProgress?.(snapshot());
+  };
   const worker = async () => {
     while (next < todo.length && !opts.signal?.aborted && !stopped) {
       const task = todo[next++];
@@ -171,32 +188,35 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       } finally {
         child.dispose();
       }
-      store.append(task.key, outcome.row);
-      cost.cost += outcome.cost.cost;
-      cost.input_tokens += outcome.cost.input_tokens;
-      cost.output_tokens += outcome.cost.output_tokens;
-      cost.time += outcome.cost.time;
-      if (outcome.flag) flags[outcome.flag] = (flags[outcome.flag] ?? 0) + 1;
       if (outcome.failure !== undefined) {
-        counts.failed++;
-        errors.push({ key: task.key, message: outcome.failure });
         log(`${task.key}: failed for good: ${outcome.failure}`);
         if (opts.stopOnFailure && !stopped) {
           stopped = `${task.key} failed for good and the config sets throw_error_on_failure`;
           log(`stopping: ${stopped}; rows in flight finish, the rest wait for the next run`);
         }
-      } else {
-        counts.completed++;
       }
       counts.inFlight--;
-      opts.onProgress?.(snapshot());
+      // Counted only once its line is on disk; the worker goes on meanwhile, and rows finishing
+      // together share one sync.
+      const done = outcome;
+      counting.push(
+        store.append(task.key, done.row).then(
+          () => count(task, done),
+          (e: unknown) => {
+            syncError ??= e;
+          },
+        ),
+      );
     }
   };
 
   let written = 0;
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, todo.length)) }, worker));
+    await Promise.all(counting);
+    if (syncError) throw syncError;
   } finally {
+    await Promise.allSettled(counting);
     // Finished, cancelled or stopped by a bug: what is done goes into the output, in order.
     const known = new Set(opts.order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));

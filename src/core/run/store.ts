@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
@@ -39,7 +39,6 @@ export interface StoreOptions {
   keyOf: (row: Row, index: number) => string | undefined;
 }
 
-const SYNC_EVERY_MS = 1000;
 
 /**
  * The results of one output file while a run is under way.
@@ -55,8 +54,9 @@ export class ResultStore {
   private readonly rows = new Map<string, Row>();
   private fd: number | undefined;
   private dirty = false;
-  private lastSync = 0;
-  private syncTimer: NodeJS.Timeout | undefined;
+  /** The fdatasync under way, and the one queued behind it for lines written meanwhile. */
+  private syncing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
   readonly warnings: string[] = [];
 
   private constructor(
@@ -106,13 +106,40 @@ export class ResultStore {
     return [...this.rows.keys()];
   }
 
-  /** Appends a finished (or failed) row to the journal; it is on disk when this returns. */
-  append(key: string, row: Row): void {
+  /**
+   * Appends a finished (or failed) row to the journal and resolves once it is on disk (fdatasync).
+   * Rows finishing together share one sync (group commit): a sync under way covers the lines
+   * written before it started, one more sync queued behind it covers all the lines written since.
+   */
+  async append(key: string, row: Row): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
     writeSync(this.fd, JSON.stringify(row) + '\n');
     this.rows.set(key, row);
     this.dirty = true;
-    this.maybeSync();
+    await this.durable();
+  }
+
+  private durable(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (!this.syncing) return (this.syncing = this.syncNow());
+    const after = this.syncing.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return (this.syncing = this.syncNow());
+    });
+    this.queued = after;
+    return after;
+  }
+
+  private syncNow(): Promise<void> {
+    const fd = this.fd;
+    this.dirty = false;
+    const p: Promise<void> = new Promise<void>((res, rej) => {
+      if (fd === undefined) return res();
+      fdatasync(fd, (e) => (e ? rej(e) : res()));
+    }).finally(() => {
+      if (this.syncing === p) this.syncing = undefined;
+    });
+    return p;
   }
 
   /**
@@ -135,7 +162,6 @@ export class ResultStore {
   /** Releases the file without rewriting the output (the journal stays for the next run). */
   close(): void {
     this.flush();
-    if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.unlock();
@@ -145,21 +171,6 @@ export class ResultStore {
     if (this.fd !== undefined && this.dirty) {
       fdatasyncSync(this.fd);
       this.dirty = false;
-      this.lastSync = Date.now();
-    }
-  }
-
-  /** fsync at most once a second: the OS already holds each line after writeSync. */
-  private maybeSync(): void {
-    const now = Date.now();
-    if (now - this.lastSync >= SYNC_EVERY_MS) {
-      this.flush();
-    } else if (!this.syncTimer) {
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = undefined;
-        this.flush();
-      }, SYNC_EVERY_MS);
-      this.syncTimer.unref();
     }
   }
 
