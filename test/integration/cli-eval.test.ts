@@ -94,6 +94,23 @@ describe('qed eval', () => {
         assert.equal(row.grade_error, undefined);
       }
     });
+    // qed stats --json against a hand computation from the script (not from the file's scores).
+    const st = await qed(['stats', '--json', 'r.jsonl'], { cwd: dir });
+    assert.equal(st.code, 0, st.stderr);
+    const j = JSON.parse(st.stdout) as { rows: number; graded: number; parse_failures: number; overall: number; splits: { groups: Array<{ name: string; mean: number; graded: number }> }; cost: { generation: number; grading: number; total: number } };
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const gradedOf = (prefix: string) => rows.flatMap((row, i) => (String(row.problem_id).startsWith(prefix) && expected[i] !== 'unparsable' ? [expected[i] as number] : []));
+    assert.deepEqual([j.rows, j.graded, j.parse_failures], [60, 60 - unparsable, unparsable]);
+    assert.ok(Math.abs(j.overall - mean(expected.filter((e): e is number => e !== 'unparsable'))) < 1e-9, `overall ${j.overall}`);
+    for (const [name, prefix] of [['Basic', 'PB-Basic'], ['Advanced', 'PB-Advanced']]) {
+      const g = j.splits.groups.find((x) => x.name === name)!;
+      assert.equal(g.graded, gradedOf(prefix).length);
+      assert.ok(Math.abs(g.mean - mean(gradedOf(prefix))) < 1e-9, `${name} mean ${g.mean}`);
+    }
+    const gradingCost = grader.requestsOf('chat').reduce((sum, q) => sum + costOf(q, 3, 15, (proofGrader(lastUser(q)) as { text: string }).text), 0);
+    assert.ok(Math.abs(j.cost.grading - gradingCost) < 1e-9, `grading cost ${j.cost.grading} vs ${gradingCost}`);
+    assert.ok(Math.abs(j.cost.total - j.cost.generation - gradingCost) < 1e-9);
+
     // The grader now answers every row: only the failures are asked again.
     graderReply = (p) => ({ text: `<points>${hashIn(p.slice(p.lastIndexOf('Candidate solution:'))) ? 1 : 0} out of 7</points>` });
     grader.clearRequests();
