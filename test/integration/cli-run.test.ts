@@ -103,6 +103,16 @@ describe('qed run', () => {
     assert.equal(req.headers.authorization, `Bearer ${KEY}`);
   });
 
+  test('an o-series model through another provider (openai/o4-mini on OpenRouter) gets no sampling settings', async () => {
+    const ws = workspace({ 'configs/models/test/or.yaml': config({ api: 'openrouter', model: 'openai/o4-mini', temperature: 0.7, top_p: 0.9, top_k: 20 }), 'data.jsonl': problems(1) });
+    server.clearRequests();
+    const r = await qed(['run', '--model-config', 'test/or', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    const [req] = server.requestsOf('chat');
+    assert.equal(req.body.model, 'openai/o4-mini');
+    assert.deepEqual([req.body.temperature, req.body.top_p, req.body.top_k], [undefined, undefined, undefined]);
+  });
+
   test('custom api: max_tokens, temperature, top_k in the body; null means not sent; reasoning_content and delimiters', async () => {
     const ws = workspace({
       'configs/models/test/vllm.yaml': config({ max_tokens: 500, temperature: 0.6, top_k: 20, top_p: 'null' }) + "delimiters: ['</think>']\n",

@@ -6,7 +6,7 @@ import { LlmError, parseRetryAfter, redact } from '../../src/core/llm/errors';
 import { Limiter } from '../../src/core/llm/limiter';
 import { requestCost } from '../../src/core/llm/cost';
 import { translateThinking } from '../../src/core/llm/google-client';
-import { isOpenAiReasoningModel } from '../../src/core/llm/openai-client';
+import { isOpenAiReasoningModel, isOSeriesModel } from '../../src/core/llm/openai-client';
 
 test('splitReasoning: the first delimiter found splits thought from answer', () => {
   assert.deepEqual(splitReasoning('<think>hmm</think>The answer is 3.', ['</think>']), { answer: 'The answer is 3.', cot: 'hmm' });
@@ -153,4 +153,7 @@ test('Gemini thinking settings are read from the original nested extra_body form
 test('OpenAI reasoning models are recognised', () => {
   for (const m of ['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-nano', 'gpt-5.1']) assert.ok(isOpenAiReasoningModel(m), m);
   for (const m of ['gpt-4.1', 'gpt-4o', 'openai/gpt-oss-120b']) assert.ok(!isOpenAiReasoningModel(m), m);
+  // o-series under any provider prefix; not models that merely contain an o and a digit.
+  for (const m of ['o3', 'o4-mini', 'openai/o4-mini', 'openai/o3-pro']) assert.ok(isOSeriesModel(m), m);
+  for (const m of ['gpt-5', 'openai/gpt-oss-120b', 'qwen/qwen3-235b', 'deepseek/deepseek-r1', 'olmo-2']) assert.ok(!isOSeriesModel(m), m);
 });

@@ -18,6 +18,11 @@ export function isOpenAiReasoningModel(model: string): boolean {
   return /^(o\d|gpt-5)/i.test(model.replace(/^openai\//, ''));
 }
 
+/** o1, o3, o4-mini…, under any provider's prefix (`openai/o4-mini` on OpenRouter): no sampling settings. */
+export function isOSeriesModel(model: string): boolean {
+  return /^o\d/i.test(model.slice(model.lastIndexOf('/') + 1));
+}
+
 type Body = Record<string, unknown>;
 
 /**
@@ -53,13 +58,14 @@ export class OpenAiClient implements LlmClient {
     });
   }
 
+  /** Sampling settings, except for o-series models (on any api) and OpenAI's own reasoning models. */
   private sampling(body: Body): void {
-    const reasoningModel = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model);
-    if (!reasoningModel) {
+    const oSeries = isOSeriesModel(this.cfg.model);
+    if (!oSeries && !(this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model))) {
       if (this.cfg.temperature != null) body.temperature = this.cfg.temperature;
       if (this.cfg.topP != null) body.top_p = this.cfg.topP;
     }
-    if (this.cfg.topK != null) body.top_k = this.cfg.topK;
+    if (!oSeries && this.cfg.topK != null) body.top_k = this.cfg.topK;
   }
 
   /** Unknown config keys, then `extra_body`, go into the request body as written. */
