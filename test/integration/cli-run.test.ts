@@ -315,9 +315,9 @@ describe('qed run', () => {
     assert.match(r.stderr, /export FAKE_KEY=/);
   });
 
-  test('Gemini through @google/genai: thinking config translated, thoughts in history, thought tokens billed', async () => {
+  test('Gemini through @google/genai: thinking config translated, tools sent, thoughts in history, thought tokens billed', async () => {
     const ws = workspace({
-      'configs/models/test/gem.yaml': `model: gemini-2.5-pro\napi: google\nbase_url: ${server.url}\napi_key_env: FAKE_KEY\nread_cost: 1.25\nwrite_cost: 10\nmax_tokens: 2000\nsleep_on_error: 0.01\nextra_body:\n  extra_body:\n    google:\n      thinking_config:\n        include_thoughts: true\n        thinking_budget: 1024\n`,
+      'configs/models/test/gem.yaml': `model: gemini-2.5-pro\napi: google\nbase_url: ${server.url}\napi_key_env: FAKE_KEY\nread_cost: 1.25\nwrite_cost: 10\nmax_tokens: 2000\nsleep_on_error: 0.01\nextra_body:\n  extra_body:\n    google:\n      thinking_config:\n        include_thoughts: true\n        thinking_budget: 1024\ntools:\n  - codeExecution: {}\ntool_choice:\n  functionCallingConfig:\n    mode: AUTO\n`,
       'data.jsonl': problems(1),
     });
     server.clearRequests();
@@ -327,6 +327,9 @@ describe('qed run', () => {
     assert.equal(req.model, 'gemini-2.5-pro');
     assert.deepEqual(req.body.generationConfig.thinkingConfig, { includeThoughts: true, thinkingBudget: 1024 });
     assert.equal(req.body.generationConfig.maxOutputTokens, 2000);
+    // Tools and the tool choice (a Gemini toolConfig) are sent as written.
+    assert.deepEqual(req.body.tools, [{ codeExecution: {} }]);
+    assert.deepEqual(req.body.toolConfig, { functionCallingConfig: { mode: 'AUTO' } });
     assert.equal(req.headers['x-goog-api-key'], KEY);
     assert.ok(!JSON.stringify(req.body).includes('extra_body'));
     const row = readJsonl(join(ws, 'o.jsonl'))[0];

@@ -307,6 +307,15 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
     rep.at('warning', "'background' only applies to the Responses API: set 'use_openai_responses_api: true' or remove it", loc.valueSpan(['background']), 'background');
   }
 
+  if (api === 'google') {
+    // Gemini takes tools in its own format (`googleSearch`, `codeExecution`, function declarations)
+    // and a tool choice only as its `toolConfig` object.
+    if (valid.has('tool_choice') && (typeof raw.tool_choice !== 'object' || raw.tool_choice === null)) {
+      rep.at('warning', "with api 'google', 'tool_choice' must be a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
+    }
+    if (valid.has('max_tool_calls')) rep.at('warning', "'max_tool_calls' is a Responses API setting: the Gemini API does not take it, so it is not sent", loc.keySpan(['max_tool_calls']), 'max_tool_calls');
+  }
+
   if (valid.has('delimiters') && Array.isArray(raw.delimiters) && raw.delimiters.length === 0) {
     rep.at('warning', "'delimiters' is an empty list: leave the key out instead", loc.valueSpan(['delimiters']), 'delimiters');
   }

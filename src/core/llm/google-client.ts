@@ -117,6 +117,9 @@ export class GoogleClient implements LlmClient {
     if (this.cfg.topP != null) config.topP = this.cfg.topP;
     if (this.cfg.topK != null) config.topK = this.cfg.topK;
     if (this.thinking) config.thinkingConfig = this.thinking;
+    // Tools as the config writes them, in Gemini's format; a tool choice only as a toolConfig object.
+    if (this.cfg.tools) config.tools = this.cfg.tools as GenerateContentConfig['tools'];
+    if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object') config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
     if (signal) config.abortSignal = signal;
     if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody };
     const res: GenerateContentResponse = await this.sdk.models.generateContent({ model: this.cfg.model, contents, config });
