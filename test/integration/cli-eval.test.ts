@@ -4,11 +4,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '../../src/core/data';
 import { FakeLlmServer, defaultReply, type FakeStep, type RecordedRequest } from '../fake-llm/server';
-import { HAVE_IMOBENCH, IMOBENCH, NO_IMOBENCH, qed, readJsonl, workspace } from './helpers';
+import { HAVE_IMOBENCH, IMOBENCH, NO_IMOBENCH, qed, readJsonl, stopAfter, workspace } from './helpers';
 
 const KEY = 'sk-grader-SECRET-abcdef0123456789';
 const env = { FAKE_KEY: KEY };
@@ -342,18 +342,7 @@ describe('qed eval', () => {
       const dir = ws({ 'configs/models/t/slow.yaml': modelYaml(slow.url, 3, 15).replace('concurrent_requests: 8', 'concurrent_requests: 2'), 'r.jsonl': rows.map((x) => JSON.stringify(x)).join('\n') + '\n' });
       const journal = join(dir, 'r.jsonl.partial');
       const args = ['eval', '--model-config', 't/slow', '--data-path', 'r.jsonl'];
-      const killed = await qed(args, {
-        cwd: dir,
-        env,
-        onSpawn: (p) => {
-          const timer = setInterval(() => {
-            if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 4) {
-              clearInterval(timer);
-              p.kill('SIGKILL');
-            }
-          }, 10);
-        },
-      });
+      const killed = await qed(args, { cwd: dir, env, onSpawn: stopAfter(journal, 4, 'SIGKILL') });
       assert.equal(killed.signal, 'SIGKILL');
       const saved = readJsonl(journal);
       assert.ok(saved.length >= 4 && saved.length < 12, `journal rows: ${saved.length}`);

@@ -7,9 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { FakeLlmServer, defaultReply, type FakeStep, type RecordedRequest } from '../fake-llm/server';
-import { qed, readJsonl, workspace } from './helpers';
+import { qed, readJsonl, stopAfter, workspace } from './helpers';
 
 const FIXTURES = resolve(__dirname, '..', 'fixtures', 'rubric');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
@@ -56,18 +55,6 @@ function assertCost(actual: unknown, expected: { cost: number; input_tokens: num
 const sum = (a: { cost: number; input_tokens: number; output_tokens: number }, b: typeof a) => ({ cost: a.cost + b.cost, input_tokens: a.input_tokens + b.input_tokens, output_tokens: a.output_tokens + b.output_tokens });
 
 /** Stops the child with `signal` once the output's journal holds `rows` rows. */
-function stopAfter(journal: string, rows: number, signal: NodeJS.Signals): (p: ChildProcess) => void {
-  return (p) => {
-    const timer = setInterval(() => {
-      if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= rows) {
-        clearInterval(timer);
-        p.kill(signal);
-      }
-    }, 5);
-    p.on('exit', () => clearInterval(timer));
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // qed schemes
 // ---------------------------------------------------------------------------------------------

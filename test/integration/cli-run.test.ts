@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeLlmServer, defaultReply, type RecordedRequest } from '../fake-llm/server';
-import { HAVE_IMOBENCH, IMOBENCH, NO_IMOBENCH, problems, qed, readJsonl, workspace } from './helpers';
+import { HAVE_IMOBENCH, IMOBENCH, NO_IMOBENCH, problems, qed, readJsonl, stopAfter, workspace } from './helpers';
 
 const KEY = 'sk-fake-SECRET-0123456789abcdefXYZ';
 let server: FakeLlmServer;
@@ -201,18 +201,7 @@ describe('qed run', () => {
       const ws = workspace({ 'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }), 'data.jsonl': problems(12) });
       const out = join(ws, 'runs/new/o.jsonl');
       const journal = `${out}.partial`;
-      const killed = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], {
-        cwd: ws,
-        env,
-        onSpawn: (p) => {
-          const timer = setInterval(() => {
-            if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 4) {
-              clearInterval(timer);
-              p.kill('SIGKILL');
-            }
-          }, 10);
-        },
-      });
+      const killed = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], { cwd: ws, env, onSpawn: stopAfter(journal, 4, 'SIGKILL') });
       assert.equal(killed.signal, 'SIGKILL');
       const saved = readJsonl(journal);
       assert.ok(saved.length >= 4 && saved.length < 12, `journal rows: ${saved.length}`);
@@ -238,20 +227,8 @@ describe('qed run', () => {
     const slow = await FakeLlmServer.start({ latencyMs: 200 });
     try {
       const ws = workspace({ 'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }), 'data.jsonl': problems(20) });
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], {
-        cwd: ws,
-        env,
-        // Interrupt once a few rows are on disk (a fixed delay would race a busy machine).
-        onSpawn: (p) => {
-          const journal = join(ws, 'o.jsonl.partial');
-          const timer = setInterval(() => {
-            if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 2) {
-              clearInterval(timer);
-              p.kill('SIGINT');
-            }
-          }, 10);
-        },
-      });
+      // Interrupt once a few rows are on disk.
+      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env, onSpawn: stopAfter(join(ws, 'o.jsonl.partial'), 2, 'SIGINT') });
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /cancelled/);
       const rows = readJsonl(join(ws, 'o.jsonl'));

@@ -58,6 +58,22 @@ export function readJsonl(path: string): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * For `qed(…, { onSpawn })`: sends `signal` to the CLI once its journal holds `rows` rows (a fixed
+ * delay would race a busy machine).
+ */
+export function stopAfter(journal: string, rows: number, signal: NodeJS.Signals): (p: ChildProcess) => void {
+  return (p) => {
+    const timer = setInterval(() => {
+      if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= rows) {
+        clearInterval(timer);
+        p.kill(signal);
+      }
+    }, 5);
+    p.on('exit', () => clearInterval(timer));
+  };
+}
+
 /** Small JSONL dataset of n problems. */
 export function problems(n: number, prefix = 'T'): string {
   return Array.from({ length: n }, (_, i) => JSON.stringify({ problem_id: `${prefix}-${i + 1}`, problem: `Show that ${i + 1} + ${i + 1} = ${2 * (i + 1)}.`, grading_guidelines: `(full) any correct proof` })).join('\n') + '\n';
