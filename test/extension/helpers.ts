@@ -1,5 +1,7 @@
 /** Small helpers shared by the extension-host tests (they run inside VS Code: `vscode` is real). */
 import * as assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'qed-workbench.qed-workbench';
@@ -50,4 +52,58 @@ export function hoverText(hovers: vscode.Hover[]): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
+}
+
+/** Writes `text` to `rel` (relative to the workspace), creating folders; returns the path. */
+export function writeIn(rel: string, text: string): string {
+  const file = fileIn(rel).fsPath;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The rows of a JSONL file (blank lines skipped). */
+export function readJsonl(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * What the "QED" log (a LogOutputChannel) holds, from every place a user or a file could see it:
+ * the log file on disk — the one this extension host keeps open, found through /proc/self/fd on
+ * Linux (`<logsLocation>/<extension id>/QED.log`, i.e. the extension's context.logUri) — and the
+ * document the Output view shows for the channel (opened by QED: Show Log).
+ */
+export async function qedLogs(): Promise<Array<{ where: string; text: string }>> {
+  const out: Array<{ where: string; text: string }> = [];
+  if (process.platform === 'linux') {
+    for (const fd of readdirSync('/proc/self/fd')) {
+      let target = '';
+      try {
+        target = readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        continue; // closed meanwhile
+      }
+      if (target.endsWith(`/${EXTENSION_ID}/QED.log`) && !out.some((o) => o.where === target)) out.push({ where: target, text: readFileSync(target, 'utf8') });
+    }
+  }
+  await vscode.commands.executeCommand('qed.showLog');
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && d.uri.path.includes(EXTENSION_ID) && d.uri.path.endsWith('QED.log'));
+  if (doc) out.push({ where: doc.uri.toString(), text: doc.getText() });
+  return out;
+}
+
+/** Awaits `p`, failing with a message naming `what` if it has not settled after `timeoutMs`. */
+export async function settled<T>(what: string, p: Thenable<T>, timeoutMs = 15_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve(p), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
