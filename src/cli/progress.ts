@@ -1,7 +1,7 @@
 import type { RunProgress, RunSummary } from '../core/run/engine';
-import { formatDuration, formatTokens, formatUsd } from '../core/format';
+import { formatDuration, formatTokens, formatUsd, reusedPart } from '../core/format';
 
-export { formatDuration, formatTokens, formatUsd };
+export { formatDuration, formatTokens, formatUsd, reusedPart };
 
 /** One line describing where a run stands; shared by the bar and the plain log. */
 export function progressLine(p: RunProgress): string {
@@ -71,11 +71,6 @@ export function jobState(s: Pick<RunSummary, 'cancelled' | 'stopped'>, problems:
   if (s.cancelled) return 'cancelled';
   if (s.stopped) return 'stopped after a failure (throw_error_on_failure)';
   return problems ? problemsWord : 'finished';
-}
-
-/** `28 reused` and, when they cost something, what they cost in the sessions that made them. */
-export function reusedPart(s: Pick<RunSummary, 'reused' | 'reusedCost'>): string {
-  return s.reused && s.reusedCost?.cost ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)` : `${s.reused} reused`;
 }
 
 export function summaryLine(s: RunSummary): string {

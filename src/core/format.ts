@@ -20,3 +20,8 @@ export function formatTokens(n: number): string {
 export function formatUsd(x: number): string {
   return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`;
 }
+
+/** `28 reused` and, when they cost something, what they cost in the sessions that made them. */
+export function reusedPart(s: { reused: number; reusedCost?: { cost: number } }): string {
+  return s.reused && s.reusedCost?.cost ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)` : `${s.reused} reused`;
+}

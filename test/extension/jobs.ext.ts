@@ -100,7 +100,7 @@ suite('jobs: cancel and resume', () => {
     await vscode.commands.executeCommand('qed.runBenchmark');
     assert.deepEqual(ui.unanswered(), []);
     assert.deepEqual(ui.messagesOf('error'), []);
-    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: finished: 8\/8 rows, 0 failed, \$\d+\.\d{4}\.$/);
+    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: finished: 8\/8 rows, 2 reused, 0 failed, \$\d+\.\d{4}\.$/);
     assert.deepEqual(
       chats().map(rowOf),
       ['EXT-3', 'EXT-4', 'EXT-5', 'EXT-6', 'EXT-7', 'EXT-8'],
@@ -165,7 +165,7 @@ suite('jobs: cancel and resume', () => {
     ui.answer(answers);
     await vscode.commands.executeCommand('qed.gradeResults', vscode.Uri.file(file));
     assert.deepEqual(ui.messagesOf('error'), []);
-    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: graded: 6\/6 rows, 0 unreadable replies, 0 failed/);
+    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: graded: 6\/6 rows, 2 reused, 0 unreadable replies, 0 failed/);
     assert.deepEqual(
       chats().map(rowOf),
       ['GR-3', 'GR-4', 'GR-5', 'GR-6'],

@@ -12,8 +12,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
 import {
   answer,
@@ -125,6 +125,73 @@ test('QED: Run Benchmark from the command palette writes 3 rows through the fake
     log('"Open Results" opened the results file');
   });
 });
+
+const PROOFBENCH = resolve(__dirname, '../../../shared/data/imobench/proofbench_v2.csv');
+
+test(
+  'the 60 IMO-ProofBench problems from the palette: Cancel on the progress notification keeps the finished rows; run again, nothing is asked twice',
+  { timeout: 300_000, skip: existsSync(PROOFBENCH) ? false : `${PROOFBENCH} not found: the real-file trial is skipped` },
+  async () => {
+    // A slower model, so that the run is still going when Cancel is clicked.
+    const slow = await FakeLlmServer.start({ latencyMs: 400 });
+    try {
+      const ws = writeFiles(join(root, 'ws-proofbench'), {
+        'configs/models/local/slow.yaml': ['model: qed-nano', 'api: custom', `base_url: ${slow.url}/v1`, 'concurrent_requests: 4', 'read_cost: 0.5', 'write_cost: 2', ''].join('\n'),
+      });
+      mkdirSync(join(ws, 'data'), { recursive: true });
+      copyFileSync(PROOFBENCH, join(ws, 'data/proofbench_v2.csv'));
+      const outRel = 'outputs/local_slow__proofbench_v2.jsonl';
+      const out = join(ws, outRel);
+      const start = async (page: Parameters<typeof runCommand>[0]) => {
+        await runCommand(page, 'QED: Run Benchmark');
+        await pick(page, '(1/4): model config', 'local/slow');
+        await pick(page, '(2/4): dataset', 'data/proofbench_v2.csv');
+        await pick(page, '(3/4): mode', 'Proof');
+        await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
+        await answer(page, '(4/4): results file', { expectDefault: outRel });
+      };
+      await withWorkbench({ root, name: 'proofbench', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
+        await openWorkbench(page, url, ws);
+        await start(page);
+        // Cancel from the progress notification once some rows are in the journal.
+        const progress = toast(page, /^QED: local\/slow/);
+        await progress.waitFor({ state: 'visible', timeout: 60_000 });
+        const journal = `${out}.partial`;
+        for (let i = 0; i < 600 && !(existsSync(journal) && readFileSync(journal, 'utf8').split('\n').filter(Boolean).length >= 8); i++) await page.waitForTimeout(50);
+        await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+        const cancelled = toast(page, /QED: cancelled: \d+\/60 rows, 0 failed/);
+        await cancelled.waitFor({ state: 'visible', timeout: 60_000 });
+        log('notification:', (await cancelled.locator('.notification-list-item-message').textContent()) ?? '');
+        const kept = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.ok(kept.length >= 8 && kept.length < 60, `rows kept after the cancel: ${kept.length}`);
+        assert.ok(kept.every((r) => typeof r.model_solution === 'string' && r.error === undefined), 'only finished rows are kept');
+        assert.ok(!existsSync(journal) && !existsSync(`${out}.lock`), 'no journal or lock is left');
+        const askedFirst = slow.requests.filter((r) => r.api === 'chat').length;
+
+        // The same command again: only the rows not kept are asked.
+        slow.clearRequests();
+        await start(page);
+        // The summary names the rows kept from the cancelled run and what they cost then.
+        const done = toast(page, new RegExp(`QED: finished: 60/60 rows, ${kept.length} reused \\(\\$\\d\\.\\d{4} spent on them earlier\\), 0 failed`));
+        await done.waitFor({ state: 'visible', timeout: 120_000 });
+        log('notification:', (await done.locator('.notification-list-item-message').textContent()) ?? '');
+        const rows = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.equal(rows.length, 60);
+        assert.equal(rows[0].problem_id, 'PB-Basic-001');
+        assert.equal(slow.requests.filter((r) => r.api === 'chat').length, 60 - kept.length, `second run (first asked ${askedFirst})`);
+        for (const row of rows) {
+          const c = row.cost_run as { cost: number; input_tokens: number; output_tokens: number };
+          assert.ok(Math.abs(c.cost - (c.input_tokens * 0.5 + c.output_tokens * 2) / 1e6) < 1e-12, `cost of ${String(row.problem_id)}`);
+        }
+        const keptIds = new Set(kept.map((r) => r.problem_id));
+        assert.deepEqual(rows.filter((r) => keptIds.has(r.problem_id)), kept, 'the kept rows are unchanged');
+        await screenshot(page, 'host-run-benchmark-proofbench.png');
+      });
+    } finally {
+      await slow.close();
+    }
+  },
+);
 
 test('in Restricted Mode Run Benchmark refuses, the viewer cannot regrade, and no request reaches the model API', { timeout: 180_000 }, async () => {
   const ws = fixtureWorkspace('ws-restricted');
