@@ -129,14 +129,15 @@ test('QED: Run Benchmark from the command palette writes 3 rows through the fake
 const PROOFBENCH = resolve(__dirname, '../../../shared/data/imobench/proofbench_v2.csv');
 
 test(
-  'the 60 IMO-ProofBench problems from the palette: Cancel on the progress notification keeps the finished rows; run again, nothing is asked twice',
+  'the 60 IMO-ProofBench problems from the palette: Cancel on the progress notification keeps the finished rows; run again, nothing is asked twice; grade all 60',
   { timeout: 300_000, skip: existsSync(PROOFBENCH) ? false : `${PROOFBENCH} not found: the real-file trial is skipped` },
   async () => {
-    // A slower model, so that the run is still going when Cancel is clicked.
-    const slow = await FakeLlmServer.start({ latencyMs: 400 });
+    // A slower model, so that the run is still going when Cancel is clicked; the grader gives 6 points.
+    const slow = await FakeLlmServer.start({ latencyMs: 400, reply: (req) => (req.model === 'grader' ? { text: 'Sound but one step is thin. <points>6 out of 7</points>' } : undefined) });
     try {
       const ws = writeFiles(join(root, 'ws-proofbench'), {
         'configs/models/local/slow.yaml': ['model: qed-nano', 'api: custom', `base_url: ${slow.url}/v1`, 'concurrent_requests: 4', 'read_cost: 0.5', 'write_cost: 2', ''].join('\n'),
+        'configs/models/local/grader.yaml': ['model: grader', 'api: custom', `base_url: ${slow.url}/v1`, 'concurrent_requests: 30', 'read_cost: 1', 'write_cost: 4', ''].join('\n'),
       });
       mkdirSync(join(ws, 'data'), { recursive: true });
       copyFileSync(PROOFBENCH, join(ws, 'data/proofbench_v2.csv'));
@@ -186,6 +187,24 @@ test(
         const keptIds = new Set(kept.map((r) => r.problem_id));
         assert.deepEqual(rows.filter((r) => keptIds.has(r.problem_id)), kept, 'the kept rows are unchanged');
         await screenshot(page, 'host-run-benchmark-proofbench.png');
+
+        // Grade the 60 rows from the palette, then the summary of the graded file.
+        await runCommand(page, 'QED: Grade Results');
+        await pick(page, '(1/3): results file', outRel);
+        await pick(page, '(2/3): how to grade', 'IMO-ProofBench rubric');
+        await pick(page, '(3/3): grader model', 'local/grader');
+        const graded = toast(page, /QED: graded: 60\/60 rows, 0 unreadable replies, 0 failed/);
+        await graded.waitFor({ state: 'visible', timeout: 120_000 });
+        const scored = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        assert.deepEqual([...new Set(scored.map((r) => r.score))], [6]);
+        assert.equal(slow.requests.filter((r) => r.model === 'grader').length, 60);
+        await graded.locator('.monaco-button', { hasText: 'Show Summary' }).click();
+        const editor = page.locator('.editor-instance .view-lines').filter({ hasText: 'QED summary' });
+        await editor.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = (await editor.first().textContent()) ?? '';
+        assert.match(text, /Overall/);
+        assert.match(text, /6\.00/);
+        await screenshot(page, 'host-proofbench-summary.png');
       });
     } finally {
       await slow.close();
