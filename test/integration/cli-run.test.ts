@@ -320,9 +320,9 @@ describe('qed run', () => {
     assert.ok(Math.abs(cr.cost - (d.promptTokens * 1.25 + (d.completionTokens + d.reasoningTokens) * 10) / 1e6) < 1e-12);
   });
 
-  test('Responses API in background mode: polls until complete; reasoning summary kept', async () => {
+  test('Responses API in background mode: effort from the model name, polls until complete; reasoning summary kept', async () => {
     const ws = workspace({
-      'configs/models/test/resp.yaml': config({ api: 'openai', model: 'o4-mini', use_openai_responses_api: true, background: true, max_tokens: 3000 }) + 'reasoning:\n  summary: auto\n',
+      'configs/models/test/resp.yaml': config({ api: 'openai', model: 'o4-mini--high', use_openai_responses_api: true, background: true, max_tokens: 3000, temperature: 0.5 }) + 'reasoning:\n  summary: auto\n',
       'data.jsonl': problems(1),
     });
     server.clearRequests();
@@ -331,7 +331,9 @@ describe('qed run', () => {
     const [create] = server.requestsOf('responses');
     assert.equal(create.body.background, true);
     assert.equal(create.body.max_output_tokens, 3000);
-    assert.deepEqual(create.body.reasoning, { summary: 'auto' });
+    assert.equal(create.body.model, 'o4-mini');
+    assert.deepEqual(create.body.reasoning, { summary: 'auto', effort: 'high' });
+    assert.equal(create.body.temperature, undefined, 'no sampling settings for an o-series model');
     assert.ok(server.requestsOf('responses-poll').length >= 1);
     const row = readJsonl(join(ws, 'o.jsonl'))[0];
     assert.match(String(row.model_solution), /^Fake reply/);
