@@ -182,6 +182,20 @@ test('a row is counted only once its journal line is on disk; rows finishing tog
   }
 });
 
+test('a journal that cannot be written (disk full) stops the job: no more rows are asked, the finished ones are kept', async (t) => {
+  const out = join(dir(), 'res.jsonl');
+  const real = fs.writeSync;
+  t.mock.method(fs, 'writeSync', (fd: number, data: unknown, ...rest: unknown[]) => {
+    if (typeof data === 'string' && data.includes('Prove 3 ')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return (real as (...a: unknown[]) => number)(fd, data, ...rest);
+  });
+  const solver = fakeSolver();
+  await assert.rejects(runBenchmark(options(out, dataset(10), solver, { concurrency: 1 })), /ENOSPC/);
+  assert.equal(solver.calls.length, 3, 'no row is asked after the journal failed');
+  t.mock.restoreAll();
+  assert.deepEqual(readRows(out).map((r) => r.problem_id), ['P-1', 'P-2']);
+});
+
 test('a different config or prompt is refused instead of mixed in', async () => {
   const out = join(dir(), 'res.jsonl');
   await runBenchmark(options(out, dataset(2), fakeSolver()));

@@ -170,7 +170,8 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     opts.onProgress?.(snapshot());
   };
   const worker = async () => {
-    while (next < todo.length && !opts.signal?.aborted && !stopped) {
+    // A journal that cannot be written (disk full…) stops the job: no more rows are paid for.
+    while (next < todo.length && !opts.signal?.aborted && !stopped && syncError === undefined) {
       const task = todo[next++];
       counts.inFlight++;
       const t0 = Date.now();
@@ -199,8 +200,15 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       // Counted only once its line is on disk; the worker goes on meanwhile, and rows finishing
       // together share one sync.
       const done = outcome;
+      let onDisk: Promise<void>;
+      try {
+        onDisk = store.append(task.key, done.row);
+      } catch (e) {
+        syncError ??= e;
+        break;
+      }
       counting.push(
-        store.append(task.key, done.row).then(
+        onDisk.then(
           () => count(task, done),
           (e: unknown) => {
             syncError ??= e;

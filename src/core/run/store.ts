@@ -107,16 +107,17 @@ export class ResultStore {
   }
 
   /**
-   * Appends a finished (or failed) row to the journal and resolves once it is on disk (fdatasync).
-   * Rows finishing together share one sync (group commit): a sync under way covers the lines
-   * written before it started, one more sync queued behind it covers all the lines written since.
+   * Appends a finished (or failed) row to the journal — a failed write throws here — and
+   * returns a promise that resolves once the line is on disk (fdatasync). Rows finishing together
+   * share one sync (group commit): a sync under way covers the lines written before it started,
+   * one more sync queued behind it covers all the lines written since.
    */
-  async append(key: string, row: Row): Promise<void> {
+  append(key: string, row: Row): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
     writeSync(this.fd, JSON.stringify(row) + '\n');
     this.rows.set(key, row);
     this.dirty = true;
-    await this.durable();
+    return this.durable();
   }
 
   private durable(): Promise<void> {
