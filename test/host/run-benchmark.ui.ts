@@ -61,6 +61,16 @@ function fixtureWorkspace(name: string): string {
 
 const chatRequests = () => fake.requests.filter((r) => r.api === 'chat');
 
+/** QED: Run Benchmark from the palette, in proof mode with one run, into the proposed results file. */
+async function runFromPalette(page: Parameters<typeof runCommand>[0], config: string, dataset: string, outRel: string): Promise<void> {
+  await runCommand(page, 'QED: Run Benchmark');
+  await pick(page, '(1/4): model config', config);
+  await pick(page, '(2/4): dataset', dataset);
+  await pick(page, '(3/4): mode', 'Proof');
+  await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
+  await answer(page, '(4/4): results file', { expectDefault: outRel });
+}
+
 before(async () => {
   ({ root, extensionsDir } = setUpHost('qed-host'));
   log('scratch folder', root);
@@ -80,12 +90,7 @@ test('QED: Run Benchmark from the command palette writes 3 rows through the fake
   // Workspace trust switched off = every folder is trusted (same effect as --disable-workspace-trust).
   await withWorkbench({ root, name: 'trusted', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
     await openWorkbench(page, url, ws);
-    await runCommand(page, 'QED: Run Benchmark');
-    await pick(page, '(1/4): model config', 'local/fake');
-    await pick(page, '(2/4): dataset', 'data/problems.jsonl');
-    await pick(page, '(3/4): mode', 'Proof');
-    await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
-    await answer(page, '(4/4): results file', { expectDefault: OUTPUT_REL });
+    await runFromPalette(page, 'local/fake', 'data/problems.jsonl', OUTPUT_REL);
 
     const done = toast(page, /QED: finished: 3\/3 rows, 0 failed/);
     await done.waitFor({ state: 'visible', timeout: 90_000 });
@@ -143,14 +148,7 @@ test(
       copyFileSync(PROOFBENCH, join(ws, 'data/proofbench_v2.csv'));
       const outRel = 'outputs/local_slow__proofbench_v2.jsonl';
       const out = join(ws, outRel);
-      const start = async (page: Parameters<typeof runCommand>[0]) => {
-        await runCommand(page, 'QED: Run Benchmark');
-        await pick(page, '(1/4): model config', 'local/slow');
-        await pick(page, '(2/4): dataset', 'data/proofbench_v2.csv');
-        await pick(page, '(3/4): mode', 'Proof');
-        await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
-        await answer(page, '(4/4): results file', { expectDefault: outRel });
-      };
+      const start = (page: Parameters<typeof runCommand>[0]) => runFromPalette(page, 'local/slow', 'data/proofbench_v2.csv', outRel);
       await withWorkbench({ root, name: 'proofbench', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
         await openWorkbench(page, url, ws);
         await start(page);
