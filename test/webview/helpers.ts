@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -54,6 +55,32 @@ export async function launch(): Promise<{ context: BrowserContext; newPage: (opt
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+type Browser = Awaited<ReturnType<typeof launch>>;
+
+/**
+ * Registers the test file's before/after hooks: builds dist/ if needed, starts one browser and a
+ * scratch folder (when Chromium is installed), and removes both afterwards.
+ */
+export function browserAndScratch(): { browser: () => Browser; dir: () => string } {
+  let browser: Browser | undefined;
+  let dir: string | undefined;
+  before(async () => {
+    if (!HAVE_CHROMIUM) return;
+    ensureBuilt();
+    dir = tempDir();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const started = () => {
+    if (!browser || !dir) throw new Error('no browser: the tests of this file need Chromium');
+    return { browser, dir };
+  };
+  return { browser: () => started().browser, dir: () => started().dir };
 }
 
 /** Collects uncaught page errors and console errors; installs the `window.__pwned` trap. */

@@ -4,15 +4,15 @@
  * real ViewerHost running in this process, and the host's messages come back as window messages.
  * A corpus of hostile model output must execute nothing and leave the page responsive.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ViewerHost } from '../../src/core/view/host';
 import { makeNonce, viewerHtml, webviewCsp } from '../../src/core/view/html';
 import type { HostMessage } from '../../src/protocol';
-import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, ensureBuilt, launch, proofRow, screenshot, tempDir, watchPage, writeJsonl, type Row } from './helpers';
+import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl, type Row } from './helpers';
 
 const ORIGIN = 'https://qed-webview.test';
 
@@ -117,31 +117,20 @@ function hostileRows(): Row[] {
   return rows;
 }
 
-let browser: Awaited<ReturnType<typeof launch>> | undefined;
-let dir: string;
-
-before(async () => {
-  if (!HAVE_CHROMIUM) return;
-  ensureBuilt();
-  dir = tempDir();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = browserAndScratch();
+const browser = scratch.browser;
 
 describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   test('hostile model output: nothing executes, nothing loads, the page stays responsive', { timeout: 90_000 }, async () => {
     const raw = hostileRows();
     // JSON.stringify drops an own __proto__ key made by a literal: write that row by hand.
-    const file = join(dir, 'hostile.jsonl');
+    const file = join(scratch.dir(), 'hostile.jsonl');
     writeJsonl(file, [...raw, proofRow(1)]);
     const lines = readFileSync(file, 'utf8').split('\n');
     lines[5] = lines[5].replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
     writeFileSync(file, lines.join('\n'));
 
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     const { host } = await openStub(page, [file]);
     try {
@@ -210,8 +199,8 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
   });
 
   test('getState/setState: the open row, filters and font size survive a reload; KaTeX fonts load under the CSP', async () => {
-    const file = writeJsonl(join(dir, 'state.jsonl'), Array.from({ length: 30 }, (_, i) => proofRow(i)));
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const file = writeJsonl(join(scratch.dir(), 'state.jsonl'), Array.from({ length: 30 }, (_, i) => proofRow(i)));
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     const { host } = await openStub(page, [file]);
     try {

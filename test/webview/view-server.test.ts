@@ -14,21 +14,10 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { DIST, HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, ensureBuilt, imobenchResults, launch, proofRow, readLines, screenshot, tempDir, watchPage, writeJsonl } from './helpers';
+import { DIST, HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, imobenchResults, proofRow, readLines, screenshot, tempDir, watchPage, writeJsonl } from './helpers';
 
-let browser: Awaited<ReturnType<typeof launch>> | undefined;
-let dir: string;
-
-before(async () => {
-  if (!HAVE_CHROMIUM) return;
-  ensureBuilt();
-  dir = tempDir();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = browserAndScratch();
+const browser = scratch.browser;
 
 const countsOf = (page: Page) => page.locator('[data-testid=counts]');
 async function shown(page: Page): Promise<number> {
@@ -56,10 +45,10 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     rows[8] = { ...rows[8], score: undefined, grade: undefined };
     rows[9] = { ...rows[9], model_solution: '', finish_reason: 'length' };
     rows[12] = { ...rows[12], human_grade: { points: [4], total: 4, note: 'The step is *almost* right: $2^{n-1}$ bound holds.', reviewer: 'ana', at: '2025-06-01T10:00:00Z' } };
-    mkdirSync(join(dir, 'a'));
-    file = writeJsonl(join(dir, 'a', 'results.jsonl'), rows);
+    mkdirSync(join(scratch.dir(), 'a'));
+    file = writeJsonl(join(scratch.dir(), 'a', 'results.jsonl'), rows);
     server = await startViewServer({ files: [file], pollMs: 200 });
-    page = await browser!.newPage({ width: 1400, height: 900 });
+    page = await browser().newPage({ width: 1400, height: 900 });
     trap = await watchPage(page);
   });
   after(async () => {
@@ -232,13 +221,13 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
 
 describe('qed view of a job under way', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   test("the job's journal: rows show as they are written, marked live, and cannot be edited yet", async () => {
-    mkdirSync(join(dir, 'live'), { recursive: true });
-    const out = join(dir, 'live', 'run.jsonl');
+    mkdirSync(join(scratch.dir(), 'live'), { recursive: true });
+    const out = join(scratch.dir(), 'live', 'run.jsonl');
     // The job has written two rows to its journal; the results file does not exist yet.
     writeFileSync(`${out}.partial`, [proofRow(0), proofRow(1)].map((r) => JSON.stringify(r) + '\n').join(''));
     writeFileSync(`${out}.lock`, JSON.stringify({ host: 'test', pid: 1 }));
     const server = await startViewServer({ files: [out], pollMs: 200 });
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     try {
       await page.goto(`${server.url}?row=2`);
@@ -270,11 +259,11 @@ describe('qed view of a job under way', { skip: !HAVE_CHROMIUM && NO_CHROMIUM },
 
 describe('qed view with two runs: compare and export', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   test('rows joined on the problem id with the score difference; export as markdown', async () => {
-    mkdirSync(join(dir, 'cmp'), { recursive: true });
-    const a = writeJsonl(join(dir, 'cmp', 'run-a.jsonl'), Array.from({ length: 6 }, (_, i) => proofRow(i, { score: i % 2 ? 7 : 1 })));
-    const b = writeJsonl(join(dir, 'cmp', 'run-b.jsonl'), Array.from({ length: 6 }, (_, i) => proofRow(i, { score: i < 3 ? 7 : 1, model_solution: `Run B, problem ${i + 1}: $y^${i}$.` })));
+    mkdirSync(join(scratch.dir(), 'cmp'), { recursive: true });
+    const a = writeJsonl(join(scratch.dir(), 'cmp', 'run-a.jsonl'), Array.from({ length: 6 }, (_, i) => proofRow(i, { score: i % 2 ? 7 : 1 })));
+    const b = writeJsonl(join(scratch.dir(), 'cmp', 'run-b.jsonl'), Array.from({ length: 6 }, (_, i) => proofRow(i, { score: i < 3 ? 7 : 1, model_solution: `Run B, problem ${i + 1}: $y^${i}$.` })));
     const server = await startViewServer({ files: [a, b] });
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     try {
       await page.goto(server.url);
@@ -375,7 +364,7 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
   });
 
   test('regrade from the page: the fake grader is asked once, exactly one line changes', async () => {
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     try {
       await page.goto(`${url}?row=3`);
@@ -404,7 +393,7 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
   });
 
   test('override from the page: points + note saved as human_grade in that line only', async () => {
-    const page = await browser!.newPage({ width: 1300, height: 850 });
+    const page = await browser().newPage({ width: 1300, height: 850 });
     const trap = await watchPage(page);
     try {
       await page.goto(`${url}?row=5`);
@@ -445,10 +434,10 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
 
 describe('IMO-Bench: every problem, reference solution and grading guideline rendered', { skip: (!HAVE_CHROMIUM && NO_CHROMIUM) || (!HAVE_IMOBENCH && NO_IMOBENCH) }, () => {
   test('all rows of all CSVs, zero page errors, KaTeX errors below the bound; screenshots', { timeout: 180_000 }, async () => {
-    mkdirSync(join(dir, 'imobench'));
-    const files = await imobenchResults(join(dir, 'imobench'));
+    mkdirSync(join(scratch.dir(), 'imobench'));
+    const files = await imobenchResults(join(scratch.dir(), 'imobench'));
     const server = await startViewServer({ files: files.map((f) => f.file) });
-    const page = await browser!.newPage({ width: 1400, height: 900 });
+    const page = await browser().newPage({ width: 1400, height: 900 });
     const trap = await watchPage(page);
     const seen = new Set<string>();
     const failing = new Map<string, string>();
