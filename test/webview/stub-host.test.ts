@@ -16,13 +16,20 @@ import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screensh
 
 const ORIGIN = 'https://qed-webview.test';
 
-/** Serves the viewer page like a VS Code webview and wires it to a ViewerHost for `files`. */
-async function openStub(page: Page, files: string[]): Promise<{ host: ViewerHost; posted: () => number }> {
+/**
+ * A new page serving the viewer like a VS Code webview, wired to a ViewerHost for `files`, with
+ * the page error trap installed; resolves once the viewer is ready. `close()` ends both.
+ */
+async function openStub(files: string[]): Promise<{ page: Page; host: ViewerHost; trap: Awaited<ReturnType<typeof watchPage>>; close: () => Promise<void> }> {
+  const page = await browser().newPage({ width: 1300, height: 850 });
+  const trap = await watchPage(page);
   const host = new ViewerHost({ files, host: 'stub' });
+  const close = async () => {
+    await page.close();
+    host.dispose();
+  };
   void host.open();
-  let posted = 0;
   const deliver = async (m: HostMessage) => {
-    posted++;
     // As VS Code does, the message crosses as JSON.
     await page.evaluate((raw) => window.postMessage(JSON.parse(raw), '*'), JSON.stringify(m)).catch(() => undefined);
   };
@@ -53,7 +60,14 @@ async function openStub(page: Page, files: string[]): Promise<{ host: ViewerHost
   });
   // Anything else (a remote image, a link target) never leaves the machine.
   await page.route((url) => !url.href.startsWith(ORIGIN), (route) => route.abort());
-  return { host, posted: () => posted };
+  try {
+    await page.goto(`${ORIGIN}/`);
+    await page.waitForSelector('body[data-ready=true]');
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { page, host, trap, close };
 }
 
 const P = (n: number) => `window.__pwned = ${n}`;
@@ -130,12 +144,8 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
     lines[5] = lines[5].replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
     writeFileSync(file, lines.join('\n'));
 
-    const page = await browser().newPage({ width: 1300, height: 850 });
-    const trap = await watchPage(page);
-    const { host } = await openStub(page, [file]);
+    const { page, trap, close } = await openStub([file]);
     try {
-      await page.goto(`${ORIGIN}/`);
-      await page.waitForSelector('body[data-ready=true]');
       assert.equal(await page.evaluate(() => document.querySelectorAll('.list .row[data-index]').length), raw.length + 1);
       for (let i = 0; i < raw.length; i++) {
         await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
@@ -193,19 +203,14 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       assert.deepEqual(csp, [], 'no CSP violation');
       assert.deepEqual(trap.errors, [], 'no uncaught page errors');
     } finally {
-      await page.close();
-      host.dispose();
+      await close();
     }
   });
 
   test('getState/setState: the open row, filters and font size survive a reload; KaTeX fonts load under the CSP', async () => {
     const file = writeJsonl(join(scratch.dir(), 'state.jsonl'), Array.from({ length: 30 }, (_, i) => proofRow(i)));
-    const page = await browser().newPage({ width: 1300, height: 850 });
-    const trap = await watchPage(page);
-    const { host } = await openStub(page, [file]);
+    const { page, host, trap, close } = await openStub([file]);
     try {
-      await page.goto(`${ORIGIN}/`);
-      await page.waitForSelector('body[data-ready=true]');
       await page.click('.chip[data-status=full]');
       await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') !== '30');
       const fullCount = await page.getAttribute('[data-testid=counts]', 'data-shown');
@@ -236,8 +241,7 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       assert.deepEqual(trap.errors, []);
     } finally {
-      await page.close();
-      host.dispose();
+      await close();
     }
   });
 });
