@@ -11,7 +11,7 @@
  *   'unknown', and the judge decides.
  */
 import { Budget, evaluate, isExact, Node, OverBudget, type Cmp, type Val } from './expr';
-import { Rational } from './rational';
+import { bitLength, Rational } from './rational';
 
 type Env = ReadonlyMap<string, Rational>;
 
@@ -22,11 +22,7 @@ const MAX_DIGITS = 2000;
 /** Wall-clock limit of one high-precision evaluation, ms (the caller's budget may be shorter). */
 const MAX_MS = 1000;
 
-interface Engine {
-  precision: number | 'machine' | 'auto';
-  box(json: unknown): { N(): { json: unknown } };
-  withTimeLimit<T>(ms: number, fn: () => T): T;
-}
+type Engine = InstanceType<typeof import('./cas').ComputeEngine>;
 
 let engine: Engine | undefined;
 
@@ -35,7 +31,7 @@ function cas(): Engine {
     // Loaded on first use: most answers are decided without it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { ComputeEngine } = require('./cas') as typeof import('./cas');
-    engine = new ComputeEngine() as unknown as Engine;
+    engine = new ComputeEngine();
   }
   return engine;
 }
@@ -66,8 +62,7 @@ function toJson(n: Node, env: Env): unknown {
 function log10Abs(v: Val): number {
   if (isExact(v)) {
     if (v.exact.isZero()) return 0;
-    const bitsN = v.exact.n < 0n ? (-v.exact.n).toString(2).length : v.exact.n.toString(2).length;
-    return (bitsN - v.exact.d.toString(2).length) * Math.log10(2);
+    return (bitLength(v.exact.n) - bitLength(v.exact.d)) * Math.log10(2);
   }
   return v.x === 0 ? 0 : Math.log10(Math.abs(v.x));
 }
@@ -136,7 +131,7 @@ export function confirmEqual(a: Val, b: Val): Cmp {
   try {
     const ce = cas();
     ce.precision = digits;
-    diff = log10OfJson(ce.withTimeLimit(ms, () => ce.box(['Subtract', x.json, y.json]).N().json));
+    diff = log10OfJson(ce.withTimeLimit(ms, () => ce.box(['Subtract', x.json, y.json] as Parameters<Engine['box']>[0]).N().json));
   } catch {
     // A timeout, or an expression the system cannot take.
     return 'unknown';
