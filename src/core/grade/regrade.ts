@@ -3,7 +3,7 @@ import { serializeRow, writeFileAtomic } from '../data';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
-import { JobLock, editBlocker } from '../run/lock';
+import { lockForEdit } from '../run/lock';
 import { checkColumns, gradeRow, type Grader } from './eval';
 
 export interface RegradeResult {
@@ -30,11 +30,8 @@ function rowLines(text: string): { lines: string[]; rowLine: number[] } {
  * (a run appending rows, an editor saving) or if a job holds the file.
  */
 export async function regradeRow(file: string, index: number, grader: Grader, signal?: AbortSignal): Promise<RegradeResult> {
-  const blocked = editBlocker(file);
-  if (blocked) throw new QedError(blocked.message, { file }, blocked.hint);
   // Held while the grader works: a job started meanwhile is refused instead of overwriting the row.
-  const lock = new JobLock(`${file}.lock`, file);
-  lock.acquire();
+  const lock = lockForEdit(file);
   try {
     return await regradeLocked(file, index, grader, signal);
   } finally {

@@ -62,7 +62,7 @@ export class JobLock {
 }
 
 /** The error for a file another job holds. */
-export function lockedError(lockPath: string, file: string, holder: LockHolder): QedError {
+function lockedError(lockPath: string, file: string, holder: LockHolder): QedError {
   const who = holder.host && holder.host !== hostname() ? `process ${holder.pid ?? '?'} on host ${holder.host}, started ${holder.started ?? '?'}` : `process ${holder.pid ?? '?'}`;
   return new QedError(`another run (${who}) is writing this output`, { file }, `wait for it to finish or cancel it; if no run is active, delete ${lockPath}`);
 }
@@ -129,4 +129,21 @@ export function editBlocker(file: string): { message: string; hint: string } | u
     };
   }
   return undefined;
+}
+
+/**
+ * Takes `file`'s lock for a one-row edit (regrade, override) and returns it, or throws a QedError
+ * saying why the file may not be edited now (see editBlocker, or a job that took the lock first).
+ */
+export function lockForEdit(file: string): JobLock {
+  const b = editBlocker(file);
+  if (b) throw new QedError(b.message, { file }, b.hint);
+  const lock = new JobLock(`${file}.lock`, file);
+  try {
+    lock.acquire();
+  } catch (e) {
+    if (e instanceof QedError) throw new QedError(`${e.message}; nothing was written`, { file }, e.hint);
+    throw e;
+  }
+  return lock;
 }

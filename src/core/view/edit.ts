@@ -7,7 +7,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { serializeRow, writeFileAtomic } from '../data';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
-import { editBlocker, JobLock } from '../run/lock';
+import { editBlocker, lockForEdit, type JobLock } from '../run/lock';
 import { lineRev, type ResultsIndex } from './resultsIndex';
 import type { HumanGrade } from '../../protocol';
 
@@ -30,12 +30,11 @@ export function assertNotLocked(file: string): void {
 
 /** Runs `fn` holding the file's lock, so that no job starts writing the file meanwhile. */
 async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  assertNotLocked(file);
-  const lock = new JobLock(`${file}.lock`, file);
+  let lock: JobLock;
   try {
-    lock.acquire();
+    lock = lockForEdit(file);
   } catch (e) {
-    if (e instanceof QedError) throw new EditRefused('locked', `${e.message}; nothing was written`, file, undefined, e.hint);
+    if (e instanceof QedError) throw new EditRefused('locked', e.message, file, undefined, e.hint);
     throw e;
   }
   try {
