@@ -126,7 +126,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     }
   }
   const started = Date.now();
-  const cost: CostRecord = { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 };
+  let cost: CostRecord = ZERO_COST;
   const counts = { total: opts.tasks.length, reused: opts.tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
   const errors: JobSummary['errors'] = [];
   const flags: Record<string, number> = {};
@@ -156,10 +156,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
   const counting: Array<Promise<void>> = [];
   let syncError: unknown;
   const count = (task: RowTask, outcome: TaskOutcome) => {
-    cost.cost += outcome.cost.cost;
-    cost.input_tokens += outcome.cost.input_tokens;
-    cost.output_tokens += outcome.cost.output_tokens;
-    cost.time += outcome.cost.time;
+    cost = addCost(cost, outcome.cost);
     if (outcome.flag) flags[outcome.flag] = (flags[outcome.flag] ?? 0) + 1;
     if (outcome.failure !== undefined) {
       counts.failed++;
@@ -185,7 +182,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
           break; // unfinished: nothing is written, the next run does it
         }
         if (!(e instanceof LlmError)) throw e;
-        outcome = { row: opts.onFailure(task, e, (Date.now() - t0) / 1000), cost: { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 }, failure: describeError(e) };
+        outcome = { row: opts.onFailure(task, e, (Date.now() - t0) / 1000), cost: ZERO_COST, failure: describeError(e) };
       } finally {
         child.dispose();
       }
@@ -199,17 +196,16 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       counts.inFlight--;
       // Counted only once its line is on disk; the worker goes on meanwhile, and rows finishing
       // together share one sync.
-      const done = outcome;
       let onDisk: Promise<void>;
       try {
-        onDisk = store.append(task.key, done.row);
+        onDisk = store.append(task.key, outcome.row);
       } catch (e) {
         syncError ??= e;
         break;
       }
       counting.push(
         onDisk.then(
-          () => count(task, done),
+          () => count(task, outcome),
           (e: unknown) => {
             syncError ??= e;
           },

@@ -39,7 +39,6 @@ export interface StoreOptions {
   keyOf: (row: Row, index: number) => string | undefined;
 }
 
-
 /**
  * The results of one output file while a run is under way.
  *
