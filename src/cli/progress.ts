@@ -1,7 +1,7 @@
 import type { RunProgress, RunSummary } from '../core/run/engine';
-import { formatDuration, formatTokens, formatUsd, reusedPart } from '../core/format';
+import { formatDuration, formatTokens, formatUsd, jobState, reusedPart } from '../core/format';
 
-export { formatDuration, formatTokens, formatUsd, reusedPart };
+export { formatDuration, formatTokens, formatUsd, jobState, reusedPart };
 
 /** One line describing where a run stands; shared by the bar and the plain log. */
 export function progressLine(p: RunProgress): string {
@@ -64,13 +64,6 @@ export class ProgressReporter {
     if (this.drawn && this.stream.isTTY) this.stream.write('\n');
     this.drawn = false;
   }
-}
-
-/** How a job ended, the first words of its summary line. */
-export function jobState(s: Pick<RunSummary, 'cancelled' | 'stopped'>, problems: boolean, problemsWord = 'finished with problems'): string {
-  if (s.cancelled) return 'cancelled';
-  if (s.stopped) return 'stopped after a failure (throw_error_on_failure)';
-  return problems ? problemsWord : 'finished';
 }
 
 export function summaryLine(s: RunSummary): string {

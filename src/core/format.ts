@@ -25,3 +25,10 @@ export function formatUsd(x: number): string {
 export function reusedPart(s: { reused: number; reusedCost?: { cost: number } }): string {
   return s.reused && s.reusedCost?.cost ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)` : `${s.reused} reused`;
 }
+
+/** How a job ended, the first words of its summary line. */
+export function jobState(s: { cancelled: boolean; stopped?: string }, problems: boolean, problemsWord = 'finished with problems'): string {
+  if (s.cancelled) return 'cancelled';
+  if (s.stopped) return 'stopped after a failure (throw_error_on_failure)';
+  return problems ? problemsWord : 'finished';
+}

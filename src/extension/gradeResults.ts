@@ -38,7 +38,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity }, format: { reusedPart } } = await engine();
+  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity }, format: { jobState, reusedPart } } = await engine();
   const input = await readJsonlRows(file);
   const guessed = guessMode(input.rows[0]?.row);
   const modePick = await vscode.window.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
@@ -77,7 +77,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     input.file,
   );
   const unread = summary.flags.parse_failure ?? 0;
-  const state = summary.cancelled ? 'grading cancelled' : summary.stopped ? 'grading stopped after a failure (throw_error_on_failure)' : 'graded';
+  const state = summary.cancelled || summary.stopped ? `grading ${jobState(summary, false)}` : 'graded';
   const reused = summary.reused ? `, ${reusedPart(summary)}` : '';
   const line = `${state}: ${summary.done - unread}/${summary.total} rows${reused}, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`grade: ${line}`);

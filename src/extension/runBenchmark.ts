@@ -24,7 +24,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { reusedPart } } = await engine();
+  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart } } = await engine();
 
   // 1. Model config.
   const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model?'));
@@ -111,7 +111,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     ctx.log,
     outputPath,
   );
-  const state = summary.cancelled ? 'cancelled' : summary.stopped ? 'stopped after a failure (throw_error_on_failure)' : 'finished';
+  const state = jobState(summary, false);
   const reused = summary.reused ? `, ${reusedPart(summary)}` : '';
   const line = `${state}: ${summary.done}/${summary.total} rows${reused}, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`run: ${line} → ${outputPath}`);
