@@ -3,7 +3,7 @@ import { requestCost } from './cost';
 import type { LlmError } from './errors';
 import { sleep, withRetries, type RetryPolicy } from './retry';
 import { splitReasoning } from './split';
-import type { ChatMessage, CompletionOptions, CompletionResult, HistoryEntry, Usage } from './types';
+import type { ChatMessage, CompletionOptions, CompletionResult, HistoryEntry, ToolCall, Usage } from './types';
 
 /** What one provider call returns before chain of thought is split off and cost is computed. */
 export interface RawReply {
@@ -12,6 +12,7 @@ export interface RawReply {
   reasoning?: string;
   usage: Usage;
   finishReason?: string;
+  toolCalls?: ToolCall[];
 }
 
 /** The output budget of a client: cut by 1.2× after each context-length error (as the original stack does). */
@@ -46,7 +47,7 @@ export async function completeWith(
     onContextLength: () => how.budget.shrink(),
   });
   const { answer, cot } = splitReasoning(value.text, cfg.delimiters, value.reasoning);
-  const history: HistoryEntry[] = messages.map((m) => ({ role: m.role, content: m.content }));
+  const history: HistoryEntry[] = messages.filter((m) => m.role !== 'tool').map((m) => ({ role: m.role as HistoryEntry['role'], content: m.content }));
   if (cot !== undefined) history.push({ role: 'assistant', type: 'cot', content: cot });
   history.push({ role: 'assistant', content: answer });
   if (cfg.sleepAfterRequestSec > 0) await sleep(cfg.sleepAfterRequestSec * 1000, options.signal);
@@ -59,5 +60,6 @@ export async function completeWith(
     finishReason: value.finishReason,
     history,
     attempts,
+    ...(value.toolCalls?.length ? { toolCalls: value.toolCalls } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { ModelConfig } from '../config/types';
 import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure, parseRetryAfter } from './errors';
 import { sleep, type RetryPolicy } from './retry';
-import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage } from './types';
+import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, ToolCall, Usage } from './types';
 
 export interface OpenAiClientOptions {
   apiKey: string;
@@ -54,7 +54,7 @@ export class OpenAiClient implements LlmClient {
       apiKey: this.opts.apiKey,
       budget: this.budget,
       classify: classifyOpenAiError,
-      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal)),
+      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal, options.tools)),
     });
   }
 
@@ -73,15 +73,16 @@ export class OpenAiClient implements LlmClient {
     return { ...body, ...this.cfg.passthrough, ...this.cfg.extraBody };
   }
 
-  private async viaChat(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
-    const body: Body = { model: this.cfg.model, messages: messages.map((m) => ({ role: m.role, content: m.content })) };
+  private async viaChat(messages: ChatMessage[], signal?: AbortSignal, tools?: unknown[]): Promise<RawReply> {
+    const body: Body = { model: this.cfg.model, messages: messages.map(chatMessage) };
     if (this.budget.maxTokens !== undefined) {
       const key = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model) ? 'max_completion_tokens' : 'max_tokens';
       body[key] = this.budget.maxTokens;
     }
     this.sampling(body);
     if (this.cfg.reasoningEffort) body.reasoning_effort = this.cfg.reasoningEffort;
-    if (this.cfg.tools) body.tools = this.cfg.tools;
+    if (tools?.length) body.tools = tools;
+    else if (this.cfg.tools) body.tools = this.cfg.tools;
     if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
     const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal })) as unknown as ChatResponse;
     const choice = res?.choices?.[0];
@@ -95,7 +96,8 @@ export class OpenAiClient implements LlmClient {
     const usage: Usage = { inputTokens, outputTokens };
     const rt = u?.completion_tokens_details?.reasoning_tokens;
     if (typeof rt === 'number') usage.reasoningTokens = rt;
-    return { text: typeof msg.content === 'string' ? msg.content : '', reasoning, usage, finishReason: choice.finish_reason ?? undefined };
+    const toolCalls = readToolCalls(msg.tool_calls);
+    return { text: typeof msg.content === 'string' ? msg.content : '', reasoning, usage, finishReason: choice.finish_reason ?? undefined, ...(toolCalls.length ? { toolCalls } : {}) };
   }
 
   private async viaResponses(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
@@ -131,6 +133,28 @@ export class OpenAiClient implements LlmClient {
     }
     return res;
   }
+}
+
+/** A message in the chat completions wire format (tool calls and tool replies included). */
+function chatMessage(m: ChatMessage): Body {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) };
+  }
+  return { role: m.role, content: m.content };
+}
+
+/** The function calls of a chat reply; entries without a name are dropped. */
+function readToolCalls(raw: unknown): ToolCall[] {
+  if (!Array.isArray(raw)) return [];
+  const out: ToolCall[] = [];
+  raw.forEach((c: { id?: unknown; function?: { name?: unknown; arguments?: unknown } }, i) => {
+    const name = c?.function?.name;
+    if (typeof name !== 'string' || !name) return;
+    const args = c.function?.arguments;
+    out.push({ id: typeof c.id === 'string' && c.id ? c.id : `call_${i}`, name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) });
+  });
+  return out;
 }
 
 /** Maps the openai SDK's error classes onto our failure kinds. */
@@ -175,7 +199,7 @@ function readResponse(res: ResponsesResponse): RawReply {
 /** The parts of the wire formats we read (kept loose: compatible servers vary). */
 interface ChatResponse {
   choices?: Array<{
-    message?: { content?: string | null; reasoning_content?: unknown; reasoning?: unknown };
+    message?: { content?: string | null; reasoning_content?: unknown; reasoning?: unknown; tool_calls?: unknown };
     finish_reason?: string | null;
   }>;
   usage?: {

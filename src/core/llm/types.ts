@@ -1,8 +1,19 @@
 /** The one interface every provider client implements. */
 
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** An assistant turn that asked for tool calls (chat completions). */
+  toolCalls?: ToolCall[];
+  /** A tool message: the call it answers. */
+  toolCallId?: string;
+}
+
+/** A function call the model asked for; `arguments` is the JSON text as the model wrote it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /**
@@ -50,10 +61,14 @@ export interface CompletionResult {
   history: HistoryEntry[];
   /** How many attempts the request took (1 = no retry). */
   attempts: number;
+  /** Tool calls the model asked for (only when tools were offered). */
+  toolCalls?: ToolCall[];
 }
 
 export interface CompletionOptions {
   signal?: AbortSignal;
+  /** Function tools offered for this request (chat completions format), replacing the config's. */
+  tools?: unknown[];
   /** Called before each retry, for logs and progress. */
   onRetry?: (info: RetryInfo) => void;
 }

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { configIdentity } from '../config/identity';
+import type { ModelConfig } from '../config/types';
+import { addCost, ZERO_COST } from '../llm/cost';
+import { LlmError } from '../llm/errors';
+import type { Limiter } from '../llm/limiter';
+import type { BoundClient } from '../llm';
+import type { ChatMessage, CostRecord, RetryInfo, ToolCall } from '../llm/types';
+import type { StepJournal, StoredReply } from './journal';
+import { PyRandom } from './pyrandom';
+import type { AgentMessage, AgentTrace, HistoryStep, TraceStep } from './types';
+
+/** A model a scaffold can call: a client with the config that built it. */
+export interface AgentModel {
+  /** The config id shown in traces, e.g. 'openai/gpt-5-nano'. */
+  id: string;
+  config: ModelConfig;
+  client: BoundClient;
+}
+
+/** What every row of an agent job shares. */
+export interface AgentEnv {
+  journal: StepJournal;
+  /** One budget for every request of the job: rows and the agent's own parallelism share it. */
+  limiter: Limiter;
+}
+
+/** What a scaffold says about a call, besides its messages. */
+export type StepInfo = Omit<TraceStep, 'h' | 'model' | 'input_tokens' | 'output_tokens' | 'cost' | 'time' | 'reused'>;
+
+export interface CallOptions {
+  /** The `step` name of the history entry (the Python stack's names); default: the call key. */
+  historyStep?: string;
+  timestep?: number;
+  /** Function tools offered to the model (chat completions format). */
+  tools?: unknown[];
+}
+
+/** A finished call: the reply and the conversation as it now stands. */
+export interface CallReply {
+  text: string;
+  cot?: string;
+  toolCalls?: ToolCall[];
+  /** The request messages, the chain of thought (type 'cot') if any, then the reply. */
+  messages: AgentMessage[];
+  /** The trace step of this call, for the scaffold to add a score or a note once it has read the reply. */
+  step: TraceStep;
+}
+
+/** The messages sent to the API: chain of thought dropped, `developer` sent as system instructions. */
+function wire(messages: AgentMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    if (m.type === 'cot') continue;
+    const role = m.role === 'developer' ? 'system' : m.role;
+    const msg: ChatMessage = { role, content: m.content ?? '' };
+    if (m.tool_calls?.length) msg.toolCalls = m.tool_calls;
+    if (m.tool_call_id !== undefined) msg.toolCallId = m.tool_call_id;
+    out.push(msg);
+  }
+  return out;
+}
+
+/**
+ * One problem solved by a scaffold. Every model call goes through `call()`, which names it by its
+ * place in the algorithm: a call the step journal already holds (same request) is replayed at no
+ * cost, any other is made under the job's shared budget and journalled before it counts. As the
+ * scaffolds' control flow depends only on the replies (and on a random generator seeded by the
+ * row), a rerun walks the same path and continues where the last one stopped.
+ *
+ * Trace steps and history entries take their place when a call starts, so their order follows the
+ * algorithm, not the order in which replies arrive.
+ */
+export class AgentRun {
+  readonly steps: TraceStep[] = [];
+  readonly history: HistoryStep[] = [];
+  private cost: CostRecord = ZERO_COST;
+  private attempts = 0;
+  private readonly random: PyRandom;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly env: AgentEnv,
+    readonly rowKey: string,
+    readonly scaffold: string,
+    private readonly opts: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void },
+  ) {
+    const seed = createHash('sha256').update(`qed-agent:${rowKey}`).digest();
+    this.random = new PyRandom(seed.readUInt32BE(0) * 2 ** 21 + (seed.readUInt32BE(4) >>> 11));
+  }
+
+  /** A random generator seeded by the row: the same choices on every rerun of this problem. */
+  get rng(): PyRandom {
+    return this.random;
+  }
+
+  get totalCost(): CostRecord {
+    return this.cost;
+  }
+
+  get totalAttempts(): number {
+    return this.attempts;
+  }
+
+  /** Records a decision that made no call (a selection, a filter). */
+  decide(step: StepInfo): void {
+    this.steps.push({ ...step });
+  }
+
+  /** Makes (or replays) one model call. Throws LlmError when the request fails for good. */
+  call(key: string, model: AgentModel, messages: AgentMessage[], step: StepInfo, opts: CallOptions = {}): Promise<CallReply> {
+    const p = this.doCall(key, model, messages, step, opts);
+    this.pending.add(p);
+    void p.then(
+      () => this.pending.delete(p),
+      () => this.pending.delete(p),
+    );
+    return p;
+  }
+
+  /**
+   * Promise.all that waits for every call to settle before it throws: the replies of calls that
+   * were still running when a sibling failed are journalled, so the rerun does not pay for them.
+   */
+  async all<T>(work: Array<Promise<T>>): Promise<T[]> {
+    const settled = await Promise.allSettled(work);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  }
+
+  /** Waits for every call started so far (a scaffold that failed leaves none running). */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  private async doCall(key: string, model: AgentModel, messages: AgentMessage[], info: StepInfo, opts: CallOptions): Promise<CallReply> {
+    const step: TraceStep = { ...info, model: model.id };
+    this.steps.push(step);
+    const entry: HistoryStep = { step: opts.historyStep ?? key, timestep: opts.timestep ?? 0, messages: [] };
+    step.h = this.history.length;
+    this.history.push(entry);
+
+    const sent = wire(messages);
+    const hash = createHash('sha256')
+      .update(JSON.stringify({ m: configIdentity(model.config), s: sent, t: opts.tools ?? null }))
+      .digest('hex')
+      .slice(0, 32);
+    let reply = this.env.journal.get(this.rowKey, key, hash);
+    if (reply) {
+      step.reused = true;
+    } else {
+      if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
+      const r = await this.env.limiter.run(() => model.client.complete(sent, { signal: this.opts.signal, onRetry: this.opts.onRetry, tools: opts.tools }), this.opts.signal);
+      reply = { text: r.text, usage: r.usage, cost: r.cost, time: r.time, attempts: r.attempts };
+      if (r.cot !== undefined) reply.cot = r.cot;
+      if (r.toolCalls?.length) reply.toolCalls = r.toolCalls;
+      if (r.finishReason !== undefined) reply.finishReason = r.finishReason;
+      await this.env.journal.append(this.rowKey, key, hash, reply);
+      this.attempts += r.attempts;
+    }
+    return this.record(step, entry, messages, reply);
+  }
+
+  private record(step: TraceStep, entry: HistoryStep, messages: AgentMessage[], reply: StoredReply): CallReply {
+    const cost: CostRecord = { cost: reply.cost, input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens, time: reply.time };
+    this.cost = addCost(this.cost, cost);
+    step.input_tokens = cost.input_tokens;
+    step.output_tokens = cost.output_tokens;
+    step.cost = cost.cost;
+    step.time = cost.time;
+    if (reply.finishReason === 'length') step.note = 'the reply was cut off by max_tokens';
+    const out: AgentMessage[] = messages.map((m) => ({ ...m }));
+    if (reply.cot !== undefined) out.push({ role: 'assistant', type: 'cot', content: reply.cot });
+    const last: AgentMessage = { role: 'assistant', content: reply.text };
+    if (reply.toolCalls?.length) last.tool_calls = reply.toolCalls;
+    out.push(last);
+    entry.messages = out;
+    return { text: reply.text, cot: reply.cot, toolCalls: reply.toolCalls, messages: out, step };
+  }
+
+  /** The `agent_trace` column. */
+  trace(final?: AgentTrace['final']): AgentTrace {
+    return { v: 1, scaffold: this.scaffold, steps: this.steps, ...(final ? { final } : {}) };
+  }
+}
