@@ -355,7 +355,7 @@ describe('diagnostics', () => {
 describe('agent configs', () => {
   test('parse: references, extra models and overrides', () => {
     const r = parseConfigText(
-      'type: agent\nmodel_config: models/openai/gpt-5-mini\nscaffold_config: agents/deepseek_math.yaml\nverifier_model: models/openai/gpt-5\nn_proofs: 8\nhuman_readable_id: A\n',
+      'type: agent\nmodel_config: models/openai/gpt-5-mini\nscaffold_config: agents/deepseek_math.yaml\nverifier_model: models/openai/gpt-5\npool_size: 8\nhuman_readable_id: A\n',
       '/tmp/a.yaml',
       'agents/a',
     );
@@ -365,7 +365,7 @@ describe('agent configs', () => {
     assert.equal(a.modelConfig, 'models/openai/gpt-5-mini');
     assert.equal(a.scaffoldConfig, 'agents/deepseek_math');
     assert.deepEqual(a.extraModels, { verifier_model: 'models/openai/gpt-5' });
-    assert.deepEqual(a.overrides, { n_proofs: 8 });
+    assert.deepEqual(a.overrides, { pool_size: 8 });
     assert.deepEqual(a.metadata, { human_readable_id: 'A' });
   });
 
@@ -411,7 +411,7 @@ describe('agent configs', () => {
 
   test('an override that looks like a misspelt scaffold parameter gets a warning', () => {
     const r = parseConfigText(
-      'type: agent\nmodel_config: models/custom/vllm-example\nscaffold_config: agents/deepseek_math\nn_proof: 8\nmax_rounds: 3\n',
+      'type: agent\nmodel_config: models/custom/vllm-example\nscaffold_config: agents/deepseek_math\npool_sizes: 8\nmax_iterations: 3\n',
       '/x/a.yaml',
       'a',
       { roots: [SHIPPED] },
@@ -419,7 +419,7 @@ describe('agent configs', () => {
     assert.ok(r.config);
     const w = warnings(r.diagnostics);
     assert.equal(w.length, 1);
-    assert.match(w[0].message, /'n_proof' is not a parameter of scaffold 'agents\/deepseek_math'; did you mean 'n_proofs'/);
+    assert.match(w[0].message, /'pool_sizes' is not a parameter of scaffold 'agents\/deepseek_math'; did you mean 'pool_size'/);
     assert.equal(w[0].line, 4);
   });
 
