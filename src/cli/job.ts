@@ -6,14 +6,49 @@ import type { JobProgress, JobSummary } from '../core/run/rows';
 import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
+import { loadAgent } from '../core/agents';
+import { runIdentity } from '../core/run/identity';
+import type { PromptTemplate } from '../core/run/prompts';
+import { singleCallSolver, type Solver } from '../core/run/solver';
+import type { RunIdentity } from '../core/run/store';
 import { positiveInt, str } from './args';
 import { ProgressReporter, formatDuration, formatTokens, formatUsd, jobState, reusedPart } from './progress';
 
-/** Loads a model config; agents are refused here (scaffolds are not supported yet). */
+/** Loads a model config; an agent config is refused (only `qed run` runs agents). */
 export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
   const cfg = await loadConfig(ref, { cwd: process.cwd(), shippedRoot });
-  if (cfg.kind === 'agent') throw new QedError('agent scaffolds cannot be run yet; use a model config', { file: cfg.file, field: 'type' });
+  if (cfg.kind === 'agent') {
+    throw new QedError(`'${ref}' is an agent config; this command needs a model config`, { file: cfg.file, field: 'type' }, `use its model_config (${cfg.modelConfig}) or another model config`);
+  }
   return cfg;
+}
+
+/** What `qed run` generates with: one model, or an agent scaffold driving its models. */
+export interface RunSolver {
+  solver: Solver;
+  identity: RunIdentity;
+  /** For the opening line, e.g. 'openai/gpt-5-mini (openai: gpt-5-mini)'. */
+  describe: string;
+  /** Rows worked on at once. */
+  rowsAtOnce: number;
+}
+
+/** The solver for a `--model-config` that may name a model config or an agent config. */
+export async function runSolver(ref: string, shippedRoot: string, prompt: PromptTemplate, mode: string, concurrency?: number): Promise<RunSolver> {
+  const cwd = process.cwd();
+  const cfg = await loadConfig(ref, { cwd, shippedRoot });
+  const pollIntervalMs = Number(process.env.QED_POLL_INTERVAL_MS) || undefined;
+  if (cfg.kind === 'agent') {
+    const agent = await loadAgent(cfg, { cwd, shippedRoot, getKey: envKeys, concurrency, pollIntervalMs });
+    return {
+      solver: agent,
+      identity: agent.identity(prompt, mode),
+      describe: `${cfg.id} (agent: scaffold ${agent.scaffold}, model ${agent.models.model.id}; ${agent.rowsAtOnce} problems at once, at most ${agent.budget} requests in flight)`,
+      rowsAtOnce: agent.rowsAtOnce,
+    };
+  }
+  const client = await createClient(cfg, { getKey: envKeys, concurrency, pollIntervalMs });
+  return { solver: singleCallSolver(client), identity: runIdentity(cfg, prompt, mode), describe: `${cfg.id} (${cfg.api}: ${cfg.model})`, rowsAtOnce: client.limiter.size };
 }
 
 /** Loads a model config and builds its client with keys from the environment. */

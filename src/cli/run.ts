@@ -3,9 +3,8 @@ import { readDataset } from '../core/data';
 import { QedError } from '../core/errors';
 import { runBenchmark } from '../core/run/engine';
 import { loadPrompt, type RunMode } from '../core/run/prompts';
-import { singleCallSolver } from '../core/run/solver';
 import { parse, positiveInt } from './args';
-import { JobConsole, exitStatus, identityOf, modelClient } from './job';
+import { JobConsole, exitStatus, runSolver } from './job';
 import { summaryLine } from './progress';
 
 export const RUN_HELP = `qed run — generate solutions for every problem of a dataset
@@ -58,27 +57,27 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   const concurrency = positiveInt(v.concurrency, 'concurrency');
   const cwd = process.cwd();
 
-  const { cfg, client } = await modelClient(v['model-config'], env.shippedRoot, concurrency);
+  const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
+  const run = await runSolver(v['model-config'], env.shippedRoot, prompt, mode, concurrency);
   const dataPath = typeof v['data-path'] === 'string' ? v['data-path'] : mode === 'final-answer' ? 'lm-provers/IMOBench-FinalAnswer' : 'lm-provers/IMOProofBench';
   const dataset = await readDataset(dataPath, { split: typeof v.split === 'string' ? v.split : 'train' });
-  const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
 
   const outputPath = resolve(v['output-path']);
   const out = new JobConsole(!!v.quiet);
   out.warn(dataset.warnings);
-  out.say(`qed run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source}, ${mode} mode → ${outputPath}`);
+  out.say(`qed run: ${run.describe} on ${dataset.source}, ${mode} mode → ${outputPath}`);
   return out.run(async (signal) => {
     const summary = await runBenchmark({
       dataset,
       outputPath,
-      solver: singleCallSolver(client),
-      identity: identityOf(cfg, prompt, mode),
+      solver: run.solver,
+      identity: run.identity,
       prompt,
       mode,
       n,
       overwrite: !!v.overwrite,
       problemColumn: typeof v['problem-column'] === 'string' ? v['problem-column'] : 'problem',
-      concurrency: client.limiter.size,
+      concurrency: run.rowsAtOnce,
       limit,
       signal,
       ...out.hooks,

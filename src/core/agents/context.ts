@@ -3,6 +3,7 @@ import { configIdentity } from '../config/identity';
 import type { ModelConfig } from '../config/types';
 import { addCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
+import { childSignal } from '../llm/retry';
 import type { Limiter } from '../llm/limiter';
 import type { BoundClient } from '../llm';
 import type { ChatMessage, CostRecord, RetryInfo, ToolCall } from '../llm/types';
@@ -151,7 +152,17 @@ export class AgentRun {
       step.reused = true;
     } else {
       if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
-      const r = await this.env.limiter.run(() => model.client.complete(sent, { signal: this.opts.signal, onRetry: this.opts.onRetry, tools: opts.tools }), this.opts.signal);
+      // A signal of its own per call: the SDK leaves a listener on the signal it is given.
+      const child = childSignal(this.opts.signal);
+      let r;
+      try {
+        r = await this.env.limiter.run(() => model.client.complete(sent, { signal: child.signal, onRetry: this.opts.onRetry, tools: opts.tools }), child.signal);
+      } catch (e) {
+        if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
+        throw e;
+      } finally {
+        child.dispose();
+      }
       reply = { text: r.text, usage: r.usage, cost: r.cost, time: r.time, attempts: r.attempts };
       if (r.cot !== undefined) reply.cot = r.cot;
       if (r.toolCalls?.length) reply.toolCalls = r.toolCalls;

@@ -92,7 +92,11 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     return (position.get(ka.base) ?? 0) - (position.get(kb.base) ?? 0) || ka.run - kb.run;
   };
 
-  const build = (input: Row, key: string, r: { model_solution: string; cost_run: CostRecord; history: unknown[]; finish_reason?: string; error?: string; attempts: number }): Row => {
+  const build = (
+    input: Row,
+    key: string,
+    r: { model_solution: string; cost_run: CostRecord; history: unknown[]; finish_reason?: string; error?: string; attempts: number; extra?: Record<string, unknown> },
+  ): Row => {
     const row: Row = { ...input };
     delete row.error;
     row.model_solution = r.model_solution;
@@ -103,6 +107,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     row.run_index = runOf.get(key) ?? 0;
     if (r.finish_reason !== undefined) row.finish_reason = r.finish_reason;
     if (r.error !== undefined) row.error = r.error;
+    if (r.extra) Object.assign(row, r.extra);
     const stamp: RunStamp = { ...opts.identity, key, attempts: r.attempts, finished_at: new Date().toISOString() };
     row.qed_run = stamp;
     return row;
@@ -113,6 +118,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     identity: opts.identity,
     stampColumn: 'qed_run',
     stopOnFailure: opts.solver.stopOnFailure,
+    session: opts.solver.session?.(opts.outputPath),
     costColumn: 'cost_run',
     isDone: (row) => !hasError(row),
     // Any row of a problem of this dataset is accepted: an earlier run with a larger --n or without
@@ -128,9 +134,10 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
       const res = await opts.solver.solve(prompt, {
         signal: ctx.signal,
         onRetry: ctx.onRetry,
+        key: task.key,
       });
       return {
-        row: build(task.row, task.key, { model_solution: res.answer, cost_run: res.cost, history: res.history, finish_reason: res.finishReason, attempts: res.attempts }),
+        row: build(task.row, task.key, { model_solution: res.answer, cost_run: res.cost, history: res.history, finish_reason: res.finishReason, attempts: res.attempts, extra: res.extra }),
         cost: res.cost,
       };
     },

@@ -4,6 +4,7 @@ import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
 import { childSignal, describeRetry } from '../llm/retry';
 import type { CostRecord, RetryInfo } from '../llm/types';
+import type { JobSession } from './solver';
 import { ResultStore, type StoreOptions } from './store';
 
 /** One unit of work: a row to generate, grade, or annotate. */
@@ -105,6 +106,8 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
   work: (task: RowTask, ctx: TaskContext) => Promise<TaskOutcome>;
   /** Builds the row recorded for a task whose requests failed for good. */
   onFailure: (task: RowTask, error: LlmError, elapsedSec: number) => Row;
+  /** State kept beside the output (an agent's step journal), opened and finished under the lock. */
+  session?: JobSession;
 }
 
 /**
@@ -116,6 +119,14 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
 export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary> {
   const store = ResultStore.open(opts.outputPath, opts);
   for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
+  if (opts.session) {
+    try {
+      for (const w of opts.session.open(opts.overwrite)) opts.onLog?.(`warning: ${w}`);
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
 
   const todo = opts.tasks.filter((t) => !store.isDone(t.key));
   let reusedCost: CostRecord = ZERO_COST;
@@ -221,6 +232,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     if (syncError) throw syncError;
   } finally {
     await Promise.allSettled(counting);
+    opts.session?.finish((key) => store.isDone(key));
     // Finished, cancelled or stopped by a bug: what is done goes into the output, in order.
     const known = new Set(opts.order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));

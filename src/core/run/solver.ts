@@ -9,7 +9,20 @@ export interface Solver {
   readonly label: string;
   /** Stop the whole job when a row fails for good (the config's `throw_error_on_failure`). */
   readonly stopOnFailure?: boolean;
-  solve(prompt: string, opts: { signal?: AbortSignal; onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void }): Promise<SolveResult>;
+  /** Rows worked on at once, when the solver decides it (agents: the scaffold's n_threads). */
+  readonly rowsAtOnce?: number;
+  solve(prompt: string, opts: { signal?: AbortSignal; onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void; key?: string }): Promise<SolveResult>;
+  /**
+   * State a solver keeps beside the output while a job runs (an agent's step journal): opened
+   * under the output's lock once the job starts (`fresh` with --overwrite; returns warnings), and
+   * finished before the output is rewritten, told which rows are done.
+   */
+  session?(outputPath: string): JobSession;
+}
+
+export interface JobSession {
+  open(fresh: boolean): string[];
+  finish(isFinished: (key: string) => boolean): void;
 }
 
 export interface SolveResult {
@@ -22,6 +35,8 @@ export interface SolveResult {
   /** Requests made, retries included. */
   attempts: number;
   reasoningTokens?: number;
+  /** More columns for the row, e.g. `agent_trace`. */
+  extra?: Record<string, unknown>;
 }
 
 /** The ordinary solver: one user message, one reply. */

@@ -1,0 +1,237 @@
+/**
+ * Agent scaffolds: a model config of `type: agent` names a scaffold file and the models it calls.
+ * `loadAgent` reads both (the agent config's keys override the scaffold's, as in the Python
+ * stack), checks the prompts, builds the clients, and returns a Solver the run loop uses like a
+ * single model: one problem in, a final answer, its `history`, cost and `agent_trace` out.
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { configIdentity } from '../config/identity';
+import { agentSearchRoots } from '../config/resolve';
+import type { AgentConfig } from '../config/types';
+import { QedError } from '../errors';
+import { createClient, Limiter, type ClientOptions } from '../llm';
+import type { RunIdentity } from '../run/store';
+import type { Solver, SolveResult } from '../run/solver';
+import { AgentRun, type AgentModel } from './context';
+import { DEEPSEEK_PROMPTS, runDeepseek } from './deepseek';
+import { StepJournal } from './journal';
+import { checkPrompts, coreComponentsFile, agentModelConfig, scaffoldFile, YamlFile } from './load';
+import { runMathAgent, MATH_AGENT_PROMPTS } from './mathAgent';
+import { CORE_PROMPTS, CoreComponents, coreParams } from './mathCore';
+import { NOMOS_PROMPTS, runNomos } from './nomos';
+import { Params, type AgentModels, type PromptSpec } from './params';
+import { PyRandom } from './pyrandom';
+import { RC_PROMPTS, runReasoningCache } from './reasoningCache';
+import { SELFCHECK_PROMPTS, runSelfcheck } from './selfcheck';
+import { buildRsa, buildStatic, Graph } from './staticGraph';
+import type { ScaffoldResult } from './types';
+
+export type { AgentTrace, TraceStep, HistoryStep } from './types';
+export { StepJournal } from './journal';
+
+interface ScaffoldDef {
+  /** The `scaffold_name` values that select it (the first is the Python stack's). */
+  names: string[];
+  prompts: PromptSpec[];
+  /** Uses the core components file (and its prompts). */
+  core?: boolean;
+  /** Needs tool calls (chat completions). */
+  tools?: boolean;
+  run: (ctx: AgentRun, stmt: string, p: Params, m: AgentModels, core: Params) => Promise<ScaffoldResult>;
+}
+
+const SCAFFOLDS: ScaffoldDef[] = [
+  { names: ['deepseek_agent', 'deepseek_math'], prompts: DEEPSEEK_PROMPTS, run: (c, s, p, m) => runDeepseek(c, s, p, m) },
+  { names: ['nomos'], prompts: NOMOS_PROMPTS, run: (c, s, p, m) => runNomos(c, s, p, m) },
+  { names: ['rc', 'reasoning_cache'], prompts: RC_PROMPTS, run: (c, s, p, m) => runReasoningCache(c, s, p, m) },
+  { names: ['selfcheck'], prompts: SELFCHECK_PROMPTS, run: (c, s, p, m) => runSelfcheck(c, s, p, m) },
+  {
+    names: ['static_math_agent', 'math_static_agent'],
+    prompts: [],
+    core: true,
+    run: (c, s, p, m, core) => {
+      const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
+      return g.answer(buildStatic(g, p), 'static_math_agent');
+    },
+  },
+  {
+    names: ['rsa', 'rsa_agent'],
+    prompts: [],
+    core: true,
+    run: (c, s, p, m, core) => {
+      const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
+      return g.answer(
+        buildRsa(g, p, (seed) => new PyRandom(seed), c.rng),
+        'rsa',
+      );
+    },
+  },
+  { names: ['math_agent'], prompts: MATH_AGENT_PROMPTS, core: true, tools: true, run: (c, s, p, m, core) => runMathAgent(c, s, p, m, core) },
+];
+
+export const SCAFFOLD_NAMES = SCAFFOLDS.map((s) => s.names[0]);
+
+/** Keys of an agent config that describe it and are not scaffold parameters. */
+const DESCRIPTIVE = new Set(['type', 'human_readable_id', 'date']);
+
+export interface AgentSolver extends Solver {
+  readonly agent: AgentConfig;
+  readonly scaffold: string;
+  /** Rows worked on at once (the scaffold's `n_threads`). */
+  readonly rowsAtOnce: number;
+  /** Requests in flight at most, across every row (the model config's concurrent_requests or --concurrency). */
+  readonly budget: number;
+  readonly limiter: Limiter;
+  readonly models: AgentModels;
+  /** What identifies the run: scaffold parameters, prompts and every model's settings. */
+  identity(prompt: { source: string; hash: string }, mode: string): RunIdentity;
+}
+
+export interface AgentLoadOptions extends Omit<ClientOptions, 'concurrency'> {
+  cwd: string;
+  shippedRoot: string;
+  /** Replaces the model config's concurrent_requests as the job's request budget (--concurrency). */
+  concurrency?: number;
+}
+
+const shortHash = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
+
+/** Reads an agent config's scaffold and models and returns its solver. Throws QedError for bad input. */
+export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promise<AgentSolver> {
+  const roots = agentSearchRoots(cfg.file, opts);
+  const agentFile = YamlFile.read(cfg.file);
+  const scaffold = YamlFile.read(scaffoldFile(cfg, roots));
+  const rawName = agentFile.values.scaffold_name ?? scaffold.values.scaffold_name;
+  const nameSrc = agentFile.has(['scaffold_name']) ? agentFile : scaffold;
+  if (rawName === undefined) {
+    const looksCore = ['solver', 'verifier', 'selector', 'merger'].some((k) => k in scaffold.values);
+    throw new QedError(
+      looksCore
+        ? `'${cfg.scaffoldConfig}' is the component set that math_agent, static_math_agent and rsa use (their core_components), not a scaffold`
+        : `'${cfg.scaffoldConfig}' has no scaffold_name`,
+      { file: scaffold.file, line: 1, field: 'scaffold_name' },
+      `point scaffold_config at a scaffold, e.g. agents/math_agent; the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`,
+    );
+  }
+  const def = SCAFFOLDS.find((s) => s.names.includes(String(rawName)));
+  if (!def) {
+    throw new QedError(`unknown scaffold_name '${String(rawName)}'`, nameSrc.where(['scaffold_name']), `the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`);
+  }
+
+  // The agent config's keys override the scaffold's, as the Python stack merges them.
+  const merged: Record<string, unknown> = { ...scaffold.values };
+  for (const [k, v] of Object.entries(agentFile.values)) if (!DESCRIPTIVE.has(k)) merged[k] = v;
+  const params = new Params(merged);
+  checkPrompts(def.prompts, params, [agentFile, scaffold], def.names[0]);
+
+  let core = new Params({});
+  let coreFile: YamlFile | undefined;
+  if (def.core) {
+    const ref = merged.core_components;
+    if (typeof ref !== 'string' || !ref) throw new QedError(`scaffold '${def.names[0]}' needs core_components (the file of its component prompts)`, scaffold.where(['core_components']));
+    coreFile = YamlFile.read(coreComponentsFile(ref, scaffold, opts.cwd, roots));
+    core = coreParams(coreFile.values);
+    checkPrompts(CORE_PROMPTS, core, [coreFile], def.names[0]);
+  }
+
+  // The models: model_config, and the optional verifier / improver / summarizer.
+  const main = await agentModelConfig(cfg, 'model_config', cfg.modelConfig, opts);
+  const budget = Math.max(1, Math.min(opts.concurrency ?? main.concurrentRequests, opts.maxConcurrency || Infinity));
+  const byFile = new Map<string, AgentModel>();
+  const model = async (key: string, ref: string | undefined): Promise<AgentModel> => {
+    const mc = ref === undefined ? main : await agentModelConfig(cfg, key, ref, opts);
+    const have = byFile.get(mc.file || mc.id);
+    if (have) return have;
+    if (def.tools && (mc.api === 'google' || mc.useResponsesApi)) {
+      throw new QedError(
+        `scaffold '${def.names[0]}' calls tools, which QED Workbench sends through chat completions; '${mc.id}' uses ${mc.api === 'google' ? 'the Gemini API' : 'the Responses API'}`,
+        { file: mc.file, field: mc.api === 'google' ? 'api' : 'use_openai_responses_api' },
+        'use an OpenAI-compatible config without use_openai_responses_api for this agent',
+      );
+    }
+    const client = await createClient(mc, { ...opts, concurrency: budget });
+    const am: AgentModel = { id: mc.id.replace(/^models\//, ''), config: mc, client };
+    byFile.set(mc.file || mc.id, am);
+    return am;
+  };
+  const models: AgentModels = {
+    model: await model('model_config', undefined),
+    verifier: await model('verifier_model', cfg.extraModels.verifier_model),
+    improver: await model('improver_model', cfg.extraModels.improver_model),
+    summarizer: await model('summarizer_model', cfg.extraModels.summarizer_model),
+  };
+  const limiter = new Limiter(budget);
+  const rowsAtOnce = Math.max(1, params.int('n_threads', 1));
+  let journal: StepJournal | undefined;
+
+  // Identity: every parameter (prompts by hash), the core prompts, and each model's settings.
+  const settings: Record<string, unknown> = { scaffold: def.names[0] };
+  for (const [k, v] of Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) {
+    if (['model_config', 'scaffold_config', 'verifier_model', 'improver_model', 'summarizer_model', 'n_threads', 'max_concurrent_calls'].includes(k)) continue;
+    settings[k] = typeof v === 'string' && v.length > 80 ? `sha:${shortHash(v)}` : v && typeof v === 'object' ? `sha:${shortHash(v)}` : v;
+  }
+  if (def.core) settings.core_components = `sha:${shortHash(core.values)}`;
+  for (const [role, m] of Object.entries(models)) settings[`${role}_settings`] = `sha:${configIdentity(m.config).slice(0, 16)}`;
+
+  const solver: AgentSolver = {
+    agent: cfg,
+    scaffold: def.names[0],
+    label: cfg.id,
+    stopOnFailure: main.throwErrorOnFailure,
+    rowsAtOnce,
+    budget,
+    limiter,
+    models,
+    identity(prompt, mode) {
+      return {
+        config: cfg.id,
+        model: main.model,
+        api: main.api,
+        config_hash: createHash('sha256').update(JSON.stringify(settings)).digest('hex'),
+        settings,
+        prompt: prompt.source,
+        prompt_hash: prompt.hash,
+        mode,
+      };
+    },
+    session(outputPath) {
+      const j = new StepJournal(`${outputPath}.steps`);
+      return {
+        open(fresh: boolean) {
+          j.open(fresh);
+          journal = j;
+          return j.warnings;
+        },
+        finish(isFinished: (key: string) => boolean) {
+          journal = undefined;
+          j.finish(isFinished);
+        },
+      };
+    },
+    async solve(prompt, o): Promise<SolveResult> {
+      if (!journal) throw new Error('agent solver used outside a job session');
+      const ctx = new AgentRun({ journal, limiter }, o.key ?? 'row', def.names[0], { signal: o.signal, onRetry: o.onRetry });
+      let result: ScaffoldResult;
+      try {
+        result = await def.run(ctx, prompt, params, models, core);
+      } finally {
+        await ctx.settle();
+      }
+      const cost = ctx.totalCost;
+      return {
+        answer: result.answer,
+        history: ctx.history,
+        cost,
+        attempts: ctx.totalAttempts,
+        extra: { agent_trace: ctx.trace(result.final) },
+      };
+    },
+  };
+  return solver;
+}
+
+/** For messages: where an agent's scaffold file lives. */
+export function describeAgent(s: AgentSolver): string {
+  return `${s.agent.id} (scaffold ${s.scaffold} from ${path.basename(s.agent.scaffoldConfig)}, model ${s.models.model.id})`;
+}
