@@ -80,6 +80,8 @@ export interface FakeReply {
   delayMs?: number;
   /** Background Responses only: how many polls answer `in_progress` before the final state. */
   polls?: number;
+  /** Chat completions only: function calls the reply asks for (`arguments` objects are sent as JSON text). */
+  toolCalls?: Array<{ id?: string; name: string; arguments?: unknown }>;
 }
 
 interface FaultBase {
@@ -245,7 +247,7 @@ function wantsReasoning(api: ApiKind, body: unknown): boolean {
   return false;
 }
 
-export type ResolvedReply = Required<Pick<FakeReply, 'text' | 'reasoning' | 'promptTokens' | 'completionTokens' | 'reasoningTokens' | 'finishReason'>>;
+export type ResolvedReply = Required<Pick<FakeReply, 'text' | 'reasoning' | 'promptTokens' | 'completionTokens' | 'reasoningTokens' | 'finishReason'>> & Pick<FakeReply, 'toolCalls'>;
 
 /**
  * What the server answers to `body` sent to `api`, with `over` (a scripted FakeReply) applied on
@@ -263,6 +265,7 @@ export function defaultReply(api: ApiKind, body: unknown, over: FakeReply = {}):
     completionTokens: over.completionTokens ?? fakeTokens(text),
     reasoningTokens: over.reasoningTokens ?? fakeTokens(reasoning),
     finishReason: over.finishReason ?? 'stop',
+    ...(over.toolCalls ? { toolCalls: over.toolCalls } : {}),
   };
 }
 
@@ -273,13 +276,20 @@ export function defaultReply(api: ApiKind, body: unknown, over: FakeReply = {}):
 function chatBody(id: string, model: string, r: ResolvedReply): Json {
   const message: Json = { role: 'assistant', content: r.text, refusal: null };
   if (r.reasoning) message.reasoning_content = r.reasoning;
+  if (r.toolCalls?.length) {
+    message.tool_calls = r.toolCalls.map((c, i) => ({
+      id: c.id ?? `call_${i + 1}`,
+      type: 'function',
+      function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) },
+    }));
+  }
   const out = r.completionTokens + r.reasoningTokens;
   return {
     id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: r.finishReason }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: r.toolCalls?.length ? 'tool_calls' : r.finishReason }],
     usage: {
       prompt_tokens: r.promptTokens,
       completion_tokens: out,

@@ -35,6 +35,14 @@ export interface CallOptions {
   timestep?: number;
   /** Function tools offered to the model (chat completions format). */
   tools?: unknown[];
+  /** A place reserved in advance (see `reserve`), so the trace follows a graph's order, not the replies'. */
+  slot?: Slot;
+}
+
+/** A trace step and history entry reserved before their call starts. */
+export interface Slot {
+  step: TraceStep;
+  entry: HistoryStep;
 }
 
 /** A finished call: the reply and the conversation as it now stands. */
@@ -135,12 +143,20 @@ export class AgentRun {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  private async doCall(key: string, model: AgentModel, messages: AgentMessage[], info: StepInfo, opts: CallOptions): Promise<CallReply> {
-    const step: TraceStep = { ...info, model: model.id };
+  /** Reserves the next trace step and history entry for a call that will start later. */
+  reserve(): Slot {
+    const step = { kind: '', label: '', h: this.history.length } as TraceStep;
+    const entry: HistoryStep = { step: '', timestep: 0, messages: [] };
     this.steps.push(step);
-    const entry: HistoryStep = { step: opts.historyStep ?? key, timestep: opts.timestep ?? 0, messages: [] };
-    step.h = this.history.length;
     this.history.push(entry);
+    return { step, entry };
+  }
+
+  private async doCall(key: string, model: AgentModel, messages: AgentMessage[], info: StepInfo, opts: CallOptions): Promise<CallReply> {
+    const { step, entry } = opts.slot ?? this.reserve();
+    Object.assign(step, info, { model: model.id });
+    entry.step = opts.historyStep ?? key;
+    entry.timestep = opts.timestep ?? 0;
 
     const sent = wire(messages);
     const hash = createHash('sha256')

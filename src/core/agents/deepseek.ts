@@ -11,7 +11,7 @@ import type { ScaffoldResult } from './types';
  */
 export const DEEPSEEK_PROMPTS: PromptSpec[] = [
   { path: ['generation_prompt'], required: ['question'], allowed: ['question'], mandatory: true },
-  { path: ['verifier_prompt'], required: ['question', 'proof'], allowed: ['question', 'proof'], mandatory: true },
+  { path: ['verifier_prompt'], required: ['proof'], allowed: ['question', 'proof'], mandatory: true },
   { path: ['refinement_prompt'], required: ['proof', 'proof_analysis'], allowed: ['proof_generation_prompt', 'proof', 'proof_analysis'], mandatory: true },
 ];
 

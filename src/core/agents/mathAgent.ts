@@ -35,6 +35,8 @@ export function toolSpecs(parts: Params): { specs: unknown[]; byName: Map<string
   const specs: unknown[] = [];
   const byName = new Map<string, ComponentKind | 'submit'>();
   for (const t of TOOLS) {
+    // Only the components the file defines become tools (submit always does).
+    if (t.key !== 'submit' && !(t.key in parts.values)) continue;
     const c = parts.map(t.key);
     const name = c.str('name', t.fallbackName);
     if (byName.has(name)) continue;
@@ -150,7 +152,7 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
       ranTool = false;
       const r = await ctx.call(`plan/${turns}`, m.model, convo, { kind: 'plan', label: `Planner turn ${turns + 1}${phase}` }, { historyStep: 'Main Solve Loop', timestep: 0, tools: specs });
       turns++;
-      convo = r.messages;
+      convo = [...r.messages];
       const calls: ToolCall[] = r.toolCalls ?? [];
       if (calls.length) r.step.verdict = calls.map((c) => c.name).join(', ');
       for (const c of calls) {

@@ -1,4 +1,4 @@
-import type { AgentModel, AgentRun } from './context';
+import type { AgentModel, AgentRun, Slot } from './context';
 import { Params, type PromptSpec } from './params';
 import { pyFormat } from './pyformat';
 import type { AgentMessage } from './types';
@@ -166,7 +166,7 @@ export async function runComponent(
   problem: string,
   inputs: { approach?: Result; solution?: Result; verification?: Result; solutions?: Result[]; count?: number },
   ids: IdManager,
-  opts: { id?: string; timestep?: number; limiter?: { run<T>(f: () => Promise<T>): Promise<T> } } = {},
+  opts: { id?: string; timestep?: number; limiter?: { run<T>(f: () => Promise<T>): Promise<T> }; slot?: Slot } = {},
 ): Promise<ComponentOutcome> {
   const of = [inputs.approach, inputs.solution, inputs.verification, ...(inputs.solutions ?? [])].filter((r): r is Result => !!r).map((r) => r.id ?? '?');
   const label =
@@ -184,7 +184,7 @@ export async function runComponent(
                 ? `Solve with ${of[0]}`
                 : 'Solve';
   const messages = core.query(kind, problem, inputs);
-  const call = () => ctx.call(key, model, messages, { kind: KIND_STEP[kind], label, ...(of.length ? { of } : {}) }, { historyStep: `${kind}:${key}`, timestep: opts.timestep });
+  const call = () => ctx.call(key, model, messages, { kind: KIND_STEP[kind], label, ...(of.length ? { of } : {}) }, { historyStep: `${kind}:${key}`, timestep: opts.timestep, slot: opts.slot });
   const r = await (opts.limiter ? opts.limiter.run(call) : call());
   if (kind === 'determine_approaches') {
     const found = splitApproaches(r.text);

@@ -1,5 +1,5 @@
 import { Limiter } from '../llm/limiter';
-import type { AgentRun } from './context';
+import type { AgentRun, Slot } from './context';
 import { CoreComponents, IdManager, runComponent, type ComponentKind, type Result } from './mathCore';
 import type { AgentModels, Params } from './params';
 import type { PyRandom } from './pyrandom';
@@ -23,6 +23,8 @@ class GraphNode implements Result {
     readonly presetId?: string,
     /** For an approach: the determine_approaches node and which of its approaches this is. */
     readonly approachOf?: { node: GraphNode; i: number },
+    /** Its place in the trace, reserved when the graph is built. */
+    readonly slot?: Slot,
   ) {}
 
   run(g: Graph): Promise<void> {
@@ -39,7 +41,7 @@ class GraphNode implements Result {
       this.text = a?.text;
       return;
     }
-    const out = await runComponent(g.ctx, g.core, g.models.model, `node/${this.index}`, this.kind, g.problem, this.inputs, g.ids, { id: this.presetId, timestep: this.index, limiter: g.limiter });
+    const out = await runComponent(g.ctx, g.core, g.models.model, `node/${this.index}`, this.kind, g.problem, this.inputs, g.ids, { id: this.presetId, timestep: this.index, limiter: g.limiter, slot: this.slot });
     if (out.approaches) g.approaches.set(this, out.approaches);
     this.id = out.id;
     this.text = out.text;
@@ -63,7 +65,7 @@ export class Graph {
   }
 
   private add(kind: ComponentKind, inputs: GraphNode['inputs'], preset?: string): GraphNode {
-    const n = new GraphNode(this.nodes.length, kind, inputs, preset);
+    const n = new GraphNode(this.nodes.length, kind, inputs, preset, undefined, this.ctx.reserve());
     this.nodes.push(n);
     return n;
   }
