@@ -10,6 +10,7 @@ export * as probe from '../core/llm/probe';
 export * as run from '../core/run/engine';
 export * as prompts from '../core/run/prompts';
 export * as solver from '../core/run/solver';
+export * as agents from '../core/agents';
 export * as identity from '../core/run/identity';
 export * as grade from '../core/grade/eval';
 export * as gradePrompts from '../core/grade/prompts';

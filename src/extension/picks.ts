@@ -9,13 +9,15 @@ import { engine } from './lazy';
 type ConfigPick = vscode.QuickPickItem & { file?: string };
 
 /** A quick pick of the model configs (workspace first, then shipped), grouped by provider. */
-export async function pickModelConfig(cwd: string, shippedRoot: string, title: string, placeHolder: string, preferred?: string): Promise<string | undefined> {
+export async function pickModelConfig(cwd: string, shippedRoot: string, title: string, placeHolder: string, preferred?: string, withAgents = false): Promise<string | undefined> {
   const { listConfigs } = (await engine()).config;
   const all = await listConfigs({ cwd, shippedRoot });
   const items: ConfigPick[] = [];
   let group = '';
-  for (const c of all.filter((x) => x.kind === 'model')) {
-    const g = c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
+  // Agent configs (when offered) come last, under their own heading.
+  const offered = [...all.filter((x) => x.kind === 'model'), ...(withAgents ? all.filter((x) => x.kind === 'agent') : [])];
+  for (const c of offered) {
+    const g = c.kind === 'agent' ? 'agents (scaffolds)' : c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
     if (g !== group) {
       items.push({ label: g || 'other', kind: vscode.QuickPickItemKind.Separator });
       group = g;
@@ -24,7 +26,7 @@ export async function pickModelConfig(cwd: string, shippedRoot: string, title: s
     items.push({
       label: c.id,
       file: c.file,
-      description: `${c.api ?? ''}: ${c.model ?? ''}`,
+      description: c.kind === 'agent' ? `agent${c.name ? `: ${c.name}` : ''}` : `${c.api ?? ''}: ${c.model ?? ''}`,
       detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
       picked: c.id === preferred,
     });
@@ -125,20 +127,20 @@ export function workspaceRoot(): string | undefined {
  * rows × runs × (input tokens ≈ characters / 4 of the filled prompt, output tokens = the config's
  * max_tokens capped at 32k, or `qed.expectedOutputTokens`) × the config's prices.
  */
-export async function confirmCost(cfg: ModelConfig, problems: string[], templateChars: number, n: number): Promise<boolean> {
+export async function confirmCost(cfg: ModelConfig, problems: string[], templateChars: number, n: number, callsPerProblem = 1): Promise<boolean> {
   const settings = vscode.workspace.getConfiguration('qed');
   const threshold = settings.get<number>('confirmCostAbove', 5);
   if (!(threshold > 0)) return true;
   const outTokens = settings.get<number>('expectedOutputTokens', 0) || Math.min(cfg.maxTokens ?? 8000, 32_000);
   const inTokens = problems.reduce((s, p) => s + (templateChars + p.length) / 4, 0);
-  const estimate = (n * (inTokens * cfg.readCost + problems.length * outTokens * cfg.writeCost)) / 1e6;
+  const estimate = (callsPerProblem * n * (inTokens * cfg.readCost + problems.length * outTokens * cfg.writeCost)) / 1e6;
   if (estimate <= threshold) return true;
   const go = 'Run';
   const choice = await vscode.window.showWarningMessage(
     `QED: this run may cost about $${estimate.toFixed(2)}, above your limit of $${threshold.toFixed(2)}.`,
     {
       modal: true,
-      detail: `${problems.length} problems × ${n} run(s), about ${Math.round(inTokens / Math.max(1, problems.length))} input and up to ${outTokens} output tokens each, at $${cfg.readCost} / $${cfg.writeCost} per million tokens (${cfg.id}). The limit is the setting qed.confirmCostAbove.`,
+      detail: `${problems.length} problems × ${n} run(s)${callsPerProblem > 1 ? ` × up to ${callsPerProblem} agent calls` : ''}, about ${Math.round(inTokens / Math.max(1, problems.length))} input and up to ${outTokens} output tokens each, at $${cfg.readCost} / $${cfg.writeCost} per million tokens (${cfg.id}). The limit is the setting qed.confirmCostAbove.`,
     },
     go,
   );

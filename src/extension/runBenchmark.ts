@@ -24,16 +24,12 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart } } = await engine();
+  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart }, agents } = await engine();
 
-  // 1. Model config.
-  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model?'));
+  // 1. Model or agent config.
+  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model or agent config', 'Which model or agent?', undefined, true));
   if (!configRef) return;
   const cfg = await loadConfig(configRef, { cwd, shippedRoot: ctx.shippedRoot });
-  if (cfg.kind === 'agent') {
-    void vscode.window.showErrorMessage('QED: agent scaffolds cannot be run yet; pick a model config.');
-    return;
-  }
 
   // 2. Dataset.
   const files = await vscode.workspace.findFiles('**/*.{jsonl,json,csv}', '{**/node_modules/**,**/outputs/**,**/.git/**,**/configs/**,**/package*.json,**/tsconfig*.json}', 500);
@@ -82,13 +78,34 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
 
   const dataset = await readDataset(dataPath, { split });
   const prompt = await prompts.loadPrompt(modePick.mode, ctx.shippedRoot);
-  if (!(await confirmCost(cfg, dataset.rows.map((r) => String(r.problem ?? '')), prompt.text.length, Number(nText)))) return;
-  const client = await clientFor(ctx, cfg);
-  if (!client) return;
-  for (const w of dataset.warnings ?? []) ctx.log.warn(w);
-  ctx.log.info(`run: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.source} (${dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
-
   const mode = modePick.mode;
+  const problems = dataset.rows.map((r) => String(r.problem ?? ''));
+  let solver: import('../core/run/solver').Solver;
+  let identity: import('../core/run/store').RunIdentity;
+  let rowsAtOnce: number;
+  let describe: string;
+  if (cfg.kind === 'agent') {
+    // An agent: its scaffold and models; every model gets the same key and host checks as a plain run.
+    const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
+    const agent = await agents.loadAgent(cfg, { cwd, shippedRoot: ctx.shippedRoot, getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+    for (const m of new Set(Object.values(agent.models).map((x) => x.config))) if (!(await clientFor(ctx, m))) return;
+    if (!(await confirmCost(agent.models.model.config, problems, prompt.text.length, Number(nText), agent.callsPerProblem))) return;
+    solver = agent;
+    identity = agent.identity(prompt, mode);
+    rowsAtOnce = agent.rowsAtOnce;
+    describe = `${cfg.id} (agent: scaffold ${agent.scaffold}, model ${agent.models.model.id}, at most ${agent.budget} requests at once)`;
+  } else {
+    if (!(await confirmCost(cfg, problems, prompt.text.length, Number(nText)))) return;
+    const client = await clientFor(ctx, cfg);
+    if (!client) return;
+    solver = singleCallSolver(client);
+    identity = runIdentity(cfg, prompt, mode);
+    rowsAtOnce = client.limiter.size;
+    describe = `${cfg.id} (${cfg.api}: ${cfg.model})`;
+  }
+  for (const w of dataset.warnings ?? []) ctx.log.warn(w);
+  ctx.log.info(`run: ${describe} on ${dataset.source} (${dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
+
   const summary = await ctx.jobs.run(
     'run',
     cfg.id,
@@ -96,14 +113,14 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
       runner.runBenchmark({
         dataset,
         outputPath,
-        solver: singleCallSolver(client),
-        identity: runIdentity(cfg, prompt, mode),
+        solver,
+        identity,
         prompt,
         mode,
         n: Number(nText),
         overwrite: false,
         problemColumn: 'problem',
-        concurrency: client.limiter.size,
+        concurrency: rowsAtOnce,
         signal,
         onLog: (line) => ctx.log.info(line),
         onProgress,

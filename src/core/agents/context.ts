@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { configIdentity } from '../config/identity';
 import type { ModelConfig } from '../config/types';
 import { addCost, ZERO_COST } from '../llm/cost';
@@ -94,6 +95,8 @@ export class AgentRun {
     readonly scaffold: string,
     private readonly opts: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void },
   ) {
+    // Every call in flight listens to the row's signal (through its own child): many at once is expected.
+    if (opts.signal) setMaxListeners(0, opts.signal);
     const seed = createHash('sha256').update(`qed-agent:${rowKey}`).digest();
     this.random = new PyRandom(seed.readUInt32BE(0) * 2 ** 21 + (seed.readUInt32BE(4) >>> 11));
   }

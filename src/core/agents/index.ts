@@ -84,6 +84,8 @@ export interface AgentSolver extends Solver {
   readonly budget: number;
   readonly limiter: Limiter;
   readonly models: AgentModels;
+  /** Model calls one problem takes at most (for cost estimates). */
+  readonly callsPerProblem: number;
   /** What identifies the run: scaffold parameters, prompts and every model's settings. */
   identity(prompt: { source: string; hash: string }, mode: string): RunIdentity;
 }
@@ -183,6 +185,7 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
     budget,
     limiter,
     models,
+    callsPerProblem: maxCalls(def.names[0], params),
     identity(prompt, mode) {
       return {
         config: cfg.id,
@@ -229,6 +232,38 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
     },
   };
   return solver;
+}
+
+/** The most model calls one problem can take with these parameters (early stops make fewer). */
+export function maxCalls(scaffold: string, p: Params): number {
+  switch (scaffold) {
+    case 'deepseek_agent': {
+      const pool = p.int('pool_size', 4);
+      const round = pool * (1 + p.int('verification_pool_size', 4));
+      return round * (1 + p.int('max_iterations', 3));
+    }
+    case 'nomos': {
+      const n = p.int('n_solutions_to_generate', 8);
+      return 2 * n + 1 + Math.max(0, Math.min(n, p.int('max_kept_solutions', 8)) - 1);
+    }
+    case 'rc':
+      return Math.max(0, 2 * p.int('n_iterations', 3) - 1);
+    case 'selfcheck':
+      return 2 + 3 * p.int('max_iterations', 30);
+    case 'static_math_agent': {
+      const branches = p.int('n_approach_solutions', 0) + (p.bool('use_no_approach', true) ? p.int('n_no_approach_solutions', 0) : 0);
+      const perBranch = p.int('n_solutions_per_approach', 1) * (1 + 2 * p.int('n_verifications_per_solution', 0)) + 1;
+      return (p.int('n_approach_solutions', 0) > 0 ? 1 : 0) + branches * perBranch + 1;
+    }
+    case 'rsa': {
+      const n = p.int('n_solutions', 1);
+      return n * (1 + p.int('n_rounds', 0)) + Math.max(0, n - 1);
+    }
+    case 'math_agent':
+      return 2 * p.int('max_calls', 10) + 2;
+    default:
+      return 1;
+  }
 }
 
 /** For messages: where an agent's scaffold file lives. */
