@@ -13,6 +13,8 @@
  *                             version, `v1beta` by default, then `models/{model}:generateContent`;
  *                             the key arrives in the `x-goog-api-key` header)
  *
+ *   Counters                  GET  /_stats   (FakeServerStats as JSON; not counted itself)
+ *
  * Streaming is not emulated: `stream: true` and `:streamGenerateContent` get a 400 / 404.
  *
  * Which reply a request gets: the next step queued by `script()` (one-shot, in order), else whatever
@@ -545,6 +547,11 @@ export class FakeLlmServer {
   // -- request handling ------------------------------------------------------------------------
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // GET /_stats: the counters, for a bench that runs the server in another process (not counted).
+    if (req.method === 'GET' && req.url === '/_stats') {
+      sendJson(res, 200, this.stats);
+      return;
+    }
     const st = this.stats;
     st.total++;
     st.inFlight++;
