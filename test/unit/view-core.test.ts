@@ -213,3 +213,55 @@ test('host: protocol requests, cut long text, change events, override through th
   assert.match(md.markdown, /^## P-2/);
   host.dispose();
 });
+
+test('agent rows: step count and agent cost are summarised, filtered and sorted on', async () => {
+  const { deepseekRow, nomosRow, mathAgentRow, damagedRow, plainRow } = await import('../fixtures/agents/traces');
+  const ds = deepseekRow();
+  const s = summarizeRow(ds);
+  const trace = ds.agent_trace as { steps: Array<{ cost?: number }> };
+  assert.equal(s.steps, trace.steps.length);
+  assert.equal(s.agentCost, (ds.cost_run as { cost: number }).cost);
+  // The steps' costs add up to cost_run.cost (the contract the fixtures follow).
+  assert.ok(Math.abs(trace.steps.reduce((a, x) => a + (x.cost ?? 0), 0) - s.agentCost!) < 1e-12);
+  // Without cost_run the steps' own costs are summed; a trace without steps counts 0.
+  assert.ok(Math.abs(summarizeRow({ ...ds, cost_run: undefined }).agentCost! - s.agentCost!) < 1e-12);
+  assert.deepEqual(
+    [summarizeRow({ agent_trace: { steps: 'nope' } }).steps, summarizeRow({ agent_trace: { steps: 'nope' } }).agentCost],
+    [0, null],
+  );
+  assert.deepEqual([summarizeRow(plainRow(0)).steps, summarizeRow(plainRow(0)).agentCost], [null, null]);
+  assert.deepEqual([summarizeRow({ agent_trace: 'junk' }).steps, summarizeRow({ agent_trace: [1, 2] }).steps], [null, null]);
+  // A damaged trace: the count of its entries, whatever they are; bad costs are skipped.
+  const bad = summarizeRow({ ...damagedRow(40), cost_run: undefined });
+  assert.equal(bad.steps, 40);
+  assert.ok(bad.agentCost !== null && Number.isFinite(bad.agentCost));
+
+  const d = dir();
+  const f = join(d, 'agents.jsonl');
+  const all = [plainRow(0), ds, nomosRow(), mathAgentRow(), plainRow(1), damagedRow(300)];
+  writeFileSync(f, all.map((r) => line(r)).join('\n') + '\n');
+  const idx = new ResultsIndex(f);
+  await idx.open();
+  const q = new RowQueries(idx);
+  const page = await q.page({ filter: {}, sort: 'index' }, 0, 10);
+  assert.deepEqual(
+    page.rows.map((r) => r.steps),
+    [undefined, 27, 12, 5, undefined, 300],
+  );
+  assert.equal(page.rows[1].agentCost, s.agentCost);
+  assert.equal('agentCost' in page.rows[0], false);
+  const ids = async (query: Parameters<typeof q.page>[0]) => (await q.page(query, 0, 10)).rows.map((r) => r.id);
+  // Sorting: rows without a trace last in both directions.
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps' }), ['AG-MA-3', 'AG-NO-2', 'AG-DS-1', 'AG-BAD-4', 'PLAIN-1', 'PLAIN-2']);
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
+  assert.deepEqual(await ids({ filter: {}, sort: 'agentCost', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
+  // Filters: bounds keep only agent rows inside them; `agent` splits agent rows from the others.
+  assert.deepEqual(await ids({ filter: { stepsMin: 10, stepsMax: 100 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
+  assert.deepEqual(await ids({ filter: { stepsMax: 10 }, sort: 'index' }), ['AG-MA-3']);
+  assert.deepEqual(await ids({ filter: { agentCostMin: 0.003, agentCostMax: 0.01 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
+  assert.deepEqual(await ids({ filter: { agent: false }, sort: 'index' }), ['PLAIN-1', 'PLAIN-2']);
+  assert.equal((await q.run({ filter: { agent: true }, sort: 'index' })).order.length, 4);
+  // The summaries live in the table's typed arrays (no row text kept).
+  assert.equal(idx.table.steps[1], 27);
+  assert.ok(Number.isNaN(idx.table.agentCost[0]));
+});
