@@ -116,6 +116,8 @@ export class App {
       ['score', 'score'],
       ['tokens', 'tokens'],
       ['cost', 'cost'],
+      ['steps', 'agent steps'],
+      ['agentCost', 'agent cost'],
     ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
     this.sortSelect.value = this.query.sort;
     this.sortSelect.addEventListener('change', () => this.setQuery({ ...this.query, sort: this.sortSelect.value as SortKey }));
@@ -267,6 +269,20 @@ export class App {
     const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.summary?.columns ?? []).map((c) => h('option', { value: c, text: c })));
     field.value = f.textField ?? '';
     field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
+    // Agent rows: bounds on the number of steps and on what the agent's calls cost.
+    const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
+      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
+      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
+      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
+      a.addEventListener('change', on);
+      b.addEventListener('change', on);
+      return [a, b];
+    };
+    const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
+    const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
+    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
+    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
+    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
     const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
     reset.addEventListener('click', () => this.clearFilters());
     this.filtersBox.append(
@@ -276,6 +292,9 @@ export class App {
       flag('runError', 'run error'),
       flag('truncated', 'truncated'),
       flag('overridden', 'human grade'),
+      agent,
+      h('label', {}, 'Agent steps ', stepsMin, ' – ', stepsMax),
+      h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
       h('label', {}, 'Column ', col, ' = ', val),
       h('label', {}, 'Search in ', field),
       h('label', { class: 'check' }, caseBox, ' match case'),
@@ -718,7 +737,7 @@ export class App {
 }
 
 function hasAdvanced(f: RowFilter): boolean {
-  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive;
+  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
 }
 
 function clampFont(n: number): number {

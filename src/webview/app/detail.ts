@@ -5,6 +5,7 @@
 import type { FullRow } from '../../protocol';
 import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
 import { renderPlainMath, renderRich } from './render';
+import { lazyFold, readTrace, Timeline } from './trace';
 
 /** Texts longer than this are first shown as plain text (rendering them can take seconds). */
 export const RICH_LIMIT = 300_000;
@@ -119,6 +120,7 @@ const SHOWN = new Set([
   'grade',
   'score',
   'history',
+  'agent_trace',
   'cost_run',
   'grade_cost',
   'human_grade',
@@ -210,8 +212,18 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
 
   page.append(gradingSection(full, ctx, human));
 
-  // The conversation: each message folded; chain of thought marked.
-  if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
+  // An agent's rows: the trace as a timeline, the raw calls folded below it (built when opened).
+  // Other rows: the conversation, each message folded, chain of thought marked.
+  const trace = readTrace(row.agent_trace);
+  if (trace) {
+    const cost = num(obj(row.cost_run)?.cost);
+    page.append(new Timeline(trace, row.history, (text, field) => richBlock(text, field, ctx), cost).root);
+    if (Array.isArray(row.history) && row.history.length) {
+      const hist = row.history;
+      page.append(lazyFold(`Raw calls (history, ${hist.length} entr${hist.length === 1 ? 'y' : 'ies'})`, () => historySection(hist, ctx), 'raw-history'));
+    }
+    page.append(lazyFold('Raw trace (agent_trace as JSON)', () => h('pre', { class: 'plain-text', 'data-field': 'agent_trace' }, jsonText(row.agent_trace)), 'raw-trace'));
+  } else if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
 
   page.append(factsSection(full));
   return page;
@@ -281,15 +293,22 @@ function renderTitle(title: string, ctx: DetailContext): HTMLElement {
   return span;
 }
 
-function historySection(history: unknown[], ctx: DetailContext): HTMLElement {
-  const box = h('section', { class: 'block history', 'data-field': 'history' }, h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }));
+function historySection(history: unknown[], ctx: DetailContext, top = true): HTMLElement {
+  const box = h('section', { class: 'block history', 'data-field': 'history' }, top ? h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }) : null);
   history.forEach((entry, k) => {
     const e = obj(entry);
     if (!e) {
-      box.append(h('pre', { class: 'plain-text' }, JSON.stringify(entry, null, 2).slice(0, 100_000)));
+      box.append(h('pre', { class: 'plain-text' }, jsonText(entry).slice(0, 100_000)));
       return;
     }
-    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? JSON.stringify(e, null, 2) : JSON.stringify(e.content, null, 2);
+    if (Array.isArray(e.messages)) {
+      // One call of an agent: its messages, folded together.
+      const msgs = e.messages;
+      const title = h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: ` ${str(e.step) ?? ''} · ${msgs.length} message${msgs.length === 1 ? '' : 's'}` }));
+      box.append(lazyFold(title, () => historySection(msgs, ctx, false), 'msg call'));
+      return;
+    }
+    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? jsonText(e) : jsonText(e.content);
     const cot = e.type === 'cot' || e.type === 'reasoning' || e.role === 'reasoning';
     const role = str(e.role) ?? str(e.type) ?? `step ${k + 1}`;
     const title = h(
@@ -301,6 +320,15 @@ function historySection(history: unknown[], ctx: DetailContext): HTMLElement {
     box.append(fold(title, () => richBlock(content, 'history', ctx), { size: content.length, cls: cot ? 'msg cot' : `msg role-${role.replace(/\W/g, '')}`, open: false }));
   });
   return box;
+}
+
+/** JSON of any value, never throwing (undefined and cycles shown in words). */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v, null, 2) ?? String(v);
+  } catch {
+    return String(v);
+  }
 }
 
 function factsSection(full: FullRow): HTMLElement {
