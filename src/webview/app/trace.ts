@@ -469,7 +469,7 @@ export class Timeline {
         );
       }
     }
-    const facts = [s.model ? `model ${s.model}` : '', s.h !== undefined ? `history[${s.h}]` : '', s.cost !== undefined ? `cost ${fmtUsd(s.cost)} (${s.cost} USD)` : ''].filter(Boolean);
+    const facts = [s.model ? `model ${s.model}` : '', s.h !== undefined ? `history[${s.h}]` : '', s.cost !== undefined ? `cost ${fmtUsd(s.cost)} (${Number(s.cost.toPrecision(6))} USD)` : ''].filter(Boolean);
     if (facts.length) body.append(h('p', { class: 'muted small', text: facts.join(' · ') }));
     return body;
   }
