@@ -8,6 +8,7 @@ import { RowQueries } from '../../src/core/view/query';
 import { replaceRow, rowForEdit, buildHumanGrade } from '../../src/core/view/edit';
 import { ViewerHost } from '../../src/core/view/host';
 import { summarizeRow } from '../../src/core/view/summary';
+import { rowMarkdown } from '../../src/core/view/markdown';
 import { ask, scratchDirs } from './view-helpers';
 
 const dir = scratchDirs('qed-view-core-');
@@ -264,4 +265,13 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   // The summaries live in the table's typed arrays (no row text kept).
   assert.equal(idx.table.steps[1], 27);
   assert.ok(Number.isNaN(idx.table.agentCost[0]));
+  // The markdown export lists the steps and the final choice.
+  const md = rowMarkdown(ds, page.rows[1]);
+  assert.match(md, /- agent steps: 27, agent cost: \$0\.0088/);
+  assert.match(md, /### Agent trace \(deepseek_agent\)\n\n1\. generate: Proof 1 · → p1 · \$0\.0004 · reused\n/);
+  assert.match(md, /11\. verify: Verification 3 of proof 2 · reads p2 · score 0 \/ 1 · \(no score found in the reply: counted as 0\)/);
+  assert.match(md, /Final choice: p5 \(score 1\) — highest mean verification score/);
+  const damaged = rowMarkdown(all[5], page.rows[5]);
+  assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42 · reads p1$/m);
+  assert.match(damaged, /^300\. /m);
 });
