@@ -272,6 +272,6 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   assert.match(md, /11\. verify: Verification 3 of proof 2 · reads p2 · score 0 \/ 1 · \(no score found in the reply: counted as 0\)/);
   assert.match(md, /Final choice: p5 \(score 1\) — highest mean verification score/);
   const damaged = rowMarkdown(all[5], page.rows[5]);
-  assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42 · reads p1$/m);
+  assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42$/m);
   assert.match(damaged, /^300\. /m);
 });
