@@ -195,7 +195,7 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     await page.goto(url);
     await page.waitForSelector('body[data-ready=true]');
     await waitShown(page, rows.length);
-    assert.equal(await page.textContent('.list .row[data-index="1"] .row-steps'), '27 st');
+    assert.equal(await page.textContent('.list .row[data-index="1"] .row-steps'), '27 steps');
     assert.equal(await page.locator('.list .row[data-index="0"] .row-steps').count(), 0);
     await page.selectOption('select[aria-label="Sort by"]', 'steps');
     await page.click('button[aria-label="Reverse the order"]');
