@@ -13,7 +13,7 @@ import { ViewerHost } from '../../src/core/view/host';
 import { makeNonce, viewerHtml, webviewCsp } from '../../src/core/view/html';
 import type { HostMessage } from '../../src/protocol';
 import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl, type Row } from './helpers';
-import { agentResults } from '../fixtures/agents/traces';
+import { agentResults, damagedRow } from '../fixtures/agents/traces';
 
 const ORIGIN = 'https://qed-webview.test';
 
@@ -246,7 +246,10 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
     }
   });
   test("an agent row's trace under the webview's CSP: the timeline, a step opened, a candidate followed, a damaged trace", async () => {
-    const file = writeJsonl(join(scratch.dir(), 'agents.jsonl'), agentResults({ damaged: true }));
+    const far = damagedRow(900);
+    far.problem_id = 'AG-FAR';
+    (far.agent_trace as { final: unknown }).final = { candidate: 'p600', score: 1, note: 'far down the trace' };
+    const file = writeJsonl(join(scratch.dir(), 'agents.jsonl'), [...agentResults({ damaged: true }), far]);
     const { page, trap, close } = await openStub([file]);
     try {
       await page.click('.list .row[data-index="1"]');
@@ -260,6 +263,10 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       await page.waitForSelector('.row-page[data-row-index="5"] .agent-trace');
       await page.locator('.step[data-step="0"] summary.step-head').click();
       await page.waitForSelector('.step[data-step="0"] .step-body .rich');
+      // A final choice far down a long trace: the steps up to it are built and it starts open.
+      await page.click('.list .row[data-index="6"]');
+      await page.waitForSelector('.row-page[data-row-index="6"] .step[data-step="600"] details[open] .step-body');
+      assert.equal(await page.locator('.agent-trace .step').count(), 601);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned: number }).__pwned), 0);
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       assert.deepEqual(trap.errors, []);

@@ -358,6 +358,8 @@ export class Timeline {
     const fin = this.trace.final?.candidate;
     if (!id && fin !== undefined) {
       const at = this.producerOf(fin);
+      // Far down a long trace it is built with the steps before it (up to a bound).
+      if (at !== undefined && at >= this.built && at < 2000) this.buildMore(at + 1 - this.built);
       const el = at !== undefined ? this.stepEls.get(at) : undefined;
       if (el) (el.querySelector('details') as HTMLDetailsElement).open = true;
     }
@@ -411,7 +413,7 @@ export class Timeline {
       h('span', { class: 'step-num', text: String(s.i + 1) }),
       h('span', { class: `kind fam-${fam}`, text: s.kind.length > 24 ? `${s.kind.slice(0, 24)}…` : s.kind }),
       s.round !== undefined ? h('span', { class: 'round', title: `round ${s.round}`, text: `R${fmtNum(s.round)}` }) : null,
-      h('span', { class: 'step-label', text: s.label || '(no label)' }),
+      h('span', { class: 'step-label', title: s.label.length > 300 ? s.label.slice(0, 5000) : undefined, text: s.label.length > 300 ? `${s.label.slice(0, 300)}…` : s.label || '(no label)' }),
       s.candidate !== undefined ? h('span', { class: 'made' }, '→ ', this.chip(s.candidate, isFinal ? 'final' : 'made')) : null,
       s.of.length ? h('span', { class: 'reads' }, h('span', { class: 'muted', text: 'reads ' }), s.of.slice(0, 12).map((c) => this.chip(c)), s.of.length > 12 ? h('span', { class: 'muted', text: ` +${s.of.length - 12}` }) : null) : null,
       s.score !== undefined ? h('span', { class: `badge step-score st-${scoreClass(s.score, s.max)}`, title: 'score given', text: fmtStepScore(s.score, s.max) }) : null,
