@@ -497,6 +497,7 @@ export class App {
     page.dataset.mathErrors = String(ctx.stats.errors);
     clear(this.detail);
     this.detail.append(page);
+    this.trackHead(page);
     // For measurements: when the row page was first painted (ms since the page was loaded).
     requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
     runDeferred(page, ctx);
@@ -504,6 +505,17 @@ export class App {
     if (locate) void this.locateOpen();
     this.updateLink();
     this.saveState();
+  }
+
+  private headObserver: ResizeObserver | undefined;
+
+  /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
+  private trackHead(page: HTMLElement): void {
+    this.headObserver?.disconnect();
+    const head = page.querySelector<HTMLElement>('.row-head');
+    if (!head) return;
+    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
+    this.headObserver.observe(head);
   }
 
   private closeRow(): void {
