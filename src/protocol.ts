@@ -154,6 +154,11 @@ export interface FullRow {
   bytes: number;
   /** Columns whose text was cut for transfer: name → full length in characters. */
   cut?: Record<string, number>;
+  /**
+   * An agent's row asked for with `lazyCalls`: its `history` was left out of `row` and has this
+   * many entries; ask for them with `calls`.
+   */
+  calls?: number;
 }
 
 /**
@@ -270,7 +275,10 @@ export interface RequestMap {
   page: [{ file: number; query: RowQuery; offset: number; limit: number }, PageResult];
   /** Where a row (by index) sits in the filtered, sorted list; -1 when filtered out. */
   locate: [{ file: number; query: RowQuery; index: number }, { position: number; matched: number }];
-  row: [{ file: number; index: number; maxFieldChars?: number }, FullRow];
+  /** `lazyCalls`: an agent's row comes without its `history` (see FullRow.calls). */
+  row: [{ file: number; index: number; maxFieldChars?: number; lazyCalls?: boolean }, FullRow];
+  /** Entries [from, from + count) of an agent row's history (at most 50); 'changed' when the row is no longer `rev`. */
+  calls: [{ file: number; index: number; rev: string; from: number; count: number; maxFieldChars?: number }, { entries: unknown[]; total: number }];
   graders: [{ file: number }, GraderList];
   regrade: [{ file: number; index: number; expect: string; grader?: string; mode?: GradeModeName }, EditResult];
   override: [{ file: number; index: number; expect: string; points: number[]; note: string; reviewer?: string }, EditResult];

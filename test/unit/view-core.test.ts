@@ -275,3 +275,33 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42$/m);
   assert.match(damaged, /^300\. /m);
 });
+
+test('host: an agent row without its calls (lazyCalls), then its calls a few at a time', async () => {
+  const { deepseekRow, plainRow } = await import('../fixtures/agents/traces');
+  const d = dir();
+  const f = join(d, 'agents.jsonl');
+  const ds = deepseekRow();
+  const history = JSON.parse(JSON.stringify(ds.history)) as unknown[];
+  writeFileSync(f, [line(plainRow(0)), line(ds)].join('\n') + '\n');
+  const host = new ViewerHost({ files: [f], host: 'stub' });
+  await host.open();
+  const lazy = await ask(host, 'row', { file: 0, index: 1, lazyCalls: true });
+  assert.equal(lazy.calls, history.length);
+  assert.equal('history' in lazy.row, false);
+  assert.deepEqual(lazy.row.agent_trace, JSON.parse(JSON.stringify(ds.agent_trace)));
+  // Without the option, or for a row that is not an agent's, the row comes whole.
+  assert.equal(((await ask(host, 'row', { file: 0, index: 1 })).row.history as unknown[]).length, history.length);
+  const plain = await ask(host, 'row', { file: 0, index: 0, lazyCalls: true });
+  assert.equal(plain.calls, undefined);
+  assert.ok(Array.isArray(plain.row.history));
+  const some = await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 3, count: 2 });
+  assert.deepEqual(some, { entries: history.slice(3, 5), total: history.length });
+  assert.equal((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1000 })).entries.length, Math.min(50, history.length));
+  assert.deepEqual((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 500, count: 5 })).entries, []);
+  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: 'not-the-rev', from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
+  // The row changed on disk: the page's rev no longer matches.
+  writeFileSync(f, [line(plainRow(0)), line({ ...ds, problem: 'changed' })].join('\n') + '\n');
+  await host.refresh(0);
+  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
+  host.dispose();
+});

@@ -176,6 +176,7 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     for (const [k, re] of [[1, /h = 99 is outside the history \(3 entries\)/], [3, /history\[2\] has no messages list/], [2, /history\[1\] is not an object/]] as const) {
       const step = page.locator(`.step[data-step="${k}"]`);
       await step.locator('summary.step-head').click();
+      await step.locator('.step-body[data-ready="true"]').waitFor();
       assert.match((await step.locator('.step-body').textContent()) ?? '', re);
     }
     // The hostile reply renders as text.

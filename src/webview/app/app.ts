@@ -8,6 +8,7 @@ import { RowList, PAGE_SIZE } from './list';
 import { Rpc, RpcError } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
+import { remoteCalls } from './trace';
 
 const MIN_FONT = 10;
 const MAX_FONT = 28;
@@ -480,7 +481,8 @@ export class App {
     this.root.classList.add('row-open');
     let full: FullRow;
     try {
-      full = await this.rpc.request('row', { file: this.file, index });
+      // An agent's row comes without its calls: the steps fetch theirs when opened.
+      full = await this.rpc.request('row', { file: this.file, index, lazyCalls: true });
     } catch (e) {
       if (seq !== this.detailSeq) return;
       clear(this.detail);
@@ -489,7 +491,10 @@ export class App {
     }
     if (seq !== this.detailSeq) return;
     this.current = full;
-    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [] };
+    const file = this.file;
+    const rev = full.rev;
+    const calls = full.calls !== undefined ? remoteCalls(full.calls, async (from, count) => (await this.rpc.request('calls', { file, index, rev, from, count })).entries) : undefined;
+    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [], calls };
     const t0 = performance.now();
     const page = renderDetail(full, ctx, this.actions(full));
     page.dataset.renderMs = (performance.now() - t0).toFixed(1);

@@ -5,7 +5,7 @@
 import type { FullRow } from '../../protocol';
 import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
 import { renderPlainMath, renderRich } from './render';
-import { lazyFold, readTrace, Timeline } from './trace';
+import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
 /** Texts longer than this are first shown as plain text (rendering them can take seconds). */
 export const RICH_LIMIT = 300_000;
@@ -18,6 +18,8 @@ export interface DetailContext {
   stats: { formulas: number; errors: number };
   /** Folded sections to build after the page is on screen (see runDeferred). */
   deferred?: Array<() => void>;
+  /** An agent row sent without its history (FullRow.calls): where its calls are fetched from. */
+  calls?: Calls;
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
@@ -217,11 +219,12 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
   const trace = readTrace(row.agent_trace);
   if (trace) {
     const cost = num(obj(row.cost_run)?.cost);
-    page.append(new Timeline(trace, row.history, (text, field) => richBlock(text, field, ctx), cost).root);
-    if (Array.isArray(row.history) && row.history.length) {
-      const hist = row.history;
-      page.append(lazyFold(`Raw calls (history, ${hist.length} entr${hist.length === 1 ? 'y' : 'ies'})`, () => historySection(hist, ctx), 'raw-history'));
-    }
+    const calls = full.calls !== undefined && ctx.calls ? ctx.calls : memoryCalls(row.history);
+    page.append(new Timeline(trace, calls, (text, field) => richBlock(text, field, ctx), cost).root);
+    const n = calls.total ?? 0;
+    const hist = row.history;
+    const labels = new Map(trace.steps.filter((st) => st.h !== undefined).map((st) => [st.h!, st.label || st.kind]));
+    if (n) page.append(lazyFold(`Raw calls (history, ${n} entr${n === 1 ? 'y' : 'ies'})`, () => (Array.isArray(hist) ? historySection(hist, ctx) : rawCalls(calls, n, labels, ctx)), 'raw-history'));
     page.append(lazyFold('Raw trace (agent_trace as JSON)', () => h('pre', { class: 'plain-text', 'data-field': 'agent_trace' }, jsonText(row.agent_trace)), 'raw-trace'));
   } else if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
 
@@ -329,6 +332,33 @@ function jsonText(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/** An agent row's calls, one fold each; each call is fetched (when not in memory) as it is opened. */
+function rawCalls(calls: Calls, n: number, labels: Map<number, string>, ctx: DetailContext): HTMLElement {
+  const box = h('section', { class: 'block history', 'data-field': 'history' });
+  const shown = Math.min(n, 2000);
+  for (let k = 0; k < shown; k++) {
+    box.append(
+      lazyFold(h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: labels.has(k) ? ` ${labels.get(k)!.slice(0, 200)}` : '' })), () => {
+        const slot = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+        calls.get(k).then(
+          (entry) => {
+            clear(slot);
+            const e = obj(entry);
+            slot.append(historySection(e && Array.isArray(e.messages) ? e.messages : [entry], ctx, false));
+          },
+          (err: unknown) => {
+            clear(slot);
+            slot.append(h('p', { class: 'step-note warn' }, `⚠ history[${k}] could not be read: ${(err as Error).message}`));
+          },
+        );
+        return slot;
+      }, 'msg call'),
+    );
+  }
+  if (n > shown) box.append(h('p', { class: 'muted', text: `… and ${n - shown} more calls (open the steps above to read them)` }));
+  return box;
 }
 
 function factsSection(full: FullRow): HTMLElement {

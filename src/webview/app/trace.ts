@@ -134,14 +134,52 @@ function readStep(value: unknown, i: number): Step {
   return step;
 }
 
-/** The messages of history[h], or why there are none. */
-export function callOf(history: unknown, idx: number | undefined): { messages?: Array<Record<string, unknown>>; problem?: string } {
-  if (idx === undefined) return {};
+/**
+ * Where a step's call is read from: the row's `history` in memory, or (for a large agent row sent
+ * without it) fetched from the host entry by entry. `total` undefined: the row has no history list.
+ */
+export interface Calls {
+  total: number | undefined;
+  get(h: number): Promise<unknown>;
+}
+
+export function memoryCalls(history: unknown): Calls {
   const list = Array.isArray(history) ? history : undefined;
-  if (!list) return { problem: `h = ${idx}, but the row has no history list` };
-  if (idx < 0 || idx >= list.length) return { problem: `h = ${idx} is outside the history (${list.length} entr${list.length === 1 ? 'y' : 'ies'})` };
-  const e = obj(list[idx]);
-  if (!e) return { problem: `history[${idx}] is not an object: ${show(list[idx])}` };
+  return { total: list?.length, get: async (k) => list?.[k] };
+}
+
+/** Calls fetched from the host (`fetch` brings entries [from, from + count)), each kept once fetched. */
+export function remoteCalls(total: number, fetch: (from: number, count: number) => Promise<unknown[]>): Calls {
+  const cache = new Map<number, Promise<unknown>>();
+  return {
+    total,
+    get: (k) => {
+      let p = cache.get(k);
+      if (!p) {
+        p = fetch(k, 1).then((e) => e[0]);
+        // A failed fetch (the row changed, the host went away) is tried again on the next opening.
+        p.catch(() => cache.delete(k));
+        cache.set(k, p);
+      }
+      return p;
+    },
+  };
+}
+
+/** The messages of history[h], or why there are none. */
+export async function callOf(calls: Calls, idx: number | undefined): Promise<{ messages?: Array<Record<string, unknown>>; problem?: string }> {
+  if (idx === undefined) return {};
+  const total = calls.total;
+  if (total === undefined) return { problem: `h = ${idx}, but the row has no history list` };
+  if (idx < 0 || idx >= total) return { problem: `h = ${idx} is outside the history (${total} entr${total === 1 ? 'y' : 'ies'})` };
+  let entry: unknown;
+  try {
+    entry = await calls.get(idx);
+  } catch (e) {
+    return { problem: `history[${idx}] could not be read: ${(e as Error).message}` };
+  }
+  const e = obj(entry);
+  if (!e) return { problem: `history[${idx}] is not an object: ${show(entry)}` };
   // A step entry holds its call's messages; a plain message stands for itself.
   if (Array.isArray(e.messages)) return { messages: e.messages.map((m) => obj(m) ?? { role: '?', content: show(m) }) };
   if (typeof e.role === 'string') return { messages: [e] };
@@ -200,7 +238,7 @@ export class Timeline {
 
   constructor(
     private readonly trace: Trace,
-    private readonly history: unknown,
+    private readonly calls: Calls,
     private readonly rich: Rich,
     private readonly runCost: number | undefined,
   ) {
@@ -446,7 +484,16 @@ export class Timeline {
 
   private stepBody(s: Step): HTMLElement {
     const body = h('div', { class: 'step-body' });
-    const call = callOf(this.history, s.h);
+    const loading = s.h !== undefined ? h('p', { class: 'muted loading', text: 'Loading the call…' }) : null;
+    if (loading) body.append(loading);
+    void callOf(this.calls, s.h).then((call) => {
+      loading?.remove();
+      this.fillBody(body, s, call);
+    });
+    return body;
+  }
+
+  private fillBody(body: HTMLElement, s: Step, call: Awaited<ReturnType<typeof callOf>>): void {
     if (call.problem) body.append(h('p', { class: 'step-note warn' }, `⚠ ${call.problem}`));
     if (!call.messages) {
       if (!call.problem) body.append(h('p', { class: 'muted', text: 'A decision of the scaffold: no model call.' }));
@@ -473,7 +520,7 @@ export class Timeline {
     }
     const facts = [s.model ? `model ${s.model}` : '', s.h !== undefined ? `history[${s.h}]` : '', s.cost !== undefined ? `cost ${fmtUsd(s.cost)} (${Number(s.cost.toPrecision(6))} USD)` : ''].filter(Boolean);
     if (facts.length) body.append(h('p', { class: 'muted small', text: facts.join(' · ') }));
-    return body;
+    body.dataset.ready = 'true';
   }
 }
 
