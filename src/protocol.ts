@@ -47,6 +47,10 @@ export interface RowSummary {
   truncated: boolean;
   /** Total of a human override, when the row has one. */
   human: number | null;
+  /** Steps of the row's agent trace (only on rows an agent produced). */
+  steps?: number;
+  /** What the agent's calls cost in USD, null when not recorded (only on rows an agent produced). */
+  agentCost?: number | null;
   /**
    * Read from the journal of a job still running (`<file>.partial`): not in the file yet, so it
    * cannot be regraded or overridden until the job ends.
@@ -54,7 +58,8 @@ export interface RowSummary {
   live?: boolean;
 }
 
-export type SortKey = 'index' | 'id' | 'score' | 'tokens' | 'cost';
+/** `steps` and `agentCost`: rows without an agent trace come last in both directions. */
+export type SortKey = 'index' | 'id' | 'score' | 'tokens' | 'cost' | 'steps' | 'agentCost';
 
 /** Every filter is optional; present ones must all hold. */
 export interface RowFilter {
@@ -75,6 +80,14 @@ export interface RowFilter {
   overridden?: boolean;
   /** Only these statuses. */
   statuses?: RowStatus[];
+  /** true: rows an agent produced (with an `agent_trace`); false: the others. */
+  agent?: boolean;
+  /** Bounds on the number of agent steps (rows without a trace never match a bound). */
+  stepsMin?: number;
+  stepsMax?: number;
+  /** Bounds on the agent cost in USD (rows without a recorded agent cost never match a bound). */
+  agentCostMin?: number;
+  agentCostMax?: number;
   /** A metadata column equal to a value (compared as text). */
   column?: { name: string; value: string };
 }
@@ -141,6 +154,59 @@ export interface FullRow {
   bytes: number;
   /** Columns whose text was cut for transfer: name → full length in characters. */
   cut?: Record<string, number>;
+  /**
+   * An agent's row asked for with `lazyCalls`: its `history` was left out of `row` and has this
+   * many entries; ask for them with `calls`.
+   */
+  calls?: number;
+}
+
+/**
+ * The `agent_trace` column of a row an agent produced, as the agent scaffolds write it. The viewer
+ * reads it leniently (any field may be missing or of the wrong type in a damaged file).
+ */
+export interface AgentTrace {
+  v: 1;
+  /** 'deepseek_agent', 'nomos', 'rc', 'rsa', 'selfcheck', 'math_agent', 'static_math_agent'… */
+  scaffold: string;
+  steps: AgentTraceStep[];
+  /** The final choice, e.g. {candidate: 'p3', score: 0.75, note: 'highest mean verification score'}. */
+  final?: { candidate?: string; score?: number; note: string };
+}
+
+export interface AgentTraceStep {
+  /** generate, verify, refine, score, summarize, consolidate, compare, select, merge, improve, approaches, plan, tool, check, correct, filter… */
+  kind: string;
+  label: string;
+  round?: number;
+  /** The candidate this step produced. */
+  candidate?: string;
+  /** The candidates this step read. */
+  of?: string[];
+  score?: number;
+  /** The scale's maximum of `score`. */
+  max?: number;
+  /** A compare / select / check outcome. */
+  verdict?: string;
+  note?: string;
+  /** Index into the row's `history` (absent on decision steps that made no call). */
+  h?: number;
+  model?: string;
+  input_tokens?: number;
+  output_tokens?: number;
+  /** USD, unrounded. */
+  cost?: number;
+  /** Seconds. */
+  time?: number;
+  /** Replayed from the step journal after a resume (paid in an earlier session). */
+  reused?: boolean;
+}
+
+/** One entry of an agent row's `history`: the messages of one model call. */
+export interface AgentHistoryEntry {
+  step: string;
+  timestep: number;
+  messages: Array<{ role: string; content: string; type?: string; tool_name?: string; tool_calls?: Array<{ id: string; name: string; arguments: unknown }> }>;
 }
 
 /** A grader the host can regrade with. */
@@ -209,7 +275,10 @@ export interface RequestMap {
   page: [{ file: number; query: RowQuery; offset: number; limit: number }, PageResult];
   /** Where a row (by index) sits in the filtered, sorted list; -1 when filtered out. */
   locate: [{ file: number; query: RowQuery; index: number }, { position: number; matched: number }];
-  row: [{ file: number; index: number; maxFieldChars?: number }, FullRow];
+  /** `lazyCalls`: an agent's row comes without its `history` (see FullRow.calls). */
+  row: [{ file: number; index: number; maxFieldChars?: number; lazyCalls?: boolean }, FullRow];
+  /** Entries [from, from + count) of an agent row's history (at most 50); 'changed' when the row is no longer `rev`. */
+  calls: [{ file: number; index: number; rev: string; from: number; count: number; maxFieldChars?: number }, { entries: unknown[]; total: number }];
   graders: [{ file: number }, GraderList];
   regrade: [{ file: number; index: number; expect: string; grader?: string; mode?: GradeModeName }, EditResult];
   override: [{ file: number; index: number; expect: string; points: number[]; note: string; reviewer?: string }, EditResult];

@@ -8,6 +8,7 @@ import { RowQueries } from '../../src/core/view/query';
 import { replaceRow, rowForEdit, buildHumanGrade } from '../../src/core/view/edit';
 import { ViewerHost } from '../../src/core/view/host';
 import { summarizeRow } from '../../src/core/view/summary';
+import { rowMarkdown } from '../../src/core/view/markdown';
 import { ask, scratchDirs } from './view-helpers';
 
 const dir = scratchDirs('qed-view-core-');
@@ -211,5 +212,96 @@ test('host: protocol requests, cut long text, change events, override through th
   await assert.rejects(ask(host, 'page', { file: 0, query: { filter: { text: '[' }, sort: 'index' }, offset: 0, limit: 5 }), (e: Error & { code?: string }) => e.code === 'invalid');
   const md = await ask(host, 'export', { file: 0, index: 1 });
   assert.match(md.markdown, /^## P-2/);
+  host.dispose();
+});
+
+test('agent rows: step count and agent cost are summarised, filtered and sorted on', async () => {
+  const { deepseekRow, nomosRow, mathAgentRow, damagedRow, plainRow } = await import('../fixtures/agents/traces');
+  const ds = deepseekRow();
+  const s = summarizeRow(ds);
+  const trace = ds.agent_trace as { steps: Array<{ cost?: number }> };
+  assert.equal(s.steps, trace.steps.length);
+  assert.equal(s.agentCost, (ds.cost_run as { cost: number }).cost);
+  // The steps' costs add up to cost_run.cost (the contract the fixtures follow).
+  assert.ok(Math.abs(trace.steps.reduce((a, x) => a + (x.cost ?? 0), 0) - s.agentCost!) < 1e-12);
+  // Without cost_run the steps' own costs are summed; a trace without steps counts 0.
+  assert.ok(Math.abs(summarizeRow({ ...ds, cost_run: undefined }).agentCost! - s.agentCost!) < 1e-12);
+  assert.deepEqual(
+    [summarizeRow({ agent_trace: { steps: 'nope' } }).steps, summarizeRow({ agent_trace: { steps: 'nope' } }).agentCost],
+    [0, null],
+  );
+  assert.deepEqual([summarizeRow(plainRow(0)).steps, summarizeRow(plainRow(0)).agentCost], [null, null]);
+  assert.deepEqual([summarizeRow({ agent_trace: 'junk' }).steps, summarizeRow({ agent_trace: [1, 2] }).steps], [null, null]);
+  // A damaged trace: the count of its entries, whatever they are; bad costs are skipped.
+  const bad = summarizeRow({ ...damagedRow(40), cost_run: undefined });
+  assert.equal(bad.steps, 40);
+  assert.ok(bad.agentCost !== null && Number.isFinite(bad.agentCost));
+
+  const d = dir();
+  const f = join(d, 'agents.jsonl');
+  const all = [plainRow(0), ds, nomosRow(), mathAgentRow(), plainRow(1), damagedRow(300)];
+  writeFileSync(f, all.map((r) => line(r)).join('\n') + '\n');
+  const idx = new ResultsIndex(f);
+  await idx.open();
+  const q = new RowQueries(idx);
+  const page = await q.page({ filter: {}, sort: 'index' }, 0, 10);
+  assert.deepEqual(
+    page.rows.map((r) => r.steps),
+    [undefined, 27, 12, 5, undefined, 300],
+  );
+  assert.equal(page.rows[1].agentCost, s.agentCost);
+  assert.equal('agentCost' in page.rows[0], false);
+  const ids = async (query: Parameters<typeof q.page>[0]) => (await q.page(query, 0, 10)).rows.map((r) => r.id);
+  // Sorting: rows without a trace last in both directions.
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps' }), ['AG-MA-3', 'AG-NO-2', 'AG-DS-1', 'AG-BAD-4', 'PLAIN-1', 'PLAIN-2']);
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
+  assert.deepEqual(await ids({ filter: {}, sort: 'agentCost', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
+  // Filters: bounds keep only agent rows inside them; `agent` splits agent rows from the others.
+  assert.deepEqual(await ids({ filter: { stepsMin: 10, stepsMax: 100 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
+  assert.deepEqual(await ids({ filter: { stepsMax: 10 }, sort: 'index' }), ['AG-MA-3']);
+  assert.deepEqual(await ids({ filter: { agentCostMin: 0.003, agentCostMax: 0.01 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
+  assert.deepEqual(await ids({ filter: { agent: false }, sort: 'index' }), ['PLAIN-1', 'PLAIN-2']);
+  assert.equal((await q.run({ filter: { agent: true }, sort: 'index' })).order.length, 4);
+  // The summaries live in the table's typed arrays (no row text kept).
+  assert.equal(idx.table.steps[1], 27);
+  assert.ok(Number.isNaN(idx.table.agentCost[0]));
+  // The markdown export lists the steps and the final choice.
+  const md = rowMarkdown(ds, page.rows[1]);
+  assert.match(md, /- agent steps: 27, agent cost: \$0\.0088/);
+  assert.match(md, /### Agent trace \(deepseek_agent\)\n\n1\. generate: Proof 1 · → p1 · \$0\.0004 · reused\n/);
+  assert.match(md, /11\. verify: Verification 3 of proof 2 · reads p2 · score 0 \/ 1 · \(no score found in the reply: counted as 0\)/);
+  assert.match(md, /Final choice: p5 \(score 1\) — highest mean verification score/);
+  const damaged = rowMarkdown(all[5], page.rows[5]);
+  assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42$/m);
+  assert.match(damaged, /^300\. /m);
+});
+
+test('host: an agent row without its calls (lazyCalls), then its calls a few at a time', async () => {
+  const { deepseekRow, plainRow } = await import('../fixtures/agents/traces');
+  const d = dir();
+  const f = join(d, 'agents.jsonl');
+  const ds = deepseekRow();
+  const history = JSON.parse(JSON.stringify(ds.history)) as unknown[];
+  writeFileSync(f, [line(plainRow(0)), line(ds)].join('\n') + '\n');
+  const host = new ViewerHost({ files: [f], host: 'stub' });
+  await host.open();
+  const lazy = await ask(host, 'row', { file: 0, index: 1, lazyCalls: true });
+  assert.equal(lazy.calls, history.length);
+  assert.equal('history' in lazy.row, false);
+  assert.deepEqual(lazy.row.agent_trace, JSON.parse(JSON.stringify(ds.agent_trace)));
+  // Without the option, or for a row that is not an agent's, the row comes whole.
+  assert.equal(((await ask(host, 'row', { file: 0, index: 1 })).row.history as unknown[]).length, history.length);
+  const plain = await ask(host, 'row', { file: 0, index: 0, lazyCalls: true });
+  assert.equal(plain.calls, undefined);
+  assert.ok(Array.isArray(plain.row.history));
+  const some = await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 3, count: 2 });
+  assert.deepEqual(some, { entries: history.slice(3, 5), total: history.length });
+  assert.equal((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1000 })).entries.length, Math.min(50, history.length));
+  assert.deepEqual((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 500, count: 5 })).entries, []);
+  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: 'not-the-rev', from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
+  // The row changed on disk: the page's rev no longer matches.
+  writeFileSync(f, [line(plainRow(0)), line({ ...ds, problem: 'changed' })].join('\n') + '\n');
+  await host.refresh(0);
+  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
   host.dispose();
 });

@@ -13,6 +13,7 @@ import { ViewerHost } from '../../src/core/view/host';
 import { makeNonce, viewerHtml, webviewCsp } from '../../src/core/view/html';
 import type { HostMessage } from '../../src/protocol';
 import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl, type Row } from './helpers';
+import { agentResults, damagedRow } from '../fixtures/agents/traces';
 
 const ORIGIN = 'https://qed-webview.test';
 
@@ -238,6 +239,35 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
         writeFileSync(file, lines.join('\n'));
       await host.refresh(0);
       await page.waitForSelector(`.row-page[data-row-index="${index}"] .row-head:has-text("model 3/7")`);
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      assert.deepEqual(trap.errors, []);
+    } finally {
+      await close();
+    }
+  });
+  test("an agent row's trace under the webview's CSP: the timeline, a step opened, a candidate followed, a damaged trace", async () => {
+    const far = damagedRow(900);
+    far.problem_id = 'AG-FAR';
+    (far.agent_trace as { final: unknown }).final = { candidate: 'p600', score: 1, note: 'far down the trace' };
+    const file = writeJsonl(join(scratch.dir(), 'agents.jsonl'), [...agentResults({ damaged: true }), far]);
+    const { page, trap, close } = await openStub([file]);
+    try {
+      await page.click('.list .row[data-index="1"]');
+      await page.waitForSelector('.row-page[data-row-index="1"] .agent-trace .step.final details[open] .katex');
+      assert.equal(await page.locator('.agent-trace .step').count(), 27);
+      await page.locator('.step[data-step="4"] summary.step-head').click();
+      await page.waitForSelector('.step[data-step="4"] .step-body .rich');
+      await page.click('.step[data-step="4"] .reads [data-cand="p1"]');
+      await page.waitForSelector('.step[data-step="0"] details[open] .step-body .rich .katex');
+      await page.click('.list .row[data-index="5"]');
+      await page.waitForSelector('.row-page[data-row-index="5"] .agent-trace');
+      await page.locator('.step[data-step="0"] summary.step-head').click();
+      await page.waitForSelector('.step[data-step="0"] .step-body .rich');
+      // A final choice far down a long trace: the steps up to it are built and it starts open.
+      await page.click('.list .row[data-index="6"]');
+      await page.waitForSelector('.row-page[data-row-index="6"] .step[data-step="600"] details[open] .step-body');
+      assert.equal(await page.locator('.agent-trace .step').count(), 601);
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned: number }).__pwned), 0);
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       assert.deepEqual(trap.errors, []);
     } finally {

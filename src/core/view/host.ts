@@ -32,6 +32,7 @@ import {
   type ViewerSettings,
 } from '../../protocol';
 import { EditRefused, buildHumanGrade, replaceRow, rowForEdit } from './edit';
+import { readCalls, withoutCalls } from './calls';
 import { liveLockHolder } from '../run/lock';
 import { rowMarkdown } from './markdown';
 import { RowQueries } from './query';
@@ -200,7 +201,15 @@ export class ViewerHost {
         return p.query?.filter?.text ? run() : f.index.serve(run);
       },
       locate: (p) => this.served(p.file).index.serve(() => this.served(p.file).queries.locate(normalQuery(p.query), p.index)),
-      row: (p) => this.served(p.file).index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars)),
+      row: (p) => this.served(p.file).index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars, p.lazyCalls)),
+      calls: (p) => {
+        const f = this.served(p.file);
+        return f.index.serve(async () => {
+          const res = await readCalls(f.index, p.index, p.rev, p.from, p.count);
+          const cut: Record<string, number> = {};
+          return { entries: cutLongText({ history: res.entries }, Math.max(1000, p.maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD), cut).history as unknown[], total: res.total };
+        });
+      },
       graders: async (p) => {
         const f = this.served(p.file);
         const why = this.unavailable();
@@ -260,7 +269,7 @@ export class ViewerHost {
     };
   }
 
-  async fullRow(file: number, i: number, maxFieldChars?: number): Promise<FullRow> {
+  async fullRow(file: number, i: number, maxFieldChars?: number, lazyCalls = false): Promise<FullRow> {
     const f = this.served(file);
     await f.index.waitForRows(i + 1);
     let got;
@@ -275,7 +284,8 @@ export class ViewerHost {
     }
     const max = Math.max(1000, maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD);
     const cut: Record<string, number> = {};
-    const row = cutLongText(got.row, max, cut);
+    const lazy = lazyCalls ? withoutCalls(got.row, { index: f.index, i, rev: got.rev }) : { row: got.row };
+    const row = cutLongText(lazy.row, max, cut);
     return {
       file,
       index: i,
@@ -285,6 +295,7 @@ export class ViewerHost {
       rev: got.rev,
       bytes: got.bytes,
       cut: Object.keys(cut).length ? cut : undefined,
+      ...(lazy.calls !== undefined ? { calls: lazy.calls } : {}),
     };
   }
 

@@ -21,6 +21,7 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
   if (s.source) facts.push(`source: ${s.source}`);
   if (s.tokens !== null) facts.push(`output tokens: ${s.tokens}`);
   if (s.cost !== null) facts.push(`cost: $${s.cost.toFixed(4)}`);
+  if (s.steps !== undefined) facts.push(`agent steps: ${s.steps}${s.agentCost !== null && s.agentCost !== undefined ? `, agent cost: $${s.agentCost.toFixed(4)}` : ''}`);
   out.push(facts.map((f) => `- ${f}`).join('\n'), '');
   const section = (title: string, v: unknown) => {
     const t = str(v);
@@ -48,7 +49,40 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
     out.push('### Human grade', '', `${String(human.total ?? '')} points by ${String(human.reviewer ?? '?')} at ${String(human.at ?? '?')}`, '');
     if (str(human.note)) out.push(String(human.note).trim(), '');
   }
+  traceMarkdown(row.agent_trace, out);
   if (str(row.grade_error)) out.push(`> grading error: ${String(row.grade_error)}`, '');
   if (str(row.error)) out.push(`> generation error: ${String(row.error)}`, '');
   return out.join('\n').trimEnd();
+}
+
+
+/** Steps listed in an export at most. */
+const MAX_EXPORT_STEPS = 1000;
+
+/** An agent's trace as a numbered list of its steps, then the final choice (lenient, like the viewer). */
+function traceMarkdown(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const t = value as Record<string, unknown>;
+  const steps = Array.isArray(t.steps) ? t.steps : [];
+  const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').slice(0, 300) : typeof v === 'number' ? String(v) : undefined);
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  out.push(`### Agent trace${text(t.scaffold) ? ` (${text(t.scaffold)})` : ''}`, '');
+  steps.slice(0, MAX_EXPORT_STEPS).forEach((x, k) => {
+    const s = x !== null && typeof x === 'object' ? (x as Record<string, unknown>) : {};
+    const parts = [`${text(s.kind) ?? '?'}: ${text(s.label) ?? ''}`.trim()];
+    if (text(s.candidate)) parts.push(`→ ${text(s.candidate)}`);
+    if (Array.isArray(s.of) && s.of.length) parts.push(`reads ${s.of.map(text).filter(Boolean).join(', ')}`);
+    const score = num(s.score);
+    if (score !== undefined) parts.push(`score ${score}${num(s.max) !== undefined ? ` / ${num(s.max)}` : ''}`);
+    if (text(s.verdict)) parts.push(`verdict ${text(s.verdict)}`);
+    if (text(s.note)) parts.push(`(${text(s.note)})`);
+    const cost = num(s.cost);
+    if (cost !== undefined) parts.push(`$${cost.toFixed(4)}`);
+    if (s.reused === true) parts.push('reused');
+    out.push(`${k + 1}. ${parts.join(' · ')}`);
+  });
+  if (steps.length > MAX_EXPORT_STEPS) out.push(`… and ${steps.length - MAX_EXPORT_STEPS} more steps`);
+  const f = t.final !== null && typeof t.final === 'object' ? (t.final as Record<string, unknown>) : undefined;
+  if (f) out.push('', `Final choice: ${text(f.candidate) ?? '–'}${num(f.score) !== undefined ? ` (score ${num(f.score)})` : ''}${text(f.note) ? ` — ${text(f.note)}` : ''}`);
+  out.push('');
 }

@@ -131,6 +131,14 @@ function predicate(f: RowFilter, t: Table, textHits: Uint8Array | undefined): (i
   const max = f.scoreMax;
   if (typeof min === 'number' && Number.isFinite(min)) tests.push((i) => t.score[i] >= min);
   if (typeof max === 'number' && Number.isFinite(max)) tests.push((i) => t.score[i] <= max);
+  const range = (col: Float64Array, lo: unknown, hi: unknown) => {
+    // NaN (no value) fails every comparison: a bound keeps only rows that have the figure.
+    if (typeof lo === 'number' && Number.isFinite(lo)) tests.push((i) => col[i] >= lo);
+    if (typeof hi === 'number' && Number.isFinite(hi)) tests.push((i) => col[i] <= hi);
+  };
+  range(t.steps, f.stepsMin, f.stepsMax);
+  range(t.agentCost, f.agentCostMin, f.agentCostMax);
+  if (f.agent !== undefined) tests.push((i) => !Number.isNaN(t.steps[i]) === f.agent);
   if (f.hasGrade !== undefined) tests.push((i) => !Number.isNaN(t.score[i]) === f.hasGrade);
   if (f.parseFailure) tests.push((i) => t.statusOf(i) === 'parse_error');
   if (f.runError) tests.push((i) => t.statusOf(i) === 'run_error');
@@ -179,6 +187,12 @@ function sortRows(order: Int32Array, q: RowQuery, t: Table): void {
       return;
     case 'cost':
       order.sort(byNumber(t.cost));
+      return;
+    case 'steps':
+      order.sort(byNumber(t.steps));
+      return;
+    case 'agentCost':
+      order.sort(byNumber(t.agentCost));
       return;
     default:
       throw new QedError(`unknown sort '${String(q.sort)}'`, { field: 'sort' });

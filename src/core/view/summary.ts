@@ -16,6 +16,10 @@ export interface SummaryFields {
   cost: number | null;
   truncated: boolean;
   human: number | null;
+  /** Steps of the row's agent_trace; null for a row not made by an agent. */
+  steps: number | null;
+  /** What the agent's calls cost in USD (see agentFigures); null for a row not made by an agent. */
+  agentCost: number | null;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -38,6 +42,7 @@ export const CONTENT_COLUMNS = new Set([
   'qed_run',
   'qed_grade',
   'human_grade',
+  'agent_trace',
   'error',
   'grade_error',
   'score',
@@ -70,6 +75,30 @@ function modelOf(row: Row): string | undefined {
   return text(stamp?.config) ?? text(stamp?.model) ?? text(row.model) ?? text(row.model_name) ?? text(row.model_config);
 }
 
+/**
+ * The size and price of an agent's work on a row: the number of steps of its `agent_trace`, and
+ * their cost — `cost_run.cost` (the sum over every call, as the agent records it), else the sum
+ * of the steps' own costs. Both null when the row has no trace (an ordinary single-call row); a
+ * trace whose `steps` is not a list counts 0 steps.
+ */
+export function agentFigures(row: Row): { steps: number | null; cost: number | null } {
+  const trace = obj(row.agent_trace);
+  if (!trace) return { steps: null, cost: null };
+  const steps = Array.isArray(trace.steps) ? trace.steps : [];
+  const runCost = num(obj(row.cost_run)?.cost);
+  if (runCost !== null) return { steps: steps.length, cost: runCost };
+  let sum = 0;
+  let any = false;
+  for (const s of steps) {
+    const c = num(obj(s)?.cost);
+    if (c !== null) {
+      sum += c;
+      any = true;
+    }
+  }
+  return { steps: steps.length, cost: any ? sum : null };
+}
+
 export function summarizeRow(row: Row): SummaryFields {
   const score = num(row.score);
   const max = rowMax(row);
@@ -87,6 +116,7 @@ export function summarizeRow(row: Row): SummaryFields {
   const runCost = num(run?.cost);
   const gradeCost = num(grade?.cost);
   const solution = typeof row.model_solution === 'string' ? row.model_solution : undefined;
+  const agent = agentFigures(row);
   return {
     id: rowId(row),
     source: text(row.source) ?? text(row.Source),
@@ -98,6 +128,8 @@ export function summarizeRow(row: Row): SummaryFields {
     cost: runCost === null && gradeCost === null ? null : (runCost ?? 0) + (gradeCost ?? 0),
     truncated: (solution !== undefined && solution.trim() === '' && !present(row.error)) || row.finish_reason === 'length',
     human: humanTotal(row.human_grade),
+    steps: agent.steps,
+    agentCost: agent.cost,
   };
 }
 

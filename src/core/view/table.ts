@@ -1,5 +1,5 @@
 // The compact, column-wise record of a results file the viewer keeps in memory: where each row's
-// line starts and ends, and its list summary. About 70 bytes per row plus the id strings, so a
+// line starts and ends, and its list summary. About 90 bytes per row plus the id strings, so a
 // 100k-row file costs a few MB whatever the size of its proofs.
 
 import { ROW_STATUSES, type RowStatus, type RowSummary } from '../../protocol';
@@ -48,6 +48,9 @@ export class RowTable {
   tokens: Float64Array;
   cost: Float64Array;
   human: Float64Array;
+  /** Agent steps and agent cost (NaN: not an agent row). */
+  steps: Float64Array;
+  agentCost: Float64Array;
   status: Uint8Array;
   truncated: Uint8Array;
   ids: Array<string | undefined> = [];
@@ -72,6 +75,8 @@ export class RowTable {
     this.tokens = new Float64Array(cap);
     this.cost = new Float64Array(cap);
     this.human = new Float64Array(cap);
+    this.steps = new Float64Array(cap);
+    this.agentCost = new Float64Array(cap);
     this.status = new Uint8Array(cap);
     this.truncated = new Uint8Array(cap);
     this.source = new Int32Array(cap);
@@ -93,6 +98,8 @@ export class RowTable {
     this.tokens = f64(this.tokens);
     this.cost = f64(this.cost);
     this.human = f64(this.human);
+    this.steps = f64(this.steps);
+    this.agentCost = f64(this.agentCost);
     const u8 = (a: Uint8Array) => {
       const b = new Uint8Array(cap);
       b.set(a);
@@ -147,6 +154,8 @@ export class RowTable {
     this.tokens[i] = s.tokens ?? NaN;
     this.cost[i] = s.cost ?? NaN;
     this.human[i] = s.human ?? NaN;
+    this.steps[i] = s.steps ?? NaN;
+    this.agentCost[i] = s.agentCost ?? NaN;
     this.status[i] = STATUS_CODE.get(s.status) ?? 0;
     this.truncated[i] = s.truncated ? 1 : 0;
     this.ids[i] = s.id;
@@ -195,6 +204,7 @@ export class RowTable {
       cost: n(this.cost[i]),
       truncated: this.truncated[i] === 1,
       human: n(this.human[i]),
+      ...(Number.isNaN(this.steps[i]) ? {} : { steps: this.steps[i], agentCost: n(this.agentCost[i]) }),
       ...(this.liveFrom !== undefined && this.start[i] >= this.liveFrom ? { live: true } : {}),
     };
   }
@@ -226,6 +236,6 @@ export class RowTable {
 
   /** Bytes held by the typed arrays (for the bench's memory figures). */
   get bytes(): number {
-    return this.cap * (8 * 8 + 2 + 8) + [...this.meta.values()].reduce((s, m) => s + m.ids.byteLength, 0);
+    return this.cap * (10 * 8 + 2 + 8) + [...this.meta.values()].reduce((s, m) => s + m.ids.byteLength, 0);
   }
 }

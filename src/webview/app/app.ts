@@ -8,6 +8,7 @@ import { RowList, PAGE_SIZE } from './list';
 import { Rpc, RpcError } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
+import { remoteCalls } from './trace';
 
 const MIN_FONT = 10;
 const MAX_FONT = 28;
@@ -116,6 +117,8 @@ export class App {
       ['score', 'score'],
       ['tokens', 'tokens'],
       ['cost', 'cost'],
+      ['steps', 'agent steps'],
+      ['agentCost', 'agent cost'],
     ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
     this.sortSelect.value = this.query.sort;
     this.sortSelect.addEventListener('change', () => this.setQuery({ ...this.query, sort: this.sortSelect.value as SortKey }));
@@ -267,6 +270,20 @@ export class App {
     const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.summary?.columns ?? []).map((c) => h('option', { value: c, text: c })));
     field.value = f.textField ?? '';
     field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
+    // Agent rows: bounds on the number of steps and on what the agent's calls cost.
+    const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
+      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
+      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
+      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
+      a.addEventListener('change', on);
+      b.addEventListener('change', on);
+      return [a, b];
+    };
+    const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
+    const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
+    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
+    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
+    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
     const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
     reset.addEventListener('click', () => this.clearFilters());
     this.filtersBox.append(
@@ -276,6 +293,9 @@ export class App {
       flag('runError', 'run error'),
       flag('truncated', 'truncated'),
       flag('overridden', 'human grade'),
+      agent,
+      h('label', {}, 'Agent steps ', stepsMin, ' – ', stepsMax),
+      h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
       h('label', {}, 'Column ', col, ' = ', val),
       h('label', {}, 'Search in ', field),
       h('label', { class: 'check' }, caseBox, ' match case'),
@@ -461,7 +481,8 @@ export class App {
     this.root.classList.add('row-open');
     let full: FullRow;
     try {
-      full = await this.rpc.request('row', { file: this.file, index });
+      // An agent's row comes without its calls: the steps fetch theirs when opened.
+      full = await this.rpc.request('row', { file: this.file, index, lazyCalls: true });
     } catch (e) {
       if (seq !== this.detailSeq) return;
       clear(this.detail);
@@ -470,7 +491,10 @@ export class App {
     }
     if (seq !== this.detailSeq) return;
     this.current = full;
-    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [] };
+    const file = this.file;
+    const rev = full.rev;
+    const calls = full.calls !== undefined ? remoteCalls(full.calls, async (from, count) => (await this.rpc.request('calls', { file, index, rev, from, count })).entries) : undefined;
+    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [], calls };
     const t0 = performance.now();
     const page = renderDetail(full, ctx, this.actions(full));
     page.dataset.renderMs = (performance.now() - t0).toFixed(1);
@@ -478,6 +502,7 @@ export class App {
     page.dataset.mathErrors = String(ctx.stats.errors);
     clear(this.detail);
     this.detail.append(page);
+    this.trackHead(page);
     // For measurements: when the row page was first painted (ms since the page was loaded).
     requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
     runDeferred(page, ctx);
@@ -485,6 +510,17 @@ export class App {
     if (locate) void this.locateOpen();
     this.updateLink();
     this.saveState();
+  }
+
+  private headObserver: ResizeObserver | undefined;
+
+  /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
+  private trackHead(page: HTMLElement): void {
+    this.headObserver?.disconnect();
+    const head = page.querySelector<HTMLElement>('.row-head');
+    if (!head) return;
+    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
+    this.headObserver.observe(head);
   }
 
   private closeRow(): void {
@@ -718,7 +754,7 @@ export class App {
 }
 
 function hasAdvanced(f: RowFilter): boolean {
-  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive;
+  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
 }
 
 function clampFont(n: number): number {

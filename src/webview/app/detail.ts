@@ -5,6 +5,7 @@
 import type { FullRow } from '../../protocol';
 import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
 import { renderPlainMath, renderRich } from './render';
+import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
 /** Texts longer than this are first shown as plain text (rendering them can take seconds). */
 export const RICH_LIMIT = 300_000;
@@ -17,6 +18,8 @@ export interface DetailContext {
   stats: { formulas: number; errors: number };
   /** Folded sections to build after the page is on screen (see runDeferred). */
   deferred?: Array<() => void>;
+  /** An agent row sent without its history (FullRow.calls): where its calls are fetched from. */
+  calls?: Calls;
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
@@ -119,6 +122,7 @@ const SHOWN = new Set([
   'grade',
   'score',
   'history',
+  'agent_trace',
   'cost_run',
   'grade_cost',
   'human_grade',
@@ -210,8 +214,19 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
 
   page.append(gradingSection(full, ctx, human));
 
-  // The conversation: each message folded; chain of thought marked.
-  if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
+  // An agent's rows: the trace as a timeline, the raw calls folded below it (built when opened).
+  // Other rows: the conversation, each message folded, chain of thought marked.
+  const trace = readTrace(row.agent_trace);
+  if (trace) {
+    const cost = num(obj(row.cost_run)?.cost);
+    const calls = full.calls !== undefined && ctx.calls ? ctx.calls : memoryCalls(row.history);
+    page.append(new Timeline(trace, calls, (text, field) => richBlock(text, field, ctx), cost).root);
+    const n = calls.total ?? 0;
+    const hist = row.history;
+    const labels = new Map(trace.steps.filter((st) => st.h !== undefined).map((st) => [st.h!, st.label || st.kind]));
+    if (n) page.append(lazyFold(`Raw calls (history, ${n} entr${n === 1 ? 'y' : 'ies'})`, () => (Array.isArray(hist) ? historySection(hist, ctx) : rawCalls(calls, n, labels, ctx)), 'raw-history'));
+    page.append(lazyFold('Raw trace (agent_trace as JSON)', () => h('pre', { class: 'plain-text', 'data-field': 'agent_trace' }, jsonText(row.agent_trace)), 'raw-trace'));
+  } else if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
 
   page.append(factsSection(full));
   return page;
@@ -281,15 +296,22 @@ function renderTitle(title: string, ctx: DetailContext): HTMLElement {
   return span;
 }
 
-function historySection(history: unknown[], ctx: DetailContext): HTMLElement {
-  const box = h('section', { class: 'block history', 'data-field': 'history' }, h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }));
+function historySection(history: unknown[], ctx: DetailContext, top = true): HTMLElement {
+  const box = h('section', { class: 'block history', 'data-field': 'history' }, top ? h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }) : null);
   history.forEach((entry, k) => {
     const e = obj(entry);
     if (!e) {
-      box.append(h('pre', { class: 'plain-text' }, JSON.stringify(entry, null, 2).slice(0, 100_000)));
+      box.append(h('pre', { class: 'plain-text' }, jsonText(entry).slice(0, 100_000)));
       return;
     }
-    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? JSON.stringify(e, null, 2) : JSON.stringify(e.content, null, 2);
+    if (Array.isArray(e.messages)) {
+      // One call of an agent: its messages, folded together.
+      const msgs = e.messages;
+      const title = h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: ` ${str(e.step) ?? ''} · ${msgs.length} message${msgs.length === 1 ? '' : 's'}` }));
+      box.append(lazyFold(title, () => historySection(msgs, ctx, false), 'msg call'));
+      return;
+    }
+    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? jsonText(e) : jsonText(e.content);
     const cot = e.type === 'cot' || e.type === 'reasoning' || e.role === 'reasoning';
     const role = str(e.role) ?? str(e.type) ?? `step ${k + 1}`;
     const title = h(
@@ -300,6 +322,42 @@ function historySection(history: unknown[], ctx: DetailContext): HTMLElement {
     );
     box.append(fold(title, () => richBlock(content, 'history', ctx), { size: content.length, cls: cot ? 'msg cot' : `msg role-${role.replace(/\W/g, '')}`, open: false }));
   });
+  return box;
+}
+
+/** JSON of any value, never throwing (undefined and cycles shown in words). */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v, null, 2) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** An agent row's calls, one fold each; each call is fetched (when not in memory) as it is opened. */
+function rawCalls(calls: Calls, n: number, labels: Map<number, string>, ctx: DetailContext): HTMLElement {
+  const box = h('section', { class: 'block history', 'data-field': 'history' });
+  const shown = Math.min(n, 2000);
+  for (let k = 0; k < shown; k++) {
+    box.append(
+      lazyFold(h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: labels.has(k) ? ` ${labels.get(k)!.slice(0, 200)}` : '' })), () => {
+        const slot = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+        calls.get(k).then(
+          (entry) => {
+            clear(slot);
+            const e = obj(entry);
+            slot.append(historySection(e && Array.isArray(e.messages) ? e.messages : [entry], ctx, false));
+          },
+          (err: unknown) => {
+            clear(slot);
+            slot.append(h('p', { class: 'step-note warn' }, `⚠ history[${k}] could not be read: ${(err as Error).message}`));
+          },
+        );
+        return slot;
+      }, 'msg call'),
+    );
+  }
+  if (n > shown) box.append(h('p', { class: 'muted', text: `… and ${n - shown} more calls (open the steps above to read them)` }));
   return box;
 }
 

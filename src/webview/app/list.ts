@@ -2,7 +2,7 @@
 // summaries are fetched from the host a page at a time and the pages far from view are dropped.
 
 import type { RowSummary } from '../../protocol';
-import { clear, fmtScore, h, STATUS_LABEL, STATUS_SHORT } from './dom';
+import { clear, fmtInt, fmtScore, fmtUsd, h, STATUS_LABEL, STATUS_SHORT } from './dom';
 
 export const ROW_HEIGHT = 30;
 export const PAGE_SIZE = 200;
@@ -169,6 +169,7 @@ export class RowList {
       s.human !== null ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` }) : null,
       s.truncated ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' }) : null,
       s.live ? h('span', { class: 'live-dot', title: 'just written by a running job (in its journal, not in the file yet)', text: '●' }) : null,
+      s.steps !== undefined ? h('span', { class: 'row-steps', title: `an agent's row: ${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}, agent cost ${fmtUsd(s.agentCost)}`, text: `${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}` }) : null,
       h('span', { class: 'row-source', text: s.source ?? '' }),
       h('span', { class: 'row-model', text: s.model ?? '' }),
     );
