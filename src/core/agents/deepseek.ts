@@ -125,6 +125,6 @@ export async function runDeepseek(ctx: AgentRun, stmt: string, p: Params, m: Age
   const finalScores = verifications.map((v) => mean(v.map((x) => x.score)));
   const top = Math.max(...finalScores);
   const best = finalScores.indexOf(top);
-  ctx.decide({ kind: 'select', label: `Answer: ${ids[best]} (mean verification score ${top.toFixed(2)})`, candidate: ids[best], score: top, max: 1, of: [...ids] });
+  ctx.decide({ kind: 'select', label: `Answer: ${ids[best]} (mean verification score ${top.toFixed(2)})`, verdict: ids[best], score: top, max: 1, of: [...ids] });
   return { answer: proofs[best], final: { candidate: ids[best], score: top, note: `highest mean verification score of ${proofs.length} proofs` } };
 }

@@ -101,7 +101,7 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
         const s = solutions.get(id);
         if (!s) return `Error: SolutionID ${id} not found.`;
         output = { id, text: s.text ?? '' };
-        ctx.decide({ kind: 'select', label: `Submitted ${id}`, candidate: id });
+        ctx.decide({ kind: 'select', label: `Submitted ${id}`, verdict: id, of: [id] });
         return pyFormat(parts.map('submit').str('output_format', 'Submitted {solution_id}.'), { solution_id: id });
       }
       case 'determine_approaches':

@@ -202,7 +202,6 @@ export async function runComponent(
     r.step.verdict = chosen.id;
     if (c.invalid) r.step.note = `no readable \\boxed{letter} in the reply: the last solution, ${chosen.id}, is kept`;
     if (c.equal) r.step.note = `judged equal: the last solution, ${chosen.id}, is kept`;
-    r.step.candidate = chosen.id;
     return { id: chosen.id ?? '', text: chosen.text ?? '', equal: c.equal, invalid: c.invalid, reasoning: r.text };
   }
   const prefix = kind === 'verifier' ? 'verification' : 'solution';

@@ -153,6 +153,6 @@ export async function runNomos(ctx: AgentRun, stmt: string, p: Params, m: AgentM
     return { answer: 'No solution generated.', final: { note: 'the grouping kept no solution' } };
   }
   const w = pool[0];
-  ctx.decide({ kind: 'select', label: `Answer: ${w.id}`, candidate: w.id, score: w.score, max: 7 });
+  ctx.decide({ kind: 'select', label: `Answer: ${w.id}`, verdict: w.id, of: [w.id], score: w.score, max: 7 });
   return { answer: w.solution, final: { candidate: w.id, score: w.score, note: round ? 'won the pairwise tournament' : 'the only solution left after grouping' } };
 }

@@ -43,6 +43,6 @@ export async function runReasoningCache(ctx: AgentRun, stmt: string, p: Params, 
     summary = s.text;
   }
   if (!last) return { answer: NO_ANSWER, final: { note: 'n_iterations is 0: nothing was asked' } };
-  ctx.decide({ kind: 'select', label: `Answer: the last attempt, a${last}`, candidate: `a${last}` });
+  ctx.decide({ kind: 'select', label: `Answer: the last attempt, a${last}`, verdict: `a${last}`, of: [`a${last}`] });
   return { answer: answer || NO_ANSWER, final: { candidate: `a${last}`, note: answer ? 'the answer of the last attempt' : 'the last attempt gave no answer' } };
 }

@@ -76,7 +76,7 @@ export async function runSelfcheck(ctx: AgentRun, stmt: string, p: Params, m: Ag
 
   const finish = (why: string, accepted: boolean): ScaffoldResult => {
     const answer = accepted || returnAnyway ? solution : 'Fail.';
-    ctx.decide({ kind: 'select', label: accepted || returnAnyway ? `Answer: v${version} (${why})` : `No answer (${why})`, candidate: accepted || returnAnyway ? `v${version}` : undefined });
+    ctx.decide({ kind: 'select', label: accepted || returnAnyway ? `Answer: v${version} (${why})` : `No answer (${why})`, verdict: accepted || returnAnyway ? `v${version}` : 'Fail.' });
     return { answer, final: { candidate: accepted || returnAnyway ? `v${version}` : undefined, note: why } };
   };
 

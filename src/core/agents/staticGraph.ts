@@ -96,7 +96,7 @@ export class Graph {
 
   async answer(root: GraphNode, scaffold: string): Promise<ScaffoldResult> {
     await root.run(this);
-    this.ctx.decide({ kind: 'select', label: `Answer: ${root.id ?? 'none'}`, candidate: root.id, of: [] });
+    this.ctx.decide({ kind: 'select', label: `Answer: ${root.id ?? 'none'}`, verdict: root.id ?? 'none', ...(root.id ? { of: [root.id] } : {}) });
     if (root.text === undefined) return { answer: 'No solution submitted by the agent.', final: { note: 'the graph produced no solution' } };
     return { answer: root.text, final: { candidate: root.id, note: `the result of the ${scaffold} graph's last ${root.kind === 'selector' ? 'selection' : root.kind}` } };
   }
