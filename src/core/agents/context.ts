@@ -18,6 +18,8 @@ export interface AgentModel {
   id: string;
   config: ModelConfig;
   client: BoundClient;
+  /** configIdentity(config), computed once. */
+  identity?: string;
 }
 
 /** What every row of an agent job shares. */
@@ -163,7 +165,7 @@ export class AgentRun {
 
     const sent = wire(messages);
     const hash = createHash('sha256')
-      .update(JSON.stringify({ m: configIdentity(model.config), s: sent, t: opts.tools ?? null }))
+      .update(JSON.stringify({ m: (model.identity ??= configIdentity(model.config)), s: sent, t: opts.tools ?? null }))
       .digest('hex')
       .slice(0, 32);
     let reply = this.env.journal.get(this.rowKey, key, hash);
