@@ -99,3 +99,23 @@ export function redact(text: string, secrets: string[]): string {
   }
   return out;
 }
+
+/**
+ * A failed request in one line for a person: the HTTP status (when there was one) and the
+ * provider's own message, dug out of a JSON error body and stripped of HTML markup.
+ */
+export function describeLlmError(e: LlmError): string {
+  if (e.status === undefined) return e.message;
+  let msg = e.message.replace(new RegExp(`^(?:got status: )?${e.status}\\b[\\s.:]*`), '');
+  const inner = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(msg);
+  if (inner) {
+    try {
+      msg = JSON.parse(`"${inner[1]}"`) as string;
+    } catch {
+      msg = inner[1];
+    }
+  }
+  msg = msg.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (msg.length > 300) msg = `${msg.slice(0, 300)}…`;
+  return `HTTP ${e.status}${msg ? `: ${msg}` : ''}`;
+}

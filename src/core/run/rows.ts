@@ -1,9 +1,10 @@
 import type { Row } from '../data/types';
-import { describeError } from '../errors';
+import { describeError, environmentError } from '../errors';
 import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
 import { childSignal, describeRetry } from '../llm/retry';
 import type { CostRecord, RetryInfo } from '../llm/types';
+import { checkOutputPath } from './outputPath';
 import { ResultStore, type StoreOptions } from './store';
 
 /** One unit of work: a row to generate, grade, or annotate. */
@@ -114,7 +115,14 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
  * atomically in order.
  */
 export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary> {
-  const store = ResultStore.open(opts.outputPath, opts);
+  checkOutputPath(opts.outputPath);
+  let store: ResultStore;
+  try {
+    store = ResultStore.open(opts.outputPath, opts);
+  } catch (e) {
+    // A lock or journal that cannot be written (full disk…) is the machine's fault, not a bug.
+    throw environmentError(e, opts.outputPath) ?? e;
+  }
   for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
 
   const todo = opts.tasks.filter((t) => !store.isDone(t.key));
@@ -200,14 +208,14 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       try {
         onDisk = store.append(task.key, outcome.row);
       } catch (e) {
-        syncError ??= e;
+        syncError ??= environmentError(e, store.journalPath) ?? e;
         break;
       }
       counting.push(
         onDisk.then(
           () => count(task, outcome),
           (e: unknown) => {
-            syncError ??= e;
+            syncError ??= environmentError(e, store.journalPath) ?? e;
           },
         ),
       );
