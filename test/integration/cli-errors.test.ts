@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FakeLlmServer, type FakeStep } from '../fake-llm/server';
@@ -127,4 +127,44 @@ describe('a full disk', () => {
       assert.equal(errorLines.length, 1, r.stderr);
     });
   }
+});
+
+describe('odd files', () => {
+  const graded = (id: string) => JSON.stringify({ problem_id: id, problem: `Problem ${id}`, solution: 'ref', grading_guidelines: 'g', model_solution: 'a proof' });
+  const deep = (id: string, levels = 100_000) =>
+    `{"problem_id":"${id}","problem":"Problem ${id}","solution":"ref","grading_guidelines":"g","model_solution":"a proof","extra":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+  test('eval: a BOM is accepted; a row nested 100 000 levels deep gets an error, the others are graded, nothing is lost (exit 1)', async () => {
+    const ws = workspace({ 'configs/models/mine/fake.yaml': fakeConfig(), 'res.jsonl': `\ufeff${graded('A')}\n${deep('B')}\n${graded('C')}\n` });
+    server.script({ text: '<points>7 out of 7</points>' }, { text: '<points>7 out of 7</points>' });
+    server.clearRequests();
+    const r = await qed(['eval', '--model-config', 'mine/fake', '--data-path', 'res.jsonl', '--output-path', 'out.jsonl', '--quiet'], { cwd: ws });
+    assertClean(r, 1, /not sent: the row is nested more than 256 levels deep, too deep to read safely/);
+    assert.equal(server.requestsOf('chat').length, 2, 'the deep row is not sent');
+    const lines = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 3);
+    const [a, b, c] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(a.problem_id, 'A');
+    assert.equal(a.score, 7);
+    assert.equal(c.score, 7);
+    assert.equal(b.score, null);
+    assert.match(String(b.grade_error), /too deep to read safely/);
+    assert.ok(lines[1].startsWith(deep('B').slice(0, -1)), 'the deep column is written back as it was');
+  });
+
+  test('run: a dataset row nested too deep is recorded as a failed row (exit 1)', async () => {
+    const ws = workspace({ 'configs/models/mine/fake.yaml': fakeConfig(), 'data.jsonl': `${problems(1)}${deep('B')}\n` });
+    const r = await run(ws, 'out.jsonl');
+    assertClean(r, 1, /B@0: failed for good: not sent: the row is nested more than 256 levels deep/);
+    const rows = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(rows.length, 2);
+    assert.match(String((JSON.parse(rows[1]) as Record<string, unknown>).error), /too deep/);
+  });
+
+  test('stats reads a results file with a BOM', async () => {
+    const ws = workspace({ 'res.jsonl': `\ufeff${JSON.stringify({ problem_id: 'A', score: 7, schema_0: [{ title: 't', desc: '', points: 7 }] })}\n` });
+    const r = await qed(['stats', 'res.jsonl'], { cwd: ws });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /graded\s+1/);
+  });
 });

@@ -1,3 +1,4 @@
+import { TOO_DEEP, deeperThan } from '../data/depth';
 import type { Row } from '../data/types';
 import { describeError, environmentError } from '../errors';
 import { addCost, asCost, ZERO_COST } from '../llm/cost';
@@ -183,6 +184,9 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       const child = childSignal(opts.signal);
       let outcome: TaskOutcome;
       try {
+        // A row nested absurdly deep would overflow the stack of whatever walks it: record why
+        // it was not done instead of failing the whole job.
+        if (deeperThan(task.row)) throw new LlmError(`not sent: the row is ${TOO_DEEP}`, 'bad-request', undefined, undefined, 0);
         outcome = await opts.work(task, { signal: child.signal, log, onRetry: (info) => log(`${task.key}: ${describeRetry(info)}`) });
       } catch (e) {
         if (opts.signal?.aborted || (e instanceof LlmError && e.kind === 'cancelled')) {

@@ -227,8 +227,13 @@ export class ViewerHost {
       compare: (p) => this.compare(p.left, p.right, p.query),
       export: (p) => this.exportMarkdown(p),
     };
-    const handler = handlers[msg.type] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
-    if (!handler) return Promise.reject(new QedError(`unknown request '${String((msg as { type: unknown }).type)}'`));
+    // Only the table's own names: `constructor`, `toString`, `__proto__`… are inherited, not requests.
+    const type: unknown = (msg as { type: unknown }).type;
+    if (typeof type !== 'string' || !Object.hasOwn(handlers, type)) {
+      const name = typeof type === 'string' ? type.slice(0, 80) : typeof type;
+      return Promise.reject(new QedError(`unknown request '${name}'`));
+    }
+    const handler = handlers[type as RequestType] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
     return handler(msg.params, signal, msg.id);
   }
 
@@ -274,7 +279,8 @@ export class ViewerHost {
       throw e;
     }
     const max = Math.max(1000, maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD);
-    const cut: Record<string, number> = {};
+    // Keyed by the row's column names, which may be `__proto__` or `constructor`: a Map.
+    const cut = new Map<string, number>();
     const row = cutLongText(got.row, max, cut);
     return {
       file,
@@ -284,7 +290,7 @@ export class ViewerHost {
       summary: f.index.table.summary(i),
       rev: got.rev,
       bytes: got.bytes,
-      cut: Object.keys(cut).length ? cut : undefined,
+      cut: cut.size ? Object.fromEntries(cut) : undefined,
     };
   }
 
@@ -385,7 +391,7 @@ function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
   if (e instanceof EditRefused) return e.code;
   if (e instanceof EditRefusedUnavailable) return 'unavailable';
   if (e instanceof QedError && /^no file|there is no row/.test(e.message)) return 'not_found';
-  if (e instanceof QedError && /regular expression|filter on|unknown sort/.test(e.message)) return 'invalid';
+  if (e instanceof QedError && /regular expression|filter on|unknown sort|^unknown request/.test(e.message)) return 'invalid';
   return 'failed';
 }
 
@@ -413,11 +419,10 @@ export function defaultReviewer(): string {
 }
 
 /** A copy of the row with every string longer than `max` cut (top level, one list or object down). */
-function cutLongText(row: Row, max: number, cut: Record<string, number>): Row {
-  const out: Row = {};
+function cutLongText(row: Row, max: number, cut: Map<string, number>): Row {
   const cutStr = (s: string, name: string) => {
     if (s.length <= max) return s;
-    cut[name] = Math.max(cut[name] ?? 0, s.length);
+    cut.set(name, Math.max(cut.get(name) ?? 0, s.length));
     return s.slice(0, max);
   };
   const walk = (v: unknown, name: string, depth: number): unknown => {
@@ -426,8 +431,8 @@ function cutLongText(row: Row, max: number, cut: Record<string, number>): Row {
     if (Array.isArray(v)) return v.map((x) => walk(x, name, depth + 1));
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, name, depth + 1)]));
   };
-  for (const [k, v] of Object.entries(row)) out[k] = walk(v, k, 0);
-  return out;
+  // fromEntries defines own properties: a column named `__proto__` stays a column.
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, walk(v, k, 0)])) as Row;
 }
 
 export type { RequestMap };
