@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
-import { QedError } from '../errors';
+import { QedError, describeError } from '../errors';
 import { checkColumns, gradeRow, type Grader } from '../grade/eval';
 import { describeRetry } from '../llm/retry';
 import {
@@ -178,7 +178,7 @@ export class ViewerHost {
       const result = await this.dispatch(msg, controller.signal);
       return { kind: 'response', id: msg.id, ok: true, result };
     } catch (e) {
-      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: e instanceof Error ? e.message : String(e) } };
+      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: describeError(e) } };
     } finally {
       this.running.delete(key);
     }
