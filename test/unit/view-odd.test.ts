@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResultsIndex } from '../../src/core/view/resultsIndex';
 import { ViewerHost } from '../../src/core/view/host';
@@ -32,6 +32,12 @@ test('a UTF-8 BOM before the first row: read as by the CLI, row 1 readable and s
     page.rows.map((r) => r.id),
     ['P-1'],
   );
+  // A human grade on row 1 rewrites its line (the mark goes with it); row 2 is untouched.
+  const r = await ask(host, 'row', { file: 0, index: 0 });
+  const saved = await ask(host, 'override', { file: 0, index: 0, expect: r.rev, points: [5], note: 'checked' });
+  assert.equal(saved.row.summary.human, 5);
+  assert.equal(readFileSync(f, 'utf8').split('\n')[1], row('P-2'));
+  assert.equal((await ask(host, 'row', { file: 0, index: 1 })).row.problem_id, 'P-2');
   host.dispose();
 });
 
