@@ -109,6 +109,13 @@ describe('qed config test against a failing server', () => {
       assert.equal(r.stdout, '');
     });
   }
+
+  test('Gemini: the message inside the JSON error body', async () => {
+    const ws = workspace({ 'configs/models/mine/gem.yaml': `model: gemini-2.5-pro\napi: google\nbase_url: ${server.url}\napi_key_env: GEM_KEY\nmax_retries: 0\n` });
+    server.script({ kind: 'status', status: 403, message: 'API key not valid. Please pass a valid API key.' });
+    const r = await qed(['config', 'test', 'mine/gem'], { cwd: ws, env: { GEM_KEY: 'AIza-fake-0123456789abcdefghijkl' } });
+    assertClean(r, 1, /qed config test: mine\/gem \(google: gemini-2\.5-pro\) failed: HTTP 403: API key not valid\. Please pass a valid API key\.\n/);
+  });
 });
 
 describe('a full disk', () => {
