@@ -134,6 +134,18 @@ describe('a full disk', () => {
       assert.equal(errorLines.length, 1, r.stderr);
     });
   }
+
+  test('when the finished output cannot be rewritten: exit 2, the file as it was, no lock left behind', async () => {
+    const ws = runWs();
+    const first = await run(ws, 'out.jsonl');
+    assert.equal(first.code, 0, first.stderr);
+    const before = readFileSync(join(ws, 'out.jsonl'), 'utf8');
+    // Every row is done: the run only rewrites the output, into a temporary file that cannot be written.
+    const r = await run(ws, 'out.jsonl', [], { NODE_OPTIONS: `--import ${pathToFileURL(preload).href}`, QED_TEST_ENOSPC: '\\.out\\.jsonl\\..*\\.tmp$' });
+    assertClean(r, 2, /^qed: error: the disk is full \(no space left on device\): cannot write .*out\.jsonl$/m);
+    assert.equal(readFileSync(join(ws, 'out.jsonl'), 'utf8'), before);
+    assert.equal(existsSync(join(ws, 'out.jsonl.lock')), false, 'the lock is released');
+  });
 });
 
 describe('odd files', () => {

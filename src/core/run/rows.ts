@@ -237,7 +237,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     const known = new Set(opts.order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));
     if (opts.extraOrder) extra.sort(opts.extraOrder);
-    written = await store.finalize([...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+    written = await finalizeOrRelease(store, [...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
   }
   return {
     ...snapshot(),
@@ -249,4 +249,22 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     errors,
     warnings: store.warnings,
   };
+}
+
+/**
+ * store.finalize(), and when the output cannot be rewritten (a full disk…) the store is closed
+ * all the same: the output stays as it was and the journal keeps this session's rows, but the lock
+ * must go, or the file stays blocked (for good inside a VS Code window, whose process lives on).
+ */
+async function finalizeOrRelease(store: ResultStore, order: Array<{ key: string; fallback?: Row }>): Promise<number> {
+  try {
+    return await store.finalize(order);
+  } catch (e) {
+    try {
+      store.close();
+    } catch {
+      /* the lock may survive a failing sync; a later job sees that its holder is gone */
+    }
+    throw environmentError(e, store.outputPath) ?? e;
+  }
 }
