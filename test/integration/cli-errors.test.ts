@@ -158,7 +158,7 @@ describe('odd files', () => {
     server.script({ text: '<points>7 out of 7</points>' }, { text: '<points>7 out of 7</points>' });
     server.clearRequests();
     const r = await qed(['eval', '--model-config', 'mine/fake', '--data-path', 'res.jsonl', '--output-path', 'out.jsonl', '--quiet'], { cwd: ws });
-    assertClean(r, 1, /not sent: the row is nested more than 256 levels deep, too deep to read safely/);
+    assertClean(r, 1, /not sent: the row is nested more than 1000 levels deep, too deep to read safely/);
     assert.equal(server.requestsOf('chat').length, 2, 'the deep row is not sent');
     const lines = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
     assert.equal(lines.length, 3);
@@ -174,7 +174,7 @@ describe('odd files', () => {
   test('run: a dataset row nested too deep is recorded as a failed row (exit 1)', async () => {
     const ws = workspace({ 'configs/models/mine/fake.yaml': fakeConfig(), 'data.jsonl': `${problems(1)}${deep('B')}\n` });
     const r = await run(ws, 'out.jsonl');
-    assertClean(r, 1, /B@0: failed for good: not sent: the row is nested more than 256 levels deep/);
+    assertClean(r, 1, /B@0: failed for good: not sent: the row is nested more than 1000 levels deep/);
     const rows = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
     assert.equal(rows.length, 2);
     assert.match(String((JSON.parse(rows[1]) as Record<string, unknown>).error), /too deep/);

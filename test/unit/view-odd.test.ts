@@ -55,6 +55,21 @@ test('a row nested 100 000 levels deep is an unreadable line with a reason; the 
   host.dispose();
 });
 
+test('a row just within the depth limit is an ordinary row', async () => {
+  const f = join(dir(), 'deepish.jsonl');
+  // The row object is level 1, so its column can hold MAX_ROW_DEPTH - 1 levels.
+  writeFileSync(f, `${deepLine('OK', MAX_ROW_DEPTH - 1)}\n${deepLine('NO', MAX_ROW_DEPTH)}\n`);
+  const host = new ViewerHost({ files: [f], host: 'stub' });
+  await host.open();
+  const summary = await ask(host, 'summary', { file: 0 });
+  assert.equal(summary.rows, 1);
+  assert.equal(summary.badLines[0]?.line, 2);
+  const r = await ask(host, 'row', { file: 0, index: 0 });
+  assert.equal(r.row.problem_id, 'OK');
+  JSON.stringify(r);
+  host.dispose();
+});
+
 test('deep values: detected without recursion, and written without overflowing the stack', () => {
   const text = deepLine('D', 100_000);
   const value = JSON.parse(text) as unknown;

@@ -252,7 +252,7 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
     try {
       await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === '2');
       await page.waitForSelector('.banner.warn');
-      assert.match((await page.textContent('.banner.warn')) ?? '', /1 unreadable line\(s\) skipped \(first: line 2, nested more than 256 levels deep, too deep to read safely\)/);
+      assert.match((await page.textContent('.banner.warn')) ?? '', /1 unreadable line\(s\) skipped \(first: line 2, nested more than 1000 levels deep, too deep to read safely\)/);
       await page.click('.list .row[data-pos="0"]');
       await page.waitForSelector('.row-page[data-row-index="0"]');
       assert.deepEqual(trap.errors, []);

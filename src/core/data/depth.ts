@@ -6,7 +6,7 @@
  */
 
 /** The deepest nesting a row may have (the row object itself is level 1). */
-export const MAX_ROW_DEPTH = 256;
+export const MAX_ROW_DEPTH = 1000;
 
 /** Why a row is refused, for messages. */
 export const TOO_DEEP = `nested more than ${MAX_ROW_DEPTH} levels deep, too deep to read safely`;
