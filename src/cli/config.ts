@@ -3,6 +3,7 @@ import { listConfigs, validateConfigFile } from '../core/config';
 import { parse } from './args';
 import { QedError } from '../core/errors';
 import { envKeys } from '../core/llm';
+import { LlmError, describeLlmError } from '../core/llm/errors';
 import { probeConfig } from '../core/llm/probe';
 import { formatUsd } from '../core/format';
 import { loadModelConfig } from './job';
@@ -60,7 +61,14 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
     const { positionals } = parse(rest, {}, 'config test');
     if (positionals.length !== 1) throw new QedError('name one config to test', { field: 'config test' }, 'e.g. qed config test openai/gpt-5-mini');
     const cfg = await loadModelConfig(positionals[0], env.shippedRoot);
-    const r = await probeConfig(cfg, { getKey: envKeys });
+    let r;
+    try {
+      r = await probeConfig(cfg, { getKey: envKeys });
+    } catch (e) {
+      if (!(e instanceof LlmError)) throw e;
+      process.stderr.write(`qed config test: ${cfg.id} (${cfg.api}: ${cfg.model}) failed: ${describeLlmError(e)}\n`);
+      return 1;
+    }
     const reply = r.text.trim().replace(/\s+/g, ' ');
     process.stdout.write(
       `${cfg.id} (${cfg.api}: ${cfg.model}) answered in ${r.time.toFixed(2)} s: ${r.usage.inputTokens} input + ${r.usage.outputTokens} output tokens, ${formatUsd(r.cost)}` +

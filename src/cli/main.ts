@@ -1,4 +1,5 @@
-import { QedError } from '../core/errors';
+import { QedError, environmentError } from '../core/errors';
+import { LlmError, describeLlmError } from '../core/llm/errors';
 import { shippedConfigsRoot } from '../core/paths';
 import { runCommand, RUN_HELP } from './run';
 import { configCommand, CONFIG_HELP } from './config';
@@ -76,9 +77,15 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof QedError) {
-      process.stderr.write(`qed: error: ${e.message}\n`);
+    // Exit status: 2 for the user's input or machine (a QedError, a full disk, a folder where a
+    // file belongs), 1 for a request that failed for good, 70 only for a bug (with its stack).
+    const env = e instanceof QedError ? e : environmentError(e);
+    if (env) {
+      process.stderr.write(`qed: error: ${env.message}\n`);
       process.exitCode = 2;
+    } else if (e instanceof LlmError) {
+      process.stderr.write(`qed: error: ${describeLlmError(e)}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`qed: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = 70;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listConfigs } from '../core/config';
-import { QedError } from '../core/errors';
+import { QedError, describeError } from '../core/errors';
 import { defaultColumns, type Grader, type GradeMode } from '../core/grade/eval';
 import { loadGradePrompts } from '../core/grade/prompts';
 import type { GraderChoice } from '../protocol';
@@ -41,7 +41,7 @@ function readMacros(file: string | undefined): Record<string, string> | undefine
   try {
     v = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new QedError(`cannot read the macros: ${(e as Error).message}`, { file, field: '--macros' });
+    throw new QedError(`cannot read the macros: ${describeError(e)}`, { file, field: '--macros' });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
     throw new QedError('expected a JSON object of macro → expansion strings', { file, field: '--macros' });

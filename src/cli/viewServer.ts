@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { ViewerHost, type ViewerHostOptions } from '../core/view/host';
 import { makeNonce, viewerHtml } from '../core/view/html';
 import type { HostMessage, ViewerMessage } from '../protocol';
+import { describeError } from '../core/errors';
 
 export interface ViewServerOptions extends Omit<ViewerHostOptions, 'host'> {
   /** 0 (default): any free port. */
@@ -152,7 +153,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
 
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, `internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+      if (!res.headersSent) send(res, 500, `internal error: ${describeError(e)}\n`);
       else res.end();
     });
   });

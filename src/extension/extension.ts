@@ -12,6 +12,7 @@ import { registerJsonlLens } from './jsonlLens';
 import { QedView, initWorkspaceCommand } from './qedView';
 import { newConfigCommand } from './newConfig';
 import { RESULTS_VIEW_TYPE, ResultsPanels } from './resultsPanel';
+import { describeError } from '../core/errors';
 
 /** Entry point. Keeps activation light: the engine and the SDKs load when a command needs them. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -28,7 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
       try {
         await fn(...args);
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
+        const message = describeError(e);
         log.error(`${name}: ${message}`);
         const choice = await vscode.window.showErrorMessage(`QED: ${message.split('\n')[0]}`, 'Show Log');
         if (choice) log.show();

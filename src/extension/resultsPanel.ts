@@ -5,6 +5,7 @@ import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
 import { clientFor, pickModelConfig, pickResultsFile, pickResultsFiles } from './picks';
+import { describeError } from '../core/errors';
 
 export const RESULTS_VIEW_TYPE = 'qed.results';
 
@@ -137,7 +138,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         return target.fsPath;
       },
     });
-    void host.open().catch((e: unknown) => ctx.log.error(`viewer: ${files.join(', ')}: ${e instanceof Error ? e.message : String(e)}`));
+    void host.open().catch((e: unknown) => ctx.log.error(`viewer: ${files.join(', ')}: ${describeError(e)}`));
 
     const webview = panel.webview;
     const post = (m: HostMessage) => void webview.postMessage(m);

@@ -113,7 +113,18 @@ test('withRetries removes secrets from error messages', async () => {
     }, DEFAULT_POLICY, { secrets: [key] }),
     (e: Error) => !e.message.includes(key) && e.message.includes('[redacted]'),
   );
-  assert.equal(redact(`key ${key.slice(0, 14)}…`, [key]), 'key [redacted]45…');
+  // A key cut short is hidden as far as it goes.
+  assert.equal(redact(`key ${key.slice(0, 14)}…`, [key]), 'key [redacted]…');
+});
+
+test('redact: the key, any run starting with its first 10 characters, never a short dummy key', () => {
+  const key = 'sk-live-ABCDEFGHIJKLMNOP0123';
+  assert.equal(redact(`a ${key} b ${key}`, [key]), 'a [redacted] b [redacted]');
+  assert.equal(redact(`"${key.slice(0, 10)}"... is not valid JSON`, [key]), '"[redacted]"... is not valid JSON');
+  assert.equal(redact(`${key.slice(0, 12)}XYZ`, [key]), '[redacted]XYZ');
+  assert.equal(redact(`${key.slice(0, 9)} stays`, [key]), `${key.slice(0, 9)} stays`);
+  // Placeholders such as 'EMPTY' or 'not-needed' are shorter than the guard: text is untouched.
+  for (const dummy of ['EMPTY', 'none', 'not-needed', 'x']) assert.equal(redact('none of it is EMPTY or not-needed x', [dummy]), 'none of it is EMPTY or not-needed x');
 });
 
 test('Limiter never runs more than its size at once and serves in order', async () => {

@@ -274,4 +274,20 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       await close();
     }
   });
+  test('odd files: a BOM before row 1 and a row nested 100 000 levels deep — two rows listed, the banner says why the third is unreadable', async () => {
+    const deep = `{"problem_id":"DEEP","problem":"p","a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const file = join(scratch.dir(), 'odd.jsonl');
+    writeFileSync(file, `\ufeff${JSON.stringify(proofRow(0))}\n${deep}\n${JSON.stringify(proofRow(1))}\n`);
+    const { page, trap, close } = await openStub([file]);
+    try {
+      await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === '2');
+      await page.waitForSelector('.banner.warn');
+      assert.match((await page.textContent('.banner.warn')) ?? '', /1 unreadable line\(s\) skipped \(first: line 2, nested more than 1000 levels deep, too deep to read safely\)/);
+      await page.click('.list .row[data-pos="0"]');
+      await page.waitForSelector('.row-page[data-row-index="0"]');
+      assert.deepEqual(trap.errors, []);
+    } finally {
+      await close();
+    }
+  });
 });

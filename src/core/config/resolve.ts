@@ -165,6 +165,17 @@ export function resolveConfigRef(ref: string, opts: ConfigSearchOptions): Resolv
 }
 
 function notFound(ref: string, looked: string[], opts: ConfigSearchOptions): QedError {
+  const folder = folderNamed(ref, opts);
+  if (folder) {
+    const inside = walkYamlFilesSync(folder)
+      .slice(0, 3)
+      .map((f) => configIdFromFile(f) ?? toPosix(path.relative(opts.cwd, f)));
+    return new QedError(
+      'this is a folder, not a config file',
+      { file: folder },
+      inside.length ? `name one config in it, e.g. ${inside.join(', ')}` : 'run `qed config list` to see the available configs',
+    );
+  }
   const ids = new Set<string>();
   for (const root of [workspaceConfigsRoot(opts.cwd), path.resolve(opts.shippedRoot)]) {
     for (const f of walkYamlFilesSync(path.join(root, 'models'))) ids.add(toPosix(path.relative(path.join(root, 'models'), f)).replace(YAML_EXT, ''));
@@ -240,4 +251,17 @@ export function resolveAgentRef(ref: string, roots: readonly string[]): AgentRef
     }
   }
   return { looked };
+}
+
+/** The folder a config reference names (as a path, or as a name under a configs root), if it is one. */
+function folderNamed(ref: string, opts: ConfigSearchOptions): string | undefined {
+  const name = ref.replace(/\\/g, '/');
+  const candidates = [path.resolve(opts.cwd, ref)];
+  if (!path.isAbsolute(ref) && !/^\.\.?\//.test(name)) {
+    for (const root of [workspaceConfigsRoot(opts.cwd), path.resolve(opts.shippedRoot)]) {
+      candidates.push(path.join(root, 'models', ...name.split('/')));
+      if (name.startsWith('models/')) candidates.push(path.join(root, ...name.split('/')));
+    }
+  }
+  return candidates.find(isDir);
 }

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { QedError } from '../errors';
-
-/** fs error codes that come from the user's environment rather than from a bug. */
-const ENV_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EISDIR', 'EDQUOT', 'ENAMETOOLONG']);
+import { environmentError } from '../errors';
 
 function errCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
@@ -74,11 +71,7 @@ export async function writeFileAtomic(
   } catch (e) {
     await fh?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
-    const code = errCode(e);
-    if (code && ENV_CODES.has(code)) {
-      throw new QedError(`cannot write the file (${code}: ${(e as Error).message})`, { file }, 'check that the folder exists, is writable and has free space');
-    }
-    throw e;
+    throw environmentError(e, file) ?? e;
   }
   await syncDir(dir);
 }

@@ -4,6 +4,7 @@ import { QedError } from '../errors';
 import { writeAll, writeFileAtomic } from './atomic';
 import { decodeText, describeJsonError, isPlainObject, kindOf } from './text';
 import type { Row } from './types';
+import { stringifyJson } from './depth';
 
 /** A row read from a JSONL file, with the 1-based line it sits on. */
 export interface NumberedRow {
@@ -106,12 +107,12 @@ function jsonSafe(_key: string, value: unknown): unknown {
  * but some line-splitting readers (Python's str.splitlines, some editors) treat them as line breaks.
  */
 export function serializeRow(row: Row): string {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = JSON.stringify(row);
+    text = stringifyJson(row);
   } catch (e) {
     if (!(e instanceof TypeError) || !/BigInt/i.test(e.message)) throw e;
-    text = JSON.stringify(row, jsonSafe);
+    text = stringifyJson(row, jsonSafe);
   }
   if (typeof text !== 'string') throw new TypeError('serializeRow: the row is not a JSON object');
   // These characters can only occur inside JSON strings, where a \u escape means the same thing.

@@ -47,7 +47,7 @@ async function regradeLocked(file: string, index: number, grader: Grader, signal
   const lineNo = rowLine[index] + 1;
   let row: Row;
   try {
-    const v: unknown = JSON.parse(lines[rowLine[index]]);
+    const v: unknown = JSON.parse(lines[rowLine[index]].replace(/^\uFEFF/, '')); // a BOM before row 1, as the readers allow
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
     row = v as Row;
   } catch (e) {

@@ -41,7 +41,6 @@ export async function completeWith(
   const started = Date.now();
   const { value, attempts } = await withRetries((_attempt, signal) => how.call(signal), how.policy, {
     signal: options.signal,
-    secrets: [how.apiKey],
     onRetry: options.onRetry,
     classify: how.classify,
     onContextLength: () => how.budget.shrink(),

@@ -76,7 +76,7 @@ export function classifyError(e: unknown): LlmError {
     }
     if (e.name === 'TimeoutError') return new LlmError('request timed out', 'timeout');
     if (e instanceof SyntaxError || /JSON|Unexpected token|invalid json/i.test(e.message)) {
-      return new LlmError(`malformed response from the API: ${e.message}`, 'bad-response');
+      return new LlmError(`malformed response from the API: ${jsonErrorWithoutSnippet(e.message)}`, 'bad-response');
     }
     if (/fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT|terminated|other side closed/i.test(e.message)) {
       const cause = (e as { cause?: unknown }).cause;
@@ -88,14 +88,60 @@ export function classifyError(e: unknown): LlmError {
   return new LlmError(String(e), 'bad-response');
 }
 
-/** Replaces every occurrence of each secret (and of its long prefixes) with a marker. */
-export function redact(text: string, secrets: string[]): string {
+/**
+ * A JSON.parse message without the piece of the body V8 quotes in it (`Unexpected token 's',
+ * "sk-abc1234"... is not valid JSON`): that piece may be the start of a key a server echoed.
+ */
+function jsonErrorWithoutSnippet(message: string): string {
+  if (!/is not valid JSON|Unexpected token/.test(message)) return message;
+  const at = /at position (\d+)/.exec(message);
+  return `the body is not valid JSON${at ? ` (at character ${at[1]})` : ''}`;
+}
+
+/** Keys shorter than this are not looked for: a dummy key ('EMPTY', 'none') would mangle ordinary text. */
+export const MIN_SECRET_LENGTH = 12;
+
+/** A run of this many leading characters of a key is taken for the key (a truncated echo, a snippet). */
+const SECRET_PREFIX = 10;
+
+const MARK = '[redacted]';
+
+/**
+ * Replaces every occurrence of each secret with a marker, and also any run of text that starts
+ * like the secret (its first 10 characters, and as many more as agree with it): providers echo
+ * keys cut short, and error messages quote the first characters of a body.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
-    if (!s || s.length < 4) continue;
-    out = out.split(s).join('[redacted]');
-    // Providers often echo a truncated key ("sk-abc...wxyz"): hide any 12+ char prefix too.
-    if (s.length > 16) out = out.split(s.slice(0, 12)).join('[redacted]');
+    if (!s || s.length < MIN_SECRET_LENGTH) continue;
+    out = out.split(s).join(MARK);
+    const head = s.slice(0, SECRET_PREFIX);
+    for (let at = out.indexOf(head); at >= 0; at = out.indexOf(head, at + MARK.length)) {
+      let end = at + head.length;
+      while (end < out.length && end - at < s.length && out[end] === s[end - at]) end++;
+      out = out.slice(0, at) + MARK + out.slice(end);
+    }
   }
   return out;
+}
+
+/**
+ * A failed request in one line for a person: the HTTP status (when there was one) and the
+ * provider's own message, dug out of a JSON error body and stripped of HTML markup.
+ */
+export function describeLlmError(e: LlmError): string {
+  if (e.status === undefined) return e.message;
+  let msg = e.message.replace(new RegExp(`^(?:got status: )?${e.status}\\b[\\s.:]*`), '');
+  const inner = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(msg);
+  if (inner) {
+    try {
+      msg = JSON.parse(`"${inner[1]}"`) as string;
+    } catch {
+      msg = inner[1];
+    }
+  }
+  msg = msg.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (msg.length > 300) msg = `${msg.slice(0, 300)}…`;
+  return `HTTP ${e.status}${msg ? `: ${msg}` : ''}`;
 }

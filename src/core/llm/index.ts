@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../config/types';
 import { QedError } from '../errors';
 import { Limiter } from './limiter';
+import { redact } from './errors';
 import { DEFAULT_POLICY, type RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient } from './types';
 
@@ -51,11 +52,43 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
       : new (await import('./openai-client')).OpenAiClient(cfg, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs });
   const limit = Math.max(1, Math.min(opts.concurrency ?? cfg.concurrentRequests, opts.maxConcurrency || Infinity));
   const limiter = new Limiter(limit);
+  // The one place the key is taken out of everything a request gives back: reply, chain of
+  // thought, history, retry notices and errors. Whatever a server echoes stops here, before any
+  // of it reaches a results file, a journal, a log or the screen.
+  const secrets = [apiKey];
   return {
     config: cfg,
     limiter,
-    complete: (messages: ChatMessage[], o?: CompletionOptions): Promise<CompletionResult> => limiter.run(() => inner.complete(messages, o), o?.signal),
+    complete: async (messages: ChatMessage[], o?: CompletionOptions): Promise<CompletionResult> => {
+      const onRetry = o?.onRetry;
+      const options: CompletionOptions | undefined = onRetry ? { ...o, onRetry: (info) => onRetry({ ...info, error: redact(info.error, secrets) }) } : o;
+      try {
+        return redactResult(await limiter.run(() => inner.complete(messages, options), o?.signal), secrets);
+      } catch (e) {
+        throw redactError(e, secrets);
+      }
+    },
   };
+}
+
+/** A completion with the secrets removed from every text it carries. */
+function redactResult(r: CompletionResult, secrets: readonly string[]): CompletionResult {
+  const clean = (t: string) => redact(t, secrets);
+  return {
+    ...r,
+    text: clean(r.text),
+    ...(r.cot !== undefined ? { cot: clean(r.cot) } : {}),
+    ...(r.finishReason !== undefined ? { finishReason: clean(r.finishReason) } : {}),
+    history: r.history.map((h) => ({ ...h, content: clean(h.content) })),
+  };
+}
+
+/** The same error (class, kind, status kept) with the secrets removed from its message and stack. */
+function redactError(e: unknown, secrets: readonly string[]): unknown {
+  if (!(e instanceof Error)) return typeof e === 'string' ? redact(e, secrets) : e;
+  e.message = redact(e.message, secrets);
+  if (e.stack) e.stack = redact(e.stack, secrets);
+  return e;
 }
 
 async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string> {

@@ -1,10 +1,15 @@
+import { TOO_DEEP, deeperThan } from '../data/depth';
 import type { Row } from '../data/types';
-import { describeError } from '../errors';
+import { describeError, environmentError } from '../errors';
 import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
 import { childSignal, describeRetry } from '../llm/retry';
 import type { CostRecord, RetryInfo } from '../llm/types';
+<<<<<<< HEAD
 import type { JobSession } from './solver';
+=======
+import { checkOutputPath } from './outputPath';
+>>>>>>> trust-errors
 import { ResultStore, type StoreOptions } from './store';
 
 /** One unit of work: a row to generate, grade, or annotate. */
@@ -117,7 +122,14 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
  * atomically in order.
  */
 export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary> {
-  const store = ResultStore.open(opts.outputPath, opts);
+  checkOutputPath(opts.outputPath);
+  let store: ResultStore;
+  try {
+    store = ResultStore.open(opts.outputPath, opts);
+  } catch (e) {
+    // A lock or journal that cannot be written (full disk…) is the machine's fault, not a bug.
+    throw environmentError(e, opts.outputPath) ?? e;
+  }
   for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
   if (opts.session) {
     try {
@@ -186,6 +198,9 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       const child = childSignal(opts.signal);
       let outcome: TaskOutcome;
       try {
+        // A row nested absurdly deep would overflow the stack of whatever walks it: record why
+        // it was not done instead of failing the whole job.
+        if (deeperThan(task.row)) throw new LlmError(`not sent: the row is ${TOO_DEEP}`, 'bad-request', undefined, undefined, 0);
         outcome = await opts.work(task, { signal: child.signal, log, onRetry: (info) => log(`${task.key}: ${describeRetry(info)}`) });
       } catch (e) {
         if (opts.signal?.aborted || (e instanceof LlmError && e.kind === 'cancelled')) {
@@ -211,14 +226,14 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       try {
         onDisk = store.append(task.key, outcome.row);
       } catch (e) {
-        syncError ??= e;
+        syncError ??= environmentError(e, store.journalPath) ?? e;
         break;
       }
       counting.push(
         onDisk.then(
           () => count(task, outcome),
           (e: unknown) => {
-            syncError ??= e;
+            syncError ??= environmentError(e, store.journalPath) ?? e;
           },
         ),
       );
@@ -237,7 +252,7 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     const known = new Set(opts.order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));
     if (opts.extraOrder) extra.sort(opts.extraOrder);
-    written = await store.finalize([...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+    written = await finalizeOrRelease(store, [...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
   }
   return {
     ...snapshot(),
@@ -249,4 +264,22 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     errors,
     warnings: store.warnings,
   };
+}
+
+/**
+ * store.finalize(), and when the output cannot be rewritten (a full disk…) the store is closed
+ * all the same: the output stays as it was and the journal keeps this session's rows, but the lock
+ * must go, or the file stays blocked (for good inside a VS Code window, whose process lives on).
+ */
+async function finalizeOrRelease(store: ResultStore, order: Array<{ key: string; fallback?: Row }>): Promise<number> {
+  try {
+    return await store.finalize(order);
+  } catch (e) {
+    try {
+      store.close();
+    } catch {
+      /* the lock may survive a failing sync; a later job sees that its holder is gone */
+    }
+    throw environmentError(e, store.outputPath) ?? e;
+  }
 }

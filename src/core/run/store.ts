@@ -2,7 +2,7 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
-import { writeJsonlAtomic } from '../data';
+import { serializeRow, writeJsonlAtomic } from '../data';
 import { JobLock } from './lock';
 
 /** What makes two runs "the same run": rows of different identities must never be mixed. */
@@ -113,7 +113,7 @@ export class ResultStore {
    */
   append(key: string, row: Row): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
-    writeSync(this.fd, JSON.stringify(row) + '\n');
+    writeSync(this.fd, serializeRow(row) + '\n');
     this.rows.set(key, row);
     this.dirty = true;
     return this.durable();

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
-import { QedError } from '../errors';
+import { QedError, describeError } from '../errors';
 import { checkColumns, gradeRow, type Grader } from '../grade/eval';
 import { describeRetry } from '../llm/retry';
 import {
@@ -179,7 +179,7 @@ export class ViewerHost {
       const result = await this.dispatch(msg, controller.signal);
       return { kind: 'response', id: msg.id, ok: true, result };
     } catch (e) {
-      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: e instanceof Error ? e.message : String(e) } };
+      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: describeError(e) } };
     } finally {
       this.running.delete(key);
     }
@@ -236,8 +236,13 @@ export class ViewerHost {
       compare: (p) => this.compare(p.left, p.right, p.query),
       export: (p) => this.exportMarkdown(p),
     };
-    const handler = handlers[msg.type] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
-    if (!handler) return Promise.reject(new QedError(`unknown request '${String((msg as { type: unknown }).type)}'`));
+    // Only the table's own names: `constructor`, `toString`, `__proto__`… are inherited, not requests.
+    const type: unknown = (msg as { type: unknown }).type;
+    if (typeof type !== 'string' || !Object.hasOwn(handlers, type)) {
+      const name = typeof type === 'string' ? type.slice(0, 80) : typeof type;
+      return Promise.reject(new QedError(`unknown request '${name}'`));
+    }
+    const handler = handlers[type as RequestType] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
     return handler(msg.params, signal, msg.id);
   }
 
@@ -283,9 +288,15 @@ export class ViewerHost {
       throw e;
     }
     const max = Math.max(1000, maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD);
+<<<<<<< HEAD
     const cut: Record<string, number> = {};
     const lazy = lazyCalls ? withoutCalls(got.row, { index: f.index, i, rev: got.rev }) : { row: got.row };
     const row = cutLongText(lazy.row, max, cut);
+=======
+    // Keyed by the row's column names, which may be `__proto__` or `constructor`: a Map.
+    const cut = new Map<string, number>();
+    const row = cutLongText(got.row, max, cut);
+>>>>>>> trust-errors
     return {
       file,
       index: i,
@@ -294,8 +305,12 @@ export class ViewerHost {
       summary: f.index.table.summary(i),
       rev: got.rev,
       bytes: got.bytes,
+<<<<<<< HEAD
       cut: Object.keys(cut).length ? cut : undefined,
       ...(lazy.calls !== undefined ? { calls: lazy.calls } : {}),
+=======
+      cut: cut.size ? Object.fromEntries(cut) : undefined,
+>>>>>>> trust-errors
     };
   }
 
@@ -396,7 +411,7 @@ function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
   if (e instanceof EditRefused) return e.code;
   if (e instanceof EditRefusedUnavailable) return 'unavailable';
   if (e instanceof QedError && /^no file|there is no row/.test(e.message)) return 'not_found';
-  if (e instanceof QedError && /regular expression|filter on|unknown sort/.test(e.message)) return 'invalid';
+  if (e instanceof QedError && /regular expression|filter on|unknown sort|^unknown request/.test(e.message)) return 'invalid';
   return 'failed';
 }
 
@@ -424,11 +439,10 @@ export function defaultReviewer(): string {
 }
 
 /** A copy of the row with every string longer than `max` cut (top level, one list or object down). */
-function cutLongText(row: Row, max: number, cut: Record<string, number>): Row {
-  const out: Row = {};
+function cutLongText(row: Row, max: number, cut: Map<string, number>): Row {
   const cutStr = (s: string, name: string) => {
     if (s.length <= max) return s;
-    cut[name] = Math.max(cut[name] ?? 0, s.length);
+    cut.set(name, Math.max(cut.get(name) ?? 0, s.length));
     return s.slice(0, max);
   };
   const walk = (v: unknown, name: string, depth: number): unknown => {
@@ -437,8 +451,8 @@ function cutLongText(row: Row, max: number, cut: Record<string, number>): Row {
     if (Array.isArray(v)) return v.map((x) => walk(x, name, depth + 1));
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, name, depth + 1)]));
   };
-  for (const [k, v] of Object.entries(row)) out[k] = walk(v, k, 0);
-  return out;
+  // fromEntries defines own properties: a column named `__proto__` stays a column.
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, walk(v, k, 0)])) as Row;
 }
 
 export type { RequestMap };

@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Row } from '../data/types';
+import { TOO_DEEP, deeperThan } from '../data/depth';
+import { describeJsonError } from '../data/text';
 import { QedError } from '../errors';
 import { metaValue, summarizeRow, CONTENT_COLUMNS } from './summary';
 import { RowTable } from './table';
@@ -402,18 +404,20 @@ export class ResultsIndex {
   private addLine(buf: Buffer, s: number, e: number, start: number, len: number): void {
     this.linesSeen++;
     if (e > s && buf[e - 1] === 0x0d) e--;
+    // A UTF-8 byte order mark before the first line (some editors on Windows add one), as the CLI's readers allow.
+    if (start === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
     if (isBlank(buf, s, e)) return;
     let row: unknown;
     try {
       row = JSON.parse(buf.toString('utf8', s, e));
     } catch (err) {
       this.badLineCount++;
-      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: `not valid JSON (${(err as Error).message.slice(0, 120)})` });
+      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: `not valid JSON (${describeJsonError(err).message.replace(/^invalid JSON: /, '').slice(0, 120)})` });
       return;
     }
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+    if (row === null || typeof row !== 'object' || Array.isArray(row) || deeperThan(row)) {
       this.badLineCount++;
-      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: 'not a JSON object' });
+      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: row !== null && typeof row === 'object' && !Array.isArray(row) ? TOO_DEEP : 'not a JSON object' });
       return;
     }
     const r = row as Row;
@@ -483,6 +487,7 @@ export class ResultsIndex {
     const bytes = await this.readLine(i);
     let text = bytes.toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.charCodeAt(0) === 0xfeff && this.table.start[i] === 0) text = text.slice(1);
     let row: unknown;
     try {
       row = JSON.parse(text);

@@ -58,6 +58,7 @@ for (; i < n; i++) {
     }
     line = buf.toString('utf8', s - bufStart, s - bufStart + l);
   }
+  if (s === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
   let row;
   try { row = JSON.parse(line); } catch { continue; }
   const texts = [];
