@@ -5,11 +5,8 @@ import { addCost, asCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
 import { childSignal, describeRetry } from '../llm/retry';
 import type { CostRecord, RetryInfo } from '../llm/types';
-<<<<<<< HEAD
-import type { JobSession } from './solver';
-=======
 import { checkOutputPath } from './outputPath';
->>>>>>> trust-errors
+import type { JobSession } from './solver';
 import { ResultStore, type StoreOptions } from './store';
 
 /** One unit of work: a row to generate, grade, or annotate. */

@@ -206,7 +206,7 @@ export class ViewerHost {
         const f = this.served(p.file);
         return f.index.serve(async () => {
           const res = await readCalls(f.index, p.index, p.rev, p.from, p.count);
-          const cut: Record<string, number> = {};
+          const cut = new Map<string, number>();
           return { entries: cutLongText({ history: res.entries }, Math.max(1000, p.maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD), cut).history as unknown[], total: res.total };
         });
       },
@@ -288,15 +288,10 @@ export class ViewerHost {
       throw e;
     }
     const max = Math.max(1000, maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD);
-<<<<<<< HEAD
-    const cut: Record<string, number> = {};
-    const lazy = lazyCalls ? withoutCalls(got.row, { index: f.index, i, rev: got.rev }) : { row: got.row };
-    const row = cutLongText(lazy.row, max, cut);
-=======
     // Keyed by the row's column names, which may be `__proto__` or `constructor`: a Map.
     const cut = new Map<string, number>();
-    const row = cutLongText(got.row, max, cut);
->>>>>>> trust-errors
+    const lazy = lazyCalls ? withoutCalls(got.row, { index: f.index, i, rev: got.rev }) : { row: got.row };
+    const row = cutLongText(lazy.row, max, cut);
     return {
       file,
       index: i,
@@ -305,12 +300,8 @@ export class ViewerHost {
       summary: f.index.table.summary(i),
       rev: got.rev,
       bytes: got.bytes,
-<<<<<<< HEAD
-      cut: Object.keys(cut).length ? cut : undefined,
-      ...(lazy.calls !== undefined ? { calls: lazy.calls } : {}),
-=======
       cut: cut.size ? Object.fromEntries(cut) : undefined,
->>>>>>> trust-errors
+      ...(lazy.calls !== undefined ? { calls: lazy.calls } : {}),
     };
   }
 
