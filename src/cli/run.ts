@@ -12,7 +12,8 @@ export const RUN_HELP = `qed run — generate solutions for every problem of a d
 Usage: qed run --model-config <name|file.yaml> --output-path <file.jsonl> [options]
 
   --model-config NAME     e.g. openai/gpt-5-mini (looked up in ./configs/models, then the shipped
-                          configs) or a path to a .yaml file                            (required)
+                          configs) or a path to a .yaml file; an agent config (type: agent,
+                          e.g. agents/nano-deepseek) runs its scaffold                (required)
   --output-path FILE      results JSONL; finished rows already in it are kept       (required)
   --data-path PATH|ID     a .jsonl/.json/.csv file or a Hugging Face dataset id
                           (default lm-provers/IMOProofBench, or lm-provers/IMOBench-FinalAnswer
@@ -24,7 +25,8 @@ Usage: qed run --model-config <name|file.yaml> --output-path <file.jsonl> [optio
   --n K                   run every problem K times (rows get run_index 0..K-1; default 1)
   --overwrite             discard earlier results in --output-path and start again
   --limit N               only the first N problems (a cheap trial)
-  --concurrency N         at most N requests at once (default: the config's concurrent_requests)
+  --concurrency N         at most N requests at once (default: the config's concurrent_requests;
+                          for an agent, shared by all its problems and calls)
   --quiet                 no progress output, only the summary
 
 Rerunning the same command resumes: only unfinished or failed rows are requested again.
