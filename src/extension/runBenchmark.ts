@@ -27,7 +27,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart }, agents } = await engine();
 
   // 1. Model or agent config.
-  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model or agent config', 'Which model or agent?', undefined, true));
+  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model or agent?', undefined, true));
   if (!configRef) return;
   const cfg = await loadConfig(configRef, { cwd, shippedRoot: ctx.shippedRoot });
 

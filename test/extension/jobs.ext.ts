@@ -117,6 +117,44 @@ suite('jobs: cancel and resume', () => {
     assert.deepEqual(leftovers(out), []);
   });
 
+  test('Run Benchmark with an agent config: cancelled mid-problem, the rerun continues from its last finished call', async () => {
+    const agentId = 'x/fake-agent';
+    created.push(
+      writeIn('configs/agents/ext-ds.yaml', ['scaffold_name: deepseek_agent', 'n_threads: 1', 'pool_size: 2', 'verification_pool_size: 2', 'verifications_per_refinement: 1', 'max_iterations: 1', 'generation_prompt: "Prove it. {question}"', 'verifier_prompt: "Check it. {proof}"', 'refinement_prompt: "Improve it. {proof} {proof_analysis}"', ''].join('\n')),
+      writeIn(`configs/models/${agentId}.yaml`, ['type: agent', `model_config: models/${CONFIG_ID}`, 'scaffold_config: agents/ext-ds', ''].join('\n')),
+      writeIn('data/ext-agent.jsonl', JSON.stringify({ problem_id: 'AG-1', problem: 'Prove that 1 + 1 = 2. [AG-1]', grading_guidelines: '(7) any proof' }) + '\n'),
+    );
+    const rel = 'outputs/ext-agent.jsonl';
+    const out = fileIn(rel).fsPath;
+    created.push(out, `${out}.steps`);
+    fake.clearRequests();
+    // One request at a time (concurrent_requests: 1): four calls answered, the fifth hangs until cancelled.
+    fake.script({}, {}, {}, {}, { kind: 'hang' });
+    ui = new ScriptedUi(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel));
+    const first = vscode.commands.executeCommand('qed.runBenchmark');
+    await waitFor('the fifth call of the agent', () => chats().length >= 5);
+    await vscode.commands.executeCommand('qed.cancelJob');
+    await settled('the cancelled agent run to end', first);
+    assert.deepEqual(ui.unanswered(), []);
+    assert.deepEqual(ui.messagesOf('error'), []);
+    assert.ok(existsSync(`${out}.steps`), 'the finished calls wait in the step journal');
+
+    // 2 proofs + 4 verifications + 2 refinements + 4 verifications = 12 calls; 4 were paid for.
+    fake.clearRequests();
+    ui.answer(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel));
+    await vscode.commands.executeCommand('qed.runBenchmark');
+    assert.deepEqual(ui.messagesOf('error'), []);
+    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: finished: 1\/1 rows, 0 failed/);
+    assert.equal(chats().length, 8, 'only the calls that had not finished');
+    const [row] = readJsonl(out);
+    const trace = row.agent_trace as { scaffold: string; steps: Array<{ h?: number; reused?: boolean }> };
+    assert.equal(trace.scaffold, 'deepseek_agent');
+    assert.equal(trace.steps.filter((s) => s.h !== undefined).length, 12);
+    assert.equal(trace.steps.filter((s) => s.reused).length, 4);
+    assert.equal(existsSync(`${out}.steps`), false);
+    assert.deepEqual(leftovers(out), []);
+  });
+
   test('Grade Results cancelled mid-way keeps the graded rows, and grading again grades only the rest', async () => {
     const rel = 'outputs/ext-grade.jsonl';
     const rows = Array.from({ length: 6 }, (_, i) => ({
