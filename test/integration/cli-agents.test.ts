@@ -418,6 +418,36 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     assert.match(again.stderr, /different run.*pool_size 4 → 3/s);
   });
 
+  test('an agent config where a model config is expected (as the Python stack allows): each generation is a whole reasoning_cache run', async () => {
+    answer = (r) => {
+      const u = lastUser(r);
+      if (u.startsWith('SUMMARISE')) return { text: 'a summary' };
+      if (u.startsWith('SOLVE')) return { text: `## Solution\nFrom ${/SUMMARY\[a summary\]/.test(u) ? 'summary' : 'scratch'}.` };
+      if (u.startsWith('VERIFY')) return { text: '\\boxed{1}' };
+      return undefined;
+    };
+    const files = {
+      'configs/agents/rc.yaml': `scaffold_name: rc\nn_iterations: 2\nsolve_prompt: "SOLVE {problem} SUMMARY[{curr_summary}]"\nsummarization_prompt: "SUMMARISE {reasoning}"\n`,
+      'configs/models/agents/inner.yaml': agentCfg('rc'),
+      'configs/agents/ds.yaml': DEEPSEEK.replace('pool_size: 4', 'pool_size: 2').replace('verification_pool_size: 4', 'verification_pool_size: 1'),
+      'configs/models/agents/outer.yaml': 'type: agent\nmodel_config: models/agents/inner\nverifier_model: models/test/fake\nscaffold_config: agents/ds\n',
+    };
+    const { r, rows } = await runAgent(files, 'agents/outer');
+    assert.equal(r.code, 0, r.stderr);
+    // 2 generations × (solve, summarise, solve) + 2 verifications; both proofs average 1: no refinement.
+    assert.equal(chat().length, 8);
+    const t = traceOf(rows[0]);
+    const gens = t.steps.filter((s) => s.kind === 'generate' && s.label.startsWith('Proof'));
+    assert.equal(gens.length, 2);
+    assert.ok(gens.every((s) => /answered by the agent agents\/inner/.test(s.note ?? '')));
+    assert.equal(t.steps.filter((s) => s.label.startsWith('p1 › ')).length, 4, 'the inner run of p1: 2 attempts, 1 summary, its answer');
+    assert.equal(rows[0].model_solution, 'From summary.');
+    checkBookkeeping(rows[0]);
+    // The generation prompt reached the inner agent as its problem.
+    const inner = lastUser(chat().find((q) => lastUser(q).startsWith('SOLVE'))!);
+    assert.ok(inner.startsWith('SOLVE GEN ') && inner.includes('Problem number 1.'), inner.slice(0, 80));
+  });
+
   test('bad input: unknown scaffold_name, a prompt without a placeholder it needs, the component set named as a scaffold, a missing model config', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ 'configs/agents/x.yaml': 'n_threads: 2\nscaffold_name: deepseek\n', 'configs/models/agents/x.yaml': agentCfg('x') }, /agents[/\\]x\.yaml:2:\d+: 'scaffold_name': unknown scaffold_name 'deepseek'[\s\S]*deepseek_agent, nomos, rc, selfcheck, static_math_agent, rsa, math_agent/],
@@ -425,6 +455,7 @@ describe('agent runs: resume, budget, bad input, grading', () => {
       [{ 'configs/agents/x.yaml': DEEPSEEK.replace('"GEN {question}"', '"GEN {question} {answer}"'), 'configs/models/agents/x.yaml': agentCfg('x') }, /'generation_prompt' uses \{answer\}, which scaffold 'deepseek_agent' does not fill/],
       [{ 'configs/agents/x.yaml': CORE, 'configs/models/agents/x.yaml': agentCfg('x') }, /is the component set that math_agent, static_math_agent and rsa use/],
       [{ 'configs/agents/x.yaml': DEEPSEEK, 'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/test/nope\nscaffold_config: agents/x\n' }, /'model_config': 'models\/test\/nope' not found/],
+      [{ 'configs/agents/x.yaml': DEEPSEEK, 'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/agents/x\nscaffold_config: agents/x\n' }, /agent configs name each other in a loop/],
     ];
     for (const [files, want] of cases) {
       const { r } = await runAgent(files, 'agents/x');

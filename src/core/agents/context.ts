@@ -12,14 +12,20 @@ import type { StepJournal, StoredReply } from './journal';
 import { PyRandom } from './pyrandom';
 import type { AgentMessage, AgentTrace, HistoryStep, TraceStep } from './types';
 
-/** A model a scaffold can call: a client with the config that built it. */
+/** A model a scaffold can call: a client with the config that built it, or another agent. */
 export interface AgentModel {
   /** The config id shown in traces, e.g. 'openai/gpt-5-nano'. */
   id: string;
+  /** The model config behind the client (for an agent used as a model: its own main model's). */
   config: ModelConfig;
   client: BoundClient;
   /** configIdentity(config), computed once. */
   identity?: string;
+  /**
+   * Set when this "model" is an agent config (the Python stack allows an agent wherever a model
+   * config is named): a call runs that agent on the messages' text, and its answer is the reply.
+   */
+  agent?: (ctx: AgentRun, stmt: string) => Promise<{ answer: string }>;
 }
 
 /** What every row of an agent job shares. */
@@ -84,23 +90,51 @@ function wire(messages: AgentMessage[]): ChatMessage[] {
  * algorithm, not the order in which replies arrive.
  */
 export class AgentRun {
-  readonly steps: TraceStep[] = [];
-  readonly history: HistoryStep[] = [];
-  private cost: CostRecord = ZERO_COST;
-  private attempts = 0;
   private readonly random: PyRandom;
-  private readonly pending = new Set<Promise<unknown>>();
+  /** What a nested agent shares with the agent that called it: one trace, one history, one bill. */
+  private readonly shared: { steps: TraceStep[]; history: HistoryStep[]; cost: CostRecord; attempts: number; pending: Set<Promise<unknown>> };
 
   constructor(
     private readonly env: AgentEnv,
     readonly rowKey: string,
     readonly scaffold: string,
     private readonly opts: { signal?: AbortSignal; onRetry?: (info: RetryInfo) => void },
+    /** For a nested agent: the prefix of its call keys and labels, and the state it shares. */
+    private readonly nest?: { key: string; label: string; parent: AgentRun },
   ) {
     // Every call in flight listens to the row's signal (through its own child): many at once is expected.
     if (opts.signal) setMaxListeners(0, opts.signal);
-    const seed = createHash('sha256').update(`qed-agent:${rowKey}`).digest();
+    const seed = createHash('sha256').update(`qed-agent:${rowKey}${nest ? `:${nest.key}` : ''}`).digest();
     this.random = new PyRandom(seed.readUInt32BE(0) * 2 ** 21 + (seed.readUInt32BE(4) >>> 11));
+    this.shared = nest ? nest.parent.shared : { steps: [], history: [], cost: ZERO_COST, attempts: 0, pending: new Set() };
+  }
+
+  get steps(): TraceStep[] {
+    return this.shared.steps;
+  }
+
+  get history(): HistoryStep[] {
+    return this.shared.history;
+  }
+
+  private get cost(): CostRecord {
+    return this.shared.cost;
+  }
+
+  private set cost(c: CostRecord) {
+    this.shared.cost = c;
+  }
+
+  private get attempts(): number {
+    return this.shared.attempts;
+  }
+
+  private set attempts(n: number) {
+    this.shared.attempts = n;
+  }
+
+  private get pending(): Set<Promise<unknown>> {
+    return this.shared.pending;
   }
 
   /** A random generator seeded by the row: the same choices on every rerun of this problem. */
@@ -118,7 +152,7 @@ export class AgentRun {
 
   /** Records a decision that made no call (a selection, a filter). */
   decide(step: StepInfo): void {
-    this.steps.push({ ...step });
+    this.steps.push(this.nest ? { ...step, label: this.nest.label + step.label } : { ...step });
   }
 
   /** Makes (or replays) one model call. Throws LlmError when the request fails for good. */
@@ -160,8 +194,13 @@ export class AgentRun {
   private async doCall(key: string, model: AgentModel, messages: AgentMessage[], info: StepInfo, opts: CallOptions): Promise<CallReply> {
     const { step, entry } = opts.slot ?? this.reserve();
     Object.assign(step, info, { model: model.id });
+    if (this.nest) {
+      key = this.nest.key + key;
+      step.label = this.nest.label + step.label;
+    }
     entry.step = opts.historyStep ?? key;
     entry.timestep = opts.timestep ?? 0;
+    if (model.agent) return this.viaAgent(key, model, messages, step, entry);
 
     const sent = wire(messages);
     const hash = createHash('sha256')
@@ -192,6 +231,29 @@ export class AgentRun {
       this.attempts += r.attempts;
     }
     return this.record(step, entry, messages, reply);
+  }
+
+  /**
+   * A call answered by another agent, as the Python stack runs one in place of a model: the
+   * messages' texts, one per line, are its problem; its answer is the reply. Its own calls join
+   * this trace (labelled with the step that asked) and this bill; this step costs nothing itself.
+   */
+  private async viaAgent(key: string, model: AgentModel, messages: AgentMessage[], step: TraceStep, entry: HistoryStep): Promise<CallReply> {
+    const stmt = messages
+      .filter((m) => m.type !== 'cot')
+      .map((m) => `${m.content ?? ''}\n`)
+      .join('')
+      .trim();
+    const sub = new AgentRun(this.env, this.rowKey, this.scaffold, this.opts, { key: `${key}/`, label: `${step.candidate ?? step.label} › `, parent: this });
+    const res = await model.agent!(sub, stmt);
+    step.note = `answered by the agent ${model.id}: its steps are labelled '${step.candidate ?? step.label} ›'`;
+    step.cost = 0;
+    const out: AgentMessage[] = [
+      { role: 'user', content: stmt },
+      { role: 'assistant', content: res.answer },
+    ];
+    entry.messages = out;
+    return { text: res.answer, messages: out, step };
   }
 
   private record(step: TraceStep, entry: HistoryStep, messages: AgentMessage[], reply: StoredReply): CallReply {

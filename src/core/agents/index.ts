@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { configIdentity } from '../config/identity';
 import { agentSearchRoots } from '../config/resolve';
-import type { AgentConfig } from '../config/types';
+import type { AgentConfig, ModelConfig } from '../config/types';
 import { QedError } from '../errors';
 import { createClient, Limiter, type ClientOptions } from '../llm';
 import type { RunIdentity } from '../run/store';
@@ -99,8 +99,32 @@ export interface AgentLoadOptions extends Omit<ClientOptions, 'concurrency'> {
 
 const shortHash = (v: unknown): string => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 
-/** Reads an agent config's scaffold and models and returns its solver. Throws QedError for bad input. */
-export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promise<AgentSolver> {
+/** An agent config read and checked: its scaffold, parameters, components and models. */
+interface BuiltAgent {
+  def: ScaffoldDef;
+  params: Params;
+  core: Params;
+  models: AgentModels;
+  /** The model config behind model_config (for an agent there, that agent's own). */
+  main: ModelConfig;
+  /** What identifies it (prompts and nested settings by hash). */
+  settings: Record<string, unknown>;
+}
+
+interface BuildShared {
+  opts: AgentLoadOptions;
+  /** The job's request budget, once known (the outermost agent's main model decides it). */
+  budget?: number;
+  /** One client per model config file, shared by every role and nested agent. */
+  clients: Map<string, AgentModel>;
+  /** Agent configs being read, to refuse a loop. */
+  chain: string[];
+}
+
+async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltAgent> {
+  const opts = shared.opts;
+  if (shared.chain.includes(cfg.file)) throw new QedError(`agent configs name each other in a loop: ${[...shared.chain, cfg.file].join(' → ')}`, { file: cfg.file, field: 'model_config' });
+  if (shared.chain.length >= 4) throw new QedError('agents nested more than 4 deep', { file: cfg.file, field: 'model_config' });
   const roots = agentSearchRoots(cfg.file, opts);
   const agentFile = YamlFile.read(cfg.file);
   const scaffold = YamlFile.read(scaffoldFile(cfg, roots));
@@ -128,22 +152,31 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
   checkPrompts(def.prompts, params, [agentFile, scaffold], def.names[0]);
 
   let core = new Params({});
-  let coreFile: YamlFile | undefined;
   if (def.core) {
     const ref = merged.core_components;
     if (typeof ref !== 'string' || !ref) throw new QedError(`scaffold '${def.names[0]}' needs core_components (the file of its component prompts)`, scaffold.where(['core_components']));
-    coreFile = YamlFile.read(coreComponentsFile(ref, scaffold, opts.cwd, roots));
+    const coreFile = YamlFile.read(coreComponentsFile(ref, scaffold, opts.cwd, roots));
     core = coreParams(coreFile.values);
     checkPrompts(CORE_PROMPTS, core, [coreFile], def.names[0]);
   }
 
-  // The models: model_config, and the optional verifier / improver / summarizer.
-  const main = await agentModelConfig(cfg, 'model_config', cfg.modelConfig, opts);
-  const budget = Math.max(1, Math.min(opts.concurrency ?? main.concurrentRequests, opts.maxConcurrency || Infinity));
-  const byFile = new Map<string, AgentModel>();
-  const model = async (key: string, ref: string | undefined): Promise<AgentModel> => {
-    const mc = ref === undefined ? main : await agentModelConfig(cfg, key, ref, opts);
-    const have = byFile.get(mc.file || mc.id);
+  // The models: model_config, and the optional verifier / improver / summarizer. Each may be a
+  // model config or, as in the Python stack, another agent config.
+  const chain = [...shared.chain, cfg.file];
+  const model = async (key: string, ref: string): Promise<AgentModel> => {
+    const mc = await agentModelConfig(cfg, key, ref, opts);
+    if (mc.kind === 'agent') {
+      const inner = await buildAgent(mc, { ...shared, chain });
+      return {
+        id: mc.id.replace(/^models\//, ''),
+        config: inner.main,
+        client: inner.models.model.client,
+        identity: `agent:${shortHash(inner.settings)}`,
+        agent: (ctx, stmt) => inner.def.run(ctx, stmt, inner.params, inner.models, inner.core),
+      };
+    }
+    shared.budget ??= Math.max(1, Math.min(opts.concurrency ?? mc.concurrentRequests, opts.maxConcurrency || Infinity));
+    const have = shared.clients.get(mc.file || mc.id);
     if (have) return have;
     if (def.tools && (mc.api === 'google' || mc.useResponsesApi)) {
       throw new QedError(
@@ -152,20 +185,14 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
         'use an OpenAI-compatible config without use_openai_responses_api for this agent',
       );
     }
-    const client = await createClient(mc, { ...opts, concurrency: budget });
+    const client = await createClient(mc, { ...opts, concurrency: shared.budget });
     const am: AgentModel = { id: mc.id.replace(/^models\//, ''), config: mc, client };
-    byFile.set(mc.file || mc.id, am);
+    shared.clients.set(mc.file || mc.id, am);
     return am;
   };
-  const models: AgentModels = {
-    model: await model('model_config', undefined),
-    verifier: await model('verifier_model', cfg.extraModels.verifier_model),
-    improver: await model('improver_model', cfg.extraModels.improver_model),
-    summarizer: await model('summarizer_model', cfg.extraModels.summarizer_model),
-  };
-  const limiter = new Limiter(budget);
-  const rowsAtOnce = Math.max(1, params.int('n_threads', 1));
-  let journal: StepJournal | undefined;
+  const main = await model('model_config', cfg.modelConfig);
+  const extra = async (key: string): Promise<AgentModel> => (cfg.extraModels[key] !== undefined ? model(key, cfg.extraModels[key]) : main);
+  const models: AgentModels = { model: main, verifier: await extra('verifier_model'), improver: await extra('improver_model'), summarizer: await extra('summarizer_model') };
 
   // Identity: every parameter (prompts by hash), the core prompts, and each model's settings.
   const settings: Record<string, unknown> = { scaffold: def.names[0] };
@@ -174,7 +201,18 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
     settings[k] = typeof v === 'string' && v.length > 80 ? `sha:${shortHash(v)}` : v && typeof v === 'object' ? `sha:${shortHash(v)}` : v;
   }
   if (def.core) settings.core_components = `sha:${shortHash(core.values)}`;
-  for (const [role, m] of Object.entries(models)) settings[`${role}_settings`] = `sha:${configIdentity(m.config).slice(0, 16)}`;
+  for (const [role, m] of Object.entries(models)) settings[`${role}_settings`] = `sha:${(m.identity ??= configIdentity(m.config)).replace(/^agent:/, 'agent-').slice(0, 22)}`;
+  return { def, params, core, models, main: main.config, settings };
+}
+
+/** Reads an agent config's scaffold and models and returns its solver. Throws QedError for bad input. */
+export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promise<AgentSolver> {
+  const shared: BuildShared = { opts, clients: new Map(), chain: [] };
+  const { def, params, core, models, main, settings } = await buildAgent(cfg, shared);
+  const budget = shared.budget ?? 1;
+  const limiter = new Limiter(budget);
+  const rowsAtOnce = Math.max(1, params.int('n_threads', 1));
+  let journal: StepJournal | undefined;
 
   const solver: AgentSolver = {
     agent: cfg,

@@ -149,14 +149,10 @@ export function coreComponentsFile(ref: string, scaffold: YamlFile, cwd: string,
   throw new QedError(`core_components file '${ref}' not found; looked for ${[...new Set(tries)].join(', ')}`, scaffold.where(['core_components']));
 }
 
-/** Loads a model config an agent names (relative to configs/); an agent there is refused with a reason. */
-export async function agentModelConfig(cfg: AgentConfig, key: string, ref: string, opts: { cwd: string; shippedRoot: string }): Promise<ModelConfig> {
+/** Loads a config an agent names as one of its models (relative to configs/): a model config, or another agent. */
+export async function agentModelConfig(cfg: AgentConfig, key: string, ref: string, opts: { cwd: string; shippedRoot: string }): Promise<ModelConfig | AgentConfig> {
   const roots = agentSearchRoots(cfg.file, opts);
   const res = resolveAgentRef(ref, roots);
   if (!res.file) throw new QedError(`'${ref}' not found; looked for ${res.looked.join(', ')}`, { file: cfg.file, field: key });
-  const loaded = await loadConfig(res.file, opts);
-  if (loaded.kind === 'agent') {
-    throw new QedError(`'${ref}' is itself an agent config; an agent's models must be model configs`, { file: cfg.file, field: key }, 'point it at the model config that agent uses');
-  }
-  return loaded;
+  return loadConfig(res.file, opts);
 }
