@@ -7,10 +7,16 @@
  *
  * - The difference is exactly 0, or below the rounding noise of that precision: 'eq'.
  * - It is far above that noise: 'ne' (they agree to 12 digits, not to all).
- * - Anything else (an operation the system does not evaluate, a complex result, the time limit):
- *   'unknown', and the judge decides.
+ * - Anything else (an operation the system does not evaluate, a complex result): 'unknown', and
+ *   the judge decides.
+ *
+ * The work is bounded by the precision (at most MAX_DIGITS digits) and charged to the check's step
+ * budget before the system runs, in proportion to the size of the expression and the square of
+ * the precision: whether a comparison runs out of budget never depends on the machine. The
+ * system's own time limit is armed only as a guard against a hang (SAFETY_NET_MS, far beyond any
+ * real evaluation); when it fires the check ends as "too slow", never as a verdict.
  */
-import { Budget, evaluate, isExact, Node, OverBudget, type Cmp, type Val } from './expr';
+import { Budget, evaluate, isExact, Node, OverBudget, SAFETY_NET_MS, TooSlow, type Cmp, type Val } from './expr';
 import { bitLength, Rational } from './rational';
 
 type Env = ReadonlyMap<string, Rational>;
@@ -19,8 +25,12 @@ type Env = ReadonlyMap<string, Rational>;
 const BASE_DIGITS = 80;
 /** Above this working precision the check gives up (numbers of hundreds of digits). */
 const MAX_DIGITS = 2000;
-/** Wall-clock limit of one high-precision evaluation, ms (the caller's budget may be shorter). */
-const MAX_MS = 1000;
+/** Steps charged for any call of the system (boxing, canonical form, evaluation). */
+const CALL_STEPS = 3000;
+/** Operations whose high-precision evaluation is a series (costlier than +, ×, ÷, integer powers, roots). */
+const SERIES_OPS = new Set([
+  'Exp', 'Ln', 'Log', 'Lb', 'Lg', 'Sin', 'Cos', 'Tan', 'Cot', 'Sec', 'Csc', 'Arcsin', 'Arccos', 'Arctan', 'Sinh', 'Cosh', 'Tanh', 'Pi', 'ExponentialE',
+]);
 
 type Engine = InstanceType<typeof import('./cas').ComputeEngine>;
 
@@ -79,7 +89,7 @@ function spread(n: Node, env: Env, budget: Budget): number {
     try {
       m = Math.max(m, Math.abs(log10Abs(evaluate(t, env, budget))));
     } catch (e) {
-      if (e instanceof OverBudget) throw e;
+      if (e instanceof OverBudget || e instanceof TooSlow) throw e;
       // A part without a value of its own (an argument list, ...): its parts count.
     }
   };
@@ -103,6 +113,36 @@ function log10OfJson(j: unknown): number | undefined {
 }
 
 /**
+ * The steps charged for evaluating a MathJSON expression at `digits` digits: a fixed part per call,
+ * and per operation a part growing with the square of the precision (much larger for series such
+ * as sin or ln). A fractional exponent is evaluated through exp and ln, so it counts as a series.
+ */
+export function casSteps(json: unknown, digits: number): number {
+  const unit = (digits / 100) ** 2;
+  let steps = CALL_STEPS;
+  const visit = (j: unknown): void => {
+    if (typeof j === 'string') {
+      steps += SERIES_OPS.has(j) ? 100 * unit : 1;
+      return;
+    }
+    if (!Array.isArray(j)) {
+      steps += 1 + unit;
+      return;
+    }
+    const op = j[0];
+    const fractionalPower = op === 'Power' && Array.isArray(j[2]);
+    steps += SERIES_OPS.has(op) || fractionalPower ? 100 * unit : 1 + unit;
+    for (let i = 1; i < j.length; i++) visit(j[i]);
+  };
+  visit(json);
+  return Math.ceil(steps);
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && e.name === 'CancellationError' && (e as { cause?: unknown }).cause === 'timeout';
+}
+
+/**
  * Decides whether two values that double precision found equal are equal. Exact values need no
  * check; an inexact one without its source cannot be checked ('unknown').
  */
@@ -120,20 +160,22 @@ export function confirmEqual(a: Val, b: Val): Cmp {
   if (isExact(a) && isExact(b)) return a.exact.equals(b.exact) ? 'eq' : 'ne';
   const x = side(a);
   const y = side(b);
-  if (!x || !y) return 'unknown';
   const budget = (isExact(a) ? undefined : a.src?.budget) ?? (isExact(b) ? undefined : b.src?.budget);
+  if (!x || !y || !budget) return 'unknown';
   const d = Math.max(x.spread, y.spread);
   const digits = Math.ceil(BASE_DIGITS + 2 * d);
   if (digits > MAX_DIGITS) return 'unknown';
-  const ms = Math.min(MAX_MS, budget ? budget.deadline - Date.now() : MAX_MS);
-  if (ms <= 0) throw new OverBudget('time limit reached');
+  const expr: ['Subtract', unknown, unknown] = ['Subtract', x.json, y.json];
+  // Charged before the system runs: an evaluation too large for the budget is not started.
+  budget.tick(casSteps(expr, digits));
   let diff: number | undefined;
   try {
     const ce = cas();
     ce.precision = digits;
-    diff = log10OfJson(ce.withTimeLimit(ms, () => ce.box(['Subtract', x.json, y.json] as Parameters<Engine['box']>[0]).N().json));
-  } catch {
-    // A timeout, or an expression the system cannot take.
+    diff = log10OfJson(ce.withTimeLimit(SAFETY_NET_MS, () => ce.box(expr as Parameters<Engine['box']>[0]).N().json));
+  } catch (e) {
+    if (isTimeout(e)) throw new TooSlow(`too slow: the computer algebra system ran for more than ${SAFETY_NET_MS / 1000} s`);
+    // An expression the system cannot take.
     return 'unknown';
   }
   if (diff === undefined) return 'unknown';
