@@ -35,8 +35,10 @@ function main(): void {
   const golden = data.rows;
   console.log(`IMO-AnswerBench golden answers: ${golden.length} (algebra-036 ${data.fixed ? 'from the PR 18 fix' : 'left out'})`);
 
-  // Warm-up: the LaTeX parser builds its dictionary on first use.
+  // Warm-up: the LaTeX parser builds its dictionary on first use, and the first inexact equality
+  // loads the arbitrary-precision numbers (dist/cas.js in the bundles).
   checkAnswer('1', '2');
+  checkAnswer('\\sqrt{2}', '2^{1/2}');
 
   const cases = allCases(golden);
 

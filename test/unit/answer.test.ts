@@ -485,8 +485,8 @@ describe('the verdict depends on the two answers only, never on time', () => {
 
   test('a clock that runs ten times too fast changes no verdict', () => {
     let now = 0;
-    // The safety net reads the clock once every 1024 steps (about a millisecond of work).
-    const clock = (): number => (now += 10);
+    // The safety net reads the clock once every 16,384 steps (some 10 ms of work).
+    const clock = (): number => (now += 100);
     TRICKY.forEach(([c, g], i) => assert.deepEqual(checkAnswer(c, g, { clock }), baseline[i], c.slice(0, 40)));
   });
 
@@ -516,11 +516,16 @@ describe('the verdict depends on the two answers only, never on time', () => {
   test('only the safety net reads the clock, and it says "too slow", never a verdict', () => {
     let now = 0;
     const clock = (): number => (now += 60_000);
-    for (const [c, g] of TRICKY) {
+    let slow = 0;
+    TRICKY.forEach(([c, g], i) => {
       const r = checkAnswer(c, g, { clock });
-      assert.equal(r.verdict, 'undecided', c.slice(0, 40));
-      assert.match(r.reason, /^too slow/);
-    }
+      // A check short enough never reads the clock; a longer one is stopped by the net.
+      if (r.reason.startsWith('too slow')) {
+        assert.equal(r.verdict, 'undecided', c.slice(0, 40));
+        slow++;
+      } else assert.deepEqual(r, baseline[i], c.slice(0, 40));
+    });
+    assert.ok(slow >= 2, `${slow} checks stopped by the safety net`);
     assert.ok(SAFETY_NET_MS >= 10_000, 'the safety net is generous (tens of seconds)');
     assert.ok(Number.isInteger(CHECKER_VERSION) && CHECKER_VERSION >= 2);
   });

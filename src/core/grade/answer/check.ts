@@ -67,13 +67,10 @@ export function checkAnswer(candidate: string, golden: string, opts: CheckOption
     if (candidate.length > MAX_ANSWER_LENGTH || golden.length > MAX_ANSWER_LENGTH) {
       return { verdict: 'undecided', reason: `an answer longer than ${MAX_ANSWER_LENGTH} characters` };
     }
-    const budget = new Budget(opts);
-    // Parsing is bounded by the length of the answers (MAX_ANSWER_LENGTH); only the safety net looks at it.
+    // Parsing is bounded by the length of the answers (MAX_ANSWER_LENGTH); the comparison by the budget.
     const c = parseAnswer(candidate);
-    budget.guard();
     const g = parseAnswer(golden);
-    budget.guard();
-    const r = compareAns(c, g, budget);
+    const r = compareAns(c, g, new Budget(opts));
     return { verdict: VERDICT[r.v], reason: r.why };
   } catch (e) {
     if (e instanceof OverBudget || e instanceof TooSlow) return { verdict: 'undecided', reason: e.message };

@@ -1,22 +1,24 @@
 /**
- * Confirms, with the computer algebra system of `@cortex-js/compute-engine`, an equality that
- * double-precision evaluation only suggests. Two values that agree to 12 digits are not thereby
- * equal (√(10³⁰+1) and 10¹⁵ do), so before the checker calls two inexact values equal, their
- * difference is evaluated symbolically and in arbitrary precision, with a working precision that
- * grows with the size of the numbers involved (a difference of 1/(2N) hides behind N² otherwise).
+ * Confirms, in arbitrary precision, an equality that double-precision evaluation only suggests.
+ * Two values that agree to 12 digits are not thereby equal (√(10³⁰+1) and 10¹⁵ do), so before the
+ * checker calls two inexact values equal, their difference is evaluated again with the BigDecimal
+ * numbers of `@cortex-js/compute-engine` (arbitrary precision, with its elementary functions), at a
+ * working precision that grows with the size of the numbers involved (a difference of 1/(2N)
+ * hides behind N² otherwise).
  *
  * - The difference is exactly 0, or below the rounding noise of that precision: 'eq'.
  * - It is far above that noise: 'ne' (they agree to 12 digits, not to all).
- * - Anything else (an operation the system does not evaluate, a complex result): 'unknown', and
- *   the judge decides.
+ * - Anything else (an operation not evaluated here, a value that is not real): 'unknown', and the
+ *   judge decides.
  *
- * The work is bounded by the precision (at most MAX_DIGITS digits) and charged to the check's step
- * budget before the system runs, in proportion to the size of the expression and the square of
- * the precision: whether a comparison runs out of budget never depends on the machine. The
- * system's own time limit is armed only as a guard against a hang (SAFETY_NET_MS, far beyond any
- * real evaluation); when it fires the check ends as "too slow", never as a verdict.
+ * The work is bounded by the precision (at most MAX_DIGITS digits) and by the size of the
+ * expression, and every operation is charged to the check's step budget before it runs, by a cost
+ * that grows with the square of the precision (far more for series such as sin or ln): whether a
+ * comparison runs out of budget never depends on the machine. Until checker version 2 the whole
+ * computer algebra system was used here, under a wall-clock limit; evaluating our own tree
+ * directly is about twenty times faster and needs no time limit.
  */
-import { Budget, evaluate, isExact, Node, OverBudget, SAFETY_NET_MS, TooSlow, type Cmp, type Val } from './expr';
+import { Budget, evaluate, isExact, Node, OverBudget, TooSlow, type Cmp, type Val } from './expr';
 import { bitLength, Rational } from './rational';
 
 type Env = ReadonlyMap<string, Rational>;
@@ -25,47 +27,228 @@ type Env = ReadonlyMap<string, Rational>;
 const BASE_DIGITS = 80;
 /** Above this working precision the check gives up (numbers of hundreds of digits). */
 const MAX_DIGITS = 2000;
-/** Steps charged for any call of the system (boxing, canonical form, evaluation). */
-const CALL_STEPS = 3000;
-/** Operations whose high-precision evaluation is a series (costlier than +, ×, ÷, integer powers, roots). */
-const SERIES_OPS = new Set([
-  'Exp', 'Ln', 'Log', 'Lb', 'Lg', 'Sin', 'Cos', 'Tan', 'Cot', 'Sec', 'Csc', 'Arcsin', 'Arccos', 'Arctan', 'Sinh', 'Cosh', 'Tanh', 'Pi', 'ExponentialE',
-]);
+/** Integer-valued operations: evaluated exactly by `evaluate`, or not at all. */
+const EXACT_OPS = new Set(['Factorial', 'Factorial2', 'Binomial', 'GCD', 'LCM', 'Mod']);
 
-type Engine = InstanceType<typeof import('./cas').ComputeEngine>;
+type BigClass = typeof import('./cas').BigDecimal;
+type Big = InstanceType<BigClass>;
 
-let engine: Engine | undefined;
+let bigClass: BigClass | undefined;
 
-function cas(): Engine {
-  if (!engine) {
-    // Loaded on first use: most answers are decided without it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ComputeEngine } = require('./cas') as typeof import('./cas');
-    engine = new ComputeEngine();
-  }
-  return engine;
+function Big(): BigClass {
+  // Loaded on first use (from dist/cas.js in the bundles): most answers are decided without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  bigClass ??= (require('./cas') as typeof import('./cas')).BigDecimal;
+  return bigClass;
 }
 
 class NotExpressible extends Error {}
 
-function ratJson(r: Rational): unknown {
-  const n = { num: r.n.toString() };
-  return r.d === 1n ? n : ['Rational', n, { num: r.d.toString() }];
+/**
+ * Steps charged for one operation at `digits` digits, calibrated so that a step is of the order
+ * of a microsecond: plain arithmetic, square roots, other roots, integer powers (by the number of
+ * squarings) and series.
+ */
+function opSteps(kind: 'plain' | 'sqrt' | 'root' | 'series', digits: number, squarings = 0): number {
+  const u = (digits / 100) ** 2;
+  if (kind === 'series') return Math.ceil(500 + 60 * u);
+  if (kind === 'root') return Math.ceil(1500 + 15 * u);
+  if (kind === 'sqrt') return Math.ceil(100 + u / 2);
+  return Math.ceil(2 + u / 10 + squarings * (10 + u));
 }
 
-/** Our expression tree as MathJSON, with the variables replaced by their values. */
-function toJson(n: Node, env: Env): unknown {
-  if (n.k === 'num') return ratJson(n.v);
+/** Evaluates our expression tree at `digits` digits, charging each operation to the budget. */
+function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
+  const B = Big();
+  const rat = (r: Rational): Big => (r.d === 1n ? new B(r.n) : new B(r.n).div(new B(r.d)));
+  if (n.k === 'num') {
+    budget.tick(opSteps('plain', digits));
+    return rat(n.v);
+  }
   if (n.k === 'sym') {
-    if (n.s === 'Pi' || n.s === 'ExponentialE') return n.s;
+    if (n.s === 'Pi') return B.PI;
+    if (n.s === 'ExponentialE') {
+      budget.tick(opSteps('series', digits));
+      return B.ONE.exp();
+    }
     const v = env.get(n.s);
     if (!v) throw new NotExpressible(n.s);
-    return ratJson(v);
+    return rat(v);
   }
-  // The degree sign is notation here, as in `evaluate`.
-  if (n.op === 'Degrees') return toJson(n.a[0], env);
-  if (n.op.includes(':') || n.op === 'WithUnit' || n.op === 'Unit' || n.op === 'LogNoBase') throw new NotExpressible(n.op);
-  return [n.op, ...n.a.map((c) => toJson(c, env))];
+  if (EXACT_OPS.has(n.op)) {
+    // Integers only, as in `evaluate`: its exact value, or nothing.
+    const v = evaluate(n, env, budget);
+    if (!isExact(v)) throw new NotExpressible(n.op);
+    return rat(v.exact);
+  }
+  const arg = (i: number): Big => {
+    if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
+    return bigEval(n.a[i], env, digits, budget);
+  };
+  const exactArg = (i: number): Rational | undefined => {
+    if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
+    const v = evaluate(n.a[i], env, budget);
+    return isExact(v) ? v.exact : undefined;
+  };
+  const plain = (): void => budget.tick(opSteps('plain', digits));
+  const series = (): void => budget.tick(opSteps('series', digits));
+  const positive = (x: Big): Big => {
+    if (!x.isPositive()) throw new NotExpressible('not positive');
+    return x;
+  };
+  switch (n.op) {
+    case 'Degrees':
+      // The degree sign is notation here, as in `evaluate`.
+      return arg(0);
+    case 'Add':
+    case 'Subtract': {
+      let acc = arg(0);
+      for (let i = 1; i < n.a.length; i++) {
+        const t = arg(i);
+        plain();
+        acc = n.op === 'Add' ? acc.add(t) : acc.sub(t);
+      }
+      return acc;
+    }
+    case 'Negate':
+      return arg(0).neg();
+    case 'Multiply': {
+      let acc = arg(0);
+      for (let i = 1; i < n.a.length; i++) {
+        const t = arg(i);
+        plain();
+        // Products are exact in BigDecimal: round them, or a long product grows without bound.
+        acc = acc.mul(t).toPrecision(digits + 10);
+      }
+      return acc;
+    }
+    case 'Divide':
+    case 'Rational': {
+      const x = arg(0);
+      const y = arg(1);
+      if (y.isZero()) throw new NotExpressible('division by zero');
+      plain();
+      return x.div(y);
+    }
+    case 'Power':
+      return power(arg(0), exactArg(1), () => arg(1), digits, budget);
+    case 'Sqrt':
+      return power(arg(0), Rational.of(1n, 2n), () => arg(1), digits, budget);
+    case 'Root': {
+      const k = exactArg(1);
+      if (!k || !k.isInteger() || k.n < 2n || k.n > 64n) throw new NotExpressible('root index');
+      return power(arg(0), Rational.of(1n, k.n), () => arg(1), digits, budget);
+    }
+    case 'Exp':
+      series();
+      return arg(0).exp();
+    case 'Ln':
+      series();
+      return positive(arg(0)).ln();
+    case 'Log': {
+      const x = positive(arg(0));
+      const base = n.a.length > 1 ? positive(arg(1)) : new B(10);
+      series();
+      series();
+      const lb = base.ln();
+      if (lb.isZero()) throw new NotExpressible('logarithm base 1');
+      return x.ln().div(lb);
+    }
+    case 'Lb':
+    case 'Lg': {
+      const x = positive(arg(0));
+      series();
+      series();
+      return x.ln().div(new B(n.op === 'Lb' ? 2 : 10).ln());
+    }
+    case 'Sin':
+    case 'Cos':
+    case 'Tan':
+    case 'Sinh':
+    case 'Cosh':
+    case 'Tanh':
+    case 'Arcsin':
+    case 'Arccos':
+    case 'Arctan': {
+      const x = arg(0);
+      series();
+      const f = { Sin: 'sin', Cos: 'cos', Tan: 'tan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Arcsin: 'asin', Arccos: 'acos', Arctan: 'atan' } as const;
+      return x[f[n.op]]();
+    }
+    case 'Cot':
+    case 'Sec':
+    case 'Csc': {
+      const x = arg(0);
+      series();
+      const d = n.op === 'Sec' ? x.cos() : n.op === 'Csc' ? x.sin() : x.tan();
+      if (d.isZero()) throw new NotExpressible('pole');
+      return B.ONE.div(d);
+    }
+    case 'Floor':
+      plain();
+      return arg(0).floor();
+    case 'Ceil':
+      plain();
+      return arg(0).ceil();
+    case 'Round':
+      // As in `evaluate`: floor(x + 1/2).
+      plain();
+      return arg(0).add(B.HALF).floor();
+    case 'Abs':
+      return arg(0).abs();
+    case 'Max':
+    case 'Min': {
+      if (n.a.length === 0) throw new NotExpressible('empty max');
+      let best = arg(0);
+      for (let i = 1; i < n.a.length; i++) {
+        const t = arg(i);
+        plain();
+        if (n.op === 'Max' ? t.gt(best) : t.lt(best)) best = t;
+      }
+      return best;
+    }
+    default:
+      throw new NotExpressible(n.op);
+  }
+}
+
+/**
+ * `b` to the power `e` (`e` exact when known, else `inexact()` evaluates it): integer powers by
+ * squaring, roots of small index (of a negative base too when the index is odd, as in
+ * `evaluate`), any other power of a positive base through exp and ln.
+ */
+function power(b: Big, e: Rational | undefined, inexact: () => Big, digits: number, budget: Budget): Big {
+  const B = Big();
+  if (e?.isInteger()) {
+    const k = e.n;
+    if (k === 0n) return B.ONE;
+    if (b.isZero()) {
+      if (k < 0n) throw new NotExpressible('zero to a negative power');
+      return B.ZERO;
+    }
+    const kAbs = k < 0n ? -k : k;
+    if (kAbs > 1_000_000n) throw new NotExpressible('power too large');
+    budget.tick(opSteps('plain', digits, Math.ceil(Math.log2(Number(kAbs) + 1))));
+    const p = b.pow(Number(kAbs)).toPrecision(digits + 10);
+    return k < 0n ? B.ONE.div(p) : p;
+  }
+  if (e && e.d <= 64n) {
+    const q = Number(e.d);
+    if (b.isNegative() && q % 2 === 0) throw new NotExpressible('even root of a negative number');
+    if (b.isZero()) {
+      if (e.sign() <= 0) throw new NotExpressible('zero to a non-positive power');
+      return B.ZERO;
+    }
+    budget.tick(opSteps(q === 2 ? 'sqrt' : 'root', digits));
+    const mag = q === 2 ? b.abs().sqrt() : b.abs().nthRoot(q);
+    const r = power(mag, Rational.of(e.n), inexact, digits, budget);
+    // An odd root of a negative number, raised to an odd power, stays negative.
+    return b.isNegative() && e.n % 2n !== 0n ? r.neg() : r;
+  }
+  if (!b.isPositive()) throw new NotExpressible('power of a non-positive number');
+  const x = e ? new B(e.n).div(new B(e.d)) : inexact();
+  budget.tick(2 * opSteps('series', digits));
+  return x.mul(b.ln()).exp();
 }
 
 /** log10 of |value| for a value of `evaluate` (0 for zero), from its exact bits or its double. */
@@ -97,49 +280,13 @@ function spread(n: Node, env: Env, budget: Budget): number {
   return m;
 }
 
-/** log10 |x| of a MathJSON number (`0`, `1.5e-20`, `{num: "-4.99…e-16"}`), or undefined if not real. */
-function log10OfJson(j: unknown): number | undefined {
-  if (typeof j === 'number') return j === 0 ? -Infinity : Number.isFinite(j) ? Math.log10(Math.abs(j)) : undefined;
-  const s = j && typeof j === 'object' && 'num' in j ? (j as { num: unknown }).num : undefined;
-  if (typeof s !== 'string') return undefined;
-  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:\(\d+\))?(?:e([+-]?\d+))?$/i.exec(s);
-  if (!m) return undefined;
-  const digits = `${m[1]}${m[2] ?? ''}`;
-  const lead = digits.search(/[1-9]/);
-  if (lead < 0) return -Infinity;
-  // value = 0.d1d2… × 10^(len(int part) + exp) with the first non-zero digit at `lead`.
-  const mantissa = Number(`0.${digits.slice(lead, lead + 17)}`);
-  return Math.log10(mantissa) + (m[1].length - lead) + Number(m[3] ?? 0);
-}
-
-/**
- * The steps charged for evaluating a MathJSON expression at `digits` digits: a fixed part per call,
- * and per operation a part growing with the square of the precision (much larger for series such
- * as sin or ln). A fractional exponent is evaluated through exp and ln, so it counts as a series.
- */
-export function casSteps(json: unknown, digits: number): number {
-  const unit = (digits / 100) ** 2;
-  let steps = CALL_STEPS;
-  const visit = (j: unknown): void => {
-    if (typeof j === 'string') {
-      steps += SERIES_OPS.has(j) ? 100 * unit : 1;
-      return;
-    }
-    if (!Array.isArray(j)) {
-      steps += 1 + unit;
-      return;
-    }
-    const op = j[0];
-    const fractionalPower = op === 'Power' && Array.isArray(j[2]);
-    steps += SERIES_OPS.has(op) || fractionalPower ? 100 * unit : 1 + unit;
-    for (let i = 1; i < j.length; i++) visit(j[i]);
-  };
-  visit(json);
-  return Math.ceil(steps);
-}
-
-function isTimeout(e: unknown): boolean {
-  return e instanceof Error && e.name === 'CancellationError' && (e as { cause?: unknown }).cause === 'timeout';
+/** log10 |x| of a BigDecimal (−Infinity for zero), or undefined when it is not a finite number. */
+function log10Big(x: Big): number | undefined {
+  if (x.isNaN() || !x.isFinite()) return undefined;
+  if (x.isZero()) return -Infinity;
+  const s = (x.significand < 0n ? -x.significand : x.significand).toString();
+  const head = Math.min(17, s.length);
+  return Math.log10(Number(s.slice(0, head))) + (s.length - head) + x.exponent;
 }
 
 /**
@@ -147,36 +294,38 @@ function isTimeout(e: unknown): boolean {
  * check; an inexact one without its source cannot be checked ('unknown').
  */
 export function confirmEqual(a: Val, b: Val): Cmp {
-  const side = (v: Val): { json: unknown; spread: number } | undefined => {
-    if (isExact(v)) return { json: ratJson(v.exact), spread: Math.abs(log10Abs(v)) };
-    if (!v.src) return undefined;
-    try {
-      return { json: toJson(v.src.node, v.src.env), spread: spread(v.src.node, v.src.env, v.src.budget) };
-    } catch (e) {
-      if (e instanceof NotExpressible) return undefined;
-      throw e;
-    }
-  };
   if (isExact(a) && isExact(b)) return a.exact.equals(b.exact) ? 'eq' : 'ne';
-  const x = side(a);
-  const y = side(b);
   const budget = (isExact(a) ? undefined : a.src?.budget) ?? (isExact(b) ? undefined : b.src?.budget);
-  if (!x || !y || !budget) return 'unknown';
-  const d = Math.max(x.spread, y.spread);
+  if (!budget) return 'unknown';
+  const spreadOf = (v: Val): number | undefined => {
+    if (isExact(v)) return Math.abs(log10Abs(v));
+    return v.src ? spread(v.src.node, v.src.env, budget) : undefined;
+  };
+  const sa = spreadOf(a);
+  const sb = spreadOf(b);
+  if (sa === undefined || sb === undefined) return 'unknown';
+  const d = Math.max(sa, sb);
   const digits = Math.ceil(BASE_DIGITS + 2 * d);
   if (digits > MAX_DIGITS) return 'unknown';
-  const expr: ['Subtract', unknown, unknown] = ['Subtract', x.json, y.json];
-  // Charged before the system runs: an evaluation too large for the budget is not started.
-  budget.tick(casSteps(expr, digits));
+  const B = Big();
+  const saved = B.precision;
   let diff: number | undefined;
   try {
-    const ce = cas();
-    ce.precision = digits;
-    diff = log10OfJson(ce.withTimeLimit(SAFETY_NET_MS, () => ce.box(expr as Parameters<Engine['box']>[0]).N().json));
+    B.precision = digits;
+    const side = (v: Val): Big => {
+      if (isExact(v)) return v.exact.d === 1n ? new B(v.exact.n) : new B(v.exact.n).div(new B(v.exact.d));
+      return bigEval(v.src!.node, v.src!.env, digits, budget);
+    };
+    const x = side(a);
+    const y = side(b);
+    budget.tick(opSteps('plain', digits));
+    diff = log10Big(x.sub(y));
   } catch (e) {
-    if (isTimeout(e)) throw new TooSlow(`too slow: the computer algebra system ran for more than ${SAFETY_NET_MS / 1000} s`);
-    // An expression the system cannot take.
+    if (e instanceof OverBudget || e instanceof TooSlow) throw e;
+    // An operation not evaluated here, or a value that is not real.
     return 'unknown';
+  } finally {
+    B.precision = saved;
   }
   if (diff === undefined) return 'unknown';
   // Rounding noise sits about `digits` digits below the largest part (10^d): allow 20 digits of
