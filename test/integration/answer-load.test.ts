@@ -15,8 +15,8 @@ const NO_DATA = `${FILE} not found: the determinism test on the IMO-AnswerBench 
 /** Signals to pause a process exist on POSIX systems only. */
 const CAN_PAUSE = process.platform !== 'win32';
 
-/** Runs every case in a fresh node process and returns one `verdict: reason` line per case. */
-function verdictsInChild(opts: { pause: boolean }): Promise<string[]> {
+/** Runs every case in a fresh node process: one `verdict: reason` line per case, and how often it was paused. */
+function verdictsInChild(opts: { pause: boolean }): Promise<{ lines: string[]; pauses: number }> {
   const script = `
     const { allCases, goldenAnswers, runCase } = require(${JSON.stringify(join(ROOT, 'bench', 'answer-cases.ts'))});
     const out = [];
@@ -32,21 +32,24 @@ function verdictsInChild(opts: { pause: boolean }): Promise<string[]> {
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Pause the child for 50 ms out of every 250 ms while it works.
+    // Pause the child for 1.1 s out of every 3 s while it works: longer than the wall-clock deadline
+    // the checker had before version 2, under which a check caught by a pause gave up.
     let resume: NodeJS.Timeout | undefined;
+    let pauses = 0;
     const pauser = opts.pause
       ? setInterval(() => {
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGSTOP');
-          resume = setTimeout(() => child.kill('SIGCONT'), 50);
-        }, 250)
+          pauses++;
+          resume = setTimeout(() => child.kill('SIGCONT'), 1100);
+        }, 3000)
       : undefined;
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(pauser);
       clearTimeout(resume);
       if (code !== 0) reject(new Error(`the checker child exited with ${code}: ${stderr.slice(-2000)}`));
-      else resolve(stdout.trimEnd().split('\n'));
+      else resolve({ lines: stdout.trimEnd().split('\n'), pauses });
     });
   });
 }
@@ -69,7 +72,9 @@ describe('answer checker under load', { skip: data ? false : NO_DATA }, () => {
     for (let i = 0; i < Math.max(2, availableParallelism()); i++) hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
     let second: string[];
     try {
-      second = await verdictsInChild({ pause: CAN_PAUSE });
+      const child = await verdictsInChild({ pause: CAN_PAUSE });
+      second = child.lines;
+      if (CAN_PAUSE) assert.ok(child.pauses >= 1, `the child was paused ${child.pauses} times`);
     } finally {
       stopHogs();
     }
