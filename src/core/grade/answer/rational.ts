@@ -152,9 +152,12 @@ export function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
+const U32 = 1n << 32n;
+
 export function bitLength(a: bigint): number {
   if (a < 0n) a = -a;
   if (a === 0n) return 0;
+  if (a < U32) return 32 - Math.clz32(Number(a));
   // Hexadecimal is much cheaper to produce than binary for large numbers.
   const hex = a.toString(16);
   return (hex.length - 1) * 4 + Math.floor(Math.log2(parseInt(hex[0], 16))) + 1;
