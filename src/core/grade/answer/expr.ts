@@ -537,16 +537,22 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     if (!v) throw new Unsupported(`no value for ${n.s}`);
     return { exact: v };
   }
-  const ev = (i: number): Val => {
-    if (i >= n.a.length) throw new Unsupported(`${n.op} lacks an argument`);
-    return evaluate(n.a[i], env, budget);
-  };
+  return evaluateOp(n, env, budget);
+}
+
+/** Argument `i` of an operation, evaluated. */
+function evalArg(n: Node & { k: 'op' }, i: number, env: Env, budget: Budget): Val {
+  if (i >= n.a.length) throw new Unsupported(`${n.op} lacks an argument`);
+  return evaluate(n.a[i], env, budget);
+}
+
+function evaluateOp(n: Node & { k: 'op' }, env: Env, budget: Budget): Val {
   switch (n.op) {
     case 'Add':
     case 'Subtract': {
-      let acc: Val = ev(0);
+      let acc: Val = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
+        const t = evalArg(n, i, env, budget);
         const s = n.op === 'Subtract' ? -1 : 1;
         if (isExact(acc) && isExact(t)) acc = exactOrBudget(s > 0 ? acc.exact.add(t.exact) : acc.exact.sub(t.exact), budget);
         else {
@@ -558,13 +564,13 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       return acc;
     }
     case 'Negate': {
-      const v = ev(0);
+      const v = evalArg(n, 0, env, budget);
       return isExact(v) ? { exact: v.exact.neg() } : { x: -v.x, err: v.err };
     }
     case 'Multiply': {
-      let acc: Val = ev(0);
+      let acc: Val = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
+        const t = evalArg(n, i, env, budget);
         if (isExact(acc) && isExact(t)) acc = exactOrBudget(acc.exact.mul(t.exact), budget);
         else {
           const a = approx(acc);
@@ -576,8 +582,8 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     }
     case 'Divide':
     case 'Rational': {
-      const a = ev(0);
-      const b = ev(1);
+      const a = evalArg(n, 0, env, budget);
+      const b = evalArg(n, 1, env, budget);
       if (isExact(a) && isExact(b)) {
         if (b.exact.isZero()) throw new Invalid('division by zero');
         return exactOrBudget(a.exact.div(b.exact), budget);
@@ -589,24 +595,24 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       return mk(q, (x.err + Math.abs(q) * y.err) / (Math.abs(y.x) - y.err));
     }
     case 'Power':
-      return power(ev(0), ev(1), budget);
+      return power(evalArg(n, 0, env, budget), evalArg(n, 1, env, budget), budget);
     case 'Sqrt':
-      return power(ev(0), { exact: Rational.of(1n, 2n) }, budget);
+      return power(evalArg(n, 0, env, budget), { exact: Rational.of(1n, 2n) }, budget);
     case 'Root': {
-      const k = ev(1);
+      const k = evalArg(n, 1, env, budget);
       if (!isExact(k) || !k.exact.isInteger() || k.exact.n < 2n || k.exact.n > 64n) throw new Invalid('root index');
-      return power(ev(0), { exact: Rational.of(1n, k.exact.n) }, budget);
+      return power(evalArg(n, 0, env, budget), { exact: Rational.of(1n, k.exact.n) }, budget);
     }
     case 'Exp':
-      return power({ x: Math.E, err: Math.E * EPS }, ev(0), budget);
+      return power({ x: Math.E, err: Math.E * EPS }, evalArg(n, 0, env, budget), budget);
     case 'Ln':
-      return log(ev(0), undefined);
+      return log(evalArg(n, 0, env, budget), undefined);
     case 'Log':
-      return log(ev(0), n.a.length > 1 ? ev(1) : { exact: Rational.int(10) });
+      return log(evalArg(n, 0, env, budget), n.a.length > 1 ? evalArg(n, 1, env, budget) : { exact: Rational.int(10) });
     case 'Lb':
-      return log(ev(0), { exact: Rational.int(2) });
+      return log(evalArg(n, 0, env, budget), { exact: Rational.int(2) });
     case 'Lg':
-      return log(ev(0), { exact: Rational.int(10) });
+      return log(evalArg(n, 0, env, budget), { exact: Rational.int(10) });
     case 'Sin':
     case 'Cos':
     case 'Tan':
@@ -616,7 +622,7 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     case 'Sinh':
     case 'Cosh':
     case 'Tanh': {
-      const v0 = ev(0);
+      const v0 = evalArg(n, 0, env, budget);
       const a = approx(v0);
       if (isExact(v0) && v0.exact.isZero()) {
         if (n.op === 'Sin' || n.op === 'Tan' || n.op === 'Sinh' || n.op === 'Tanh') return { exact: Rational.int(0) };
@@ -653,44 +659,44 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     }
     case 'Arcsin':
     case 'Arccos': {
-      const a = approx(ev(0));
+      const a = approx(evalArg(n, 0, env, budget));
       if (Math.abs(a.x) + a.err >= 1) throw new Invalid('arcsin domain');
       const d = Math.sqrt(1 - (Math.abs(a.x) + a.err) ** 2);
       return mk(n.op === 'Arcsin' ? Math.asin(a.x) : Math.acos(a.x), a.err / d);
     }
     case 'Arctan': {
-      const a = approx(ev(0));
+      const a = approx(evalArg(n, 0, env, budget));
       return mk(Math.atan(a.x), a.err);
     }
     case 'Degrees':
       // A degree sign is notation here: the caller guards against comparing degrees with radians.
-      return ev(0);
+      return evalArg(n, 0, env, budget);
     case 'Floor':
-      return floorVal(ev(0), 'floor');
+      return floorVal(evalArg(n, 0, env, budget), 'floor');
     case 'Ceil':
-      return floorVal(ev(0), 'ceil');
+      return floorVal(evalArg(n, 0, env, budget), 'ceil');
     case 'Round':
-      return floorVal(ev(0), 'round');
+      return floorVal(evalArg(n, 0, env, budget), 'round');
     case 'Abs': {
-      const v = ev(0);
+      const v = evalArg(n, 0, env, budget);
       if (isExact(v)) return { exact: v.exact.abs() };
       return { x: Math.abs(v.x), err: v.err };
     }
     case 'Factorial': {
-      const k = asInteger(ev(0));
+      const k = asInteger(evalArg(n, 0, env, budget));
       if (k < 0n) throw new Invalid('factorial of a negative number');
       return exactOrBudget(factorial(k, 1n, budget), budget);
     }
     case 'Factorial2': {
-      const k = asInteger(ev(0));
+      const k = asInteger(evalArg(n, 0, env, budget));
       if (k < -1n) throw new Invalid('double factorial of a negative number');
       return exactOrBudget(factorial(k, 2n, budget), budget);
     }
     case 'Binomial':
-      return exactOrBudget(binomial(asInteger(ev(0)), asInteger(ev(1)), budget), budget);
+      return exactOrBudget(binomial(asInteger(evalArg(n, 0, env, budget)), asInteger(evalArg(n, 1, env, budget)), budget), budget);
     case 'GCD':
     case 'LCM': {
-      const xs = n.a.map((_, i) => asInteger(ev(i)));
+      const xs = n.a.map((_, i) => asInteger(evalArg(n, i, env, budget)));
       let acc = xs[0] < 0n ? -xs[0] : xs[0];
       for (const x of xs.slice(1)) {
         const y = x < 0n ? -x : x;
@@ -700,8 +706,8 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       return exactOrBudget(Rational.of(acc), budget);
     }
     case 'Mod': {
-      const a = asInteger(ev(0));
-      const m = asInteger(ev(1));
+      const a = asInteger(evalArg(n, 0, env, budget));
+      const m = asInteger(evalArg(n, 1, env, budget));
       if (m === 0n) throw new Invalid('modulo zero');
       // a - m * floor(a / m): the result has the sign of m.
       return { exact: Rational.of(a - m * Rational.of(a, m).floor()) };
@@ -709,9 +715,9 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     case 'Max':
     case 'Min': {
       if (n.a.length === 0) throw new Unsupported('empty max');
-      let best = ev(0);
+      let best = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
+        const t = evalArg(n, i, env, budget);
         const c = cmpApprox(t, best);
         if ((n.op === 'Max' && c > 0) || (n.op === 'Min' && c < 0)) best = t;
       }

@@ -57,13 +57,37 @@ function opSteps(kind: 'plain' | 'sqrt' | 'root' | 'series', digits: number, squ
   return Math.ceil(2 + u / 10 + squarings * (10 + u));
 }
 
+function ratBig(r: Rational): Big {
+  const B = Big();
+  return r.d === 1n ? new B(r.n) : new B(r.n).div(new B(r.d));
+}
+
+function positive(x: Big): Big {
+  if (!x.isPositive()) throw new NotExpressible('not positive');
+  return x;
+}
+
+type OpNode = Node & { k: 'op' };
+
+/** Argument `i` of an operation, at `digits` digits. */
+function argBig(n: OpNode, i: number, env: Env, digits: number, budget: Budget): Big {
+  if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
+  return bigEval(n.a[i], env, digits, budget);
+}
+
+/** Argument `i` of an operation, when `evaluate` finds it exact. */
+function exactArg(n: OpNode, i: number, env: Env, budget: Budget): Rational | undefined {
+  if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
+  const v = evaluate(n.a[i], env, budget);
+  return isExact(v) ? v.exact : undefined;
+}
+
 /** Evaluates our expression tree at `digits` digits, charging each operation to the budget. */
 function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
   const B = Big();
-  const rat = (r: Rational): Big => (r.d === 1n ? new B(r.n) : new B(r.n).div(new B(r.d)));
   if (n.k === 'num') {
     budget.tick(opSteps('plain', digits));
-    return rat(n.v);
+    return ratBig(n.v);
   }
   if (n.k === 'sym') {
     if (n.s === 'Pi') return B.PI;
@@ -73,50 +97,42 @@ function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
     }
     const v = env.get(n.s);
     if (!v) throw new NotExpressible(n.s);
-    return rat(v);
+    return ratBig(v);
   }
   if (EXACT_OPS.has(n.op)) {
     // Integers only, as in `evaluate`: its exact value, or nothing.
     const v = evaluate(n, env, budget);
     if (!isExact(v)) throw new NotExpressible(n.op);
-    return rat(v.exact);
+    return ratBig(v.exact);
   }
-  const arg = (i: number): Big => {
-    if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
-    return bigEval(n.a[i], env, digits, budget);
-  };
-  const exactArg = (i: number): Rational | undefined => {
-    if (i >= n.a.length) throw new NotExpressible(`${n.op} lacks an argument`);
-    const v = evaluate(n.a[i], env, budget);
-    return isExact(v) ? v.exact : undefined;
-  };
-  const plain = (): void => budget.tick(opSteps('plain', digits));
-  const series = (): void => budget.tick(opSteps('series', digits));
-  const positive = (x: Big): Big => {
-    if (!x.isPositive()) throw new NotExpressible('not positive');
-    return x;
-  };
+  return bigEvalOp(n, env, digits, budget);
+}
+
+function bigEvalOp(n: OpNode, env: Env, digits: number, budget: Budget): Big {
+  const B = Big();
+  const plain = opSteps('plain', digits);
+  const series = opSteps('series', digits);
   switch (n.op) {
     case 'Degrees':
       // The degree sign is notation here, as in `evaluate`.
-      return arg(0);
+      return argBig(n, 0, env, digits, budget);
     case 'Add':
     case 'Subtract': {
-      let acc = arg(0);
+      let acc = argBig(n, 0, env, digits, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = arg(i);
-        plain();
+        const t = argBig(n, i, env, digits, budget);
+        budget.tick(plain);
         acc = n.op === 'Add' ? acc.add(t) : acc.sub(t);
       }
       return acc;
     }
     case 'Negate':
-      return arg(0).neg();
+      return argBig(n, 0, env, digits, budget).neg();
     case 'Multiply': {
-      let acc = arg(0);
+      let acc = argBig(n, 0, env, digits, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = arg(i);
-        plain();
+        const t = argBig(n, i, env, digits, budget);
+        budget.tick(plain);
         // Products are exact in BigDecimal: round them, or a long product grows without bound.
         acc = acc.mul(t).toPrecision(digits + 10);
       }
@@ -124,41 +140,41 @@ function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
     }
     case 'Divide':
     case 'Rational': {
-      const x = arg(0);
-      const y = arg(1);
+      const x = argBig(n, 0, env, digits, budget);
+      const y = argBig(n, 1, env, digits, budget);
       if (y.isZero()) throw new NotExpressible('division by zero');
-      plain();
+      budget.tick(plain);
       return x.div(y);
     }
     case 'Power':
-      return power(arg(0), exactArg(1), () => arg(1), digits, budget);
+      return power(argBig(n, 0, env, digits, budget), exactArg(n, 1, env, budget), () => argBig(n, 1, env, digits, budget), digits, budget);
     case 'Sqrt':
-      return power(arg(0), Rational.of(1n, 2n), () => arg(1), digits, budget);
+      return power(argBig(n, 0, env, digits, budget), Rational.of(1n, 2n), () => argBig(n, 1, env, digits, budget), digits, budget);
     case 'Root': {
-      const k = exactArg(1);
+      const k = exactArg(n, 1, env, budget);
       if (!k || !k.isInteger() || k.n < 2n || k.n > 64n) throw new NotExpressible('root index');
-      return power(arg(0), Rational.of(1n, k.n), () => arg(1), digits, budget);
+      return power(argBig(n, 0, env, digits, budget), Rational.of(1n, k.n), () => argBig(n, 1, env, digits, budget), digits, budget);
     }
     case 'Exp':
-      series();
-      return arg(0).exp();
+      budget.tick(series);
+      return argBig(n, 0, env, digits, budget).exp();
     case 'Ln':
-      series();
-      return positive(arg(0)).ln();
+      budget.tick(series);
+      return positive(argBig(n, 0, env, digits, budget)).ln();
     case 'Log': {
-      const x = positive(arg(0));
-      const base = n.a.length > 1 ? positive(arg(1)) : new B(10);
-      series();
-      series();
+      const x = positive(argBig(n, 0, env, digits, budget));
+      const base = n.a.length > 1 ? positive(argBig(n, 1, env, digits, budget)) : new B(10);
+      budget.tick(series);
+      budget.tick(series);
       const lb = base.ln();
       if (lb.isZero()) throw new NotExpressible('logarithm base 1');
       return x.ln().div(lb);
     }
     case 'Lb':
     case 'Lg': {
-      const x = positive(arg(0));
-      series();
-      series();
+      const x = positive(argBig(n, 0, env, digits, budget));
+      budget.tick(series);
+      budget.tick(series);
       return x.ln().div(new B(n.op === 'Lb' ? 2 : 10).ln());
     }
     case 'Sin':
@@ -170,39 +186,39 @@ function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
     case 'Arcsin':
     case 'Arccos':
     case 'Arctan': {
-      const x = arg(0);
-      series();
+      const x = argBig(n, 0, env, digits, budget);
+      budget.tick(series);
       const f = { Sin: 'sin', Cos: 'cos', Tan: 'tan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Arcsin: 'asin', Arccos: 'acos', Arctan: 'atan' } as const;
       return x[f[n.op]]();
     }
     case 'Cot':
     case 'Sec':
     case 'Csc': {
-      const x = arg(0);
-      series();
+      const x = argBig(n, 0, env, digits, budget);
+      budget.tick(series);
       const d = n.op === 'Sec' ? x.cos() : n.op === 'Csc' ? x.sin() : x.tan();
       if (d.isZero()) throw new NotExpressible('pole');
       return B.ONE.div(d);
     }
     case 'Floor':
-      plain();
-      return arg(0).floor();
+      budget.tick(plain);
+      return argBig(n, 0, env, digits, budget).floor();
     case 'Ceil':
-      plain();
-      return arg(0).ceil();
+      budget.tick(plain);
+      return argBig(n, 0, env, digits, budget).ceil();
     case 'Round':
       // As in `evaluate`: floor(x + 1/2).
-      plain();
-      return arg(0).add(B.HALF).floor();
+      budget.tick(plain);
+      return argBig(n, 0, env, digits, budget).add(B.HALF).floor();
     case 'Abs':
-      return arg(0).abs();
+      return argBig(n, 0, env, digits, budget).abs();
     case 'Max':
     case 'Min': {
       if (n.a.length === 0) throw new NotExpressible('empty max');
-      let best = arg(0);
+      let best = argBig(n, 0, env, digits, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = arg(i);
-        plain();
+        const t = argBig(n, i, env, digits, budget);
+        budget.tick(plain);
         if (n.op === 'Max' ? t.gt(best) : t.lt(best)) best = t;
       }
       return best;
