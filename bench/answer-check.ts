@@ -53,13 +53,21 @@ function main(): void {
   }
   const byKind = new Map<string, Tally>();
   const times: number[] = [];
+  // CPU time per check too: on a machine shared with other work, wall time measures the others.
+  const cpuTimes: number[] = [];
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const undecidedSamples: string[] = [];
   const dump: string[] = [];
   let undecided = 0;
   for (const c of cases) {
+    const c0 = cpu();
     const t0 = performance.now();
     const verdict = runCase(c);
     const ms = performance.now() - t0;
+    cpuTimes.push(cpu() - c0);
     times.push(ms);
     if (verdictsFile) dump.push(JSON.stringify({ id: c.id, kind: c.kind, candidate: c.candidate, verdict: verdict.verdict, reason: verdict.reason }));
     const key = `${c.expect === 'equivalent' ? 'EQUIV' : 'WRONG'} ${c.kind}`;
@@ -97,6 +105,7 @@ function main(): void {
   console.log(line);
   console.log('by norm = decided by string normalisation alone (no parsing or arithmetic)');
   console.log(`checks: ${times.length}; time per check p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms, max ${Math.max(...times).toFixed(1)} ms`);
+  console.log(`CPU time per check p50 ${quantile(cpuTimes, 0.5).toFixed(2)} ms, p99 ${quantile(cpuTimes, 0.99).toFixed(2)} ms, max ${Math.max(...cpuTimes).toFixed(1)} ms`);
   console.log(`undecided checks: ${undecided} of ${times.length}`);
   if (verdictsFile) {
     writeFileSync(verdictsFile, `${dump.join('\n')}\n`);
