@@ -73,6 +73,8 @@ export class Budget {
   private start: number | undefined;
   /** The reading of `arithmeticWork()` already turned into steps. */
   private workSeen = arithmeticWork();
+  /** Values of constant subtrees computed during this check, with the steps they cost (see `evaluate`). */
+  readonly constants = new Map<Node, { value: Val; steps: number }>();
   constructor(opts: BudgetOptions = {}) {
     this.maxSteps = opts.maxSteps !== undefined && opts.maxSteps > 0 ? opts.maxSteps : DEFAULT_MAX_STEPS;
     this.clock = opts.clock ?? cpuClock;
@@ -526,7 +528,34 @@ function floorVal(v: Val, mode: 'floor' | 'ceil' | 'round'): Val {
 
 type Env = ReadonlyMap<string, Rational>;
 
+/** Whether a subtree has no variables (its value is the same at every sample point). */
+const constantNodes = new WeakMap<Node, boolean>();
+
+export function isConstantNode(n: Node): boolean {
+  let c = constantNodes.get(n);
+  if (c === undefined) constantNodes.set(n, (c = freeSymbols(n).size === 0));
+  return c;
+}
+
+/**
+ * The value of `n` at the point `env`. A constant subtree (`\sqrt{1+10^{-30}}`) is computed once per
+ * check; taking it again is charged the steps its computation was charged, so that the budget
+ * runs out at the same point as without the memo.
+ */
 export function evaluate(n: Node, env: Env, budget: Budget): Val {
+  if (n.k !== 'op' || !isConstantNode(n)) return evaluateNode(n, env, budget);
+  const known = budget.constants.get(n);
+  if (known) {
+    budget.tick(known.steps);
+    return known.value;
+  }
+  const before = budget.spent;
+  const value = evaluateNode(n, env, budget);
+  budget.constants.set(n, { value, steps: budget.spent - before });
+  return value;
+}
+
+function evaluateNode(n: Node, env: Env, budget: Budget): Val {
   budget.tick();
   if (n.k === 'num') return { exact: n.v };
   if (n.k === 'sym') {

@@ -18,7 +18,7 @@
  * computer algebra system was used here, under a wall-clock limit; evaluating our own tree
  * directly is about twenty times faster and needs no time limit.
  */
-import { Budget, evaluate, isExact, Node, OverBudget, TooSlow, type Cmp, type Val } from './expr';
+import { Budget, evaluate, freeSymbols, isExact, Node, OverBudget, TooSlow, type Cmp, type Val } from './expr';
 import { bitLength, Rational } from './rational';
 
 type Env = ReadonlyMap<string, Rational>;
@@ -82,8 +82,44 @@ function exactArg(n: OpNode, i: number, env: Env, budget: Budget): Rational | un
   return isExact(v) ? v.exact : undefined;
 }
 
+/** Whether a subtree has no variables (its value is the same at every sample point). */
+const constant = new WeakMap<Node, boolean>();
+
+function isConstant(n: Node): boolean {
+  let c = constant.get(n);
+  if (c === undefined) constant.set(n, (c = freeSymbols(n).size === 0));
+  return c;
+}
+
+/**
+ * Values of constant subtrees already computed during one check (keyed by its budget), by
+ * precision: `\sqrt{1+10^{-30}}` is the same at every sample point. A value taken from here is
+ * charged the steps its computation was charged, so the budget runs out at the same point as
+ * without the memo.
+ */
+const memos = new WeakMap<Budget, Map<Node, Map<number, { value: Big; steps: number }>>>();
+
 /** Evaluates our expression tree at `digits` digits, charging each operation to the budget. */
 function bigEval(n: Node, env: Env, digits: number, budget: Budget): Big {
+  if (n.k === 'op' && isConstant(n)) {
+    let memo = memos.get(budget);
+    if (!memo) memos.set(budget, (memo = new Map()));
+    let byDigits = memo.get(n);
+    if (!byDigits) memo.set(n, (byDigits = new Map()));
+    const known = byDigits.get(digits);
+    if (known) {
+      budget.tick(known.steps);
+      return known.value;
+    }
+    const before = budget.spent;
+    const value = bigEvalNode(n, env, digits, budget);
+    byDigits.set(digits, { value, steps: budget.spent - before });
+    return value;
+  }
+  return bigEvalNode(n, env, digits, budget);
+}
+
+function bigEvalNode(n: Node, env: Env, digits: number, budget: Budget): Big {
   const B = Big();
   if (n.k === 'num') {
     budget.tick(opSteps('plain', digits));
