@@ -457,6 +457,37 @@ describe('checkAnswer', () => {
   });
 });
 
+describe('high-precision confirmation through every operation', () => {
+  test('equal in high precision (trigonometric, inverse, hyperbolic, logarithms, roots, max/min, floor)', () => {
+    const pairs: [string, string][] = [
+      ['\\cot(\\pi/8)', '\\sqrt{2}+1'],
+      ['\\sec(\\pi/3)', '2'],
+      ['\\csc(\\pi/6)', '2'],
+      ['\\log_{3} 10', '\\frac{\\ln 10}{\\ln 3}'],
+      ['\\arccos(1/2)', '\\pi/3'],
+      ['\\arcsin(\\frac{1}{3})+\\arccos(\\frac{1}{3})', '\\frac{\\pi}{2}'],
+      ['\\max(\\sqrt{2}, \\sqrt{3})', '\\sqrt{3}'],
+      ['\\min(\\sqrt{2}, \\sqrt{3})', '\\sqrt{2}'],
+      ['\\cosh(\\ln 2)', '\\frac{5}{4}'],
+      ['\\sqrt[7]{3}^7', '3'],
+      ['\\frac{1}{\\sqrt[3]{2}}', '\\frac{\\sqrt[3]{4}}{2}'],
+      ['\\sqrt[3]{-2}^{3}', '-2'],
+      ['(-2)^{1/3}', '-\\sqrt[3]{2}'],
+      ['\\tan(1)', '\\frac{\\sin 1}{\\cos 1}'],
+      ['\\lg 1000 + \\sqrt{2}', '3+\\sqrt{2}'],
+      ['\\lfloor \\sqrt{2} \\rfloor + \\sqrt{3}', '1+\\sqrt{3}'],
+    ];
+    for (const [c, g] of pairs) assert.deepEqual(checkAnswer(c, g), { verdict: 'equivalent', reason: 'equal values (in high precision)' }, `${c} vs ${g}`);
+  });
+
+  test('near misses found in high precision (an irrational exponent, tanh, a power of pi at every sample point)', () => {
+    assert.equal(checkAnswer('2^{\\sqrt{2}}', '2^{\\sqrt{2}}(1+10^{-30})').verdict, 'different');
+    assert.equal(checkAnswer('\\tanh(1)', '\\tanh(1)+10^{-30}').verdict, 'different');
+    assert.equal(checkAnswer('\\pi^{n}', '\\pi^{n}+10^{-30}').verdict, 'different');
+    assert.equal(checkAnswer('\\binom{n}{2}\\sqrt{2}', '\\frac{n(n-1)}{\\sqrt{2}}').verdict, 'equivalent');
+  });
+});
+
 describe('the verdict depends on the two answers only, never on time', () => {
   const many = Array.from({ length: 20 }, (_, i) => `${i}+x^{${i % 7}}`).join(', ');
   const reordered = Array.from({ length: 20 }, (_, i) => `x^{${(19 - i) % 7}}+${19 - i}`).join(', ');
