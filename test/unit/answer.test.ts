@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { checkAnswer, extractAnswer, judgeAnswerDeterministically } from '../../src/core/grade/answer';
+import { CHECKER_VERSION, checkAnswer, extractAnswer, judgeAnswerDeterministically, SAFETY_NET_MS } from '../../src/core/grade/answer';
+import { cpuClock } from '../../src/core/grade/answer/expr';
 
 describe('extractAnswer', () => {
   test('takes the last box, with nested braces', () => {
@@ -410,7 +411,7 @@ describe('checkAnswer', () => {
     }
   });
 
-  test('pathological inputs end quickly and undecided, never throwing', () => {
+  test('pathological inputs end undecided (by a step or size limit, never by time), never throwing', () => {
     const cases: [string, string][] = [
       ['2^{2^{2^{2^{2^{2}}}}}', '3'],
       ['10^{10^{10}}', '10^{10^{10}}+1'],
@@ -428,33 +429,136 @@ describe('checkAnswer', () => {
       ['\\sqrt{-1}', 'i'],
       ['0^0', '1'],
       ['x/0', 'x'],
+      ['\\binom{10^{9}}{2600}', '1'],
     ];
-    const verdicts: string[] = [];
-    for (const [c, g] of cases) {
-      const t = Date.now();
-      const r = checkAnswer(c, g, { timeoutMs: 300 });
-      assert.ok(Date.now() - t < 2000, `${c.slice(0, 40)} took ${Date.now() - t} ms`);
-      verdicts.push(r.verdict);
-    }
+    const verdicts = cases.map(([c, g]) => checkAnswer(c, g));
     // The nested parentheses and fractions are plain values; the others must not be called equal.
-    assert.equal(verdicts[5], 'equivalent');
-    for (const i of [0, 1, 2, 3, 4, 7, 12, 13, 15]) assert.notEqual(verdicts[i], 'equivalent', cases[i][0].slice(0, 40));
+    assert.equal(verdicts[5].verdict, 'equivalent');
+    for (const i of [0, 1, 2, 3, 4, 7, 12, 13, 15, 16]) assert.notEqual(verdicts[i].verdict, 'equivalent', cases[i][0].slice(0, 40));
+    for (const [i, v] of verdicts.entries()) assert.doesNotMatch(v.reason, /too slow|time/, cases[i][0].slice(0, 40));
     // A geometric series of 150 terms is still recognised within the default budget.
     const long = Array.from({ length: 150 }, (_, i) => `x^{${i}}`).join('+');
     assert.notEqual(checkAnswer(long, '\\frac{x^{150}-1}{x-1}').verdict, 'different');
   });
 
-  test('timeoutMs bounds the work', () => {
-    const many = Array.from({ length: 150 }, (_, i) => `${i}+x^{${i % 7}}`).join(', ');
-    const t = Date.now();
-    const r = checkAnswer(many, [...many.split(', ')].reverse().join(', '), { timeoutMs: 5 });
-    assert.ok(Date.now() - t < 1500);
-    assert.notEqual(r.verdict, 'different');
+  test('maxSteps bounds the work: a small budget ends undecided with "step limit reached"', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `${i}+x^{${i % 7}}`).join(', ');
+    // The same items, reordered and written the other way round: each must be compared.
+    const reversed = Array.from({ length: 20 }, (_, i) => `x^{${(19 - i) % 7}}+${19 - i}`).join(', ');
+    const r = checkAnswer(many, reversed, { maxSteps: 5_000 });
+    assert.deepEqual(r, { verdict: 'undecided', reason: 'step limit reached' });
+    // With the default budget the same pair is decided.
+    assert.equal(checkAnswer(many, reversed).verdict, 'equivalent');
   });
 
   test('non-string input is undecided, not an exception', () => {
     assert.equal(checkAnswer(undefined as unknown as string, '3').verdict, 'undecided');
     assert.equal(checkAnswer('3', null as unknown as string).verdict, 'undecided');
+  });
+});
+
+describe('high-precision confirmation through every operation', () => {
+  test('equal in high precision (trigonometric, inverse, hyperbolic, logarithms, roots, max/min, floor)', () => {
+    const pairs: [string, string][] = [
+      ['\\cot(\\pi/8)', '\\sqrt{2}+1'],
+      ['\\sec(\\pi/3)', '2'],
+      ['\\csc(\\pi/6)', '2'],
+      ['\\log_{3} 10', '\\frac{\\ln 10}{\\ln 3}'],
+      ['\\arccos(1/2)', '\\pi/3'],
+      ['\\arcsin(\\frac{1}{3})+\\arccos(\\frac{1}{3})', '\\frac{\\pi}{2}'],
+      ['\\max(\\sqrt{2}, \\sqrt{3})', '\\sqrt{3}'],
+      ['\\min(\\sqrt{2}, \\sqrt{3})', '\\sqrt{2}'],
+      ['\\cosh(\\ln 2)', '\\frac{5}{4}'],
+      ['\\sqrt[7]{3}^7', '3'],
+      ['\\frac{1}{\\sqrt[3]{2}}', '\\frac{\\sqrt[3]{4}}{2}'],
+      ['\\sqrt[3]{-2}^{3}', '-2'],
+      ['(-2)^{1/3}', '-\\sqrt[3]{2}'],
+      ['\\tan(1)', '\\frac{\\sin 1}{\\cos 1}'],
+      ['\\lg 1000 + \\sqrt{2}', '3+\\sqrt{2}'],
+      ['\\lfloor \\sqrt{2} \\rfloor + \\sqrt{3}', '1+\\sqrt{3}'],
+    ];
+    for (const [c, g] of pairs) assert.deepEqual(checkAnswer(c, g), { verdict: 'equivalent', reason: 'equal values (in high precision)' }, `${c} vs ${g}`);
+  });
+
+  test('near misses found in high precision (an irrational exponent, tanh, a power of pi at every sample point)', () => {
+    assert.equal(checkAnswer('2^{\\sqrt{2}}', '2^{\\sqrt{2}}(1+10^{-30})').verdict, 'different');
+    assert.equal(checkAnswer('\\tanh(1)', '\\tanh(1)+10^{-30}').verdict, 'different');
+    assert.equal(checkAnswer('\\pi^{n}', '\\pi^{n}+10^{-30}').verdict, 'different');
+    assert.equal(checkAnswer('\\binom{n}{2}\\sqrt{2}', '\\frac{n(n-1)}{\\sqrt{2}}').verdict, 'equivalent');
+  });
+});
+
+describe('the verdict depends on the two answers only, never on time', () => {
+  const many = Array.from({ length: 20 }, (_, i) => `${i}+x^{${i % 7}}`).join(', ');
+  const reordered = Array.from({ length: 20 }, (_, i) => `x^{${(19 - i) % 7}}+${19 - i}`).join(', ');
+  // Pairs that take many steps or the computer algebra system (high precision at every sample point).
+  const TRICKY: [string, string][] = [
+    ['\\frac{1}{n}4\\cos^{2}\\frac{(4\\arctan 1)}{2n}', '\\frac{1}{n}4\\cos^{2}\\frac{\\pi}{2n}'],
+    ['(3)\\sqrt{1+10^{-30}}', '3'],
+    ['\\sqrt{10^{30}+1}', '10^{15}'],
+    ['(2^{u-2})\\sqrt{1+10^{-30}}', '2^{u-2}'],
+    ['2^{u-2} + \\sin(10^{-20})', '2^{u-2}'],
+    ['(4\\arctan 1)(l+2)', '\\pi(l+2)'],
+    ['\\frac{R^2+Rr}{(R^2-2Rr)^{1/2}}', '\\frac{R^2+Rr}{\\sqrt{R^2-2Rr}}'],
+    ['\\binom{2k}{k}^2 + \\sin(10^{-20})', '\\binom{2k}{k}^2'],
+    [many, reordered],
+    [Array.from({ length: 150 }, (_, i) => `${i}+x^{${i % 7}}`).join(', '), Array.from({ length: 150 }, (_, i) => `x^{${(149 - i) % 7}}+${149 - i}`).join(', ')],
+  ];
+  const baseline = TRICKY.map(([c, g]) => checkAnswer(c, g));
+
+  test('the tricky pairs: decided, or undecided by the step limit', () => {
+    assert.deepEqual(
+      baseline.map((r) => r.verdict),
+      ['equivalent', 'different', 'different', 'different', 'different', 'equivalent', 'equivalent', 'different', 'equivalent', 'undecided'],
+    );
+    assert.equal(baseline[9].reason, 'step limit reached');
+  });
+
+  test('a clock that runs ten times too fast changes no verdict', () => {
+    let now = 0;
+    // The safety net reads the clock once every 16,384 steps (some 10 ms of work).
+    const clock = (): number => (now += 100);
+    TRICKY.forEach(([c, g], i) => assert.deepEqual(checkAnswer(c, g, { clock }), baseline[i], c.slice(0, 40)));
+  });
+
+  test('a stopped clock changes no verdict', () => {
+    TRICKY.forEach(([c, g], i) => assert.deepEqual(checkAnswer(c, g, { clock: () => 0 }), baseline[i], c.slice(0, 40)));
+  });
+
+  test('a thread blocked at every reading of the clock (a paused process, a busy event loop) changes no verdict', () => {
+    // Atomics.wait blocks this thread without using the CPU: wall time passes, CPU time does not.
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const clock = (): number => {
+      Atomics.wait(cell, 0, 0, 1);
+      return cpuClock();
+    };
+    TRICKY.forEach(([c, g], i) => assert.deepEqual(checkAnswer(c, g, { clock }), baseline[i], c.slice(0, 40)));
+  });
+
+  test('a smaller step budget ends at the same point whatever the clock says', () => {
+    const [c, g] = TRICKY[8];
+    let now = 0;
+    const a = checkAnswer(c, g, { maxSteps: 20_000 });
+    const b = checkAnswer(c, g, { maxSteps: 20_000, clock: () => (now += 1000) });
+    assert.deepEqual(a, { verdict: 'undecided', reason: 'step limit reached' });
+    assert.deepEqual(b, a);
+  });
+
+  test('only the safety net reads the clock, and it says "too slow", never a verdict', () => {
+    let now = 0;
+    const clock = (): number => (now += 60_000);
+    let slow = 0;
+    TRICKY.forEach(([c, g], i) => {
+      const r = checkAnswer(c, g, { clock });
+      // A check short enough never reads the clock; a longer one is stopped by the net.
+      if (r.reason.startsWith('too slow')) {
+        assert.equal(r.verdict, 'undecided', c.slice(0, 40));
+        slow++;
+      } else assert.deepEqual(r, baseline[i], c.slice(0, 40));
+    });
+    assert.ok(slow >= 2, `${slow} checks stopped by the safety net`);
+    assert.ok(SAFETY_NET_MS >= 10_000, 'the safety net is generous (tens of seconds)');
+    assert.ok(Number.isInteger(CHECKER_VERSION) && CHECKER_VERSION >= 2);
   });
 });
 

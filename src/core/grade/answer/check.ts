@@ -4,7 +4,7 @@
  * A wrong decision is worse than no decision, so every doubt ends in 'undecided'.
  */
 import { compareAns, R } from './compare';
-import { Budget, OverBudget } from './expr';
+import { Budget, DEFAULT_MAX_STEPS, OverBudget, SAFETY_NET_MS, TooSlow } from './expr';
 import { extractAnswer } from './extract';
 import { normalizeLatex } from './latex';
 import { parseAnswer } from './parse';
@@ -17,8 +17,19 @@ export interface CheckResult {
 }
 
 export interface CheckOptions {
-  /** Upper bound on the time spent on one comparison, in milliseconds (default 1000). */
-  timeoutMs?: number;
+  /**
+   * Upper bound on the work of one comparison, in steps (default DEFAULT_MAX_STEPS): nodes
+   * evaluated, sample points, bits of exact arithmetic, digits of high-precision evaluation. The
+   * verdict depends on it, on the two answers and on CHECKER_VERSION only, never on the machine.
+   */
+  maxSteps?: number;
+  /**
+   * The clock of the last-resort safety net, in milliseconds (default: this process's CPU time).
+   * For tests: the net (SAFETY_NET_MS) gives "too slow", never a verdict.
+   */
+  clock?: () => number;
+  /** The safety net, in milliseconds of `clock` (default SAFETY_NET_MS). For tests. */
+  safetyNetMs?: number;
 }
 
 export interface DeterministicJudgement {
@@ -29,7 +40,17 @@ export interface DeterministicJudgement {
   warning?: string;
 }
 
-export const DEFAULT_TIMEOUT_MS = 1000;
+/**
+ * The version of the checker's decisions. A verdict depends only on the two answers and on this
+ * version: raise it whenever a change can turn a verdict (a new rule, a different budget, sample
+ * points, precision), so that a grade can be traced to the rules that gave it.
+ * 1: decided within a wall-clock deadline (1 s); the verdict could depend on the machine's load.
+ * 2: step budgets only (DEFAULT_MAX_STEPS); a CPU-time safety net that says "too slow";
+ *    inexact equalities confirmed with BigDecimal on the checker's own expression tree. Same
+ *    verdicts as version 1 (on an idle machine) on the 400 IMO-AnswerBench answers and rewrites.
+ */
+export const CHECKER_VERSION = 2;
+export { DEFAULT_MAX_STEPS, SAFETY_NET_MS };
 /** Answers longer than this are not parsed (only compared as normalised strings). */
 export const MAX_ANSWER_LENGTH = 2000;
 
@@ -39,7 +60,6 @@ export function checkAnswer(candidate: string, golden: string, opts: CheckOption
   if (typeof candidate !== 'string' || typeof golden !== 'string') {
     return { verdict: 'undecided', reason: 'the candidate or the expected answer is not text' };
   }
-  const timeoutMs = opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs) && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_TIMEOUT_MS;
   try {
     if (golden.trim() === '') return { verdict: 'undecided', reason: 'the expected answer is empty' };
     if (candidate.trim() === '') return { verdict: 'different', reason: 'the candidate gave no answer' };
@@ -49,15 +69,13 @@ export function checkAnswer(candidate: string, golden: string, opts: CheckOption
     if (candidate.length > MAX_ANSWER_LENGTH || golden.length > MAX_ANSWER_LENGTH) {
       return { verdict: 'undecided', reason: `an answer longer than ${MAX_ANSWER_LENGTH} characters` };
     }
-    const budget = new Budget(timeoutMs);
+    // Parsing is bounded by the length of the answers (MAX_ANSWER_LENGTH); the comparison by the budget.
     const c = parseAnswer(candidate);
-    if (budget.expired()) return { verdict: 'undecided', reason: 'time limit reached while parsing' };
     const g = parseAnswer(golden);
-    if (budget.expired()) return { verdict: 'undecided', reason: 'time limit reached while parsing' };
-    const r = compareAns(c, g, budget);
+    const r = compareAns(c, g, new Budget(opts));
     return { verdict: VERDICT[r.v], reason: r.why };
   } catch (e) {
-    if (e instanceof OverBudget) return { verdict: 'undecided', reason: e.message };
+    if (e instanceof OverBudget || e instanceof TooSlow) return { verdict: 'undecided', reason: e.message };
     if (e instanceof RangeError) return { verdict: 'undecided', reason: `too complex: ${e.message}` };
     return { verdict: 'undecided', reason: `internal error: ${e instanceof Error ? e.message : String(e)}` };
   }

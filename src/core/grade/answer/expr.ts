@@ -3,7 +3,7 @@
  * `@cortex-js/compute-engine` produces, and evaluation at a point with exact rational arithmetic
  * where possible and error-tracked floating point elsewhere. All work is bounded by a Budget.
  */
-import { exactIntRoot, Rational } from './rational';
+import { arithmeticWork, exactIntRoot, Rational } from './rational';
 
 export type Node =
   | { k: 'num'; v: Rational; /** digits after the decimal point when written as a decimal */ dec?: number }
@@ -14,27 +14,94 @@ export type Node =
 export class Unsupported extends Error {}
 /** The expression has no value at this point (division by zero, root of a negative, ...). */
 export class Invalid extends Error {}
-/** The time or size budget ran out. */
+/**
+ * The step or size budget ran out. Steps count work (nodes evaluated, sample points, bits of
+ * exact arithmetic, digits × size of a high-precision evaluation), never time: whether a budget
+ * runs out depends only on the two answers and the version of the checker.
+ */
 export class OverBudget extends Error {}
+/**
+ * The last-resort safety net fired: one check used more than `SAFETY_NET_MS` of CPU time. The step
+ * budgets keep every check far below it (a check that spends its whole budget ends in well under
+ * a second), so this is reached only through a bug; its reason says "too slow" so that it is
+ * never mistaken for a verdict.
+ */
+export class TooSlow extends Error {}
+
+/** Steps one comparison may take (see `Budget.tick` for what a step is). */
+export const DEFAULT_MAX_STEPS = 2_000_000;
+/** CPU time, in milliseconds, after which a check gives up as "too slow" (safety net only). */
+export const SAFETY_NET_MS = 30_000;
+
+/**
+ * The CPU time of this process, in milliseconds. CPU time, not wall time: a paused process
+ * (SIGSTOP) or a machine busy with other work does not advance it.
+ */
+export function cpuClock(): number {
+  if (typeof process !== 'undefined' && typeof process.cpuUsage === 'function') {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  return performance.now();
+}
+
+export interface BudgetOptions {
+  /** Steps the comparison may take (default `DEFAULT_MAX_STEPS`). */
+  maxSteps?: number;
+  /** The clock of the safety net, in milliseconds (default `cpuClock`; tests inject their own). */
+  clock?: () => number;
+  /** The safety net itself, in milliseconds of `clock` (default `SAFETY_NET_MS`). */
+  safetyNetMs?: number;
+}
+
+/**
+ * How many steps pass between two readings of the safety net's clock (some 10 ms of work; reading
+ * the CPU time costs several microseconds, as much as a whole simple check).
+ */
+const GUARD_EVERY = 16_384;
+/** Word operations of fraction reduction (`arithmeticWork`) that count as one step. */
+const WORK_PER_STEP = 32;
 
 export class Budget {
   private steps = 0;
   /** Set while comparing math inside prose, where a label's names are referred to elsewhere. */
   strictLabels = false;
-  readonly deadline: number;
-  constructor(
-    timeoutMs: number,
-    readonly maxSteps = 2_000_000,
-  ) {
-    this.deadline = Date.now() + Math.max(1, timeoutMs);
+  readonly maxSteps: number;
+  private readonly clock: () => number;
+  private readonly safetyNetMs: number;
+  /** The first reading of the clock, taken after the first GUARD_EVERY steps (cheap checks never read it). */
+  private start: number | undefined;
+  /** The reading of `arithmeticWork()` already turned into steps. */
+  private workSeen = arithmeticWork();
+  /** Values of constant subtrees computed during this check, with the steps they cost (see `evaluate`). */
+  readonly constants = new Map<Node, { value: Val; steps: number }>();
+  constructor(opts: BudgetOptions = {}) {
+    this.maxSteps = opts.maxSteps !== undefined && opts.maxSteps > 0 ? opts.maxSteps : DEFAULT_MAX_STEPS;
+    this.clock = opts.clock ?? cpuClock;
+    this.safetyNetMs = opts.safetyNetMs !== undefined && opts.safetyNetMs > 0 ? opts.safetyNetMs : SAFETY_NET_MS;
   }
+  /** Steps spent so far. */
+  get spent(): number {
+    return this.steps;
+  }
+  /**
+   * Counts `n` steps of work. A step is about one node evaluated in double precision or with
+   * small exact numbers (of the order of a microsecond); costlier operations count more (see their
+   * callers), and the reduction of fractions since the last tick is added (`arithmeticWork`).
+   */
   tick(n = 1): void {
-    this.steps += n;
+    const before = this.steps;
+    const work = Math.floor((arithmeticWork() - this.workSeen) / WORK_PER_STEP);
+    this.workSeen += work * WORK_PER_STEP;
+    this.steps += n + work;
     if (this.steps > this.maxSteps) throw new OverBudget('step limit reached');
-    if ((this.steps & 127) === 0 && Date.now() > this.deadline) throw new OverBudget('time limit reached');
+    if (Math.floor(before / GUARD_EVERY) !== Math.floor(this.steps / GUARD_EVERY)) this.guard();
   }
-  expired(): boolean {
-    return Date.now() > this.deadline;
+  /** Throws TooSlow when the safety net has been passed; never decides anything else. */
+  private guard(): void {
+    const now = this.clock();
+    this.start ??= now;
+    if (now - this.start > this.safetyNetMs) throw new TooSlow(`too slow: more than ${Math.round(this.safetyNetMs / 1000)} s of CPU time on one check`);
   }
 }
 
@@ -287,8 +354,19 @@ function mk(x: number, err: number): Val {
   return { x, err: err + Math.abs(x) * EPS };
 }
 
-function exactOrBudget(r: Rational): Val {
-  if (r.bits() > MAX_BITS) throw new OverBudget('number too large');
+/**
+ * Steps charged for an exact operation whose result has `bits` bits: BigInt multiplication and
+ * the gcd that keeps a fraction in lowest terms grow about with the square of the size, so a
+ * number of 40,000 bits costs about 1,600 steps and one of 1,000 bits a single step.
+ */
+export function bitCost(bits: number): number {
+  return 1 + Math.floor((bits * bits) / 1_000_000);
+}
+
+function exactOrBudget(r: Rational, budget: Budget): Val {
+  const bits = r.bits();
+  if (bits > MAX_BITS) throw new OverBudget('number too large');
+  budget.tick(bitCost(bits));
   return { exact: r };
 }
 
@@ -320,7 +398,7 @@ function power(b: Val, e: Val, budget: Budget): Val {
       const kAbs = k < 0n ? -k : k;
       if (kAbs * BigInt(b.exact.bits()) > BigInt(MAX_BITS)) throw new OverBudget('power too large');
       budget.tick(Number(kAbs / 64n) + 1);
-      return exactOrBudget(b.exact.pow(k));
+      return exactOrBudget(b.exact.pow(k), budget);
     }
     const a = approx(b);
     if (Math.abs(Number(k)) > 1e6) throw new OverBudget('power too large');
@@ -393,9 +471,12 @@ function log(v: Val, base: Val | undefined): Val {
 function factorial(n: bigint, step: bigint, budget: Budget): Rational {
   if (n > 5000n) throw new OverBudget('factorial too large');
   let r = 1n;
+  // Bits of the product so far, estimated: each multiplication costs in proportion to it.
+  let bits = 0;
   for (let i = n; i > 1n; i -= step) {
     r *= i;
-    budget.tick();
+    bits += Math.log2(Number(i));
+    budget.tick(1 + Math.floor(bits / 16_384));
   }
   return Rational.of(r);
 }
@@ -404,14 +485,21 @@ function binomial(n: bigint, k: bigint, budget: Budget): Rational {
   if (k < 0n) return Rational.int(0);
   if (n >= 0n && k > n) return Rational.int(0);
   if (k > 5000n) throw new OverBudget('binomial too large');
+  // The numerator has about k·log2|n| bits: refuse before computing what could not be kept.
+  const nBits = n === 0n ? 1 : Math.log2(Math.abs(Number(n)) + 1);
+  if (Number(k) * nBits > 2 * MAX_BITS) throw new OverBudget('binomial too large');
   // Works for negative n as well (the generalised binomial coefficient).
   let num = 1n;
   let den = 1n;
+  let bits = 0;
   for (let i = 0n; i < k; i++) {
     num *= n - i;
     den *= i + 1n;
-    budget.tick();
+    bits += nBits;
+    budget.tick(1 + Math.floor(bits / 16_384));
   }
+  // Reducing the fraction (a gcd) costs with the square of its size.
+  budget.tick(bitCost(bits));
   return Rational.of(num, den);
 }
 
@@ -440,7 +528,34 @@ function floorVal(v: Val, mode: 'floor' | 'ceil' | 'round'): Val {
 
 type Env = ReadonlyMap<string, Rational>;
 
+/** Whether a subtree has no variables (its value is the same at every sample point). */
+const constantNodes = new WeakMap<Node, boolean>();
+
+export function isConstantNode(n: Node): boolean {
+  let c = constantNodes.get(n);
+  if (c === undefined) constantNodes.set(n, (c = freeSymbols(n).size === 0));
+  return c;
+}
+
+/**
+ * The value of `n` at the point `env`. A constant subtree (`\sqrt{1+10^{-30}}`) is computed once per
+ * check; taking it again is charged the steps its computation was charged, so that the budget
+ * runs out at the same point as without the memo.
+ */
 export function evaluate(n: Node, env: Env, budget: Budget): Val {
+  if (n.k !== 'op' || !isConstantNode(n)) return evaluateNode(n, env, budget);
+  const known = budget.constants.get(n);
+  if (known) {
+    budget.tick(known.steps);
+    return known.value;
+  }
+  const before = budget.spent;
+  const value = evaluateNode(n, env, budget);
+  budget.constants.set(n, { value, steps: budget.spent - before });
+  return value;
+}
+
+function evaluateNode(n: Node, env: Env, budget: Budget): Val {
   budget.tick();
   if (n.k === 'num') return { exact: n.v };
   if (n.k === 'sym') {
@@ -451,18 +566,24 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     if (!v) throw new Unsupported(`no value for ${n.s}`);
     return { exact: v };
   }
-  const ev = (i: number): Val => {
-    if (i >= n.a.length) throw new Unsupported(`${n.op} lacks an argument`);
-    return evaluate(n.a[i], env, budget);
-  };
+  return evaluateOp(n, env, budget);
+}
+
+/** Argument `i` of an operation, evaluated. */
+function evalArg(n: Node & { k: 'op' }, i: number, env: Env, budget: Budget): Val {
+  if (i >= n.a.length) throw new Unsupported(`${n.op} lacks an argument`);
+  return evaluate(n.a[i], env, budget);
+}
+
+function evaluateOp(n: Node & { k: 'op' }, env: Env, budget: Budget): Val {
   switch (n.op) {
     case 'Add':
     case 'Subtract': {
-      let acc: Val = ev(0);
+      let acc: Val = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
+        const t = evalArg(n, i, env, budget);
         const s = n.op === 'Subtract' ? -1 : 1;
-        if (isExact(acc) && isExact(t)) acc = exactOrBudget(s > 0 ? acc.exact.add(t.exact) : acc.exact.sub(t.exact));
+        if (isExact(acc) && isExact(t)) acc = exactOrBudget(s > 0 ? acc.exact.add(t.exact) : acc.exact.sub(t.exact), budget);
         else {
           const a = approx(acc);
           const b = approx(t);
@@ -472,14 +593,14 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       return acc;
     }
     case 'Negate': {
-      const v = ev(0);
+      const v = evalArg(n, 0, env, budget);
       return isExact(v) ? { exact: v.exact.neg() } : { x: -v.x, err: v.err };
     }
     case 'Multiply': {
-      let acc: Val = ev(0);
+      let acc: Val = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
-        if (isExact(acc) && isExact(t)) acc = exactOrBudget(acc.exact.mul(t.exact));
+        const t = evalArg(n, i, env, budget);
+        if (isExact(acc) && isExact(t)) acc = exactOrBudget(acc.exact.mul(t.exact), budget);
         else {
           const a = approx(acc);
           const b = approx(t);
@@ -490,11 +611,11 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     }
     case 'Divide':
     case 'Rational': {
-      const a = ev(0);
-      const b = ev(1);
+      const a = evalArg(n, 0, env, budget);
+      const b = evalArg(n, 1, env, budget);
       if (isExact(a) && isExact(b)) {
         if (b.exact.isZero()) throw new Invalid('division by zero');
-        return exactOrBudget(a.exact.div(b.exact));
+        return exactOrBudget(a.exact.div(b.exact), budget);
       }
       const x = approx(a);
       const y = approx(b);
@@ -503,24 +624,24 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
       return mk(q, (x.err + Math.abs(q) * y.err) / (Math.abs(y.x) - y.err));
     }
     case 'Power':
-      return power(ev(0), ev(1), budget);
+      return power(evalArg(n, 0, env, budget), evalArg(n, 1, env, budget), budget);
     case 'Sqrt':
-      return power(ev(0), { exact: Rational.of(1n, 2n) }, budget);
+      return power(evalArg(n, 0, env, budget), { exact: Rational.of(1n, 2n) }, budget);
     case 'Root': {
-      const k = ev(1);
+      const k = evalArg(n, 1, env, budget);
       if (!isExact(k) || !k.exact.isInteger() || k.exact.n < 2n || k.exact.n > 64n) throw new Invalid('root index');
-      return power(ev(0), { exact: Rational.of(1n, k.exact.n) }, budget);
+      return power(evalArg(n, 0, env, budget), { exact: Rational.of(1n, k.exact.n) }, budget);
     }
     case 'Exp':
-      return power({ x: Math.E, err: Math.E * EPS }, ev(0), budget);
+      return power({ x: Math.E, err: Math.E * EPS }, evalArg(n, 0, env, budget), budget);
     case 'Ln':
-      return log(ev(0), undefined);
+      return log(evalArg(n, 0, env, budget), undefined);
     case 'Log':
-      return log(ev(0), n.a.length > 1 ? ev(1) : { exact: Rational.int(10) });
+      return log(evalArg(n, 0, env, budget), n.a.length > 1 ? evalArg(n, 1, env, budget) : { exact: Rational.int(10) });
     case 'Lb':
-      return log(ev(0), { exact: Rational.int(2) });
+      return log(evalArg(n, 0, env, budget), { exact: Rational.int(2) });
     case 'Lg':
-      return log(ev(0), { exact: Rational.int(10) });
+      return log(evalArg(n, 0, env, budget), { exact: Rational.int(10) });
     case 'Sin':
     case 'Cos':
     case 'Tan':
@@ -530,7 +651,7 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     case 'Sinh':
     case 'Cosh':
     case 'Tanh': {
-      const v0 = ev(0);
+      const v0 = evalArg(n, 0, env, budget);
       const a = approx(v0);
       if (isExact(v0) && v0.exact.isZero()) {
         if (n.op === 'Sin' || n.op === 'Tan' || n.op === 'Sinh' || n.op === 'Tanh') return { exact: Rational.int(0) };
@@ -567,55 +688,55 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     }
     case 'Arcsin':
     case 'Arccos': {
-      const a = approx(ev(0));
+      const a = approx(evalArg(n, 0, env, budget));
       if (Math.abs(a.x) + a.err >= 1) throw new Invalid('arcsin domain');
       const d = Math.sqrt(1 - (Math.abs(a.x) + a.err) ** 2);
       return mk(n.op === 'Arcsin' ? Math.asin(a.x) : Math.acos(a.x), a.err / d);
     }
     case 'Arctan': {
-      const a = approx(ev(0));
+      const a = approx(evalArg(n, 0, env, budget));
       return mk(Math.atan(a.x), a.err);
     }
     case 'Degrees':
       // A degree sign is notation here: the caller guards against comparing degrees with radians.
-      return ev(0);
+      return evalArg(n, 0, env, budget);
     case 'Floor':
-      return floorVal(ev(0), 'floor');
+      return floorVal(evalArg(n, 0, env, budget), 'floor');
     case 'Ceil':
-      return floorVal(ev(0), 'ceil');
+      return floorVal(evalArg(n, 0, env, budget), 'ceil');
     case 'Round':
-      return floorVal(ev(0), 'round');
+      return floorVal(evalArg(n, 0, env, budget), 'round');
     case 'Abs': {
-      const v = ev(0);
+      const v = evalArg(n, 0, env, budget);
       if (isExact(v)) return { exact: v.exact.abs() };
       return { x: Math.abs(v.x), err: v.err };
     }
     case 'Factorial': {
-      const k = asInteger(ev(0));
+      const k = asInteger(evalArg(n, 0, env, budget));
       if (k < 0n) throw new Invalid('factorial of a negative number');
-      return exactOrBudget(factorial(k, 1n, budget));
+      return exactOrBudget(factorial(k, 1n, budget), budget);
     }
     case 'Factorial2': {
-      const k = asInteger(ev(0));
+      const k = asInteger(evalArg(n, 0, env, budget));
       if (k < -1n) throw new Invalid('double factorial of a negative number');
-      return exactOrBudget(factorial(k, 2n, budget));
+      return exactOrBudget(factorial(k, 2n, budget), budget);
     }
     case 'Binomial':
-      return exactOrBudget(binomial(asInteger(ev(0)), asInteger(ev(1)), budget));
+      return exactOrBudget(binomial(asInteger(evalArg(n, 0, env, budget)), asInteger(evalArg(n, 1, env, budget)), budget), budget);
     case 'GCD':
     case 'LCM': {
-      const xs = n.a.map((_, i) => asInteger(ev(i)));
+      const xs = n.a.map((_, i) => asInteger(evalArg(n, i, env, budget)));
       let acc = xs[0] < 0n ? -xs[0] : xs[0];
       for (const x of xs.slice(1)) {
         const y = x < 0n ? -x : x;
         if (n.op === 'GCD') acc = gcdBig(acc, y);
         else acc = acc === 0n || y === 0n ? 0n : (acc / gcdBig(acc, y)) * y;
       }
-      return exactOrBudget(Rational.of(acc));
+      return exactOrBudget(Rational.of(acc), budget);
     }
     case 'Mod': {
-      const a = asInteger(ev(0));
-      const m = asInteger(ev(1));
+      const a = asInteger(evalArg(n, 0, env, budget));
+      const m = asInteger(evalArg(n, 1, env, budget));
       if (m === 0n) throw new Invalid('modulo zero');
       // a - m * floor(a / m): the result has the sign of m.
       return { exact: Rational.of(a - m * Rational.of(a, m).floor()) };
@@ -623,9 +744,9 @@ export function evaluate(n: Node, env: Env, budget: Budget): Val {
     case 'Max':
     case 'Min': {
       if (n.a.length === 0) throw new Unsupported('empty max');
-      let best = ev(0);
+      let best = evalArg(n, 0, env, budget);
       for (let i = 1; i < n.a.length; i++) {
-        const t = ev(i);
+        const t = evalArg(n, i, env, budget);
         const c = cmpApprox(t, best);
         if ((n.op === 'Max' && c > 0) || (n.op === 'Min' && c < 0)) best = t;
       }

@@ -4,5 +4,5 @@
  */
 export { extractAnswer } from './extract';
 export type { ExtractedAnswer } from './extract';
-export { checkAnswer, judgeAnswerDeterministically, DEFAULT_TIMEOUT_MS, MAX_ANSWER_LENGTH } from './check';
+export { checkAnswer, judgeAnswerDeterministically, CHECKER_VERSION, DEFAULT_MAX_STEPS, MAX_ANSWER_LENGTH, SAFETY_NET_MS } from './check';
 export type { CheckOptions, CheckResult, DeterministicJudgement, Verdict } from './check';
