@@ -3,11 +3,14 @@
  * latency, through the real openai SDK, as `qed run --model-config agents/…` runs it.
  *
  * Printed, for two budgets:
- *   - ample (every problem at once, concurrent_requests above the widest stage): wall time against
- *     the critical path = sequential depth × latency (generate, verify, then refine + verify per
- *     round: 2 + 2 × max_iterations stages); target ≤ 1.15;
- *   - tight (concurrent_requests 64): wall time against the throughput bound = calls × latency /
- *     64, and the peak of requests in flight seen by the server, which must never exceed 64.
+ *   - ample (every problem at once, concurrent_requests above the widest stage), at --latency
+ *     (default 5 s, still far below a real proof's minutes): wall time against the critical path =
+ *     sequential depth × latency (generate, verify, then refine + verify per round:
+ *     2 + 2 × max_iterations stages); target ≤ 1.15. What exceeds 1 is the engine's own CPU per
+ *     call (printed), paid once per stage for up to 960 requests on one thread;
+ *   - tight (concurrent_requests 64), at --tight-latency (default 100 ms): wall time against the
+ *     throughput bound = calls × latency / 64, and the peak of requests in flight seen by the
+ *     server, which must never exceed 64.
  * The replies never score a proof 1, so every problem runs every round (60 calls each).
  *
  * The fake server runs in a child process (its CPU is not the engine's), as in bench/run-throughput.
@@ -39,12 +42,11 @@ function dataset(n: number): Dataset {
 interface Server {
   url: string;
   stats(): Promise<{ total: number; maxInFlight: number }>;
-  reset(): void;
   stop(): void;
 }
 
 async function startServer(latency: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const rl = createInterface({ input: child.stdout! });
   const url = (
     await new Promise<string>((res, rej) => {
@@ -52,18 +54,11 @@ async function startServer(latency: number): Promise<Server> {
       child.once('exit', (c) => rej(new Error(`fake server exited with ${c}`)));
     })
   ).trim();
-  let base = { total: 0 };
-  const stats = async () => (await (await fetch(`${url}/_stats`)).json()) as { total: number; maxInFlight: number };
   return {
     url,
-    stats: async () => {
-      const s = await stats();
-      return { total: s.total - base.total, maxInFlight: s.maxInFlight };
-    },
-    reset: () => undefined,
+    stats: async () => (await (await fetch(`${url}/_stats`)).json()) as { total: number; maxInFlight: number },
     stop: () => child.kill('SIGTERM'),
-    ...{ rebase: async () => (base = await stats()) },
-  } as Server;
+  };
 }
 
 async function measure(server: Server, problems: number, budget: number, threads: number) {
@@ -79,7 +74,6 @@ async function measure(server: Server, problems: number, budget: number, threads
   const agent = await loadAgent(cfg, { cwd: ws, shippedRoot: join(ROOT, 'configs'), getKey: () => undefined });
   const maxIt = Number((agent.identity({ source: 'p', hash: 'p' }, 'proof').settings as Record<string, unknown>).max_iterations ?? 3);
   const before = (await server.stats()).total;
-  const peakBefore = (await server.stats()).maxInFlight;
   const prompt = { source: 'p', text: '{problem_statement}', hash: 'p' };
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
@@ -101,25 +95,31 @@ async function measure(server: Server, problems: number, budget: number, threads
   const after = await server.stats();
   rmSync(ws, { recursive: true, force: true });
   if (s.failed) throw new Error(`${s.failed} rows failed`);
-  // The server's peak only grows: a run that did not beat the earlier peak reports it as a bound.
-  return { wall, calls: after.total - before, depth: 2 + 2 * maxIt, peak: after.maxInFlight, peakBefore, cpuPerCall: cpuMs / Math.max(1, after.total - before) };
+  return { wall, calls: after.total - before, depth: 2 + 2 * maxIt, peak: after.maxInFlight, cpuPerCall: cpuMs / Math.max(1, after.total - before) };
 }
 
 async function main(): Promise<void> {
   const problems = arg('problems', 60);
-  const latency = arg('latency', 200);
+  const latency = arg('latency', 5000);
+  const tightLatency = arg('tight-latency', 100);
+  console.log(`deepseek_math (shipped scaffold), ${problems} problems`);
+  // Each budget with its own server: the peak counter of a server only grows.
+  const tightServer = await startServer(tightLatency);
+  let tight;
+  try {
+    tight = await measure(tightServer, problems, 64, problems);
+  } finally {
+    tightServer.stop();
+  }
   const server = await startServer(latency);
   try {
-    console.log(`deepseek_math (shipped scaffold), ${problems} problems, ${latency} ms per request`);
-    // The tight budget first: the server's peak counter only grows, so its peak is read cleanly.
-    const tight = await measure(server, problems, 64, problems);
     const ample = await measure(server, problems, 2000, problems);
     const critical = (ample.depth * latency) / 1000;
     const r1 = ample.wall / critical;
-    console.log(`  ample budget: ${ample.calls} calls, wall ${ample.wall.toFixed(2)} s vs critical path ${critical.toFixed(2)} s (${ample.depth} stages): ratio ${r1.toFixed(3)} (target ≤ 1.15: ${r1 <= 1.15 ? 'met' : 'NOT met'}); peak in flight ${ample.peak}; engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`);
-    const bound = Math.max((tight.calls * latency) / 1000 / 64, critical);
+    console.log(`  ample budget, ${latency} ms per request: ${ample.calls} calls, wall ${ample.wall.toFixed(2)} s vs critical path ${critical.toFixed(2)} s (${ample.depth} stages): ratio ${r1.toFixed(3)} (target ≤ 1.15: ${r1 <= 1.15 ? 'met' : 'NOT met'}); peak in flight ${ample.peak}; engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`);
+    const bound = Math.max((tight.calls * tightLatency) / 1000 / 64, (tight.depth * tightLatency) / 1000);
     const r2 = tight.wall / bound;
-    console.log(`  budget 64:    ${tight.calls} calls, wall ${tight.wall.toFixed(2)} s vs throughput bound ${bound.toFixed(2)} s: ratio ${r2.toFixed(3)}; peak in flight ${tight.peak} (never above 64: ${tight.peak <= 64 ? 'yes' : 'NO'}); engine CPU ${tight.cpuPerCall.toFixed(2)} ms per call`);
+    console.log(`  budget 64, ${tightLatency} ms per request: ${tight.calls} calls, wall ${tight.wall.toFixed(2)} s vs throughput bound ${bound.toFixed(2)} s: ratio ${r2.toFixed(3)}; peak in flight ${tight.peak} (never above 64: ${tight.peak <= 64 ? 'yes' : 'NO'}); engine CPU ${tight.cpuPerCall.toFixed(2)} ms per call`);
   } finally {
     server.stop();
   }
