@@ -448,6 +448,32 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     assert.ok(inner.startsWith('SOLVE GEN ') && inner.includes('Problem number 1.'), inner.slice(0, 80));
   });
 
+  test('every shipped scaffold runs as shipped (their prompts pass the checks) with a workspace model', async () => {
+    answer = undefined;
+    const shipped: Array<[string, string]> = [
+      ['deepseek_math', 'deepseek_agent'],
+      ['nomos', 'nomos'],
+      ['reasoning_cache', 'rc'],
+      ['reasoning_cache_with_instructions', 'rc'],
+      ['selfcheck', 'selfcheck'],
+      ['math_static_agent', 'static_math_agent'],
+      ['rsa_agent', 'rsa'],
+      ['math_agent', 'math_agent'],
+    ];
+    const files: Record<string, string> = {};
+    // Small overrides keep the trial cheap; the prompts are the shipped ones.
+    const over: Record<string, string> = { deepseek_math: 'max_iterations: 0\n', nomos: 'n_solutions_to_generate: 3\n', selfcheck: 'max_iterations: 2\n', rsa_agent: 'n_rounds: 1\n' };
+    for (const [file] of shipped) files[`configs/models/agents/${file}.yaml`] = agentCfg(file, over[file] ?? '');
+    const ws = workspace({ 'configs/models/test/fake.yaml': model(), 'data.jsonl': problems(1), ...files });
+    for (const [file, name] of shipped) {
+      const r = await qed(['run', '--model-config', `agents/${file}`, '--data-path', 'data.jsonl', '--output-path', `out/${file}.jsonl`, '--quiet'], { cwd: ws });
+      assert.equal(r.code, 0, `${file}: ${r.stderr}`);
+      const [row] = readJsonl(join(ws, `out/${file}.jsonl`));
+      assert.equal(traceOf(row).scaffold, name);
+      checkBookkeeping(row);
+    }
+  });
+
   test('bad input: unknown scaffold_name, a prompt without a placeholder it needs, the component set named as a scaffold, a missing model config', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ 'configs/agents/x.yaml': 'n_threads: 2\nscaffold_name: deepseek\n', 'configs/models/agents/x.yaml': agentCfg('x') }, /agents[/\\]x\.yaml:2:\d+: 'scaffold_name': unknown scaffold_name 'deepseek'[\s\S]*deepseek_agent, nomos, rc, selfcheck, static_math_agent, rsa, math_agent/],
