@@ -1,3 +1,4 @@
+import type { AgentTrace } from '../../protocol';
 import type { ToolCall } from '../llm/types';
 
 /** A message as scaffolds build them (the Python stack's shape: `developer` = system instructions). */
@@ -18,39 +19,8 @@ export interface HistoryStep {
   messages: AgentMessage[];
 }
 
-/** One step of the `agent_trace` column: a model call, or a decision the scaffold took. */
-export interface TraceStep {
-  kind: string;
-  label: string;
-  round?: number;
-  /** The candidate this step produced, e.g. 'p2' or 'solution_3'. */
-  candidate?: string;
-  /** The candidates this step read. */
-  of?: string[];
-  score?: number;
-  max?: number;
-  verdict?: string;
-  /** Something the user should notice, e.g. a reply without a readable score. */
-  note?: string;
-  /** Index into the row's `history` (absent on decisions that made no call). */
-  h?: number;
-  model?: string;
-  input_tokens?: number;
-  output_tokens?: number;
-  /** USD, unrounded. */
-  cost?: number;
-  /** Seconds. */
-  time?: number;
-  /** Replayed from the step journal: paid in an earlier session. */
-  reused?: boolean;
-}
-
-export interface AgentTrace {
-  v: 1;
-  scaffold: string;
-  steps: TraceStep[];
-  final?: { candidate?: string; score?: number; note: string };
-}
+/** The `agent_trace` column and its steps: the contract with the viewer, defined once in the protocol. */
+export type { AgentTrace, AgentTraceStep as TraceStep } from '../../protocol';
 
 /** What a scaffold returns for one problem. */
 export interface ScaffoldResult {
