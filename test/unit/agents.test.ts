@@ -124,3 +124,28 @@ describe('step journal', () => {
     fresh.finish(() => true);
   });
 });
+
+describe('scaffold files checked as written (editor, qed config validate)', () => {
+  test('every problem of a scaffold file, each at its line; the component set checked as such', async () => {
+    const { scaffoldDiagnostics } = await import('../../src/core/agents/validate');
+    const bad = 'scaffold_name: deepseek_agent\ngeneration_prompt: "x {question}"\nverifier_prompt: "check {proof"\nrefinement_prompt: "r {proof} {analysis}"\n';
+    const d = scaffoldDiagnostics(bad, '/w/configs/agents/bad.yaml');
+    assert.deepEqual(
+      d.map((x) => [x.line, x.key]),
+      [
+        [3, 'verifier_prompt'],
+        [4, 'refinement_prompt'],
+        [4, 'refinement_prompt'],
+      ],
+    );
+    assert.match(d[1].message, /no \{proof_analysis\} placeholder/);
+    assert.match(scaffoldDiagnostics('scaffold_name: deepseek\n', 'f.yaml')[0].message, /unknown scaffold_name 'deepseek'; the scaffolds are deepseek_agent, nomos/);
+    const core = scaffoldDiagnostics('solver:\n  sysprompt: s\n  prompt: "solve"\n', 'core.yaml');
+    assert.ok(core.some((x) => x.key === 'solver.prompt' && /\{problem_statement\}/.test(x.message)));
+    assert.ok(core.some((x) => x.key === 'verifier.sysprompt' && /needs the prompt/.test(x.message)));
+    for (const f of ['deepseek_math', 'nomos', 'reasoning_cache', 'selfcheck', 'math_agent', 'math_core_components', 'rsa_agent', 'math_static_agent']) {
+      const file = join(__dirname, '..', '..', 'configs', 'agents', `${f}.yaml`);
+      assert.deepEqual(scaffoldDiagnostics(readFileSync(file, 'utf8'), file), [], f);
+    }
+  });
+});

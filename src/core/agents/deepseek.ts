@@ -1,5 +1,5 @@
 import type { AgentRun } from './context';
-import type { AgentModels, Params, PromptSpec } from './params';
+import type { AgentModels, Params } from './params';
 import { pyFormat } from './pyformat';
 import type { ScaffoldResult } from './types';
 
@@ -9,11 +9,6 @@ import type { ScaffoldResult } from './types';
  * their lowest-scoring verifications and the new proofs verified; the proof with the best mean
  * score is the answer.
  */
-export const DEEPSEEK_PROMPTS: PromptSpec[] = [
-  { path: ['generation_prompt'], required: ['question'], allowed: ['question'], mandatory: true },
-  { path: ['verifier_prompt'], required: ['proof'], allowed: ['question', 'proof'], mandatory: true },
-  { path: ['refinement_prompt'], required: ['proof', 'proof_analysis'], allowed: ['proof_generation_prompt', 'proof', 'proof_analysis'], mandatory: true },
-];
 
 /** The proof part of a generation: between a `## Solution` heading and the self-evaluation. */
 export function extractProof(text: string): string {

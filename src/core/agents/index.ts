@@ -14,63 +14,51 @@ import { createClient, Limiter, type ClientOptions } from '../llm';
 import type { RunIdentity } from '../run/store';
 import type { Solver, SolveResult } from '../run/solver';
 import { AgentRun, type AgentModel } from './context';
-import { DEEPSEEK_PROMPTS, runDeepseek } from './deepseek';
+import { runDeepseek } from './deepseek';
 import { StepJournal } from './journal';
-import { checkPrompts, coreComponentsFile, agentModelConfig, scaffoldFile, YamlFile } from './load';
-import { runMathAgent, MATH_AGENT_PROMPTS } from './mathAgent';
-import { CORE_PROMPTS, CoreComponents, coreParams } from './mathCore';
-import { NOMOS_PROMPTS, runNomos } from './nomos';
-import { Params, type AgentModels, type PromptSpec } from './params';
+import { coreComponentsFile, agentModelConfig, scaffoldFile } from './load';
+import { checkPrompts, YamlFile } from './yamlFile';
+import { runMathAgent } from './mathAgent';
+import { CoreComponents, coreParams } from './mathCore';
+import { runNomos } from './nomos';
+import { Params, type AgentModels } from './params';
 import { PyRandom } from './pyrandom';
-import { RC_PROMPTS, runReasoningCache } from './reasoningCache';
-import { SELFCHECK_PROMPTS, runSelfcheck } from './selfcheck';
+import { runReasoningCache } from './reasoningCache';
+import { runSelfcheck } from './selfcheck';
+import { CORE_PROMPTS, SCAFFOLD_NAMES, looksLikeCoreComponents, scaffoldSpec, type ScaffoldSpec } from './specs';
 import { buildRsa, buildStatic, Graph } from './staticGraph';
 import type { ScaffoldResult } from './types';
 
 export type { AgentTrace, TraceStep, HistoryStep } from './types';
 export { StepJournal } from './journal';
 
-interface ScaffoldDef {
-  /** The `scaffold_name` values that select it (the first is the Python stack's). */
-  names: string[];
-  prompts: PromptSpec[];
-  /** Uses the core components file (and its prompts). */
-  core?: boolean;
-  /** Needs tool calls (chat completions). */
-  tools?: boolean;
-  run: (ctx: AgentRun, stmt: string, p: Params, m: AgentModels, core: Params) => Promise<ScaffoldResult>;
+type Run = (ctx: AgentRun, stmt: string, p: Params, m: AgentModels, core: Params) => Promise<ScaffoldResult>;
+
+/** Each scaffold's algorithm, by its canonical scaffold_name. */
+const RUNS: Record<string, Run> = {
+  deepseek_agent: (c, s, p, m) => runDeepseek(c, s, p, m),
+  nomos: (c, s, p, m) => runNomos(c, s, p, m),
+  rc: (c, s, p, m) => runReasoningCache(c, s, p, m),
+  selfcheck: (c, s, p, m) => runSelfcheck(c, s, p, m),
+  static_math_agent: (c, s, p, m, core) => {
+    const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
+    return g.answer(buildStatic(g, p), 'static_math_agent');
+  },
+  rsa: (c, s, p, m, core) => {
+    const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
+    return g.answer(
+      buildRsa(g, p, (seed) => new PyRandom(seed), c.rng),
+      'rsa',
+    );
+  },
+  math_agent: (c, s, p, m, core) => runMathAgent(c, s, p, m, core),
+};
+
+interface ScaffoldDef extends ScaffoldSpec {
+  run: Run;
 }
 
-const SCAFFOLDS: ScaffoldDef[] = [
-  { names: ['deepseek_agent', 'deepseek_math'], prompts: DEEPSEEK_PROMPTS, run: (c, s, p, m) => runDeepseek(c, s, p, m) },
-  { names: ['nomos'], prompts: NOMOS_PROMPTS, run: (c, s, p, m) => runNomos(c, s, p, m) },
-  { names: ['rc', 'reasoning_cache'], prompts: RC_PROMPTS, run: (c, s, p, m) => runReasoningCache(c, s, p, m) },
-  { names: ['selfcheck'], prompts: SELFCHECK_PROMPTS, run: (c, s, p, m) => runSelfcheck(c, s, p, m) },
-  {
-    names: ['static_math_agent', 'math_static_agent'],
-    prompts: [],
-    core: true,
-    run: (c, s, p, m, core) => {
-      const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
-      return g.answer(buildStatic(g, p), 'static_math_agent');
-    },
-  },
-  {
-    names: ['rsa', 'rsa_agent'],
-    prompts: [],
-    core: true,
-    run: (c, s, p, m, core) => {
-      const g = new Graph(c, new CoreComponents(core), m, s, p.int('max_concurrent_calls', 8));
-      return g.answer(
-        buildRsa(g, p, (seed) => new PyRandom(seed), c.rng),
-        'rsa',
-      );
-    },
-  },
-  { names: ['math_agent'], prompts: MATH_AGENT_PROMPTS, core: true, tools: true, run: (c, s, p, m, core) => runMathAgent(c, s, p, m, core) },
-];
-
-export const SCAFFOLD_NAMES = SCAFFOLDS.map((s) => s.names[0]);
+export { SCAFFOLD_NAMES };
 
 /** Keys of an agent config that describe it and are not scaffold parameters. */
 const DESCRIPTIVE = new Set(['type', 'human_readable_id', 'date']);
@@ -131,7 +119,7 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
   const rawName = agentFile.values.scaffold_name ?? scaffold.values.scaffold_name;
   const nameSrc = agentFile.has(['scaffold_name']) ? agentFile : scaffold;
   if (rawName === undefined) {
-    const looksCore = ['solver', 'verifier', 'selector', 'merger'].some((k) => k in scaffold.values);
+    const looksCore = looksLikeCoreComponents(scaffold.values);
     throw new QedError(
       looksCore
         ? `'${cfg.scaffoldConfig}' is the component set that math_agent, static_math_agent and rsa use (their core_components), not a scaffold`
@@ -140,7 +128,8 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
       `point scaffold_config at a scaffold, e.g. agents/math_agent; the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`,
     );
   }
-  const def = SCAFFOLDS.find((s) => s.names.includes(String(rawName)));
+  const spec = scaffoldSpec(rawName);
+  const def: ScaffoldDef | undefined = spec && { ...spec, run: RUNS[spec.names[0]] };
   if (!def) {
     throw new QedError(`unknown scaffold_name '${String(rawName)}'`, nameSrc.where(['scaffold_name']), `the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`);
   }

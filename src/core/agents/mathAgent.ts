@@ -1,7 +1,7 @@
 import type { ToolCall } from '../llm/types';
 import type { AgentRun } from './context';
 import { CoreComponents, IdManager, runComponent, type ComponentKind, type Result } from './mathCore';
-import { Params, type AgentModels, type PromptSpec } from './params';
+import { Params, type AgentModels } from './params';
 import { pyFormat } from './pyformat';
 import type { AgentMessage, ScaffoldResult } from './types';
 
@@ -11,12 +11,6 @@ import type { AgentMessage, ScaffoldResult } from './types';
  * the planner wrote them; the planner is asked again after each turn that ran a tool, and reminded
  * once to submit if it stops without doing so.
  */
-export const MATH_AGENT_PROMPTS: PromptSpec[] = [
-  { path: ['main', 'sysprompt'], required: [], mandatory: true },
-  { path: ['main', 'prompt'], required: ['problem_statement'], allowed: ['problem_statement', 'max_calls'], mandatory: true },
-  { path: ['main', 'reminder_submit'], required: [] },
-  { path: ['submit', 'output_format'], required: [], allowed: ['solution_id'] },
-];
 
 /** The tools, by the key of their component in the core components file. */
 const TOOLS: Array<{ key: ComponentKind | 'submit'; fallbackName: string }> = [

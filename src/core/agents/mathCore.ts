@@ -1,5 +1,5 @@
 import type { AgentModel, AgentRun, Slot } from './context';
-import { Params, type PromptSpec } from './params';
+import { Params } from './params';
 import { pyFormat } from './pyformat';
 import type { AgentMessage } from './types';
 
@@ -8,23 +8,6 @@ import type { AgentMessage } from './types';
  * each turns its inputs into one model call and one result — a solution, a verification, a list of
  * approaches, or a selection among solutions.
  */
-export const CORE_PROMPTS: PromptSpec[] = [
-  { path: ['solver', 'sysprompt'], required: [], mandatory: true },
-  { path: ['solver', 'prompt'], required: ['problem_statement'], allowed: ['problem_statement'], mandatory: true },
-  { path: ['approach_solver', 'sysprompt'], required: [] },
-  { path: ['approach_solver', 'prompt'], required: ['approach'], allowed: ['problem_statement', 'approach'] },
-  { path: ['determine_approaches', 'sysprompt'], required: [] },
-  { path: ['determine_approaches', 'prompt'], required: [], allowed: ['problem_statement', 'number_of_approaches'] },
-  { path: ['verifier', 'sysprompt'], required: [], mandatory: true },
-  { path: ['verifier', 'prompt'], required: ['solution'], allowed: ['problem_statement', 'solution'], mandatory: true },
-  { path: ['improver', 'prompt'], required: ['bug_report'], allowed: ['bug_report'], mandatory: true },
-  { path: ['selector', 'sysprompt'], required: [], mandatory: true },
-  { path: ['selector', 'prompt'], required: ['solutions'], allowed: ['problem_statement', 'solutions'], mandatory: true },
-  { path: ['selector', 'solution_format'], required: ['solution'], allowed: ['index', 'solution'], mandatory: true },
-  { path: ['merger', 'sysprompt'], required: [], mandatory: true },
-  { path: ['merger', 'prompt'], required: ['solutions'], allowed: ['problem_statement', 'solutions'], mandatory: true },
-  { path: ['merger', 'solution_format'], required: ['solution'], allowed: ['index', 'solution'], mandatory: true },
-];
 
 /** Hands out ids such as solution_1, solution_2, verification_1 (one counter per prefix). */
 export class IdManager {

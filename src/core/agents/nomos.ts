@@ -1,5 +1,5 @@
 import type { AgentRun } from './context';
-import type { AgentModels, Params, PromptSpec } from './params';
+import type { AgentModels, Params } from './params';
 import { pyFormat } from './pyformat';
 import type { ScaffoldResult } from './types';
 
@@ -8,11 +8,6 @@ import type { ScaffoldResult } from './types';
  * or the best-scored are kept; one call groups them by conclusion and keeps the consistent group;
  * a knockout tournament of pairwise comparisons picks the answer.
  */
-export const NOMOS_PROMPTS: PromptSpec[] = [
-  { path: ['score_prompt'], required: ['answer'], allowed: ['problem', 'answer'] },
-  { path: ['consolidation_prompt'], required: ['submissions'], allowed: ['problem', 'submissions'] },
-  { path: ['pairwise_prompt'], required: ['submission1', 'submission2'], allowed: ['problem', 'submission1', 'submission2'] },
-];
 
 const EMPTY_REPLY = 'The model returned an empty response. This proof is therefore invalid and should be given a score of 0.';
 

@@ -1,5 +1,5 @@
 import type { AgentRun } from './context';
-import type { AgentModels, Params, PromptSpec } from './params';
+import type { AgentModels, Params } from './params';
 import { pyFormat } from './pyformat';
 import type { ScaffoldResult } from './types';
 
@@ -7,10 +7,6 @@ import type { ScaffoldResult } from './types';
  * reasoning_cache (`scaffold_name: rc`): solve, summarise the attempt, solve again from the
  * summary, for `n_iterations` rounds; the last attempt's answer is the result.
  */
-export const RC_PROMPTS: PromptSpec[] = [
-  { path: ['solve_prompt'], required: ['problem'], allowed: ['problem', 'curr_summary'] },
-  { path: ['summarization_prompt'], required: ['reasoning'], allowed: ['problem', 'existing_summary', 'reasoning'] },
-];
 
 /** What an empty final answer becomes, as in the Python stack. */
 export const NO_ANSWER = 'The model did not return an answer.';

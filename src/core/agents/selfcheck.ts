@@ -1,5 +1,5 @@
 import type { AgentRun } from './context';
-import type { AgentModels, Params, PromptSpec } from './params';
+import type { AgentModels, Params } from './params';
 import type { AgentMessage, ScaffoldResult } from './types';
 
 /**
@@ -7,13 +7,6 @@ import type { AgentMessage, ScaffoldResult } from './types';
  * the verification calls it correct, and correct it with the bug report when not. It stops after
  * `correct_count` passes in a row, `error_count` failures in a row, or `max_iterations` rounds.
  */
-export const SELFCHECK_PROMPTS: PromptSpec[] = [
-  { path: ['prompts', 'system'], required: [], mandatory: true },
-  { path: ['prompts', 'self_improvement'], required: [], mandatory: true },
-  { path: ['prompts', 'correction'], required: [], mandatory: true },
-  { path: ['prompts', 'verification_system'], required: [], mandatory: true },
-  { path: ['prompts', 'verification_reminder'], required: [], mandatory: true },
-];
 
 /**
  * Python's get_substring: for each marker in turn, the text after it ('after') or before it

@@ -2,6 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { scaffoldDiagnostics } from '../agents/validate';
 import { QedError, describeError } from '../errors';
 import { analyzeConfigText, parseConfigText, parseScaffoldText } from './parse';
 import {
@@ -70,7 +71,10 @@ export async function validateConfigFile(file: string, opts: Partial<ConfigSearc
 /** The problems of a config's text as it is now (an editor's unsaved buffer, say), for `file`. */
 export function validateConfigText(text: string, file: string, opts: Partial<ConfigSearchOptions> = {}): ConfigDiagnostic[] {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
-  if (isScaffoldFile(abs)) return parseScaffoldText(text, abs).diagnostics;
+  if (isScaffoldFile(abs)) {
+    const read = parseScaffoldText(text, abs);
+    return read.params ? scaffoldDiagnostics(text, abs) : read.diagnostics;
+  }
   return parseConfigText(text, abs, undefined, { roots: agentSearchRoots(abs, opts) }).diagnostics;
 }
 
