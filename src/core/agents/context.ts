@@ -4,7 +4,6 @@ import { configIdentity } from '../config/identity';
 import type { ModelConfig } from '../config/types';
 import { addCost, ZERO_COST } from '../llm/cost';
 import { LlmError } from '../llm/errors';
-import { childSignal } from '../llm/retry';
 import type { Limiter } from '../llm/limiter';
 import type { BoundClient } from '../llm';
 import type { ChatMessage, CostRecord, RetryInfo, ToolCall } from '../llm/types';
@@ -212,16 +211,14 @@ export class AgentRun {
       step.reused = true;
     } else {
       if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
-      // A signal of its own per call: the SDK leaves a listener on the signal it is given.
-      const child = childSignal(this.opts.signal);
+      // The retry loop gives each attempt its own child of the row's signal (the SDK leaves a
+      // listener on the signal it is given), so the row's signal can be handed on as it is.
       let r;
       try {
-        r = await this.env.limiter.run(() => model.client.complete(sent, { signal: child.signal, onRetry: this.opts.onRetry, tools: opts.tools }), child.signal);
+        r = await this.env.limiter.run(() => model.client.complete(sent, { signal: this.opts.signal, onRetry: this.opts.onRetry, tools: opts.tools }), this.opts.signal);
       } catch (e) {
         if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
         throw e;
-      } finally {
-        child.dispose();
       }
       reply = { text: r.text, usage: r.usage, cost: r.cost, time: r.time, attempts: r.attempts };
       if (r.cot !== undefined) reply.cot = r.cot;

@@ -17,8 +17,21 @@ export class TemplateError extends Error {
 
 type Piece = { text: string } | { field: string };
 
+/** Parsed templates: a scaffold fills the same few prompts thousands of times. */
+const parsed = new Map<string, Piece[]>();
+
 /** Splits a template into literal text and placeholders; throws TemplateError for a malformed one. */
 export function parseTemplate(template: string): Piece[] {
+  let pieces = parsed.get(template);
+  if (!pieces) {
+    pieces = parsePieces(template);
+    if (parsed.size > 256) parsed.clear();
+    parsed.set(template, pieces);
+  }
+  return pieces;
+}
+
+function parsePieces(template: string): Piece[] {
   const out: Piece[] = [];
   let text = '';
   for (let i = 0; i < template.length; i++) {
@@ -65,11 +78,11 @@ export function templateFields(template: string): string[] {
 
 /** Fills a template as Python's `template.format(**values)` does; an unknown name throws. */
 export function pyFormat(template: string, values: Record<string, string | number>): string {
-  let out = '';
+  const parts: string[] = [];
   for (const p of parseTemplate(template)) {
-    if ('text' in p) out += p.text;
-    else if (Object.prototype.hasOwnProperty.call(values, p.field)) out += String(values[p.field]);
+    if ('text' in p) parts.push(p.text);
+    else if (Object.prototype.hasOwnProperty.call(values, p.field)) parts.push(String(values[p.field]));
     else throw new TemplateError(`unknown placeholder {${p.field}}; this prompt is filled with ${Object.keys(values).map((k) => `{${k}}`).join(', ') || 'nothing'}`, p.field);
   }
-  return out;
+  return parts.join('');
 }
