@@ -99,8 +99,6 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
 
   return out.run(async (signal) => {
     const summary = await gradeResults({
-      rows: input.rows.map((r) => r.row),
-      lines: input.rows.map((r) => r.line),
       file: input.file,
       outputPath,
       grader: { client, identity: identityOf(cfg, { source, hash }, mode), mode, columns, prompts },

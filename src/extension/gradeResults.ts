@@ -62,8 +62,6 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     `grading ${basename(file)}`,
     (signal, onProgress) =>
       grade.gradeResults({
-        rows: input.rows.map((r) => r.row),
-        lines: input.rows.map((r) => r.line),
         file: input.file,
         outputPath: input.file,
         grader: { client, identity: runIdentity(cfg, { source, hash }, mode), mode, columns: grade.defaultColumns(mode), prompts },

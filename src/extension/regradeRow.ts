@@ -43,7 +43,8 @@ export async function regradeInEditor(ctx: RegradeContext, file: string, index: 
   const { prompts, source, hash } = await e.gradePrompts.loadGradePrompts(mode, ctx.shippedRoot);
   const grader = { client, identity: e.identity.runIdentity(cfg, { source, hash }, mode), mode, columns: e.grade.defaultColumns(mode), prompts };
   const before = row.score;
-  const result = await e.regrade.regradeRow(file, index, grader, signal);
+  const result = await e.regrade.regradeRow(file, index, grader, { signal });
+  if (!result) return undefined;
   ctx.log.info(`regrade: ${basename(file)} row ${index + 1} (${id}) with ${cfg.id}: score ${String(before)} → ${String(result.row.score)}, $${result.cost.cost.toFixed(4)}`);
   return { ...result, id, before, grader: cfg.id };
 }

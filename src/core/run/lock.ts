@@ -98,7 +98,7 @@ function readLock(path: string): LockHolder {
 }
 
 /** Alive and not a zombie (a killed process its parent has not reaped yet still answers kill 0). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

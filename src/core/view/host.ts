@@ -6,7 +6,8 @@ import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
-import { checkColumns, gradeRow, type Grader } from '../grade/eval';
+import type { Grader } from '../grade/eval';
+import { regradeIndexedRow } from '../grade/regrade';
 import { describeRetry } from '../llm/retry';
 import {
   PROTOCOL_VERSION,
@@ -291,20 +292,24 @@ export class ViewerHost {
   private async regrade(p: RequestParams<'regrade'>, signal: AbortSignal, id: number): Promise<RequestResult<'regrade'>> {
     const f = this.served(p.file);
     const why = this.unavailable();
-    if (!this.opts.grader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
-    const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
-    const line = f.index.table.line[p.index];
-    if (row.error !== undefined && row.error !== null && row.error !== '') throw new EditRefused('invalid', 'this row has no solution to grade: its generation failed', f.index.file, line);
-    const mode = p.mode ?? guessMode(row);
-    const grader = await this.opts.grader({ ref: p.grader, mode, file: f.index.file, row, signal });
-    if (!grader) throw new Cancelled();
-    checkColumns([row], grader, f.index.file, [line]);
+    const pickGrader = this.opts.grader;
+    if (!pickGrader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
     const say = (message: string) => this.emit({ type: 'progress', file: p.file, id, message });
-    say(`asking ${grader.identity.config} (${mode} grading)…`);
-    const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(describeRetry(info)));
-    signal.throwIfAborted();
-    await replaceRow(f.index, p.index, rev, g.row);
-    return { row: await this.fullRow(p.file, p.index), cost: g.cost, flag: g.flag };
+    const r = await regradeIndexedRow(
+      f.index,
+      p.index,
+      async (row) => {
+        return pickGrader({ ref: p.grader, mode: p.mode ?? guessMode(row), file: f.index.file, row, signal });
+      },
+      {
+        expect: p.expect,
+        signal,
+        onRetry: (info) => say(describeRetry(info)),
+        onStart: (g) => say(`asking ${g.identity.config} (${g.mode} grading)…`),
+      },
+    );
+    if (!r) throw new Cancelled();
+    return { row: await this.fullRow(p.file, p.index), cost: r.cost, flag: r.flag };
   }
 
   private async compare(left: number, right: number, query?: RowQuery): Promise<CompareResult> {
