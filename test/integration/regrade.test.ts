@@ -105,7 +105,7 @@ test('refuses while a job holds the file, and names a missing row', async () => 
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
   writeFileSync(`${file}.lock`, JSON.stringify({ host: 'x', pid: 1 }));
-  await assert.rejects(regradeRow(file, 0, await grader()), /job is writing this file/);
+  await assert.rejects(regradeRow(file, 0, await grader()), /another process \(pid 1 on host x\) is writing this file/);
   writeFileSync(`${file}.lock`, '');
   const { unlinkSync } = await import('node:fs');
   unlinkSync(`${file}.lock`);
@@ -131,7 +131,7 @@ test('holds the file while the grader works: a qed eval started meanwhile is ref
     const res = (await regradeRow(file, 2, g))!;
     assert.equal(res.row.score, 5);
     assert.equal(during?.code, 2, during?.stderr);
-    assert.match(String(during?.stderr), new RegExp(`another run \\(process ${process.pid}\\) is writing this output`));
+    assert.match(String(during?.stderr), new RegExp(`a QED Workbench process \\(pid ${process.pid}, saving one row, since [^)]+\\) is writing this output`));
     const after = readFileSync(file, 'utf8').split('\n');
     assert.deepEqual([after[0], after[1]], [rows[0], rows[1]]);
     assert.equal(JSON.parse(after[2]).score, 5);

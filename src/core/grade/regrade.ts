@@ -60,7 +60,7 @@ export async function regradeIndexedRow(index: ResultsIndex, i: number, pick: Gr
   try {
     lock = lockForEdit(file);
   } catch (e) {
-    if (e instanceof QedError) throw new EditRefused('locked', e.message, file, line, e.hint);
+    if (e instanceof QedError) throw EditRefused.from('locked', e);
     throw e;
   }
   try {

@@ -64,7 +64,7 @@ export class ResultStore {
     lockPath: string,
     private readonly opts: StoreOptions,
   ) {
-    this.jobLock = new JobLock(lockPath, outputPath);
+    this.jobLock = new JobLock(lockPath, outputPath, opts.stampColumn === 'qed_grade' ? 'grading' : opts.stampColumn === 'qed_run' ? 'a run' : 'a row job');
   }
   private readonly jobLock: JobLock;
   /** The output as read under the lock (null: there was none), checked again before it is replaced. */
@@ -247,6 +247,7 @@ export class ResultStore {
 
   private lock(): void {
     this.jobLock.acquire();
+    if (this.jobLock.note) this.warnings.push(this.jobLock.note);
   }
 
   private unlock(): void {

@@ -22,6 +22,13 @@ export class EditRefused extends QedError {
   ) {
     super(message, { file, line }, hint);
   }
+
+  /** The same error (message, place and hint as they are) as a refusal with `code`. */
+  static from(code: EditRefused['code'], e: QedError): EditRefused {
+    const r = new EditRefused(code, '', e.location.file ?? '', e.location.line, e.hint);
+    r.message = e.message;
+    return r;
+  }
 }
 
 export function assertNotLocked(file: string): void {
@@ -35,7 +42,7 @@ async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   try {
     lock = lockForEdit(file);
   } catch (e) {
-    if (e instanceof QedError) throw new EditRefused('locked', e.message, file, undefined, e.hint);
+    if (e instanceof QedError) throw EditRefused.from('locked', e);
     throw e;
   }
   try {
@@ -116,7 +123,7 @@ export async function replaceRow(index: ResultsIndex, i: number, expect: string,
             await copyRange(src, out, start + len, read.size, buf);
           });
         } catch (e) {
-          if (e instanceof FileChangedError) throw new EditRefused('changed', e.message, file, lineNo, 'the view reloads the file: repeat the action');
+          if (e instanceof FileChangedError) throw new EditRefused('changed', `the file ${e.what} while the row was being saved; nothing was written`, file, lineNo, 'the view reloads the file: repeat the action');
           throw e;
         }
         // The index knows the bytes it had read, shifted by the edit; appended lines it has not
