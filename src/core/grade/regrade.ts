@@ -2,13 +2,19 @@
 // the QED: Regrade Row command. Only that row's line changes; the file's lock is held while the
 // grader works, so a job started meanwhile is refused rather than overwriting the new grade.
 
+import { loadConfig } from '../config/load';
+import type { ModelConfig } from '../config/types';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
+import type { BoundClient } from '../llm';
 import type { CostRecord, RetryInfo } from '../llm/types';
+import { runIdentity } from '../run/identity';
 import { lockForEdit, type JobLock } from '../run/lock';
+import type { RunIdentity, RunStamp } from '../run/store';
 import { EditRefused, assertNotLocked, replaceRow, rowForEdit } from '../view/edit';
 import { acquireIndex, type ResultsIndex } from '../view/resultsIndex';
-import { checkColumns, gradeRow, type Grader } from './eval';
+import { checkColumns, defaultColumns, gradeRow, type GradeMode, type Grader } from './eval';
+import { loadGradePrompts } from './prompts';
 
 export interface RegradeResult {
   row: Row;
@@ -87,4 +93,106 @@ export async function regradeRow(file: string, index: number, grader: Grader | (
   } finally {
     release();
   }
+}
+
+/** What a row's `qed_grade` stamp says about how it was graded. */
+export interface RecordedGrading {
+  /** The grader config as it was named (e.g. 'openai/gpt-5'). */
+  config: string;
+  configHash?: string;
+  /** The main prompt: a user's file (absolute path) or `configs/prompts/<shipped file>`. */
+  prompt?: string;
+  promptHash?: string;
+  mode: GradeMode;
+}
+
+const MODES: readonly GradeMode[] = ['proof', 'proofbench', 'final-answer'];
+const isMode = (v: unknown): v is GradeMode => MODES.includes(v as GradeMode);
+
+/**
+ * The grading mode of a row: the one its `qed_grade` stamp records, else what its columns say
+ * (an answer-correctness scheme or a judge method: final answer; a marking scheme without
+ * guidelines: ProofBench; otherwise the IMO-ProofBench rubric). The one rule for the CLI, the
+ * viewer and VS Code.
+ */
+export function gradingModeOf(row: Row | undefined): GradeMode {
+  if (!row) return 'proof';
+  const stamp = row.qed_grade as { mode?: unknown } | undefined;
+  if (stamp && typeof stamp === 'object' && isMode(stamp.mode)) return stamp.mode;
+  const schema = row.schema_0 as Array<{ title?: unknown }> | undefined;
+  if (Array.isArray(schema) && schema[0]?.title === 'Answer Correctness') return 'final-answer';
+  if (row.judge_method !== undefined) return 'final-answer';
+  if ('grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
+  return 'proof';
+}
+
+/** The grading a file records: the mode of its first row with a `qed_grade` stamp, if any. */
+export function recordedFileMode(rows: Row[]): GradeMode | undefined {
+  const stamped = rows.find((r) => recordedGrading(r));
+  return stamped ? gradingModeOf(stamped) : undefined;
+}
+
+/** How a row was graded, from its `qed_grade` stamp (undefined: not graded by qed). */
+export function recordedGrading(row: Row): RecordedGrading | undefined {
+  const s = row.qed_grade as Partial<RunStamp> | undefined;
+  if (!s || typeof s !== 'object' || typeof s.config !== 'string' || !s.config) return undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  return { config: s.config, configHash: str(s.config_hash), prompt: str(s.prompt), promptHash: str(s.prompt_hash), mode: isMode(s.mode) ? s.mode : gradingModeOf({ ...row, qed_grade: undefined }) };
+}
+
+/** What the user chose in the regrade dialog; unset fields: as the row was graded. */
+export interface RegradeChoice {
+  /** A grader config (name or path); unset: the one the row records. */
+  ref?: string;
+  mode?: GradeMode;
+}
+
+export interface RowGrader {
+  grader: Grader;
+  recorded?: RecordedGrading;
+  /** How this grading differs from the row's recorded one (empty: the row stays like the rest of the file). */
+  differences: string[];
+}
+
+/** How grading with `identity` differs from the recorded grading of a row (empty: not at all, or nothing recorded). */
+export function gradingDifferences(recorded: RecordedGrading | undefined, identity: RunIdentity): string[] {
+  const differences: string[] = [];
+  if (!recorded) return differences;
+  if (recorded.configHash !== identity.config_hash) differences.push(recorded.config === identity.config ? `the config '${recorded.config}' has changed since` : `grader '${identity.config}' instead of '${recorded.config}'`);
+  if (identity.mode !== recorded.mode) differences.push(`${identity.mode} grading instead of ${recorded.mode}`);
+  else if (recorded.promptHash !== identity.prompt_hash) differences.push(`the grading prompt${recorded.prompt ? ` ${recorded.prompt}` : ''} has changed since`);
+  return differences;
+}
+
+/** The words the dialogs show when a regrade leaves the row unlike the rest of the file. */
+export function mismatchWarning(differences: string[]): string {
+  return `this row will no longer match the rest of the file (${differences.join('; ')}): qed eval will then refuse the file as a mixed run until it is graded again with --overwrite`;
+}
+
+/**
+ * The grader for regrading `row`: by default the config, prompt and mode its `qed_grade` stamp
+ * records (so the regraded row stays one run with the rest of the file), or what the user chose
+ * instead, with the differences listed. `client` builds the config's client (VS Code asks for a
+ * key there); undefined when the user gave up.
+ */
+export async function graderForRow(
+  row: Row,
+  choice: RegradeChoice,
+  env: { cwd: string; shippedRoot: string; client: (cfg: ModelConfig) => Promise<BoundClient | undefined> },
+): Promise<RowGrader | undefined> {
+  const recorded = recordedGrading(row);
+  const mode = choice.mode ?? recorded?.mode ?? gradingModeOf(row);
+  const ref = choice.ref ?? recorded?.config;
+  if (!ref) throw new QedError('this row records no grader (it was not graded by qed): choose a grader config');
+  const cfg = await loadConfig(ref, { cwd: env.cwd, shippedRoot: env.shippedRoot });
+  if (cfg.kind !== 'model') throw new QedError(`'${ref}' is an agent; a grader must be a model config`);
+  // The recorded prompt file when the mode is the recorded one (a user's --prompt file is kept
+  // by its path; a shipped one by its name).
+  const userPrompt = recorded?.prompt && mode === recorded.mode && !recorded.prompt.startsWith('configs/prompts/') ? recorded.prompt : undefined;
+  const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, userPrompt);
+  const identity = runIdentity(cfg, { source, hash }, mode);
+  const differences = gradingDifferences(recorded, identity);
+  const client = await env.client(cfg);
+  if (!client) return undefined;
+  return { grader: { client, identity, mode, columns: defaultColumns(mode), prompts }, recorded, differences };
 }

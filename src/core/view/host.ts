@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { Grader } from '../grade/eval';
-import { regradeIndexedRow } from '../grade/regrade';
+import { gradingDifferences, mismatchWarning, recordedGrading, regradeIndexedRow } from '../grade/regrade';
 import { describeRetry } from '../llm/retry';
 import {
   PROTOCOL_VERSION,
@@ -39,9 +39,10 @@ import { RowQueries } from './query';
 import { acquireIndex, type IndexChange, type ResultsIndex } from './resultsIndex';
 
 export interface GraderRequest {
-  /** The config the viewer picked; undefined when the host picks (VS Code's quick pick). */
+  /** The config the viewer picked; undefined: as the row was graded (VS Code: its quick pick asks). */
   ref?: string;
-  mode: GradeModeName;
+  /** The mode the user picked; undefined: as the row was graded (see gradingModeOf). */
+  mode?: GradeModeName;
   file: string;
   row: Row;
   signal: AbortSignal;
@@ -295,17 +296,22 @@ export class ViewerHost {
     const pickGrader = this.opts.grader;
     if (!pickGrader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
     const say = (message: string) => this.emit({ type: 'progress', file: p.file, id, message });
+    let shown: Row | undefined;
     const r = await regradeIndexedRow(
       f.index,
       p.index,
       async (row) => {
-        return pickGrader({ ref: p.grader, mode: p.mode ?? guessMode(row), file: f.index.file, row, signal });
+        shown = row;
+        return pickGrader({ ref: p.grader || undefined, mode: p.mode, file: f.index.file, row, signal });
       },
       {
         expect: p.expect,
         signal,
         onRetry: (info) => say(describeRetry(info)),
-        onStart: (g) => say(`asking ${g.identity.config} (${g.mode} grading)…`),
+        onStart: (g) => {
+          const d = shown ? gradingDifferences(recordedGrading(shown), g.identity) : [];
+          say(`asking ${g.identity.config} (${g.mode} grading)…${d.length ? ` Note: ${mismatchWarning(d)}.` : ''}`);
+        },
       },
     );
     if (!r) throw new Cancelled();
@@ -396,17 +402,6 @@ function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
 
 function normalQuery(q: RowQuery | undefined): RowQuery {
   return { filter: q?.filter ?? {}, sort: q?.sort ?? 'index', descending: !!q?.descending };
-}
-
-/** The grading mode a row was (or would be) graded in. */
-export function guessMode(row: Row): GradeModeName {
-  const stamp = row.qed_grade as { mode?: unknown } | undefined;
-  if (stamp && (stamp.mode === 'proof' || stamp.mode === 'proofbench' || stamp.mode === 'final-answer')) return stamp.mode;
-  const schema = row.schema_0 as Array<{ title?: unknown }> | undefined;
-  if (Array.isArray(schema) && schema[0]?.title === 'Answer Correctness') return 'final-answer';
-  if (row.judge_method !== undefined) return 'final-answer';
-  if ('grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
-  return 'proof';
 }
 
 export function defaultReviewer(): string {
