@@ -3,6 +3,7 @@ import { readJsonlRows } from '../core/data';
 import { QedError } from '../core/errors';
 import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
 import { loadGradePrompts } from '../core/grade/prompts';
+import { recordedFileMode } from '../core/grade/regrade';
 import { parse, positiveInt, str } from './args';
 import { JobConsole, exitStatus, identityOf, modelClient } from './job';
 import { formatTokens, formatUsd, formatDuration, jobState, reusedPart } from './progress';
@@ -15,7 +16,8 @@ Usage: qed eval --model-config <grader> --data-path <results.jsonl> [options]
   --data-path FILE          a results file written by 'qed run' (or the original stack) (required)
   --output-path FILE        where the graded file goes (default: rewrite --data-path atomically)
   --final-answer            judge final answers (IMO-AnswerBench): a deterministic check first,
-                            the LLM judge only when it cannot decide
+                            the LLM judge only when it cannot decide (default: the mode the file
+                            was graded in before, else the IMO-ProofBench rubric)
   --proofbench              grade with a marking scheme (ProofBench) instead of the
                             IMO-ProofBench rubric
   --prompt FILE             your grading prompt (placeholders: {problem_statement},
@@ -79,7 +81,10 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   if (!ref) throw new QedError('missing --model-config (the grader)', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
   if (!dataPath) throw new QedError('missing --data-path (the results file to grade)', { field: '--data-path' });
   if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' });
-  const mode: GradeMode = v['final-answer'] ? 'final-answer' : v.proofbench ? 'proofbench' : 'proof';
+  const input = await readJsonlRows(dataPath);
+  // Without a mode option, a file graded before keeps its mode (a regrade or a resumed job must not mix modes).
+  const recorded = recordedFileMode(input.rows.map((r) => r.row));
+  const mode: GradeMode = v['final-answer'] ? 'final-answer' : v.proofbench ? 'proofbench' : (recorded ?? 'proof');
   const d = defaultColumns(mode);
   const columns = {
     problem: str(v['problem-column']) ?? d.problem,
@@ -90,7 +95,6 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   };
   const concurrency = positiveInt(v.concurrency, 'concurrency');
 
-  const input = await readJsonlRows(dataPath);
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
   const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
   const outputPath = resolve(str(v['output-path']) ?? dataPath);
@@ -99,8 +103,6 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
 
   return out.run(async (signal) => {
     const summary = await gradeResults({
-      rows: input.rows.map((r) => r.row),
-      lines: input.rows.map((r) => r.line),
       file: input.file,
       outputPath,
       grader: { client, identity: identityOf(cfg, { source, hash }, mode), mode, columns, prompts },

@@ -1,6 +1,7 @@
 import { QedError, environmentError } from '../core/errors';
 import { LlmError, describeLlmError } from '../core/llm/errors';
 import { shippedConfigsRoot } from '../core/paths';
+import { setLockOwner } from '../core/run/lock';
 import { runCommand, RUN_HELP } from './run';
 import { configCommand, CONFIG_HELP } from './config';
 import { statsCommand, STATS_HELP } from './stats';
@@ -31,6 +32,8 @@ Run 'qed <command> --help' for the options of a command.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const shippedRoot = shippedConfigsRoot();
+  // Locks this process takes name it, so that a refusal elsewhere says who holds the file.
+  if (command && /^[a-z-]+$/.test(command)) setLockOwner(`qed ${command}`);
   switch (command) {
     case undefined:
     case '-h':

@@ -2,11 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listConfigs } from '../core/config';
 import { QedError, describeError } from '../core/errors';
-import { defaultColumns, type Grader, type GradeMode } from '../core/grade/eval';
-import { loadGradePrompts } from '../core/grade/prompts';
+import type { Grader } from '../core/grade/eval';
+import { graderForRow } from '../core/grade/regrade';
+import { createClient, envKeys, type BoundClient } from '../core/llm';
 import type { GraderChoice } from '../protocol';
 import { parse, positiveInt, str } from './args';
-import { identityOf, modelClient } from './job';
 import { startViewServer } from './viewServer';
 
 export const VIEW_HELP = `qed view — review result files in the browser (the same viewer as in VS Code)
@@ -79,24 +79,31 @@ export async function viewCommand(args: string[], env: { shippedRoot: string }):
     if (preferred && !choices.some((c) => c.ref === preferred)) choices.unshift({ ref: preferred, label: preferred, description: '--grader' });
     return choices;
   };
-  const clients = new Map<string, Awaited<ReturnType<typeof modelClient>>>();
+  const clients = new Map<string, BoundClient>();
 
   const server = await startViewServer({
     files,
     port,
     settings: { macros, fontSize, reviewer: str(v.reviewer) },
     graders: async () => ({ graders: await graderList(), preferred, hostPicker: false }),
-    grader: async ({ ref, mode }): Promise<Grader> => {
-      if (!ref) throw new QedError('pick a grader config');
-      // Only configs the page was offered: the page cannot name an arbitrary file.
-      if (!(await graderList()).some((c) => c.ref === ref)) throw new QedError(`'${ref}' is not one of the grader configs offered`, { field: 'grader' });
-      let mc = clients.get(ref);
-      if (!mc) {
-        mc = await modelClient(ref, env.shippedRoot);
-        clients.set(ref, mc);
-      }
-      const { prompts, source, hash } = await loadGradePrompts(mode as GradeMode, env.shippedRoot);
-      return { client: mc.client, identity: identityOf(mc.cfg, { source, hash }, mode), mode: mode as GradeMode, columns: defaultColumns(mode as GradeMode), prompts };
+    // By default the row's own grading (its qed_grade stamp); the page may pick another grader or mode.
+    grader: async ({ ref, mode, row }): Promise<Grader> => {
+      // Only configs the page was offered (or the one the row records): the page cannot name an arbitrary file.
+      if (ref && !(await graderList()).some((c) => c.ref === ref)) throw new QedError(`'${ref}' is not one of the grader configs offered`, { field: 'grader' });
+      const picked = await graderForRow(row, { ref, mode }, {
+        cwd: process.cwd(),
+        shippedRoot: env.shippedRoot,
+        client: async (cfg) => {
+          const key = cfg.file || cfg.id;
+          let client = clients.get(key);
+          if (!client) {
+            client = await createClient(cfg, { getKey: envKeys });
+            clients.set(key, client);
+          }
+          return client;
+        },
+      });
+      return picked!.grader;
     },
   }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'EADDRINUSE') throw new QedError(`port ${port} is in use`, { field: '--port' }, 'pick another port, or leave --port out for a free one');

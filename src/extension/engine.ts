@@ -15,6 +15,7 @@ export * as identity from '../core/run/identity';
 export * as grade from '../core/grade/eval';
 export * as gradePrompts from '../core/grade/prompts';
 export * as regrade from '../core/grade/regrade';
+export * as lock from '../core/run/lock';
 export * as stats from '../core/stats';
 export * as format from '../core/format';
 export * as view from '../core/view';

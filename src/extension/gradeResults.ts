@@ -20,14 +20,6 @@ const MODES: Array<vscode.QuickPickItem & { mode: GradeMode }> = [
   { label: 'Final answer', description: 'deterministic check first, the LLM judge only when it cannot decide', mode: 'final-answer' },
 ];
 
-/** Guesses the mode from a results row, so the likely choice is first. */
-function guessMode(row: Record<string, unknown> | undefined): GradeMode {
-  const schema = row?.schema_0 as Array<{ title?: string }> | undefined;
-  if (schema?.[0]?.title === 'Answer Correctness') return 'final-answer';
-  if (row && 'grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
-  return 'proof';
-}
-
 /**
  * QED: Grade Results — pick a results file (or use the one clicked in the explorer) and a grader
  * config; grades in place, resumably, under a cancellable progress notification.
@@ -38,9 +30,11 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity }, format: { jobState, reusedPart } } = await engine();
+  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity }, format: { jobState, reusedPart }, regrade: { gradingModeOf, recordedFileMode } } = await engine();
   const input = await readJsonlRows(file);
-  const guessed = guessMode(input.rows[0]?.row);
+  // The mode the file was graded in, else the one its rows suggest: offered first.
+  const rows = input.rows.map((r) => r.row);
+  const guessed = recordedFileMode(rows) ?? gradingModeOf(rows[0]);
   const modePick = await vscode.window.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
   if (!modePick) return;
   const preferred = vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined;
@@ -62,8 +56,6 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     `grading ${basename(file)}`,
     (signal, onProgress) =>
       grade.gradeResults({
-        rows: input.rows.map((r) => r.row),
-        lines: input.rows.map((r) => r.line),
         file: input.file,
         outputPath: input.file,
         grader: { client, identity: runIdentity(cfg, { source, hash }, mode), mode, columns: grade.defaultColumns(mode), prompts },

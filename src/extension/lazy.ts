@@ -12,6 +12,8 @@ export function engine(): Promise<typeof Engine> {
     const file = join(__dirname, 'engine.js');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     loaded = require(file) as typeof Engine;
+    // Locks taken by this window name it (a refusal in a terminal says a VS Code window holds the file).
+    loaded.lock.setLockOwner('a VS Code window');
   }
   return Promise.resolve(loaded);
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import type { GradeMode, Grader } from '../core/grade/eval';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
 import { clientFor, pickModelConfig, requireTrust, workspaceRoot } from './picks';
@@ -11,41 +12,63 @@ export interface RegradeContext {
   shippedRoot: string;
 }
 
-/** The grading mode a results row was made for. */
-export function modeOfRow(row: Record<string, unknown>): 'proof' | 'proofbench' | 'final-answer' {
-  const schema = row.schema_0 as Array<{ title?: string }> | undefined;
-  if (schema?.[0]?.title === 'Answer Correctness' || row.judge_method !== undefined) return 'final-answer';
-  if ('grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
-  return 'proof';
+/**
+ * The grader for regrading `row` in VS Code: as the row was graded (its qed_grade stamp) unless
+ * the user picks another grader (or the viewer another `mode`), in which case a modal says the
+ * row will no longer match the rest of the file. Undefined when the user gave up.
+ */
+export async function pickRowGrader(ctx: RegradeContext, row: Record<string, unknown>, file: string, mode?: GradeMode): Promise<Grader | undefined> {
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(file);
+  const e = await engine();
+  const id = String(row.problem_id ?? row.question_id ?? 'row');
+  const recorded = e.regrade.recordedGrading(row);
+  let ref: string | undefined;
+  if (recorded) {
+    const asGraded = { label: '$(check) As the row was graded', description: `${recorded.config}, ${recorded.mode} grading`, detail: 'Same grader, prompt and mode as the rest of the file' };
+    const other = { label: '$(list-selection) Another grader…', description: 'the row will no longer match the rest of the file' };
+    const choice = await vscode.window.showQuickPick([asGraded, other], { title: `Regrade ${id}`, placeHolder: 'Which grading?' });
+    if (!choice) return undefined;
+    if (choice === other) {
+      ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', recorded.config);
+      if (!ref) return undefined;
+    }
+  } else {
+    ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined);
+    if (!ref) return undefined;
+  }
+  const picked = await e.regrade.graderForRow(row, { ref, mode }, { cwd, shippedRoot: ctx.shippedRoot, client: (cfg) => clientFor(ctx, cfg) });
+  if (!picked) return undefined;
+  if (picked.differences.length) {
+    const go = await vscode.window.showWarningMessage(`QED: ${e.regrade.mismatchWarning(picked.differences)}.`, { modal: true }, 'Regrade Anyway');
+    if (go !== 'Regrade Anyway') return undefined;
+  }
+  ctx.log.info(`regrade: ${id} of ${basename(file)} with ${picked.grader.identity.config} (${picked.grader.mode})${picked.differences.length ? `, unlike the rest of the file: ${picked.differences.join('; ')}` : ''}`);
+  return picked.grader;
 }
 
 /**
- * Regrades row `index` (0-based) of a results file with a grader the user picks: only that line
- * changes, atomically, and nothing is written if the file changed meanwhile. Returns the result,
- * or undefined when the user cancelled.
+ * Regrades row `index` (0-based) of a results file (core regradeRow: only that line changes,
+ * atomically, under the file's lock). Returns the result, or undefined when the user cancelled.
  */
 export async function regradeInEditor(ctx: RegradeContext, file: string, index: number, signal?: AbortSignal) {
   if (!requireTrust('regrade rows')) return undefined;
-  const cwd = workspaceRoot();
-  if (!cwd) return undefined;
+  if (!workspaceRoot()) return undefined;
   const e = await engine();
-  const rows = (await e.data.readJsonlRows(file)).rows;
-  const row = rows[index]?.row;
-  if (!row) throw new Error(`${basename(file)} has no row ${index + 1}`);
-  const id = String(row.problem_id ?? row.question_id ?? `row ${index + 1}`);
-  const ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined);
-  if (!ref) return undefined;
-  const cfg = await e.config.loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
-  if (cfg.kind === 'agent') throw new Error('an agent cannot grade; pick a model config');
-  const client = await clientFor(ctx, cfg);
-  if (!client) return undefined;
-  const mode = modeOfRow(row);
-  const { prompts, source, hash } = await e.gradePrompts.loadGradePrompts(mode, ctx.shippedRoot);
-  const grader = { client, identity: e.identity.runIdentity(cfg, { source, hash }, mode), mode, columns: e.grade.defaultColumns(mode), prompts };
-  const before = row.score;
-  const result = await e.regrade.regradeRow(file, index, grader, signal);
-  ctx.log.info(`regrade: ${basename(file)} row ${index + 1} (${id}) with ${cfg.id}: score ${String(before)} → ${String(result.row.score)}, $${result.cost.cost.toFixed(4)}`);
-  return { ...result, id, before, grader: cfg.id };
+  let before: unknown;
+  let id = `row ${index + 1}`;
+  const result = await e.regrade.regradeRow(
+    file,
+    index,
+    (row) => {
+      before = row.score;
+      id = String(row.problem_id ?? row.question_id ?? id);
+      return pickRowGrader(ctx, row, file);
+    },
+    { signal },
+  );
+  if (!result) return undefined;
+  ctx.log.info(`regrade: ${basename(file)} row ${index + 1} (${id}) with ${result.grader.identity.config}: score ${String(before)} → ${String(result.row.score)}, $${result.cost.cost.toFixed(4)}`);
+  return { ...result, id, before, grader: result.grader.identity.config };
 }
 
 /** QED: Regrade Row — from a CodeLens on a results file, or the palette (asks which row). */

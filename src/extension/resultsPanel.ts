@@ -4,8 +4,9 @@ import type { ViewerHost } from '../core/view/host';
 import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
-import { clientFor, pickModelConfig, pickResultsFile, pickResultsFiles } from './picks';
+import { pickResultsFile, pickResultsFiles } from './picks';
 import { describeError } from '../core/errors';
+import { pickRowGrader } from './regradeRow';
 
 export const RESULTS_VIEW_TYPE = 'qed.results';
 
@@ -114,23 +115,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       },
       regradeUnavailable: () => (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
       graders: async () => ({ graders: [], hostPicker: true, preferred: settings.get<string>('defaultGrader') || undefined }),
-      grader: async ({ mode, row, file }) => {
-        if (!vscode.workspace.isTrusted) return undefined;
-        const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(file);
-        const id = typeof row.problem_id === 'string' ? row.problem_id : 'row';
-        const ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined);
-        if (!ref) return undefined;
-        const cfg = await e.config.loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
-        if (cfg.kind === 'agent') {
-          void vscode.window.showErrorMessage('QED: an agent cannot grade; pick a model config.');
-          return undefined;
-        }
-        const client = await clientFor(ctx, cfg);
-        if (!client) return undefined;
-        const { prompts, source, hash } = await e.gradePrompts.loadGradePrompts(mode, ctx.shippedRoot);
-        ctx.log.info(`viewer: regrading ${id} of ${basename(file)} with ${cfg.id} (${mode})`);
-        return { client, identity: e.identity.runIdentity(cfg, { source, hash }, mode), mode, columns: e.grade.defaultColumns(mode), prompts };
-      },
+      // The row's own grading unless the user picks another (see pickRowGrader).
+      grader: async ({ mode, row, file }) => (vscode.workspace.isTrusted ? pickRowGrader(ctx, row, file, mode) : undefined),
       saveExport: async (markdown, name) => {
         const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
         if (!target) return undefined;

@@ -122,13 +122,15 @@ test('a new user: example workspace → key → run → grade → review and reg
     const judgeCalls = fake.requests.filter((r) => r.model === 'judge').length;
     await v.locator('[data-action=regrade]').click();
     await v.locator('[data-action=start-regrade]').click();
-    await pick(page, 'Regrade EX-2: grader', 'local/judge');
+    // The row was graded by local/judge: VS Code offers to regrade it the same way first.
+    await pick(page, 'Regrade EX-2', 'As the row was graded');
     await v.locator('#qed-toast.show', { hasText: 'Regraded EX-2' }).waitFor({ timeout: 60_000 });
     assert.equal(fake.requests.filter((r) => r.model === 'judge').length, judgeCalls + 1, 'one grader call');
     const after = readRows(out);
     assert.deepEqual(after[0], before[0]);
     assert.deepEqual(after[2], before[2]);
     assert.notDeepEqual(after[1], before[1], 'the regraded row was rewritten');
+    assert.deepEqual((after[1] as { qed_grade: { config_hash: string } }).qed_grade.config_hash, (after[0] as { qed_grade: { config_hash: string } }).qed_grade.config_hash, 'graded like the rest of the file');
     await screenshot(page, 'host-new-user-viewer.png');
     log('reviewed and regraded EX-2 in the viewer');
 

@@ -1,7 +1,7 @@
 /** Regrading one row in place (the viewer's action): only that line changes, and never over a change on disk. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import type { QedError } from '../../src/core/errors';
@@ -39,7 +39,7 @@ const rows = [1, 2, 3].map((i) => JSON.stringify({ problem_id: `R-${i}`, problem
 test('regrading row 2 rewrites only line 2, atomically', async () => {
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
-  const res = await regradeRow(file, 1, await grader());
+  const res = (await regradeRow(file, 1, await grader()))!;
   assert.equal(res.row.score, 6);
   assert.equal(res.line, 2);
   const after = readFileSync(file, 'utf8').split('\n');
@@ -54,15 +54,39 @@ test('regrading row 2 rewrites only line 2, atomically', async () => {
   assert.ok(res.cost.cost > 0);
 });
 
-test('refuses to write when the file changed on disk during grading', async () => {
+test('a row another program appends while the grader works is kept, after the regraded row', async () => {
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
   // A run appends a row while the grader is answering (when its request arrives: no timing race).
-  let snapshot = '';
+  const late = JSON.stringify({ problem_id: 'R-4', problem: 'P4', model_solution: 'late row' });
   const busy = await FakeLlmServer.start({
     reply: () => {
-      appendFileSync(file, JSON.stringify({ problem_id: 'R-4', problem: 'P4', model_solution: 'late row' }) + '\n');
-      snapshot = readFileSync(file, 'utf8');
+      appendFileSync(file, late + '\n');
+      return { text: '<points>6 out of 7</points>' };
+    },
+  });
+  try {
+    const g = await grader();
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    g.client = await createClient(cfg, { getKey: () => undefined });
+    assert.equal((await regradeRow(file, 0, g))!.row.score, 6);
+    const after = readFileSync(file, 'utf8').split('\n');
+    assert.deepEqual(after.slice(1), [rows[1], rows[2], late, '']);
+    assert.equal(JSON.parse(after[0]).score, 6);
+  } finally {
+    await busy.close();
+  }
+});
+
+test('refuses to write when the row is changed by another program while the grader works', async () => {
+  const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
+  const file = join(dir, 'r.jsonl');
+  const other = [rows[0].replace('proof 1', 'proof one'), rows[1]].join('\n') + '\n';
+  const busy = await FakeLlmServer.start({
+    reply: () => {
+      // Another tool writes a new file in place of this one (a new inode).
+      writeFileSync(`${file}.new`, other);
+      renameSync(`${file}.new`, file);
       return { text: '<points>6 out of 7</points>' };
     },
   });
@@ -71,7 +95,7 @@ test('refuses to write when the file changed on disk during grading', async () =
     const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
     g.client = await createClient(cfg, { getKey: () => undefined });
     await assert.rejects(regradeRow(file, 0, g), /changed on disk.*nothing was written/s);
-    assert.equal(readFileSync(file, 'utf8'), snapshot);
+    assert.equal(readFileSync(file, 'utf8'), other);
   } finally {
     await busy.close();
   }
@@ -81,7 +105,7 @@ test('refuses while a job holds the file, and names a missing row', async () => 
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
   writeFileSync(`${file}.lock`, JSON.stringify({ host: 'x', pid: 1 }));
-  await assert.rejects(regradeRow(file, 0, await grader()), /job is writing this file/);
+  await assert.rejects(regradeRow(file, 0, await grader()), /another process \(pid 1 on host x\) is writing this file/);
   writeFileSync(`${file}.lock`, '');
   const { unlinkSync } = await import('node:fs');
   unlinkSync(`${file}.lock`);
@@ -104,10 +128,10 @@ test('holds the file while the grader works: a qed eval started meanwhile is ref
     const g = await grader();
     const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
     g.client = await createClient(cfg, { getKey: () => undefined });
-    const res = await regradeRow(file, 2, g);
+    const res = (await regradeRow(file, 2, g))!;
     assert.equal(res.row.score, 5);
     assert.equal(during?.code, 2, during?.stderr);
-    assert.match(String(during?.stderr), new RegExp(`another run \\(process ${process.pid}\\) is writing this output`));
+    assert.match(String(during?.stderr), new RegExp(`a QED Workbench process \\(pid ${process.pid}, saving one row, since [^)]+\\) is writing this output`));
     const after = readFileSync(file, 'utf8').split('\n');
     assert.deepEqual([after[0], after[1]], [rows[0], rows[1]]);
     assert.equal(JSON.parse(after[2]).score, 5);
@@ -123,7 +147,7 @@ test('a lock left by a dead process does not block a regrade; rows a killed job 
   // The pid of a process that has ended.
   const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
   writeFileSync(`${file}.lock`, JSON.stringify({ host: hostname(), pid: Number(gone), started: '2026-11-27T00:00:00Z' }));
-  assert.equal((await regradeRow(file, 0, await grader())).row.score, 6);
+  assert.equal((await regradeRow(file, 0, await grader()))!.row.score, 6);
   assert.ok(!existsSync(`${file}.lock`));
 
   writeFileSync(`${file}.partial`, rows[1] + '\n');

@@ -282,10 +282,10 @@ test('a second run on the same output while one is active is refused', async () 
   await new Promise((r) => setTimeout(r, 10));
   // The lock names this very process; simulate another live process of this host holding it…
   writeFileSync(`${out}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid }));
-  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /another run \(process \d+\)/);
+  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /another process \(pid \d+\) is writing this output/);
   // …and a run on another node of a cluster sharing the filesystem.
   writeFileSync(`${out}.lock`, JSON.stringify({ host: 'node-042', pid: 7, started: '2026-11-27T10:00:00Z' }));
-  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /process 7 on host node-042/);
+  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /pid 7 on host node-042/);
   ac.abort();
   await first;
 });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ResultsIndex } from '../../src/core/view/resultsIndex';
 import { RowQueries } from '../../src/core/view/query';
@@ -177,8 +178,8 @@ test('edits: one line replaced, other bytes kept (CRLF too); refused on change o
   await assert.rejects(rowForEdit(idx, 1, rev), /changed on disk since it was shown/);
   assert.throws(() => buildHumanGrade(row, [8], '', 'a', f, 1), /at most 7 points/);
   assert.throws(() => buildHumanGrade(row, [1, 2], '', 'a', f, 1), /each of the 1 grading item/);
-  writeFileSync(`${f}.lock`, '{}');
-  await assert.rejects(rowForEdit(idx, 0, (await idx.readRow(0)).rev), /job is writing this file/);
+  writeFileSync(`${f}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid, by: 'qed eval', job: 'grading' }));
+  await assert.rejects(rowForEdit(idx, 0, (await idx.readRow(0)).rev), new RegExp(`qed eval \\(pid ${process.ppid}, grading\\) is writing this file`));
 });
 
 test('host: protocol requests, cut long text, change events, override through the protocol', async () => {

@@ -13,7 +13,7 @@ export {
   type JsonlParseResult,
   type ReadJsonlOptions,
 } from './jsonl';
-export { writeFileAtomic } from './atomic';
+export { writeFileAtomic, rewriteFileAtomic, readForRewrite, removeStaleTemps, snapshotOf, FileChangedError, type FileSnapshot, type RewriteResult } from './atomic';
 export { parseCsvText } from './csv';
 export { parseJsonText } from './json';
 export type { Table } from './table';

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { QedError } from '../errors';
-import { writeAll, writeFileAtomic } from './atomic';
+import type { FileHandle } from 'node:fs/promises';
+import { rewriteFileAtomic, writeAll, writeFileAtomic, type FileSnapshot, type RewriteResult } from './atomic';
 import { decodeText, describeJsonError, isPlainObject, kindOf } from './text';
 import type { Row } from './types';
 import { stringifyJson } from './depth';
@@ -122,10 +123,13 @@ export function serializeRow(row: Row): string {
 /**
  * Writes rows as JSONL (one line each, every line ending with a newline) and replaces `path`
  * atomically: temp file in the same folder, fsync, rename. Missing parent folders are created.
+ * With `read` (the snapshot of the file as it was read, see readForRewrite; null: it did not
+ * exist), the file is checked before the rename and lines appended to it meanwhile are kept
+ * at the end (see rewriteFileAtomic).
  */
-export async function writeJsonlAtomic(path: string, rows: Iterable<Row> | AsyncIterable<Row>): Promise<void> {
+export async function writeJsonlAtomic(path: string, rows: Iterable<Row> | AsyncIterable<Row>, read?: FileSnapshot | null): Promise<RewriteResult | undefined> {
   const CHUNK = 1 << 20;
-  await writeFileAtomic(path, async (fh) => {
+  const produce = async (fh: FileHandle) => {
     let pending = '';
     for await (const row of rows) {
       pending += `${serializeRow(row)}\n`;
@@ -135,5 +139,10 @@ export async function writeJsonlAtomic(path: string, rows: Iterable<Row> | Async
       }
     }
     if (pending) await writeAll(fh, pending);
-  });
+  };
+  if (read === undefined) {
+    await writeFileAtomic(path, produce);
+    return undefined;
+  }
+  return rewriteFileAtomic(path, read ?? undefined, produce);
 }

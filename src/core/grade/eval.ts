@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseJsonlText } from '../data/jsonl';
+import { decodeText } from '../data/text';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { BoundClient } from '../llm';
@@ -193,26 +197,31 @@ export type GradeProgress = JobProgress;
 export type GradeSummary = JobSummary & { skippedRunErrors: number };
 
 export interface GradeJobOptions extends RowJobOptions {
-  rows: Row[];
-  /** The results file the rows came from (for messages). */
+  /** The results file to grade; it is read once the output's lock is held. */
   file: string;
-  /** 1-based line of each row in `file`, for messages. */
-  lines?: number[];
   /** Where the graded file goes; the input itself by default (rewritten atomically). */
   outputPath: string;
   grader: Grader;
 }
 
+/** The rows of a results file's text, with their 1-based lines. */
+function resultRows(bytes: Buffer | undefined, file: string): { rows: Row[]; lines: number[] } {
+  if (!bytes) throw new QedError('file not found', { file });
+  const parsed = parseJsonlText(decodeText(bytes, file), file);
+  return { rows: parsed.rows.map((r) => r.row), lines: parsed.rows.map((r) => r.line) };
+}
+
 /**
  * Grades a results file, resumably: rows graded by this grader before are kept, rows whose reply
- * could not be parsed are asked again, rows whose generation failed are left as they are.
+ * could not be parsed are asked again, rows whose generation failed are left as they are. The
+ * file is read holding the output's lock, so an edit saved before the job took it is graded
+ * with its row rather than overwritten.
  */
 export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary> {
-  const { rows, grader } = opts;
-  if (!rows.length) throw new QedError('the results file has no rows', { file: opts.file });
-  checkColumns(rows, grader, opts.file, opts.lines);
-  const keys = rows.map((_, i) => `#${i}`);
-  const gradable = rows.map((row, i) => ({ key: keys[i], row })).filter((t) => !hasRunError(t.row));
+  const { grader } = opts;
+  const inPlace = resolve(opts.file) === resolve(opts.outputPath);
+  let rows: Row[] = [];
+  let gradableCount = 0;
   const summary = await processRows({
     ...jobOptions(opts),
     identity: grader.identity,
@@ -223,8 +232,29 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
     isDone: (row) => isGraded(row) && (row.qed_grade !== undefined || Array.isArray(row.grade)),
     isValidKey: (k) => /^#\d+$/.test(k) && Number(k.slice(1)) < rows.length,
     keyOf: (_row, index) => `#${index}`,
-    tasks: gradable,
-    order: rows.map((row, i) => ({ key: keys[i], fallback: row })),
+    tasks: [],
+    order: [],
+    prepare: (output) => {
+      let input = output;
+      if (!inPlace) {
+        try {
+          input = readFileSync(opts.file);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') input = undefined;
+          else if (code === 'EISDIR') throw new QedError('this is a folder, not a JSONL file', { file: opts.file });
+          else throw e;
+        }
+      }
+      const read = resultRows(input, opts.file);
+      rows = read.rows;
+      if (!rows.length) throw new QedError('the results file has no rows', { file: opts.file });
+      checkColumns(rows, grader, opts.file, read.lines);
+      const keys = rows.map((_, i) => `#${i}`);
+      const tasks = rows.map((row, i) => ({ key: keys[i], row })).filter((t) => !hasRunError(t.row));
+      gradableCount = tasks.length;
+      return { tasks, order: rows.map((row, i) => ({ key: keys[i], fallback: row })) };
+    },
     work: async (task, ctx) => {
       const g = await gradeRow(task.row, task.key, grader, ctx.signal, ctx.onRetry);
       if (g.flag === 'parse_failure') ctx.log(`row ${Number(task.key.slice(1)) + 1}: ${String(g.row.grade_error)}`);
@@ -236,5 +266,5 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
       return row;
     },
   });
-  return { ...summary, skippedRunErrors: rows.length - gradable.length };
+  return { ...summary, skippedRunErrors: rows.length - gradableCount };
 }

@@ -106,6 +106,13 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
    * (the failure becomes a row with an error); any other exception aborts the job (a bug).
    */
   work: (task: RowTask, ctx: TaskContext) => Promise<TaskOutcome>;
+  /**
+   * Reads the job's input once the output's lock is held, from the output's bytes as read under
+   * the lock (undefined: no output yet): its tasks and order replace `tasks` and `order`. A job
+   * that rewrites its own input (grading in place) must read it here, or an edit made between
+   * an earlier read and the lock would be overwritten.
+   */
+  prepare?: (output: Buffer | undefined) => Pick<ProcessRowsOptions, 'tasks' | 'order'>;
   /** Builds the row recorded for a task whose requests failed for good. */
   onFailure: (task: RowTask, error: LlmError, elapsedSec: number) => Row;
   /** State kept beside the output (an agent's step journal), opened and finished under the lock. */
@@ -120,14 +127,23 @@ export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, Ro
  */
 export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary> {
   checkOutputPath(opts.outputPath);
+  let { tasks, order } = opts;
   let store: ResultStore;
   try {
-    store = ResultStore.open(opts.outputPath, opts);
+    store = ResultStore.open(
+      opts.outputPath,
+      opts,
+      opts.prepare &&
+        ((bytes) => {
+          ({ tasks, order } = opts.prepare!(bytes));
+        }),
+    );
   } catch (e) {
     // A lock or journal that cannot be written (full disk…) is the machine's fault, not a bug.
     throw environmentError(e, opts.outputPath) ?? e;
   }
   for (const w of store.warnings) opts.onLog?.(`warning: ${w}`);
+  const warned = store.warnings.length;
   if (opts.session) {
     try {
       for (const w of opts.session.open(opts.overwrite)) opts.onLog?.(`warning: ${w}`);
@@ -137,17 +153,17 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     }
   }
 
-  const todo = opts.tasks.filter((t) => !store.isDone(t.key));
+  const todo = tasks.filter((t) => !store.isDone(t.key));
   let reusedCost: CostRecord = ZERO_COST;
   if (opts.costColumn) {
-    for (const t of opts.tasks) {
+    for (const t of tasks) {
       const c = store.isDone(t.key) ? asCost(store.get(t.key)?.[opts.costColumn]) : undefined;
       if (c) reusedCost = addCost(reusedCost, c);
     }
   }
   const started = Date.now();
   let cost: CostRecord = ZERO_COST;
-  const counts = { total: opts.tasks.length, reused: opts.tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
+  const counts = { total: tasks.length, reused: tasks.length - todo.length, completed: 0, failed: 0, inFlight: 0 };
   const errors: JobSummary['errors'] = [];
   const flags: Record<string, number> = {};
   const log = (line: string) => opts.onLog?.(line);
@@ -246,10 +262,11 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     await Promise.allSettled(counting);
     opts.session?.finish((key) => store.isDone(key));
     // Finished, cancelled or stopped by a bug: what is done goes into the output, in order.
-    const known = new Set(opts.order.map((o) => o.key));
+    const known = new Set(order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));
     if (opts.extraOrder) extra.sort(opts.extraOrder);
-    written = await finalizeOrRelease(store, [...opts.order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+    written = await finalizeOrRelease(store, [...order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+    for (const w of store.warnings.slice(warned)) opts.onLog?.(`warning: ${w}`);
   }
   return {
     ...snapshot(),

@@ -2,8 +2,8 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
-import { serializeRow, writeJsonlAtomic } from '../data';
-import { JobLock } from './lock';
+import { FileChangedError, readForRewrite, removeStaleTemps, serializeRow, writeJsonlAtomic, type FileSnapshot } from '../data';
+import { JobLock, processAlive } from './lock';
 
 /** What makes two runs "the same run": rows of different identities must never be mixed. */
 export interface RunIdentity {
@@ -64,23 +64,31 @@ export class ResultStore {
     lockPath: string,
     private readonly opts: StoreOptions,
   ) {
-    this.jobLock = new JobLock(lockPath, outputPath);
+    this.jobLock = new JobLock(lockPath, outputPath, opts.stampColumn === 'qed_grade' ? 'grading' : opts.stampColumn === 'qed_run' ? 'a run' : 'a row job');
   }
   private readonly jobLock: JobLock;
+  /** The output as read under the lock (null: there was none), checked again before it is replaced. */
+  private snapshot: FileSnapshot | null = null;
 
   /**
    * Opens (or starts) the results of `outputPath`. Refuses, with advice, when the file holds rows
    * of another identity or keys that are not in the dataset, unless `overwrite`.
    */
-  static open(outputPath: string, opts: StoreOptions): ResultStore {
+  static open(outputPath: string, opts: StoreOptions, prepare?: (output: Buffer | undefined) => void): ResultStore {
     const store = new ResultStore(outputPath, `${outputPath}.partial`, `${outputPath}.lock`, opts);
     mkdirSync(dirname(outputPath), { recursive: true });
     store.lock();
     try {
+      for (const name of removeStaleTemps(outputPath, processAlive)) store.warnings.push(`removed ${name}, left by a rewrite of ${outputPath} that was killed`);
+      // Read under the lock: what this job rewrites at the end is exactly what it read now, plus
+      // its own rows, plus whatever another program appends meanwhile (see finalize).
+      const current = readForRewrite(outputPath);
+      store.snapshot = current?.snapshot ?? null;
+      prepare?.(current?.bytes);
       if (opts.overwrite) {
         if (existsSync(store.journalPath)) unlinkSync(store.journalPath);
       } else {
-        store.load(outputPath, false);
+        if (current) store.loadText(current.bytes.toString('utf8').replace(/^\uFEFF/, ''), outputPath, false);
         store.load(store.journalPath, true);
       }
       store.fd = openSync(store.journalPath, 'a');
@@ -153,7 +161,17 @@ export class ResultStore {
       const r = this.rows.get(key) ?? fallback;
       if (r) out.push(r);
     }
-    await writeJsonlAtomic(this.outputPath, out);
+    try {
+      const r = await writeJsonlAtomic(this.outputPath, out, this.snapshot);
+      if (r?.carried) this.warnings.push(`${this.outputPath}: another program appended ${r.carried} bytes to the file while the job ran; they are kept at its end`);
+    } catch (e) {
+      // The journal keeps every row of this job: nothing is lost, the next run merges it.
+      this.close();
+      if (e instanceof FileChangedError) {
+        throw new QedError(`the file ${e.what} while the job ran, so it was not rewritten; this job's rows are kept in ${this.journalPath}`, { file: this.outputPath }, 'run the same command again: it reads the file as it is now and merges those rows');
+      }
+      throw e;
+    }
     this.close();
     if (existsSync(this.journalPath)) unlinkSync(this.journalPath);
     return out.length;
@@ -175,9 +193,13 @@ export class ResultStore {
   }
 
   private load(path: string, isJournal: boolean): void {
-    const opts = this.opts;
     if (!existsSync(path)) return;
-    const lines = readFileSync(path, 'utf8').split('\n');
+    this.loadText(readFileSync(path, 'utf8'), path, isJournal);
+  }
+
+  private loadText(text: string, path: string, isJournal: boolean): void {
+    const opts = this.opts;
+    const lines = text.split('\n');
     let foreign = 0;
     let ordinal = 0;
     for (let i = 0; i < lines.length; i++) {
@@ -225,6 +247,7 @@ export class ResultStore {
 
   private lock(): void {
     this.jobLock.acquire();
+    if (this.jobLock.note) this.warnings.push(this.jobLock.note);
   }
 
   private unlock(): void {

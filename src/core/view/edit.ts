@@ -1,10 +1,11 @@
-// Writing one row of a results file from the viewer (regrade, override): the file is copied
-// around the new line into a temporary file which replaces it atomically, so every other line
-// keeps its exact bytes. Nothing is written when a job holds the file, when the row is not the
-// one the viewer showed, or when the file changes while it is being copied.
+// Writing one row of a results file (regrade, override, clearing an override): the file is
+// copied around the new line into a temporary file which replaces it atomically, so every other
+// line keeps its exact bytes, and lines appended meanwhile by another program are carried over.
+// Nothing is written when a job holds the file, when the row is not the one the viewer showed,
+// or when the file is replaced or edited in place while it is being copied.
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { serializeRow, writeFileAtomic } from '../data';
+import { FileChangedError, rewriteFileAtomic, serializeRow, snapshotOf } from '../data';
 import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import { editBlocker, lockForEdit, type JobLock } from '../run/lock';
@@ -21,6 +22,13 @@ export class EditRefused extends QedError {
   ) {
     super(message, { file, line }, hint);
   }
+
+  /** The same error (message, place and hint as they are) as a refusal with `code`. */
+  static from(code: EditRefused['code'], e: QedError): EditRefused {
+    const r = new EditRefused(code, '', e.location.file ?? '', e.location.line, e.hint);
+    r.message = e.message;
+    return r;
+  }
 }
 
 export function assertNotLocked(file: string): void {
@@ -34,7 +42,7 @@ async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   try {
     lock = lockForEdit(file);
   } catch (e) {
-    if (e instanceof QedError) throw new EditRefused('locked', e.message, file, undefined, e.hint);
+    if (e instanceof QedError) throw EditRefused.from('locked', e);
     throw e;
   }
   try {
@@ -76,46 +84,60 @@ export async function rowForEdit(index: ResultsIndex, i: number, expect: string)
 
 /**
  * Replaces row `i` by `row`, if its line still has fingerprint `expect`: every other byte of the
- * file is kept, the replacement is atomic, and the index is updated in place.
+ * file is kept, the replacement is atomic, lines another program appends meanwhile are kept, and
+ * the index is updated in place. Takes the file's lock unless the caller holds it (`locked`);
+ * the file is looked at again under the lock. When this returns, the new line is on disk.
  */
-export async function replaceRow(index: ResultsIndex, i: number, expect: string, row: Row): Promise<void> {
-  // Rows appended meanwhile do not matter: the line is checked where the index now puts it.
-  await index.refresh();
-  await index.exclusive(() => withFileLock(index.file, async () => {
-    const file = index.file;
-    const st = await stat(file);
-    if (!index.sig || st.size !== index.sig.size || st.mtimeMs !== index.sig.mtimeMs || st.ino !== index.sig.ino) {
-      throw new EditRefused('changed', 'the file changed on disk while the row was being worked on; nothing was written', file, index.table.line[i], 'the view reloads the file: repeat the action');
-    }
-    if (i >= index.table.n) throw new EditRefused('changed', `there is no row ${i + 1} any more`, file);
-    const start = index.table.start[i];
-    const len = index.table.len[i];
-    const text = Buffer.from(serializeRow(row), 'utf8');
-    const src = await open(file, 'r');
-    try {
-      const old = Buffer.alloc(len);
-      await src.read(old, 0, len, start);
-      const crlf = old.length > 0 && old[old.length - 1] === 0x0d;
-      if (lineRev(old) !== expect) throw new EditRefused('changed', 'this row changed on disk since it was shown; nothing was written', file, index.table.line[i]);
-      const line = crlf ? Buffer.concat([text, Buffer.from('\r')]) : text;
-      const buf = Buffer.allocUnsafe(4 << 20);
-      await writeFileAtomic(file, async (out) => {
-        await copyRange(src, out, 0, start, buf);
-        let off = 0;
-        while (off < line.length) off += (await out.write(line, off, line.length - off)).bytesWritten;
-        await copyRange(src, out, start + len, st.size, buf);
-        const now = await stat(file);
-        if (now.size !== st.size || now.mtimeMs !== st.mtimeMs || now.ino !== st.ino) {
-          throw new EditRefused('changed', 'the file changed on disk while it was being rewritten; nothing was written', file, index.table.line[i], 'repeat the action');
+export async function replaceRow(index: ResultsIndex, i: number, expect: string, row: Row, opts: { locked?: boolean } = {}): Promise<void> {
+  const file = index.file;
+  const work = async () => {
+    // Under the lock: the index catches up with the file (rows appended, or a rewrite by a job
+    // that ended), and the line is checked where the index now puts it.
+    await index.refresh();
+    await index.exclusive(async () => {
+      const sig = index.sig;
+      if (!sig || i >= index.table.n) throw new EditRefused('changed', `there is no row ${i + 1} any more`, file);
+      const start = index.table.start[i];
+      const len = index.table.len[i];
+      const lineNo = index.table.line[i];
+      const src = await open(file, 'r');
+      try {
+        const st = await src.stat();
+        if (st.ino !== sig.ino || st.size < sig.size || (st.size === sig.size && st.mtimeMs !== sig.mtimeMs)) {
+          throw new EditRefused('changed', 'the file changed on disk while the row was being saved; nothing was written', file, lineNo, 'the view reloads the file: repeat the action');
         }
-      });
-      const after = await stat(file);
-      index.applyEdit(i, row, line.length, { size: after.size, mtimeMs: after.mtimeMs, ino: after.ino });
-      await index.reprobe();
-    } finally {
-      await src.close();
-    }
-  }));
+        const old = Buffer.alloc(len);
+        await src.read(old, 0, len, start);
+        if (lineRev(old) !== expect) throw new EditRefused('changed', 'this row changed on disk since it was shown; nothing was written', file, lineNo, 'look at the row again, then repeat the action');
+        const crlf = old.length > 0 && old[old.length - 1] === 0x0d;
+        const text = Buffer.from(serializeRow(row), 'utf8');
+        const line = crlf ? Buffer.concat([text, Buffer.from('\r')]) : text;
+        // Every byte read now is copied; bytes appended after this are carried over by the rewrite.
+        const read = snapshotOf(st);
+        const buf = Buffer.allocUnsafe(4 << 20);
+        try {
+          await rewriteFileAtomic(file, read, async (out) => {
+            await copyRange(src, out, 0, start, buf);
+            let off = 0;
+            while (off < line.length) off += (await out.write(line, off, line.length - off)).bytesWritten;
+            await copyRange(src, out, start + len, read.size, buf);
+          });
+        } catch (e) {
+          if (e instanceof FileChangedError) throw new EditRefused('changed', `the file ${e.what} while the row was being saved; nothing was written`, file, lineNo, 'the view reloads the file: repeat the action');
+          throw e;
+        }
+        // The index knows the bytes it had read, shifted by the edit; appended lines it has not
+        // read yet are found by its next refresh.
+        const indexed = sig.size + line.length - len;
+        const after = await stat(file);
+        index.applyEdit(i, row, line.length, { size: indexed, mtimeMs: after.size === indexed ? after.mtimeMs : 0, ino: after.ino });
+        await index.reprobe();
+      } finally {
+        await src.close();
+      }
+    });
+  };
+  await (opts.locked ? work() : withFileLock(file, work));
 }
 
 /** Checks an override against the row's scheme and builds the human_grade value. */

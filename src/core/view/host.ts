@@ -6,7 +6,8 @@ import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Row } from '../data/types';
 import { QedError, describeError } from '../errors';
-import { checkColumns, gradeRow, type Grader } from '../grade/eval';
+import type { Grader } from '../grade/eval';
+import { gradingDifferences, mismatchWarning, recordedGrading, regradeIndexedRow } from '../grade/regrade';
 import { describeRetry } from '../llm/retry';
 import {
   PROTOCOL_VERSION,
@@ -39,9 +40,10 @@ import { RowQueries } from './query';
 import { acquireIndex, type IndexChange, type ResultsIndex } from './resultsIndex';
 
 export interface GraderRequest {
-  /** The config the viewer picked; undefined when the host picks (VS Code's quick pick). */
+  /** The config the viewer picked; undefined: as the row was graded (VS Code: its quick pick asks). */
   ref?: string;
-  mode: GradeModeName;
+  /** The mode the user picked; undefined: as the row was graded (see gradingModeOf). */
+  mode?: GradeModeName;
   file: string;
   row: Row;
   signal: AbortSignal;
@@ -308,20 +310,29 @@ export class ViewerHost {
   private async regrade(p: RequestParams<'regrade'>, signal: AbortSignal, id: number): Promise<RequestResult<'regrade'>> {
     const f = this.served(p.file);
     const why = this.unavailable();
-    if (!this.opts.grader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
-    const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
-    const line = f.index.table.line[p.index];
-    if (row.error !== undefined && row.error !== null && row.error !== '') throw new EditRefused('invalid', 'this row has no solution to grade: its generation failed', f.index.file, line);
-    const mode = p.mode ?? guessMode(row);
-    const grader = await this.opts.grader({ ref: p.grader, mode, file: f.index.file, row, signal });
-    if (!grader) throw new Cancelled();
-    checkColumns([row], grader, f.index.file, [line]);
+    const pickGrader = this.opts.grader;
+    if (!pickGrader || why) throw new EditRefusedUnavailable(why ?? 'this host cannot regrade');
     const say = (message: string) => this.emit({ type: 'progress', file: p.file, id, message });
-    say(`asking ${grader.identity.config} (${mode} grading)…`);
-    const g = await gradeRow(row, `#${p.index}`, grader, signal, (info) => say(describeRetry(info)));
-    signal.throwIfAborted();
-    await replaceRow(f.index, p.index, rev, g.row);
-    return { row: await this.fullRow(p.file, p.index), cost: g.cost, flag: g.flag };
+    let shown: Row | undefined;
+    const r = await regradeIndexedRow(
+      f.index,
+      p.index,
+      async (row) => {
+        shown = row;
+        return pickGrader({ ref: p.grader || undefined, mode: p.mode, file: f.index.file, row, signal });
+      },
+      {
+        expect: p.expect,
+        signal,
+        onRetry: (info) => say(describeRetry(info)),
+        onStart: (g) => {
+          const d = shown ? gradingDifferences(recordedGrading(shown), g.identity) : [];
+          say(`asking ${g.identity.config} (${g.mode} grading)…${d.length ? ` Note: ${mismatchWarning(d)}.` : ''}`);
+        },
+      },
+    );
+    if (!r) throw new Cancelled();
+    return { row: await this.fullRow(p.file, p.index), cost: r.cost, flag: r.flag };
   }
 
   private async compare(left: number, right: number, query?: RowQuery): Promise<CompareResult> {
@@ -408,17 +419,6 @@ function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
 
 function normalQuery(q: RowQuery | undefined): RowQuery {
   return { filter: q?.filter ?? {}, sort: q?.sort ?? 'index', descending: !!q?.descending };
-}
-
-/** The grading mode a row was (or would be) graded in. */
-export function guessMode(row: Row): GradeModeName {
-  const stamp = row.qed_grade as { mode?: unknown } | undefined;
-  if (stamp && (stamp.mode === 'proof' || stamp.mode === 'proofbench' || stamp.mode === 'final-answer')) return stamp.mode;
-  const schema = row.schema_0 as Array<{ title?: unknown }> | undefined;
-  if (Array.isArray(schema) && schema[0]?.title === 'Answer Correctness') return 'final-answer';
-  if (row.judge_method !== undefined) return 'final-answer';
-  if ('grading_scheme' in row && !('grading_guidelines' in row)) return 'proofbench';
-  return 'proof';
 }
 
 export function defaultReviewer(): string {

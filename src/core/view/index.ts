@@ -3,5 +3,6 @@ export { ResultsIndex, acquireIndex, lineRev, type IndexChange } from './results
 export { RowQueries } from './query';
 export { summarizeRow } from './summary';
 export { replaceRow, rowForEdit, buildHumanGrade, EditRefused } from './edit';
-export { ViewerHost, guessMode, defaultReviewer, type ViewerHostOptions, type GraderRequest } from './host';
+export { gradingModeOf } from '../grade/regrade';
+export { ViewerHost, defaultReviewer, type ViewerHostOptions, type GraderRequest } from './host';
 export { viewerHtml, makeNonce, webviewCsp, type ViewerHtmlOptions } from './html';

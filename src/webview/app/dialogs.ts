@@ -47,21 +47,36 @@ export async function regradeDialog(rpc: Rpc, full: FullRow): Promise<EditResult
   }
   const m = modal(`Regrade ${full.summary.id}`);
   const grader = h('select', { 'aria-label': 'Grader', name: 'grader' });
+  // By default a row is regraded as it was graded (its qed_grade stamp): it stays one run with the file.
+  const stamp = full.row.qed_grade as { config?: unknown; mode?: unknown } | undefined;
+  const recorded = stamp && typeof stamp.config === 'string' ? { config: stamp.config, mode: typeof stamp.mode === 'string' ? stamp.mode : '' } : undefined;
+  if (recorded) grader.append(h('option', { value: '', text: `as the row was graded (${recorded.config})` }));
   for (const g of list.graders) grader.append(h('option', { value: g.ref, text: g.description ? `${g.label} — ${g.description}` : g.label }));
-  if (list.preferred) grader.value = list.preferred;
+  if (recorded) grader.value = '';
+  else if (list.preferred) grader.value = list.preferred;
   const mode = h('select', { 'aria-label': 'Grading mode', name: 'mode' });
   for (const [v, label] of MODES) mode.append(h('option', { value: v, text: label }));
+  const mismatch = h('p', { class: 'callout warn', 'data-role': 'mismatch', text: 'This row will no longer match the rest of the file: qed eval will refuse the file as a mixed run until it is graded again with --overwrite.' });
+  const showMismatch = () => {
+    const otherGrader = !list.hostPicker && !!recorded && grader.value !== '' && grader.value !== recorded.config;
+    const otherMode = !!recorded && mode.value !== '' && mode.value !== recorded.mode;
+    mismatch.hidden = !(otherGrader || otherMode);
+  };
+  grader.addEventListener('change', showMismatch);
+  mode.addEventListener('change', showMismatch);
   if (!list.hostPicker) {
     if (!list.graders.length) m.body.append(h('p', { class: 'callout warn', text: 'No grader config found: pass --grader CONFIG to qed view, or add configs/models/… to the folder it runs in.' }));
     m.body.append(h('label', { class: 'field' }, 'Grader', grader));
   } else m.body.append(h('p', { class: 'muted', text: 'VS Code asks which grader config to use.' }));
   m.body.append(
     h('label', { class: 'field' }, 'Mode', mode),
+    mismatch,
     h('p', { class: 'muted', text: 'Only this row is graded; its line in the file is rewritten, every other line stays as it is. The grader call is paid for.' }),
   );
+  showMismatch();
   const start = h('button', { type: 'button', 'data-action': 'start-regrade', text: 'Regrade' });
   const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-  start.disabled = !list.hostPicker && !list.graders.length;
+  start.disabled = !list.hostPicker && !list.graders.length && !recorded;
   m.foot.append(cancel, start);
   let controller: AbortController | undefined;
   return new Promise((resolve) => {
