@@ -7,11 +7,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, screenshot, tempDir, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
 import { agentResults, type Row } from '../fixtures/agents/traces';
 
 const scratch = browserAndScratch();
@@ -39,21 +39,7 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     ws = tempDir('qed-view-agents-');
     rows = agentResults({ damaged: true });
     writeJsonl(join(ws, 'agents.jsonl'), rows);
-    proc = spawn(process.execPath, [join(DIST, 'cli.js'), 'view', 'agents.jsonl'], { cwd: ws, env: { PATH: process.env.PATH, HOME: ws }, stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`qed view printed no address: ${out}`)), 15_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      proc.on('exit', (code) => reject(new Error(`qed view exited (${code}): ${out}`)));
-    });
+    ({ proc, url } = await startQedView(ws, ['agents.jsonl']));
     page = await scratch.browser().newPage({ width: 1400, height: 1000 });
     trap = await watchPage(page);
   });

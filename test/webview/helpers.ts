@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -183,4 +183,24 @@ export async function imobenchResults(dir: string): Promise<Array<{ name: string
     out.push({ name, file, rows: rows.length });
   }
   return out;
+}
+
+/** Starts the built `qed view` in `cwd` with `args`; resolves with the process and the address it prints. */
+export async function startQedView(cwd: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, [join(DIST, 'cli.js'), 'view', ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`qed view printed no address: ${out}`)), 15_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => reject(new Error(`qed view exited (${code}): ${out}`)));
+  });
+  return { proc, url };
 }

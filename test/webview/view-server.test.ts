@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { DIST, HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, imobenchResults, proofRow, readLines, screenshot, tempDir, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, imobenchResults, proofRow, readLines, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
 
 const scratch = browserAndScratch();
 const browser = scratch.browser;
@@ -314,21 +314,7 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
     writeFileSync(join(ws, 'configs', 'models', 'local', 'fake.yaml'), `model: fake-grader\napi: custom\nbase_url: ${fake.url}/v1\nread_cost: 1\nwrite_cost: 2\n`);
     file = writeJsonl(join(ws, 'results.jsonl'), Array.from({ length: 8 }, (_, i) => proofRow(i, { score: 0, grade: [{ points: 0, desc: 'old' }] })));
     original = readLines(file);
-    proc = spawn(process.execPath, [join(DIST, 'cli.js'), 'view', 'results.jsonl', '--grader', 'local/fake', '--reviewer', 'tester'], { cwd: ws, env: { PATH: process.env.PATH, HOME: ws }, stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`qed view printed no address: ${out}`)), 15_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /open (http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      proc.on('exit', (code) => reject(new Error(`qed view exited (${code}): ${out}`)));
-    });
+    ({ proc, url } = await startQedView(ws, ['results.jsonl', '--grader', 'local/fake', '--reviewer', 'tester']));
   });
   after(async () => {
     proc?.kill('SIGTERM');

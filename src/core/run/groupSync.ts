@@ -10,7 +10,11 @@ export class GroupSync {
   private syncing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
-  constructor(private readonly fd: () => number | undefined) {}
+  constructor(
+    private readonly fd: () => number | undefined,
+    /** Told when a sync starts: what was written until now is covered by it. */
+    private readonly onStart?: () => void,
+  ) {}
 
   after(): Promise<void> {
     if (this.queued) return this.queued;
@@ -27,6 +31,7 @@ export class GroupSync {
 
   private syncNow(): Promise<void> {
     const fd = this.fd();
+    this.onStart?.();
     const p: Promise<void> = new Promise<void>((res, rej) => {
       if (fd === undefined) return res();
       fdatasync(fd, (e) => (e ? rej(e) : res()));

@@ -1,8 +1,9 @@
-import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
 import { FileChangedError, readForRewrite, removeStaleTemps, serializeRow, writeJsonlAtomic, type FileSnapshot } from '../data';
+import { GroupSync } from './groupSync';
 import { JobLock, processAlive } from './lock';
 
 /** What makes two runs "the same run": rows of different identities must never be mixed. */
@@ -53,9 +54,11 @@ export class ResultStore {
   private readonly rows = new Map<string, Row>();
   private fd: number | undefined;
   private dirty = false;
-  /** The fdatasync under way, and the one queued behind it for lines written meanwhile. */
-  private syncing: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  /** Group commit of the journal's lines. */
+  private readonly sync = new GroupSync(
+    () => this.fd,
+    () => (this.dirty = false),
+  );
   readonly warnings: string[] = [];
 
   private constructor(
@@ -124,30 +127,7 @@ export class ResultStore {
     writeSync(this.fd, serializeRow(row) + '\n');
     this.rows.set(key, row);
     this.dirty = true;
-    return this.durable();
-  }
-
-  private durable(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (!this.syncing) return (this.syncing = this.syncNow());
-    const after = this.syncing.catch(() => undefined).then(() => {
-      this.queued = undefined;
-      return (this.syncing = this.syncNow());
-    });
-    this.queued = after;
-    return after;
-  }
-
-  private syncNow(): Promise<void> {
-    const fd = this.fd;
-    this.dirty = false;
-    const p: Promise<void> = new Promise<void>((res, rej) => {
-      if (fd === undefined) return res();
-      fdatasync(fd, (e) => (e ? rej(e) : res()));
-    }).finally(() => {
-      if (this.syncing === p) this.syncing = undefined;
-    });
-    return p;
+    return this.sync.after();
   }
 
   /**

@@ -9,6 +9,7 @@
 // reported on its step (as plain text) and left out; nothing the model or the file says is ever
 // inserted as markup except through the renderer (which escapes it).
 
+import type { AgentTraceStep } from '../../protocol';
 import { append, clear, fmtInt, fmtSeconds, fmtUsd, h } from './dom';
 
 /** Step headers built at once; more on request (a trace may have thousands of steps). */
@@ -29,24 +30,13 @@ const show = (v: unknown): string => {
   return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 };
 
-export interface Step {
+/** A step as the timeline shows it: the protocol's step, read defensively (see normalise). */
+export interface Step extends Omit<AgentTraceStep, 'of' | 'input_tokens' | 'output_tokens' | 'reused'> {
   /** Position in the trace (0-based). */
   i: number;
-  kind: string;
-  label: string;
-  round?: number;
-  candidate?: string;
   of: string[];
-  score?: number;
-  max?: number;
-  verdict?: string;
-  note?: string;
-  h?: number;
-  model?: string;
   input?: number;
   output?: number;
-  cost?: number;
-  time?: number;
   reused: boolean;
   /** Fields that could not be read, in words. */
   problems: string[];
