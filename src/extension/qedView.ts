@@ -87,7 +87,10 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
   getTreeItem(node: Node): vscode.TreeItem {
     switch (node.kind) {
       case 'section': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        // The shipped agent configs alone would push datasets and results out of sight: that
+        // section opens by itself only once the workspace has agent configs of its own.
+        const folded = node.id === 'agents' && !this.configs.some((c) => c.kindOf === 'agent' && c.origin !== 'shipped');
+        const item = new vscode.TreeItem(node.label, folded ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.contextValue = `qedSection.${node.id}`;
         return item;
       }
