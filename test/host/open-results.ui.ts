@@ -119,6 +119,8 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
     await runCommand(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
     await viewerFrame(page).locator('.row-page[data-row-index="1"]').waitFor({ timeout: 90_000 });
+    // The list fills in as the index is read again: wait for its last row before counting.
+    await viewerFrame(page).locator('.list .row[data-index="3"]').waitFor({ timeout: 90_000 });
     assert.equal(await viewerFrame(page).locator('.list .row[data-index]').count(), 4);
     log('panel restored after the reload');
 
