@@ -4,8 +4,9 @@
  *
  *   fake-vllm serve MODEL --port P [any other vLLM option, ignored]
  *
- * Replies: the fake server's default reply (deterministic per prompt) with a grade line
- * `<points>7 out of 7</points>` appended, so the same server can act as a proof judge.
+ * Replies: `Thinking it over.</think>` (the end of a reasoning model's thoughts), then the fake
+ * server's default reply (deterministic per prompt) and a grade line `<points>7 out of 7</points>`,
+ * so the same server can act as a proof judge.
  * Knobs (environment, inherited through sbatch):
  *   FAKE_VLLM_LATENCY_MS  delay per answer (default 0)
  *   FAKE_VLLM_START_MS    delay before listening, as a model load would take (default 0)
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     servedModel: model,
     latencyMs: Number(process.env.FAKE_VLLM_LATENCY_MS ?? 0),
     record: 'none',
-    reply: (req) => (req.api === 'chat' ? { text: `${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>` } : undefined),
+    reply: (req) => (req.api === 'chat' ? { text: `Thinking it over.</think>${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>` } : undefined),
   });
   process.stderr.write(`fake-vllm: listening on ${server.url}\n`);
   const stop = (sig: string) => {
