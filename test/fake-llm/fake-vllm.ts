@@ -10,6 +10,7 @@
  * Knobs (environment, inherited through sbatch):
  *   FAKE_VLLM_LATENCY_MS  delay per answer (default 0)
  *   FAKE_VLLM_START_MS    delay before listening, as a model load would take (default 0)
+ *   FAKE_VLLM_STAGGER_MS  the k-th request waits k times this long (rows then finish one by one)
  *   a MODEL whose name contains "broken": prints a load error and exits 1 before listening.
  */
 import { FakeLlmServer, defaultReply } from './server';
@@ -25,12 +26,18 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await new Promise((r) => setTimeout(r, Number(process.env.FAKE_VLLM_START_MS ?? 0)));
+  const stagger = Number(process.env.FAKE_VLLM_STAGGER_MS ?? 0);
+  let served = 0;
   const server = await FakeLlmServer.start({
     port,
     servedModel: model,
     latencyMs: Number(process.env.FAKE_VLLM_LATENCY_MS ?? 0),
     record: 'none',
-    reply: (req) => (req.api === 'chat' ? { text: `Thinking it over.</think>${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>` } : undefined),
+    reply: (req) => {
+      if (req.api !== 'chat') return undefined;
+      const delayMs = stagger > 0 ? stagger * ++served : undefined;
+      return { text: `Thinking it over.</think>${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>`, ...(delayMs ? { delayMs } : {}) };
+    },
   });
   process.stderr.write(`fake-vllm: listening on ${server.url}\n`);
   const stop = (sig: string) => {
