@@ -206,6 +206,10 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
     return 0;
   }
 
+  // One launch per output folder at a time: its jobs would write the same results file.
+  const active = (findLaunches(outDir).at(-1)?.jobs ?? []).map((j) => jobInfo(j.id)).filter((i) => !hasEnded(i) && i.state !== 'UNKNOWN');
+  if (active.length) throw new QedError(`jobs ${active.map((i) => `${i.id} (${i.state})`).join(', ')} of an earlier launch still use ${outDir}`, { field: '--output-dir' }, `wait for them ('qed slurm status --output-dir ${outDir}') or scancel them, then launch again to resume`);
+
   for (const [file, text] of texts) {
     mkdirSync(resolve(file, '..'), { recursive: true });
     writeFileSync(file, text, { mode: file.endsWith('.sbatch') ? 0o755 : 0o644 });

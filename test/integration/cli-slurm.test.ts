@@ -203,6 +203,9 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const first = await qed(args, { cwd: dir, env: { FAKE_VLLM_STAGGER_MS: '400' } });
     assert.equal(first.code, 0, first.stderr);
     const [genId] = first.stdout.trim().split(' ');
+    const busy = await qed(args, { cwd: dir });
+    assert.equal(busy.code, 2, 'a second launch into the same folder while the first one runs is refused');
+    assert.match(busy.stderr, new RegExp(`'--output-dir': jobs ${genId} \\((PENDING|RUNNING)\\)`));
     const out = join(dir, 'outputs', 'slurm', 'tiny-model');
     const results = join(out, 'results', 'tiny-model.jsonl');
     const rowsIn = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).length : 0);
