@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { resolveConfigRef } from '../core/config';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { QedError } from '../core/errors';
-import { cancel, deriveServedModel, hasEnded, isLocalModel, jobInfo, jobScript, onPath, servedAgentYaml, servedModelYaml, submit, type JobInfo, type JobSpec, type Resources } from '../core/cluster';
+import { cancel, findLaunches, hasEnded, jobInfo, onPath, planLaunch, planText, rowsWritten, submitLaunch, type JobInfo, type Launch, type LaunchOptions } from '../core/cluster';
 import { parse, positiveInt, str } from './args';
 
 export const SLURM_HELP = `qed slurm — serve an open model with vLLM on a SLURM cluster, run a benchmark, grade it
@@ -64,15 +63,6 @@ const OPTIONS = {
   wait: { type: 'boolean' },
 } as const;
 
-/** What a launch wrote and submitted, kept in <output-dir>/launch.json for 'qed slurm status'. */
-interface Launch {
-  at: string;
-  model: string;
-  judge?: string;
-  results: string;
-  jobs: Array<{ kind: 'generate' | 'grade'; id: string; script: string; out: string; err: string }>;
-}
-
 const nonNegativeInt = (v: string | boolean | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -80,52 +70,6 @@ const nonNegativeInt = (v: string | boolean | undefined, name: string): number |
   return n;
 };
 
-const slug = (s: string): string => basename(s.replace(/\/+$/, '')).toLowerCase().replace(/[^a-z0-9._-]+/g, '-') || 'model';
-
-type Judge = { kind: 'api'; file: string; name: string } | { kind: 'vllm'; model: string };
-
-/** A model config → API judge; else a model folder or an owner/name id whose owner is not a config provider → vLLM judge. */
-function resolveJudge(judge: string, cwd: string, shippedRoot: string): Judge {
-  try {
-    const r = resolveConfigRef(judge, { cwd, shippedRoot });
-    return { kind: 'api', file: r.file, name: r.id };
-  } catch {
-    /* not a config */
-  }
-  if (isLocalModel(judge, cwd)) return { kind: 'vllm', model: judge };
-  const owner = /^([\w.-]+)\/[\w.-]+$/.exec(judge)?.[1];
-  const providers = [join(cwd, 'configs', 'models'), join(shippedRoot, 'models')].some((root) => owner !== undefined && existsSync(join(root, owner)));
-  if (owner && !providers) return { kind: 'vllm', model: judge };
-  throw new QedError(`unknown judge '${judge}': not a model config, a model folder or a Hugging Face id`, { field: '--judge' }, "name a config (see 'qed config list') or a Hugging Face id such as Qwen/Qwen3-32B");
-}
-
-/** The agent config behind --agent NAME: a scaffold (configs/agents/NAME) or an agent config (type: agent). */
-function resolveAgent(name: string, cwd: string, shippedRoot: string): { scaffold: string; extra?: string } {
-  for (const root of [join(cwd, 'configs'), shippedRoot]) {
-    for (const ext of ['.yaml', '.yml']) {
-      const p = join(root, 'agents', name.replace(/^agents\//, '') + ext);
-      if (existsSync(p)) return { scaffold: p };
-    }
-  }
-  let file: string;
-  try {
-    file = resolveConfigRef(name.includes('/') ? name : `agents/${name}`, { cwd, shippedRoot }).file;
-  } catch {
-    throw new QedError(`unknown agent '${name}': no scaffold configs/agents/${name}.yaml and no agent config`, { field: '--agent' }, 'e.g. --agent deepseek_math or --agent agents/nano-deepseek');
-  }
-  const text = readFileSync(file, 'utf8');
-  if (!/^type:\s*agent\b/m.test(text)) throw new QedError(`${file} is not an agent config (type: agent)`, { field: '--agent' });
-  const ref = /^scaffold_config:\s*"?([^"\n#]+?)"?\s*(?:#.*)?$/m.exec(text)?.[1];
-  if (!ref) throw new QedError(`${file} has no scaffold_config`, { field: '--agent' });
-  const scaffold = [join(cwd, 'configs'), shippedRoot, resolve(file, '..', '..', '..')].flatMap((root) => ['.yaml', '.yml'].map((e) => join(root, ref + e))).find(existsSync);
-  if (!scaffold) throw new QedError(`${file}: scaffold ${ref} not found`, { field: '--agent' });
-  // Keep the agent's own settings (n_threads, …) but not its models.
-  const extra = text
-    .split('\n')
-    .filter((l) => /^[a-z_]+:/.test(l) && !/^(type|model_config|scaffold_config|human_readable_id|date|verifier_model|improver_model|summarizer_model):/.test(l))
-    .join('\n');
-  return { scaffold, extra: extra || undefined };
-}
 
 export async function slurmCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const sub = args[0] && !args[0].startsWith('-') ? args[0] : 'launch';
@@ -133,129 +77,56 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
   if (sub === 'status') return statusCommand(rest);
   if (sub !== 'launch') throw new QedError(`unknown subcommand '${sub}'`, { field: 'slurm' }, "use 'qed slurm launch …' or 'qed slurm status'");
   const { values: v } = parse(rest, OPTIONS, 'slurm');
-  const cwd = process.cwd();
   const say = (s: string) => process.stderr.write(`${s}\n`);
 
   // Every check first: bad input submits nothing.
   if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' }, 'ProofBench grades proofs; IMO-AnswerBench (--final-answer) grades answers');
   const model = str(v.model);
   if (!model) throw new QedError('missing --model', { field: '--model' }, 'a Hugging Face id (e.g. lm-provers/QED-Nano) or a local model folder');
-  const n = positiveInt(v.n, 'n');
-  const nodes = positiveInt(v['num-nodes'], 'num-nodes') ?? 1;
-  const gpus = nonNegativeInt(v['num-gpus'], 'num-gpus') ?? 8;
   const port = positiveInt(v.port, 'port') ?? 8000;
   if (port > 65535) throw new QedError(`no such port ${port}`, { field: '--port' });
-  const healthTimeout = positiveInt(v['health-timeout'], 'health-timeout') ?? 1800;
-  const vllmCommand = str(v['vllm-command']) ?? process.env.QED_VLLM_COMMAND ?? 'vllm';
-  const revision = str(v['model-revision']);
-  const judgeName = str(v.judge);
-  const judge = judgeName ? resolveJudge(judgeName, cwd, env.shippedRoot) : undefined;
-  const agentName = str(v.agent);
-  const agent = agentName ? resolveAgent(agentName, cwd, env.shippedRoot) : undefined;
+  const options: LaunchOptions = {
+    model,
+    revision: str(v['model-revision']),
+    agent: str(v.agent),
+    judge: str(v.judge),
+    finalAnswer: !!v['final-answer'],
+    proofbench: !!v.proofbench,
+    dataPath: str(v['data-path']),
+    split: str(v.split),
+    n: positiveInt(v.n, 'n'),
+    nodes: positiveInt(v['num-nodes'], 'num-nodes') ?? 1,
+    gpus: nonNegativeInt(v['num-gpus'], 'num-gpus') ?? 8,
+    partition: str(v.partition),
+    account: str(v.account),
+    time: str(v.time),
+    outputDir: str(v['output-dir']),
+    port,
+    healthTimeout: positiveInt(v['health-timeout'], 'health-timeout') ?? 1800,
+    vllmCommand: str(v['vllm-command']) ?? process.env.QED_VLLM_COMMAND ?? 'vllm',
+    qed: [process.execPath, resolve(process.argv[1] ?? 'qed')],
+    cwd: process.cwd(),
+    shippedRoot: env.shippedRoot,
+  };
   const dryRun = !!v['dry-run'];
+  // Input errors first (they name the option), then the machine.
+  const plan = planLaunch(options);
   if (!dryRun && !onPath('sbatch')) throw new QedError('sbatch is not on PATH: this machine is not a SLURM login node', { field: 'sbatch' }, 'run qed slurm where sbatch works, or add --dry-run to see the job scripts');
-  const { served, warnings } = deriveServedModel(model, { cwd, revision, field: '--model' });
-  const judgeServed = judge?.kind === 'vllm' ? deriveServedModel(judge.model, { cwd, field: '--judge' }) : undefined;
-  for (const w of [...warnings, ...(judgeServed?.warnings ?? [])]) say(`qed slurm: warning: ${w}`);
-
-  const outDir = resolve(str(v['output-dir']) ?? join('outputs', 'slurm', slug(model)));
-  const name = slug(model) + (agentName ? `-${slug(agentName)}` : '');
-  const files = {
-    model: join(outDir, 'configs', `${slug(model)}.yaml`),
-    agent: join(outDir, 'configs', `${name}.agent.yaml`),
-    judge: join(outDir, 'configs', `judge-${judge?.kind === 'vllm' ? slug(judge.model) : 'api'}.yaml`),
-    generate: join(outDir, 'jobs', 'generate.sbatch'),
-    grade: join(outDir, 'jobs', 'grade.sbatch'),
-    results: join(outDir, 'results', `${name}.jsonl`),
-    logs: join(outDir, 'logs'),
-  };
-  const texts = new Map<string, string>();
-  texts.set(files.model, servedModelYaml(served, port));
-  if (agent) texts.set(files.agent, servedAgentYaml({ name: agentName!, modelFile: files.model, scaffoldFile: agent.scaffold, extra: agent.extra }));
-  if (judgeServed) texts.set(files.judge, servedModelYaml(judgeServed.served, port));
-
-  const qed = [process.execPath, resolve(process.argv[1] ?? 'qed')];
-  const common = { logDir: files.logs, cwd, qed };
-  const res = (g: number, nn: number): Resources => ({ partition: str(v.partition), account: str(v.account), time: str(v.time), nodes: nn, gpus: g });
-  const mode = v['final-answer'] ? ['--final-answer'] : [];
-  const dataPath = str(v['data-path']) ?? (v.proofbench ? 'lm-provers/ProofBench' : undefined);
-  const gen: JobSpec = {
-    kind: 'generate',
-    jobName: `qed-gen-${name}`,
-    resources: res(gpus, nodes),
-    ...common,
-    qedArgs: ['run', '--model-config', agent ? files.agent : files.model, '--output-path', files.results, ...mode, ...(dataPath ? ['--data-path', dataPath] : []), ...(v.split ? ['--split', String(v.split)] : []), ...(n ? ['--n', String(n)] : [])],
-    serve: { model: served.model, revision, maxModelLen: served.maxModelLen, port, vllmCommand, healthTimeout },
-  };
-  texts.set(files.generate, jobScript(gen));
-  if (judge) {
-    const grade: JobSpec = {
-      kind: 'grade',
-      jobName: `qed-grade-${name}`,
-      resources: res(judge.kind === 'vllm' ? gpus : 0, 1),
-      ...common,
-      qedArgs: ['eval', '--model-config', judge.kind === 'api' ? judge.file : files.judge, '--data-path', files.results, ...mode, ...(v.proofbench ? ['--proofbench'] : [])],
-      serve: judgeServed ? { model: judgeServed.served.model, maxModelLen: judgeServed.served.maxModelLen, port, vllmCommand, healthTimeout } : undefined,
-    };
-    texts.set(files.grade, jobScript(grade));
-  }
+  for (const w of plan.warnings) say(`qed slurm: warning: ${w}`);
 
   if (dryRun) {
-    for (const [file, text] of texts) process.stdout.write(`==> ${file} <==\n${text}${text.endsWith('\n') ? '' : '\n'}\n`);
-    say(`qed slurm: dry run: nothing written, nothing submitted (results would go to ${files.results})`);
+    process.stdout.write(planText(plan) + '\n');
+    say(`qed slurm: dry run: nothing written, nothing submitted (results would go to ${plan.results})`);
     return 0;
   }
-
-  // One launch per output folder at a time: its jobs would write the same results file.
-  const active = (findLaunches(outDir).at(-1)?.jobs ?? []).map((j) => jobInfo(j.id)).filter((i) => !hasEnded(i) && i.state !== 'UNKNOWN');
-  if (active.length) throw new QedError(`jobs ${active.map((i) => `${i.id} (${i.state})`).join(', ')} of an earlier launch still use ${outDir}`, { field: '--output-dir' }, `wait for them ('qed slurm status --output-dir ${outDir}') or scancel them, then launch again to resume`);
-
-  for (const [file, text] of texts) {
-    mkdirSync(resolve(file, '..'), { recursive: true });
-    writeFileSync(file, text, { mode: file.endsWith('.sbatch') ? 0o755 : 0o644 });
-  }
-  mkdirSync(files.logs, { recursive: true });
-  mkdirSync(resolve(files.results, '..'), { recursive: true });
-
-  const launch: Launch = { at: new Date().toISOString(), model, judge: judgeName, results: files.results, jobs: [] };
-  const logsOf = (kind: 'generate' | 'grade', id: string) => ({ out: join(files.logs, `${kind}-${id}.out`), err: join(files.logs, `${kind}-${id}.err`) });
-  const genId = submit(files.generate);
-  launch.jobs.push({ kind: 'generate', id: genId, script: files.generate, ...logsOf('generate', genId) });
-  if (judge) {
-    let gradeId: string;
-    try {
-      gradeId = submit(files.grade, { afterOk: genId });
-    } catch (e) {
-      cancel([genId]);
-      throw e;
-    }
-    launch.jobs.push({ kind: 'grade', id: gradeId, script: files.grade, ...logsOf('grade', gradeId) });
-  }
-  saveLaunch(outDir, launch);
+  const launch = submitLaunch(plan);
+  const genId = launch.jobs[0].id;
   for (const j of launch.jobs) say(`qed slurm: ${j.kind === 'generate' ? 'generation' : 'grading'} job ${j.id}${j.kind === 'grade' ? ` (after ${genId} succeeds)` : ''}, logs ${j.err}`);
-  say(`qed slurm: results → ${files.results}`);
+  say(`qed slurm: results → ${plan.results}`);
   process.stdout.write(launch.jobs.map((j) => j.id).join(' ') + '\n');
-  if (!judge) say('qed slurm: no --judge: nothing will grade the results');
+  if (!plan.gradeScript) say('qed slurm: no --judge: nothing will grade the results');
   if (!v.wait) return 0;
   return follow(launch);
-}
-
-function saveLaunch(outDir: string, launch: Launch): void {
-  const file = join(outDir, 'launch.json');
-  let all: Launch[] = [];
-  try {
-    all = (JSON.parse(readFileSync(file, 'utf8')) as { launches: Launch[] }).launches ?? [];
-  } catch {
-    /* first launch here */
-  }
-  all.push(launch);
-  writeFileSync(file, JSON.stringify({ launches: all }, null, 2) + '\n');
-}
-
-/** Rows written to a results file so far (its finished rows plus the running job's journal). */
-export function rowsWritten(results: string): number {
-  const count = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()).length : 0);
-  return count(results) + count(`${results}.partial`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -291,21 +162,6 @@ async function follow(launch: Launch): Promise<number> {
     }
     await sleep(poll);
   }
-}
-
-/** The launches recorded under `dir` (its launch.json, or its subfolders'). */
-function findLaunches(dir: string): Launch[] {
-  const out: Launch[] = [];
-  const read = (f: string) => {
-    try {
-      out.push(...(JSON.parse(readFileSync(f, 'utf8')) as { launches: Launch[] }).launches);
-    } catch {
-      /* none or unreadable */
-    }
-  };
-  read(join(dir, 'launch.json'));
-  if (existsSync(dir)) for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) read(join(dir, e.name, 'launch.json'));
-  return out;
 }
 
 function statusCommand(args: string[]): number {
