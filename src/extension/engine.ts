@@ -18,3 +18,4 @@ export * as regrade from '../core/grade/regrade';
 export * as stats from '../core/stats';
 export * as format from '../core/format';
 export * as view from '../core/view';
+export * as cluster from '../core/cluster';
