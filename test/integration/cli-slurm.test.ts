@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FakeLlmServer } from '../fake-llm/server';
@@ -117,6 +117,14 @@ describe('qed slurm --dry-run', () => {
     assert.match(r.stdout, /==> .*tiny-model-deepseek_math\.agent\.yaml <==\n[\s\S]*type: agent\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/);
     assert.match(gen, / run --model-config .*tiny-model-deepseek_math\.agent\.yaml/);
   });
+
+  test('--agent naming an agent config: its scaffold and settings, the served model in place of its own', async () => {
+    const dir = ws();
+    const r = await qed(['slurm', '--model', 'tiny-model', '--agent', 'agents/nano-deepseek', '--num-gpus', '0', '--dry-run'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /==> .*tiny-model-nano-deepseek\.agent\.yaml <==\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/);
+    assert.doesNotMatch(r.stdout, /gpt-5-nano/);
+  });
 });
 
 describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, () => {
@@ -178,6 +186,23 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     assert.match(serverLog, /serve fake-org\/judge-7b .*--max-model-len 29184/);
     assert.match(serverLog, /10 requests served/);
     assert.match(readFileSync(join(dir, 'runs', 'a', 'configs', 'judge-judge-7b.yaml'), 'utf8'), /model: "fake-org\/judge-7b"\napi: custom\nbase_url: http:\/\/127\.0\.0\.1:\d+\/v1\nmax_tokens: 28672\n/);
+  });
+
+  test('--agent: the scaffold runs on the served model (a derived agent config), no judge: generation only', async () => {
+    const dir = ws();
+    writeFileSync(join(dir, 'data3.jsonl'), problems(3));
+    const port = await freePort();
+    const r = await qed(['slurm', '--model', 'tiny-model', '--agent', 'selfcheck', '--num-gpus', '0', '--data-path', 'data3.jsonl', '--port', String(port), '--vllm-command', FAKE_VLLM, '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /no --judge: nothing will grade the results/);
+    const ids = r.stdout.trim().split(' ');
+    assert.equal(ids.length, 1, 'one job');
+    const out = join(dir, 'outputs', 'slurm', 'tiny-model');
+    const rows = readJsonl(join(out, 'results', 'tiny-model-selfcheck.jsonl'));
+    assert.equal(rows.length, 3);
+    assert.ok(rows.every((row) => (row.agent_trace as { scaffold?: string; steps?: unknown[] } | undefined)?.scaffold === 'selfcheck' && (row.agent_trace as { steps: unknown[] }).steps.length > 1), 'agent rows with their traces');
+    const served = Number(/(\d+) requests served/.exec(readFileSync(join(out, 'logs', `vllm-generate-${ids[0]}.log`), 'utf8'))?.[1]);
+    assert.ok(served > 3, `the scaffold made several calls per problem (${served})`);
   });
 
   test('a generation job that fails: grading never runs, and the command says why', async () => {
