@@ -137,8 +137,16 @@ async function follow(launch: Launch): Promise<number> {
   const say = (s: string) => process.stderr.write(`${s}\n`);
   const poll = Number(process.env.QED_SLURM_POLL_MS ?? 2000);
   const last = new Map<string, string>();
+  // SLURM may not answer for a moment (a busy controller): a job is UNKNOWN only after 10 polls in a row.
+  const unknown = new Map<string, number>();
   for (;;) {
-    const infos = launch.jobs.map((j) => ({ job: j, info: jobInfo(j.id) }));
+    const infos = launch.jobs.map((j) => {
+      let info = jobInfo(j.id);
+      const n = info.state === 'UNKNOWN' ? (unknown.get(j.id) ?? 0) + 1 : 0;
+      unknown.set(j.id, n);
+      if (info.state === 'UNKNOWN' && n < 10) info = { id: j.id, state: 'QUERYING' };
+      return { job: j, info };
+    });
     for (const { job, info } of infos) {
       const line = `${info.state}${info.reason ? ` (${info.reason})` : ''}${job.kind === 'generate' && info.state === 'RUNNING' ? `, ${rowsWritten(launch.results)} rows written` : ''}`;
       if (last.get(job.id) !== line) say(`qed slurm: ${job.kind === 'generate' ? 'generation' : 'grading'} job ${job.id}: ${line}`);
