@@ -93,7 +93,7 @@ describe('qed slurm --dry-run', () => {
     assert.match(o, /api: custom\nbase_url: http:\/\/127\.0\.0\.1:8123\/v1\nmax_tokens: 35840\nprompt_margin: 5120\n/, '40960 tokens of context = 35840 + a margin of 40960/8');
     assert.match(o, /==> .*out\/jobs\/generate\.sbatch <==\n#!\/bin\/bash\n#SBATCH --job-name=qed-gen-tiny-model\n#SBATCH --partition=cpu\n#SBATCH --account=lab\n#SBATCH --time=0:30:00\n#SBATCH --nodes=1\n/);
     assert.doesNotMatch(o, /--gres/, '--num-gpus 0 asks for no GPU');
-    assert.match(o, /#SBATCH --output=.*out\/logs\/generate-%j\.out\n#SBATCH --error=.*out\/logs\/generate-%j\.err/);
+    assert.match(o, /#SBATCH --output=.*out\/logs\/generate-%j\.out\n#SBATCH --error=.*out\/logs\/generate-%j\.err\n#SBATCH --requeue\n/);
     assert.match(o, /VLLM='site-vllm --x'/);
     assert.match(o, /setsid \$VLLM serve .*tiny-model --host 127\.0\.0\.1 --port \$PORT .*--max-model-len 40960/);
     assert.match(o, /trap cleanup EXIT/);

@@ -59,6 +59,8 @@ export function sbatchHeader(j: JobSpec): string[] {
     ...(r.gpus > 0 ? [`#SBATCH --gres=gpu:${r.gpus}`] : []),
     `#SBATCH --output=${j.logDir}/${j.kind}-%j.out`,
     `#SBATCH --error=${j.logDir}/${j.kind}-%j.err`,
+    // Preempted or lost with its node: SLURM runs it again, and qed resumes where it stopped.
+    '#SBATCH --requeue',
   ];
 }
 
@@ -93,7 +95,7 @@ export function jobScript(j: JobSpec): string {
     'T0=$(date +%s.%N)',
     'say() { echo "qed-slurm: $*" >&2; }',
     'since() { awk -v a="$(date +%s.%N)" -v b="$1" \'BEGIN{printf "%.2f", a-b}\'; }',
-    'say "job ${SLURM_JOB_ID:-?} on $(hostname) started"',
+    'say "job ${SLURM_JOB_ID:-?} on $(hostname) started${SLURM_RESTART_COUNT:+ (requeued $SLURM_RESTART_COUNT times: resuming)}"',
     'WORK_PID=""',
     'SERVER_PID=""',
     'RAY_PIDS=()',
