@@ -10,6 +10,7 @@ import { schemesCommand, SCHEMES_HELP } from './schemes';
 import { filterCommand, FILTER_HELP } from './filter';
 import { graderBenchCommand, GRADER_BENCH_HELP } from './grader-bench';
 import { viewCommand, VIEW_HELP } from './view';
+import { slurmCommand, SLURM_HELP } from './slurm';
 import { version } from '../../package.json';
 
 const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
@@ -25,6 +26,7 @@ Commands:
   filter        an LLM verdict on AoPS-style problems (difficulty, gaps, …) as columns
   grader-bench  grade a human-graded set with one or more grader prompts; compare with humans
   view          review result files in the browser: problem, proof, rubric, points; regrade, override
+  slurm         on a SLURM cluster: serve a model with vLLM, run a benchmark, grade it (dependent job)
 
 Run 'qed <command> --help' for the options of a command.
 `;
@@ -69,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
     case 'view':
       if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(VIEW_HELP), rest.length ? 0 : 2;
       return viewCommand(rest, { shippedRoot });
+    case 'slurm':
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(SLURM_HELP), rest.length ? 0 : 2;
+      return slurmCommand(rest, { shippedRoot });
     default:
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
       return 2;

@@ -19,3 +19,4 @@ export * as lock from '../core/run/lock';
 export * as stats from '../core/stats';
 export * as format from '../core/format';
 export * as view from '../core/view';
+export * as cluster from '../core/cluster';

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { KeyStore, clearApiKeyCommand, setApiKeyCommand, workspaceKeyVariables } from './keys';
+import { launchSlurmCommand } from './launchSlurm';
 import { runBenchmarkCommand } from './runBenchmark';
 import { gradeResultsCommand } from './gradeResults';
 import { showSummaryCommand } from './showSummary';
@@ -61,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('qed.cancelJob', (arg?: { job?: import('./jobs').JobInfo }) => jobs.cancelCommand(arg)),
     vscode.commands.registerCommand('qed.initWorkspace', guard('Create Example Configs', () => initWorkspaceCommand(shippedRoot, () => view.reload()))),
     vscode.commands.registerCommand('qed.refreshView', () => view.reload()),
+    vscode.commands.registerCommand('qed.launchSlurm', guard('Launch on SLURM', () => launchSlurmCommand({ state: context.globalState, log, shippedRoot }))),
     vscode.commands.registerCommand('qed.openResults', guard('Open Results', (arg?: unknown, opts?: { row?: number }) => results.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}))),
     vscode.commands.registerCommand(
       'qed.compareResults',

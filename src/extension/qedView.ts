@@ -6,11 +6,12 @@ import type { Jobs, JobInfo } from './jobs';
 import { engine } from './lazy';
 
 type Node =
-  | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs'; label: string }
+  | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs' | 'slurm'; label: string }
   | { kind: 'group'; section: 'models' | 'agents'; label: string }
   | { kind: 'config'; id: string; file: string; api?: string; model?: string; errors: number; warnings: number; origin: string }
   | { kind: 'file'; file: string; role: 'dataset' | 'results' }
   | { kind: 'job'; job: JobInfo }
+  | { kind: 'slurmJob'; id: string; role: 'generate' | 'grade'; model: string; state: string; elapsed?: string; rows: number; results: string; err: string }
   | { kind: 'empty'; label: string };
 
 const DATA_GLOB = '**/*.{jsonl,json,csv}';
@@ -132,6 +133,17 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         }
         return item;
       }
+      case 'slurmJob': {
+        const item = new vscode.TreeItem(`${node.role === 'generate' ? 'generation' : 'grading'} ${node.id} · ${node.model}`);
+        item.description = `${node.state}${node.elapsed ? ` · ${node.elapsed}` : ''} · ${node.rows} rows`;
+        item.tooltip = `${node.results}\nlog: ${node.err}`;
+        const icon = node.state === 'RUNNING' ? 'sync~spin' : node.state === 'PENDING' ? 'clock' : node.state === 'COMPLETED' ? 'pass' : node.state === 'UNKNOWN' ? 'question' : 'error';
+        item.iconPath = new vscode.ThemeIcon(icon);
+        item.contextValue = 'qedSlurmJob';
+        // Results open in the viewer once a row exists; before that, the job's log.
+        item.command = existsSync(node.results) || existsSync(`${node.results}.partial`) ? { command: 'qed.openResults', title: 'Open Results', arguments: [vscode.Uri.file(node.results)] } : { command: 'vscode.open', title: 'Open Log', arguments: [vscode.Uri.file(node.err)] };
+        return item;
+      }
       case 'empty':
         return new vscode.TreeItem(node.label);
     }
@@ -148,6 +160,7 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         { kind: 'section', id: 'datasets', label: 'Datasets' },
         { kind: 'section', id: 'results', label: 'Results' },
         { kind: 'section', id: 'jobs', label: 'Running jobs' },
+        ...(existsSync(this.slurmDir(this.cwd)) ? [{ kind: 'section' as const, id: 'slurm' as const, label: 'SLURM jobs' }] : []),
       ];
     }
     if (node.kind === 'section') {
@@ -168,10 +181,26 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
           const running = this.jobs.list();
           return running.length ? running.map((job) => ({ kind: 'job', job })) : [{ kind: 'empty', label: 'no job is running' }];
         }
+        case 'slurm': {
+          // The launches of 'qed slurm' / Launch on SLURM under <outputs>/slurm, newest first; states from squeue/scontrol/sacct.
+          const { cluster } = await engine();
+          const launches = this.cwd ? cluster.findLaunches(this.slurmDir(this.cwd)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10) : [];
+          const nodes: Node[] = launches.flatMap((l) =>
+            l.jobs.map((j) => {
+              const info = cluster.jobInfo(j.id);
+              return { kind: 'slurmJob' as const, id: j.id, role: j.kind, model: l.model, state: info.state, elapsed: info.elapsed, rows: cluster.rowsWritten(l.results), results: l.results, err: j.err };
+            }),
+          );
+          return nodes.length ? nodes : [{ kind: 'empty', label: 'no SLURM launch yet' }];
+        }
       }
     }
     if (node.kind === 'group') return this.configs.filter((c) => c.group === node.label && (node.section === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'));
     return [];
+  }
+
+  private slurmDir(cwd: string): string {
+    return join(cwd, vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs', 'slurm');
   }
 
   /** "60 rows · 5.21 / 7": computed in the background, cached by size and mtime. */

@@ -14,6 +14,7 @@
  *                             the key arrives in the `x-goog-api-key` header)
  *
  *   Counters                  GET  /_stats   (FakeServerStats as JSON; not counted itself)
+ *   vLLM-like (servedModel)   GET  /health, GET /v1/models (not counted)
  *
  * Streaming is not emulated: `stream: true` and `:streamGenerateContent` get a 400 / 404.
  *
@@ -148,6 +149,8 @@ export interface FakeServerOptions {
   backgroundPolls?: number;
   /** When set, requests must carry it (Authorization: Bearer … / x-goog-api-key) or get a 401. */
   apiKey?: string;
+  /** When set, the server also answers like a vLLM server: GET /health (200) and GET /v1/models (this id). Not counted. */
+  servedModel?: string;
 }
 
 export interface FakeServerStats {
@@ -550,6 +553,11 @@ export class FakeLlmServer {
     // GET /_stats: the counters, for a bench that runs the server in another process (not counted).
     if (req.method === 'GET' && req.url === '/_stats') {
       sendJson(res, 200, this.stats);
+      return;
+    }
+    if (req.method === 'GET' && this.opts.servedModel !== undefined && (req.url === '/health' || req.url === '/v1/models')) {
+      if (req.url === '/health') res.writeHead(200).end();
+      else sendJson(res, 200, { object: 'list', data: [{ id: this.opts.servedModel, object: 'model', owned_by: 'fake-llm' }] });
       return;
     }
     const st = this.stats;

@@ -1,0 +1,4 @@
+export * from './model';
+export * from './scripts';
+export * from './slurm';
+export * from './launch';
