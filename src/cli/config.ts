@@ -36,7 +36,7 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
         group = g;
       }
       const errs = i.diagnostics.filter((d) => d.severity === 'error').length;
-      const what = i.kind === 'agent' ? 'agent' : `${i.api ?? '?'}: ${i.model ?? '?'}`;
+      const what = i.kind === 'agent' ? `agent: ${i.model ?? '?'}` : `${i.api ?? '?'}: ${i.model ?? '?'}`;
       process.stdout.write(`  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${errs ? `  ✗ ${errs} error(s)` : ''}\n`);
     }
     return 0;

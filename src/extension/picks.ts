@@ -26,7 +26,7 @@ export async function pickModelConfig(cwd: string, shippedRoot: string, title: s
     items.push({
       label: c.id,
       file: c.file,
-      description: c.kind === 'agent' ? `agent${c.name ? `: ${c.name}` : ''}` : `${c.api ?? ''}: ${c.model ?? ''}`,
+      description: c.kind === 'agent' ? `agent: ${c.model ?? c.name ?? ''}` : `${c.api ?? ''}: ${c.model ?? ''}`,
       detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
       picked: c.id === preferred,
     });

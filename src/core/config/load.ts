@@ -126,6 +126,8 @@ async function describeConfigFile(
     if (config.apiKeyEnv) entry.keyEnv = config.apiKeyEnv;
   } else if (config?.kind === 'agent' || raw?.type === 'agent') {
     entry.kind = 'agent';
+    // What an agent is, in the place a model config shows its model: scaffold · model config.
+    if (config?.kind === 'agent') entry.model = `${config.scaffoldConfig.replace(/^agents\//, '')} · ${config.modelConfig.replace(/^models\//, '')}`;
   } else if (raw) {
     entry.api = typeof raw.api === 'string' ? raw.api : raw.api === undefined ? 'openai' : undefined;
     if (typeof raw.model === 'string') entry.model = raw.model;
