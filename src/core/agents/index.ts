@@ -5,7 +5,6 @@
  * single model: one problem in, a final answer, its `history`, cost and `agent_trace` out.
  */
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { configIdentity } from '../config/identity';
 import { agentSearchRoots } from '../config/resolve';
 import type { AgentConfig, ModelConfig } from '../config/types';
@@ -291,9 +290,4 @@ export function maxCalls(scaffold: string, p: Params): number {
     default:
       return 1;
   }
-}
-
-/** For messages: where an agent's scaffold file lives. */
-export function describeAgent(s: AgentSolver): string {
-  return `${s.agent.id} (scaffold ${s.scaffold} from ${path.basename(s.agent.scaffoldConfig)}, model ${s.models.model.id})`;
 }

@@ -126,6 +126,26 @@ export class CoreComponents {
   }
 }
 
+/** A component call's label in the trace, e.g. 'Improve solution_2 with verification_1'. */
+function componentLabel(kind: ComponentKind, of: string[], count: number): string {
+  switch (kind) {
+    case 'determine_approaches':
+      return `Suggest ${count} approaches`;
+    case 'verifier':
+      return `Verify ${of[0]}`;
+    case 'improver':
+      return `Improve ${of[0]} with ${of[1]}`;
+    case 'selector':
+      return `Select among ${of.join(', ')}`;
+    case 'merger':
+      return `Merge ${of.join(', ')}`;
+    case 'approach_solver':
+      return `Solve with ${of[0]}`;
+    case 'solver':
+      return 'Solve';
+  }
+}
+
 const KIND_STEP: Record<ComponentKind, string> = {
   solver: 'generate',
   approach_solver: 'generate',
@@ -152,20 +172,7 @@ export async function runComponent(
   opts: { id?: string; timestep?: number; limiter?: { run<T>(f: () => Promise<T>): Promise<T> }; slot?: Slot } = {},
 ): Promise<ComponentOutcome> {
   const of = [inputs.approach, inputs.solution, inputs.verification, ...(inputs.solutions ?? [])].filter((r): r is Result => !!r).map((r) => r.id ?? '?');
-  const label =
-    kind === 'determine_approaches'
-      ? `Suggest ${inputs.count ?? 2} approaches`
-      : kind === 'verifier'
-        ? `Verify ${of[0]}`
-        : kind === 'improver'
-          ? `Improve ${of[0]} with ${of[1]}`
-          : kind === 'selector'
-            ? `Select among ${of.join(', ')}`
-            : kind === 'merger'
-              ? `Merge ${of.join(', ')}`
-              : kind === 'approach_solver'
-                ? `Solve with ${of[0]}`
-                : 'Solve';
+  const label = componentLabel(kind, of, inputs.count ?? 2);
   const messages = core.query(kind, problem, inputs);
   const call = () => ctx.call(key, model, messages, { kind: KIND_STEP[kind], label, ...(of.length ? { of } : {}) }, { historyStep: `${kind}:${key}`, timestep: opts.timestep, slot: opts.slot });
   const r = await (opts.limiter ? opts.limiter.run(call) : call());

@@ -54,13 +54,6 @@ export class YamlFile {
   }
 }
 
-/** The files a scaffold's parameters come from, the agent config's overrides first. */
-export interface ParamSources {
-  agent: YamlFile;
-  scaffold: YamlFile;
-  core?: YamlFile;
-}
-
 function valueAt(values: Record<string, unknown>, keys: string[]): unknown {
   let cur: unknown = values;
   for (const k of keys) {
