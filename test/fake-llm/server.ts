@@ -83,7 +83,7 @@ export interface FakeReply {
   delayMs?: number;
   /** Background Responses only: how many polls answer `in_progress` before the final state. */
   polls?: number;
-  /** Chat completions only: function calls the reply asks for (`arguments` objects are sent as JSON text). */
+  /** Chat completions and Responses: function calls the reply asks for (`arguments` objects are sent as JSON text). */
   toolCalls?: Array<{ id?: string; name: string; arguments?: unknown }>;
 }
 
@@ -340,6 +340,16 @@ function responsesBody(s: RespState, status: RespStatus): Json {
       status: status === 'completed' ? 'completed' : 'incomplete',
       content: [{ type: 'output_text', text: r.text, annotations: [] }],
     });
+    (r.toolCalls ?? []).forEach((c, i) =>
+      output.push({
+        id: `fc_${s.id.slice(5)}_${i}`,
+        type: 'function_call',
+        status: 'completed',
+        call_id: c.id ?? `call_${i + 1}`,
+        name: c.name,
+        arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}),
+      }),
+    );
   }
   const out = r ? r.completionTokens + r.reasoningTokens : 0;
   return {

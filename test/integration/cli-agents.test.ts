@@ -342,6 +342,39 @@ describe('agent scaffolds on the core components', () => {
   });
 });
 
+describe('math_agent through the Responses API (as the Python stack runs gpt-5-nano)', () => {
+  test('function tools in the flat Responses shape; calls and their outputs sent back as input items', async () => {
+    const scaffold = `scaffold_name: math_agent\ncore_components: configs/agents/core.yaml\nmax_calls: 3\nmain:\n  sysprompt: PLANNER\n  prompt: "PLAN {problem_statement} in {max_calls}"\n  reminder_submit: SUBMIT NOW\nsubmit:\n  output_format: "Submitted {solution_id}"\n  name: submit\n  description: submit\n  properties:\n    solution_id: {type: string}\n`;
+    const first = (r: RecordedRequest) => String((r.body.input as Array<{ content?: string }>)[0]?.content ?? '');
+    const turns: FakeStep[] = [
+      { text: '', toolCalls: [{ id: 'call_a', name: 'solver_agent', arguments: {} }] },
+      { text: '', toolCalls: [{ id: 'call_b', name: 'submit', arguments: { solution_id: '1' } }] },
+      { text: 'Done.' },
+    ];
+    let turn = 0;
+    answer = (r) => (first(r) === 'PLANNER' ? turns[turn++] : first(r) === 'SOLVER' ? { text: 'The solution text.' } : undefined);
+    const responsesModel = model('use_openai_responses_api: true\nreasoning:\n  summary: auto\n');
+    const { r, rows } = await runAgent(
+      { 'configs/models/test/fake.yaml': responsesModel, 'configs/agents/core.yaml': CORE, 'configs/agents/ma.yaml': scaffold, 'configs/models/agents/ma.yaml': agentCfg('ma') },
+      'agents/ma',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(rows[0].model_solution, 'The solution text.');
+    const planner = server.requestsOf('responses').filter((q) => first(q) === 'PLANNER');
+    assert.equal(planner.length, 3);
+    const tools = planner[0].body.tools as Array<{ type: string; name?: string; function?: unknown }>;
+    assert.ok(tools.every((t) => t.type === 'function' && typeof t.name === 'string' && t.function === undefined), JSON.stringify(tools[0]));
+    const input = planner[1].body.input as Array<{ type?: string; call_id?: string; output?: string; id?: string }>;
+    const call = input.find((i) => i.type === 'function_call');
+    const output = input.find((i) => i.type === 'function_call_output');
+    assert.equal(call?.call_id, 'call_a');
+    assert.equal(call?.id, undefined, 'sent without its item id');
+    assert.equal(output?.call_id, 'call_a');
+    assert.match(output?.output ?? '', /^Solution solution_1: The solution text\./);
+    assert.deepEqual(kinds(traceOf(rows[0])), { plan: 3, generate: 1, select: 1 });
+  });
+});
+
 describe('agent runs: resume, budget, bad input, grading', () => {
   const DEEPSEEK = `scaffold_name: deepseek_agent\nn_threads: 3\npool_size: 4\nverification_pool_size: 4\nverifications_per_refinement: 2\nmax_iterations: 2\ngeneration_prompt: "GEN {question}"\nverifier_prompt: "VERIFY {proof}"\nrefinement_prompt: "REFINE {proof} WITH {proof_analysis}"\n`;
   // Default replies score nothing, so every problem takes the full 4 + 16 + 2 × (4 + 16) = 60 calls.

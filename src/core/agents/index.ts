@@ -166,11 +166,11 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
     shared.budget ??= Math.max(1, Math.min(opts.concurrency ?? mc.concurrentRequests, opts.maxConcurrency || Infinity));
     const have = shared.clients.get(mc.file || mc.id);
     if (have) return have;
-    if (def.tools && (mc.api === 'google' || mc.useResponsesApi)) {
+    if (def.tools && mc.api === 'google') {
       throw new QedError(
-        `scaffold '${def.names[0]}' calls tools, which QED Workbench sends through chat completions; '${mc.id}' uses ${mc.api === 'google' ? 'the Gemini API' : 'the Responses API'}`,
-        { file: mc.file, field: mc.api === 'google' ? 'api' : 'use_openai_responses_api' },
-        'use an OpenAI-compatible config without use_openai_responses_api for this agent',
+        `scaffold '${def.names[0]}' calls tools, which QED Workbench sends through OpenAI-compatible APIs (chat completions or the Responses API); '${mc.id}' uses the Gemini API`,
+        { file: mc.file, field: 'api' },
+        'use an OpenAI-compatible config for this agent',
       );
     }
     const client = await createClient(mc, { ...opts, concurrency: shared.budget });

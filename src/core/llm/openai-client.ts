@@ -54,7 +54,7 @@ export class OpenAiClient implements LlmClient {
       apiKey: this.opts.apiKey,
       budget: this.budget,
       classify: classifyOpenAiError,
-      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal) : this.viaChat(messages, signal, options.tools)),
+      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal, options.tools) : this.viaChat(messages, signal, options.tools)),
     });
   }
 
@@ -100,8 +100,8 @@ export class OpenAiClient implements LlmClient {
     return { text: typeof msg.content === 'string' ? msg.content : '', reasoning, usage, finishReason: choice.finish_reason ?? undefined, ...(toolCalls.length ? { toolCalls } : {}) };
   }
 
-  private async viaResponses(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
-    const body: Body = { model: this.cfg.model, input: messages.map((m) => ({ role: m.role, content: m.content })) };
+  private async viaResponses(messages: ChatMessage[], signal?: AbortSignal, tools?: unknown[]): Promise<RawReply> {
+    const body: Body = { model: this.cfg.model, input: messages.flatMap(responsesInput) };
     if (this.budget.maxTokens !== undefined) body.max_output_tokens = this.budget.maxTokens;
     this.sampling(body);
     delete body.top_k; // not a Responses API parameter; pass it through extra_body if a server wants it
@@ -109,7 +109,9 @@ export class OpenAiClient implements LlmClient {
     if (this.cfg.reasoningEffort) reasoning.effort = this.cfg.reasoningEffort;
     if (Object.keys(reasoning).length) body.reasoning = reasoning;
     if (this.cfg.background) body.background = true;
-    if (this.cfg.tools) body.tools = this.cfg.tools;
+    // Function tools offered for this request, in the Responses API's flat shape.
+    if (tools?.length) body.tools = tools.map(responsesTool);
+    else if (this.cfg.tools) body.tools = this.cfg.tools;
     if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
     if (this.cfg.maxToolCalls !== undefined) body.max_tool_calls = this.cfg.maxToolCalls;
     let res = (await this.sdk.responses.create(this.extras(body) as never, { signal })) as unknown as ResponsesResponse;
@@ -142,6 +144,26 @@ function chatMessage(m: ChatMessage): Body {
     return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) };
   }
   return { role: m.role, content: m.content };
+}
+
+/**
+ * A message as Responses API input items: an assistant turn that called tools becomes its text
+ * (if any) and one `function_call` item per call, a tool reply a `function_call_output`. The
+ * calls are sent without their item ids, so no reasoning item has to accompany them.
+ */
+function responsesInput(m: ChatMessage): Body[] {
+  if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.toolCallId ?? '', output: m.content }];
+  if (m.role === 'assistant' && m.toolCalls?.length) {
+    const calls = m.toolCalls.map((c) => ({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments }));
+    return m.content ? [{ role: 'assistant', content: m.content }, ...calls] : calls;
+  }
+  return [{ role: m.role, content: m.content }];
+}
+
+/** A chat-completions function tool (`{type, function: {…}}`) in the Responses API's flat shape. */
+function responsesTool(t: unknown): unknown {
+  const f = (t as { type?: string; function?: Record<string, unknown> })?.function;
+  return (t as { type?: string })?.type === 'function' && f ? { type: 'function', ...f } : t;
 }
 
 /** The function calls of a chat reply; entries without a name are dropped. */
@@ -183,6 +205,12 @@ function readResponse(res: ResponsesResponse): RawReply {
       for (const c of item.content ?? []) if (typeof c.text === 'string') thoughts.push(c.text);
     }
   }
+  const toolCalls: ToolCall[] = [];
+  for (const item of res.output ?? []) {
+    if (item.type === 'function_call' && typeof item.name === 'string' && item.name) {
+      toolCalls.push({ id: item.call_id || item.id || `call_${toolCalls.length}`, name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' });
+    }
+  }
   const u = res.usage;
   const usage: Usage = { inputTokens: u?.input_tokens ?? 0, outputTokens: u?.output_tokens ?? 0 };
   const rt = u?.output_tokens_details?.reasoning_tokens;
@@ -193,6 +221,7 @@ function readResponse(res: ResponsesResponse): RawReply {
     reasoning: thoughts.length ? thoughts.join('\n\n') : undefined,
     usage,
     finishReason: truncated ? 'length' : res.status === 'incomplete' ? (res.incomplete_details?.reason ?? 'incomplete') : 'stop',
+    ...(toolCalls.length ? { toolCalls } : {}),
   };
 }
 
@@ -217,8 +246,12 @@ interface ResponsesResponse {
   incomplete_details?: { reason?: string } | null;
   output?: Array<{
     type: string;
+    id?: string;
     content?: Array<{ type?: string; text?: string }>;
     summary?: Array<{ text?: string }>;
+    call_id?: string;
+    name?: string;
+    arguments?: unknown;
   }>;
   usage?: { input_tokens?: number; output_tokens?: number; output_tokens_details?: { reasoning_tokens?: number } };
 }
