@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { QedError } from '../core/errors';
 import { cancel, findLaunches, hasEnded, jobInfo, onPath, planLaunch, planText, rowsWritten, submitLaunch, type JobInfo, type Launch, type LaunchOptions } from '../core/cluster';
 import { parse, positiveInt, str } from './args';
+import { sleep } from '../core/llm/retry';
 
 export const SLURM_HELP = `qed slurm — serve an open model with vLLM on a SLURM cluster, run a benchmark, grade it
 
@@ -129,7 +130,6 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
   return follow(launch);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tail = (file: string, lines: number): string => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n') : `  (${file} is missing)`);
 
 /** Follows a launch's jobs until each has ended; 0 when all completed. */

@@ -99,17 +99,17 @@ describe('step journal', () => {
     j.open(false);
     await j.append('A@0', 'gen/0', 'h1', reply('a'));
     await j.append('B@0', 'gen/0', 'h1', reply('b'));
-    j.finish((row) => row === 'A@0');
+    await j.finish((row) => row === 'A@0');
     assert.equal(readFileSync(path, 'utf8').trim().split('\n').length, 1);
     const again = new StepJournal(path);
     again.open(false);
     assert.equal(again.get('B@0', 'gen/0', 'h1')?.text, 'b');
     assert.equal(again.get('B@0', 'gen/0', 'other request'), undefined);
     assert.equal(again.get('A@0', 'gen/0', 'h1'), undefined);
-    again.finish(() => true);
+    await again.finish(() => true);
     assert.equal(existsSync(path), false);
   });
-  test('a torn last line is skipped with a warning; --overwrite starts empty', () => {
+  test('a torn last line is skipped with a warning; --overwrite starts empty', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qed-steps-'));
     const path = join(dir, 'out.jsonl.steps');
     writeFileSync(path, JSON.stringify({ row: 'A@0', call: 'c', hash: 'h', reply: reply('x') }) + '\n{"row":"A@0","ca');
@@ -117,11 +117,11 @@ describe('step journal', () => {
     j.open(false);
     assert.equal(j.count('A@0'), 1);
     assert.match(j.warnings[0], /:2: skipped an unreadable step/);
-    j.finish(() => false);
+    await j.finish(() => false);
     const fresh = new StepJournal(path);
     fresh.open(true);
     assert.equal(fresh.count('A@0'), 0);
-    fresh.finish(() => true);
+    await fresh.finish(() => true);
   });
 });
 

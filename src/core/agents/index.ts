@@ -234,7 +234,7 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
         },
         finish(isFinished: (key: string) => boolean) {
           journal = undefined;
-          j.finish(isFinished);
+          return j.finish(isFinished);
         },
       };
     },

@@ -1,4 +1,6 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { writeJsonlAtomic } from '../data';
+import type { Row } from '../data/types';
 import { GroupSync } from '../run/groupSync';
 import type { ToolCall, Usage } from '../llm/types';
 
@@ -97,7 +99,7 @@ export class StepJournal {
    * Ends the job's use of the journal: keeps only the records of rows that are not finished
    * (rewritten atomically), or removes the file when none is left.
    */
-  finish(isFinished: (row: string) => boolean): void {
+  async finish(isFinished: (row: string) => boolean): Promise<void> {
     if (this.fd !== undefined) {
       fdatasyncSync(this.fd);
       closeSync(this.fd);
@@ -108,13 +110,8 @@ export class StepJournal {
       if (existsSync(this.path)) unlinkSync(this.path);
       return;
     }
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    const lines: string[] = [];
-    for (const m of this.records.values()) for (const r of m.values()) lines.push(JSON.stringify(r));
-    writeFileSync(tmp, lines.join('\n') + '\n');
-    const fd = openSync(tmp, 'r');
-    fdatasyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, this.path);
+    const kept: StepRecord[] = [];
+    for (const m of this.records.values()) kept.push(...m.values());
+    await writeJsonlAtomic(this.path, kept as unknown as Row[]);
   }
 }

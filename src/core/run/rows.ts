@@ -260,7 +260,8 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     if (syncError) throw syncError;
   } finally {
     await Promise.allSettled(counting);
-    opts.session?.finish((key) => store.isDone(key));
+    // A step journal that cannot be pruned stays as it is (its finished rows' records do no harm).
+    await opts.session?.finish((key) => store.isDone(key)).catch((e: unknown) => log(`warning: ${describeError(e)}`));
     // Finished, cancelled or stopped by a bug: what is done goes into the output, in order.
     const known = new Set(order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));

@@ -22,7 +22,7 @@ export interface Solver {
 
 export interface JobSession {
   open(fresh: boolean): string[];
-  finish(isFinished: (key: string) => boolean): void;
+  finish(isFinished: (key: string) => boolean): Promise<void>;
 }
 
 export interface SolveResult {
