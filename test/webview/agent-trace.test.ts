@@ -144,6 +144,8 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     const tool = page.locator('.step[data-step="1"]');
     await tool.locator('summary.step-head').click();
     await tool.locator('.request-fold > summary').click();
+    // The step's call is fetched when it opens: wait for its messages instead of reading once.
+    await tool.locator('.request-fold', { hasText: 'tool python' }).waitFor({ timeout: 30_000 });
     assert.match((await tool.locator('.request-fold').textContent()) ?? '', /tool python/);
     // An ordinary row keeps its conversation section.
     await page.goto(`${url}?row=1`);
