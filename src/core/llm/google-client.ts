@@ -2,6 +2,7 @@ import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type G
 import type { ModelConfig } from '../config/types';
 import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure } from './errors';
+import { foldSystemMessages } from './fold';
 import type { RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage } from './types';
 
@@ -65,7 +66,11 @@ function toLevel(s: string): ThinkingLevel {
 export function classifyGoogleError(e: unknown): LlmError {
   if (e instanceof ApiError) {
     const m = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(e.message);
-    return httpFailure(e.status, e.message, m ? Number(m[1]) * 1000 : undefined);
+    const f = httpFailure(e.status, e.message, m ? Number(m[1]) * 1000 : undefined);
+    // A max_output_tokens above the model's limit: shrink it and try again, as the original does
+    // with any error naming max_tokens (its configs ask Gemini for 130000).
+    if (e.status === 400 && /max_?output_?tokens/i.test(e.message)) return new LlmError(f.message, 'context-length', f.status);
+    return f;
   }
   return classifyError(e);
 }
@@ -103,7 +108,8 @@ export class GoogleClient implements LlmClient {
     });
   }
 
-  private async once(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+  private async once(sent: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+    const messages = this.cfg.noSystemMessages ? foldSystemMessages(sent) : sent;
     const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
     const contents: Content[] = messages
       .filter((m) => m.role !== 'system')

@@ -41,15 +41,18 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
   const apiKey = await resolveKey(cfg, opts);
   const policy: RetryPolicy = {
     ...DEFAULT_POLICY,
-    maxRetries: cfg.maxRetries,
+    maxRetries: retriesOf(cfg),
     baseDelayMs: cfg.sleepOnErrorSec * 1000,
     ...opts.policy,
   };
   // The SDKs load on first use, so the extension activates without paying for them.
+  const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openai-client')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs });
   const inner: LlmClient =
     cfg.api === 'google'
       ? new (await import('./google-client')).GoogleClient(cfg, { apiKey, policy })
-      : new (await import('./openai-client')).OpenAiClient(cfg, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs });
+      : cfg.api === 'anthropic'
+        ? await anthropicClient(cfg, apiKey, policy, openai)
+        : await openai(cfg);
   const limit = Math.max(1, Math.min(opts.concurrency ?? cfg.concurrentRequests, opts.maxConcurrency || Infinity));
   const limiter = new Limiter(limit);
   // The one place the key is taken out of everything a request gives back: reply, chain of
@@ -89,6 +92,21 @@ function redactError(e: unknown, secrets: readonly string[]): unknown {
   e.message = redact(e.message, secrets);
   if (e.stack) e.stack = redact(e.stack, secrets);
   return e;
+}
+
+/**
+ * Retries of one request: `max_retries`, or with the original's `max_retries_inner` the tries of
+ * its two nested loops together (inner × max(1, outer)), less the first.
+ */
+export function retriesOf(cfg: Pick<ModelConfig, 'maxRetries' | 'maxRetriesInner'>): number {
+  return cfg.maxRetriesInner === undefined ? cfg.maxRetries : cfg.maxRetriesInner * Math.max(1, cfg.maxRetries) - 1;
+}
+
+/** Anthropic's Messages API; requests offering tools go to its OpenAI-compatible endpoint, as in the original. */
+async function anthropicClient(cfg: ModelConfig, apiKey: string, policy: RetryPolicy, openai: (c: ModelConfig) => Promise<LlmClient>): Promise<LlmClient> {
+  const { AnthropicClient, anthropicSdkBase } = await import('./anthropic-client');
+  const compat = `${anthropicSdkBase(cfg.baseUrl) ?? 'https://api.anthropic.com'}/v1/`;
+  return new AnthropicClient(cfg, { apiKey, policy, tools: () => openai({ ...cfg, baseUrl: compat }) });
 }
 
 async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string> {
