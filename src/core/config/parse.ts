@@ -310,8 +310,8 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
   if (api === 'google') {
     // Gemini takes tools in its own format (`googleSearch`, `codeExecution`, function declarations)
     // and a tool choice only as its `toolConfig` object.
-    if (valid.has('tool_choice') && (typeof raw.tool_choice !== 'object' || raw.tool_choice === null)) {
-      rep.at('warning', "with api 'google', 'tool_choice' must be a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
+    if (valid.has('tool_choice') && !isPlainMap(raw.tool_choice) && !['auto', 'none', 'required'].includes(String(raw.tool_choice))) {
+      rep.at('warning', "with api 'google', 'tool_choice' must be auto, none, required or a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
     }
   }
 

@@ -75,6 +75,9 @@ export function classifyGoogleError(e: unknown): LlmError {
   return classifyError(e);
 }
 
+/** OpenAI's tool_choice words as Gemini function-calling modes; sent only with tools, as the original drops a tool choice without them. */
+const GEMINI_TOOL_MODES: Readonly<Record<string, string>> = { auto: 'AUTO', none: 'NONE', required: 'ANY' };
+
 const snakeToCamel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The client for `api: google`: the native Gemini API through `@google/genai`. */
@@ -126,6 +129,9 @@ export class GoogleClient implements LlmClient {
     // Tools as the config writes them, in Gemini's format; a tool choice only as a toolConfig object.
     if (this.cfg.tools) config.tools = this.cfg.tools as GenerateContentConfig['tools'];
     if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object') config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
+    else if (typeof this.cfg.toolChoice === 'string' && config.tools && GEMINI_TOOL_MODES[this.cfg.toolChoice]) {
+      config.toolConfig = { functionCallingConfig: { mode: GEMINI_TOOL_MODES[this.cfg.toolChoice] } } as GenerateContentConfig['toolConfig'];
+    }
     if (signal) config.abortSignal = signal;
     if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody };
     const res: GenerateContentResponse = await this.sdk.models.generateContent({ model: this.cfg.model, contents, config });
