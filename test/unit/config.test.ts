@@ -17,6 +17,7 @@ import {
   type ConfigDiagnostic,
   type ModelConfig,
 } from '../../src/core/config';
+import { configSchemaText, keyTableMarkdown } from '../../src/core/config/schema';
 import { QedError } from '../../src/core/errors';
 import { walkYamlFilesSync } from '../../src/core/config/resolve';
 import { editDistance } from '../../src/core/config/suggest';
@@ -123,11 +124,11 @@ describe('normalisation', () => {
       ['openrouter', 'OPENROUTER_API_KEY', 'https://openrouter.ai/api/v1'],
       ['xai', 'XAI_API_KEY', 'https://api.x.ai/v1'],
       ['deepseek', 'DEEPSEEK_API_KEY', 'https://api.deepseek.com'],
-      ['glm', 'GLM_API_KEY', 'https://open.bigmodel.cn/api/paas/v4'],
-      ['anthropic', 'ANTHROPIC_API_KEY', 'https://api.anthropic.com/v1/'],
+      ['glm', 'GLM_API_KEY', 'https://api.z.ai/api/paas/v4/'],
+      ['anthropic', 'ANTHROPIC_API_KEY', 'https://api.anthropic.com'],
     ];
     for (const [api, env, url] of cases) {
-      const c = model(`model: m\napi: ${api}\n`);
+      const c = model(`model: m\napi: ${api}\nmax_tokens: 100\n`);
       assert.equal(c.apiKeyEnv, env, api);
       assert.equal(c.baseUrl, url, api);
     }
@@ -558,6 +559,13 @@ describe('schema', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'));
   const modelDef = schema.definitions.modelConfig;
   const agentDef = schema.definitions.agentConfig;
+
+  test('the schema file and the README key table are what the build writes from the key table', () => {
+    assert.equal(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'), configSchemaText(), 'run node esbuild.mjs');
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    assert.ok(readme.includes(keyTableMarkdown()), 'README key table is current (run node esbuild.mjs)');
+    for (const k of MODEL_CONFIG_KEYS) assert.ok(keyTableMarkdown().includes(`| \`${k}\` |`), k);
+  });
 
   test('knows exactly the keys the parser knows (no drift)', () => {
     assert.deepEqual(Object.keys(modelDef.properties).sort(), [...MODEL_CONFIG_KEYS].sort());
