@@ -9,6 +9,7 @@ import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage
 export interface GoogleClientOptions {
   apiKey: string;
   policy: RetryPolicy;
+  fetch?: typeof fetch;
 }
 
 type Dict = Record<string, unknown>;
@@ -93,7 +94,7 @@ export class GoogleClient implements LlmClient {
   ) {
     this.sdk = new GoogleGenAI({
       apiKey: opts.apiKey,
-      httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000 },
+      httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
     });
     this.budget = new OutputBudget(cfg.maxTokens);
     const t = translateThinking(cfg);
@@ -133,7 +134,7 @@ export class GoogleClient implements LlmClient {
       config.toolConfig = { functionCallingConfig: { mode: GEMINI_TOOL_MODES[this.cfg.toolChoice] } } as GenerateContentConfig['toolConfig'];
     }
     if (signal) config.abortSignal = signal;
-    if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody };
+    if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}) };
     const res: GenerateContentResponse = await this.sdk.models.generateContent({ model: this.cfg.model, contents, config });
     const cand = res.candidates?.[0];
     if (!cand) {
