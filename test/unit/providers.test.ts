@@ -81,6 +81,21 @@ describe('providers on the wire', () => {
     assert.deepEqual(body(server).tools, [tool]);
   });
 
+  it('the OpenAI-compatible providers (glm, xai, deepseek, together, openrouter): chat completions, bearer key, max_tokens, sampling', async () => {
+    for (const api of ['glm', 'xai', 'deepseek', 'together', 'openrouter']) {
+      server.clearRequests();
+      const c = await client(`model: ${api}-model\napi: ${api}\napi_key_env: K\nmax_tokens: 77\ntemperature: 0.6\ntop_p: 0.95`);
+      await c.complete([
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'u' },
+      ]);
+      const req = server.requests[0]!;
+      assert.equal(req.path, '/v1/chat/completions', api);
+      assert.equal(req.headers.authorization, `Bearer ${KEY}`, api);
+      assert.deepEqual(req.body, { model: `${api}-model`, messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], max_tokens: 77, temperature: 0.6, top_p: 0.95 }, api);
+    }
+  });
+
   it('the five client keys and max_tool_calls are honoured, never sent', async () => {
     const c = await client(
       'model: some-model\napi: custom\napi_key_env: K\nmax_tokens: 500\nmax_retries: 0\nmax_retries_inner: 2\nno_system_messages: true\ninclude_max_tool_calls: false\nmax_tokens_param: max_new_tokens\nuse_openai_responses_api_tools: true',
@@ -123,6 +138,20 @@ describe('providers on the wire', () => {
     assert.equal(b.max_output_tokens, 128000);
     assert.deepEqual(b.reasoning, { summary: 'auto', effort: 'high' });
     assert.ok(!('max_tool_calls' in b));
+  });
+
+  it('Gemini: a refused max_output_tokens is cut by 1.2× and retried; tool_choice words become its function-calling mode, with tools only', async () => {
+    const c = await client('model: gemini-x\napi: google\nmax_tokens: 130000\ntool_choice: required\ntools:\n  - codeExecution: {}');
+    server.script({ kind: 'status', status: 400, message: 'Unable to submit request because it has a maxOutputTokens value of 130000 but the supported range is from 1 (inclusive) to 65537 (exclusive).' });
+    const r = await c.complete([{ role: 'user', content: 'u' }]);
+    assert.equal(server.requests.length, 2);
+    const gc = (i: number) => body(server, i).generationConfig as Record<string, unknown>;
+    assert.deepEqual([gc(0).maxOutputTokens, gc(1).maxOutputTokens], [130000, Math.floor(130000 / 1.2)]);
+    assert.ok(r.text.startsWith('Fake reply'));
+    assert.deepEqual(body(server, 1).toolConfig, { functionCallingConfig: { mode: 'ANY' } });
+    server.clearRequests();
+    await (await client('model: gemini-x\napi: google\nmax_tokens: 10\ntool_choice: auto')).complete([{ role: 'user', content: 'u' }]);
+    assert.equal(body(server).toolConfig, undefined, 'no tools, no tool choice');
   });
 
   it('Gemini with no_system_messages: the instructions lead the first user message', async () => {
