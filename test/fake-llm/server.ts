@@ -1,7 +1,7 @@
 /**
  * A loopback fake LLM server for integration tests and benches.
  *
- * It speaks just enough of three wire formats for the REAL `openai` and `@google/genai` SDKs to be
+ * It speaks just enough of four wire formats for the REAL `openai`, `@google/genai` and `@anthropic-ai/sdk` SDKs to be
  * pointed at it (base URL only, no mocking of the SDKs themselves). It binds to 127.0.0.1 only.
  *
  *   OpenAI chat completions   POST /v1/chat/completions          (openai: baseURL = `${url}/v1`)

@@ -127,7 +127,8 @@ export class GoogleClient implements LlmClient {
     if (this.cfg.topP != null) config.topP = this.cfg.topP;
     if (this.cfg.topK != null) config.topK = this.cfg.topK;
     if (this.thinking) config.thinkingConfig = this.thinking;
-    // Tools as the config writes them, in Gemini's format; a tool choice only as a toolConfig object.
+    // Tools as the config writes them, in Gemini's format; a tool choice as a toolConfig object, or
+    // auto / none / required as its function-calling mode when there are tools.
     if (this.cfg.tools) config.tools = this.cfg.tools as GenerateContentConfig['tools'];
     if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object') config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
     else if (typeof this.cfg.toolChoice === 'string' && config.tools && GEMINI_TOOL_MODES[this.cfg.toolChoice]) {

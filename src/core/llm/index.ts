@@ -48,9 +48,9 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
     baseDelayMs: cfg.sleepOnErrorSec * 1000,
     ...opts.policy,
   };
-  // The SDKs load on first use, so the extension activates without paying for them.
   const logged = opts.logRequests ? new RequestLog(opts.logRequests, cfg.model, [apiKey]).fetch() : undefined;
   const fetchOpt = logged ? { fetch: logged } : {};
+  // The SDKs load on first use, so the extension activates without paying for them.
   const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openai-client')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs, ...fetchOpt });
   const inner: LlmClient =
     cfg.api === 'google'
