@@ -7,6 +7,7 @@
 //   dist/webview.js    the results viewer (browser, one IIFE; the same bundle for both hosts)
 //   dist/webview.css   KaTeX's stylesheet (woff2 fonts only) followed by the viewer's own
 //   dist/KaTeX_*.woff2 KaTeX's fonts, beside the stylesheet that names them
+// and, from the config key table, configs/schema/model-config.schema.json and README's key table.
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -85,7 +86,25 @@ function addKatex() {
   writeFileSync('dist/webview.css', `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}`);
 }
 
+/**
+ * The config schema for editors and the README's key table, both written from the key table
+ * (src/core/config/keys.ts + schema.ts), so they cannot drift from what the parser checks.
+ * A file is rewritten only when its text changes.
+ */
+async function writeConfigDocs() {
+  const out = await esbuild.build({ entryPoints: ['src/core/config/schema.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  const { configSchemaText, withKeyTable } = mod.exports;
+  const update = (file, text) => {
+    if (text !== undefined && readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+  };
+  update('configs/schema/model-config.schema.json', configSchemaText());
+  update('README.md', withKeyTable(readFileSync('README.md', 'utf8')));
+}
+
 mkdirSync('dist', { recursive: true });
+await writeConfigDocs();
 if (watch) {
   for (const b of builds) {
     const ctx = await esbuild.context(b);

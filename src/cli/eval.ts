@@ -5,7 +5,7 @@ import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from 
 import { loadGradePrompts } from '../core/grade/prompts';
 import { recordedFileMode } from '../core/grade/regrade';
 import { parse, positiveInt, str } from './args';
-import { JobConsole, exitStatus, identityOf, modelClient } from './job';
+import { JobConsole, exitStatus, identityOf, modelClient, useRequestLog } from './job';
 import { formatTokens, formatUsd, formatDuration, jobState, reusedPart } from './progress';
 
 export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
@@ -31,6 +31,8 @@ Usage: qed eval --model-config <grader> --data-path <results.jsonl> [options]
   --answer-column NAME          default answer
   --grading-column NAME         default grading_guidelines (grading_scheme with --proofbench)
   --concurrency N           at most N grader requests at once
+  --log-requests DIR        write every grader request and its reply to DIR/<model>/ as JSON
+                            files (one per request; the key removed)
   --quiet                   only the summary
 
 Writes per row: grade (points and explanation per scheme item), schema_0, score, grade_cost,
@@ -53,6 +55,7 @@ const OPTIONS = {
   'answer-column': { type: 'string' },
   'grading-column': { type: 'string' },
   concurrency: { type: 'string' },
+  'log-requests': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -95,6 +98,7 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   };
   const concurrency = positiveInt(v.concurrency, 'concurrency');
 
+  useRequestLog(v['log-requests']);
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
   const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
   const outputPath = resolve(str(v['output-path']) ?? dataPath);

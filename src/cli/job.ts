@@ -33,13 +33,21 @@ export interface RunSolver {
   rowsAtOnce: number;
 }
 
+/** Client settings every command of this process shares (`--log-requests`). */
+export const clientDefaults: { logRequests?: string } = {};
+
+/** Sets `--log-requests DIR` (made absolute) for every client this process builds. */
+export function useRequestLog(dir: unknown): void {
+  if (typeof dir === 'string' && dir) clientDefaults.logRequests = resolve(dir);
+}
+
 /** The solver for a `--model-config` that may name a model config or an agent config. */
 export async function runSolver(ref: string, shippedRoot: string, prompt: PromptTemplate, mode: string, concurrency?: number): Promise<RunSolver> {
   const cwd = process.cwd();
   const cfg = await loadConfig(ref, { cwd, shippedRoot });
   const pollIntervalMs = Number(process.env.QED_POLL_INTERVAL_MS) || undefined;
   if (cfg.kind === 'agent') {
-    const agent = await loadAgent(cfg, { cwd, shippedRoot, getKey: envKeys, concurrency, pollIntervalMs });
+    const agent = await loadAgent(cfg, { ...clientDefaults, cwd, shippedRoot, getKey: envKeys, concurrency, pollIntervalMs });
     return {
       solver: agent,
       identity: agent.identity(prompt, mode),
@@ -47,7 +55,7 @@ export async function runSolver(ref: string, shippedRoot: string, prompt: Prompt
       rowsAtOnce: agent.rowsAtOnce,
     };
   }
-  const client = await createClient(cfg, { getKey: envKeys, concurrency, pollIntervalMs });
+  const client = await createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs });
   return { solver: singleCallSolver(client), identity: runIdentity(cfg, prompt, mode), describe: `${cfg.id} (${cfg.api}: ${cfg.model})`, rowsAtOnce: client.limiter.size };
 }
 
@@ -55,7 +63,7 @@ export async function runSolver(ref: string, shippedRoot: string, prompt: Prompt
 export async function modelClient(ref: string, shippedRoot: string, concurrency?: number): Promise<{ cfg: ModelConfig; client: BoundClient }> {
   const cfg = await loadModelConfig(ref, shippedRoot);
   // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
-  const client = await createClient(cfg, { getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
+  const client = await createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
   return { cfg, client };
 }
 

@@ -4,7 +4,7 @@ import { QedError } from '../core/errors';
 import { runBenchmark } from '../core/run/engine';
 import { loadPrompt, type RunMode } from '../core/run/prompts';
 import { parse, positiveInt } from './args';
-import { JobConsole, exitStatus, runSolver } from './job';
+import { JobConsole, exitStatus, runSolver, useRequestLog } from './job';
 import { summaryLine } from './progress';
 
 export const RUN_HELP = `qed run — generate solutions for every problem of a dataset
@@ -27,6 +27,8 @@ Usage: qed run --model-config <name|file.yaml> --output-path <file.jsonl> [optio
   --limit N               only the first N problems (a cheap trial)
   --concurrency N         at most N requests at once (default: the config's concurrent_requests;
                           for an agent, shared by all its problems and calls)
+  --log-requests DIR      write every request and its reply to DIR/<model>/ as JSON files
+                          (one per request, as the Python stack's request logger; the key removed)
   --quiet                 no progress output, only the summary
 
 Rerunning the same command resumes: only unfinished or failed rows are requested again.
@@ -46,6 +48,7 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   limit: { type: 'string' },
   concurrency: { type: 'string' },
+  'log-requests': { type: 'string' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -59,6 +62,7 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   const concurrency = positiveInt(v.concurrency, 'concurrency');
   const cwd = process.cwd();
 
+  useRequestLog(v['log-requests']);
   const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
   const run = await runSolver(v['model-config'], env.shippedRoot, prompt, mode, concurrency);
   const dataPath = typeof v['data-path'] === 'string' ? v['data-path'] : mode === 'final-answer' ? 'lm-provers/IMOBench-FinalAnswer' : 'lm-provers/IMOProofBench';

@@ -1,13 +1,15 @@
 /**
  * A loopback fake LLM server for integration tests and benches.
  *
- * It speaks just enough of three wire formats for the REAL `openai` and `@google/genai` SDKs to be
+ * It speaks just enough of four wire formats for the REAL `openai`, `@google/genai` and `@anthropic-ai/sdk` SDKs to be
  * pointed at it (base URL only, no mocking of the SDKs themselves). It binds to 127.0.0.1 only.
  *
  *   OpenAI chat completions   POST /v1/chat/completions          (openai: baseURL = `${url}/v1`)
  *   OpenAI Responses API      POST /v1/responses                 (incl. `background: true`)
  *                             GET  /v1/responses/{id}            (client.responses.retrieve: polling)
  *                             POST /v1/responses/{id}/cancel     (client.responses.cancel)
+ *   Anthropic Messages        POST /v1/messages                  (@anthropic-ai/sdk with baseURL = url;
+ *                                                                the key arrives in `x-api-key`)
  *   Gemini                    POST /v1beta/models/{model}:generateContent
  *                             (@google/genai with httpOptions.baseUrl = url: it appends its API
  *                             version, `v1beta` by default, then `models/{model}:generateContent`;
@@ -36,11 +38,13 @@
  *   text       = `Fake reply ${h}. The answer is \boxed{${parseInt(h, 16) % 1000}}.`
  *   reasoning  = `Fake reasoning ${h}.` only when the request asks for reasoning:
  *                chat: `reasoning_effort` or `reasoning` present; responses: `reasoning` present;
- *                gemini: generationConfig.thinkingConfig.includeThoughts === true. Else none.
+ *                gemini: generationConfig.thinkingConfig.includeThoughts === true;
+ *                anthropic: `thinking.type` is 'enabled' (or 'adaptive'). Else none.
  *   tokens(s)  = ceil(s.length / 4)
  *   promptTokens     = max(1, tokens(all prompt text concatenated)), where the prompt text is every
  *                      message's text (chat: messages[].content; responses: instructions + input;
- *                      gemini: systemInstruction + contents), concatenated without separators.
+ *                      gemini: systemInstruction + contents; anthropic: system + messages),
+ *                      concatenated without separators.
  *   completionTokens = tokens(text)          (VISIBLE output only)
  *   reasoningTokens  = tokens(reasoning), 0 without reasoning
  *   finishReason     = 'stop'
@@ -52,6 +56,7 @@
  *              total_tokens = P + C + R
  *   gemini:    promptTokenCount = P, candidatesTokenCount = C, thoughtsTokenCount = R (omitted when 0),
  *              totalTokenCount = P + C + R
+ *   anthropic: input_tokens = P, output_tokens = C + R; a `thinking` block (R) before the `text` block
  *
  * Faults (per request, usable with every API; error JSON is shaped like each API's own):
  *   status          any HTTP status; `retryAfter` (s) sets Retry-After, `retryAfterMs` sets retry-after-ms,
@@ -67,7 +72,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ApiKind = 'chat' | 'responses' | 'responses-poll' | 'responses-cancel' | 'gemini' | 'unknown';
+export type ApiKind = 'chat' | 'responses' | 'responses-poll' | 'responses-cancel' | 'gemini' | 'anthropic' | 'unknown';
 
 export interface FakeReply {
   /** The visible answer. */
@@ -228,6 +233,14 @@ export function promptOf(api: ApiKind, body: unknown): { all: string; lastUser: 
         if (item.role === 'user') lastUser = t;
       }
     }
+  } else if (api === 'anthropic') {
+    all += typeof body.system === 'string' ? body.system : contentText(body.system);
+    for (const m of Array.isArray(body.messages) ? body.messages : []) {
+      if (!isObj(m)) continue;
+      const t = contentText(m.content);
+      all += t;
+      if (m.role === 'user') lastUser = t;
+    }
   } else if (api === 'gemini') {
     if (isObj(body.systemInstruction)) all += partsText(body.systemInstruction.parts);
     for (const c of Array.isArray(body.contents) ? body.contents : []) {
@@ -245,6 +258,7 @@ function wantsReasoning(api: ApiKind, body: unknown): boolean {
   if (!isObj(body)) return false;
   if (api === 'chat') return body.reasoning_effort != null || body.reasoning != null;
   if (api === 'responses') return body.reasoning != null;
+  if (api === 'anthropic') return isObj(body.thinking) && (body.thinking.type === 'enabled' || body.thinking.type === 'adaptive');
   if (api === 'gemini') {
     const gc = body.generationConfig;
     return isObj(gc) && isObj(gc.thinkingConfig) && gc.thinkingConfig.includeThoughts === true;
@@ -393,6 +407,33 @@ function geminiBody(model: string, id: string, r: ResolvedReply): Json {
   };
 }
 
+function anthropicBody(model: string, id: string, r: ResolvedReply): Json {
+  const content: Json[] = [];
+  if (r.reasoning) content.push({ type: 'thinking', thinking: r.reasoning, signature: `sig-${id}` });
+  content.push({ type: 'text', text: r.text, citations: null });
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: r.finishReason === 'length' ? 'max_tokens' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: r.promptTokens, output_tokens: r.completionTokens + r.reasoningTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
+}
+
+const ANTHROPIC_ERR: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
 const GOOGLE_STATUS: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
   401: 'UNAUTHENTICATED',
@@ -426,6 +467,9 @@ function errorBody(api: ApiKind, status: number, message?: string, retryAfter?: 
     }
     return { error };
   }
+  if (api === 'anthropic') {
+    return { type: 'error', error: { type: ANTHROPIC_ERR[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message: message ?? `Fake error ${status} (fake-llm).` } };
+  }
   const [type, code, msg] = OPENAI_ERR[status] ?? [status >= 500 ? 'server_error' : 'invalid_request_error', null, `Fake error ${status} (fake-llm).`];
   return { error: { message: message ?? msg, type, param: null, code, ...extra } };
 }
@@ -434,6 +478,7 @@ function contextLengthBody(api: ApiKind, promptTokens: number): Json {
   if (api === 'gemini') {
     return errorBody(api, 400, `The input token count (${promptTokens}) exceeds the maximum number of tokens allowed (1048576).`);
   }
+  if (api === 'anthropic') return errorBody(api, 400, `prompt is too long: ${promptTokens + 200000} tokens > 200000 maximum`);
   if (api === 'responses') {
     return errorBody(api, 400, 'Your input exceeds the context window of this model. Please adjust your input and try again.', undefined, {
       param: 'input',
@@ -479,7 +524,7 @@ export class FakeLlmServer {
   readonly requests: RecordedRequest[] = [];
   readonly stats: FakeServerStats = {
     total: 0,
-    byApi: { chat: 0, responses: 0, 'responses-poll': 0, 'responses-cancel': 0, gemini: 0, unknown: 0 },
+    byApi: { chat: 0, responses: 0, 'responses-poll': 0, 'responses-cancel': 0, gemini: 0, anthropic: 0, unknown: 0 },
     faults: 0,
     inFlight: 0,
     maxInFlight: 0,
@@ -590,6 +635,7 @@ export class FakeLlmServer {
   private route(method: string, pathname: string): { api: ApiKind; model?: string; responseId?: string } {
     if (method === 'POST' && pathname === '/v1/chat/completions') return { api: 'chat' };
     if (method === 'POST' && pathname === '/v1/responses') return { api: 'responses' };
+    if (method === 'POST' && pathname === '/v1/messages') return { api: 'anthropic' };
     const g = method === 'POST' ? GEMINI_RE.exec(pathname) : null;
     if (g) return { api: 'gemini', model: decodeURIComponent(g[2]).replace(/^models\//, '') };
     const r = RESP_ID_RE.exec(pathname);
@@ -642,7 +688,7 @@ export class FakeLlmServer {
     if (this.opts.apiKey !== undefined && !this.authorized(req, api)) {
       return sendJson(res, 401, errorBody(api, 401, api === 'gemini' ? 'API key not valid. Please pass a valid API key.' : undefined));
     }
-    if ((api === 'chat' || api === 'responses') && isObj(body) && body.stream === true) {
+    if ((api === 'chat' || api === 'responses' || api === 'anthropic') && isObj(body) && body.stream === true) {
       return sendJson(res, 400, errorBody(api, 400, 'fake-llm: streaming is not emulated'));
     }
 
@@ -683,6 +729,7 @@ export class FakeLlmServer {
       const h = req.headers['x-goog-api-key'];
       return h === key || new URL(req.url ?? '/', 'http://x').searchParams.get('key') === key;
     }
+    if (api === 'anthropic') return req.headers['x-api-key'] === key;
     return req.headers.authorization === `Bearer ${key}`;
   }
 
@@ -698,6 +745,8 @@ export class FakeLlmServer {
         return sendJson(res, 200, chatBody(`chatcmpl-fake${n}`, model, defaultReply(api, rec.body, reply)), { 'x-request-id': `req_fake${n}` });
       case 'gemini':
         return sendJson(res, 200, geminiBody(model, `fake-${n}`, defaultReply(api, rec.body, reply)));
+      case 'anthropic':
+        return sendJson(res, 200, anthropicBody(model, `msg_fake${n}`, defaultReply(api, rec.body, reply)), { 'request-id': `req_fake${n}` });
       case 'responses': {
         const background = isObj(rec.body) && rec.body.background === true;
         const failed = step && isFault(step) && step.kind === 'failed' ? step : undefined;

@@ -17,6 +17,7 @@ import {
   type ConfigDiagnostic,
   type ModelConfig,
 } from '../../src/core/config';
+import { configSchemaText, keyTableMarkdown } from '../../src/core/config/schema';
 import { QedError } from '../../src/core/errors';
 import { walkYamlFilesSync } from '../../src/core/config/resolve';
 import { editDistance } from '../../src/core/config/suggest';
@@ -123,11 +124,11 @@ describe('normalisation', () => {
       ['openrouter', 'OPENROUTER_API_KEY', 'https://openrouter.ai/api/v1'],
       ['xai', 'XAI_API_KEY', 'https://api.x.ai/v1'],
       ['deepseek', 'DEEPSEEK_API_KEY', 'https://api.deepseek.com'],
-      ['glm', 'GLM_API_KEY', 'https://open.bigmodel.cn/api/paas/v4'],
-      ['anthropic', 'ANTHROPIC_API_KEY', 'https://api.anthropic.com/v1/'],
+      ['glm', 'GLM_API_KEY', 'https://api.z.ai/api/paas/v4/'],
+      ['anthropic', 'ANTHROPIC_API_KEY', 'https://api.anthropic.com'],
     ];
     for (const [api, env, url] of cases) {
-      const c = model(`model: m\napi: ${api}\n`);
+      const c = model(`model: m\napi: ${api}\nmax_tokens: 100\n`);
       assert.equal(c.apiKeyEnv, env, api);
       assert.equal(c.baseUrl, url, api);
     }
@@ -324,14 +325,13 @@ describe('diagnostics', () => {
     assert.deepEqual([d.line, d.column], [7, 26]);
   });
 
-  test('Gemini tool settings: a tool_choice that is not a toolConfig object and max_tool_calls are flagged as not sent', () => {
-    const g = parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: auto\nmax_tool_calls: 3\n');
+  test('Gemini tool settings: the original\'s tool_choice words are understood, anything else that is not a toolConfig object is flagged', () => {
+    assert.deepEqual(parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: auto\nmax_tool_calls: 3\n').diagnostics, []);
+    const g = parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: always\n');
     assert.match(byKey(g.diagnostics, 'tool_choice').message, /toolConfig object.*not sent/);
-    assert.match(byKey(g.diagnostics, 'max_tool_calls').message, /not sent/);
     assert.ok(g.diagnostics.every((d) => d.severity === 'warning'));
     const ok = parse('model: gemini-2.5-pro\napi: google\ntool_choice:\n  functionCallingConfig:\n    mode: ANY\n');
     assert.deepEqual(ok.diagnostics, []);
-    // The same keys mean what they say on OpenAI-compatible apis.
     assert.deepEqual(parse('model: gpt-5\napi: openai\ntool_choice: auto\nmax_tool_calls: 3\n').diagnostics, []);
   });
 
@@ -559,6 +559,13 @@ describe('schema', () => {
   const schema = JSON.parse(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'));
   const modelDef = schema.definitions.modelConfig;
   const agentDef = schema.definitions.agentConfig;
+
+  test('the schema file and the README key table are what the build writes from the key table', () => {
+    assert.equal(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'), configSchemaText(), 'run node esbuild.mjs');
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    assert.ok(readme.includes(keyTableMarkdown()), 'README key table is current (run node esbuild.mjs)');
+    for (const k of MODEL_CONFIG_KEYS) assert.ok(keyTableMarkdown().includes(`| \`${k}\` |`), k);
+  });
 
   test('knows exactly the keys the parser knows (no drift)', () => {
     assert.deepEqual(Object.keys(modelDef.properties).sort(), [...MODEL_CONFIG_KEYS].sort());

@@ -52,6 +52,10 @@ export function identityFields(c: ModelConfig): Record<string, unknown> {
     tools: c.tools,
     tool_choice: c.toolChoice,
     max_tool_calls: c.maxToolCalls,
+    // Written only when they change a request, so the hashes of configs without them stay as they were.
+    no_system_messages: c.noSystemMessages || undefined,
+    max_tokens_param: c.maxTokensParam,
+    include_max_tool_calls: c.includeMaxToolCalls ? undefined : false,
   };
   // JSON round trip through the canonical form: undefined members dropped, keys sorted.
   return JSON.parse(canonicalJson(fields)) as Record<string, unknown>;

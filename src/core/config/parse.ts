@@ -310,10 +310,16 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
   if (api === 'google') {
     // Gemini takes tools in its own format (`googleSearch`, `codeExecution`, function declarations)
     // and a tool choice only as its `toolConfig` object.
-    if (valid.has('tool_choice') && (typeof raw.tool_choice !== 'object' || raw.tool_choice === null)) {
-      rep.at('warning', "with api 'google', 'tool_choice' must be a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
+    if (valid.has('tool_choice') && !isPlainMap(raw.tool_choice) && !['auto', 'none', 'required'].includes(String(raw.tool_choice))) {
+      rep.at('warning', "with api 'google', 'tool_choice' must be auto, none, required or a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
     }
-    if (valid.has('max_tool_calls')) rep.at('warning', "'max_tool_calls' is a Responses API setting: the Gemini API does not take it, so it is not sent", loc.keySpan(['max_tool_calls']), 'max_tool_calls');
+  }
+
+  if (api === 'anthropic') {
+    if (!('max_tokens' in raw)) rep.at('error', "api 'anthropic' needs 'max_tokens' (Anthropic's Messages API requires an output limit)", loc.valueSpan(['api']), 'api');
+    if (valid.has('reasoning_effort') || split.effort) {
+      rep.at('warning', "Anthropic's Messages API takes no reasoning effort, so it is not sent; give a thinking budget instead: thinking: {type: enabled, budget_tokens: 16000}", valid.has('reasoning_effort') ? loc.valueSpan(['reasoning_effort']) : loc.valueSpan(['model']), valid.has('reasoning_effort') ? 'reasoning_effort' : 'model');
+    }
   }
 
   if (valid.has('delimiters') && Array.isArray(raw.delimiters) && raw.delimiters.length === 0) {
@@ -349,6 +355,8 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
     extraBody: isPlainMap(raw.extra_body) ? raw.extra_body : {},
     timeoutSec: num('timeout', MODEL_DEFAULTS.timeoutSec),
     maxRetries: num('max_retries', MODEL_DEFAULTS.maxRetries),
+    noSystemMessages: raw.no_system_messages === true,
+    includeMaxToolCalls: raw.include_max_tool_calls !== false,
     sleepOnErrorSec: num('sleep_on_error', MODEL_DEFAULTS.sleepOnErrorSec),
     sleepAfterRequestSec: num('sleep_after_request', MODEL_DEFAULTS.sleepAfterRequestSec),
     throwErrorOnFailure: raw.throw_error_on_failure === true,
@@ -360,7 +368,9 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
   if (effort !== undefined) c.reasoningEffort = effort;
   if (isPlainMap(raw.reasoning)) c.reasoning = raw.reasoning;
   if (Array.isArray(raw.tools)) c.tools = raw.tools;
-  if (valid.has('max_tool_calls')) c.maxToolCalls = raw.max_tool_calls as number;
+  if (valid.has('max_tool_calls')) c.maxToolCalls = isPlainMap(raw.max_tool_calls) ? (raw.max_tool_calls as Record<string, number>) : (raw.max_tool_calls as number);
+  if (valid.has('max_retries_inner')) c.maxRetriesInner = raw.max_retries_inner as number;
+  if (valid.has('max_tokens_param')) c.maxTokensParam = String(raw.max_tokens_param);
   if ('tool_choice' in raw) c.toolChoice = raw.tool_choice;
   // Keep absent fields absent (not `undefined`-valued) so equality checks and JSON stay clean.
   for (const k of ['baseUrl', 'temperature', 'topP', 'topK'] as const) if (c[k] === undefined) delete c[k];

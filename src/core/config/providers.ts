@@ -25,8 +25,11 @@ export const PROVIDER_BASE_URLS: Readonly<Partial<Record<ApiKind, string>>> = {
   openrouter: 'https://openrouter.ai/api/v1',
   xai: 'https://api.x.ai/v1',
   deepseek: 'https://api.deepseek.com',
-  glm: 'https://open.bigmodel.cn/api/paas/v4',
-  anthropic: 'https://api.anthropic.com/v1/',
+  // Z.ai's international endpoint, as the original (open.bigmodel.cn is the mainland China one).
+  glm: 'https://api.z.ai/api/paas/v4/',
+  // Anthropic's own API: the Messages API at <this>/v1/messages; requests with tools go to its
+  // OpenAI-compatible endpoint at <this>/v1/.
+  anthropic: 'https://api.anthropic.com',
 };
 
 /** Values used when a config leaves a client setting out. */

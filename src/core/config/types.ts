@@ -52,13 +52,25 @@ export interface ModelConfig {
   timeoutSec: number;
   /** How many times one request is retried after a transient failure (bounded). */
   maxRetries: number;
+  /**
+   * The original's inner retry count (`max_retries_inner`): when given, one request is tried up to
+   * max_retries_inner × max(1, max_retries) times, as the original's two nested loops do.
+   */
+  maxRetriesInner?: number;
+  /** `no_system_messages`: system instructions go as `developer` messages (OpenAI-compatible APIs) or into the first user message (Gemini, Anthropic). */
+  noSystemMessages: boolean;
+  /** `include_max_tool_calls` (default true): tool results tell the model how many tool calls it has left. */
+  includeMaxToolCalls: boolean;
+  /** `max_tokens_param`: the name the token limit is sent under on chat completions, where the API does not fix it. */
+  maxTokensParam?: string;
   /** Base back-off delay in seconds (doubled each attempt, with jitter). */
   sleepOnErrorSec: number;
   /** Pause after each successful request, seconds. */
   sleepAfterRequestSec: number;
   throwErrorOnFailure: boolean;
   tools?: unknown[];
-  maxToolCalls?: number;
+  /** Tool-call budget of a tool loop: a total, or per tool name. Never sent to the API. */
+  maxToolCalls?: number | Record<string, number>;
   toolChoice?: unknown;
   /** Keys this tool does not know: forwarded verbatim into the API request. */
   passthrough: Record<string, unknown>;

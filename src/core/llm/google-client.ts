@@ -2,12 +2,14 @@ import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type G
 import type { ModelConfig } from '../config/types';
 import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure } from './errors';
+import { foldSystemMessages } from './fold';
 import type { RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, Usage } from './types';
 
 export interface GoogleClientOptions {
   apiKey: string;
   policy: RetryPolicy;
+  fetch?: typeof fetch;
 }
 
 type Dict = Record<string, unknown>;
@@ -65,10 +67,17 @@ function toLevel(s: string): ThinkingLevel {
 export function classifyGoogleError(e: unknown): LlmError {
   if (e instanceof ApiError) {
     const m = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(e.message);
-    return httpFailure(e.status, e.message, m ? Number(m[1]) * 1000 : undefined);
+    const f = httpFailure(e.status, e.message, m ? Number(m[1]) * 1000 : undefined);
+    // A max_output_tokens above the model's limit: shrink it and try again, as the original does
+    // with any error naming max_tokens (its configs ask Gemini for 130000).
+    if (e.status === 400 && /max_?output_?tokens/i.test(e.message)) return new LlmError(f.message, 'context-length', f.status);
+    return f;
   }
   return classifyError(e);
 }
+
+/** OpenAI's tool_choice words as Gemini function-calling modes; sent only with tools, as the original drops a tool choice without them. */
+const GEMINI_TOOL_MODES: Readonly<Record<string, string>> = { auto: 'AUTO', none: 'NONE', required: 'ANY' };
 
 const snakeToCamel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -85,7 +94,7 @@ export class GoogleClient implements LlmClient {
   ) {
     this.sdk = new GoogleGenAI({
       apiKey: opts.apiKey,
-      httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000 },
+      httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
     });
     this.budget = new OutputBudget(cfg.maxTokens);
     const t = translateThinking(cfg);
@@ -103,7 +112,8 @@ export class GoogleClient implements LlmClient {
     });
   }
 
-  private async once(messages: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+  private async once(sent: ChatMessage[], signal?: AbortSignal): Promise<RawReply> {
+    const messages = this.cfg.noSystemMessages ? foldSystemMessages(sent) : sent;
     const system = messages.filter((m) => m.role === 'system').map((m) => m.content);
     const contents: Content[] = messages
       .filter((m) => m.role !== 'system')
@@ -117,11 +127,15 @@ export class GoogleClient implements LlmClient {
     if (this.cfg.topP != null) config.topP = this.cfg.topP;
     if (this.cfg.topK != null) config.topK = this.cfg.topK;
     if (this.thinking) config.thinkingConfig = this.thinking;
-    // Tools as the config writes them, in Gemini's format; a tool choice only as a toolConfig object.
+    // Tools as the config writes them, in Gemini's format; a tool choice as a toolConfig object, or
+    // auto / none / required as its function-calling mode when there are tools.
     if (this.cfg.tools) config.tools = this.cfg.tools as GenerateContentConfig['tools'];
     if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object') config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
+    else if (typeof this.cfg.toolChoice === 'string' && config.tools && GEMINI_TOOL_MODES[this.cfg.toolChoice]) {
+      config.toolConfig = { functionCallingConfig: { mode: GEMINI_TOOL_MODES[this.cfg.toolChoice] } } as GenerateContentConfig['toolConfig'];
+    }
     if (signal) config.abortSignal = signal;
-    if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody };
+    if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}) };
     const res: GenerateContentResponse = await this.sdk.models.generateContent({ model: this.cfg.model, contents, config });
     const cand = res.candidates?.[0];
     if (!cand) {

@@ -2,6 +2,7 @@ import type { ModelConfig } from '../config/types';
 import { QedError } from '../errors';
 import { Limiter } from './limiter';
 import { redact } from './errors';
+import { RequestLog } from './request-log';
 import { DEFAULT_POLICY, type RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient } from './types';
 
@@ -28,6 +29,8 @@ export interface ClientOptions {
   pollIntervalMs?: number;
   /** Where the key lookup should tell the user to put a key, e.g. 'run "QED: Set API Key"'. */
   keyHint?: string;
+  /** A folder for request logs (`--log-requests`): one JSON file per request and reply, key removed. */
+  logRequests?: string;
 }
 
 /** A client with its own concurrency bound, shared by every caller of one config. */
@@ -41,15 +44,20 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
   const apiKey = await resolveKey(cfg, opts);
   const policy: RetryPolicy = {
     ...DEFAULT_POLICY,
-    maxRetries: cfg.maxRetries,
+    maxRetries: retriesOf(cfg),
     baseDelayMs: cfg.sleepOnErrorSec * 1000,
     ...opts.policy,
   };
+  const logged = opts.logRequests ? new RequestLog(opts.logRequests, cfg.model, [apiKey]).fetch() : undefined;
+  const fetchOpt = logged ? { fetch: logged } : {};
   // The SDKs load on first use, so the extension activates without paying for them.
+  const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openai-client')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs, ...fetchOpt });
   const inner: LlmClient =
     cfg.api === 'google'
-      ? new (await import('./google-client')).GoogleClient(cfg, { apiKey, policy })
-      : new (await import('./openai-client')).OpenAiClient(cfg, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs });
+      ? new (await import('./google-client')).GoogleClient(cfg, { apiKey, policy, ...fetchOpt })
+      : cfg.api === 'anthropic'
+        ? await anthropicClient(cfg, apiKey, policy, openai, logged)
+        : await openai(cfg);
   const limit = Math.max(1, Math.min(opts.concurrency ?? cfg.concurrentRequests, opts.maxConcurrency || Infinity));
   const limiter = new Limiter(limit);
   // The one place the key is taken out of everything a request gives back: reply, chain of
@@ -89,6 +97,21 @@ function redactError(e: unknown, secrets: readonly string[]): unknown {
   e.message = redact(e.message, secrets);
   if (e.stack) e.stack = redact(e.stack, secrets);
   return e;
+}
+
+/**
+ * Retries of one request: `max_retries`, or with the original's `max_retries_inner` the tries of
+ * its two nested loops together (inner × max(1, outer)), less the first.
+ */
+export function retriesOf(cfg: Pick<ModelConfig, 'maxRetries' | 'maxRetriesInner'>): number {
+  return cfg.maxRetriesInner === undefined ? cfg.maxRetries : cfg.maxRetriesInner * Math.max(1, cfg.maxRetries) - 1;
+}
+
+/** Anthropic's Messages API; requests offering tools go to its OpenAI-compatible endpoint, as in the original. */
+async function anthropicClient(cfg: ModelConfig, apiKey: string, policy: RetryPolicy, openai: (c: ModelConfig) => Promise<LlmClient>, fetchFn?: typeof fetch): Promise<LlmClient> {
+  const { AnthropicClient, anthropicSdkBase } = await import('./anthropic-client');
+  const compat = `${anthropicSdkBase(cfg.baseUrl) ?? 'https://api.anthropic.com'}/v1/`;
+  return new AnthropicClient(cfg, { apiKey, policy, tools: () => openai({ ...cfg, baseUrl: compat }), ...(fetchFn ? { fetch: fetchFn } : {}) });
 }
 
 async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string> {

@@ -74,16 +74,15 @@ export class OpenAiClient implements LlmClient {
   }
 
   private async viaChat(messages: ChatMessage[], signal?: AbortSignal, tools?: unknown[]): Promise<RawReply> {
-    const body: Body = { model: this.cfg.model, messages: messages.map(chatMessage) };
-    if (this.budget.maxTokens !== undefined) {
-      const key = this.cfg.api === 'openai' && isOpenAiReasoningModel(this.cfg.model) ? 'max_completion_tokens' : 'max_tokens';
-      body[key] = this.budget.maxTokens;
-    }
+    const dev = this.cfg.noSystemMessages;
+    const body: Body = { model: this.cfg.model, messages: messages.map((m) => chatMessage(m, dev)) };
+    if (this.budget.maxTokens !== undefined) body[chatTokensParam(this.cfg)] = this.budget.maxTokens;
     this.sampling(body);
     if (this.cfg.reasoningEffort) body.reasoning_effort = this.cfg.reasoningEffort;
     if (tools?.length) body.tools = tools;
     else if (this.cfg.tools) body.tools = this.cfg.tools;
-    if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
+    // As the original: a tool choice only goes with tools (the Gemini configs say `tool_choice: auto` and offer none).
+    if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
     const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal })) as unknown as ChatResponse;
     const choice = res?.choices?.[0];
     if (!choice || !choice.message) throw new LlmError('the API returned no choices', 'bad-response');
@@ -101,7 +100,8 @@ export class OpenAiClient implements LlmClient {
   }
 
   private async viaResponses(messages: ChatMessage[], signal?: AbortSignal, tools?: unknown[]): Promise<RawReply> {
-    const body: Body = { model: this.cfg.model, input: messages.flatMap(responsesInput) };
+    const dev = this.cfg.noSystemMessages;
+    const body: Body = { model: this.cfg.model, input: messages.flatMap((m) => responsesInput(m, dev)) };
     if (this.budget.maxTokens !== undefined) body.max_output_tokens = this.budget.maxTokens;
     this.sampling(body);
     delete body.top_k; // not a Responses API parameter; pass it through extra_body if a server wants it
@@ -112,8 +112,7 @@ export class OpenAiClient implements LlmClient {
     // Function tools offered for this request, in the Responses API's flat shape.
     if (tools?.length) body.tools = tools.map(responsesTool);
     else if (this.cfg.tools) body.tools = this.cfg.tools;
-    if (this.cfg.toolChoice !== undefined) body.tool_choice = this.cfg.toolChoice;
-    if (this.cfg.maxToolCalls !== undefined) body.max_tool_calls = this.cfg.maxToolCalls;
+    if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
     let res = (await this.sdk.responses.create(this.extras(body) as never, { signal })) as unknown as ResponsesResponse;
     if (this.cfg.background) res = await this.poll(res, signal);
     return readResponse(res);
@@ -137,13 +136,34 @@ export class OpenAiClient implements LlmClient {
   }
 }
 
+/** Whether a config allows tool calls (`max_tool_calls` above 0, in total or for some tool). */
+export function toolCallsAllowed(cfg: Pick<ModelConfig, 'maxToolCalls'>): boolean {
+  const m = cfg.maxToolCalls;
+  if (m === undefined) return false;
+  return typeof m === 'number' ? m > 0 : Object.values(m).reduce((a, b) => a + b, 0) > 0;
+}
+
+/**
+ * The name the token limit goes under on chat completions, decided as the original decides it:
+ * OpenAI's reasoning models and configs allowing tool calls take `max_completion_tokens`;
+ * otherwise the config's `max_tokens_param`, else `max_tokens`.
+ */
+export function chatTokensParam(cfg: Pick<ModelConfig, 'api' | 'model' | 'maxToolCalls' | 'maxTokensParam'>): string {
+  if (cfg.api === 'openai' && isOpenAiReasoningModel(cfg.model)) return 'max_completion_tokens';
+  if (toolCallsAllowed(cfg)) return 'max_completion_tokens';
+  return cfg.maxTokensParam ?? 'max_tokens';
+}
+
+/** `no_system_messages`: the role system instructions are sent under. */
+const systemRole = (m: ChatMessage, developer: boolean): string => (m.role === 'system' && developer ? 'developer' : m.role);
+
 /** A message in the chat completions wire format (tool calls and tool replies included). */
-function chatMessage(m: ChatMessage): Body {
+function chatMessage(m: ChatMessage, developer = false): Body {
   if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
   if (m.role === 'assistant' && m.toolCalls?.length) {
     return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) };
   }
-  return { role: m.role, content: m.content };
+  return { role: systemRole(m, developer), content: m.content };
 }
 
 /**
@@ -151,13 +171,13 @@ function chatMessage(m: ChatMessage): Body {
  * (if any) and one `function_call` item per call, a tool reply a `function_call_output`. The
  * calls are sent without their item ids, so no reasoning item has to accompany them.
  */
-function responsesInput(m: ChatMessage): Body[] {
+function responsesInput(m: ChatMessage, developer = false): Body[] {
   if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.toolCallId ?? '', output: m.content }];
   if (m.role === 'assistant' && m.toolCalls?.length) {
     const calls = m.toolCalls.map((c) => ({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments }));
     return m.content ? [{ role: 'assistant', content: m.content }, ...calls] : calls;
   }
-  return [{ role: m.role, content: m.content }];
+  return [{ role: systemRole(m, developer), content: m.content }];
 }
 
 /** A chat-completions function tool (`{type, function: {…}}`) in the Responses API's flat shape. */

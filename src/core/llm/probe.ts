@@ -18,7 +18,8 @@ export async function probeConfig(cfg: ModelConfig, opts: ClientOptions & { sign
 
 /** The config as a test call uses it: its own settings, a small budget, one retry. */
 export function probeSettings(cfg: ModelConfig): ModelConfig {
-  return { ...cfg, maxTokens: Math.min(cfg.maxTokens ?? PROBE_MAX_TOKENS, PROBE_MAX_TOKENS), maxRetries: Math.min(cfg.maxRetries, 1), concurrentRequests: 1 };
+  const { maxRetriesInner: _inner, ...rest } = cfg;
+  return { ...rest, maxTokens: Math.min(cfg.maxTokens ?? PROBE_MAX_TOKENS, PROBE_MAX_TOKENS), maxRetries: Math.min(cfg.maxRetries, 1), concurrentRequests: 1 };
 }
 
 /** Sends the test message with a client built from probeSettings(). */
