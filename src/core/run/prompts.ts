@@ -125,9 +125,12 @@ export function checkTemplate(text: string, spec: TemplateSpec, file: string): P
 /**
  * Loads a template: the user's file (`--prompt`), or `configs/prompts/<shippedName>`, and checks
  * its placeholders (checkTemplate). `spec` may depend on the names the file uses (grader-bench:
- * the original's two grading scripts give {solution} different meanings).
+ * the original's two grading scripts give {solution} different meanings); a list of names means
+ * exactly those, each required.
  */
-export async function loadTemplate(shippedRoot: string, shippedName: string, spec: TemplateSpec | ((text: string) => TemplateSpec), userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+export async function loadTemplate(shippedRoot: string, shippedName: string, spec: TemplateSpec | ((text: string) => TemplateSpec) | string[], userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+  // A plain list: those names, each required.
+  if (Array.isArray(spec)) spec = { names: spec, required: spec.map((n) => [n]) };
   const file = userFile ? resolve(cwd, userFile) : join(shippedRoot, 'prompts', shippedName);
   let text: string;
   try {
