@@ -155,6 +155,17 @@ describe('the original prompt files are accepted and filled', () => {
     });
   }
 
+  test("every prompt file of the original has a case here", (t) => {
+    if (!HAVE_MIRROR) return t.skip(`${MIRROR} not found: the list of the original's prompt files cannot be read`);
+    const r = spawnSync('git', ['-C', MIRROR, 'ls-tree', '-r', '--name-only', 'HEAD', 'eval/configs/prompts/'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = r.stdout.split('\n').filter(Boolean).map((f) => f.replace('eval/configs/prompts/', ''));
+    // dict-to-string.txt is not a --prompt file: it writes one item of a list-valued marking scheme
+    // (grader-bench's --dict-prompt), not a request.
+    const missing = files.filter((f) => f !== 'gradingbench/dict-to-string.txt' && !CASES.some((c) => c.file === f));
+    assert.deepEqual(missing, []);
+  });
+
   test('a name neither side fills is refused with the file, line, placeholder and the accepted names (exit 2)', async () => {
     const dir = workspace({ 'configs/models/t/m.yaml': modelYaml(server.url), 'p.txt': 'Grade {{carefully}}.\n{problem_statement}\n{student_answer}\n{answer_key}\n', 'data.jsonl': JSON.stringify(proofRow) + '\n' });
     server.clearRequests();
