@@ -72,6 +72,12 @@ describe('qed eval --split', () => {
     assert.equal(server.requestsOf('chat').length, 0);
   });
 
+  test('--help lists --split', async () => {
+    const r = await qed(['eval', '--help'], { cwd: workspace() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\s+--split NAME\s+the split of a Hugging Face dataset/m);
+  });
+
   test('bad input: no --output-path for a hub dataset, an unknown split, a split of a local file (exit 2, nothing asked)', async () => {
     const dir = ws();
     server.clearRequests();
