@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readJsonlRows } from '../core/data';
+import { looksLikeHubId, readDataset, readJsonlRows, type Row } from '../core/data';
 import { QedError } from '../core/errors';
 import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
 import { loadGradePrompts } from '../core/grade/prompts';
@@ -13,7 +14,9 @@ export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
 Usage: qed eval --model-config <grader> --data-path <results.jsonl> [options]
 
   --model-config NAME       the grader's model config (as for qed run)                 (required)
-  --data-path FILE          a results file written by 'qed run' (or the original stack) (required)
+  --data-path FILE|ID       a results file written by 'qed run' (or the original stack), or a
+                            Hugging Face dataset id (then --output-path is needed)     (required)
+  --split NAME              the split of a Hugging Face dataset (default train)
   --output-path FILE        where the graded file goes (default: rewrite --data-path atomically)
   --final-answer            judge final answers (IMO-AnswerBench): a deterministic check first,
                             the LLM judge only when it cannot decide (default: the mode the file
@@ -21,9 +24,11 @@ Usage: qed eval --model-config <grader> --data-path <results.jsonl> [options]
   --proofbench              grade with a marking scheme (ProofBench) instead of the
                             IMO-ProofBench rubric
   --prompt FILE             your grading prompt (placeholders: {problem_statement},
-                            {reference_solution}, {grading_guidelines}, {candidate_solution};
+                            {reference_solution}, {grading_guidelines}, {candidate_solution},
+                            or the original's {student_answer}, {solution}, {guidelines};
                             for --final-answer: {problem_statement}, {golden_answer},
-                            {candidate_answer})
+                            {candidate_answer}, or {gold_answer}, {student_answer}). A file
+                            that is a Python format string ({{ }} for braces) is read as one.
   --overwrite               grade every row again, discarding earlier grades
   --problem-column NAME         default problem
   --model-solution-column NAME  default model_solution
@@ -44,6 +49,7 @@ Exit status: 0 all graded, 1 some rows could not be graded, 2 bad input, 130 can
 const OPTIONS = {
   'model-config': { type: 'string' },
   'data-path': { type: 'string' },
+  split: { type: 'string' },
   'output-path': { type: 'string' },
   'final-answer': { type: 'boolean' },
   proofbench: { type: 'boolean' },
@@ -84,9 +90,25 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   if (!ref) throw new QedError('missing --model-config (the grader)', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
   if (!dataPath) throw new QedError('missing --data-path (the results file to grade)', { field: '--data-path' });
   if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' });
-  const input = await readJsonlRows(dataPath);
+  const split = str(v.split);
+  // A Hugging Face dataset (as the original's eval reads one): its split's rows, graded into --output-path.
+  const fromHub = dataPath.startsWith('hf:') || (!existsSync(resolve(dataPath)) && looksLikeHubId(dataPath));
+  let input: { file: string; source: string; rows: Row[]; hubRows?: Row[] };
+  if (fromHub) {
+    if (!str(v['output-path'])) {
+      throw new QedError('--output-path is needed to grade a Hugging Face dataset (it is not a file that can be rewritten)', { field: '--output-path' }, 'e.g. --output-path outputs/graded.jsonl');
+    }
+    const ds = await readDataset(dataPath, { split: split ?? 'train' });
+    input = { file: ds.file, source: ds.source, rows: ds.rows, hubRows: ds.rows };
+  } else {
+    if (split !== undefined && split !== 'train') {
+      throw new QedError(`a local results file has one split, 'train' (got --split ${split})`, { file: resolve(dataPath), field: '--split' }, '--split picks the split of a Hugging Face dataset id');
+    }
+    const read = await readJsonlRows(dataPath);
+    input = { file: read.file, source: read.file, rows: read.rows.map((r) => r.row) };
+  }
   // Without a mode option, a file graded before keeps its mode (a regrade or a resumed job must not mix modes).
-  const recorded = recordedFileMode(input.rows.map((r) => r.row));
+  const recorded = recordedFileMode(input.rows);
   const mode: GradeMode = v['final-answer'] ? 'final-answer' : v.proofbench ? 'proofbench' : (recorded ?? 'proof');
   const d = defaultColumns(mode);
   const columns = {
@@ -103,11 +125,12 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
   const outputPath = resolve(str(v['output-path']) ?? dataPath);
   const out = new JobConsole(!!v.quiet);
-  out.say(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.file} → ${outputPath}`);
+  out.say(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.source} → ${outputPath}`);
 
   return out.run(async (signal) => {
     const summary = await gradeResults({
       file: input.file,
+      ...(input.hubRows ? { rows: input.hubRows } : {}),
       outputPath,
       grader: { client, identity: identityOf(cfg, { source, hash }, mode), mode, columns, prompts },
       overwrite: !!v.overwrite,

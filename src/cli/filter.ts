@@ -11,7 +11,8 @@ Usage: qed filter --model-config <name> --data-path <file> [options]
                             category) and candidates (other answers in the thread)  (required)
   --output-path FILE        where the rows go (default outputs/filtered_data.jsonl)
   --prompt FILE             your prompt (placeholders {problem_statement}, {solution}, and
-                            optionally {path}, {candidates})
+                            optionally {path}, {candidates}; or the original's {problem},
+                            {solution}, {path}, {comments})
   --problem-column NAME     default problem
   --solution-column NAME    default solution
   --path-column NAME        default path

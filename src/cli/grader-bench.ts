@@ -25,7 +25,8 @@ Usage: qed grader-bench --model-config <grader> --data-path <human-graded file>
   --prompt FILE         a grader prompt; repeat to compare several (default: the shipped
                         IMO-ProofBench rubric prompt). Placeholders {problem_statement},
                         {grading_guidelines}, {candidate_solution}, and {reference_solution}
-                        exactly when --ground-truth is given
+                        exactly when --ground-truth is given; or the original's names
+                        (README: "Prompt files")
   --ground-truth        show the grader the reference solution (the solution column)
   --overwrite           grade every row again, discarding earlier grades
   --concurrency N       at most N grader requests at once

@@ -19,7 +19,8 @@ Usage: qed run --model-config <name|file.yaml> --output-path <file.jsonl> [optio
                           (default lm-provers/IMOProofBench, or lm-provers/IMOBench-FinalAnswer
                           with --final-answer)
   --split NAME            split of a Hugging Face dataset (default train)
-  --prompt FILE           prompt template with {problem_statement} (default: shipped prompt)
+  --prompt FILE           prompt template with {problem_statement} (default: shipped prompt;
+                          a Python format string, as the original's, is read as one)
   --problem-column NAME   column holding the problem text (default problem)
   --final-answer          ask for a final answer in \\boxed{} instead of a proof
   --n K                   run every problem K times (rows get run_index 0..K-1; default 1)

@@ -10,7 +10,8 @@ Usage: qed schemes --model-config <name> --data-path <file> [options]
   --data-path PATH|ID      problems with reference solutions (.jsonl/.json/.csv/.parquet, or a
                            Hugging Face dataset id)                                  (required)
   --output-path FILE       where the rows go (default outputs/grading_schemes.jsonl)
-  --prompt FILE            your prompt (placeholders {problem_statement}, {reference_solution})
+  --prompt FILE            your prompt (placeholders {problem_statement}, {reference_solution},
+                           or the original's {problem}, {solution})
   --problem-column NAME    default problem
   --solution-column NAME   default solution
   --split NAME             split of a Hugging Face dataset (default train)

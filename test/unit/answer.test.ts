@@ -20,9 +20,9 @@ describe('extractAnswer', () => {
     assert.equal(extractAnswer('\\boxed{1}\nthen \\fbox{\\sqrt{2}}').answer, '\\sqrt{2}');
   });
 
-  test('several boxes on the last line holding a box are joined with ", "', () => {
-    const r = extractAnswer('Case 1: \\boxed{7}\nSo $n = \\boxed{3}$ or $n = \\boxed{4}$.\nDone.');
-    assert.equal(r.answer, '3, 4');
+  test('several boxes on the last line holding a box are joined with "," as the original joins them', () => {
+    const r = extractAnswer('Case 1: \\boxed{7}\nSo $n = \\boxed{3}$ or $n = \\boxed{ 4 }$.\nDone.');
+    assert.equal(r.answer, '3, 4 ');
     assert.equal(r.method, 'boxed');
   });
 
@@ -41,8 +41,11 @@ describe('extractAnswer', () => {
     assert.equal(extractAnswer('\\boxed{n = 3 \\text{ or } n = 4}').answer, 'n = 3 \\text{ or } n = 4');
   });
 
-  test('a nested box is part of the outer one', () => {
-    assert.equal(extractAnswer('\\boxed{\\boxed{3}}').answer, '\\boxed{3}');
+  test('a box inside the answer is replaced by its content (one level, as the original)', () => {
+    assert.equal(extractAnswer('\\boxed{\\boxed{3}}').answer, '3');
+    assert.equal(extractAnswer('\\boxed{x = \\boxed{1} \\text{ or } \\fbox{2}}').answer, 'x = 1 \\text{ or } 2');
+    assert.equal(extractAnswer('\\boxed{\\boxed{a}} and \\boxed{b}').answer, 'a,b');
+    assert.equal(extractAnswer('\\boxed{\\boxed{\\boxed{3}}}').answer, '\\boxed{3}');
   });
 
   test('an unclosed \\boxed{ takes the rest of the text, with a warning, and does not throw', () => {
@@ -53,11 +56,20 @@ describe('extractAnswer', () => {
     assert.equal(extractAnswer('\\boxed{').answer, '');
   });
 
-  test('no box: the last 5 non-empty lines', () => {
+  test('no box: "..." and the last 5 lines, blank ones included; a shorter text whole', () => {
     const text = ['l1', 'l2', '', 'l3', 'l4', '   ', 'l5', 'l6', 'The answer is 7.', ''].join('\n');
     const r = extractAnswer(text);
     assert.equal(r.method, 'last-lines');
-    assert.equal(r.answer, 'l3\nl4\nl5\nl6\nThe answer is 7.');
+    assert.equal(r.answer, '...l4\n   \nl5\nl6\nThe answer is 7.');
+    assert.equal(r.excerpt, true);
+    assert.equal(extractAnswer('  a\nb\n\nc\nd\n').answer, '...a\nb\n\nc\nd', 'five lines: "..." as well');
+    // The judge reads the "..."; the deterministic check does not.
+    const j = judgeAnswerDeterministically('We tried.\nMore.\nEven more.\nAlmost.\nThus\n7', '7');
+    assert.equal(j.extracted, '...More.\nEven more.\nAlmost.\nThus\n7');
+    assert.doesNotMatch(j.reason, /\.\.\./);
+    assert.equal(judgeAnswerDeterministically('l1\nl2\nl3\nl4\n12', '12').verdict, 'undecided');
+    assert.equal(extractAnswer('a\nb\n\nc\nd\n').excerpt, true);
+    assert.deepEqual(extractAnswer('\n The answer is 7.\nDone.\n'), { answer: 'The answer is 7.\nDone.', method: 'last-lines' });
     assert.deepEqual(extractAnswer(''), { answer: '', method: 'last-lines' });
   });
 

@@ -36,15 +36,22 @@ test('per-item points for a several-item scheme', () => {
   assert.ok(!over.ok && /item 1: 2 points is outside 0\.\.1/.test(over.error));
 });
 
-test('the trailing self-evaluation is cut before grading', () => {
+test('the self-evaluation is cut where the original cuts it', () => {
   const proof = 'Proof. Clearly true.\n\n## Self Evaluation\nI am confident: 7/7.';
   assert.equal(stripSelfEvaluation(proof), 'Proof. Clearly true.');
-  assert.equal(stripSelfEvaluation('Step 1.\n**Final Evaluation**\nLooks right.'), 'Step 1.');
   assert.equal(stripSelfEvaluation('Step 1.\n# Evaluation:\nfine'), 'Step 1.');
-  assert.equal(stripSelfEvaluation('Step 1.\n#### Self-Evaluation\nfine'), 'Step 1.');
-  // The word inside a sentence, or a heading that is not an evaluation, stays.
-  assert.equal(stripSelfEvaluation('An evaluation of f at 0 gives 1.'), 'An evaluation of f at 0 gives 1.');
-  assert.equal(stripSelfEvaluation('## Evaluation of the sum\nS = 3'), '## Evaluation of the sum\nS = 3');
+  assert.equal(stripSelfEvaluation('Step 1.\n### **Final Evaluation**\nLooks right.'), 'Step 1.');
+  assert.equal(stripSelfEvaluation('Step 1.\n#\n* Self Final Evaluation\nfine'), 'Step 1.', 'spaces, line breaks and * may stand between the # and the words');
+  // From the first such heading, even one that is part of the proof (as the original does).
+  assert.equal(stripSelfEvaluation('Step 1.\n## Evaluation of the sum\nS = 3\n## Self Evaluation\nok'), 'Step 1.');
+  // Not cut: the word inside a sentence, a heading in other case, with a hyphen, or without #.
+  for (const text of ['An evaluation of f at 0 gives 1.', 'Step 1.\n## self evaluation\nfine', 'Step 1.\n#### Self-Evaluation\nfine', 'Step 1.\n**Final Evaluation**\nLooks right.', 'Step 1.\n  # Evaluation\nindented', 'Step 1.\n# Evaluations\nplural']) {
+    assert.equal(stripSelfEvaluation(text), text, text);
+  }
+  // The text is trimmed, as the original strips it, with or without a cut.
+  assert.equal(stripSelfEvaluation('\n  Proof.  \n'), 'Proof.');
+  // No slow backtracking on a long run of blanks after a #.
+  assert.equal(stripSelfEvaluation(`#${' '.repeat(200_000)}x`), `#${' '.repeat(200_000)}x`);
 });
 
 test('judge verdicts', () => {

@@ -63,7 +63,7 @@ test('grader-bench prompts: the reference solution is shown exactly with --groun
   assert.equal((await loadBenchPrompt(SHIPPED, true, withRef)).source, withRef);
   assert.equal((await loadBenchPrompt(SHIPPED, false, noRef)).source, noRef);
   await assert.rejects(loadBenchPrompt(SHIPPED, false, withRef), /shows the reference solution.*--ground-truth is not set/s);
-  await assert.rejects(loadBenchPrompt(SHIPPED, true, noRef), /no \{reference_solution\} placeholder/);
+  await assert.rejects(loadBenchPrompt(SHIPPED, true, noRef), /no \{reference_solution\} or \{solution\} placeholder/);
   assert.equal((await loadBenchPrompt(SHIPPED, true)).source, 'configs/prompts/grade_imoproofbench.txt');
   const shippedNoRef = await loadBenchPrompt(SHIPPED, false);
   assert.equal(shippedNoRef.source, 'configs/prompts/grade_imoproofbench_noref.txt');

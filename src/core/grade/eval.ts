@@ -199,6 +199,11 @@ export type GradeSummary = JobSummary & { skippedRunErrors: number };
 export interface GradeJobOptions extends RowJobOptions {
   /** The results file to grade; it is read once the output's lock is held. */
   file: string;
+  /**
+   * The rows to grade when they do not come from `file` as JSONL (a Hugging Face dataset's split,
+   * read beforehand; `file` is then its cached copy, named in errors).
+   */
+  rows?: Row[];
   /** Where the graded file goes; the input itself by default (rewritten atomically). */
   outputPath: string;
   grader: Grader;
@@ -236,7 +241,8 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
     order: [],
     prepare: (output) => {
       let input = output;
-      if (!inPlace) {
+      if (opts.rows) input = undefined;
+      else if (!inPlace) {
         try {
           input = readFileSync(opts.file);
         } catch (e) {
@@ -246,7 +252,7 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
           else throw e;
         }
       }
-      const read = resultRows(input, opts.file);
+      const read = opts.rows ? { rows: opts.rows, lines: undefined } : resultRows(input, opts.file);
       rows = read.rows;
       if (!rows.length) throw new QedError('the results file has no rows', { file: opts.file });
       checkColumns(rows, grader, opts.file, read.lines);

@@ -1,16 +1,17 @@
 /** Reading grader replies. Nothing here ever turns an unreadable reply into a score. */
 
 /**
- * Cuts a trailing self-evaluation section off a solution: from the last markdown heading named
- * "Evaluation", "Self Evaluation"/"Self-Evaluation" or "Final Evaluation" (any number of `#`, or
- * wrapped in `*`/`**`) to the end. Models trained to assess their own proofs append one; graders
- * must not read the model's verdict on itself.
+ * Cuts a self-evaluation section off a solution, exactly where the original cuts it, so that its
+ * graders see the same text: from the FIRST line that starts with one or more `#`, then any
+ * spaces, line breaks or `*`, up to two of the words "Self" / "Final" (each followed by any of
+ * those), then the word "Evaluation" (case as written: "## Self Evaluation", "# **Final
+ * Evaluation**", "### Evaluation of the proof"), to the end; the rest is trimmed. Models trained
+ * to assess their own proofs append one; graders must not read the model's verdict on itself.
  */
 export function stripSelfEvaluation(solution: string): string {
-  const re = /^[ \t]*(?:#{1,6}[ \t]*\**|\*{1,3})[ \t]*(?:self[ -]?evaluation|final[ -]evaluation|evaluation)[ \t]*:?[ \t]*\**[ \t]*:?[ \t]*$/gim;
-  let last = -1;
-  for (let m = re.exec(solution); m; m = re.exec(solution)) last = m.index;
-  return last >= 0 ? solution.slice(0, last).trimEnd() : solution;
+  // [\s*]* never overlaps the words, so the match cannot backtrack badly on long blank runs.
+  const m = /^#+[\s*]*(?:(?:Self|Final)[\s*]*){0,2}Evaluation\b/m.exec(solution);
+  return (m ? solution.slice(0, m.index) : solution).trim();
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -7,7 +7,7 @@ import { QedError } from '../errors';
 import { defaultColumns, gradeRow, type Grader } from '../grade/eval';
 import type { BoundClient } from '../llm';
 import { ZERO_COST } from '../llm/cost';
-import { loadTemplate, type PromptTemplate } from '../run/prompts';
+import { loadTemplate, type PromptTemplate, type TemplateSpec } from '../run/prompts';
 import { jobOptions, processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, ID_COLUMNS, previousRows, requireText, rowKeys } from './keys';
@@ -64,16 +64,41 @@ export function prepareHumanGraded(ds: Dataset, groundTruth: boolean): Row[] {
 }
 
 /**
+ * The bench's placeholders: ours, and those of the original's grader-experiment script, which
+ * fills a file in one of two ways: with a marking scheme ({problem}, {solution} = the graded
+ * response, {reference_solution}, {marking_scheme}, {max_points}), or as its eval script does
+ * ({problem_statement}, {student_answer}, {solution} = the reference solution, {guidelines}).
+ * A file using {problem}, {marking_scheme} or {max_points} is read the first way.
+ */
+export function benchSpec(text: string, groundTruth: boolean): TemplateSpec {
+  const schemeStyle = /\{(?:problem|marking_scheme|max_points)\}/.test(text);
+  const names = ['problem_statement', 'candidate_solution', 'reference_solution', 'grading_guidelines'];
+  if (schemeStyle) {
+    return {
+      names,
+      rename: { problem: 'problem_statement', solution: 'candidate_solution', marking_scheme: 'grading_guidelines' },
+      constants: { max_points: '7' },
+      required: [['problem_statement', 'problem'], ['candidate_solution', 'solution'], ...(groundTruth ? [['reference_solution']] : [])],
+    };
+  }
+  return {
+    names,
+    rename: { student_answer: 'candidate_solution', solution: 'reference_solution', guidelines: 'grading_guidelines' },
+    required: [['problem_statement'], ['candidate_solution', 'student_answer'], ...(groundTruth ? [['reference_solution', 'solution']] : [])],
+  };
+}
+
+/**
  * A grader prompt for the bench: the user's file or the shipped rubric prompt. With `groundTruth`
- * it must show the reference solution ({reference_solution}); without, it must not, so that a
- * "no reference" experiment never quietly grades with an empty reference.
+ * it must show the reference solution; without, it must not, so that a "no reference" experiment
+ * never quietly grades with an empty reference.
  */
 export async function loadBenchPrompt(shippedRoot: string, groundTruth: boolean, userFile?: string): Promise<PromptTemplate> {
   const shipped = groundTruth ? BENCH_PROMPTS.groundTruth : BENCH_PROMPTS.noReference;
-  const required = ['problem_statement', 'candidate_solution', ...(groundTruth ? ['reference_solution'] : [])];
-  const t = await loadTemplate(shippedRoot, shipped, required, userFile);
-  if (!groundTruth && t.text.includes('{reference_solution}')) {
-    throw new QedError('this prompt shows the reference solution ({reference_solution}), but --ground-truth is not set', { file: t.source, field: '--prompt' }, 'pass --ground-truth, or use a prompt without {reference_solution}');
+  const t = await loadTemplate(shippedRoot, shipped, (text) => benchSpec(text, groundTruth), userFile);
+  const shown = ['reference_solution', ...Object.keys(t.rename ?? {}).filter((k) => t.rename![k] === 'reference_solution')].find((n) => t.text.includes(`{${n}}`));
+  if (!groundTruth && shown) {
+    throw new QedError(`this prompt shows the reference solution ({${shown}}), but --ground-truth is not set`, { file: t.source, field: '--prompt' }, `pass --ground-truth, or use a prompt without {${shown}}`);
   }
   return t;
 }

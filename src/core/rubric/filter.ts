@@ -3,9 +3,21 @@
 
 import type { Row } from '../data/types';
 import type { Parsed } from '../grade/parse';
-import { fillTemplate, loadTemplate, type PromptTemplate } from '../run/prompts';
+import { fillTemplate, loadTemplate, type PromptTemplate, type TemplateSpec } from '../run/prompts';
 
-export const FILTER_PROMPT = { file: 'filtering.txt', required: ['problem_statement', 'solution'] };
+/**
+ * Placeholders: ours, and the original's filter script's ({problem}; {comments} = the candidates
+ * each after a "Comment:" line, as it joins them).
+ */
+export const FILTER_PROMPT: { file: string; spec: TemplateSpec } = {
+  file: 'filtering.txt',
+  spec: {
+    names: ['problem_statement', 'solution', 'path', 'candidates'],
+    rename: { problem: 'problem_statement' },
+    extra: ['comments'],
+    required: [['problem_statement', 'problem'], ['solution']],
+  },
+};
 
 /** The verdict's fields, in the order the columns are written. */
 export const VERDICT_FIELDS = ['incomplete', 'difficulty', 'gaps', 'wrong', 'disagreement', 'computational'] as const;
@@ -118,7 +130,7 @@ export function verdictColumns(v: FilterVerdict): Record<string, unknown> {
 }
 
 export function loadFilterPrompt(shippedRoot: string, userFile?: string): Promise<PromptTemplate> {
-  return loadTemplate(shippedRoot, FILTER_PROMPT.file, FILTER_PROMPT.required, userFile);
+  return loadTemplate(shippedRoot, FILTER_PROMPT.file, FILTER_PROMPT.spec, userFile);
 }
 
 /** The thread's other answers, numbered; text as is, anything else as JSON. */
@@ -128,6 +140,12 @@ export function formatCandidates(v: unknown): string {
   if (!list.length) return '(none given)';
   const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x, null, 1));
   return list.length === 1 && !Array.isArray(v) ? text(v) : list.map((x, i) => `Candidate ${i + 1}:\n${text(x)}`).join('\n\n');
+}
+
+/** The candidates as the original's filter script shows them: each after a "Comment:" line. */
+export function originalComments(v: unknown): string {
+  const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return 'Comment:\n' + list.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n\nComment:\n');
 }
 
 export interface FilterInputColumns {
@@ -145,5 +163,6 @@ export function filterPrompt(template: PromptTemplate, row: Row, c: FilterInputC
     solution: solution.trim() ? solution : '(no solution given)',
     path: typeof path === 'string' && path.trim() ? path : Array.isArray(path) ? path.join(' > ') : '(unknown)',
     candidates: formatCandidates(row[c.candidates]),
+    comments: originalComments(row[c.candidates]),
   });
 }

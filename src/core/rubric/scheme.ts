@@ -2,9 +2,17 @@
 // generated from the problem and its reference solution, checked before it is stored.
 
 import type { Parsed } from '../grade/parse';
-import { loadTemplate, fillTemplate, type PromptTemplate } from '../run/prompts';
+import { loadTemplate, fillTemplate, type PromptTemplate, type TemplateSpec } from '../run/prompts';
 
-export const SCHEME_PROMPT = { file: 'scheme_generation.txt', required: ['problem_statement', 'reference_solution'] };
+/** Placeholders: ours, and the original's scheme script's ({problem}, {solution} = the reference solution). */
+export const SCHEME_PROMPT: { file: string; spec: TemplateSpec } = {
+  file: 'scheme_generation.txt',
+  spec: {
+    names: ['problem_statement', 'reference_solution'],
+    rename: { problem: 'problem_statement', solution: 'reference_solution' },
+    required: [['problem_statement', 'problem'], ['reference_solution', 'solution']],
+  },
+};
 
 export const SCHEME_COLUMNS = {
   stamp: 'qed_scheme',
@@ -129,7 +137,7 @@ export function parseScheme(reply: string): Parsed<ParsedScheme> {
 }
 
 export function loadSchemePrompt(shippedRoot: string, userFile?: string): Promise<PromptTemplate> {
-  return loadTemplate(shippedRoot, SCHEME_PROMPT.file, SCHEME_PROMPT.required, userFile);
+  return loadTemplate(shippedRoot, SCHEME_PROMPT.file, SCHEME_PROMPT.spec, userFile);
 }
 
 export function schemePrompt(template: PromptTemplate, problem: string, solution: string): string {

@@ -48,8 +48,11 @@ export interface DeterministicJudgement {
  * 2: step budgets only (DEFAULT_MAX_STEPS); a CPU-time safety net that says "too slow";
  *    inexact equalities confirmed with BigDecimal on the checker's own expression tree. Same
  *    verdicts as version 1 (on an idle machine) on the 400 IMO-AnswerBench answers and rewrites.
+ * 3: the answer is extracted as the original extracts it: several boxes on the last line joined
+ *    with "," (was ", "), a box inside the answer unwrapped, no trimming of a box's content; with
+ *    no box, the last 5 lines blank ones included (were: non-empty ones), "..." before them.
  */
-export const CHECKER_VERSION = 2;
+export const CHECKER_VERSION = 3;
 export { DEFAULT_MAX_STEPS, SAFETY_NET_MS };
 /** Answers longer than this are not parsed (only compared as normalised strings). */
 export const MAX_ANSWER_LENGTH = 2000;
@@ -86,7 +89,8 @@ export function judgeAnswerDeterministically(solution: string, golden: string, o
   if (ex.answer.trim() === '' && typeof golden === 'string' && golden.trim() !== '' && ex.method === 'last-lines') {
     return { extracted: ex.answer, method: ex.method, verdict: 'different', reason: 'the solution is empty' };
   }
-  let { verdict, reason } = checkAnswer(ex.answer, golden, opts);
+  // The "..." that marks an excerpt is for the judge to read, not part of the answer.
+  let { verdict, reason } = checkAnswer(ex.excerpt ? ex.answer.slice(3) : ex.answer, golden, opts);
   if (ex.method === 'last-lines' && verdict === 'different') {
     // Without a box the "answer" is whatever the last lines say: not enough to call it wrong.
     verdict = 'undecided';
