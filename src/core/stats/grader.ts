@@ -4,6 +4,7 @@
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
 import { optionalNumber } from './rows';
+import { originalGrader, type MergeMethod } from './original';
 import { checkInputs, fileLabels } from './summary';
 import { SCORE_BUCKETS, type GraderReport, type GraderSummary, type ScoreBucket, type StatsInput } from './types';
 
@@ -134,7 +135,7 @@ export function summarizeGraderFacts(facts: readonly GraderFacts[], label: strin
  * Compares grader scores with human points over grader-experiment files. The top-level figures
  * pool all files (pairs are still formed within one file's problem); `files` has one entry each.
  */
-export function summarizeGrader(inputs: readonly StatsInput[]): GraderReport {
+export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod } = {}): GraderReport {
   checkInputs(inputs);
   const labels = fileLabels(inputs.map((i) => i.file));
   const perFile = inputs.map((i) => graderFacts(i));
@@ -151,5 +152,8 @@ export function summarizeGrader(inputs: readonly StatsInput[]): GraderReport {
     if (noId) warnings.push(`${labels[k]}: ${noId} row(s) have no problem_id and are left out of the pairwise agreement`);
   });
   const pooled = summarizeGraderFacts(perFile.flat(), inputs.length === 1 ? labels[0] : 'all', inputs.length === 1 ? inputs[0].file : undefined);
-  return { mode: 'grader', ...pooled, files, warnings };
+  const mergeMethod = opts.mergeMethod ?? 'mean';
+  const original = originalGrader(inputs, mergeMethod);
+  if (!original) warnings.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are");
+  return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, warnings };
 }
