@@ -11,6 +11,7 @@ import {
   loadStatsFiles,
   npSum,
   pyFixed,
+  quickSummary,
   pyInt,
   pyRepr,
   renderJson,
@@ -235,6 +236,12 @@ describe('a file with graded_score and no score column, without --grader', () =>
     assert.equal(r.not_graded, 1);
     assert.deepEqual(r.graded_score_files, [fx('graded-only.jsonl')]);
     assert.ok(r.warnings.some((w) => /no score column in graded-only\.jsonl: graded_score is read as the score/.test(w)));
+  });
+
+  test('the QED view\'s list reads its mean from graded_score too', async () => {
+    // (7 + 3)/2 = 5 over 2 rows with a grader score, of 3.
+    const q = await quickSummary(fx('graded-only.jsonl'));
+    assert.deepEqual([q.rows, q.graded, q.meanScore, q.meanMax], [3, 2, 5, 7]);
   });
 });
 
