@@ -255,7 +255,7 @@ export function originalGraderTables(r: GraderReport, o: OriginalGrader, opts: R
   };
   return [
     {
-      title: `The original's figures (stats.py --grader, --merge-method ${o.merge_method}@${plural(o.files, 'file')}): ${o.title}`,
+      title: `The original's figures (stats.py --grader, --merge-method ${o.merge_method}, ${plural(o.files, 'file')}): ${o.title}`,
       headers: ['metric', 'value', 'ours beside'],
       align: ['l', 'r', 'l'],
       rows: o.figures.map((x) => [x.name, x.text, beside[x.name] ?? '']),
