@@ -351,6 +351,15 @@ describe('--grader: the original\'s figures', () => {
     assert.ok(r.warnings.some((w) => /the original refuses them/.test(w)));
   });
 
+  test('originalPerFile (grader-bench: one file per prompt): the original\'s figures of each file alone', async () => {
+    // g1 alone: MAE 1.8333 (above). g2 alone, missing → 0: g = 6, 5, 3, 1, 2, 0 against 7, 6, 2, 4, 3, 2:
+    // |−1| + |−1| + 1 + |−3| + |−1| + |−2| = 9 → 9/6 = 1.5000.
+    const r = summarizeGrader(await loadStatsFiles([fx('g1.jsonl'), fx('g2.jsonl')]), { originalPerFile: true });
+    assert.equal(r.original, null);
+    assert.deepEqual(r.files.map((f) => f.original?.figures[0].text), ['1.8333', '1.5000']);
+    assert.match(renderText(r), /^g2\.jsonl: The original's figures \(stats\.py --grader, --merge-method mean, 1 file\): Summary Table$/m);
+  });
+
   test('the table prints them with ours beside, named', async () => {
     const text = renderText(await grader(['g1.jsonl']));
     assert.match(text, /^MAE\s+1\.8333\s+MAE \(compared rows only\) 1\.6000; grader missing 1, human missing 0$/m);

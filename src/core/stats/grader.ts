@@ -135,7 +135,7 @@ export function summarizeGraderFacts(facts: readonly GraderFacts[], label: strin
  * Compares grader scores with human points over grader-experiment files. The top-level figures
  * pool all files (pairs are still formed within one file's problem); `files` has one entry each.
  */
-export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod } = {}): GraderReport {
+export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod; originalPerFile?: boolean } = {}): GraderReport {
   checkInputs(inputs);
   const labels = fileLabels(inputs.map((i) => i.file));
   const perFile = inputs.map((i) => graderFacts(i));
@@ -153,6 +153,11 @@ export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMeth
   });
   const pooled = summarizeGraderFacts(perFile.flat(), inputs.length === 1 ? labels[0] : 'all', inputs.length === 1 ? inputs[0].file : undefined);
   const mergeMethod = opts.mergeMethod ?? 'mean';
+  if (opts.originalPerFile && inputs.length > 1) {
+    // Files that are not repeats of one grading (e.g. one per prompt): the original's figures of each alone.
+    files.forEach((f, k) => (f.original = originalGrader([inputs[k]], mergeMethod)));
+    return { mode: 'grader', ...pooled, files, original: null, merge_method: mergeMethod, warnings };
+  }
   const original = originalGrader(inputs, mergeMethod);
   if (!original) warnings.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are");
   return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, warnings };

@@ -246,7 +246,7 @@ function distributionTables(s: GraderSummary, prefix: string): Table[] {
 }
 
 /** The original's `--grader` summary table and its score distribution, ours beside. */
-export function originalGraderTables(r: GraderReport, o: OriginalGrader, opts: RenderOptions = {}): Table[] {
+export function originalGraderTables(r: GraderSummary, o: OriginalGrader, opts: RenderOptions = {}, prefix = ''): Table[] {
   const f = formatters(opts);
   const beside: Record<string, string> = {
     MAE: `MAE (compared rows only) ${four(r.mae)}; grader missing ${r.grader_missing}, human missing ${r.human_missing}`,
@@ -255,7 +255,7 @@ export function originalGraderTables(r: GraderReport, o: OriginalGrader, opts: R
   };
   return [
     {
-      title: `The original's figures (stats.py --grader, --merge-method ${o.merge_method}, ${plural(o.files, 'file')}): ${o.title}`,
+      title: `${prefix}The original's figures (stats.py --grader, --merge-method ${o.merge_method}, ${plural(o.files, 'file')}): ${o.title}`,
       headers: ['metric', 'value', 'ours beside'],
       align: ['l', 'r', 'l'],
       rows: o.figures.map((x) => [x.name, x.text, beside[x.name] ?? '']),
@@ -264,14 +264,14 @@ export function originalGraderTables(r: GraderReport, o: OriginalGrader, opts: R
         ...o.notes,
       ],
     },
-    { title: "The original's Score Distribution (merged graded_score)", headers: ['graded_score', 'count'], align: ['r', 'r'], rows: o.distribution.map((d) => [d.text, String(d.count)]) },
+    { title: `${prefix}The original's Score Distribution (merged graded_score)`, headers: ['graded_score', 'count'], align: ['r', 'r'], rows: o.distribution.map((d) => [d.text, String(d.count)]) },
   ];
 }
 
 /** The tables of a grader report, in display order: the original's figures, then ours. */
 export function graderTables(r: GraderReport, opts: RenderOptions = {}): Table[] {
   const f = formatters(opts);
-  const original = r.original ? originalGraderTables(r, r.original, opts) : [];
+  const original = r.original ? originalGraderTables(r, r.original, opts) : r.files.flatMap((s) => (s.original ? originalGraderTables(s, s.original, opts, `${s.label}: `) : []));
   if (r.files.length === 1) {
     return [...original, { title: `Our figures — grader vs human: ${r.label}`, headers: ['figure', 'value', 'detail'], align: ['l', 'r', 'l'], rows: graderFigures(r, f) }, ...distributionTables(r, '')];
   }

@@ -214,12 +214,17 @@ export interface GraderSummary {
   distribution: { grader: number[]; human: number[] };
   /** confusion[h][g]: compared rows with human bucket h and grader bucket g (SCORE_BUCKETS order). */
   bucket_confusion: number[][];
+  /** The original's figures for this file alone (only with `originalPerFile`, e.g. one file per grader prompt). */
+  original?: OriginalGrader | null;
 }
 
 export interface GraderReport extends GraderSummary {
   mode: 'grader';
   files: GraderSummary[];
-  /** The original's `--grader` figures (null when the files differ in length: it refuses them). */
+  /**
+   * The original's `--grader` figures over all files, merged row by row (null when the files differ
+   * in length, as the original refuses them, or with `originalPerFile`: then each file has its own).
+   */
   original: OriginalGrader | null;
   merge_method: MergeMethod;
   warnings: string[];
