@@ -138,6 +138,8 @@ describe('one run (one.jsonl): the original\'s single-run table', () => {
     // JSON: both, ours at the top level and the original's under `original`.
     const j = JSON.parse(renderJson(await results(['one.jsonl']))) as ResultsReport;
     assert.equal(j.overall, 4);
+    assert.equal(j.labels.overall, 'Overall (graded rows only, points)');
+    assert.equal(j.labels.parse_failures, 'unreadable grades');
     assert.equal(j.original.columns[0].text, '3.5000');
   });
 });

@@ -8,6 +8,17 @@ import { originalGrader, type MergeMethod } from './original';
 import { checkInputs, fileLabels } from './summary';
 import { SCORE_BUCKETS, type GraderReport, type GraderSummary, type ScoreBucket, type StatsInput } from './types';
 
+/** Our figures' names in the tables, by JSON field (the original's are under `original`). */
+export const GRADER_LABELS: Record<string, string> = {
+  mae: 'MAE (compared rows only)',
+  bucket_accuracy: 'bucket accuracy (compared rows only)',
+  exact_accuracy: 'exact accuracy',
+  'pairwise.per_problem_mean': 'pairwise agreement',
+  'pairwise.pooled': 'pairwise, pooled',
+  grader_missing: 'grader missing',
+  human_missing: 'human missing',
+};
+
 /** One row as the grader comparison sees it. */
 export interface GraderFacts {
   /** Rows are paired within a problem of the same file: `file` + id. */
@@ -156,9 +167,9 @@ export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMeth
   if (opts.originalPerFile && inputs.length > 1) {
     // Files that are not repeats of one grading (e.g. one per prompt): the original's figures of each alone.
     files.forEach((f, k) => (f.original = originalGrader([inputs[k]], mergeMethod)));
-    return { mode: 'grader', ...pooled, files, original: null, merge_method: mergeMethod, warnings };
+    return { mode: 'grader', ...pooled, files, original: null, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
   }
   const original = originalGrader(inputs, mergeMethod);
   if (!original) warnings.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are");
-  return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, warnings };
+  return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
 }

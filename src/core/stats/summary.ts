@@ -203,6 +203,26 @@ export function mergeRuns(runs: readonly Summary[]): MergedSummary {
   };
 }
 
+/** Our figures' names in the tables, by JSON field: none of them is one of the original's column names. */
+export const RESULTS_LABELS: Record<string, string> = {
+  graded: 'graded',
+  parse_failures: 'unreadable grades',
+  run_errors: 'run errors',
+  not_graded: 'not graded',
+  overall: 'Overall (graded rows only, points)',
+  overall_percent: 'Overall (graded rows only, % of max)',
+  'splits.groups[].mean': '<group> (graded rows only, points)',
+  'splits.groups[].percent': '<group> (graded rows only, % of max)',
+  'tokens.cot': 'reasoning tokens',
+  'tokens.solution': 'model_solution tokens',
+  'tokens.output': 'output tokens',
+  'tokens.output_correct': 'output tokens, full marks',
+  'tokens.output_incorrect': 'output tokens, below full marks',
+  truncated_fraction: 'truncated',
+  'human.count': 'human overrides',
+  'human.mean': 'human grade (points)',
+};
+
 /** Short names for the files: their base names, or the paths as given when two base names clash. */
 export function fileLabels(files: readonly string[]): string[] {
   const names = files.map((f) => basename(f));
@@ -269,6 +289,7 @@ export function summarizeResults(inputs: readonly StatsInput[], opts: { mergeMet
     files,
     merged: runs.length > 1 ? mergeRuns(runs) : null,
     original: originalResults(inputs, opts.mergeMethod),
+    labels: RESULTS_LABELS,
     graded_score_files: gradedScoreFiles,
     warnings,
   };

@@ -172,6 +172,8 @@ export interface ResultsReport extends Summary {
   merged: MergedSummary | null;
   /** The original's figures (its stats.py), by its definitions, under its column names. */
   original: OriginalResults;
+  /** The name each of our JSON fields goes by in the tables, e.g. overall → "Overall (graded rows only)". */
+  labels: Record<string, string>;
   /** Files read with `graded_score` as their score, having no `score` column. */
   graded_score_files: string[];
   warnings: string[];
@@ -227,6 +229,8 @@ export interface GraderReport extends GraderSummary {
    */
   original: OriginalGrader | null;
   merge_method: MergeMethod;
+  /** The name each of our JSON fields goes by in the tables, e.g. mae → "MAE (compared rows only)". */
+  labels: Record<string, string>;
   warnings: string[];
 }
 
