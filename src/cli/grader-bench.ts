@@ -134,9 +134,10 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
       summaries.push(s);
       if (s.cancelled) return 130;
     }
-    // The comparison, exactly as 'qed stats --grader' computes it over the files just written.
+    // The comparison as 'qed stats --grader' computes it over the files just written, except that the
+    // original's figures are given per prompt file (merging different prompts row by row means nothing).
     const inputs = await loadStatsFiles(jobs.map((j) => j.outputPath));
-    const report = summarizeGrader(inputs);
+    const report = summarizeGrader(inputs, { originalPerFile: true });
     for (const w of report.warnings) process.stderr.write(`qed grader-bench: warning: ${w}\n`);
     process.stdout.write(v.json ? renderJson(report) : renderText(report, { formatTokens, formatUsd }));
     const target = jobs.length === 1 ? jobs[0].outputPath : resolve(out);

@@ -72,19 +72,22 @@ suite('Show Summary', () => {
     const perFile = table(md, 'per file');
     const row = (name: string) => perFile.find((r) => r.file.includes(name));
     assert.deepEqual(
-      [row('ext-summary-a')?.rows, row('ext-summary-a')?.graded, row('ext-summary-a')?.overall],
+      [row('ext-summary-a')?.rows, row('ext-summary-a')?.graded, row('ext-summary-a')?.['overall (graded)']],
       ['4', '3', '4.67'],
       'figures of file a',
     );
     assert.deepEqual(
-      [row('ext-summary-b')?.rows, row('ext-summary-b')?.graded, row('ext-summary-b')?.overall],
+      [row('ext-summary-b')?.rows, row('ext-summary-b')?.graded, row('ext-summary-b')?.['overall (graded)']],
       ['4', '4', '3.50'],
       'figures of file b',
     );
     assert.equal(perFile.length, 2);
     // All 8 rows together: 7 graded, (7+7+0 + 7+6+1+0) / 7 = 4.00.
     const [together] = table(md, 'all rows together');
-    assert.deepEqual([together.rows, together.graded, together['not graded'], together.overall], ['8', '7', '1', '4.00']);
+    assert.deepEqual([together.rows, together.graded, together['not graded'], together['overall (graded rows only)']], ['8', '7', '1', '4.00']);
+    // The original's figures come first: per-file means with the ungraded row as 0, (14/4 + 14/4)/2 = 3.5.
+    const original = table(md, "The original's figures (stats.py, --merge-method mean): Summary Table (mean@2 runs)");
+    assert.deepEqual(original.find((r) => r.column === 'Overall')?.value, '3.5000');
 
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

@@ -107,6 +107,19 @@ describe('qed eval', () => {
       assert.equal(g.graded, gradedOf(prefix).length);
       assert.ok(Math.abs(g.mean - mean(gradedOf(prefix))) < 1e-9, `${name} mean ${g.mean}`);
     }
+    // Under the original's names (its stats.py): one file, so the unreadable grades are left out of its
+    // Overall too; Sol = grader input tokens; CoT = generation output tokens − grader input tokens;
+    // TokC = output tokens of rows with score ≥ 6, an unreadable grade counting 0.
+    const orig = (JSON.parse(st.stdout) as { original: { columns: Array<{ name: string; value: number | null; text: string }> } }).original;
+    const col = (name: string) => orig.columns.find((c) => c.name === name)!;
+    const scored = expected.filter((e): e is number => e !== 'unparsable');
+    assert.ok(Math.abs(col('Overall').value! - mean(scored)) < 1e-9, `original Overall ${col('Overall').text}`);
+    const solIn = rows.map((row) => (row.grade_cost as { input_tokens: number }).input_tokens);
+    const outTok = rows.map((row) => (row.cost_run as { output_tokens: number }).output_tokens);
+    assert.equal(col('Sol Max').value, Math.max(...solIn));
+    assert.equal(col('CoT Min').value, Math.min(...outTok.map((o, i) => o - solIn[i])));
+    const correct = outTok.filter((_, i) => expected[i] !== 'unparsable' && (expected[i] as number) >= 6);
+    assert.equal(col('TokC Max').value, correct.length ? Math.max(...correct) : null);
     const gradingCost = grader.requestsOf('chat').reduce((sum, q) => sum + costOf(q, 3, 15, (proofGrader(lastUser(q)) as { text: string }).text), 0);
     assert.ok(Math.abs(j.cost.grading - gradingCost) < 1e-9, `grading cost ${j.cost.grading} vs ${gradingCost}`);
     assert.ok(Math.abs(j.cost.total - j.cost.generation - gradingCost) < 1e-9);

@@ -90,8 +90,8 @@ describe('one result file (small.jsonl), every figure by hand', () => {
     assert.deepEqual({ ...adv, percent: 0 }, { name: 'Advanced', rows: 4, graded: 2, parse_failures: 1, run_errors: 1, mean: 3, percent: 0 });
     near(adv.percent, (100 * 6) / 14);
 
-    assert.deepEqual(r.tokens.cot, { mean: 30, sum: 180, rows: 6, estimated_rows: 5, label: 'CoT tokens (est. chars/4 for 5 of 6 rows)' });
-    assert.deepEqual(r.tokens.solution, { mean: 4, sum: 24, rows: 6, estimated_rows: 6, label: 'solution tokens (est. chars/4)' });
+    assert.deepEqual(r.tokens.cot, { mean: 30, sum: 180, rows: 6, estimated_rows: 5, label: 'reasoning tokens (est. chars/4 for 5 of 6 rows)' });
+    assert.deepEqual(r.tokens.solution, { mean: 4, sum: 24, rows: 6, estimated_rows: 6, label: 'model_solution tokens (est. chars/4)' });
     assert.deepEqual(r.tokens.output, { mean: 1600 / 6, sum: 1600, rows: 6 });
     assert.deepEqual(r.tokens.output_correct, { mean: 300, sum: 300, rows: 1 });
     assert.deepEqual(r.tokens.output_incorrect, { mean: 1100 / 3, sum: 1100, rows: 3 });
@@ -115,9 +115,9 @@ describe('one result file (small.jsonl), every figure by hand', () => {
     assert.notEqual(r.overall, 14 / 5);
     assert.equal(r.overall, 14 / 4);
     const text = renderText(r);
-    assert.match(text, /^parse failures\s+1\s+grader reply not parsed; not in the mean$/m);
+    assert.match(text, /^unreadable grades\s+1\s+grader reply not parsed; not in the mean$/m);
     assert.match(text, /^run errors\s+1\s+generation failed; not in the mean$/m);
-    assert.match(text, /^Overall \(points \/ 7\)\s+3\.50\s+mean over 4 graded rows \(1 parse failure, 1 run error not in the mean\)$/m);
+    assert.match(text, /^Overall \(graded rows only, points \/ 7\)\s+3\.50\s+mean over 4 graded rows \(1 unreadable grade, 1 run error not in the mean\)$/m);
   });
 
   test('row status: precedence of error, grade_error, score, a grade without score', () => {
@@ -327,14 +327,15 @@ describe('rendering', () => {
     const md = renderMarkdown(await results('runs'));
     const lines = md.trimEnd().split('\n');
     const tables = md.trimEnd().split('\n\n').filter((b) => b.startsWith('|'));
-    assert.equal(tables.length, 3); // merged figures, all rows together, per file
+    assert.equal(tables.length, 4); // the original's figures, our merged figures, all rows together, per file
     for (const t of tables) {
       const rows = t.split('\n');
       const cols = rows[0].split(' | ').length;
       assert.match(rows[1], /^\|( ---:? \|)+$/);
       for (const row of rows) assert.equal(row.split(' | ').length, cols, row);
     }
-    assert.ok(lines.includes('| Overall (points / 7) | 4.00 | 2.00 | 2.00 | 6.00 | 3 |'), md);
+    assert.ok(lines.includes('| Overall (graded rows only, points / 7) | 4.00 | 2.00 | 2.00 | 6.00 | 3 |'), md);
+    assert.ok(lines.includes('| Overall | 4.0000 | Overall (graded rows only, mean of runs) 4.0000; unreadable grades 0, run errors 0, not graded 0 |'), md);
     assert.ok(lines.includes('| run-b.jsonl | 2 | 2 | 0 | 0 | 6.00 | 85.7% | 7.00 | 5.00 | 0 | 200 | 0.0% | $2.0000 |'), md);
     // A pipe in a label is escaped.
     assert.match(renderMarkdown(await grader('grader.jsonl')), /mean \\\|graded_score − points\\\|/);

@@ -4,8 +4,20 @@
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
 import { optionalNumber } from './rows';
+import { originalGrader, type MergeMethod } from './original';
 import { checkInputs, fileLabels } from './summary';
 import { SCORE_BUCKETS, type GraderReport, type GraderSummary, type ScoreBucket, type StatsInput } from './types';
+
+/** Our figures' names in the tables, by JSON field (the original's are under `original`). */
+export const GRADER_LABELS: Record<string, string> = {
+  mae: 'MAE (compared rows only)',
+  bucket_accuracy: 'bucket accuracy (compared rows only)',
+  exact_accuracy: 'exact accuracy',
+  'pairwise.per_problem_mean': 'pairwise agreement',
+  'pairwise.pooled': 'pairwise, pooled',
+  grader_missing: 'grader missing',
+  human_missing: 'human missing',
+};
 
 /** One row as the grader comparison sees it. */
 export interface GraderFacts {
@@ -134,7 +146,7 @@ export function summarizeGraderFacts(facts: readonly GraderFacts[], label: strin
  * Compares grader scores with human points over grader-experiment files. The top-level figures
  * pool all files (pairs are still formed within one file's problem); `files` has one entry each.
  */
-export function summarizeGrader(inputs: readonly StatsInput[]): GraderReport {
+export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod; originalPerFile?: boolean } = {}): GraderReport {
   checkInputs(inputs);
   const labels = fileLabels(inputs.map((i) => i.file));
   const perFile = inputs.map((i) => graderFacts(i));
@@ -151,5 +163,13 @@ export function summarizeGrader(inputs: readonly StatsInput[]): GraderReport {
     if (noId) warnings.push(`${labels[k]}: ${noId} row(s) have no problem_id and are left out of the pairwise agreement`);
   });
   const pooled = summarizeGraderFacts(perFile.flat(), inputs.length === 1 ? labels[0] : 'all', inputs.length === 1 ? inputs[0].file : undefined);
-  return { mode: 'grader', ...pooled, files, warnings };
+  const mergeMethod = opts.mergeMethod ?? 'mean';
+  if (opts.originalPerFile && inputs.length > 1) {
+    // Files that are not repeats of one grading (e.g. one per prompt): the original's figures of each alone.
+    files.forEach((f, k) => (f.original = originalGrader([inputs[k]], mergeMethod)));
+    return { mode: 'grader', ...pooled, files, original: null, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
+  }
+  const original = originalGrader(inputs, mergeMethod);
+  if (!original) warnings.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are");
+  return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
 }

@@ -27,25 +27,38 @@ export async function quickSummary(file: string, parseLimitBytes = 64 * 1024 * 1
   let sum = 0;
   let maxSum = 0;
   let maxCount = 0;
+  // A grader's output has graded_score and no score column: its mean is read from graded_score.
+  let sawScore = false;
+  const alt = { graded: 0, sum: 0, maxSum: 0, maxCount: 0 };
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
     rows++;
     if (!parse) continue;
     try {
-      const row = JSON.parse(line) as { score?: unknown; schema_0?: Array<{ points?: unknown }> };
+      const row = JSON.parse(line) as { score?: unknown; graded_score?: unknown; schema_0?: Array<{ points?: unknown }> };
+      if (row !== null && typeof row === 'object' && 'score' in row) sawScore = true;
+      const max = Array.isArray(row.schema_0) ? row.schema_0.reduce((s, i) => s + (typeof i?.points === 'number' ? i.points : 0), 0) : 0;
       if (typeof row.score === 'number') {
         graded++;
         sum += row.score;
-        const max = Array.isArray(row.schema_0) ? row.schema_0.reduce((s, i) => s + (typeof i?.points === 'number' ? i.points : 0), 0) : 0;
         if (max > 0) {
           maxSum += max;
           maxCount++;
+        }
+      }
+      if (typeof row.graded_score === 'number') {
+        alt.graded++;
+        alt.sum += row.graded_score;
+        if (max > 0) {
+          alt.maxSum += max;
+          alt.maxCount++;
         }
       }
     } catch {
       /* a malformed line still counts as a row here; the viewer and stats report it */
     }
   }
+  if (!sawScore && alt.graded) ({ graded, sum, maxSum, maxCount } = alt);
   return { rows, graded, meanScore: graded ? sum / graded : undefined, meanMax: maxCount ? maxSum / maxCount : undefined, bytes: size, countedOnly: !parse };
 }

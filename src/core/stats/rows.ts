@@ -113,9 +113,12 @@ function humanGrade(row: Row, at: RowPlace): RowFacts['human'] {
   return { points, total: num(h.total) };
 }
 
-/** The facts of one result row; throws a QedError naming file:line and field on a bad score. */
-export function rowFacts(row: Row, at: RowPlace): RowFacts {
-  const score = optionalNumber(row, 'score', at);
+/**
+ * The facts of one result row; throws a QedError naming file:line and field on a bad score.
+ * `scoreField` is `graded_score` for a file that has no `score` column (a grader's output).
+ */
+export function rowFacts(row: Row, at: RowPlace, scoreField: 'score' | 'graded_score' = 'score'): RowFacts {
+  const score = optionalNumber(row, scoreField, at);
   const run_index = runIndex(row, at);
   const runError = present(row.error);
   const gradeError = present(row.grade_error);

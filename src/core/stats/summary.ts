@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { QedError } from '../errors';
 import { rowFacts, type RowFacts } from './rows';
+import { originalResults, type MergeMethod } from './original';
 import type {
   Aggregate,
   EstimatedTokenFigure,
@@ -121,12 +122,12 @@ export function summarizeFacts(facts: readonly RowFacts[], opts: { label: string
       cot: estimatedFigure(
         generated.map((f) => f.cot_tokens),
         generated.filter((f) => f.cot_estimated).length,
-        'CoT tokens',
+        'reasoning tokens',
       ),
       solution: estimatedFigure(
         generated.map((f) => f.solution_tokens),
         generated.length,
-        'solution tokens',
+        'model_solution tokens',
       ),
       output: tokenFigure(withOutput(generated)),
       output_correct: tokenFigure(withOutput(correct)),
@@ -146,9 +147,16 @@ export function summarizeFacts(facts: readonly RowFacts[], opts: { label: string
   return summary;
 }
 
+/** The score column of a file: `score`, or `graded_score` when no row has `score` but some row has it. */
+export function scoreFieldOf(input: StatsInput): 'score' | 'graded_score' {
+  const has = (key: string) => input.rows.some(({ row }) => Object.hasOwn(row, key));
+  return !has('score') && has('graded_score') ? 'graded_score' : 'score';
+}
+
 /** The facts of every row of a file (throws on a bad score / run_index / human_grade). */
 export function factsOf(input: StatsInput): RowFacts[] {
-  return input.rows.map(({ row, line }) => rowFacts(row, { file: input.file, line }));
+  const field = scoreFieldOf(input);
+  return input.rows.map(({ row, line }) => rowFacts(row, { file: input.file, line }, field));
 }
 
 /** Summary of one file's rows as a whole (several runs in it are pooled). */
@@ -195,6 +203,26 @@ export function mergeRuns(runs: readonly Summary[]): MergedSummary {
   };
 }
 
+/** Our figures' names in the tables, by JSON field: none of them is one of the original's column names. */
+export const RESULTS_LABELS: Record<string, string> = {
+  graded: 'graded',
+  parse_failures: 'unreadable grades',
+  run_errors: 'run errors',
+  not_graded: 'not graded',
+  overall: 'Overall (graded rows only, points)',
+  overall_percent: 'Overall (graded rows only, % of max)',
+  'splits.groups[].mean': '<group> (graded rows only, points)',
+  'splits.groups[].percent': '<group> (graded rows only, % of max)',
+  'tokens.cot': 'reasoning tokens',
+  'tokens.solution': 'model_solution tokens',
+  'tokens.output': 'output tokens',
+  'tokens.output_correct': 'output tokens, full marks',
+  'tokens.output_incorrect': 'output tokens, below full marks',
+  truncated_fraction: 'truncated',
+  'human.count': 'human overrides',
+  'human.mean': 'human grade (points)',
+};
+
 /** Short names for the files: their base names, or the paths as given when two base names clash. */
 export function fileLabels(files: readonly string[]): string[] {
   const names = files.map((f) => basename(f));
@@ -214,7 +242,7 @@ export function checkInputs(inputs: readonly StatsInput[]): void {
  * Summarises result files. Each file is a run, unless it holds rows with run_index > 0: then each
  * run_index is a run. The split kind is decided once over all ids so every run is split alike.
  */
-export function summarizeResults(inputs: readonly StatsInput[]): ResultsReport {
+export function summarizeResults(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod } = {}): ResultsReport {
   checkInputs(inputs);
   const warnings: string[] = [];
   const labels = fileLabels(inputs.map((i) => i.file));
@@ -249,6 +277,9 @@ export function summarizeResults(inputs: readonly StatsInput[]): ResultsReport {
   const maxes = new Set(all.filter((f) => f.status === 'graded').map((f) => f.max));
   if (maxes.size > 1) warnings.push(`graded rows have different max points (${[...maxes].map((m) => m ?? 'unknown').join(', ')}): the mean mixes scales, prefer the percentage`);
 
+  const gradedScoreFiles = inputs.filter((i) => scoreFieldOf(i) === 'graded_score').map((i) => i.file);
+  if (gradedScoreFiles.length) warnings.push(`no score column in ${gradedScoreFiles.map((f) => basename(f)).join(', ')}: graded_score is read as the score`);
+
   const pooled = summarizeFacts(all, { label: inputs.length === 1 ? labels[0] : 'all', split, file: inputs.length === 1 ? inputs[0].file : undefined });
   return {
     mode: 'results',
@@ -257,6 +288,9 @@ export function summarizeResults(inputs: readonly StatsInput[]): ResultsReport {
     runs,
     files,
     merged: runs.length > 1 ? mergeRuns(runs) : null,
+    original: originalResults(inputs, opts.mergeMethod),
+    labels: RESULTS_LABELS,
+    graded_score_files: gradedScoreFiles,
     warnings,
   };
 }

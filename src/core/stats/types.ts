@@ -2,6 +2,7 @@
 // null, arrays, objects), so a report can be printed with JSON.stringify as it is.
 
 import type { NumberedRow } from '../data/jsonl';
+import type { MergeMethod, OriginalGrader, OriginalResults } from './original';
 
 /** One result file as read from disk: its name as the user gave it and its numbered rows. */
 export interface StatsInput {
@@ -52,15 +53,18 @@ export interface EstimatedTokenFigure extends TokenFigure {
 }
 
 export interface TokenSummary {
-  /** Chain-of-thought tokens: `cost_run.reasoning_tokens` when recorded, else cot text length / 4. */
+  /**
+   * "reasoning tokens": `cost_run.reasoning_tokens` when recorded, else cot text length / 4. Not the
+   * original's "CoT" (output tokens − grader input tokens), which is in `original`.
+   */
   cot: EstimatedTokenFigure;
-  /** Tokens of `model_solution`: always its length / 4 (no count is recorded for it). */
+  /** "model_solution tokens": its length / 4 (no count is recorded for it). Not the original's "Sol". */
   solution: EstimatedTokenFigure;
   /** `cost_run.output_tokens` (reasoning included): mean per row and sum per run. */
   output: TokenFigure;
-  /** `cost_run.output_tokens` of graded rows with score == max points. */
+  /** "output tokens, full marks": graded rows with score == max points (the original's TokC is score ≥ 6 / ≥ 5). */
   output_correct: TokenFigure;
-  /** `cost_run.output_tokens` of graded rows with score < max points. */
+  /** "output tokens, below full marks": graded rows with score < max points. */
   output_incorrect: TokenFigure;
 }
 
@@ -101,7 +105,10 @@ export interface Summary {
   not_graded: number;
   /** The max points shared by the graded rows (sum of schema_0 points); null when unknown or mixed. */
   max_points: number | null;
-  /** Mean score in points over graded rows only; null when none is graded. */
+  /**
+   * "Overall (graded rows only)": mean score in points over graded rows only; null when none is
+   * graded. The original's "Overall" is in `original`.
+   */
   overall: number | null;
   /** Sum of scores / sum of max points over graded rows with a known max, × 100. */
   overall_percent: number | null;
@@ -163,6 +170,12 @@ export interface ResultsReport extends Summary {
   runs: Summary[];
   files: Summary[];
   merged: MergedSummary | null;
+  /** The original's figures (its stats.py), by its definitions, under its column names. */
+  original: OriginalResults;
+  /** The name each of our JSON fields goes by in the tables, e.g. overall → "Overall (graded rows only)". */
+  labels: Record<string, string>;
+  /** Files read with `graded_score` as their score, having no `score` column. */
+  graded_score_files: string[];
   warnings: string[];
 }
 
@@ -203,11 +216,21 @@ export interface GraderSummary {
   distribution: { grader: number[]; human: number[] };
   /** confusion[h][g]: compared rows with human bucket h and grader bucket g (SCORE_BUCKETS order). */
   bucket_confusion: number[][];
+  /** The original's figures for this file alone (only with `originalPerFile`, e.g. one file per grader prompt). */
+  original?: OriginalGrader | null;
 }
 
 export interface GraderReport extends GraderSummary {
   mode: 'grader';
   files: GraderSummary[];
+  /**
+   * The original's `--grader` figures over all files, merged row by row (null when the files differ
+   * in length, as the original refuses them, or with `originalPerFile`: then each file has its own).
+   */
+  original: OriginalGrader | null;
+  merge_method: MergeMethod;
+  /** The name each of our JSON fields goes by in the tables, e.g. mae → "MAE (compared rows only)". */
+  labels: Record<string, string>;
   warnings: string[];
 }
 
