@@ -5,13 +5,16 @@ import type { Row } from './types';
 
 type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
 
-/** Decompressors for the codecs Node can decode itself (hyparquet handles SNAPPY on its own). */
-function nodeCompressors(): Record<string, Decompress> {
-  const out: Record<string, Decompress> = {
-    GZIP: (input) => new Uint8Array(zlib.gunzipSync(input)),
-    BROTLI: (input) => new Uint8Array(zlib.brotliDecompressSync(input)),
-  };
-  // zstd landed in node:zlib after Node 20; use it when the running Node has it.
+/**
+ * Decompressors for every parquet codec: the pure-JS ones of `hyparquet-compressors` (ZSTD, LZ4,
+ * BROTLI, GZIP; hyparquet itself reads only SNAPPY), with node:zlib's faster native ones where the
+ * running Node has them (gzip and brotli always, zstd from Node 22.15 on).
+ */
+function allCompressors(pure: Record<string, Decompress | undefined>): Record<string, Decompress> {
+  const out: Record<string, Decompress> = {};
+  for (const [codec, f] of Object.entries(pure)) if (f) out[codec] = f;
+  out.GZIP = (input) => new Uint8Array(zlib.gunzipSync(input));
+  out.BROTLI = (input) => new Uint8Array(zlib.brotliDecompressSync(input));
   const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
   if (typeof zstd === 'function') out.ZSTD = (input) => new Uint8Array(zstd(input));
   return out;
@@ -36,18 +39,19 @@ function normalize(value: unknown): unknown {
 /** Reads every row of a parquet file (uses the pure-JS `hyparquet` reader, loaded on first use). */
 export async function readParquetFile(file: string): Promise<Table> {
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
+  const { compressors } = await import('hyparquet-compressors');
   let raw: Record<string, unknown>[];
   try {
     const buffer = await asyncBufferFromFile(file);
-    raw = await parquetReadObjects({ file: buffer, compressors: nodeCompressors() });
+    raw = await parquetReadObjects({ file: buffer, compressors: allCompressors(compressors) });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const codec = /unsupported compression codec: (\w+)/.exec(message)?.[1];
     if (codec) {
       throw new QedError(
-        `this parquet file is compressed with ${codec}, which this Node.js cannot decompress`,
+        `this parquet file is compressed with ${codec}, which this workbench cannot decompress`,
         { file },
-        'convert it to JSONL, CSV or snappy/gzip-compressed parquet',
+        'convert it to JSONL, CSV or parquet compressed with snappy, gzip, brotli, zstd or lz4',
       );
     }
     throw new QedError(`cannot read the parquet file: ${message}`, { file }, 'check that the file is complete (not a partial download or a Git LFS pointer)');
