@@ -17,4 +17,17 @@ export {
   type FilterInputColumns,
   type VerdictField,
 } from './filter';
-export { prepareHumanGraded, loadBenchPrompt, benchPrompt, GRADINGBENCH_COLUMN_MAP, BENCH_PROMPTS, type BenchJobOptions } from './bench';
+export {
+  prepareHumanGraded,
+  loadBenchPrompt,
+  benchPrompt,
+  benchColumns,
+  formatGuidelines,
+  schemeMaxPoints,
+  loadSchemeItemPrompt,
+  GRADINGBENCH_COLUMN_MAP,
+  BENCH_PROMPTS,
+  BENCH_DATASETS,
+  SCHEME_ITEM_PROMPT,
+  type BenchJobOptions,
+} from './bench';
