@@ -209,9 +209,14 @@ describe('qed filter', () => {
       const prompt = promptOf(i === 0 ? 'x^2 = 4' : 'in the figure');
       assertCost(row.filter_cost, costOf(prompt, (reply(prompt) as { text: string }).text), `row ${i}`);
       assert.equal((row.qed_filter as { mode: string }).mode, 'filter');
+      // The original's columns: the verdict object in extra_cols, the cost in USD in cost_model.
+      assert.deepEqual(row.extra_cols, v);
+      assert.equal(row.cost_model, (row.filter_cost as { cost: number }).cost);
     });
-    assert.deepEqual(Object.keys(rows[0]).sort(), ['candidates', 'filter_computational', 'filter_cost', 'filter_difficulty', 'filter_disagreement', 'filter_gaps', 'filter_incomplete', 'filter_wrong', 'path', 'problem', 'qed_filter', 'solution']);
+    assert.deepEqual(Object.keys(rows[0]).sort(), ['candidates', 'cost_model', 'extra_cols', 'filter_computational', 'filter_cost', 'filter_difficulty', 'filter_disagreement', 'filter_gaps', 'filter_incomplete', 'filter_wrong', 'path', 'problem', 'qed_filter', 'solution']);
     const bad = rows[2];
+    assert.equal(bad.extra_cols, null);
+    assert.ok((bad.cost_model as number) > 0, 'an unreadable reply was paid for too');
     for (const k of Object.keys(VERDICTS[0])) assert.equal(bad[`filter_${k}`], null, `no stale or guessed ${k}`);
     assert.match(String(bad.filter_error), /difficulty must be a whole number 1\.\.10, got 12/);
     assert.match(String(bad.filter_reply), /"difficulty": 12/);
@@ -225,6 +230,8 @@ describe('qed filter', () => {
     assert.ok(prompts()[0].includes('a^2 + b^2'));
     const healed = readJsonl(out);
     assert.equal(healed[2].filter_difficulty, 4);
+    assert.deepEqual(healed[2].extra_cols, { ...VERDICTS[0], difficulty: 4 });
+    assert.equal(healed[2].cost_model, (healed[2].filter_cost as { cost: number }).cost);
     assert.equal(healed[2].filter_error, undefined);
     assert.equal(healed[2].filter_reply, undefined);
     assertCost(healed[2].filter_cost, sum(costOf(firstAsk, (reply(firstAsk) as { text: string }).text), costOf(prompts()[0], JSON.stringify({ ...VERDICTS[0], difficulty: 4 }))), 'both requests');

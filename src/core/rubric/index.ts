@@ -4,6 +4,7 @@ export { rowKeys, previousRows, carriedCost, requireText, ID_COLUMNS, type RowKe
 export { parseScheme, loadSchemePrompt, schemePrompt, SCHEME_COLUMNS, SCHEME_PROMPT, SCHEME_TOTAL, type ParsedScheme, type Checkpoint } from './scheme';
 export {
   parseFilterVerdict,
+  parseFilterObject,
   verdictColumns,
   loadFilterPrompt,
   filterPrompt,
