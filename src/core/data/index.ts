@@ -31,3 +31,4 @@ export {
   type HubDownload,
   type SplitSelection,
 } from './hub';
+export { hubResultsCopy, hubCopyPath, type HubCopy } from './hubCopy';
