@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
 import { QedError } from '../errors';
 import { writeAll, writeFileAtomic } from './atomic';
 
@@ -365,7 +366,9 @@ async function failStatus(ctx: Ctx, res: Response, what: string): Promise<never>
   throw new QedError(`the Hugging Face Hub at ${ctx.endpoint} answered HTTP ${res.status} for ${subject}`);
 }
 
-type HubLib = typeof import('@huggingface/hub');
+/** The parts of @huggingface/hub used here (imported by name, so the bundle keeps only these). */
+const lib = { datasetInfo, downloadFile, listFiles };
+type HubLib = typeof lib;
 
 /** An error of @huggingface/hub itself (a reply it could not read) as a QedError. */
 function libraryError(ctx: Ctx, e: unknown): unknown {
@@ -512,7 +515,6 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
 
   const ctx: Ctx = { id, endpoint, token, signal: opts.signal, fetch: opts.fetch ?? globalThis.fetch };
   try {
-    const lib = await import('@huggingface/hub');
     try {
       const listing = await fetchListing(lib, ctx);
       const pick = selectSplitFiles(

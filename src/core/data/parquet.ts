@@ -6,13 +6,16 @@ import type { Row } from './types';
 type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
 
 /**
- * Decompressors for every parquet codec: the pure-JS ones of `hyparquet-compressors` (ZSTD, LZ4,
- * BROTLI, GZIP; hyparquet itself reads only SNAPPY), with node:zlib's faster native ones where the
- * running Node has them (gzip and brotli always, zstd from Node 22.15 on).
+ * Decompressors for the parquet codecs hyparquet does not read itself (it reads SNAPPY): ZSTD and
+ * LZ4 from `hyparquet-compressors` (loaded with the parquet reader, on first use), GZIP and BROTLI
+ * from node:zlib, and node:zlib's native zstd where the running Node has it (22.15 on).
  */
-function allCompressors(pure: Record<string, Decompress | undefined>): Record<string, Decompress> {
-  const out: Record<string, Decompress> = {};
-  for (const [codec, f] of Object.entries(pure)) if (f) out[codec] = f;
+function allCompressors(c: typeof import('hyparquet-compressors')): Record<string, Decompress> {
+  const out: Record<string, Decompress> = {
+    ZSTD: (input) => c.decompressZstd(input),
+    LZ4: c.decompressLz4,
+    LZ4_RAW: c.decompressLz4Raw,
+  };
   out.GZIP = (input) => new Uint8Array(zlib.gunzipSync(input));
   out.BROTLI = (input) => new Uint8Array(zlib.brotliDecompressSync(input));
   const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
@@ -39,7 +42,7 @@ function normalize(value: unknown): unknown {
 /** Reads every row of a parquet file (uses the pure-JS `hyparquet` reader, loaded on first use). */
 export async function readParquetFile(file: string): Promise<Table> {
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
-  const { compressors } = await import('hyparquet-compressors');
+  const compressors = await import('hyparquet-compressors');
   let raw: Record<string, unknown>[];
   try {
     const buffer = await asyncBufferFromFile(file);
