@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isQedError, type QedError } from '../../src/core/errors';
-import { looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
+import { hubCacheDir, looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
 
 interface FakeRepo {
   sha: string;
@@ -419,6 +419,14 @@ describe('the Python tools\' hub cache', () => {
       delete process.env.HF_HUB_CACHE;
       await hub.close();
     }
+  });
+
+  test('where the cache is, as huggingface_hub decides it', () => {
+    const home = (env: NodeJS.ProcessEnv) => hubCacheDir({ HOME: '/h', ...env });
+    assert.equal(home({ HF_HUB_CACHE: '/a', HF_HOME: '/b' }), '/a');
+    assert.equal(home({ HUGGINGFACE_HUB_CACHE: '/old', HF_HOME: '/b' }), '/old');
+    assert.equal(home({ HF_HOME: '/b', XDG_CACHE_HOME: '/x' }), path.join('/b', 'hub'));
+    assert.equal(home({ XDG_CACHE_HOME: '/x' }), path.join('/x', 'huggingface', 'hub'));
   });
 
   test('a split missing a shard in the cache is downloaded, not read half', async () => {
