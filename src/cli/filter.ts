@@ -1,4 +1,4 @@
-import { annotateRows, FILTER_COLUMNS, filterPrompt, loadFilterPrompt, parseFilterVerdict, requireText, verdictColumns, type FilterInputColumns } from '../core/rubric';
+import { annotateRows, FILTER_COLUMNS, filterPrompt, loadFilterPrompt, parseFilterObject, requireText, verdictColumns, type FilterInputColumns } from '../core/rubric';
 import { parse, str } from './args';
 import { ANNOTATION_OPTIONS, JobConsole, annotationSummaryLine, exitStatus, identityOf, modelClient, openJob } from './job';
 
@@ -24,10 +24,13 @@ Usage: qed filter --model-config <name> --data-path <file> [options]
 
 The model ends its reply with a JSON object (a \`\`\`json fence or prose around it is fine):
 {"incomplete": bool, "difficulty": 1-10, "gaps": bool, "wrong": bool, "disagreement": bool,
-"computational": bool}. Writes per row: filter_incomplete, filter_difficulty, filter_gaps,
-filter_wrong, filter_disagreement, filter_computational, filter_cost and the qed_filter stamp.
-A reply without a valid verdict gives those columns null, filter_error and the raw reply in
-filter_reply; rerunning asks only those rows again. Nothing is dropped: select rows on the columns.
+"computational": bool}. Writes per row, as the original does: extra_cols (the verdict object as
+the model wrote it) and cost_model (the row's cost in USD); and, to select rows on,
+filter_incomplete, filter_difficulty, filter_gaps, filter_wrong, filter_disagreement,
+filter_computational, with filter_cost ({cost, input_tokens, output_tokens, time}) and the
+qed_filter stamp. A reply without a valid verdict gives extra_cols and the filter_* columns null,
+filter_error and the raw reply in filter_reply; rerunning asks only those rows again. Nothing is
+dropped: select rows on the columns.
 Exit status: 0 all judged, 1 some rows have no verdict, 2 bad input, 130 cancelled.
 `;
 
@@ -66,8 +69,8 @@ export async function filterCommand(args: string[], env: { shippedRoot: string }
       contentColumns: [columns.problem, columns.solution],
       prompt: (row) => filterPrompt(prompt, row, columns),
       parse: (reply) => {
-        const p = parseFilterVerdict(reply);
-        return p.ok ? { ok: true, value: verdictColumns(p.value) } : p;
+        const p = parseFilterObject(reply);
+        return p.ok ? { ok: true, value: verdictColumns(p.value.verdict, p.value.object) } : p;
       },
       overwrite: !!v.overwrite,
       concurrency: client.limiter.size,

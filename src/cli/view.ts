@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listConfigs } from '../core/config';
+import { hubResultsCopy, looksLikeHubId } from '../core/data';
 import { QedError, describeError } from '../core/errors';
 import type { Grader } from '../core/grade/eval';
 import { graderForRow } from '../core/grade/regrade';
@@ -11,9 +12,14 @@ import { startViewServer } from './viewServer';
 
 export const VIEW_HELP = `qed view — review result files in the browser (the same viewer as in VS Code)
 
-Usage: qed view FILE... [options]
+Usage: qed view FILE|ID... [options]
 
   FILE                  one or more results files (.jsonl); several can be compared
+  ID                    a results dataset on the Hugging Face Hub (owner/name or hf:owner/name),
+                        read as 'qed run --data-path' reads it (the hub cache, downloading only
+                        what is missing) and copied once to outputs/hub/<owner>--<name>/<split>.jsonl,
+                        which is opened (and keeps your grades; delete it for a fresh copy)
+  --split NAME          split of a Hugging Face dataset (default train)
   --port N              port on 127.0.0.1 (default: any free port)
   --grader CONFIG       the grader offered first for "Regrade" (e.g. openai/gpt-5); the page
                         lists every model config of ./configs/models and the shipped ones
@@ -33,6 +39,7 @@ const OPTIONS = {
   reviewer: { type: 'string' },
   macros: { type: 'string' },
   'font-size': { type: 'string' },
+  split: { type: 'string' },
 } as const;
 
 function readMacros(file: string | undefined): Record<string, string> | undefined {
@@ -52,7 +59,21 @@ function readMacros(file: string | undefined): Record<string, string> | undefine
 export async function viewCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v, positionals } = parse(args, OPTIONS, 'view');
   if (!positionals.length) throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
-  const files = positionals.map((p) => resolve(p));
+  const files: string[] = [];
+  for (const p of positionals) {
+    const f = resolve(p);
+    if (!existsSync(f) && !existsSync(`${f}.partial`) && looksLikeHubId(p)) {
+      const copy = await hubResultsCopy(p, { cwd: process.cwd(), split: str(v.split) });
+      process.stderr.write(
+        copy.created
+          ? `qed view: ${copy.source} (revision ${copy.revision}) copied to ${copy.file}\n`
+          : `qed view: ${copy.source}: opening the earlier copy ${copy.file} (delete it for a fresh one)\n`,
+      );
+      files.push(copy.file);
+      continue;
+    }
+    files.push(f);
+  }
   for (const f of files) {
     // A first run writes only its journal until it ends: the view shows those rows as they come.
     if (!existsSync(f)) {

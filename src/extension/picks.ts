@@ -46,11 +46,11 @@ async function resultsItems(cwd: string): Promise<Array<{ label: string; file: s
   return items;
 }
 
-/** A quick pick of the JSONL files of the workspace (results first). */
-export async function pickResultsFile(cwd: string, title: string): Promise<string | undefined> {
+/** A quick pick of the JSONL files of the workspace (results first), and `extra` last when given. */
+export async function pickResultsFile(cwd: string, title: string, extra?: { label: string; file: string }): Promise<string | undefined> {
   const items = await resultsItems(cwd);
-  if (!items.length) return undefined;
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which results file?' });
+  if (!items.length && !extra) return undefined;
+  const pick = await vscode.window.showQuickPick(extra ? [...items, extra] : items, { title, placeHolder: 'Which results file?' });
   return pick?.file;
 }
 

@@ -8,6 +8,26 @@ import { pickResultsFile, pickResultsFiles } from './picks';
 import { describeError } from '../core/errors';
 import { pickRowGrader } from './regradeRow';
 
+const HUB_ITEM = { label: '$(cloud-download) A results dataset on the Hugging Face Hub…', file: '\u0000hub' };
+
+/**
+ * Open Results on a Hub dataset (as `qed view ORG/NAME`): read from the Hugging Face cache (or
+ * downloaded), copied once to outputs/hub/<owner>--<name>/<split>.jsonl, which is opened.
+ */
+async function hubResults(cwd: string): Promise<string | undefined> {
+  const ref = await vscode.window.showInputBox({
+    title: 'Open Results: Hugging Face dataset',
+    prompt: 'owner/name, optionally @split (default train); read from the Hugging Face cache, downloaded if missing',
+    placeHolder: 'owner/name@train',
+    validateInput: (v) => (/^(hf:)?[\w.-]+\/[\w.-]+(@[\w.-]+)?$/.test(v.trim()) ? undefined : 'a dataset id looks like owner/name'),
+  });
+  if (!ref) return undefined;
+  const [id, split] = ref.trim().split('@');
+  const { data } = await engine();
+  const copy = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: reading ${id}` }, () => data.hubResultsCopy(id, { cwd, split }));
+  return copy.file;
+}
+
 export const RESULTS_VIEW_TYPE = 'qed.results';
 
 export interface PanelContext {
@@ -41,7 +61,10 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       if (!cwd) {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Open Results' });
         file = picked?.[0]?.fsPath;
-      } else file = await pickResultsFile(cwd, 'Open Results: results file');
+      } else {
+        file = await pickResultsFile(cwd, 'Open Results: results file', HUB_ITEM);
+        if (file === HUB_ITEM.file) file = await hubResults(cwd);
+      }
     }
     if (!file) return;
     await this.show([file], opts.row !== undefined ? { open: opts.row } : undefined, opts.row);

@@ -209,9 +209,14 @@ describe('qed filter', () => {
       const prompt = promptOf(i === 0 ? 'x^2 = 4' : 'in the figure');
       assertCost(row.filter_cost, costOf(prompt, (reply(prompt) as { text: string }).text), `row ${i}`);
       assert.equal((row.qed_filter as { mode: string }).mode, 'filter');
+      // The original's columns: the verdict object in extra_cols, the cost in USD in cost_model.
+      assert.deepEqual(row.extra_cols, v);
+      assert.equal(row.cost_model, (row.filter_cost as { cost: number }).cost);
     });
-    assert.deepEqual(Object.keys(rows[0]).sort(), ['candidates', 'filter_computational', 'filter_cost', 'filter_difficulty', 'filter_disagreement', 'filter_gaps', 'filter_incomplete', 'filter_wrong', 'path', 'problem', 'qed_filter', 'solution']);
+    assert.deepEqual(Object.keys(rows[0]).sort(), ['candidates', 'cost_model', 'extra_cols', 'filter_computational', 'filter_cost', 'filter_difficulty', 'filter_disagreement', 'filter_gaps', 'filter_incomplete', 'filter_wrong', 'path', 'problem', 'qed_filter', 'solution']);
     const bad = rows[2];
+    assert.equal(bad.extra_cols, null);
+    assert.ok((bad.cost_model as number) > 0, 'an unreadable reply was paid for too');
     for (const k of Object.keys(VERDICTS[0])) assert.equal(bad[`filter_${k}`], null, `no stale or guessed ${k}`);
     assert.match(String(bad.filter_error), /difficulty must be a whole number 1\.\.10, got 12/);
     assert.match(String(bad.filter_reply), /"difficulty": 12/);
@@ -225,6 +230,8 @@ describe('qed filter', () => {
     assert.ok(prompts()[0].includes('a^2 + b^2'));
     const healed = readJsonl(out);
     assert.equal(healed[2].filter_difficulty, 4);
+    assert.deepEqual(healed[2].extra_cols, { ...VERDICTS[0], difficulty: 4 });
+    assert.equal(healed[2].cost_model, (healed[2].filter_cost as { cost: number }).cost);
     assert.equal(healed[2].filter_error, undefined);
     assert.equal(healed[2].filter_reply, undefined);
     assertCost(healed[2].filter_cost, sum(costOf(firstAsk, (reply(firstAsk) as { text: string }).text), costOf(prompts()[0], JSON.stringify({ ...VERDICTS[0], difficulty: 4 }))), 'both requests');
@@ -406,5 +413,91 @@ describe('qed grader-bench', () => {
     assert.equal(oneFile.code, 2);
     assert.match(oneFile.stderr, /2 prompts write one file each, so --output-path must be a folder/);
     assert.equal(server.requestsOf('chat').length, 0, 'nothing was spent');
+  });
+});
+
+describe('qed grader-bench: the original\'s sets, list-valued schemes and column options', () => {
+  const SHA = 'feedfacefeedfacefeedfacefeedfacefeedface';
+  /** A dataset as the Python tools leave it in the hub cache under HOME (the workspace). */
+  const cached = (id: string, rows: object[]): Record<string, string> => {
+    const repo = `.cache/huggingface/hub/datasets--${id.replace('/', '--')}`;
+    return { [`${repo}/refs/main`]: SHA, [`${repo}/snapshots/${SHA}/data/train.jsonl`]: rows.map((r) => JSON.stringify(r)).join('\n') + '\n' };
+  };
+  const offline = { ...env, HF_HUB_OFFLINE: '1' };
+  const SCHEME_PROMPT = 'Grade.\nProblem: {problem_statement}\nScheme:\n{grading_guidelines}\nCandidate:\n{candidate_solution}';
+
+  test('no --data-path: the olympiads graderbench from the hub cache, problem in text, its schema_0 list written item by item with --dict-prompt', async () => {
+    const schema = [
+      { title: 'Setup', desc: 'Define $f$.', points: 2 },
+      { title: 'Finish', desc: 'Conclude.', points: 5 },
+    ];
+    const dir = ws({
+      ...cached('lm-provers/olympiads-proof-graderbench', [
+        { text: 'Prove $P$.', model_solution: 'Proof of P.', points: 5, schema_0: schema },
+        { text: 'Prove $Q$.', model_solution: 'Proof of Q.', points: 0, schema_0: schema.slice(1) },
+      ]),
+      'p.txt': SCHEME_PROMPT,
+      'item.txt': '* {title} [{points}]: {description}',
+    });
+    answer = (p) => ({ text: p.includes('$P$') ? '<points>5 out of 7</points>' : '<points>1 out of 7</points>' });
+    server.clearRequests();
+    const r = await qed(['grader-bench', '--model-config', 't/m', '--prompt', 'p.txt', '--dict-prompt', 'item.txt', '--output-path', 'o.jsonl'], { cwd: dir, env: offline });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /hf:lm-provers\/olympiads-proof-graderbench@train/);
+    const sent = prompts().sort();
+    assert.equal(sent[0], 'Grade.\nProblem: Prove $P$.\nScheme:\n* Setup [2]: Define $f$.\n\n* Finish [5]: Conclude.\nCandidate:\nProof of P.');
+    assert.ok(sent[1].includes('Scheme:\n* Finish [5]: Conclude.\nCandidate:'));
+    const rows = readJsonl(join(dir, 'o.jsonl'));
+    assert.deepEqual(rows.map((x) => x.graded_score), [5, 1]);
+    assert.deepEqual(rows.map((x) => x.text), ['Prove $P$.', 'Prove $Q$.'], 'the input columns are kept under their names');
+    assert.deepEqual(rows[0].schema_0, [{ title: 'Proof Grade', desc: '* Setup [2]: Define $f$.\n\n* Finish [5]: Conclude.', points: 7 }]);
+    assert.ok(rows.every((x) => x.problem === undefined && x.grading_guidelines === undefined));
+  });
+
+  test('--matharena: its set and columns (answer, details with max_points), no reference; the shipped item template; --ground-truth refused', async () => {
+    const details = [{ title: 'Bound', grading_scheme_desc: 'Show $n \\le 3$.', max_points: 3 }, { title: 'Example', grading_scheme_desc: 'Give $n=3$.', max_points: 4 }];
+    const dir = ws({
+      ...cached('lm-provers/matharena-gradingbench', [{ problem: 'Find the largest $n$.', answer: 'It is 3.', solution: 'SECRET REFERENCE', details, points: 7 }]),
+      'p.txt': SCHEME_PROMPT,
+    });
+    answer = () => ({ text: '<points>7 out of 7</points>' });
+    server.clearRequests();
+    const r = await qed(['grader-bench', '--model-config', 't/m', '--matharena', '--prompt', 'p.txt', '--output-path', 'o.jsonl'], { cwd: dir, env: offline });
+    assert.equal(r.code, 0, r.stderr);
+    const [sent] = prompts();
+    assert.ok(sent.includes('Candidate:\nIt is 3.'), sent);
+    const item = readFileSync(join(resolve(__dirname, '..', '..'), 'configs', 'prompts', 'grading_scheme_item.txt'), 'utf8');
+    const fill = (d: (typeof details)[number]) => item.replace('{title}', d.title).replace('{points}', String(d.max_points)).replace('{description}', d.grading_scheme_desc);
+    assert.ok(sent.includes(`Scheme:\n${details.map(fill).join('\n\n')}\nCandidate:`), sent);
+    assert.ok(!sent.includes('SECRET REFERENCE'));
+    const [row] = readJsonl(join(dir, 'o.jsonl'));
+    assert.equal(row.graded_score, 7);
+    assert.deepEqual(row.details, details, 'the scheme column stays as it was');
+    const both = await qed(['grader-bench', '--model-config', 't/m', '--matharena', '--ground-truth', '--output-path', 'o2.jsonl'], { cwd: dir, env: offline });
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--matharena grades without the reference solution/);
+  });
+
+  test('column options name the columns of any file; --dict-prompt \'\' shows a list as JSON', async () => {
+    const dir = ws({
+      'h.jsonl': JSON.stringify({ id: 'H1', question: 'Prove $R$.', resp: 'Proof of R.', ref: 'Reference of R.', rubric: [{ title: 'All', desc: 'Everything.', points: 7 }], points: 6 }) + '\n',
+      'p.txt': 'Problem: {problem_statement}\nReference: {reference_solution}\nScheme: {grading_guidelines}\nCandidate: {candidate_solution}',
+    });
+    answer = () => ({ text: '<points>6 out of 7</points>' });
+    server.clearRequests();
+    const args = ['grader-bench', '--model-config', 't/m', '--data-path', 'h.jsonl', '--prompt', 'p.txt', '--ground-truth', '--output-path', 'o.jsonl'];
+    const cols = ['--problem-column', 'question', '--model-solution-column', 'resp', '--solution-column', 'ref', '--grading-column', 'rubric', '--answer-column', 'unused'];
+    const r = await qed([...args, ...cols, '--dict-prompt', ''], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const [sent] = prompts();
+    assert.ok(sent.startsWith('Problem: Prove $R$.\nReference: Reference of R.\nScheme: [\n {\n  "title": "All"'), sent);
+    assert.ok(sent.endsWith('Candidate: Proof of R.'));
+    const [row] = readJsonl(join(dir, 'o.jsonl'));
+    assert.equal(row.graded_score, 6);
+    assert.deepEqual(Object.keys(row).filter((k) => ['question', 'resp', 'ref', 'rubric'].includes(k)).sort(), ['question', 'ref', 'resp', 'rubric']);
+    // Without the options the same file is refused, naming the option to use.
+    const bad = await qed(args, { cwd: dir, env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /row 1 has no column 'problem'.*name another column with --problem-column/s);
   });
 });

@@ -1,13 +1,14 @@
 // Hugging Face Hub download tests against a fake hub on 127.0.0.1 (never the internet).
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isQedError, type QedError } from '../../src/core/errors';
-import { looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
+import { hubCacheDir, looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
 
 interface FakeRepo {
   sha: string;
@@ -15,8 +16,6 @@ interface FakeRepo {
   /** Answer every request for this repo with this status (and optional x-error-code). */
   status?: number;
   errorCode?: string;
-  /** Leave `siblings` out of the repo info, so the client must use the tree listing. */
-  noSiblings?: boolean;
   /** Require this bearer token. */
   token?: string;
   /** Wait this long before answering (to test cancellation). */
@@ -25,7 +24,7 @@ interface FakeRepo {
 
 interface FakeHub {
   url: string;
-  requests: { path: string; auth?: string }[];
+  requests: { path: string; auth?: string; range?: string }[];
   close(): Promise<void>;
 }
 
@@ -35,12 +34,24 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, he
   res.end(bytes);
 }
 
+/** The git object id of a file's content: the etag the hub lists for files not in LFS. */
+function gitOid(content: string | Uint8Array): string {
+  const bytes = Buffer.from(content);
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/**
+ * The parts of the Hub API @huggingface/hub uses here: repository info at HEAD, the recursive tree
+ * (two entries per page, with an absolute Link header to the next), and resolve (a Range 0-0 probe
+ * for size and etag, then the whole file).
+ */
 async function startHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
   const requests: FakeHub['requests'] = [];
+  let base = '';
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    requests.push({ path: url.pathname + url.search, auth: req.headers.authorization });
-    const api = /^\/api\/datasets\/([^/]+)\/([^/]+)(?:\/tree\/([^/]+))?$/.exec(url.pathname);
+    requests.push({ path: url.pathname + url.search, auth: req.headers.authorization, range: req.headers.range });
+    const api = /^\/api\/datasets\/([^/]+)\/([^/]+)(?:\/(revision|tree)\/([^/]+))?$/.exec(url.pathname);
     const resolveMatch = /^\/datasets\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const m = api ?? resolveMatch;
     const repo = m ? repos[`${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`] : undefined;
@@ -55,29 +66,33 @@ async function startHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
     }
     if (repo.status) return send(res, repo.status, '{"error":"nope"}', repo.errorCode ? { 'x-error-code': repo.errorCode } : {});
     const names = Object.keys(repo.files);
-    if (api && !api[3]) {
-      const info: Record<string, unknown> = { id: `${m[1]}/${m[2]}`, sha: repo.sha };
-      if (!repo.noSiblings) info.siblings = names.map((rfilename) => ({ rfilename }));
+    if (api && api[3] !== 'tree') {
+      const info: Record<string, unknown> = { _id: 'x', id: `${m[1]}/${m[2]}`, sha: repo.sha };
       return send(res, 200, JSON.stringify(info), { 'content-type': 'application/json' });
     }
     if (api) {
-      // Tree listing, two entries per page, with a Link header to the next page.
       const page = Number(url.searchParams.get('cursor') ?? '0');
-      const entries = [{ type: 'directory', path: 'data' }, ...names.map((p) => ({ type: 'file', path: p, size: 1 }))];
+      const entries = [{ type: 'directory', path: 'data' }, ...names.map((p) => ({ type: 'file', path: p, size: 1, oid: gitOid(repo.files[p]) }))];
       const slice = entries.slice(page * 2, page * 2 + 2);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (page * 2 + 2 < entries.length) headers.link = `<${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
+      if (page * 2 + 2 < entries.length) headers.link = `<${base}${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
       return send(res, 200, JSON.stringify(slice), headers);
     }
     const [, , , rev, filePath] = resolveMatch!;
     const content = repo.files[decodeURIComponent(filePath)];
     if (rev !== repo.sha || content === undefined) return send(res, 404, 'Entry not found', { 'x-error-code': 'EntryNotFound' });
-    return send(res, 200, content, { 'content-type': 'application/octet-stream' });
+    const bytes = Buffer.from(content);
+    const etag = `"${gitOid(content)}"`;
+    if (req.headers.range === 'bytes=0-0') {
+      return send(res, 206, bytes.subarray(0, 1), { 'content-range': `bytes 0-0/${bytes.length}`, etag, 'content-type': 'application/octet-stream' });
+    }
+    return send(res, 200, bytes, { etag, 'content-type': 'application/octet-stream' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: base,
     requests,
     close: () =>
       new Promise<void>((r) => {
@@ -125,7 +140,7 @@ let tmp: string;
 let cacheN = 0;
 const freshCache = () => path.join(tmp, `cache-${++cacheN}`);
 const savedEnv: Record<string, string | undefined> = {};
-const ENV_KEYS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'HF_ENDPOINT', 'QED_CACHE_DIR'];
+const ENV_KEYS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME'];
 
 before(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'qed-hub-test-'));
@@ -168,21 +183,34 @@ describe('Hugging Face download', () => {
     assert.deepEqual(first.rows[1], { problem_id: 'PB-Advanced-001', problem: 'Prove $y$.', grading_guidelines: '(Almost) ...' });
     assert.ok(first.file.startsWith(cacheDir));
     assert.ok(first.file.endsWith(path.join(SHA, 'data', 'train-00000-of-00001.parquet')));
+    // Through @huggingface/hub: the commit of main, the file list at it, then the file (a size probe, then the bytes).
     assert.deepEqual(
-      hub.requests.map((r) => r.path),
-      [`/api/datasets/${ID}`, `/datasets/${ID}/resolve/${SHA}/data/train-00000-of-00001.parquet`],
+      hub.requests.map((r) => `${r.path.split('?')[0]}${r.range ? ` (${r.range})` : ''}`),
+      [
+        `/api/datasets/${ID}/revision/HEAD`,
+        `/api/datasets/${ID}/tree/${SHA}`,
+        `/api/datasets/${ID}/tree/${SHA}`, // the second page, by the Link header
+        `/datasets/${ID}/resolve/${SHA}/data/train-00000-of-00001.parquet (bytes=0-0)`,
+        `/datasets/${ID}/resolve/${SHA}/data/train-00000-of-00001.parquet`,
+      ],
     );
     assert.ok(hub.requests.every((r) => r.auth === undefined), 'no token is sent when none is set');
+    // The Python tools' layout: refs/main, the content under blobs/<etag>, a relative symlink in the snapshot.
+    const repo = path.join(cacheDir, 'datasets--lm-provers--IMOProofBench');
+    assert.equal(await readFile(path.join(repo, 'refs', 'main'), 'utf8'), SHA);
+    const link = path.join(repo, 'snapshots', SHA, 'data', 'train-00000-of-00001.parquet');
+    assert.equal(first.file, link);
+    assert.equal(await readlink(link), path.join('..', '..', '..', 'blobs', gitOid(train)));
     // Only the split's file was downloaded, and no temporary file was left behind.
     const cached = await listFiles(cacheDir);
-    assert.ok(cached.every((f) => !f.endsWith('.tmp')), cached.join(', '));
-    assert.ok(!cached.some((f) => f.endsWith('README.md')));
+    assert.deepEqual(cached, [path.join('datasets--lm-provers--IMOProofBench', 'blobs', gitOid(train)), path.join('datasets--lm-provers--IMOProofBench', 'refs', 'main')]);
+    assert.ok((await lstat(link)).isSymbolicLink());
 
     // The hub is closed now: the second read must come from the cache without any request.
     const second = await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
     assert.deepEqual(second.rows, first.rows);
     assert.equal(second.revision, SHA);
-    assert.equal(hub.requests.length, 2);
+    assert.equal(hub.requests.length, 5);
   });
 
   test('jsonl files named after their split', async () => {
@@ -227,11 +255,10 @@ describe('Hugging Face download', () => {
     }
   });
 
-  test('several shards are read in order; the tree listing (paginated) is used when siblings are missing', async () => {
+  test('several shards are read in order from the paginated tree listing', async () => {
     const hub = await startHub({
       'owner/sharded': {
         sha: SHA,
-        noSiblings: true,
         files: {
           'data/train-00001-of-00002.parquet': await parquet({ problem: ['third', 'fourth'] }),
           'data/train-00000-of-00002.parquet': await parquet({ problem: ['first', 'second'] }),
@@ -318,7 +345,7 @@ describe('Hugging Face download', () => {
       await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
       const before = hub.requests.length;
       await readDataset(ID, { hfEndpoint: hub.url, cacheDir, refresh: true });
-      assert.equal(hub.requests.length, before + 1, 'one listing request, no re-download of the same revision');
+      assert.equal(hub.requests.length, before + 2, 'the commit and the file list, no re-download of the same revision');
     } finally {
       await hub.close();
     }
@@ -347,6 +374,76 @@ describe('Hugging Face download', () => {
       const late = new AbortController();
       setTimeout(() => late.abort(), 50);
       await assert.rejects(readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: late.signal }), isAbort);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('the Python tools\' hub cache', () => {
+  /** A dataset as huggingface_hub leaves it: refs/main, blobs/<sha256>, relative symlinks in the snapshot. */
+  async function pythonCache(hubDir: string, id: string, files: Record<string, Uint8Array | string>, sha = SHA): Promise<void> {
+    const repo = path.join(hubDir, `datasets--${id.replace('/', '--')}`);
+    await mkdir(path.join(repo, 'refs'), { recursive: true });
+    await writeFile(path.join(repo, 'refs', 'main'), sha);
+    for (const [p, content] of Object.entries(files)) {
+      const etag = createHash('sha256').update(content).digest('hex');
+      await mkdir(path.join(repo, 'blobs'), { recursive: true });
+      await writeFile(path.join(repo, 'blobs', etag), content);
+      const dest = path.join(repo, 'snapshots', sha, ...p.split('/'));
+      await mkdir(path.dirname(dest), { recursive: true });
+      await symlink(path.relative(path.dirname(dest), path.join(repo, 'blobs', etag)), dest);
+    }
+  }
+
+  test('a dataset the Python tools downloaded (under HF_HOME) is read with no request at all', async () => {
+    const home = path.join(tmp, 'hf-home');
+    await pythonCache(path.join(home, 'hub'), 'lm-provers/olympiads-proof-graderbench', {
+      'README.md': '# card',
+      'data/train-00000-of-00001.parquet': await parquet({ problem: ['cached $x$'] }),
+    });
+    const hub = await startHub({});
+    process.env.HF_HOME = home;
+    try {
+      const d = await readDataset('lm-provers/olympiads-proof-graderbench', { hfEndpoint: hub.url });
+      assert.deepEqual(d.rows, [{ problem: 'cached $x$' }]);
+      assert.equal(d.revision, SHA);
+      assert.ok(d.file.startsWith(path.join(home, 'hub', 'datasets--lm-provers--olympiads-proof-graderbench', 'snapshots', SHA)));
+      assert.equal(hub.requests.length, 0);
+      // HF_HUB_CACHE wins over HF_HOME, as in huggingface_hub.
+      process.env.HF_HUB_CACHE = path.join(tmp, 'elsewhere');
+      const e = await rejectsQed(readDataset('lm-provers/olympiads-proof-graderbench', { offline: true }));
+      assert.ok(e.message.includes(path.join(tmp, 'elsewhere')), e.message);
+    } finally {
+      delete process.env.HF_HOME;
+      delete process.env.HF_HUB_CACHE;
+      await hub.close();
+    }
+  });
+
+  test('where the cache is, as huggingface_hub decides it', () => {
+    const home = (env: NodeJS.ProcessEnv) => hubCacheDir({ HOME: '/h', ...env });
+    assert.equal(home({ HF_HUB_CACHE: '/a', HF_HOME: '/b' }), '/a');
+    assert.equal(home({ HUGGINGFACE_HUB_CACHE: '/old', HF_HOME: '/b' }), '/old');
+    assert.equal(home({ HF_HOME: '/b', XDG_CACHE_HOME: '/x' }), path.join('/b', 'hub'));
+    assert.equal(home({ XDG_CACHE_HOME: '/x' }), path.join('/x', 'huggingface', 'hub'));
+  });
+
+  test('a split missing a shard in the cache is downloaded, not read half', async () => {
+    const cacheDir = freshCache();
+    const shards = {
+      'data/train-00000-of-00002.parquet': await parquet({ problem: ['one'] }),
+      'data/train-00001-of-00002.parquet': await parquet({ problem: ['two'] }),
+    };
+    await pythonCache(cacheDir, 'org/halves', { 'data/train-00000-of-00002.parquet': shards['data/train-00000-of-00002.parquet'] });
+    const offline = await rejectsQed(readDataset('org/halves', { cacheDir, offline: true }));
+    assert.match(offline.message, /not in the local cache/);
+    const hub = await startHub({ 'org/halves': { sha: SHA, files: shards } });
+    try {
+      const d = await readDataset('org/halves', { hfEndpoint: hub.url, cacheDir });
+      assert.deepEqual(d.rows.map((r: Row) => r.problem), ['one', 'two']);
+      // The shard already there is not fetched again.
+      assert.ok(!hub.requests.some((r) => r.path.endsWith('train-00000-of-00002.parquet')));
     } finally {
       await hub.close();
     }

@@ -249,6 +249,19 @@ describe('readDataset: parquet (local)', () => {
     ]);
   });
 
+  test('a zstd-compressed parquet file reads (the codec most datasets on the Hub use)', async () => {
+    // test/fixtures/data/zstd.parquet was written by make-zstd-parquet.mjs beside it (with the zstd tool).
+    const file = path.join(FIXTURES, 'zstd.parquet');
+    const { asyncBufferFromFile, parquetMetadataAsync } = await import('hyparquet');
+    const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    assert.deepEqual([...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))], ['ZSTD']);
+    const d = await readDataset(file);
+    assert.deepEqual(d.rows, [
+      { problem_id: 'Z-1', problem: 'Show that $1+1=2$.', points: 7 },
+      { problem_id: 'Z-2', problem: 'Prove that $\\sqrt{2}$ is irrational.', points: 0 },
+    ]);
+  });
+
   test('a file that is not parquet is a clear error', async () => {
     const p = await temp('fake.parquet', 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\n');
     const e = await rejectsQed(readDataset(p));

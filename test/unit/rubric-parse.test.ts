@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bareObjects, formatCandidates, parseFilterVerdict, parseScheme } from '../../src/core/rubric';
+import { bareObjects, formatCandidates, parseFilterObject, parseFilterVerdict, parseScheme, verdictColumns } from '../../src/core/rubric';
 
 const SCHEME = `Checkpoints (7 points in total)
 1. [2 pts] Prove that the sequence is bounded.
@@ -97,6 +97,10 @@ test('filter: the last object with verdict fields counts; other keys are ignored
   // A fenced json block is preferred to a bare object after it (e.g. an echo of the example).
   const f = parseFilterVerdict(`\`\`\`json\n${JSON.stringify(VERDICT)}\n\`\`\`\nFor reference the format was {"incomplete": false, "difficulty": 5}`);
   assert.deepEqual(f, { ok: true, value: VERDICT });
+  // extra_cols (the original's column) keeps the object as the model wrote it, other keys included.
+  const whole = parseFilterObject(`On reflection: ${JSON.stringify({ ...VERDICT, reason: 'gap in step 2' })}`);
+  assert.ok(whole.ok);
+  assert.deepEqual(verdictColumns(whole.value.verdict, whole.value.object).extra_cols, { ...VERDICT, reason: 'gap in step 2' });
 });
 
 test('filter: wrong types, ranges or missing fields are errors naming the field', () => {

@@ -4,9 +4,9 @@
  * and vLLM is started with `--max-model-len` = max_tokens + margin.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QedError } from '../errors';
+import { hubCacheDir, hubRepoFolder } from '../data/hub';
 
 /** The config.json keys that hold a context length, in the order they are tried. */
 export const CONTEXT_KEYS = ['max_position_embeddings', 'n_positions', 'seq_length', 'max_sequence_length', 'max_seq_len', 'max_seq_length', 'model_max_length'] as const;
@@ -55,8 +55,7 @@ export function isLocalModel(model: string, cwd: string): boolean {
 
 /** config.json of a Hub model in the local Hugging Face cache (no download), if there. */
 function cachedConfigJson(id: string, revision: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  const hub = env.HF_HUB_CACHE ?? join(env.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub');
-  const repo = join(hub, `models--${id.replace(/\//g, '--')}`);
+  const repo = hubRepoFolder(hubCacheDir(env), 'model', id);
   const snaps = join(repo, 'snapshots');
   if (!existsSync(snaps)) return undefined;
   const refFile = join(repo, 'refs', revision ?? 'main');

@@ -1,17 +1,24 @@
-import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { datasetInfo, downloadFile, listFiles } from '@huggingface/hub';
 import { QedError } from '../errors';
 import { writeAll, writeFileAtomic } from './atomic';
 
-/** Reading a dataset from the Hugging Face Hub (over its plain HTTP API) into a local cache. */
+/**
+ * Reading a dataset from the Hugging Face Hub into the cache the Python tools share
+ * (huggingface_hub, datasets): requests through `@huggingface/hub`, files laid out as
+ * `<HF_HUB_CACHE>/datasets--<owner>--<name>/{refs/main, blobs/<etag>, snapshots/<sha>/<path>}`,
+ * so a dataset the Python stack downloaded is read without any request, and ours is found by it.
+ */
 
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
 
 export interface HubOptions {
   /** Split to read (default 'train'). */
   split?: string;
-  /** Cache folder (default: $QED_CACHE_DIR, else $XDG_CACHE_HOME/qed-workbench/hf, else ~/.cache/qed-workbench/hf). */
+  /** The hub cache folder (default: hubCacheDir(), i.e. $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub). */
   cacheDir?: string;
   /** Hub base URL (default: $HF_ENDPOINT, else https://huggingface.co). */
   hfEndpoint?: string;
@@ -29,7 +36,7 @@ export interface HubOptions {
 export interface HubDownload {
   id: string;
   split: string;
-  /** Commit sha of the dataset repository (or 'main' if the hub did not say). */
+  /** Commit sha of the dataset repository. */
   revision: string;
   endpoint: string;
   /** Absolute paths of the split's files in the cache, in reading order. */
@@ -151,17 +158,34 @@ export function selectSplitFiles(repoFiles: readonly string[], split: string): S
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cache layout:  <cacheDir>/datasets/<owner>/<name>/refs/main              the sha last fetched
-//                <cacheDir>/datasets/<owner>/<name>/snapshots/<sha>/<path>  downloaded files
-//                <cacheDir>/datasets/<owner>/<name>/snapshots/<sha>/.qed-listing.json  repo file list
+// Cache layout (the Python tools' one):
+//   <hub cache>/datasets--<owner>--<name>/refs/main               the commit sha of 'main'
+//   <hub cache>/datasets--<owner>--<name>/blobs/<etag>             file contents (etag: LFS sha256, else git oid)
+//   <hub cache>/datasets--<owner>--<name>/snapshots/<sha>/<path>   relative symlinks to the blobs (copies where
+//                                                                  symlinks are not allowed)
 
-const LISTING_FILE = '.qed-listing.json';
 const REVISION_RE = /^[A-Za-z0-9._-]{1,128}$/;
+const ETAG_RE = /^[A-Za-z0-9]{16,128}$/;
 
-export function defaultHubCacheDir(): string {
-  if (process.env.QED_CACHE_DIR) return process.env.QED_CACHE_DIR;
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.trim() !== '' ? xdg : join(homedir(), '.cache'), 'qed-workbench', 'hf');
+/**
+ * The Hugging Face hub cache folder, as huggingface_hub resolves it: $HF_HUB_CACHE, else
+ * $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+ * ~/.cache/huggingface/hub.
+ */
+export function hubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const set = (v: string | undefined) => (v && v.trim() !== '' ? v : undefined);
+  const explicit = set(env.HF_HUB_CACHE) ?? set(env.HUGGINGFACE_HUB_CACHE);
+  if (explicit) return explicit;
+  const home = set(env.HF_HOME) ?? join(set(env.XDG_CACHE_HOME) ?? join(homedir(), '.cache'), 'huggingface');
+  return join(home, 'hub');
+}
+
+/** @deprecated the name before the Python cache layout; same as hubCacheDir(). */
+export const defaultHubCacheDir = (): string => hubCacheDir();
+
+/** A repository's folder in the hub cache: `datasets--owner--name` (`models--…` for models). */
+export function hubRepoFolder(cacheDir: string, type: 'dataset' | 'model', id: string): string {
+  return join(cacheDir, `${type}s--${id.split('/').join('--')}`);
 }
 
 function cachePath(snapshot: string, repoPath: string): string {
@@ -176,41 +200,79 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+/** Every file of a snapshot (symlinks followed; dangling ones left out), as repository paths. */
+async function snapshotFiles(snapshot: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(snapshot, { recursive: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names) if (await isFile(join(snapshot, name))) out.push(name.split(sep).join('/'));
+  return out;
+}
+
+/** False when a sharded split (`…-00001-of-00003.…`) misses a shard: a partial download is not the split. */
+function shardsComplete(files: string[]): boolean {
+  const groups = new Map<string, Set<number>>();
+  for (const f of files) {
+    const m = /^(.*)-(\d{5})-of-(\d{5})(\.[^/]*)$/.exec(f);
+    if (!m) continue;
+    const key = `${m[1]}\u0000${m[3]}\u0000${m[4]}`;
+    if (!groups.has(key)) groups.set(key, new Set());
+    groups.get(key)!.add(Number(m[2]));
+  }
+  for (const [key, got] of groups) if (got.size !== Number(key.split('\u0000')[1])) return false;
+  return true;
+}
+
 type CacheLookup =
   | { kind: 'hit'; revision: string; repoFiles: string[]; files: string[] }
-  | { kind: 'no-split'; revision: string; available: string[] }
-  | { kind: 'miss' };
+  | { kind: 'miss'; revision?: string; cachedSplits: string[] };
 
+/**
+ * The split's files in the cached snapshot of 'main' (refs/main), as the Python tools or an
+ * earlier run left them. Only what was downloaded is there, so a split missing from the cache is a
+ * miss, not proof that the dataset has no such split.
+ */
 async function lookInCache(root: string, split: string): Promise<CacheLookup> {
   let revision: string;
-  let listed: unknown;
   try {
     revision = (await readFile(join(root, 'refs', 'main'), 'utf8')).trim();
-    if (!REVISION_RE.test(revision)) return { kind: 'miss' };
-    listed = JSON.parse(await readFile(join(root, 'snapshots', revision, LISTING_FILE), 'utf8'));
   } catch {
-    return { kind: 'miss' };
+    return { kind: 'miss', cachedSplits: [] };
   }
-  const all = (listed as { files?: unknown }).files;
-  if (!Array.isArray(all) || !all.every((f) => typeof f === 'string')) return { kind: 'miss' };
-  const pick = selectSplitFiles(all as string[], split);
-  if (pick.files === undefined) return { kind: 'no-split', revision, available: pick.available };
+  if (!REVISION_RE.test(revision)) return { kind: 'miss', cachedSplits: [] };
   const snapshot = join(root, 'snapshots', revision);
-  const files = pick.files.map((p) => cachePath(snapshot, p));
-  for (const f of files) if (!(await isFile(f))) return { kind: 'miss' };
-  return { kind: 'hit', revision, repoFiles: pick.files, files };
+  const all = await snapshotFiles(snapshot);
+  const pick = selectSplitFiles(all, split);
+  if (pick.files === undefined) return { kind: 'miss', revision, cachedSplits: pick.available };
+  if (!shardsComplete(pick.files)) return { kind: 'miss', revision, cachedSplits: [] };
+  return { kind: 'hit', revision, repoFiles: pick.files, files: pick.files.map((p) => cachePath(snapshot, p)) };
+}
+
+/** Puts a downloaded blob at its snapshot path: a relative symlink as huggingface_hub makes, else a copy. */
+async function linkIntoSnapshot(blob: string, dest: string): Promise<void> {
+  await mkdir(dirname(dest), { recursive: true });
+  await unlink(dest).catch(() => undefined);
+  try {
+    await symlink(relative(dirname(dest), blob), dest);
+  } catch {
+    const tmp = `${dest}.${process.pid}.incomplete`;
+    await copyFile(blob, tmp);
+    await rename(tmp, dest);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP
+// HTTP (through @huggingface/hub, with our fetch: token, cancel, timeouts and clear errors)
 
 /** The hub could not be reached or answered with a server-side failure: the cache may still help. */
 class HubUnreachable extends Error {}
 
 interface Ctx {
   id: string;
-  owner: string;
-  name: string;
   endpoint: string;
   token?: string;
   signal?: AbortSignal;
@@ -230,17 +292,39 @@ function networkReason(e: unknown): string {
   return pick(cause) ?? (e instanceof Error ? e.message : String(e));
 }
 
-async function hubRequest(ctx: Ctx, url: string, timeoutMs: number): Promise<Response> {
-  const headers: Record<string, string> = { 'user-agent': 'qed-workbench' };
-  if (ctx.token) headers.authorization = `Bearer ${ctx.token}`;
-  const signals = [AbortSignal.timeout(timeoutMs)];
-  if (ctx.signal) signals.push(ctx.signal);
-  try {
-    return await ctx.fetch(url, { headers, signal: AbortSignal.any(signals), redirect: 'follow' });
-  } catch (e) {
-    if (ctx.signal?.aborted) throw ctx.signal.reason ?? e;
-    throw new HubUnreachable(networkReason(e));
-  }
+/** What a hub URL asks for, for messages: a file's path in the repository, or 'dataset'. */
+function subjectOf(url: string): string {
+  const m = /\/resolve\/[^/]+\/(.+?)(?:\?.*)?$/.exec(url);
+  return m ? m[1].split('/').map(decodeURIComponent).join('/') : 'dataset';
+}
+
+/**
+ * The fetch given to @huggingface/hub: sends the token only to the hub itself (not to the storage
+ * servers it redirects to), follows the caller's cancel, gives up on a silent server, and turns a
+ * refusal by the hub into a QedError naming the dataset (or file) and the way out.
+ */
+function hubFetch(ctx: Ctx): typeof fetch {
+  const origin = new URL(ctx.endpoint).origin;
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const own = new URL(url, ctx.endpoint).origin === origin;
+    const headers = new Headers(init?.headers);
+    headers.set('user-agent', 'qed-workbench');
+    if (own && ctx.token) headers.set('authorization', `Bearer ${ctx.token}`);
+    else if (!own) headers.delete('authorization');
+    const isDownload = /\/resolve\//.test(url) && !headers.has('range');
+    const signals = [AbortSignal.timeout(isDownload ? 30 * 60_000 : 60_000)];
+    if (ctx.signal) signals.push(ctx.signal);
+    let res: Response;
+    try {
+      res = await ctx.fetch(url, { ...init, headers, signal: AbortSignal.any(signals), redirect: 'follow' });
+    } catch (e) {
+      if (ctx.signal?.aborted) throw ctx.signal.reason ?? e;
+      throw new HubUnreachable(networkReason(e));
+    }
+    if (!res.ok && own) await failStatus(ctx, res, subjectOf(url));
+    return res;
+  };
 }
 
 /** Turns a non-2xx reply into the right error; `what` is 'dataset' or a file's path in the repository. Never returns. */
@@ -282,86 +366,75 @@ async function failStatus(ctx: Ctx, res: Response, what: string): Promise<never>
   throw new QedError(`the Hugging Face Hub at ${ctx.endpoint} answered HTTP ${res.status} for ${subject}`);
 }
 
-async function readJson(res: Response, url: string): Promise<unknown> {
+/** The parts of @huggingface/hub used here (imported by name, so the bundle keeps only these). */
+const lib = { datasetInfo, downloadFile, listFiles };
+type HubLib = typeof lib;
+
+/** An error of @huggingface/hub itself (a reply it could not read) as a QedError. */
+function libraryError(ctx: Ctx, e: unknown): unknown {
+  if (e instanceof QedError || e instanceof HubUnreachable || ctx.signal?.aborted) return ctx.signal?.aborted ? (ctx.signal.reason ?? e) : e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new QedError(`unexpected reply from the Hugging Face Hub at ${ctx.endpoint} for dataset '${ctx.id}': ${message}`, {}, 'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)');
+}
+
+interface RepoFile {
+  path: string;
+  /** The blob name huggingface_hub uses: the LFS sha256, else the git object id. */
+  etag?: string;
+}
+
+/** The commit 'main' points at and the repository's files at that commit. */
+async function fetchListing(lib: HubLib, ctx: Ctx): Promise<{ revision: string; files: RepoFile[] }> {
+  const f = hubFetch(ctx);
+  const info = await lib.datasetInfo({ name: ctx.id, hubUrl: ctx.endpoint, fetch: f, additionalFields: ['sha'] });
+  const sha = (info as { sha?: unknown }).sha;
+  if (typeof sha !== 'string' || !REVISION_RE.test(sha)) {
+    throw new QedError(`unexpected reply from the Hugging Face Hub at ${ctx.endpoint}: dataset '${ctx.id}' has no commit sha`, {}, 'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)');
+  }
+  const files: RepoFile[] = [];
+  for await (const e of lib.listFiles({ repo: { type: 'dataset', name: ctx.id }, recursive: true, revision: sha, hubUrl: ctx.endpoint, fetch: f })) {
+    if (e.type !== 'file') continue;
+    const etag = e.lfs?.oid ?? e.oid;
+    files.push({ path: e.path, etag: etag && ETAG_RE.test(etag) ? etag : undefined });
+  }
+  return { revision: sha, files };
+}
+
+/**
+ * Downloads one file into blobs/ (written under a temporary name, renamed when complete, its size
+ * checked) and links it into the snapshot. A blob already there (another revision, or the Python
+ * tools) is linked without downloading it again.
+ */
+async function downloadInto(lib: HubLib, ctx: Ctx, root: string, revision: string, file: RepoFile, dest: string): Promise<void> {
+  const blobs = join(root, 'blobs');
+  if (file.etag && (await isFile(join(blobs, file.etag)))) return linkIntoSnapshot(join(blobs, file.etag), dest);
+  const blob = await lib.downloadFile({ repo: { type: 'dataset', name: ctx.id }, path: file.path, revision, hubUrl: ctx.endpoint, fetch: hubFetch(ctx) });
+  if (!blob) throw new QedError(`the Hugging Face Hub at ${ctx.endpoint} has no file ${file.path} in dataset '${ctx.id}'`);
+  // Without an etag from the listing, name the blob by its git object id, as git (and the hub) would.
+  const gitOid = createHash('sha1').update(`blob ${blob.size}\0`);
+  const pending = join(blobs, `qed-${process.pid}-${createHash('sha1').update(file.path).digest('hex').slice(0, 12)}.incomplete`);
   try {
-    return await res.json();
-  } catch {
-    throw new QedError(`unexpected reply from ${url}: not JSON`, {}, 'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)');
-  }
-}
-
-function repoUrl(ctx: Ctx): string {
-  return `${ctx.endpoint}/api/datasets/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.name)}`;
-}
-
-/** Next page of a paginated listing, from a `Link: <url>; rel="next"` header. */
-function nextLink(res: Response, base: string): string | undefined {
-  const link = res.headers.get('link');
-  const m = link ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(link) : null;
-  return m ? new URL(m[1], base).toString() : undefined;
-}
-
-async function fetchTree(ctx: Ctx, revision: string): Promise<string[]> {
-  const files: string[] = [];
-  let url: string | undefined = `${repoUrl(ctx)}/tree/${encodeURIComponent(revision)}?recursive=true`;
-  for (let page = 0; url && page < 1000; page++) {
-    const res = await hubRequest(ctx, url, 60_000);
-    if (!res.ok) await failStatus(ctx, res, 'dataset');
-    const entries = await readJson(res, url);
-    if (!Array.isArray(entries)) throw new QedError(`unexpected reply from ${url}: expected a list of files`);
-    for (const e of entries) {
-      const o = e as { type?: unknown; path?: unknown };
-      if (o && o.type === 'file' && typeof o.path === 'string') files.push(o.path);
-    }
-    url = nextLink(res, url);
-  }
-  return files;
-}
-
-async function fetchListing(ctx: Ctx): Promise<{ revision: string; files: string[] }> {
-  const url = repoUrl(ctx);
-  const res = await hubRequest(ctx, url, 60_000);
-  if (!res.ok) await failStatus(ctx, res, 'dataset');
-  const info = (await readJson(res, url)) as { sha?: unknown; siblings?: unknown };
-  if (typeof info !== 'object' || info === null) throw new QedError(`unexpected reply from ${url}: expected an object`);
-  const revision = typeof info.sha === 'string' && REVISION_RE.test(info.sha) ? info.sha : 'main';
-  let files: string[] | undefined;
-  if (Array.isArray(info.siblings)) {
-    files = info.siblings
-      .map((s) => (s as { rfilename?: unknown } | null)?.rfilename)
-      .filter((f): f is string => typeof f === 'string');
-  }
-  if (!files || files.length === 0) files = await fetchTree(ctx, revision);
-  return { revision, files };
-}
-
-async function downloadFile(ctx: Ctx, revision: string, repoPath: string, dest: string): Promise<void> {
-  const encoded = repoPath.split('/').map(encodeURIComponent).join('/');
-  const url = `${ctx.endpoint}/datasets/${encodeURIComponent(ctx.owner)}/${encodeURIComponent(ctx.name)}/resolve/${encodeURIComponent(revision)}/${encoded}`;
-  const res = await hubRequest(ctx, url, 30 * 60_000);
-  if (!res.ok) await failStatus(ctx, res, repoPath);
-  const body = res.body;
-  if (!body) throw new HubUnreachable(`empty reply for ${repoPath}`);
-  const declared = res.headers.get('content-encoding') ? NaN : Number(res.headers.get('content-length') ?? NaN);
-  try {
-    await writeFileAtomic(dest, async (fh) => {
-      const reader = body.getReader();
+    await writeFileAtomic(pending, async (fh) => {
+      const reader = blob.stream().getReader();
       let received = 0;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         received += value.byteLength;
+        gitOid.update(value);
         await writeAll(fh, value);
       }
-      if (Number.isFinite(declared) && received !== declared) {
-        throw new HubUnreachable(`the download of ${repoPath} ended early (${received} of ${declared} bytes)`);
-      }
+      if (received !== blob.size) throw new HubUnreachable(`the download of ${file.path} ended early (${received} of ${blob.size} bytes)`);
     });
   } catch (e) {
+    await unlink(pending).catch(() => undefined);
     if (ctx.signal?.aborted) throw ctx.signal.reason ?? e;
     if (e instanceof HubUnreachable || e instanceof QedError) throw e;
-    throw new HubUnreachable(`the download of ${repoPath} failed: ${networkReason(e)}`);
+    throw new HubUnreachable(`the download of ${file.path} failed: ${networkReason(e)}`);
   }
+  const target = join(blobs, file.etag ?? gitOid.digest('hex'));
+  await rename(pending, target);
+  await linkIntoSnapshot(target, dest);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,19 +454,8 @@ function unknownSplit(id: string, split: string, available: string[]): QedError 
   );
 }
 
-/**
- * Makes sure the files of a hub dataset's split are in the local cache and returns their paths.
- * A split that is already cached is used without any request (unless `refresh`). Otherwise the
- * repository's file list is fetched, the split's files are picked and downloaded (each written
- * atomically), and the cache records the revision.
- */
-export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {}): Promise<HubDownload> {
-  const id = parseHubId(idOrRef);
-  if (id === undefined) {
-    throw new QedError(`'${idOrRef}' is not a Hugging Face dataset id`, {}, "a dataset id looks like 'owner/name', e.g. lm-provers/IMOProofBench");
-  }
-  const [owner, name] = id.split('/');
-  const split = opts.split ?? 'train';
+/** The endpoint, token and offline switch from the options, else the environment (as huggingface_hub reads them). */
+export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'offline'> = {}): { endpoint: string; token?: string; offline: boolean } {
   const endpointRaw = (opts.hfEndpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).trim();
   const endpoint = endpointRaw.replace(/\/+$/, '');
   let protocol: string;
@@ -405,12 +467,27 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new QedError(`'${endpointRaw}' is not an http(s) URL`, { field: 'HF_ENDPOINT' }, 'set HF_ENDPOINT to e.g. https://huggingface.co');
   }
-  const cacheDir = resolve(opts.cacheDir ?? defaultHubCacheDir());
-  const root = join(cacheDir, 'datasets', owner, name);
   const tokenRaw = opts.token ?? process.env.HF_TOKEN ?? process.env.HUGGING_FACE_HUB_TOKEN;
   const token = tokenRaw && tokenRaw.trim() !== '' ? tokenRaw.trim() : undefined;
-  const offline = opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE);
-  const fetchImpl = opts.fetch ?? globalThis.fetch;
+  return { endpoint, token, offline: opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE) };
+}
+
+/**
+ * Makes sure the files of a hub dataset's split are in the hub cache and returns their paths.
+ * A split already in the cached snapshot of 'main' (downloaded by us or by the Python tools) is
+ * used without any request (unless `refresh`). Otherwise the commit of 'main' and the repository's
+ * file list are fetched, the split's files picked, the missing ones downloaded, and refs/main
+ * updated. An unreachable hub falls back to the cache with a warning.
+ */
+export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {}): Promise<HubDownload> {
+  const id = parseHubId(idOrRef);
+  if (id === undefined) {
+    throw new QedError(`'${idOrRef}' is not a Hugging Face dataset id`, {}, "a dataset id looks like 'owner/name', e.g. lm-provers/IMOProofBench");
+  }
+  const split = opts.split ?? 'train';
+  const { endpoint, token, offline } = hubSettings(opts);
+  const cacheDir = resolve(opts.cacheDir ?? hubCacheDir());
+  const root = hubRepoFolder(cacheDir, 'dataset', id);
 
   const done = (revision: string, repoFiles: string[], files: string[], fromCache: boolean, warnings: string[] = []): HubDownload => ({
     id,
@@ -428,28 +505,35 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
   if (cached.kind === 'hit' && !opts.refresh) return done(cached.revision, cached.repoFiles, cached.files, true);
   if (offline) {
     if (cached.kind === 'hit') return done(cached.revision, cached.repoFiles, cached.files, true);
-    if (cached.kind === 'no-split') throw unknownSplit(id, split, cached.available);
+    const have = cached.cachedSplits.length ? ` (cached splits: ${cached.cachedSplits.join(', ')})` : '';
     throw new QedError(
-      `dataset '${id}' (split '${split}') is not in the local cache (${cacheDir}) and offline mode is on (HF_HUB_OFFLINE)`,
+      `dataset '${id}' (split '${split}') is not in the local cache (${cacheDir})${have} and offline mode is on (HF_HUB_OFFLINE)`,
       {},
       'unset HF_HUB_OFFLINE to download it, or pass a local file: --data-path FILE (.jsonl, .json, .csv or .parquet)',
     );
   }
 
-  const ctx: Ctx = { id, owner, name, endpoint, token, signal: opts.signal, fetch: fetchImpl };
+  const ctx: Ctx = { id, endpoint, token, signal: opts.signal, fetch: opts.fetch ?? globalThis.fetch };
   try {
-    const listing = await fetchListing(ctx);
-    const pick = selectSplitFiles(listing.files, split);
-    if (pick.files === undefined) throw unknownSplit(id, split, pick.available);
-    const snapshot = join(root, 'snapshots', listing.revision);
-    const files = pick.files.map((p) => cachePath(snapshot, p));
-    for (let i = 0; i < files.length; i++) {
-      if (!(await isFile(files[i]))) await downloadFile(ctx, listing.revision, pick.files[i], files[i]);
+    try {
+      const listing = await fetchListing(lib, ctx);
+      const pick = selectSplitFiles(
+        listing.files.map((f) => f.path),
+        split,
+      );
+      if (pick.files === undefined) throw unknownSplit(id, split, pick.available);
+      const byPath = new Map(listing.files.map((f) => [f.path, f]));
+      const snapshot = join(root, 'snapshots', listing.revision);
+      const files = pick.files.map((p) => cachePath(snapshot, p));
+      for (let i = 0; i < files.length; i++) {
+        if (!(await isFile(files[i]))) await downloadInto(lib, ctx, root, listing.revision, byPath.get(pick.files[i])!, files[i]);
+      }
+      // huggingface_hub writes the sha without a newline.
+      await writeFileAtomic(join(root, 'refs', 'main'), listing.revision);
+      return done(listing.revision, pick.files, files, false);
+    } catch (e) {
+      throw libraryError(ctx, e);
     }
-    const record = { id, revision: listing.revision, endpoint, fetchedAt: new Date().toISOString(), files: listing.files };
-    await writeFileAtomic(join(snapshot, LISTING_FILE), `${JSON.stringify(record, null, 1)}\n`);
-    await writeFileAtomic(join(root, 'refs', 'main'), `${listing.revision}\n`);
-    return done(listing.revision, pick.files, files, false);
   } catch (e) {
     if (!(e instanceof HubUnreachable)) throw e;
     if (cached.kind === 'hit') {

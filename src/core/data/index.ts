@@ -23,8 +23,12 @@ export {
   parseHubId,
   looksLikeHubId,
   defaultHubCacheDir,
+  hubCacheDir,
+  hubRepoFolder,
+  hubSettings,
   DEFAULT_HF_ENDPOINT,
   type HubOptions,
   type HubDownload,
   type SplitSelection,
 } from './hub';
+export { hubResultsCopy, hubCopyPath, type HubCopy } from './hubCopy';

@@ -5,13 +5,19 @@ import type { Row } from './types';
 
 type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
 
-/** Decompressors for the codecs Node can decode itself (hyparquet handles SNAPPY on its own). */
-function nodeCompressors(): Record<string, Decompress> {
+/**
+ * Decompressors for the parquet codecs hyparquet does not read itself (it reads SNAPPY): ZSTD and
+ * LZ4 from `hyparquet-compressors` (loaded with the parquet reader, on first use), GZIP and BROTLI
+ * from node:zlib, and node:zlib's native zstd where the running Node has it (22.15 on).
+ */
+function allCompressors(c: typeof import('hyparquet-compressors')): Record<string, Decompress> {
   const out: Record<string, Decompress> = {
-    GZIP: (input) => new Uint8Array(zlib.gunzipSync(input)),
-    BROTLI: (input) => new Uint8Array(zlib.brotliDecompressSync(input)),
+    ZSTD: (input) => c.decompressZstd(input),
+    LZ4: c.decompressLz4,
+    LZ4_RAW: c.decompressLz4Raw,
   };
-  // zstd landed in node:zlib after Node 20; use it when the running Node has it.
+  out.GZIP = (input) => new Uint8Array(zlib.gunzipSync(input));
+  out.BROTLI = (input) => new Uint8Array(zlib.brotliDecompressSync(input));
   const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
   if (typeof zstd === 'function') out.ZSTD = (input) => new Uint8Array(zstd(input));
   return out;
@@ -36,18 +42,19 @@ function normalize(value: unknown): unknown {
 /** Reads every row of a parquet file (uses the pure-JS `hyparquet` reader, loaded on first use). */
 export async function readParquetFile(file: string): Promise<Table> {
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
+  const compressors = await import('hyparquet-compressors');
   let raw: Record<string, unknown>[];
   try {
     const buffer = await asyncBufferFromFile(file);
-    raw = await parquetReadObjects({ file: buffer, compressors: nodeCompressors() });
+    raw = await parquetReadObjects({ file: buffer, compressors: allCompressors(compressors) });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const codec = /unsupported compression codec: (\w+)/.exec(message)?.[1];
     if (codec) {
       throw new QedError(
-        `this parquet file is compressed with ${codec}, which this Node.js cannot decompress`,
+        `this parquet file is compressed with ${codec}, which this workbench cannot decompress`,
         { file },
-        'convert it to JSONL, CSV or snappy/gzip-compressed parquet',
+        'convert it to JSONL, CSV or parquet compressed with snappy, gzip, brotli, zstd or lz4',
       );
     }
     throw new QedError(`cannot read the parquet file: ${message}`, { file }, 'check that the file is complete (not a partial download or a Git LFS pointer)');

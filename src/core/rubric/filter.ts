@@ -26,12 +26,19 @@ export type VerdictField = (typeof VERDICT_FIELDS)[number];
 /** Each verdict field is stored as `filter_<field>`. */
 export const filterColumn = (f: VerdictField) => `filter_${f}`;
 
+/**
+ * The original's columns: `extra_cols`, the verdict object as the model wrote it (null when the
+ * reply has none), and `cost_model`, the row's cost in USD. Beside them the verdict fields as
+ * flat `filter_<field>` columns, easy to select rows on.
+ */
 export const FILTER_COLUMNS = {
   stamp: 'qed_filter',
   cost: 'filter_cost',
+  usd: 'cost_model',
   error: 'filter_error',
   reply: 'filter_reply',
   fields: VERDICT_FIELDS.map(filterColumn),
+  extra: ['extra_cols'],
 };
 
 export interface FilterVerdict {
@@ -107,6 +114,12 @@ function validate(o: Record<string, unknown>): Parsed<FilterVerdict> {
  * ignored. Anything else is an error naming what is wrong.
  */
 export function parseFilterVerdict(reply: string): Parsed<FilterVerdict> {
+  const r = parseFilterObject(reply);
+  return r.ok ? { ok: true, value: r.value.verdict } : r;
+}
+
+/** As parseFilterVerdict, also returning the whole object the verdict was read from (other keys included). */
+export function parseFilterObject(reply: string): Parsed<{ verdict: FilterVerdict; object: Record<string, unknown> }> {
   let sawJson = false;
   for (const text of candidates(reply)) {
     let value: unknown;
@@ -119,14 +132,15 @@ export function parseFilterVerdict(reply: string): Parsed<FilterVerdict> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue;
     const o = value as Record<string, unknown>;
     if (!VERDICT_FIELDS.some((f) => f in o)) continue;
-    return validate(o);
+    const v = validate(o);
+    return v.ok ? { ok: true, value: { verdict: v.value, object: o } } : v;
   }
   return { ok: false, error: sawJson ? 'the reply has JSON, but no object with the verdict fields' : 'the reply has no JSON object' };
 }
 
-/** The verdict as the row's columns. */
-export function verdictColumns(v: FilterVerdict): Record<string, unknown> {
-  return Object.fromEntries(VERDICT_FIELDS.map((f) => [filterColumn(f), v[f]]));
+/** The verdict as the row's columns: `extra_cols` (the whole object, else the verdict) and `filter_<field>`. */
+export function verdictColumns(v: FilterVerdict, object?: Record<string, unknown>): Record<string, unknown> {
+  return { extra_cols: object ?? { ...v }, ...Object.fromEntries(VERDICT_FIELDS.map((f) => [filterColumn(f), v[f]])) };
 }
 
 export function loadFilterPrompt(shippedRoot: string, userFile?: string): Promise<PromptTemplate> {

@@ -4,6 +4,7 @@ export { rowKeys, previousRows, carriedCost, requireText, ID_COLUMNS, type RowKe
 export { parseScheme, loadSchemePrompt, schemePrompt, SCHEME_COLUMNS, SCHEME_PROMPT, SCHEME_TOTAL, type ParsedScheme, type Checkpoint } from './scheme';
 export {
   parseFilterVerdict,
+  parseFilterObject,
   verdictColumns,
   loadFilterPrompt,
   filterPrompt,
@@ -17,4 +18,17 @@ export {
   type FilterInputColumns,
   type VerdictField,
 } from './filter';
-export { prepareHumanGraded, loadBenchPrompt, benchPrompt, GRADINGBENCH_COLUMN_MAP, BENCH_PROMPTS, type BenchJobOptions } from './bench';
+export {
+  prepareHumanGraded,
+  loadBenchPrompt,
+  benchPrompt,
+  benchColumns,
+  formatGuidelines,
+  schemeMaxPoints,
+  loadSchemeItemPrompt,
+  GRADINGBENCH_COLUMN_MAP,
+  BENCH_PROMPTS,
+  BENCH_DATASETS,
+  SCHEME_ITEM_PROMPT,
+  type BenchJobOptions,
+} from './bench';

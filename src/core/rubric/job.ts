@@ -14,12 +14,16 @@ export interface AnnotationColumns {
   stamp: string;
   /** `{cost, input_tokens, output_tokens, time}` of the row's requests, re-asks included. */
   cost: string;
+  /** Optionally the same cost in USD as a plain number, under the original's name (e.g. 'cost_model'). */
+  usd?: string;
   /** Set (with the reason) when the reply could not be read or the request failed; the row is re-asked next run. */
   error: string;
   /** The raw reply, kept only beside an error so a human can see what came back. */
   reply: string;
   /** The result columns; null when the row failed, so a stale value never passes for a fresh one. */
   fields: string[];
+  /** Result columns written like `fields` but not needed for a row to count as done (rows written before they existed stay done). */
+  extra?: string[];
 }
 
 export interface AnnotateOptions extends RowJobOptions {
@@ -47,6 +51,7 @@ const isSet = (v: unknown) => v !== undefined && v !== null && v !== '';
  */
 export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
   const { rows, columns: c, identity } = opts;
+  const written = [...c.fields, ...(c.extra ?? [])];
   if (!rows.length) throw new QedError('the dataset has no rows', { file: opts.file });
   const { keys, keyOf } = rowKeys(rows, opts.contentColumns);
   const known = new Set(keys);
@@ -54,7 +59,7 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
 
   const base = (input: Row): Row => {
     const row: Row = { ...input };
-    for (const col of [c.stamp, c.cost, c.error, c.reply, ...c.fields]) delete row[col];
+    for (const col of [c.stamp, c.cost, c.usd, c.error, c.reply, ...written]) if (col) delete row[col];
     return row;
   };
   const stamp = (key: string, attempts: number): RunStamp => ({ ...identity, key, attempts, finished_at: new Date().toISOString() });
@@ -81,23 +86,25 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
       const row = base(task.row);
       const parsed = opts.parse(r.text);
       if (parsed.ok) {
-        for (const f of c.fields) row[f] = parsed.value[f];
+        for (const f of written) row[f] = parsed.value[f];
       } else {
-        for (const f of c.fields) row[f] = null;
+        for (const f of written) row[f] = null;
         const cut = r.finishReason === 'length' ? ' (the reply was cut off at the token limit)' : '';
         row[c.error] = `could not read the model's reply: ${parsed.error}${cut}`;
         row[c.reply] = r.text;
         ctx.log(`${task.key}: ${String(row[c.error])}`);
       }
       row[c.cost] = addCost(carried, cost);
+      if (c.usd) row[c.usd] = (row[c.cost] as CostRecord).cost;
       row[c.stamp] = stamp(task.key, r.attempts);
       return { row, cost, flag: parsed.ok ? undefined : 'parse_failure' };
     },
     onFailure: (task, e, elapsedSec) => {
       const row = base(task.row);
-      for (const f of c.fields) row[f] = null;
+      for (const f of written) row[f] = null;
       row[c.error] = `request failed: ${e.message}`;
       row[c.cost] = addCost(carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST, { ...ZERO_COST, time: elapsedSec });
+      if (c.usd) row[c.usd] = (row[c.cost] as CostRecord).cost;
       row[c.stamp] = stamp(task.key, e.attempts);
       return row;
     },
