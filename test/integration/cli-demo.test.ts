@@ -77,7 +77,7 @@ describe('qed demo', () => {
     const ws = workspace({
       'mine.jsonl': [
         { problem_id: 'M1', problem: 'Show that $1+1=2$.', solution: 'By definition of $2$ as the successor of $1$.', grading_guidelines: '(Full) 7' },
-        { problem_id: 'M2', problem: 'Show that $2+2=4$.', grading_guidelines: '(Full) 7' },
+        { problem_id: 'M2', problem: 'Show that $2+2=4$.', solution: '', grading_guidelines: '(Full) 7' },
       ].map((r) => JSON.stringify(r)).join('\n') + '\n',
     });
     cleanup.push(ws);
