@@ -115,7 +115,8 @@ export class JobConsole {
 
   /** What a job is given for its progress and its log lines. */
   get hooks(): { onProgress?: (p: JobProgress) => void; onLog: (line: string) => void } {
-    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => this.reporter.log(line) };
+    // --quiet: warnings only, no per-row lines (retries, failures, unreadable replies): the summary counts them.
+    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => (!this.quiet || line.startsWith('warning:') ? this.reporter.log(line) : undefined) };
   }
 
   /** After a job: its last progress figures, then its summary line. */

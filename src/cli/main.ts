@@ -85,6 +85,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`qed -h | head`) closes the pipe: the rest of the output has nowhere
+// to go, which is no error of ours. A job keeps running (its rows go to files, not to the pipe).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
