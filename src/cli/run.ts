@@ -128,7 +128,7 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
       signal,
       ...out.hooks,
     });
-    out.finish(summary, summaryLine(summary));
+    out.finish(summary, summaryLine(summary, run.priced.delimiters.filter(Boolean)));
     return exitStatus(summary);
   });
 }
