@@ -22,3 +22,4 @@ export * as stats from '../core/stats';
 export * as format from '../core/format';
 export * as view from '../core/view';
 export * as cluster from '../core/cluster';
+export * as demo from '../core/demo';
