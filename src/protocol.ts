@@ -338,6 +338,8 @@ export interface ViewerSettings {
   macros?: Record<string, string>;
   /** Reviewer name offered in the override form. */
   reviewer?: string;
+  /** A note the viewer always shows over the list, e.g. that these are demo results. */
+  notice?: string;
 }
 
 export type HostEvent =

@@ -7,11 +7,13 @@ import { LlmError, describeLlmError } from '../core/llm/errors';
 import { probeConfig } from '../core/llm/probe';
 import { formatUsd } from '../core/format';
 import { loadModelConfig } from './job';
+import { agentRunnable } from '../core/agents/runnable';
 
 export const CONFIG_HELP = `qed config — model configs
 
 Usage:
   qed config list [--json]            every config in ./configs and the shipped ones, by provider
+                                      (the config's api); agents last, marked runnable or not
   qed config validate [FILE…]         check config files (default: every config listed above);
                                       errors and warnings as file:line:column
   qed config test NAME|FILE           one cheap request with the config: latency, tokens, cost
@@ -23,22 +25,27 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
   if (sub === 'list') {
     const { values } = parse(rest, { json: { type: 'boolean' } }, 'config list');
     const items = await listConfigs({ cwd, shippedRoot: env.shippedRoot });
+    // Agents: checked as qed run checks them (scaffold, prompts, models), without a request.
+    const runnable = new Map<string, { runnable: boolean; reason?: string }>();
+    for (const i of items) if (i.kind === 'agent') runnable.set(i.id, await agentRunnable(i.file, { cwd, shippedRoot: env.shippedRoot }));
     if (values.json) {
-      process.stdout.write(JSON.stringify(items.map(({ diagnostics, ...i }) => ({ ...i, errors: diagnostics.filter((d) => d.severity === 'error').length })), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(items.map(({ diagnostics, ...i }) => ({ ...i, errors: diagnostics.filter((d) => d.severity === 'error').length, ...runnable.get(i.id) })), null, 2) + '\n');
       return 0;
     }
+    // By provider (the config's api); agents last, as their own group.
+    const groupOf = (i: (typeof items)[number]) => (i.kind === 'agent' ? 'agents' : (i.api ?? '(no api)'));
+    const groups = [...new Set(items.map(groupOf))].sort((a, b) => Number(a === 'agents') - Number(b === 'agents') || a.localeCompare(b));
     const width = Math.max(10, ...items.map((i) => i.id.length));
-    let group = '';
-    for (const i of items) {
-      const g = i.id.includes('/') ? i.id.slice(0, i.id.indexOf('/')) : '';
-      if (g !== group) {
-        process.stdout.write(`${group ? '\n' : ''}${g || '(top level)'}\n`);
-        group = g;
+    groups.forEach((g, n) => {
+      process.stdout.write(`${n ? '\n' : ''}${g}\n`);
+      for (const i of items.filter((x) => groupOf(x) === g)) {
+        const errs = i.diagnostics.filter((d) => d.severity === 'error').length;
+        const r = runnable.get(i.id);
+        const what = i.kind === 'agent' ? `agent: ${i.model ?? '?'}` : `${i.api ?? '?'}: ${i.model ?? '?'}`;
+        const state = errs ? `  ✗ ${errs} error(s)` : r && !r.runnable ? `  ✗ not runnable: ${r.reason}` : r ? '  runnable' : '';
+        process.stdout.write(`  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${state}\n`);
       }
-      const errs = i.diagnostics.filter((d) => d.severity === 'error').length;
-      const what = i.kind === 'agent' ? `agent: ${i.model ?? '?'}` : `${i.api ?? '?'}: ${i.model ?? '?'}`;
-      process.stdout.write(`  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${errs ? `  ✗ ${errs} error(s)` : ''}\n`);
-    }
+    });
     return 0;
   }
   if (sub === 'validate') {

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { looksLikeHubId, readDataset, readJsonlRows, type Row } from '../core/data';
 import { QedError } from '../core/errors';
-import { defaultColumns, gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
-import { loadGradePrompts } from '../core/grade/prompts';
+import { loadConfig } from '../core/config';
+import { gradeResults, type GradeMode, type GradeSummary } from '../core/grade/eval';
+import { buildGrader } from '../core/grade/grader';
 import { recordedFileMode } from '../core/grade/regrade';
 import { parse, positiveInt, str } from './args';
-import { JobConsole, exitStatus, identityOf, modelClient, useRequestLog } from './job';
+import { JobConsole, clientOf, exitStatus, useRequestLog } from './job';
 import { formatTokens, formatUsd, formatDuration, jobState, reusedPart } from './progress';
 
 export const EVAL_HELP = `qed eval — grade a results file with an LLM grader
@@ -110,29 +111,29 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   // Without a mode option, a file graded before keeps its mode (a regrade or a resumed job must not mix modes).
   const recorded = recordedFileMode(input.rows);
   const mode: GradeMode = v['final-answer'] ? 'final-answer' : v.proofbench ? 'proofbench' : (recorded ?? 'proof');
-  const d = defaultColumns(mode);
   const columns = {
-    problem: str(v['problem-column']) ?? d.problem,
-    modelSolution: str(v['model-solution-column']) ?? d.modelSolution,
-    solution: str(v['solution-column']) ?? d.solution,
-    answer: str(v['answer-column']) ?? d.answer,
-    grading: str(v['grading-column']) ?? d.grading,
+    problem: str(v['problem-column']),
+    modelSolution: str(v['model-solution-column']),
+    solution: str(v['solution-column']),
+    answer: str(v['answer-column']),
+    grading: str(v['grading-column']),
   };
   const concurrency = positiveInt(v.concurrency, 'concurrency');
 
   useRequestLog(v['log-requests']);
-  const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
-  const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, str(v.prompt));
+  const cfg = await loadConfig(ref, { cwd: process.cwd(), shippedRoot: env.shippedRoot });
+  const grader = (await buildGrader(cfg, { mode, shippedRoot: env.shippedRoot, promptFile: str(v.prompt), columns }, (m) => clientOf(m, concurrency)))!;
+  const client = grader.client;
   const outputPath = resolve(str(v['output-path']) ?? dataPath);
   const out = new JobConsole(!!v.quiet);
-  out.say(`qed eval: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${mode} grading of ${input.rows.length} rows of ${input.source} → ${outputPath}`);
+  out.say(`qed eval: grader ${cfg.id} (${grader.identity.api}: ${grader.identity.model}), ${mode} grading of ${input.rows.length} rows of ${input.source} → ${outputPath}`);
 
   return out.run(async (signal) => {
     const summary = await gradeResults({
       file: input.file,
       ...(input.hubRows ? { rows: input.hubRows } : {}),
       outputPath,
-      grader: { client, identity: identityOf(cfg, { source, hash }, mode), mode, columns, prompts },
+      grader,
       overwrite: !!v.overwrite,
       concurrency: client.limiter.size,
       signal,

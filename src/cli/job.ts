@@ -7,6 +7,7 @@ import type { ModelConfig } from '../core/config/types';
 import { QedError } from '../core/errors';
 import { createClient, envKeys, type BoundClient } from '../core/llm';
 import { loadAgent } from '../core/agents';
+import { requireModelConfig } from '../core/grade/grader';
 import { runIdentity } from '../core/run/identity';
 import type { PromptTemplate } from '../core/run/prompts';
 import { singleCallSolver, type Solver } from '../core/run/solver';
@@ -16,11 +17,7 @@ import { ProgressReporter, formatDuration, formatTokens, formatUsd, jobState, re
 
 /** Loads a model config; an agent config is refused (only `qed run` runs agents). */
 export async function loadModelConfig(ref: string, shippedRoot: string): Promise<ModelConfig> {
-  const cfg = await loadConfig(ref, { cwd: process.cwd(), shippedRoot });
-  if (cfg.kind === 'agent') {
-    throw new QedError(`'${ref}' is an agent config; this command needs a model config`, { file: cfg.file, field: 'type' }, `use its model_config (${cfg.modelConfig}) or another model config`);
-  }
-  return cfg;
+  return requireModelConfig(await loadConfig(ref, { cwd: process.cwd(), shippedRoot }), 'this command', ref);
 }
 
 /** What `qed run` generates with: one model, or an agent scaffold driving its models. */
@@ -31,6 +28,9 @@ export interface RunSolver {
   describe: string;
   /** Rows worked on at once. */
   rowsAtOnce: number;
+  /** The config whose prices the cost estimate uses (an agent's main model) and the calls per problem. */
+  priced: ModelConfig;
+  callsPerProblem: number;
 }
 
 /** Client settings every command of this process shares (`--log-requests`). */
@@ -53,18 +53,24 @@ export async function runSolver(ref: string, shippedRoot: string, prompt: Prompt
       identity: agent.identity(prompt, mode),
       describe: `${cfg.id} (agent: scaffold ${agent.scaffold}, model ${agent.models.model.id}; ${agent.rowsAtOnce} problems at once, at most ${agent.budget} requests in flight)`,
       rowsAtOnce: agent.rowsAtOnce,
+      priced: agent.models.model.config,
+      callsPerProblem: agent.callsPerProblem,
     };
   }
   const client = await createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs });
-  return { solver: singleCallSolver(client), identity: runIdentity(cfg, prompt, mode), describe: `${cfg.id} (${cfg.api}: ${cfg.model})`, rowsAtOnce: client.limiter.size };
+  return { solver: singleCallSolver(client), identity: runIdentity(cfg, prompt, mode), describe: `${cfg.id} (${cfg.api}: ${cfg.model})`, rowsAtOnce: client.limiter.size, priced: cfg, callsPerProblem: 1 };
+}
+
+/** The client of a model config, with keys from the environment. */
+export function clientOf(cfg: ModelConfig, concurrency?: number): Promise<BoundClient> {
+  // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
+  return createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
 }
 
 /** Loads a model config and builds its client with keys from the environment. */
 export async function modelClient(ref: string, shippedRoot: string, concurrency?: number): Promise<{ cfg: ModelConfig; client: BoundClient }> {
   const cfg = await loadModelConfig(ref, shippedRoot);
-  // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
-  const client = await createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
-  return { cfg, client };
+  return { cfg, client: await clientOf(cfg, concurrency) };
 }
 
 export { runIdentity as identityOf } from '../core/run/identity';
@@ -117,7 +123,8 @@ export class JobConsole {
 
   /** What a job is given for its progress and its log lines. */
   get hooks(): { onProgress?: (p: JobProgress) => void; onLog: (line: string) => void } {
-    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => this.reporter.log(line) };
+    // --quiet: warnings only, no per-row lines (retries, failures, unreadable replies): the summary counts them.
+    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => (!this.quiet || line.startsWith('warning:') ? this.reporter.log(line) : undefined) };
   }
 
   /** After a job: its last progress figures, then its summary line. */

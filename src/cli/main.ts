@@ -11,6 +11,7 @@ import { filterCommand, FILTER_HELP } from './filter';
 import { graderBenchCommand, GRADER_BENCH_HELP } from './grader-bench';
 import { viewCommand, VIEW_HELP } from './view';
 import { slurmCommand, SLURM_HELP } from './slurm';
+import { demoCommand, DEMO_HELP } from './demo';
 import { version } from '../../package.json';
 
 const HELP = `qed ${version} — run, grade and review LLMs on olympiad math benchmarks
@@ -18,6 +19,7 @@ const HELP = `qed ${version} — run, grade and review LLMs on olympiad math ben
 Usage: qed <command> [options]
 
 Commands:
+  demo          try it all with no key: a built-in demo model, run → eval → stats → view
   run           generate solutions for a benchmark with a model config
   eval          grade a results file with an LLM grader (proofs or final answers)
   config        list and validate model configs
@@ -71,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
     case 'view':
       if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(VIEW_HELP), rest.length ? 0 : 2;
       return viewCommand(rest, { shippedRoot });
+    case 'demo':
+      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(DEMO_HELP), 0;
+      return demoCommand(rest, { shippedRoot });
     case 'slurm':
       if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(SLURM_HELP), rest.length ? 0 : 2;
       return slurmCommand(rest, { shippedRoot });
@@ -78,6 +83,14 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);
       return 2;
   }
+}
+
+// A reader that stops early (`qed -h | head`) closes the pipe: the rest of the output has nowhere
+// to go, which is no error of ours. A job keeps running (its rows go to files, not to the pipe).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import type { RunProgress, RunSummary } from '../core/run/engine';
+import { NO_DELIMITER, missingDelimiterSummary, type RunProgress, type RunSummary } from '../core/run/engine';
 import { formatDuration, formatTokens, formatUsd, jobState, reusedPart } from '../core/format';
 
 export { formatDuration, formatTokens, formatUsd, jobState, reusedPart };
@@ -66,16 +66,17 @@ export class ProgressReporter {
   }
 }
 
-export function summaryLine(s: RunSummary): string {
+export function summaryLine(s: RunSummary, delimiters?: string[]): string {
   const state = jobState(s, s.failed > 0, 'finished with failures');
   const parts = [
     `${state}: ${s.done}/${s.total} rows done`,
     reusedPart(s),
     `${s.failed} failed`,
+    missingDelimiterSummary(s.flags[NO_DELIMITER] ?? 0, delimiters),
     `${formatTokens(s.cost.input_tokens)} input + ${formatTokens(s.cost.output_tokens)} output tokens`,
     `cost ${formatUsd(s.cost.cost)}`,
     `in ${formatDuration(s.elapsedSec)}`,
     `→ ${s.outputPath}`,
   ];
-  return parts.join(', ');
+  return parts.filter(Boolean).join(', ');
 }

@@ -5,7 +5,9 @@ import { runBenchmark } from '../core/run/engine';
 import { loadPrompt, type RunMode } from '../core/run/prompts';
 import { parse, positiveInt } from './args';
 import { JobConsole, exitStatus, runSolver, useRequestLog } from './job';
-import { summaryLine } from './progress';
+import { formatUsd, summaryLine } from './progress';
+import { createInterface } from 'node:readline/promises';
+import { describeEstimate, estimateRunCost, type CostEstimate } from '../core/run/estimate';
 
 export const RUN_HELP = `qed run — generate solutions for every problem of a dataset
 
@@ -30,6 +32,9 @@ Usage: qed run --model-config <name|file.yaml> --output-path <file.jsonl> [optio
                           for an agent, shared by all its problems and calls)
   --log-requests DIR      write every request and its reply to DIR/<model>/ as JSON files
                           (one per request, as the Python stack's request logger; the key removed)
+  --max-cost USD          estimate the run's cost first (input: characters / 4 as in qed stats;
+                          output: max_tokens per reply) and stop if it is above USD; on a
+                          terminal you are asked whether to go on instead
   --quiet                 no progress output, only the summary
 
 Rerunning the same command resumes: only unfinished or failed rows are requested again.
@@ -51,7 +56,36 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   'log-requests': { type: 'string' },
   quiet: { type: 'boolean' },
+  'max-cost': { type: 'string' },
 } as const;
+
+/** A `--max-cost USD` value: a number ≥ 0. */
+export function maxCostOf(v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < 0) throw new QedError(`expected an amount in USD, e.g. 5 or 0.50, got '${String(v)}'`, { field: '--max-cost' });
+  return n;
+}
+
+/**
+ * The --max-cost check: true to go on. Above the limit, a terminal is asked (y/N); anything else
+ * (a pipe, a batch job) stops with exit status 2 before a request is made.
+ */
+async function withinBudget(e: CostEstimate, max: number, out: JobConsole, ask: boolean): Promise<boolean> {
+  const line = `estimated cost at most ${formatUsd(e.usd)}: ${describeEstimate(e)}`;
+  if (e.usd <= max) {
+    out.say(`qed run: ${line} (within --max-cost ${formatUsd(max)})`);
+    return true;
+  }
+  if (!ask) throw new QedError(`the run may cost up to ${formatUsd(e.usd)}, above --max-cost ${formatUsd(max)} (${describeEstimate(e)})`, { field: '--max-cost' }, 'raise --max-cost, or try fewer problems with --limit N');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const a = await rl.question(`qed run: ${line}, above --max-cost ${formatUsd(max)}. Run anyway? [y/N] `);
+    return /^y(es)?$/i.test(a.trim());
+  } finally {
+    rl.close();
+  }
+}
 
 export async function runCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'run');
@@ -73,6 +107,16 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   const out = new JobConsole(!!v.quiet);
   out.warn(dataset.warnings);
   out.say(`qed run: ${run.describe} on ${dataset.source}, ${mode} mode → ${outputPath}`);
+  const maxCost = maxCostOf(v['max-cost']);
+  if (maxCost !== undefined) {
+    const column = typeof v['problem-column'] === 'string' ? v['problem-column'] : 'problem';
+    const problems = dataset.rows.slice(0, limit ?? dataset.rows.length).map((r) => String(r[column] ?? ''));
+    const e = estimateRunCost(run.priced, problems, prompt.text, { n, callsPerProblem: run.callsPerProblem });
+    if (!(await withinBudget(e, maxCost, out, !!process.stdin.isTTY && !!process.stderr.isTTY))) {
+      process.stderr.write('qed run: not started (above --max-cost)\n');
+      return 2;
+    }
+  }
   return out.run(async (signal) => {
     const summary = await runBenchmark({
       dataset,
@@ -89,7 +133,7 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
       signal,
       ...out.hooks,
     });
-    out.finish(summary, summaryLine(summary));
+    out.finish(summary, summaryLine(summary, run.priced.delimiters.filter(Boolean)));
     return exitStatus(summary);
   });
 }

@@ -56,7 +56,7 @@ function readMacros(file: string | undefined): Record<string, string> | undefine
   return v as Record<string, string>;
 }
 
-export async function viewCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
+export async function viewCommand(args: string[], env: { shippedRoot: string }, extra: { notice?: string } = {}): Promise<number> {
   const { values: v, positionals } = parse(args, OPTIONS, 'view');
   if (!positionals.length) throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
   const files: string[] = [];
@@ -105,7 +105,7 @@ export async function viewCommand(args: string[], env: { shippedRoot: string }):
   const server = await startViewServer({
     files,
     port,
-    settings: { macros, fontSize, reviewer: str(v.reviewer) },
+    settings: { macros, fontSize, reviewer: str(v.reviewer), notice: extra.notice },
     graders: async () => ({ graders: await graderList(), preferred, hostPicker: false }),
     // By default the row's own grading (its qed_grade stamp); the page may pick another grader or mode.
     grader: async ({ ref, mode, row }): Promise<Grader> => {

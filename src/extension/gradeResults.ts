@@ -30,7 +30,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const { data: { readJsonlRows }, config: { loadConfig }, grade, gradePrompts: { loadGradePrompts }, identity: { runIdentity }, format: { jobState, reusedPart }, regrade: { gradingModeOf, recordedFileMode } } = await engine();
+  const { data: { readJsonlRows }, config: { loadConfig }, grade, graders, format: { jobState, reusedPart }, regrade: { gradingModeOf, recordedFileMode } } = await engine();
   const input = await readJsonlRows(file);
   // The mode the file was graded in, else the one its rows suggest: offered first.
   const rows = input.rows.map((r) => r.row);
@@ -41,14 +41,17 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   const ref = await pickModelConfig(cwd, ctx.shippedRoot, 'Grade Results (3/3): grader model', 'Which model grades?', preferred);
   if (!ref) return;
   const cfg = await loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
-  if (cfg.kind === 'agent') {
-    void vscode.window.showErrorMessage('QED: an agent cannot grade; pick a model config.');
+  const mode = modePick.mode;
+  let grader: import('../core/grade/eval').Grader | undefined;
+  try {
+    grader = await graders.buildGrader(cfg, { mode, shippedRoot: ctx.shippedRoot }, (m) => clientFor(ctx, m));
+  } catch (e) {
+    // An agent config, or a grading prompt that cannot be read.
+    void vscode.window.showErrorMessage(`QED: ${(e as Error).message}`);
     return;
   }
-  const client = await clientFor(ctx, cfg);
-  if (!client) return;
-  const { prompts, source, hash } = await loadGradePrompts(modePick.mode, ctx.shippedRoot);
-  const mode = modePick.mode;
+  if (!grader) return;
+  const client = grader.client;
   ctx.log.info(`grade: ${basename(file)} (${input.rows.length} rows) with ${cfg.id}, ${mode}`);
 
   const summary = await ctx.jobs.run(
@@ -58,7 +61,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
       grade.gradeResults({
         file: input.file,
         outputPath: input.file,
-        grader: { client, identity: runIdentity(cfg, { source, hash }, mode), mode, columns: grade.defaultColumns(mode), prompts },
+        grader,
         overwrite: false,
         concurrency: client.limiter.size,
         signal,

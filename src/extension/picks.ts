@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { relative } from 'node:path';
 import type { ModelConfig } from '../core/config/types';
 import type { BoundClient } from '../core/llm';
+import type { CostEstimate } from '../core/run/estimate';
 import type { KeyStore } from './keys';
 import { setApiKeyCommand } from './keys';
 import { engine } from './lazy';
@@ -123,24 +124,21 @@ export function workspaceRoot(): string | undefined {
 }
 
 /**
- * Asks before a run whose estimated cost is above `qed.confirmCostAbove` (USD; 0 = never ask):
- * rows × runs × (input tokens ≈ characters / 4 of the filled prompt, output tokens = the config's
- * max_tokens capped at 32k, or `qed.expectedOutputTokens`) × the config's prices.
+ * Asks before a run whose estimated cost (`estimateRunCost` in core/run/estimate.ts, the same as
+ * `qed run --max-cost`) is above `qed.confirmCostAbove` (USD; 0 = never ask).
  */
-export async function confirmCost(cfg: ModelConfig, problems: string[], templateChars: number, n: number, callsPerProblem = 1): Promise<boolean> {
+export async function confirmCost(estimate: (outputTokens: number) => CostEstimate, describe: (e: CostEstimate) => string): Promise<boolean> {
   const settings = vscode.workspace.getConfiguration('qed');
   const threshold = settings.get<number>('confirmCostAbove', 5);
   if (!(threshold > 0)) return true;
-  const outTokens = settings.get<number>('expectedOutputTokens', 0) || Math.min(cfg.maxTokens ?? 8000, 32_000);
-  const inTokens = problems.reduce((s, p) => s + (templateChars + p.length) / 4, 0);
-  const estimate = (callsPerProblem * n * (inTokens * cfg.readCost + problems.length * outTokens * cfg.writeCost)) / 1e6;
-  if (estimate <= threshold) return true;
+  const e = estimate(settings.get<number>('expectedOutputTokens', 0));
+  if (e.usd <= threshold) return true;
   const go = 'Run';
   const choice = await vscode.window.showWarningMessage(
-    `QED: this run may cost about $${estimate.toFixed(2)}, above your limit of $${threshold.toFixed(2)}.`,
+    `QED: this run may cost about $${e.usd.toFixed(2)}, above your limit of $${threshold.toFixed(2)}.`,
     {
       modal: true,
-      detail: `${problems.length} problems × ${n} run(s)${callsPerProblem > 1 ? ` × up to ${callsPerProblem} agent calls` : ''}, about ${Math.round(inTokens / Math.max(1, problems.length))} input and up to ${outTokens} output tokens each, at $${cfg.readCost} / $${cfg.writeCost} per million tokens (${cfg.id}). The limit is the setting qed.confirmCostAbove.`,
+      detail: `${describe(e)}. The limit is the setting qed.confirmCostAbove.`,
     },
     go,
   );

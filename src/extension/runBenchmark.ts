@@ -24,7 +24,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart }, agents } = await engine();
+  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart }, agents, estimate: { estimateRunCost, describeEstimate } } = await engine();
 
   // 1. Model or agent config.
   const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/4): model config', 'Which model or agent?', undefined, true));
@@ -89,13 +89,13 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
     const agent = await agents.loadAgent(cfg, { cwd, shippedRoot: ctx.shippedRoot, getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
     for (const m of new Set(Object.values(agent.models).map((x) => x.config))) if (!(await clientFor(ctx, m))) return;
-    if (!(await confirmCost(agent.models.model.config, problems, prompt.text.length, Number(nText), agent.callsPerProblem))) return;
+    if (!(await confirmCost((outputTokens) => estimateRunCost(agent.models.model.config, problems, prompt.text, { n: Number(nText), callsPerProblem: agent.callsPerProblem, outputTokens }), describeEstimate))) return;
     solver = agent;
     identity = agent.identity(prompt, mode);
     rowsAtOnce = agent.rowsAtOnce;
     describe = `${cfg.id} (agent: scaffold ${agent.scaffold}, model ${agent.models.model.id}, at most ${agent.budget} requests at once)`;
   } else {
-    if (!(await confirmCost(cfg, problems, prompt.text.length, Number(nText)))) return;
+    if (!(await confirmCost((outputTokens) => estimateRunCost(cfg, problems, prompt.text, { n: Number(nText), outputTokens }), describeEstimate))) return;
     const client = await clientFor(ctx, cfg);
     if (!client) return;
     solver = singleCallSolver(client);

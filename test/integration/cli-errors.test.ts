@@ -158,7 +158,8 @@ describe('odd files', () => {
     const ws = workspace({ 'configs/models/mine/fake.yaml': fakeConfig(), 'res.jsonl': `\ufeff${graded('A')}\n${deep('B')}\n${graded('C')}\n` });
     server.script({ text: '<points>7 out of 7</points>' }, { text: '<points>7 out of 7</points>' });
     server.clearRequests();
-    const r = await qed(['eval', '--model-config', 'mine/fake', '--data-path', 'res.jsonl', '--output-path', 'out.jsonl', '--quiet'], { cwd: ws });
+    // Without --quiet: the row's line says why (--quiet keeps only the summary line).
+    const r = await qed(['eval', '--model-config', 'mine/fake', '--data-path', 'res.jsonl', '--output-path', 'out.jsonl'], { cwd: ws });
     assertClean(r, 1, /not sent: the row is nested more than 1000 levels deep, too deep to read safely/);
     assert.equal(server.requestsOf('chat').length, 2, 'the deep row is not sent');
     const lines = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
@@ -174,7 +175,8 @@ describe('odd files', () => {
 
   test('run: a dataset row nested too deep is recorded as a failed row (exit 1)', async () => {
     const ws = workspace({ 'configs/models/mine/fake.yaml': fakeConfig(), 'data.jsonl': `${problems(1)}${deep('B')}\n` });
-    const r = await run(ws, 'out.jsonl');
+    // Without --quiet: the row's line says why (--quiet keeps only the summary line).
+    const r = await qed(['run', '--model-config', 'mine/fake', '--data-path', 'data.jsonl', '--output-path', 'out.jsonl'], { cwd: ws });
     assertClean(r, 1, /B@0: failed for good: not sent: the row is nested more than 1000 levels deep/);
     const rows = readFileSync(join(ws, 'out.jsonl'), 'utf8').split('\n').filter(Boolean);
     assert.equal(rows.length, 2);

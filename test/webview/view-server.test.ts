@@ -299,6 +299,32 @@ describe('qed view with two runs: compare and export', { skip: !HAVE_CHROMIUM &&
   });
 });
 
+describe('qed view: compare without common scores, and the demo banner', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
+  test('Compare with no problem scored in both says so (no "mean A NaN"); a notice (qed demo) is a banner over the list', async () => {
+    mkdirSync(join(scratch.dir(), 'cmp0'), { recursive: true });
+    const a = writeJsonl(join(scratch.dir(), 'cmp0', 'graded.jsonl'), Array.from({ length: 3 }, (_, i) => proofRow(i, { score: 7 })));
+    const b = writeJsonl(join(scratch.dir(), 'cmp0', 'ungraded.jsonl'), Array.from({ length: 3 }, (_, i) => proofRow(i, { score: null, grade: undefined })));
+    const server = await startViewServer({ files: [a, b], settings: { notice: 'Demo: these rows come from the demo model.' } });
+    const page = await browser().newPage({ width: 1300, height: 850 });
+    const trap = await watchPage(page);
+    try {
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready=true]');
+      await page.waitForSelector('.banner:not([hidden])');
+      assert.match((await page.textContent('.banner')) ?? '', /Demo: these rows come from the demo model\./);
+      await page.click('.toolbar button:has-text("Compare")');
+      await page.waitForSelector('.compare-row');
+      const text = (await page.textContent('body')) ?? '';
+      assert.match(text, /no problem is scored in both files/);
+      assert.doesNotMatch(text, /NaN/);
+      assert.deepEqual(trap.errors, []);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+});
+
 describe('qed view (the built CLI): token, regrade and override round trips', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   let fake: FakeLlmServer;
   let proc: ChildProcess;

@@ -8,13 +8,12 @@ import type { Row } from '../data/types';
 import { QedError } from '../errors';
 import type { BoundClient } from '../llm';
 import type { CostRecord, RetryInfo } from '../llm/types';
-import { runIdentity } from '../run/identity';
 import { lockForEdit, type JobLock } from '../run/lock';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { EditRefused, assertNotLocked, replaceRow, rowForEdit } from '../view/edit';
 import { acquireIndex, type ResultsIndex } from '../view/resultsIndex';
-import { checkColumns, defaultColumns, gradeRow, type GradeMode, type Grader } from './eval';
-import { loadGradePrompts } from './prompts';
+import { checkColumns, gradeRow, type GradeMode, type Grader } from './eval';
+import { graderPlan } from './grader';
 
 export interface RegradeResult {
   row: Row;
@@ -185,14 +184,12 @@ export async function graderForRow(
   const ref = choice.ref ?? recorded?.config;
   if (!ref) throw new QedError('this row records no grader (it was not graded by qed): choose a grader config');
   const cfg = await loadConfig(ref, { cwd: env.cwd, shippedRoot: env.shippedRoot });
-  if (cfg.kind !== 'model') throw new QedError(`'${ref}' is an agent; a grader must be a model config`);
   // The recorded prompt file when the mode is the recorded one (a user's --prompt file is kept
   // by its path; a shipped one by its name).
   const userPrompt = recorded?.prompt && mode === recorded.mode && !recorded.prompt.startsWith('configs/prompts/') ? recorded.prompt : undefined;
-  const { prompts, source, hash } = await loadGradePrompts(mode, env.shippedRoot, userPrompt);
-  const identity = runIdentity(cfg, { source, hash }, mode);
-  const differences = gradingDifferences(recorded, identity);
-  const client = await env.client(cfg);
+  const plan = await graderPlan(cfg, { mode, shippedRoot: env.shippedRoot, promptFile: userPrompt });
+  const differences = gradingDifferences(recorded, plan.identity);
+  const client = await env.client(plan.cfg);
   if (!client) return undefined;
-  return { grader: { client, identity, mode, columns: defaultColumns(mode), prompts }, recorded, differences };
+  return { grader: plan.make(client), recorded, differences };
 }

@@ -60,5 +60,6 @@ export async function completeWith(
     history,
     attempts,
     ...(value.toolCalls?.length ? { toolCalls: value.toolCalls } : {}),
+    ...(cfg.delimiters.some(Boolean) && !answer && cot === value.text && value.text.trim() ? { missingDelimiters: cfg.delimiters.filter(Boolean) } : {}),
   };
 }

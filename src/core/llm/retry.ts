@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { LlmError, classifyError, redact } from './errors';
 import type { RetryInfo } from './types';
 
@@ -74,6 +75,9 @@ export interface RetryHooks {
 export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispose: () => void } {
   if (!parent) return { signal: undefined, dispose: () => undefined };
   const child = new AbortController();
+  // A job's signal is the parent of one child per row or attempt in flight (each removed by
+  // dispose): any concurrency is by design, not a leak, so Node's warning past 10 is turned off.
+  setMaxListeners(0, parent);
   const relay = () => child.abort(parent.reason);
   if (parent.aborted) child.abort(parent.reason);
   else parent.addEventListener('abort', relay, { once: true });

@@ -63,6 +63,11 @@ export interface CompletionResult {
   attempts: number;
   /** Tool calls the model asked for (only when tools were offered). */
   toolCalls?: ToolCall[];
+  /**
+   * The config's delimiters when the reply had none of them (and no separate reasoning): the
+   * whole reply was taken as chain of thought and the answer is empty.
+   */
+  missingDelimiters?: string[];
 }
 
 export interface CompletionOptions {

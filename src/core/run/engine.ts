@@ -22,6 +22,21 @@ export interface RunOptions extends RowJobOptions {
   limit?: number;
 }
 
+/** The summary flag counting replies without the config's delimiters. */
+export const NO_DELIMITER = 'no_delimiter';
+
+const quoteAll = (ds: string[]) => ds.map((d) => `\`${d}\``).join(' or ');
+
+/** The warning shown when the first reply lacks the config's delimiters. */
+export function missingDelimiterWarning(delimiters: string[], key: string): string {
+  return `the reply for ${key} has no ${quoteAll(delimiters)} (the config's delimiters): all of it was taken as chain of thought and its answer is empty, so it will score 0. If this model does not write ${quoteAll(delimiters)}, remove 'delimiters' from its config; if it was cut off, raise max_tokens`;
+}
+
+/** The summary's words for `n` replies without delimiters (empty when none). */
+export function missingDelimiterSummary(n: number, delimiters: string[] = ['</think>']): string {
+  return n ? `${n} ${n === 1 ? 'reply' : 'replies'} had no ${quoteAll(delimiters)}: ${n === 1 ? 'its answer is' : 'their answers are'} empty` : '';
+}
+
 /** The columns that identify a problem, in order of preference. */
 const ID_COLUMNS = ['problem_id', 'question_id', 'id'];
 
@@ -113,6 +128,9 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     return row;
   };
 
+  // A reply without the config's delimiters (e.g. `</think>`) has an empty answer that would
+  // quietly score 0: said at once (once per job) and counted in the summary (flag no_delimiter).
+  let warnedDelimiters = false;
   return processRows({
     ...jobOptions(opts),
     identity: opts.identity,
@@ -136,9 +154,14 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
         onRetry: ctx.onRetry,
         key: task.key,
       });
+      if (res.missingDelimiters && !warnedDelimiters) {
+        warnedDelimiters = true;
+        ctx.log(`warning: ${missingDelimiterWarning(res.missingDelimiters, task.key)}`);
+      }
       return {
         row: build(task.row, task.key, { model_solution: res.answer, cost_run: res.cost, history: res.history, finish_reason: res.finishReason, attempts: res.attempts, extra: res.extra }),
         cost: res.cost,
+        ...(res.missingDelimiters ? { flag: NO_DELIMITER } : {}),
       };
     },
     onFailure: (task, e, elapsedSec) =>

@@ -37,6 +37,8 @@ export interface SolveResult {
   reasoningTokens?: number;
   /** More columns for the row, e.g. `agent_trace`. */
   extra?: Record<string, unknown>;
+  /** The config's delimiters, when the reply had none of them: its answer is empty. */
+  missingDelimiters?: string[];
 }
 
 /** The ordinary solver: one user message, one reply. */
@@ -53,6 +55,7 @@ export function singleCallSolver(client: BoundClient): Solver {
         finishReason: r.finishReason,
         attempts: r.attempts,
         reasoningTokens: r.usage.reasoningTokens,
+        ...(r.missingDelimiters ? { missingDelimiters: r.missingDelimiters } : {}),
       };
     },
   };

@@ -345,7 +345,7 @@ export class App {
     }
     this.buildChips();
     const s = this.summary;
-    const notes: string[] = [];
+    const notes: string[] = this.settings.notice ? [this.settings.notice] : [];
     if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
     if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
     if (s.live) notes.push(`${s.live.rows.toLocaleString('en-US')} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);

@@ -67,7 +67,7 @@ export class CompareView {
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
     const ma = mean(both.map((r) => r.left!.score!));
     const mb = mean(both.map((r) => r.right!.score!));
-    this.table.append(h('p', { class: 'muted', text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}` }));
+    this.table.append(h('p', { class: 'muted', text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length ? `${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}` : 'no problem is scored in both files, so there are no means to compare (grade both first)'}` }));
     const t = h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', { text: 'problem' }), h('th', { text: 'A' }), h('th', { text: 'B' }), h('th', { text: 'B − A' }))));
     const body = h('tbody');
     for (const r of rows.slice(0, 5000)) {
