@@ -146,7 +146,8 @@ async function main(): Promise<void> {
     const ratio = med(runs.map((m) => m.ratio));
     console.log(`the openai SDK alone on the engine's transport (leanFetch; same requests, no engine): CPU ${sdkCpu.toFixed(2)} ms/request (system ${med(sdks.map((m) => m.sysPerReq)).toFixed(2)}), wall/ideal ${med(sdks.map((m) => m.ratio)).toFixed(3)}`);
     figure({ name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in another process`, value: ratio, unit: '×', target: '≤ 1.08', met: ratio <= 1.08, note: `median of ${repeat}, start-up left out` });
-    figure({ name: 'engine CPU per request (fake server excluded), beyond the SDK', value: cpu - sdkCpu, unit: 'ms', target: '< 0.5', met: cpu - sdkCpu < 0.5, note: `${cpu.toFixed(2)} ms in all, of which the openai SDK alone on the same transport ${sdkCpu.toFixed(2)} ms` });
+    figure({ name: 'engine CPU per request (fake server excluded)', value: cpu, unit: 'ms', target: '< 0.5', met: cpu < 0.5, note: `the openai SDK alone on the same transport ${sdkCpu.toFixed(2)} ms (the limit), the engine's own part ${(cpu - sdkCpu).toFixed(2)} ms` });
+    figure({ name: "engine CPU per request beyond the SDK's own", value: cpu - sdkCpu, unit: 'ms', note: `median of ${repeat}` });
     if (!process.argv.includes('--skip-in-process')) {
       const own = await startInProcess(latency);
       try {
