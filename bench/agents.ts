@@ -26,6 +26,7 @@ import type { Dataset } from '../src/core/data/types';
 import { runBenchmark } from '../src/core/run/engine';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { figure } from './figure';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,9 +118,11 @@ async function main(): Promise<void> {
     const critical = (ample.depth * latency) / 1000;
     const r1 = ample.wall / critical;
     console.log(`  ample budget, ${latency} ms per request: ${ample.calls} calls, wall ${ample.wall.toFixed(2)} s vs critical path ${critical.toFixed(2)} s (${ample.depth} stages): ratio ${r1.toFixed(3)} (target ≤ 1.15: ${r1 <= 1.15 ? 'met' : 'NOT met'}); peak in flight ${ample.peak}; engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`);
+    figure({ name: `agents (deepseek_math, ${problems} problems), ample budget: wall / critical path`, value: r1, unit: '×', target: '≤ 1.15', met: r1 <= 1.15, note: `${latency} ms per request, engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call` });
     const bound = Math.max((tight.calls * tightLatency) / 1000 / 64, (tight.depth * tightLatency) / 1000);
     const r2 = tight.wall / bound;
     console.log(`  budget 64, ${tightLatency} ms per request: ${tight.calls} calls, wall ${tight.wall.toFixed(2)} s vs throughput bound ${bound.toFixed(2)} s: ratio ${r2.toFixed(3)}; peak in flight ${tight.peak} (never above 64: ${tight.peak <= 64 ? 'yes' : 'NO'}); engine CPU ${tight.cpuPerCall.toFixed(2)} ms per call`);
+    figure({ name: 'agents, budget 64: peak requests in flight', value: tight.peak, unit: 'requests', target: '≤ 64', met: tight.peak <= 64, note: `wall / throughput bound ${r2.toFixed(3)}` });
   } finally {
     server.stop();
   }

@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { checkAnswer } from '../src/core/grade/answer';
 import { allCases, FILE, goldenAnswers, runCase, type Case } from './answer-cases';
+import { figure } from './figure';
 
 const verbose = process.argv.includes('--verbose');
 const verdictsAt = process.argv.indexOf('--verdicts');
@@ -113,6 +114,7 @@ function main(): void {
   }
   const wrong = [...byKind.values()].flatMap((t) => t.wrong);
   console.log(`wrong decisions: ${wrong.length}${wrong.length ? '' : ' (target: 0)'}`);
+  figure({ name: 'answer check: wrong decisions on the IMO-AnswerBench cases', value: wrong.length, unit: 'cases', target: '0', met: wrong.length === 0, note: `p99 ${quantile(times, 0.99).toFixed(2)} ms per check, ${undecided} undecided` });
   for (const w of wrong) console.log(`  WRONG ${w.id} [${w.kind}] expected ${w.expect}: ${JSON.stringify(w.candidate).slice(0, 120)} vs ${JSON.stringify(w.golden).slice(0, 80)}`);
   if (verbose) for (const u of undecidedSamples) console.log(`  undecided ${u}`);
   if (wrong.length) process.exitCode = 1;

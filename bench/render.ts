@@ -21,6 +21,7 @@ import katex from 'katex';
 import { BUILTIN_MACROS, clearMathCache } from '../src/webview/render/math';
 import { scanMath } from '../src/webview/render/scan';
 import type { RenderResult } from '../src/webview/render';
+import { figure } from './figure';
 
 const DATA = path.resolve(__dirname, '../../shared/data/imobench/proofbench_v2.csv');
 const FIXTURE = path.resolve(__dirname, '../test/fixtures/render/sample-proof.md');
@@ -94,6 +95,7 @@ const cold = (fn: () => RenderResult) => () => {
 };
 const richCold = time(cold(() => renderRich(text)), REPEATS);
 report('30 KB proof, renderRich, cold', first, richCold, bytes);
+figure({ name: `render a 30 KB proof (${first.mathCount} formulas), cold, p50`, value: richCold.p50, unit: 'ms', note: 'render core in node' });
 report('30 KB proof, renderRich, warm', first, time(() => renderRich(text), REPEATS), bytes);
 report('30 KB proof, renderPlainMath, cold', renderPlainMath(text), time(cold(() => renderPlainMath(text)), REPEATS), bytes);
 console.log(`  cold: ≈ ${((richCold.p50 * 1000) / Math.max(1, first.mathCount)).toFixed(0)} µs per formula (markdown included)`);

@@ -20,6 +20,7 @@ import { ViewerHost } from '../src/core/view/host';
 import { ResultsIndex } from '../src/core/view/resultsIndex';
 import { renderRich } from '../src/webview/render';
 import type { AnyRequest, HostMessage, RequestParams, RequestResult, RequestType } from '../src/protocol';
+import { figure } from './figure';
 
 const args = process.argv.slice(2);
 const ROWS = Number(args[args.indexOf('--rows') + 1]) || 100_000;
@@ -140,14 +141,28 @@ async function main(): Promise<void> {
     const [lines, scanMs] = await timeAsync(() => newlineScan(file));
     gc?.();
     const base = process.memoryUsage();
-    const idx = new ResultsIndex(file);
-    const [, buildMs] = await timeAsync(() => idx.open());
+    // The offsets (rows listable and openable) come first; the summaries are read after them.
+    // Best of three builds, each a fresh index, like wc -l's best of three.
+    let offsetsMs = Infinity;
+    let buildMs = Infinity;
+    let idx = new ResultsIndex(file);
+    for (let k = 0; k < 3; k++) {
+      idx = new ResultsIndex(file);
+      const t0 = performance.now();
+      await idx.offsets();
+      offsetsMs = Math.min(offsetsMs, performance.now() - t0);
+      await idx.summaries();
+      buildMs = Math.min(buildMs, performance.now() - t0);
+      if (k < 2) gc?.();
+    }
     gc?.();
     const built = process.memoryUsage();
     console.log('index build');
     console.log(`  wc -l                      ${ms(wc)}  (${(size / 2 ** 20 / (wc / 1000)).toFixed(0)} MB/s)`);
     console.log(`  newline scan in node       ${ms(scanMs)}  (${lines} lines)`);
-    console.log(`  index: offsets + summaries ${ms(buildMs)}  (${(size / 2 ** 20 / (buildMs / 1000)).toFixed(0)} MB/s, ${Math.round(idx.table.n / (buildMs / 1000)).toLocaleString('en-US')} rows/s) = ${(buildMs / wc).toFixed(1)} × wc -l`);
+    console.log(`  index: offsets             ${ms(offsetsMs)}  (${(size / 2 ** 20 / (offsetsMs / 1000)).toFixed(0)} MB/s): every row listed and openable`);
+    console.log(`  index: + summaries         ${ms(buildMs)}  (${(size / 2 ** 20 / (buildMs / 1000)).toFixed(0)} MB/s, ${Math.round(idx.table.n / (buildMs / 1000)).toLocaleString('en-US')} rows/s), read in the background after the offsets`);
+    figure({ name: 'index offsets of a 1 GB / 100k-row file vs wc -l', value: offsetsMs / wc, unit: '×', target: '≤ 2', met: offsetsMs / wc <= 2, note: `${ms(offsetsMs)} vs ${ms(wc)}, best of 3, page cache warm; summaries done ${ms(buildMs)} after opening` });
     console.log(`  index memory               ${mb(built.heapUsed - base.heapUsed + built.arrayBuffers - base.arrayBuffers)} (heap + typed arrays; the arrays alone ${mb(idx.table.bytes)}) for ${idx.table.n.toLocaleString('en-US')} rows`);
     const child = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--child-host', file], { encoding: 'utf8' })) as Record<string, number>;
     console.log(`  a fresh host process       ${mb(child.before)} RSS before opening, ${mb(child.open)} with the file open and indexed (+${mb(child.open - child.before)}), ${mb(child.peak)} peak while indexing\n`);
@@ -248,6 +263,7 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       }
       return times.sort((a, b) => a - b);
     });
+    figure({ name: 'qed view ?row=1 on the 1 GB file while indexing: row page painted', value: paintedAt, unit: 'ms', target: '≤ 300', met: paintedAt <= 300, note: 'from the navigation start, Chromium headless' });
     console.log(`  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`);
     console.log(`  list jumps over 100k rows: median ${ms(jumps[10])}, worst ${ms(jumps[19])} until the rows are on screen`);
     await server.close();

@@ -117,6 +117,8 @@ export interface FileSummary extends FileInfo {
   rows: number;
   /** False while the host is still reading the file (the counts grow). */
   complete: boolean;
+  /** Set while the rows' summaries (scores, flags: what filters and sorts use) are still being read: rows summarised so far. */
+  summarized?: number;
   /** Lines that are not JSON objects (skipped; shown as a warning). */
   badLines: Array<{ line: number; message: string }>;
   columns: string[];

@@ -5,6 +5,7 @@ export { readDataset, readTableFile, DATASET_EXTENSIONS, type ReadDatasetOptions
 export { IMOBENCH_COLUMN_MAP, applyColumnMapping, type MappedColumns } from './columns';
 export {
   serializeRow,
+  JournalLine,
   writeJsonlAtomic,
   readJsonlRows,
   parseJsonlText,

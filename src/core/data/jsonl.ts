@@ -107,6 +107,15 @@ function jsonSafe(_key: string, value: unknown): unknown {
  * when too large). U+2028, U+2029 and U+0085 are written as \u escapes: they are legal in JSON,
  * but some line-splitting readers (Python's str.splitlines, some editors) treat them as line breaks.
  */
+/** A row already serialised by `serializeRow` (a job's journal line), written as it is. */
+export class JournalLine {
+  constructor(
+    readonly text: string,
+    /** Whether the row is finished (the job's rule), kept so the row need not be parsed again. */
+    readonly done: boolean,
+  ) {}
+}
+
 export function serializeRow(row: Row): string {
   let text: string | undefined;
   try {
@@ -127,12 +136,12 @@ export function serializeRow(row: Row): string {
  * exist), the file is checked before the rename and lines appended to it meanwhile are kept
  * at the end (see rewriteFileAtomic).
  */
-export async function writeJsonlAtomic(path: string, rows: Iterable<Row> | AsyncIterable<Row>, read?: FileSnapshot | null): Promise<RewriteResult | undefined> {
+export async function writeJsonlAtomic(path: string, rows: Iterable<Row | JournalLine> | AsyncIterable<Row | JournalLine>, read?: FileSnapshot | null): Promise<RewriteResult | undefined> {
   const CHUNK = 1 << 20;
   const produce = async (fh: FileHandle) => {
     let pending = '';
     for await (const row of rows) {
-      pending += `${serializeRow(row)}\n`;
+      pending += `${row instanceof JournalLine ? row.text : serializeRow(row)}\n`;
       if (pending.length >= CHUNK) {
         await writeAll(fh, pending);
         pending = '';

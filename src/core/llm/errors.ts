@@ -115,7 +115,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     if (!s || s.length < MIN_SECRET_LENGTH) continue;
-    out = out.split(s).join(MARK);
+    if (out.includes(s)) out = out.split(s).join(MARK);
     const head = s.slice(0, SECRET_PREFIX);
     for (let at = out.indexOf(head); at >= 0; at = out.indexOf(head, at + MARK.length)) {
       let end = at + head.length;

@@ -4,6 +4,7 @@ import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure, parseRetryAfter } from './errors';
 import { sleep, type RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient, ToolCall, Usage } from './types';
+import { leanFetch } from './leanFetch';
 
 export interface OpenAiClientOptions {
   apiKey: string;
@@ -43,7 +44,8 @@ export class OpenAiClient implements LlmClient {
       baseURL: cfg.baseUrl,
       maxRetries: 0,
       timeout: cfg.timeoutSec * 1000,
-      fetch: opts.fetch,
+      // Our own fetch on node:http unless one is given (see leanFetch.ts).
+      fetch: opts.fetch ?? (leanFetch as typeof fetch),
     });
     this.budget = new OutputBudget(cfg.maxTokens);
   }

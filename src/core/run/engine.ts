@@ -101,10 +101,21 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
   const tasks = [];
   for (let r = 0; r < opts.n; r++) for (let i = 0; i < rows.length; i++) tasks.push({ key: `${base[i]}@${r}`, row: rows[i], runIndex: r });
   const runOf = new Map(tasks.map((t) => [t.key, t.runIndex]));
+  // Each key's place, worked out once (a sort compares every key many times).
+  const places = new Map<string, { pos: number; run: number }>();
+  const placeOf = (k: string) => {
+    let p = places.get(k);
+    if (!p) {
+      const { base, run } = splitKey(k);
+      p = { pos: position.get(base) ?? 0, run };
+      places.set(k, p);
+    }
+    return p;
+  };
   const byKey = (a: string, b: string) => {
-    const ka = splitKey(a);
-    const kb = splitKey(b);
-    return (position.get(ka.base) ?? 0) - (position.get(kb.base) ?? 0) || ka.run - kb.run;
+    const ka = placeOf(a);
+    const kb = placeOf(b);
+    return ka.pos - kb.pos || ka.run - kb.run;
   };
 
   const build = (

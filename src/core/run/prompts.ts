@@ -164,10 +164,20 @@ export function fillTemplate(template: PromptTemplate | string, vars: Record<str
   }
   const text = typeof template === 'string' ? template : template.text;
   if (typeof template !== 'string' && template.format === 'python') return pyFormat(text, vars);
-  const names = Object.keys(vars).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const names = Object.keys(vars);
   if (!names.length) return text;
-  return text.replace(new RegExp(`\\{(${names.join('|')})\\}`, 'g'), (_, name: string) => vars[name]);
+  const key = names.join('\u0000');
+  let re = placeholders.get(key);
+  if (!re) {
+    re = new RegExp(`\\{(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\}`, 'g');
+    if (placeholders.size > 100) placeholders.clear();
+    placeholders.set(key, re);
+  }
+  return text.replace(re, (_, name: string) => vars[name]);
 }
+
+/** The placeholder pattern per set of variable names (one per row otherwise). */
+const placeholders = new Map<string, RegExp>();
 
 /** Fills a generation prompt with the problem. */
 export function fillPrompt(template: PromptTemplate, problem: string): string {

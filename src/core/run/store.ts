@@ -2,7 +2,7 @@ import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSyn
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
-import { FileChangedError, readForRewrite, removeStaleTemps, serializeRow, writeJsonlAtomic, type FileSnapshot } from '../data';
+import { FileChangedError, JournalLine, readForRewrite, removeStaleTemps, serializeRow, writeJsonlAtomic, type FileSnapshot } from '../data';
 import { GroupSync } from './groupSync';
 import { JobLock, processAlive } from './lock';
 
@@ -50,8 +50,11 @@ export interface StoreOptions {
  * finished rows are never requested again.
  */
 export class ResultStore {
-  /** Latest row per key, from the previous output and the journal. */
-  private readonly rows = new Map<string, Row>();
+  /**
+   * Latest row per key, from the previous output and the journal; a row this job appended is
+   * kept as its journal line (serialised once: the final rewrite writes the same text).
+   */
+  private readonly rows = new Map<string, Row | JournalLine>();
   private fd: number | undefined;
   private dirty = false;
   /** Group commit of the journal's lines. */
@@ -105,11 +108,12 @@ export class ResultStore {
   /** Whether the row stored under `key` is finished (the caller's rule: e.g. no `error`). */
   isDone(key: string): boolean {
     const r = this.rows.get(key);
-    return r !== undefined && this.opts.isDone(r);
+    return r instanceof JournalLine ? r.done : r !== undefined && this.opts.isDone(r);
   }
 
   get(key: string): Row | undefined {
-    return this.rows.get(key);
+    const r = this.rows.get(key);
+    return r instanceof JournalLine ? (JSON.parse(r.text) as Row) : r;
   }
 
   keys(): string[] {
@@ -124,8 +128,12 @@ export class ResultStore {
    */
   append(key: string, row: Row): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
-    writeSync(this.fd, serializeRow(row) + '\n');
-    this.rows.set(key, row);
+    // Serialised once: the final rewrite writes the same text. Each line is written at once (a
+    // viewer shows it live, and a full disk stops the job before another row is asked for); the
+    // syncs are grouped.
+    const text = serializeRow(row);
+    writeSync(this.fd, `${text}\n`);
+    this.rows.set(key, new JournalLine(text, this.opts.isDone(row)));
     this.dirty = true;
     return this.sync.after();
   }
@@ -136,7 +144,7 @@ export class ResultStore {
    */
   async finalize(order: Array<{ key: string; fallback?: Row }>): Promise<number> {
     this.flush();
-    const out: Row[] = [];
+    const out: Array<Row | JournalLine> = [];
     for (const { key, fallback } of order) {
       const r = this.rows.get(key) ?? fallback;
       if (r) out.push(r);

@@ -29,6 +29,7 @@ import {
   type RequestType,
   type RowQuery,
   type RowStatus,
+  type RowSummary,
   type ViewerMessage,
   type ViewerSettings,
 } from '../../protocol';
@@ -37,6 +38,7 @@ import { readCalls, withoutCalls } from './calls';
 import { liveLockHolder } from '../run/lock';
 import { rowMarkdown } from './markdown';
 import { RowQueries } from './query';
+import { summarizeRow } from './summary';
 import { acquireIndex, type IndexChange, type ResultsIndex } from './resultsIndex';
 
 export interface GraderRequest {
@@ -88,9 +90,12 @@ export class ViewerHost {
       let last = 0;
       const unsubscribe = index.onProgress((p) => {
         const now = Date.now();
-        if (p.bytes < p.size && now - last < 250) return;
+        const summarizing = p.summarized !== undefined && p.summarized < p.rows;
+        if ((p.bytes < p.size || summarizing) && now - last < 250) return;
         last = now;
-        this.emit({ type: 'progress', file, message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`, fraction: p.size ? p.bytes / p.size : 1 });
+        // Rows are listed before their summaries are read: the list says how far that is.
+        if (p.summarized !== undefined) this.emit({ type: 'progress', file, message: summarizing ? `${p.rows} rows, reading their scores` : `${p.rows} rows`, fraction: p.rows ? p.summarized / p.rows : 1 });
+        else this.emit({ type: 'progress', file, message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`, fraction: p.size ? p.bytes / p.size : 1 });
       });
       // Changes come from the index, whoever noticed them: several hosts (panels, a compare view)
       // share one index per file, and only the first to refresh it sees the change happen.
@@ -253,7 +258,8 @@ export class ViewerHost {
     await f.index.waitForRows(1);
     const t = f.index.table;
     const statusCounts = Object.fromEntries(ROW_STATUSES.map((s) => [s, 0])) as Record<RowStatus, number>;
-    for (let i = 0; i < t.n; i++) statusCounts[t.statusOf(i)]++;
+    // Rows whose summary is not read yet are not counted (the summary says how many there are).
+    for (let i = 0; i < t.n; i++) if (!t.pending[i]) statusCounts[t.statusOf(i)]++;
     const meta = [...t.meta.values()]
       .filter((m) => !m.dropped && m.values.values.length > 0)
       .map((m) => ({
@@ -266,6 +272,7 @@ export class ViewerHost {
       bytes: (f.index.sig?.size ?? 0) + (f.index.sig?.journal?.size ?? 0),
       rows: t.n,
       complete: f.index.complete,
+      ...(t.pendingCount ? { summarized: t.n - t.pendingCount } : {}),
       badLines: f.index.badLines.slice(0, 50),
       columns: [...t.columns],
       meta,
@@ -299,7 +306,8 @@ export class ViewerHost {
       index: i,
       line: f.index.table.line[i],
       row,
-      summary: f.index.table.summary(i),
+      // A row listed before its summary was read gets one from the row just read.
+      summary: f.index.table.pending[i] ? { ...f.index.table.summary(i), ...pendingSummary(got.row) } : f.index.table.summary(i),
       rev: got.rev,
       bytes: got.bytes,
       cut: cut.size ? Object.fromEntries(cut) : undefined,
@@ -447,3 +455,21 @@ function cutLongText(row: Row, max: number, cut: Map<string, number>): Row {
 }
 
 export type { RequestMap };
+
+/** The list figures of a row read before its summary was (a large file still being summarised). */
+function pendingSummary(row: Row): Partial<RowSummary> {
+  const s = summarizeRow(row);
+  return {
+    ...(s.id !== undefined ? { id: s.id } : {}),
+    source: s.source,
+    score: s.score,
+    max: s.max,
+    status: s.status,
+    model: s.model,
+    tokens: s.tokens,
+    cost: s.cost,
+    truncated: s.truncated,
+    human: s.human,
+    ...(s.steps !== null ? { steps: s.steps, agentCost: s.agentCost } : {}),
+  };
+}

@@ -36,12 +36,22 @@ export class RowQueries {
     const idx = this.index;
     const generation = idx.generation;
     const n = idx.table.n;
-    const key = JSON.stringify([query, generation, n, idx.complete]);
+    const pending = idx.table.pendingCount;
+    const key = JSON.stringify([query, generation, n, idx.complete, pending]);
     if (this.last?.key === key) return this.last.run;
 
     const f = query.filter ?? {};
     let textHits: Uint8Array | undefined;
     let incomplete: QueryRun['incomplete'] = idx.complete ? undefined : { reason: 'the file is still being read', searched: n };
+    // Rows listed before their summaries are read: a filter or sort on figures keeps only the rows
+    // whose figures are known, and says so.
+    const partial = pending > 0 && needsFigures(query);
+    if (pending > 0 && !incomplete) {
+      const pct = Math.floor(((n - pending) / n) * 100);
+      incomplete = partial
+        ? { reason: `scores and flags are read for ${pct}% of the rows so far: only those are filtered and sorted`, searched: n - pending }
+        : { reason: `scores and flags are still being read (${pct}%)`, searched: n };
+    }
     if (f.text) {
       const s = await this.searchText(f, opts);
       textHits = s.hits;
@@ -50,7 +60,8 @@ export class RowQueries {
     if (idx.generation !== generation) return this.run(query, opts);
 
     const t = idx.table;
-    const keep = predicate(f, t, textHits);
+    const keepAll = predicate(f, t, textHits);
+    const keep = partial ? (i: number) => t.pending[i] === 0 && keepAll(i) : keepAll;
     let count = 0;
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) if (keep(i)) all[count++] = i;
@@ -120,6 +131,13 @@ export class RowQueries {
 function isPlain(q: RowQuery): boolean {
   const f = q.filter ?? {};
   return (q.sort ?? 'index') === 'index' && !q.descending && Object.values(f).every((v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
+}
+
+/** Whether a query looks at the rows' summaries (anything beyond the text search in file order). */
+function needsFigures(q: RowQuery): boolean {
+  const f = q.filter ?? {};
+  if ((q.sort ?? 'index') !== 'index') return true;
+  return Object.entries(f).some(([k, v]) => k !== 'text' && k !== 'caseSensitive' && k !== 'textField' && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0));
 }
 
 type Table = ResultsIndex['table'];

@@ -1,6 +1,9 @@
 // The line-offset index of a JSONL results file, built by streaming the file once. Each row's
 // line is located (start, length) and summarised; the row itself is read back later by seeking to
-// its line. The index follows the file: when it only grew (a job appending rows) the new lines are
+// its line. A large file is read in two passes: the first only finds the lines (a newline scan of
+// big reads, close to `wc -l`), so its rows can be listed and opened at once; their summaries
+// (id, score, flags, agent figures: what filters and sorts use) are then read in the background,
+// in short slices that step aside for the viewer's requests (`summarized`, `summaries()`). The index follows the file: when it only grew (a job appending rows) the new lines are
 // read incrementally; when it was replaced, it is read again from the start.
 //
 // It also follows the journal of a running job (`<file>.partial`, see source.ts): journal rows
@@ -43,7 +46,16 @@ export interface IndexProgress {
   bytes: number;
   size: number;
   rows: number;
+  /** Set while the rows' summaries are read after their lines were found: rows summarised so far. */
+  summarized?: number;
 }
+
+/** A scan of more bytes than this lists the rows first and reads their summaries afterwards. */
+const INLINE_SUMMARY_BYTES = 16 << 20;
+/** How long one background slice of summaries may take (ms). */
+const SUMMARY_SLICE_MS = 12;
+
+type ParsedLine = { row: Row } | { bad: string } | undefined;
 
 const sameStat = (a: FileStat | undefined, b: FileStat | undefined) => (!a || !b ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino);
 const sameSig = (a: FileSignature | undefined, b: FileSignature) => !!a && sameStat(a, b) && sameStat(a.journal, b.journal);
@@ -103,6 +115,18 @@ export class ResultsIndex {
   private building: Promise<void> | undefined;
   /** Quick viewer requests being answered: the scan steps aside for them. */
   private active = 0;
+  /**
+   * A scan of more bytes than this lists rows before their summaries are read (see the top of
+   * the file); smaller ones summarise each row as it is found. Tests lower it.
+   */
+  inlineSummaryBytes = INLINE_SUMMARY_BYTES;
+  /** Bytes per read while scanning, and the most read at once for summaries (tests lower it). */
+  readSize = CHUNK;
+  /** Rows before this one have their summaries (a hint for the background reader). */
+  private summaryCursor = 0;
+  private summarizer: Promise<void> | undefined;
+  private summaryError: unknown;
+  private summaryBuf: Buffer | undefined;
 
   constructor(file: string) {
     this.file = resolve(file);
@@ -143,13 +167,128 @@ export class ResultsIndex {
     return run;
   }
 
-  /** Starts the first build (idempotent); resolves when the whole file has been read. */
-  open(): Promise<void> {
+  /** Starts the first build (idempotent); resolves when the whole file has been read and summarised. */
+  async open(): Promise<void> {
+    await this.offsets();
+    await this.summaries();
+  }
+
+  /** Starts the first build (idempotent); resolves when every row's line is known (summaries may still be read). */
+  offsets(): Promise<void> {
     this.building ??= this.exclusive(async () => {
       const st = await this.statOrThrow();
       await this.rebuild(st);
     });
     return this.building;
+  }
+
+  /** Rows whose summaries are known (all of them once the background reading is done). */
+  get summarized(): number {
+    return this.table.n - this.table.pendingCount;
+  }
+
+  /** Resolves when every row listed so far has its summary. */
+  async summaries(): Promise<void> {
+    while (this.table.pendingCount > 0) {
+      this.startSummaries();
+      await this.summarizer;
+      if (this.summaryError !== undefined && this.table.pendingCount > 0) {
+        const e = this.summaryError;
+        this.summaryError = undefined;
+        throw e;
+      }
+    }
+  }
+
+  /** Reads the pending summaries in the background (idempotent). */
+  private startSummaries(): void {
+    if (this.summarizer || !this.table.pendingCount) return;
+    this.summaryError = undefined;
+    this.summarizer = (async () => {
+      try {
+        while (this.table.pendingCount > 0) {
+          await this.exclusive(() => this.summarizeSlice(SUMMARY_SLICE_MS));
+          const t = this.table;
+          this.emit({ bytes: size0OrZero(this.sig), size: size0OrZero(this.sig), rows: t.n, summarized: t.n - t.pendingCount });
+          // Requests first: a page or a row asked for meanwhile is answered before the next slice.
+          await new Promise((r) => setImmediate(r));
+          for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+        }
+      } catch (e) {
+        this.summaryError = e;
+      } finally {
+        this.summarizer = undefined;
+      }
+    })();
+  }
+
+  /**
+   * Summarises pending rows for up to `budgetMs` (at least one read): each run of pending rows
+   * is read back in one read and parsed. Lines that turn out not to be rows are dropped from the
+   * list (their place told as a rewrite). Runs inside `exclusive` (or a scan).
+   */
+  private async summarizeSlice(budgetMs: number): Promise<void> {
+    const t = this.table;
+    let i = this.summaryCursor;
+    while (i < t.n && t.pending[i] !== 1) i++;
+    if (i >= t.n) {
+      // Only rows before the cursor may be pending (a rebuild or a compaction moved it back).
+      i = 0;
+      while (i < t.n && t.pending[i] !== 1) i++;
+    }
+    this.summaryCursor = i;
+    if (i >= t.n) return;
+    const until = performance.now() + budgetMs;
+    let bad = 0;
+    const fh = await this.reader();
+    try {
+      while (i < t.n) {
+        const base = t.start[i];
+        let j = i + 1;
+        while (j < t.n && t.pending[j] === 1 && t.start[j] + t.len[j] - base <= this.readSize) j++;
+        const span = t.start[j - 1] + t.len[j - 1] - base;
+        if (this.summaryBuf?.length !== this.readSize) this.summaryBuf = Buffer.allocUnsafe(this.readSize);
+        const buf = span <= this.summaryBuf.length ? this.summaryBuf : Buffer.allocUnsafe(span);
+        let got = 0;
+        while (got < span) {
+          const { bytesRead } = await fh.read(buf, got, span - got, base + got);
+          if (!bytesRead) break;
+          got += bytesRead;
+        }
+        if (got < span) throw new QedError('the file changed while it was being read', { file: this.file }, 'the view reads it again');
+        for (let k = i; k < j; k++) {
+          const s = t.start[k] - base;
+          const parsed = this.parseLine(buf, s, s + t.len[k], t.start[k]);
+          if (parsed && 'row' in parsed) {
+            const { keys, meta, summary } = describeRow(parsed.row);
+            t.replace(k, t.start[k], t.len[k], t.line[k], summary, keys, meta);
+          } else {
+            this.recordBad(t.line[k], parsed?.bad ?? 'not a JSON object');
+            t.pending[k] = 2;
+            t.pendingCount--;
+            bad++;
+          }
+        }
+        i = j;
+        while (i < t.n && t.pending[i] !== 1) i++;
+        this.summaryCursor = i;
+        if (performance.now() > until || this.active > 0) break;
+      }
+    } finally {
+      await fh.close();
+    }
+    if (!t.pendingCount) this.summaryBuf = undefined;
+    if (bad) {
+      // Lines that looked like rows but are not: gone from the list, which is told as a rewrite.
+      let before = 0;
+      for (let k = 0; k < this.summaryCursor; k++) if (t.pending[k] === 2) before++;
+      t.compact((k) => t.pending[k] !== 2);
+      this.summaryCursor -= before;
+      this.badLines.sort((a, b) => a.line - b.line);
+      this.liveKeys = undefined;
+      this.generation++;
+      this.notify({ change: 'rewritten', rows: t.n });
+    }
   }
 
   /** Resolves once `rows` rows are indexed or the file is fully read. */
@@ -300,6 +439,7 @@ export class ResultsIndex {
     this.liveRows = 0;
     this.liveKeys = undefined;
     this.mainLines = undefined;
+    this.summaryCursor = 0;
     this.complete = false;
     this.generation++;
     this.wake(true);
@@ -318,10 +458,15 @@ export class ResultsIndex {
       let lineStart = from;
       let carry: Buffer[] = [];
       let carryLen = 0;
-      const buf = Buffer.allocUnsafe(CHUNK);
+      const chunk = this.readSize;
+      const buf = Buffer.allocUnsafe(chunk);
       let lastYield = Date.now();
+      // A large read lists the rows first (offsets only) and reads their summaries afterwards;
+      // rows appended while summaries are still pending wait their turn behind them.
+      const defer = size - from > this.inlineSummaryBytes || this.table.pendingCount > 0;
+      const journalBase = this.journalBase;
       while (pos < size) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - pos), pos);
+        const { bytesRead } = await fh.read(buf, 0, Math.min(chunk, size - pos), pos);
         if (bytesRead === 0) break;
         let p = 0;
         while (p < bytesRead) {
@@ -332,15 +477,19 @@ export class ResultsIndex {
             break;
           }
           const lineEnd = pos + nl;
+          const live = journalBase !== undefined && lineStart >= journalBase;
+          // A journal row may take an earlier row's place, found by its id: every summary first.
+          if (live && this.table.pendingCount > 0) while (this.table.pendingCount > 0) await this.summarizeSlice(Infinity);
+          const add = defer && !live ? this.addOffset : this.addLine;
           if (carryLen) {
             if (carryLen + nl - p <= MAX_LINE_BYTES) {
               carry.push(buf.subarray(p, nl));
               const whole = Buffer.concat(carry);
-              this.addLine(whole, 0, whole.length, lineStart, lineEnd - lineStart);
+              add.call(this, whole, 0, whole.length, lineStart, lineEnd - lineStart);
             } else this.addBad(lineStart, lineEnd - lineStart, `the line is ${Math.round((lineEnd - lineStart) / 2 ** 20)} MB: too long to show`);
             carry = [];
             carryLen = 0;
-          } else this.addLine(buf, p, nl, lineStart, lineEnd - lineStart);
+          } else add.call(this, buf, p, nl, lineStart, lineEnd - lineStart);
           p = nl + 1;
           lineStart = pos + p;
           this.indexedEnd = lineStart;
@@ -386,8 +535,9 @@ export class ResultsIndex {
       await fh.close();
     }
     this.complete = true;
-    this.emit({ bytes: size0(this.sig), size: size0(this.sig), rows: this.table.n });
+    this.emit({ bytes: size0(this.sig), size: size0(this.sig), rows: this.table.n, ...(this.table.pendingCount ? { summarized: this.summarized } : {}) });
     this.wake(true);
+    this.startSummaries();
   }
 
   private emit(p: IndexProgress): void {
@@ -401,34 +551,55 @@ export class ResultsIndex {
     void start;
   }
 
-  private addLine(buf: Buffer, s: number, e: number, start: number, len: number): void {
-    this.linesSeen++;
+  private recordBad(line: number, message: string): void {
+    this.badLineCount++;
+    if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line, message });
+  }
+
+  /** A line's row, or why it is not one; undefined for a blank line. */
+  private parseLine(buf: Buffer, s: number, e: number, start: number): ParsedLine {
     if (e > s && buf[e - 1] === 0x0d) e--;
     // A UTF-8 byte order mark before the first line (some editors on Windows add one), as the CLI's readers allow.
     if (start === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-    if (isBlank(buf, s, e)) return;
+    if (isBlank(buf, s, e)) return undefined;
     let row: unknown;
     try {
       row = JSON.parse(buf.toString('utf8', s, e));
     } catch (err) {
-      this.badLineCount++;
-      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: `not valid JSON (${describeJsonError(err).message.replace(/^invalid JSON: /, '').slice(0, 120)})` });
-      return;
+      return { bad: `not valid JSON (${describeJsonError(err).message.replace(/^invalid JSON: /, '').slice(0, 120)})` };
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row) || deeperThan(row)) {
-      this.badLineCount++;
-      if (this.badLines.length < MAX_BAD_LINES) this.badLines.push({ line: this.linesSeen, message: row !== null && typeof row === 'object' && !Array.isArray(row) ? TOO_DEEP : 'not a JSON object' });
+      return { bad: row !== null && typeof row === 'object' && !Array.isArray(row) ? TOO_DEEP : 'not a JSON object' };
+    }
+    return { row: row as Row };
+  }
+
+  /**
+   * The first pass of a large file: the line becomes a row whose summary is read later, when it
+   * looks like a JSON object (starts with `{`); a blank line is skipped and anything else is
+   * read at once (it is a bad line, or a rare row with leading spaces).
+   */
+  private addOffset(buf: Buffer, s: number, e: number, start: number, len: number): void {
+    let a = s;
+    if (start === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) a += 3;
+    if (buf[a] !== 0x7b || a >= e) {
+      this.addLine(buf, s, e, start, len);
       return;
     }
-    const r = row as Row;
-    const keys = Object.keys(r);
-    const meta = new Map<string, string>();
-    for (const k of keys) {
-      if (CONTENT_COLUMNS.has(k)) continue;
-      const v = metaValue(r[k]);
-      if (v !== undefined) meta.set(k, v);
+    this.linesSeen++;
+    this.table.pushPending(start, len, this.linesSeen);
+  }
+
+  private addLine(buf: Buffer, s: number, e: number, start: number, len: number): void {
+    this.linesSeen++;
+    const parsed = this.parseLine(buf, s, e, start);
+    if (!parsed) return;
+    if ('bad' in parsed) {
+      this.recordBad(this.linesSeen, parsed.bad);
+      return;
     }
-    const summary = summarizeRow(r);
+    const r = parsed.row;
+    const { keys, meta, summary } = describeRow(r);
     if (this.journalBase !== undefined && start >= this.journalBase) {
       this.liveRows++;
       // A journal row says where it is in the journal (the file's own lines come first).
@@ -537,6 +708,22 @@ export class ResultsIndex {
       return { change: 'rewritten', rows: this.table.n } as IndexChange;
     });
   }
+}
+
+/** A row's list summary, its columns and its metadata values. */
+function describeRow(r: Row): { keys: string[]; meta: Map<string, string>; summary: ReturnType<typeof summarizeRow> } {
+  const keys = Object.keys(r);
+  const meta = new Map<string, string>();
+  for (const k of keys) {
+    if (CONTENT_COLUMNS.has(k)) continue;
+    const v = metaValue(r[k]);
+    if (v !== undefined) meta.set(k, v);
+  }
+  return { keys, meta, summary: summarizeRow(r) };
+}
+
+function size0OrZero(sig: FileSignature | undefined): number {
+  return sig ? size0(sig) : 0;
 }
 
 function size0(sig: FileSignature): number {

@@ -53,6 +53,10 @@ export class RowTable {
   agentCost: Float64Array;
   status: Uint8Array;
   truncated: Uint8Array;
+  /** 1: only the row's place is known yet; its summary is read later (see ResultsIndex). */
+  pending: Uint8Array;
+  /** Rows with `pending` set. */
+  pendingCount = 0;
   ids: Array<string | undefined> = [];
   private source = new Int32Array(0);
   private model = new Int32Array(0);
@@ -79,6 +83,7 @@ export class RowTable {
     this.agentCost = new Float64Array(cap);
     this.status = new Uint8Array(cap);
     this.truncated = new Uint8Array(cap);
+    this.pending = new Uint8Array(cap);
     this.source = new Int32Array(cap);
     this.model = new Int32Array(cap);
   }
@@ -107,6 +112,7 @@ export class RowTable {
     };
     this.status = u8(this.status);
     this.truncated = u8(this.truncated);
+    this.pending = u8(this.pending);
     const i32 = (a: Int32Array) => {
       const b = new Int32Array(cap).fill(-1);
       b.set(a);
@@ -124,6 +130,53 @@ export class RowTable {
     const i = this.n++;
     this.replace(i, start, len, line, s, keys, meta);
     return i;
+  }
+
+  /** Appends a row whose line is known but not read yet: no summary, no metadata (filled in by `replace`). */
+  pushPending(start: number, len: number, line: number): number {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.start[i] = start;
+    this.len[i] = len;
+    this.line[i] = line;
+    this.score[i] = this.max[i] = this.tokens[i] = this.cost[i] = this.human[i] = this.steps[i] = this.agentCost[i] = NaN;
+    this.status[i] = STATUS_CODE.get('not_graded') ?? 0;
+    this.truncated[i] = 0;
+    this.pending[i] = 1;
+    this.pendingCount++;
+    this.ids[i] = undefined;
+    this.source[i] = -1;
+    this.model[i] = -1;
+    for (const m of this.meta.values()) if (!m.dropped) m.ids[i] = -1;
+    return i;
+  }
+
+  /** Keeps only the rows `keep` says yes to, in order (lines that turned out not to be rows). */
+  compact(keep: (i: number) => boolean): void {
+    let w = 0;
+    this.pendingCount = 0;
+    const cols = [this.start, this.len, this.line, this.score, this.max, this.tokens, this.cost, this.human, this.steps, this.agentCost];
+    for (let i = 0; i < this.n; i++) {
+      if (!keep(i)) {
+        for (const m of this.meta.values()) if (!m.dropped && m.ids[i] >= 0) m.counts[m.ids[i]]--;
+        continue;
+      }
+      if (w !== i) {
+        for (const c of cols) c[w] = c[i];
+        this.status[w] = this.status[i];
+        this.truncated[w] = this.truncated[i];
+        this.pending[w] = this.pending[i];
+        this.ids[w] = this.ids[i];
+        this.source[w] = this.source[i];
+        this.model[w] = this.model[i];
+        for (const m of this.meta.values()) if (!m.dropped) m.ids[w] = m.ids[i];
+      }
+      this.pendingCount += this.pending[w];
+      w++;
+    }
+    for (let i = w; i < this.n; i++) for (const m of this.meta.values()) if (!m.dropped) m.ids[i] = -1;
+    this.ids.length = w;
+    this.n = w;
   }
 
   /** Puts another line in row i's place (a job's journal finished the row): summary, columns, metadata. */
@@ -146,6 +199,10 @@ export class RowTable {
 
   /** Replaces row i's summary (after an edit). */
   set(i: number, start: number, len: number, line: number, s: SummaryFields): void {
+    if (this.pending[i]) {
+      this.pending[i] = 0;
+      this.pendingCount--;
+    }
     this.start[i] = start;
     this.len[i] = len;
     this.line[i] = line;
@@ -224,6 +281,10 @@ export class RowTable {
   /** Forgets rows from i on (the unterminated last line is read again when the file grows). */
   truncate(i: number): void {
     for (let j = i; j < this.n; j++) {
+      if (this.pending[j]) {
+        this.pending[j] = 0;
+        this.pendingCount--;
+      }
       for (const m of this.meta.values()) {
         if (m.dropped) continue;
         const id = m.ids[j];
@@ -236,6 +297,6 @@ export class RowTable {
 
   /** Bytes held by the typed arrays (for the bench's memory figures). */
   get bytes(): number {
-    return this.cap * (10 * 8 + 2 + 8) + [...this.meta.values()].reduce((s, m) => s + m.ids.byteLength, 0);
+    return this.cap * (10 * 8 + 3 + 8) + [...this.meta.values()].reduce((s, m) => s + m.ids.byteLength, 0);
   }
 }

@@ -227,7 +227,7 @@ export class App {
     }
     const s = this.summary;
     if (s) {
-      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}` }));
+      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}` }));
     }
   }
 
