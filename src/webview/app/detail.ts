@@ -5,9 +5,11 @@
 import type { FullRow } from '../../protocol';
 import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
 import { renderPlainMath, renderRich } from './render';
+import { fillLazy, ONE_PIECE_CHARS } from './lazyRich';
 import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
-/** Texts longer than this are first shown as plain text (rendering them can take seconds). */
+/** Plain-math texts longer than this are first shown as plain text (markdown texts are rendered
+ * in blocks as they scroll into view, see lazyRich.ts). */
 export const RICH_LIMIT = 300_000;
 /** Collapsed sections longer than this are rendered when first opened. */
 const EAGER_LIMIT = 64_000;
@@ -26,7 +28,8 @@ const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Rendered markdown + math in a container; very long texts as plain text with a button. */
+/** Rendered markdown + math in a container: long texts in blocks (first screen now, the rest as
+ * it scrolls into view), very long plain-math texts as plain text with a button. */
 export function richBlock(text: string, field: string, ctx: DetailContext, opts: { plain?: boolean; cls?: string } = {}): HTMLElement {
   const box = h('div', { class: `rich${opts.plain ? ' plain-math' : ''}${opts.cls ? ` ${opts.cls}` : ''}`, 'data-field': field });
   const fill = () => {
@@ -35,7 +38,8 @@ export function richBlock(text: string, field: string, ctx: DetailContext, opts:
     ctx.stats.errors += r.mathErrors;
     box.innerHTML = r.html;
   };
-  if (text.length > RICH_LIMIT) {
+  if (!opts.plain && text.length > ONE_PIECE_CHARS) fillLazy(box, text, ctx);
+  else if (text.length > RICH_LIMIT) {
     const pre = h('pre', { class: 'plain-text' }, text.slice(0, 2_000_000));
     const btn = h('button', { type: 'button', class: 'link-button' }, `Render ${Math.round(text.length / 1000)} kB of text (may take a while)`);
     btn.addEventListener('click', () => {

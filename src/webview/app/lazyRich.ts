@@ -1,0 +1,178 @@
+// Long markdown texts on the row page, in blocks: the blocks of the first screen are rendered at
+// once, the others wait as their plain source (so the browser's find-in-page finds them and the
+// scrollbar is about right) and are rendered when they scroll into view — and, for texts of a
+// usual size, one after another once the page is painted. Very long texts (a model that looped to
+// its token limit) are cut into blocks a slice at a time, so no task holds the page for long.
+//
+// Blocks end at a blank line followed by a line that starts a new paragraph (not indented, not a
+// list item nor indented by more than a space, outside fenced code, with `$$`, `\[ \]` and `\begin \end` balanced), so each block
+// renders as it would inside the whole text; a block that finds no such place within
+// MAX_BLOCK_CHARS ends at the next line break (or there, for one very long line). Every decision
+// counts characters and blocks, never time.
+
+import { renderRich } from './render';
+
+/** Texts up to this size are rendered in one piece. */
+export const ONE_PIECE_CHARS = 4_000;
+/** What is rendered before the page is shown: blocks until this many characters. */
+export const FIRST_SCREEN_CHARS = 3_000;
+/** A block gathers paragraphs up to about this size. */
+export const BLOCK_CHARS = 1_500;
+/** A block never grows past this (then it ends at a line break, or mid-line). */
+export const MAX_BLOCK_CHARS = 24_000;
+/** Texts up to this size are rendered in full after the first paint; longer ones only in view. */
+export const BACKGROUND_CHARS = 300_000;
+/** Cutting a long text into blocks: this many blocks per slice of work. */
+const BLOCKS_PER_SLICE = 200;
+
+export interface LazyContext {
+  macros?: Record<string, string>;
+  stats: { formulas: number; errors: number };
+  deferred?: Array<() => void>;
+}
+
+const LIST_OR_QUOTE = /^(?:[-*+>]|\d{1,9}[.)])(?:\s|$)/;
+
+function count(line: string, what: string): number {
+  let n = 0;
+  for (let at = line.indexOf(what); at !== -1; at = line.indexOf(what, at + what.length)) n++;
+  return n;
+}
+
+/** Where the block that starts at `from` ends (an index into `s`, > from). */
+export function blockEnd(s: string, from: number): number {
+  if (s.length - from <= BLOCK_CHARS) return s.length;
+  let fence: { ch: string; len: number } | null = null;
+  let dollars = 0;
+  let brackets = 0;
+  let envs = 0;
+  let blank = false;
+  for (let ls = from; ls < s.length; ) {
+    let le = s.indexOf('\n', ls);
+    if (le === -1) le = s.length;
+    const size = ls - from;
+    const line = s.slice(ls, Math.min(le, ls + 200));
+    // A new paragraph: at most one space of indent (more may continue a list item).
+    const lead = line.charCodeAt(0) === 0x20 ? 1 : 0;
+    const c = line.charCodeAt(lead);
+    if (size >= BLOCK_CHARS && blank && fence === null && dollars % 2 === 0 && brackets <= 0 && envs <= 0 && c !== 0x20 && c !== 0x09 && line.trim() !== '' && !LIST_OR_QUOTE.test(line.slice(lead))) return ls;
+    if (size >= MAX_BLOCK_CHARS) return ls;
+    if (le - ls > MAX_BLOCK_CHARS) {
+      if (ls > from) return ls;
+      let end = from + MAX_BLOCK_CHARS;
+      const c = s.charCodeAt(end - 1);
+      if (c >= 0xd800 && c <= 0xdbff) end--;
+      return end;
+    }
+    const full = le - ls > 200 ? s.slice(ls, le) : line;
+    const fm = /^\s{0,3}(`{3,}|~{3,})/.exec(full);
+    if (fm) {
+      if (fence === null) fence = { ch: fm[1][0], len: fm[1].length };
+      else if (fm[1][0] === fence.ch && fm[1].length >= fence.len) fence = null;
+    } else if (fence === null) {
+      dollars += count(full, '$$');
+      brackets += count(full, '\\[') - count(full, '\\]');
+      envs += count(full, '\\begin{') - count(full, '\\end{');
+    }
+    blank = full.trim() === '';
+    ls = le + 1;
+  }
+  return s.length;
+}
+
+/** Splits a whole text into blocks (tests and benches; the page cuts long texts a slice at a time). */
+export function splitBlocks(s: string): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < s.length; ) {
+    const end = blockEnd(s, at);
+    out.push(s.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
+let observer: IntersectionObserver | undefined;
+const pendingRender = new WeakMap<Element, () => void>();
+
+function observe(el: HTMLElement, render: () => void): void {
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        observer!.unobserve(e.target);
+        const fn = pendingRender.get(e.target);
+        pendingRender.delete(e.target);
+        fn?.();
+      }
+    },
+    { rootMargin: '800px 0px' },
+  );
+  pendingRender.set(el, render);
+  observer.observe(el);
+}
+
+/** Renders every block of a lazy text now (e.g. before it is printed or exported). */
+export function renderAllBlocks(root: ParentNode): void {
+  for (const el of Array.from(root.querySelectorAll<HTMLElement>('.rich-block.pending'))) {
+    const fn = pendingRender.get(el);
+    if (fn) {
+      observer?.unobserve(el);
+      pendingRender.delete(el);
+      fn();
+    }
+  }
+}
+
+/** Fills `box` with the text in blocks; returns with the first screen rendered (the caller appends `box` in the same task). */
+export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void {
+  box.classList.add('lazy');
+  let at = 0;
+  let firstChars = 0;
+  const background = text.length <= BACKGROUND_CHARS && ctx.deferred !== undefined;
+  const addBlock = (eager: boolean): void => {
+    const end = blockEnd(text, at);
+    const src = text.slice(at, end);
+    at = end;
+    const el = document.createElement('div');
+    el.className = 'rich-block';
+    const render = () => {
+      if (!el.classList.contains('pending')) return;
+      const r = renderRich(src, { macros: ctx.macros });
+      ctx.stats.formulas += r.mathCount;
+      ctx.stats.errors += r.mathErrors;
+      el.classList.remove('pending');
+      el.style.removeProperty('contain-intrinsic-size');
+      el.innerHTML = r.html;
+    };
+    el.classList.add('pending');
+    if (eager) render();
+    else {
+      // The source stands in for the block until it is rendered: searchable, and about as tall.
+      el.textContent = src;
+      const lines = src.split('\n').reduce((n, l) => n + 1 + Math.floor(l.length / 100), 0);
+      el.style.setProperty('contain-intrinsic-size', `auto ${Math.max(1, lines) * 1.6}em`);
+      observe(el, render);
+      if (background) ctx.deferred!.push(render);
+    }
+    box.append(el);
+  };
+  while (at < text.length && firstChars < FIRST_SCREEN_CHARS) {
+    const before = at;
+    addBlock(true);
+    firstChars += at - before;
+  }
+  if (text.length - at <= BACKGROUND_CHARS) {
+    while (at < text.length) addBlock(false);
+    return;
+  }
+  // A very long text: the rest is cut into blocks a slice at a time.
+  box.dataset.cutting = 'true';
+  const slice = () => {
+    // Another row was opened meanwhile: the rest is not needed.
+    if (!box.isConnected) return;
+    for (let k = 0; k < BLOCKS_PER_SLICE && at < text.length; k++) addBlock(false);
+    if (at < text.length) setTimeout(slice, 0);
+    else delete box.dataset.cutting;
+  };
+  setTimeout(slice, 0);
+}
