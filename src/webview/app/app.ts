@@ -177,7 +177,7 @@ export class App {
       clearTimeout(scrollTimer);
       scrollTimer = window.setTimeout(() => this.saveState(), 200);
     };
-    const listPane = h('section', { class: 'list-pane' }, this.list.root);
+    const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
     this.main.append(listPane, this.detail);
     this.detail.append(this.emptyDetail());
     this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);

@@ -22,8 +22,10 @@ export const BLOCK_CHARS = 1_500;
 export const MAX_BLOCK_CHARS = 24_000;
 /** Texts up to this size are rendered in full after the first paint; longer ones only in view. */
 export const BACKGROUND_CHARS = 300_000;
-/** Cutting a long text into blocks: this many blocks per slice of work. */
-const BLOCKS_PER_SLICE = 200;
+/** Blocks of a text longer than BACKGROUND_CHARS gather paragraphs up to this size (fewer elements). */
+export const BIG_BLOCK_CHARS = 8_000;
+/** Cutting a long text into blocks: about this many characters per slice of work. */
+const CHARS_PER_SLICE = 160_000;
 
 export interface LazyContext {
   macros?: Record<string, string>;
@@ -40,8 +42,8 @@ function count(line: string, what: string): number {
 }
 
 /** Where the block that starts at `from` ends (an index into `s`, > from). */
-export function blockEnd(s: string, from: number): number {
-  if (s.length - from <= BLOCK_CHARS) return s.length;
+export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number {
+  if (s.length - from <= target) return s.length;
   let fence: { ch: string; len: number } | null = null;
   let dollars = 0;
   let brackets = 0;
@@ -55,7 +57,7 @@ export function blockEnd(s: string, from: number): number {
     // A new paragraph: at most one space of indent (more may continue a list item).
     const lead = line.charCodeAt(0) === 0x20 ? 1 : 0;
     const c = line.charCodeAt(lead);
-    if (size >= BLOCK_CHARS && blank && fence === null && dollars % 2 === 0 && brackets <= 0 && envs <= 0 && c !== 0x20 && c !== 0x09 && line.trim() !== '' && !LIST_OR_QUOTE.test(line.slice(lead))) return ls;
+    if (size >= target && blank && fence === null && dollars % 2 === 0 && brackets <= 0 && envs <= 0 && c !== 0x20 && c !== 0x09 && line.trim() !== '' && !LIST_OR_QUOTE.test(line.slice(lead))) return ls;
     if (size >= MAX_BLOCK_CHARS) return ls;
     if (le - ls > MAX_BLOCK_CHARS) {
       if (ls > from) return ls;
@@ -128,9 +130,10 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   box.classList.add('lazy');
   let at = 0;
   let firstChars = 0;
-  const background = text.length <= BACKGROUND_CHARS && ctx.deferred !== undefined;
+  const big = text.length > BACKGROUND_CHARS;
+  const background = !big && ctx.deferred !== undefined;
   const addBlock = (eager: boolean): void => {
-    const end = blockEnd(text, at);
+    const end = blockEnd(text, at, eager || !big ? BLOCK_CHARS : BIG_BLOCK_CHARS);
     const src = text.slice(at, end);
     at = end;
     const el = document.createElement('div');
@@ -170,7 +173,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   const slice = () => {
     // Another row was opened meanwhile: the rest is not needed.
     if (!box.isConnected) return;
-    for (let k = 0; k < BLOCKS_PER_SLICE && at < text.length; k++) addBlock(false);
+    for (const until = at + CHARS_PER_SLICE; at < until && at < text.length; ) addBlock(false);
     if (at < text.length) setTimeout(slice, 0);
     else delete box.dataset.cutting;
   };

