@@ -29,7 +29,15 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
     b[1] = { ...b[1], score: 3, human_grade: { points: [6], total: 6, reviewer: 'ana', at: '2026-01-01T00:00:00Z' } };
     const fa = writeJsonl(join(scratch.dir(), 'a.jsonl'), a);
     const fb = writeJsonl(join(scratch.dir(), 'b.jsonl'), b);
-    server = await startViewServer({ files: [fa, fb] });
+    // Graders with long names and descriptions (the Regrade dialog must still fit its panel).
+    const graders = async () => ({
+      graders: [
+        { ref: 'configs/models/openai/gpt-5-mini-high-reasoning-long-name.yaml', label: 'openai/gpt-5-mini-high-reasoning-long-name', description: 'GPT-5 mini with high reasoning effort and a long description that goes on and on about its settings' },
+        { ref: 'configs/models/google/gemini-2.5-pro.yaml', label: 'google/gemini-2.5-pro', description: 'Gemini 2.5 Pro' },
+      ],
+      hostPicker: false,
+    });
+    server = await startViewServer({ files: [fa, fb], graders, grader: async () => undefined });
   });
   after(async () => {
     await server?.close();
@@ -74,6 +82,34 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         await page.mouse.move(box.x - 300, box.y + box.height / 2, { steps: 4 });
         await page.mouse.up();
         assert.equal(await page.$eval(`.list .row[data-index="2"] .row-id`, (e) => e.scrollWidth > e.clientWidth + 1), false, 'still whole after a drag to narrow');
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }
+  });
+
+  test('the Regrade dialog fits its panel at 1024 px and wider', async () => {
+    for (const [width, height, colorScheme] of [
+      [1024, 768, 'light'],
+      [1024, 768, 'dark'],
+      [1440, 900, 'light'],
+    ] as const) {
+      const page = await open({ width, height, colorScheme }, '?row=3');
+      try {
+        await page.waitForSelector('.row-page[data-row-index="2"]');
+        await page.click('button[data-action=regrade]');
+        await page.waitForSelector('dialog.qed-dialog[open] select[name=grader]');
+        const box = (await page.$eval('dialog.qed-dialog[open]', (d) => {
+          const r = d.getBoundingClientRect();
+          return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, scrollW: d.scrollWidth, clientW: d.clientWidth };
+        }))!;
+        assert.ok(box.left >= 0 && box.top >= 0 && box.right <= width && box.bottom <= height, `dialog ${JSON.stringify(box)} outside ${width}×${height}`);
+        assert.ok(box.scrollW <= box.clientW + 1, 'nothing sticks out sideways');
+        const sel = await page.$eval('dialog.qed-dialog[open] select[name=grader]', (e) => e.getBoundingClientRect().right);
+        assert.ok(sel <= box.right, 'the grader list inside the dialog');
+        if (width === 1024) await screenshot(page, `viewer-fixes-regrade-${colorScheme}`);
+        await page.keyboard.press('Escape');
         assert.deepEqual(pageErrors, []);
       } finally {
         await page.close();
