@@ -116,4 +116,27 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
       }
     }
   });
+
+  test("the grader's <points> tag is a badge, not raw text; the problem box has no inner scrollbar", async () => {
+    // 1280 px: problem above the proof; 1800 px: side by side (the problem box scrolls on its own if tall).
+    for (const [width, colorScheme] of [
+      [1280, 'light'],
+      [1800, 'dark'],
+    ] as const) {
+      const page = await open({ width, height: 800, colorScheme }, '?row=2');
+      try {
+        await page.waitForSelector('.row-page[data-row-index="1"][data-complete=true]');
+        const text = (await page.textContent('.row-page .grading .explanation')) ?? '';
+        assert.doesNotMatch(text, /<\/?points>/, 'no raw tag');
+        assert.equal(await page.textContent('.row-page .grading .explanation .badge.points'), '6 out of 7');
+        assert.match(await page.textContent('.row-page .grading .explanation [data-field=grade]') ?? '', /The induction is complete/);
+        const box = await page.$eval('.row-page .block.problem', (e) => ({ scroll: e.scrollHeight, client: e.clientHeight }));
+        assert.ok(box.scroll <= box.client, `problem box scrolls: ${box.scroll} > ${box.client}`);
+        await screenshot(page, `viewer-fixes-row-${colorScheme}`);
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }
+  });
 });

@@ -3,7 +3,7 @@
 
 import type { CompareResult, FileInfo, FullRow } from '../../protocol';
 import { clear, fmtScore, h } from './dom';
-import { richBlock, type DetailContext } from './detail';
+import { explanationBlock, richBlock, type DetailContext } from './detail';
 import type { Rpc } from './rpc';
 
 export class CompareView {
@@ -102,7 +102,7 @@ export class CompareView {
         h('h3', { text: `${label}: ${f ? fmtScore(f.summary.score, f.summary.max) : 'absent'}` }),
         f ? richBlock(String(f.row.model_solution ?? ''), 'model_solution', ctx) : h('p', { class: 'muted', text: 'No row for this problem.' }),
         f && Array.isArray(f.row.grade)
-          ? h('div', { class: 'explanation' }, h('div', { class: 'label', text: "Grader's explanation" }), richBlock((f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'), 'grade', ctx))
+          ? explanationBlock((f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'), ctx)
           : null,
       );
     clear(this.pair);

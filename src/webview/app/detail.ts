@@ -53,6 +53,23 @@ export function richBlock(text: string, field: string, ctx: DetailContext, opts:
   return box;
 }
 
+const POINTS_TAG = /<points>\s*([^<]{0,80}?)\s*<\/points>/gi;
+
+/**
+ * A grader's explanation ends with its verdict in a `<points>1 out of 7</points>` tag: the tag is
+ * taken out of the text (markdown would show it raw) and shown as a badge beside the label.
+ */
+export function explanationBlock(text: string, ctx: DetailContext): HTMLElement {
+  const points: string[] = [];
+  const body = text.replace(POINTS_TAG, (_m, p: string) => (points.push(p.trim()), '')).trimEnd();
+  return h(
+    'div',
+    { class: 'explanation' },
+    h('div', { class: 'label' }, "Grader's explanation", ...points.map((p) => h('span', { class: 'badge points', title: "the grader's verdict (its <points> tag)", text: p }))),
+    richBlock(body, 'grade', ctx),
+  );
+}
+
 let currentDefer: Array<() => void> | undefined;
 
 /**
@@ -269,7 +286,7 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
         head,
         rubric ? fold('Rubric', () => richBlock(rubric, 'schema_0', ctx, { plain: true }), { size: rubric.length, cls: 'rubric', open: rubric.length < 1500 }) : null,
         explanation !== undefined
-          ? h('div', { class: 'explanation' }, h('div', { class: 'label', text: "Grader's explanation" }), richBlock(explanation, 'grade', ctx))
+          ? explanationBlock(explanation, ctx)
           : h('p', { class: 'muted', text: 'Not graded yet.' }),
       ),
     );
