@@ -139,4 +139,43 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
       }
     }
   });
+
+  test('Compare: a saved human grade counts and is marked; the pair below is never blank nor stale; "only differing" with none says so', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await open({ width: 1280, height: 800, colorScheme });
+      try {
+        await page.click('.toolbar button:has-text("Compare")');
+        await page.waitForSelector('.compare-row[data-key="PB-Basic-002"]');
+        // The lower half shows the first problem's pair without a click.
+        await page.waitForSelector('.compare-pair .pair');
+        assert.match((await page.textContent('.compare-pair .block h3')) ?? '', /PB-Advanced-001/);
+        // PB-Basic-002: A 6/7; B's model gave 3/7 but a human gave 6/7: B shows 6/7, marked, and no difference.
+        const cells = await page.$$eval('.compare-row[data-key="PB-Basic-002"] td', (tds) => tds.map((td) => td.textContent ?? ''));
+        assert.match(cells[2], /^6\/7 human/);
+        assert.match(cells[2], /model 3\/7/);
+        assert.equal(cells[3], '0');
+        await page.click('.compare-row[data-key="PB-Basic-002"]');
+        await page.waitForFunction(() => /PB-Basic-002/.test(document.querySelector('.compare-pair .block h3')?.textContent ?? ''));
+        assert.ok(await page.$('.compare-pair h3 .badge.human'), 'the human grade marked on the pair');
+        await screenshot(page, `viewer-fixes-compare-${colorScheme}`);
+        // Only differing rows: PB-Basic-002 is filtered out, so its pair gives way to a listed one.
+        await page.check('.compare-head input[type=checkbox]');
+        await page.waitForFunction(() => !document.querySelector('.compare-row[data-key="PB-Basic-002"]'));
+        await page.waitForFunction(() => !/PB-Basic-002/.test(document.querySelector('.compare-pair')?.textContent ?? ''));
+        const listed = await page.$$eval('.compare-row', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key));
+        assert.ok(listed.length > 0);
+        await page.waitForFunction((k) => (document.querySelector('.compare-pair .block h3')?.textContent ?? '').includes(k!), listed[0]);
+        // A file against itself: nothing differs, and the page says so.
+        await page.selectOption('.compare-head label:nth-child(2) select', { label: 'a.jsonl' });
+        await page.waitForSelector('[data-role=compare-empty]');
+        assert.match((await page.textContent('[data-role=compare-empty]')) ?? '', /No problem has different scores/);
+        assert.equal(await page.$$eval('.compare-row', (e) => e.length), 0);
+        assert.doesNotMatch((await page.textContent('.compare-pair')) ?? '', /PB-/, 'no detail of a row that is not listed');
+        await screenshot(page, `viewer-fixes-compare-empty-${colorScheme}`);
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    }
+  });
 });

@@ -362,7 +362,10 @@ export class ViewerHost {
       const j = lb.get(key);
       const l = a.index.table.summary(i);
       const r = j === undefined ? null : b.index.table.summary(j);
-      rows.push({ key, left: l, right: r, diff: r && l.score !== null && r.score !== null ? r.score - l.score : null });
+      // A saved human grade stands for the row's score (it is what a reviewer decided).
+      const ls = l.human ?? l.score;
+      const rs = r ? (r.human ?? r.score) : null;
+      rows.push({ key, left: l, right: r, diff: ls !== null && rs !== null ? rs - ls : null });
     }
     if (!query) for (const [key, j] of lb) if (!la.has(key)) rows.push({ key, left: null, right: b.index.table.summary(j), diff: null });
     return { left, right, joinedOn: 'question_id / problem_id', rows };
