@@ -4,9 +4,9 @@
 // usual size, one after another once the page is painted. Very long texts (a model that looped to
 // its token limit) are cut into blocks a slice at a time, so no task holds the page for long.
 //
-// Blocks end at a blank line followed by a line that starts a new paragraph (not indented, not a
-// list item nor indented by more than a space, outside fenced code, with `$$`, `\[ \]` and `\begin \end` balanced), so each block
-// renders as it would inside the whole text; a block that finds no such place within
+// Blocks end at a blank line followed by a line that starts a new paragraph (not a list item, not
+// indented by more than a space, outside fenced code, with `$$`, `\[ \]` and `\begin \end`
+// balanced), so each block renders as it would inside the whole text; a block that finds no such place within
 // MAX_BLOCK_CHARS ends at the next line break (or there, for one very long line). Every decision
 // counts characters and blocks, never time.
 
@@ -15,7 +15,7 @@ import { renderRich } from './render';
 /** Texts up to this size are rendered in one piece. */
 export const ONE_PIECE_CHARS = 4_000;
 /** What is rendered before the page is shown: blocks until this many characters. */
-export const FIRST_SCREEN_CHARS = 3_000;
+export const FIRST_SCREEN_CHARS = 2_000;
 /** A block gathers paragraphs up to about this size. */
 export const BLOCK_CHARS = 1_500;
 /** A block never grows past this (then it ends at a line break, or mid-line). */
@@ -94,7 +94,8 @@ export function splitBlocks(s: string): string[] {
 }
 
 let observer: IntersectionObserver | undefined;
-const pendingRender = new WeakMap<Element, () => void>();
+/** Blocks waiting to be rendered, with how; those of a page no longer shown are let go. */
+const pendingRender = new Map<Element, () => void>();
 
 function observe(el: HTMLElement, render: () => void): void {
   observer ??= new IntersectionObserver(
@@ -113,21 +114,19 @@ function observe(el: HTMLElement, render: () => void): void {
   observer.observe(el);
 }
 
-/** Renders every block of a lazy text now (e.g. before it is printed or exported). */
-export function renderAllBlocks(root: ParentNode): void {
-  for (const el of Array.from(root.querySelectorAll<HTMLElement>('.rich-block.pending'))) {
-    const fn = pendingRender.get(el);
-    if (fn) {
-      observer?.unobserve(el);
-      pendingRender.delete(el);
-      fn();
-    }
+function forgetDetached(): void {
+  for (const el of pendingRender.keys()) {
+    if (el.isConnected) continue;
+    observer?.unobserve(el);
+    pendingRender.delete(el);
   }
 }
 
 /** Fills `box` with the text in blocks; returns with the first screen rendered (the caller appends `box` in the same task). */
 export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void {
   box.classList.add('lazy');
+  // After this task, when the page being built is in place: let go of the blocks of pages gone.
+  setTimeout(forgetDetached, 0);
   let at = 0;
   let firstChars = 0;
   const big = text.length > BACKGROUND_CHARS;
