@@ -9,6 +9,7 @@ import { Rpc, RpcError } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
 import { remoteCalls } from './trace';
+import { renderPending } from './lazyRich';
 
 const MIN_FONT = 10;
 const MAX_FONT = 28;
@@ -184,6 +185,8 @@ export class App {
     this.updateDir();
     this.bindKeys();
     this.bindDetail();
+    // A printed row page shows the whole text, not only the blocks scrolled into view.
+    window.addEventListener('beforeprint', renderPending);
   }
 
   private emptyDetail(): HTMLElement {

@@ -22,6 +22,8 @@ export interface DetailContext {
   deferred?: Array<() => void>;
   /** An agent row sent without its history (FullRow.calls): where its calls are fetched from. */
   calls?: Calls;
+  /** Called when a block of a long text is rendered later (as it scrolls into view). */
+  onRender?: () => void;
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
@@ -110,8 +112,8 @@ export function runDeferred(page: HTMLElement, ctx: DetailContext): void {
   if (!tasks.length) return finish();
   const step = () => {
     if (!page.isConnected) return;
-    const until = performance.now() + 12;
-    while (tasks.length && performance.now() < until) tasks.shift()!();
+    // One task (a folded section, a block of a long text) per turn, so a frame comes between.
+    tasks.shift()!();
     if (tasks.length) setTimeout(step, 0);
     else finish();
   };
@@ -166,6 +168,12 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
   const row = full.row;
   const s = full.summary;
   const page = h('article', { class: 'row-page', 'data-row-index': full.index, 'data-rev': full.rev });
+  // Blocks rendered as they scroll into view keep the page's formula counts up to date.
+  ctx.onRender = () => {
+    if (page.dataset.complete !== 'true') return;
+    page.dataset.formulas = String(ctx.stats.formulas);
+    page.dataset.mathErrors = String(ctx.stats.errors);
+  };
 
   // Header: id, the model's grade and the human one side by side, actions.
   const human = obj(row.human_grade);

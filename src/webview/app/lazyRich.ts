@@ -1,7 +1,7 @@
 // Long markdown texts on the row page, in blocks: the blocks of the first screen are rendered at
 // once, the others wait as their plain source (so the browser's find-in-page finds them and the
-// scrollbar is about right) and are rendered when they scroll into view — and, for texts of a
-// usual size, one after another once the page is painted. Very long texts (a model that looped to
+// scrollbar is about right) and are rendered when they scroll into view (or all at once before the
+// page is printed). Very long texts (a model that looped to
 // its token limit) are cut into blocks a slice at a time, so no task holds the page for long.
 //
 // Blocks end at a blank line followed by a line that starts a new paragraph (not a list item, not
@@ -20,9 +20,9 @@ export const FIRST_SCREEN_CHARS = 2_000;
 export const BLOCK_CHARS = 1_500;
 /** A block never grows past this (then it ends at a line break, or mid-line). */
 export const MAX_BLOCK_CHARS = 24_000;
-/** Texts up to this size are rendered in full after the first paint; longer ones only in view. */
-export const BACKGROUND_CHARS = 300_000;
-/** Blocks of a text longer than BACKGROUND_CHARS gather paragraphs up to this size (fewer elements). */
+/** Texts longer than this are cut into blocks a slice at a time, in bigger blocks. */
+export const SLICED_CHARS = 300_000;
+/** Blocks of a text longer than SLICED_CHARS gather paragraphs up to this size (fewer elements). */
 export const BIG_BLOCK_CHARS = 8_000;
 /** Cutting a long text into blocks: about this many characters per slice of work. */
 const CHARS_PER_SLICE = 160_000;
@@ -30,7 +30,8 @@ const CHARS_PER_SLICE = 160_000;
 export interface LazyContext {
   macros?: Record<string, string>;
   stats: { formulas: number; errors: number };
-  deferred?: Array<() => void>;
+  /** Called after a block is rendered (the page's formula counts follow). */
+  onRender?: () => void;
 }
 
 const LIST_OR_QUOTE = /^(?:[-*+>]|\d{1,9}[.)])(?:\s|$)/;
@@ -114,6 +115,18 @@ function observe(el: HTMLElement, render: () => void): void {
   observer.observe(el);
 }
 
+/**
+ * Renders every block still waiting, at once (before the page is printed: the whole text must be
+ * on paper; tests use it to check every formula).
+ */
+export function renderPending(): void {
+  for (const [el, fn] of [...pendingRender]) {
+    observer?.unobserve(el);
+    pendingRender.delete(el);
+    if (el.isConnected) fn();
+  }
+}
+
 function forgetDetached(): void {
   for (const el of pendingRender.keys()) {
     if (el.isConnected) continue;
@@ -129,8 +142,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   setTimeout(forgetDetached, 0);
   let at = 0;
   let firstChars = 0;
-  const big = text.length > BACKGROUND_CHARS;
-  const background = !big && ctx.deferred !== undefined;
+  const big = text.length > SLICED_CHARS;
   const addBlock = (eager: boolean): void => {
     const end = blockEnd(text, at, eager || !big ? BLOCK_CHARS : BIG_BLOCK_CHARS);
     const src = text.slice(at, end);
@@ -145,6 +157,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
       el.classList.remove('pending');
       el.style.removeProperty('contain-intrinsic-size');
       el.innerHTML = r.html;
+      ctx.onRender?.();
     };
     el.classList.add('pending');
     if (eager) render();
@@ -154,7 +167,6 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
       const lines = src.split('\n').reduce((n, l) => n + 1 + Math.floor(l.length / 100), 0);
       el.style.setProperty('contain-intrinsic-size', `auto ${Math.max(1, lines) * 1.6}em`);
       observe(el, render);
-      if (background) ctx.deferred!.push(render);
     }
     box.append(el);
   };
@@ -163,7 +175,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
     addBlock(true);
     firstChars += at - before;
   }
-  if (text.length - at <= BACKGROUND_CHARS) {
+  if (text.length - at <= SLICED_CHARS) {
     while (at < text.length) addBlock(false);
     return;
   }
