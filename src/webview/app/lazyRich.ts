@@ -23,9 +23,9 @@ export const MAX_BLOCK_CHARS = 24_000;
 /** Texts longer than this are cut into blocks a slice at a time, in bigger blocks. */
 export const SLICED_CHARS = 300_000;
 /** Blocks of a text longer than SLICED_CHARS gather paragraphs up to this size (fewer elements). */
-export const BIG_BLOCK_CHARS = 8_000;
+export const BIG_BLOCK_CHARS = 4_000;
 /** Cutting a long text into blocks: about this many characters per slice of work. */
-const CHARS_PER_SLICE = 160_000;
+const CHARS_PER_SLICE = 100_000;
 
 export interface LazyContext {
   macros?: Record<string, string>;
@@ -98,15 +98,33 @@ let observer: IntersectionObserver | undefined;
 /** Blocks waiting to be rendered, with how; those of a page no longer shown are let go. */
 const pendingRender = new Map<Element, () => void>();
 
+/** Blocks that came into view, rendered one per turn (a frame may come between two). */
+const due: Element[] = [];
+let draining = false;
+
+function drain(): void {
+  const el = due.shift();
+  if (el === undefined) {
+    draining = false;
+    return;
+  }
+  const fn = pendingRender.get(el);
+  pendingRender.delete(el);
+  if (fn && el.isConnected) fn();
+  setTimeout(drain, 0);
+}
+
 function observe(el: HTMLElement, render: () => void): void {
   observer ??= new IntersectionObserver(
     (entries) => {
       for (const e of entries) {
         if (!e.isIntersecting) continue;
         observer!.unobserve(e.target);
-        const fn = pendingRender.get(e.target);
-        pendingRender.delete(e.target);
-        fn?.();
+        due.push(e.target);
+      }
+      if (!draining && due.length) {
+        draining = true;
+        drain();
       }
     },
     { rootMargin: '800px 0px' },
