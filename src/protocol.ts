@@ -259,7 +259,7 @@ export interface CompareRow {
   key: string;
   left: RowSummary | null;
   right: RowSummary | null;
-  /** right score − left score, when both exist. */
+  /** right − left, when both have a score; a saved human grade counts instead of the model's. */
   diff: number | null;
 }
 

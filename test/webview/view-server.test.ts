@@ -498,6 +498,8 @@ describe('IMO-Bench: every problem, reference solution and grading guideline ren
             for (const [k, i] of indices.entries()) {
               if (k > 0) document.querySelector<HTMLButtonElement>('button[aria-label="Next row"]')!.click();
               const p = await waitFor(i);
+              // Long texts render their blocks as they scroll into view; printing renders them all.
+              window.dispatchEvent(new Event('beforeprint'));
               out.rows++;
               out.formulas += Number(p.dataset.formulas);
               out.renderMs += Number(p.dataset.renderMs);

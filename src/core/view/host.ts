@@ -200,15 +200,36 @@ export class ViewerHost {
 
   private dispatch(msg: AnyRequest, signal: AbortSignal): Promise<unknown> {
     const handlers: { [K in RequestType]: (p: RequestParams<K>, signal: AbortSignal, id: number) => Promise<RequestResult<K>> } = {
-      summary: (p) => this.served(p.file).index.serve(() => this.summary(p.file)),
-      page: (p, s, id) => {
+      summary: async (p) => {
+        await this.rowsFirst(p.file);
+        return this.served(p.file).index.serve(() => this.summary(p.file));
+      },
+      page: async (p, s, id) => {
         const f = this.served(p.file);
+        await this.rowsFirst(p.file);
         const run = () => f.queries.page(normalQuery(p.query), p.offset, p.limit, { signal: s, onProgress: (x) => this.emit({ type: 'progress', file: p.file, id, message: `searching: ${Math.round(x * 100)}%`, fraction: x }) });
         // A text search runs in a worker for seconds: it does not hold up the indexing.
         return p.query?.filter?.text ? run() : f.index.serve(run);
       },
       locate: (p) => this.served(p.file).index.serve(() => this.served(p.file).queries.locate(normalQuery(p.query), p.index)),
-      row: (p) => this.served(p.file).index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars, p.lazyCalls)),
+      row: (p) => {
+        const f = this.served(p.file);
+        const work = f.index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars, p.lazyCalls));
+        // A row that is already indexed is answered before the list pages asked meanwhile (the
+        // reader waits for it; the list fills in a moment later). A row still to be reached by the
+        // indexing does not hold the list up.
+        if (Number.isInteger(p.index) && p.index < f.index.table.n) {
+          const set = this.rowsUnderWay.get(p.file) ?? new Set<Promise<unknown>>();
+          this.rowsUnderWay.set(p.file, set);
+          const done = work.then(
+            () => undefined,
+            () => undefined,
+          );
+          set.add(done);
+          void done.then(() => set.delete(done));
+        }
+        return work;
+      },
       calls: (p) => {
         const f = this.served(p.file);
         return f.index.serve(async () => {
@@ -251,6 +272,15 @@ export class ViewerHost {
     }
     const handler = handlers[type as RequestType] as (p: unknown, s: AbortSignal, id: number) => Promise<unknown>;
     return handler(msg.params, signal, msg.id);
+  }
+
+  /** Rows being read for a viewer, per file (see `row` in dispatch). */
+  private readonly rowsUnderWay = new Map<number, Set<Promise<unknown>>>();
+
+  /** Resolves once the rows asked for before this moment have been read. */
+  private async rowsFirst(file: unknown): Promise<void> {
+    const set = typeof file === 'number' ? this.rowsUnderWay.get(file) : undefined;
+    if (set?.size) await Promise.all([...set]);
   }
 
   private async summary(file: number): Promise<FileSummary> {
@@ -370,7 +400,10 @@ export class ViewerHost {
       const j = lb.get(key);
       const l = a.index.table.summary(i);
       const r = j === undefined ? null : b.index.table.summary(j);
-      rows.push({ key, left: l, right: r, diff: r && l.score !== null && r.score !== null ? r.score - l.score : null });
+      // A saved human grade stands for the row's score (it is what a reviewer decided).
+      const ls = l.human ?? l.score;
+      const rs = r ? (r.human ?? r.score) : null;
+      rows.push({ key, left: l, right: r, diff: ls !== null && rs !== null ? rs - ls : null });
     }
     if (!query) for (const [key, j] of lb) if (!la.has(key)) rows.push({ key, left: null, right: b.index.table.summary(j), diff: null });
     return { left, right, joinedOn: 'question_id / problem_id', rows };

@@ -9,6 +9,7 @@ import { Rpc, RpcError } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
 import { remoteCalls } from './trace';
+import { renderPending } from './lazyRich';
 
 const MIN_FONT = 10;
 const MAX_FONT = 28;
@@ -177,13 +178,15 @@ export class App {
       clearTimeout(scrollTimer);
       scrollTimer = window.setTimeout(() => this.saveState(), 200);
     };
-    const listPane = h('section', { class: 'list-pane' }, this.list.root);
+    const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
     this.main.append(listPane, this.detail);
     this.detail.append(this.emptyDetail());
     this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);
     this.updateDir();
     this.bindKeys();
     this.bindDetail();
+    // A printed row page shows the whole text, not only the blocks scrolled into view.
+    window.addEventListener('beforeprint', renderPending);
   }
 
   private emptyDetail(): HTMLElement {

@@ -1,9 +1,9 @@
 // Two result files problem by problem: joined on the problem id, scores side by side with the
 // difference highlighted; a pair opens both solutions next to each other.
 
-import type { CompareResult, FileInfo, FullRow } from '../../protocol';
+import type { CompareResult, FileInfo, FullRow, RowSummary } from '../../protocol';
 import { clear, fmtScore, h } from './dom';
-import { richBlock, type DetailContext } from './detail';
+import { explanationBlock, richBlock, type DetailContext } from './detail';
 import type { Rpc } from './rpc';
 
 export class CompareView {
@@ -63,21 +63,30 @@ export class CompareView {
     const d = this.data;
     if (!d) return;
     const rows = d.rows.filter((r) => !this.onlyDiff || (r.diff !== null && r.diff !== 0) || !r.left || !r.right);
-    const both = d.rows.filter((r) => r.left?.score != null && r.right?.score != null);
+    const both = d.rows.filter((r) => effective(r.left) !== null && effective(r.right) !== null);
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-    const ma = mean(both.map((r) => r.left!.score!));
-    const mb = mean(both.map((r) => r.right!.score!));
-    this.table.append(h('p', { class: 'muted', text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length ? `${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}` : 'no problem is scored in both files, so there are no means to compare (grade both first)'}` }));
+    const ma = mean(both.map((r) => effective(r.left)!));
+    const mb = mean(both.map((r) => effective(r.right)!));
+    const humans = d.rows.filter((r) => r.left?.human != null || r.right?.human != null).length;
+    this.table.append(h('p', { class: 'muted', text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length ? `${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}${humans ? ` (${humans} with a human grade, which counts instead of the model's)` : ''}` : 'no problem is scored in both files, so there are no means to compare (grade both first)'}` }));
+    // The pair below belongs to a row that is still listed; otherwise the first listed row is shown.
+    if (this.shownKey !== undefined && !rows.some((r) => r.key === this.shownKey)) this.shownKey = undefined;
+    if (!rows.length) {
+      this.table.append(h('p', { class: 'notice compare-empty', 'data-role': 'compare-empty', text: this.onlyDiff ? 'No problem has different scores in A and B: every problem scored in both got the same score.' : 'No problems to compare.' }));
+      clear(this.pair);
+      this.pair.append(h('p', { class: 'muted compare-hint', text: this.onlyDiff ? 'Clear “only rows whose scores differ” to see every problem.' : '' }));
+      return;
+    }
     const t = h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', { text: 'problem' }), h('th', { text: 'A' }), h('th', { text: 'B' }), h('th', { text: 'B − A' }))));
     const body = h('tbody');
     for (const r of rows.slice(0, 5000)) {
       const cls = r.diff === null ? '' : r.diff > 0 ? 'up' : r.diff < 0 ? 'down' : 'same';
       const tr = h(
         'tr',
-        { class: `compare-row ${cls}`, tabindex: 0 },
+        { class: `compare-row ${cls}${r.key === this.shownKey ? ' shown' : ''}`, tabindex: 0, 'data-key': r.key },
         h('td', { text: r.key }),
-        h('td', { class: r.left ? `st-text-${r.left.status}` : 'muted', text: r.left ? fmtScore(r.left.score, r.left.max) : 'absent' }),
-        h('td', { class: r.right ? `st-text-${r.right.status}` : 'muted', text: r.right ? fmtScore(r.right.score, r.right.max) : 'absent' }),
+        scoreCell(r.left),
+        scoreCell(r.right),
         h('td', { class: `diff ${cls}`, text: r.diff === null ? '' : r.diff > 0 ? `+${r.diff}` : String(r.diff) }),
       );
       const open = () => void this.openPair(r.left?.index, r.right?.index, r.key);
@@ -87,27 +96,58 @@ export class CompareView {
     }
     t.append(body);
     this.table.append(t);
+    // The lower half is never blank: the first listed pair is shown until another is picked.
+    if (this.shownKey === undefined) {
+      const first = rows[0];
+      void this.openPair(first.left?.index, first.right?.index, first.key, false);
+    }
   }
 
-  private async openPair(a: number | undefined, b: number | undefined, key: string): Promise<void> {
+  private shownKey: string | undefined;
+  private pairSeq = 0;
+
+  private async openPair(a: number | undefined, b: number | undefined, key: string, scroll = true): Promise<void> {
+    const seq = ++this.pairSeq;
+    this.shownKey = key;
+    for (const tr of Array.from(this.table.querySelectorAll<HTMLElement>('.compare-row'))) tr.classList.toggle('shown', tr.dataset.key === key);
     clear(this.pair);
     this.pair.append(h('p', { class: 'muted', text: `Loading ${key}…` }));
     const get = (file: number, i: number | undefined) => (i === undefined ? Promise.resolve(undefined) : this.rpc.request('row', { file, index: i }));
     const [l, r] = await Promise.all([get(this.left, a), get(this.right, b)]);
+    if (seq !== this.pairSeq) return;
     const ctx: DetailContext = { macros: this.opts.macros, stats: { formulas: 0, errors: 0 } };
     const side = (label: string, f: FullRow | undefined) =>
       h(
         'section',
         { class: 'block' },
-        h('h3', { text: `${label}: ${f ? fmtScore(f.summary.score, f.summary.max) : 'absent'}` }),
+        h('h3', {}, `${label}: ${f ? fmtScore(f.summary.score, f.summary.max) : 'absent'}`, f && f.summary.human !== null ? h('span', { class: 'badge human', title: 'a saved human grade (counts instead of the model’s in the table)', text: `human ${fmtScore(f.summary.human, f.summary.max)}` }) : null),
         f ? richBlock(String(f.row.model_solution ?? ''), 'model_solution', ctx) : h('p', { class: 'muted', text: 'No row for this problem.' }),
         f && Array.isArray(f.row.grade)
-          ? h('div', { class: 'explanation' }, h('div', { class: 'label', text: "Grader's explanation" }), richBlock((f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'), 'grade', ctx))
+          ? explanationBlock((f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'), ctx)
           : null,
       );
     clear(this.pair);
     const problem = String((l ?? r)?.row.problem ?? '');
     this.pair.append(h('section', { class: 'block' }, h('h3', { text: key }), richBlock(problem, 'problem', ctx)), h('div', { class: 'pair' }, side(this.files[this.left].name, l), side(this.files[this.right].name, r)));
-    this.pair.scrollIntoView({ block: 'start' });
+    if (scroll) this.pair.scrollIntoView({ block: 'start' });
   }
+}
+
+/** The score that counts: a saved human grade, else the model's. */
+function effective(s: RowSummary | null): number | null {
+  return s ? (s.human ?? s.score) : null;
+}
+
+/** A score cell: the human grade (marked) where there is one, the model's score otherwise. */
+function scoreCell(s: RowSummary | null): HTMLElement {
+  if (!s) return h('td', { class: 'muted', text: 'absent' });
+  if (s.human === null) return h('td', { class: `st-text-${s.status}`, text: fmtScore(s.score, s.max) });
+  return h(
+    'td',
+    { class: 'human-score', title: `human grade ${fmtScore(s.human, s.max)}; the model gave ${fmtScore(s.score, s.max)}` },
+    fmtScore(s.human, s.max),
+    ' ',
+    h('span', { class: 'badge human', text: 'human' }),
+    h('span', { class: 'muted small', text: ` (model ${fmtScore(s.score, s.max)})` }),
+  );
 }

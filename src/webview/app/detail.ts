@@ -5,9 +5,11 @@
 import type { FullRow } from '../../protocol';
 import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
 import { renderPlainMath, renderRich } from './render';
+import { fillLazy, ONE_PIECE_CHARS } from './lazyRich';
 import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
-/** Texts longer than this are first shown as plain text (rendering them can take seconds). */
+/** Plain-math texts longer than this are first shown as plain text (markdown texts are rendered
+ * in blocks as they scroll into view, see lazyRich.ts). */
 export const RICH_LIMIT = 300_000;
 /** Collapsed sections longer than this are rendered when first opened. */
 const EAGER_LIMIT = 64_000;
@@ -20,13 +22,16 @@ export interface DetailContext {
   deferred?: Array<() => void>;
   /** An agent row sent without its history (FullRow.calls): where its calls are fetched from. */
   calls?: Calls;
+  /** Called when a block of a long text is rendered later (as it scrolls into view). */
+  onRender?: () => void;
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Rendered markdown + math in a container; very long texts as plain text with a button. */
+/** Rendered markdown + math in a container: long texts in blocks (first screen now, the rest as
+ * it scrolls into view), very long plain-math texts as plain text with a button. */
 export function richBlock(text: string, field: string, ctx: DetailContext, opts: { plain?: boolean; cls?: string } = {}): HTMLElement {
   const box = h('div', { class: `rich${opts.plain ? ' plain-math' : ''}${opts.cls ? ` ${opts.cls}` : ''}`, 'data-field': field });
   const fill = () => {
@@ -35,7 +40,8 @@ export function richBlock(text: string, field: string, ctx: DetailContext, opts:
     ctx.stats.errors += r.mathErrors;
     box.innerHTML = r.html;
   };
-  if (text.length > RICH_LIMIT) {
+  if (!opts.plain && text.length > ONE_PIECE_CHARS) fillLazy(box, text, ctx);
+  else if (text.length > RICH_LIMIT) {
     const pre = h('pre', { class: 'plain-text' }, text.slice(0, 2_000_000));
     const btn = h('button', { type: 'button', class: 'link-button' }, `Render ${Math.round(text.length / 1000)} kB of text (may take a while)`);
     btn.addEventListener('click', () => {
@@ -47,6 +53,23 @@ export function richBlock(text: string, field: string, ctx: DetailContext, opts:
   } else if (text.trim() === '') box.append(h('p', { class: 'muted', text: '(empty)' }));
   else fill();
   return box;
+}
+
+const POINTS_TAG = /<points>\s*([^<]{0,80}?)\s*<\/points>/gi;
+
+/**
+ * A grader's explanation ends with its verdict in a `<points>1 out of 7</points>` tag: the tag is
+ * taken out of the text (markdown would show it raw) and shown as a badge beside the label.
+ */
+export function explanationBlock(text: string, ctx: DetailContext): HTMLElement {
+  const points: string[] = [];
+  const body = text.replace(POINTS_TAG, (_m, p: string) => (points.push(p.trim()), '')).trimEnd();
+  return h(
+    'div',
+    { class: 'explanation' },
+    h('div', { class: 'label' }, "Grader's explanation", ...points.map((p) => h('span', { class: 'badge points', title: "the grader's verdict (its <points> tag)", text: p }))),
+    richBlock(body, 'grade', ctx),
+  );
 }
 
 let currentDefer: Array<() => void> | undefined;
@@ -89,8 +112,8 @@ export function runDeferred(page: HTMLElement, ctx: DetailContext): void {
   if (!tasks.length) return finish();
   const step = () => {
     if (!page.isConnected) return;
-    const until = performance.now() + 12;
-    while (tasks.length && performance.now() < until) tasks.shift()!();
+    // One task (a folded section, a block of a long text) per turn, so a frame comes between.
+    tasks.shift()!();
     if (tasks.length) setTimeout(step, 0);
     else finish();
   };
@@ -145,6 +168,12 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
   const row = full.row;
   const s = full.summary;
   const page = h('article', { class: 'row-page', 'data-row-index': full.index, 'data-rev': full.rev });
+  // Blocks rendered as they scroll into view keep the page's formula counts up to date.
+  ctx.onRender = () => {
+    if (page.dataset.complete !== 'true') return;
+    page.dataset.formulas = String(ctx.stats.formulas);
+    page.dataset.mathErrors = String(ctx.stats.errors);
+  };
 
   // Header: id, the model's grade and the human one side by side, actions.
   const human = obj(row.human_grade);
@@ -265,7 +294,7 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
         head,
         rubric ? fold('Rubric', () => richBlock(rubric, 'schema_0', ctx, { plain: true }), { size: rubric.length, cls: 'rubric', open: rubric.length < 1500 }) : null,
         explanation !== undefined
-          ? h('div', { class: 'explanation' }, h('div', { class: 'label', text: "Grader's explanation" }), richBlock(explanation, 'grade', ctx))
+          ? explanationBlock(explanation, ctx)
           : h('p', { class: 'muted', text: 'Not graded yet.' }),
       ),
     );

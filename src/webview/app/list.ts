@@ -16,6 +16,10 @@ export interface ListSource {
 
 export class RowList {
   readonly root: HTMLElement;
+  /** The column header above the list: the id column's width is dragged there. */
+  readonly head: HTMLElement;
+  /** Longest id seen, in characters: the id column fits it (and is never narrower than an id). */
+  private widestId = 0;
   private readonly spacer: HTMLElement;
   private readonly rowsEl: HTMLElement;
   private pages = new Map<number, RowSummary[]>();
@@ -34,6 +38,7 @@ export class RowList {
     this.rowsEl = h('div', { class: 'list-rows' });
     this.spacer = h('div', { class: 'list-spacer' }, this.rowsEl);
     this.root = h('div', { class: 'list', role: 'listbox', tabindex: 0, 'aria-label': 'Rows' }, this.spacer);
+    this.head = this.columnHead();
     this.root.addEventListener('scroll', () => {
       this.schedule();
       this.onScroll(this.root.scrollTop);
@@ -49,13 +54,102 @@ export class RowList {
     new ResizeObserver(() => this.schedule()).observe(this.root);
   }
 
+  /**
+   * Column titles; the id column's right edge is a handle: dragging it sets the column's width
+   * (`--id-col` on the pane). The column is never narrower than its widest id.
+   */
+  private columnHead(): HTMLElement {
+    const grip = h('span', { class: 'col-resize', role: 'separator', 'aria-orientation': 'vertical', 'aria-label': 'Resize the id column', title: 'Drag to resize the id column (double-click: fit)' });
+    const idCol = h('span', { class: 'row-id col-id' }, 'problem id', grip);
+    const head = h('div', { class: 'list-head', 'aria-hidden': 'true' }, h('span', { class: 'row-num', text: 'row · score' }), idCol, h('span', { class: 'row-model', text: 'model' }));
+    grip.addEventListener('pointerdown', (e) => {
+      e.preventDefault();
+      grip.setPointerCapture(e.pointerId);
+      const start = e.clientX;
+      const width = this.rowsEl.querySelector<HTMLElement>('.row[data-index] .row-id')?.getBoundingClientRect().width ?? idCol.getBoundingClientRect().width;
+      const move = (ev: PointerEvent) => this.setIdWidth(Math.max(40, width + ev.clientX - start));
+      const up = () => {
+        grip.removeEventListener('pointermove', move);
+        grip.removeEventListener('pointerup', up);
+      };
+      grip.addEventListener('pointermove', move);
+      grip.addEventListener('pointerup', up);
+    });
+    grip.addEventListener('dblclick', () => this.setIdWidth(undefined));
+    return head;
+  }
+
+  /** The id column's width in px (undefined: fit the widest id). */
+  setIdWidth(px: number | undefined): void {
+    const pane = this.head.parentElement ?? this.root;
+    if (px === undefined) pane.style.removeProperty('--id-col');
+    else pane.style.setProperty('--id-col', `${Math.round(px)}px`);
+    this.syncHead();
+  }
+
+  /** The header's id title sits over the rows' id column. */
+  private syncHead(): void {
+    const id = this.rowsEl.querySelector<HTMLElement>('.row[data-index] .row-id');
+    const title = this.head.querySelector<HTMLElement>('.col-id');
+    if (!id || !title) return;
+    const r = id.getBoundingClientRect();
+    const base = this.head.getBoundingClientRect().left;
+    title.style.left = `${Math.round(r.left - base)}px`;
+    title.style.width = `${Math.round(r.width)}px`;
+  }
+
+  private longestId = '';
+
+  private fitIds(rows: RowSummary[]): void {
+    let widest = this.widestId;
+    for (const r of rows) {
+      if (r.id.length <= widest) continue;
+      widest = r.id.length;
+      this.longestId = r.id;
+    }
+    if (widest === this.widestId) return;
+    this.widestId = widest;
+    this.widen = true;
+  }
+
+  private canvas: CanvasRenderingContext2D | null | undefined;
+
+  /** The width of the longest id in the rows' font (a few px spare for wider glyphs elsewhere). */
+  private fitWidth(sample: HTMLElement): number {
+    this.canvas ??= document.createElement('canvas').getContext('2d');
+    if (!this.canvas) return sample.scrollWidth;
+    this.canvas.font = getComputedStyle(sample).font;
+    return Math.ceil(this.canvas.measureText(this.longestId).width * 1.08) + 4;
+  }
+
+  private widen = false;
+
+  /** After a wider id came in: the pane grows (up to 70 % of the window) so whole ids fit. */
+  private widenPane(): void {
+    this.widen = false;
+    const pane = this.head.parentElement;
+    if (!pane) return;
+    const sample = this.rowsEl.querySelector<HTMLElement>('.row[data-index] .row-id');
+    if (!sample) return;
+    pane.style.setProperty('--id-fit', `${this.fitWidth(sample)}px`);
+    let need = 0;
+    for (const el of Array.from(this.rowsEl.querySelectorAll<HTMLElement>('.row-id'))) need = Math.max(need, el.offsetLeft + el.scrollWidth);
+    // The row's right padding and a little air after the id.
+    need += 24 + (pane.offsetWidth - this.root.clientWidth);
+    if (need > pane.offsetWidth) pane.style.minWidth = `${Math.min(need, Math.round(window.innerWidth * 0.7))}px`;
+    this.syncHead();
+  }
+
   /** A new query or file: forget every page. */
   reset(count: number, firstPage?: RowSummary[]): void {
     this.version++;
     this.pages.clear();
     this.loading.clear();
     this.count = count;
-    if (firstPage) this.pages.set(0, firstPage);
+    if (firstPage) {
+      this.pages.set(0, firstPage);
+      this.fitIds(firstPage);
+    }
     this.spacer.style.height = `${count * ROW_HEIGHT}px`;
     // At once, so the rows and the counts above them change together.
     if (this.frame) cancelAnimationFrame(this.frame);
@@ -122,6 +216,7 @@ export class RowList {
       const rows = await this.source.fetchPage(p);
       if (version !== this.version || !rows) return;
       this.pages.set(p, rows);
+      this.fitIds(rows);
       this.evict(p);
       this.schedule();
     } finally {
@@ -145,6 +240,7 @@ export class RowList {
     clear(this.rowsEl);
     this.rowsEl.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
     for (let pos = first; pos <= last; pos++) this.rowsEl.append(this.rowEl(pos));
+    if (this.widen && this.rowsEl.querySelector('.row[data-index]')) this.widenPane();
   }
 
   private rowEl(pos: number): HTMLElement {
@@ -165,7 +261,7 @@ export class RowList {
       },
       h('span', { class: 'row-num', text: `#${s.index + 1}` }),
       badge,
-      h('span', { class: 'row-id', text: s.id }),
+      h('span', { class: 'row-id', title: s.id, text: s.id }),
       s.human !== null ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` }) : null,
       s.truncated ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' }) : null,
       s.live ? h('span', { class: 'live-dot', title: 'just written by a running job (in its journal, not in the file yet)', text: '●' }) : null,
