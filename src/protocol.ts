@@ -314,7 +314,24 @@ export interface ViewerState {
 export type ViewerMessage =
   | { kind: 'ready'; protocol: number; state?: ViewerState }
   | AnyRequest
-  | { kind: 'cancel'; id: number };
+  | { kind: 'cancel'; id: number }
+  /** Test-only: the answer to the host's `probe`. */
+  | { kind: 'probed'; id: number; row: RenderedRow | null; state?: ViewerState };
+
+/**
+ * Test-only (the VS Code host asks it for the extension-host tests, through the API `activate()`
+ * returns): what the open row page shows, so a test can check the webview without a browser.
+ */
+export interface RenderedRow {
+  index: number;
+  /** The deferred sections are built (the formula counts are final). */
+  complete: boolean;
+  /** The page's text as rendered (KaTeX output included). */
+  text: string;
+  /** Formulas rendered, and those KaTeX could not render. */
+  formulas: number;
+  mathErrors: number;
+}
 
 export type ErrorCode = 'cancelled' | 'changed' | 'locked' | 'invalid' | 'unavailable' | 'not_found' | 'failed';
 
@@ -352,4 +369,6 @@ export type HostMessage =
   | { kind: 'init'; protocol: number; files: FileInfo[]; capabilities: Capabilities; settings: ViewerSettings; state?: ViewerState; host: 'vscode' | 'http' | 'stub' }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: ProtocolError }
-  | { kind: 'event'; event: HostEvent };
+  | { kind: 'event'; event: HostEvent }
+  /** Test-only: asks the page for its open row (answered by `probed`, same id). */
+  | { kind: 'probe'; id: number };

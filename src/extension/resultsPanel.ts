@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { asUri, registerCommand, type Services } from './services';
 import { basename, dirname } from 'node:path';
 import type { ViewerHost } from '../core/view/host';
-import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
+import type { HostMessage, RenderedRow, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
 import { pickResultsFile, pickResultsFiles } from './picks';
@@ -26,6 +28,9 @@ export interface PanelContext {
 export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   /** Panels by the files they show (joined by newlines). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  /** Test-only probes waiting for the page's answer, by id. */
+  private readonly probes = new Map<number, (r: { row: RenderedRow | null; state?: ViewerState }) => void>();
+  private nextProbe = 1;
 
   constructor(private readonly ctx: PanelContext) {}
 
@@ -77,6 +82,25 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     await this.attach(panel, files, state);
   }
 
+  /** The open panels: the files each shows, and whether it is the active one. */
+  list(): Array<{ files: string[]; title: string; active: boolean }> {
+    return [...this.panels].map(([key, p]) => ({ files: key.split('\n'), title: p.title, active: p.active }));
+  }
+
+  /**
+   * Test-only: the row page the panel of `files` (else the active panel, else the only one) shows,
+   * and the state the page saved; undefined when no such panel is open.
+   */
+  async probe(files?: string[]): Promise<{ row: RenderedRow | null; state?: ViewerState } | undefined> {
+    const all = [...this.panels.values()];
+    const panel = files ? this.panels.get(panelKey(files)) : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
+    if (!panel) return undefined;
+    const id = this.nextProbe++;
+    const answer = new Promise<{ row: RenderedRow | null; state?: ViewerState }>((resolve) => this.probes.set(id, resolve));
+    await panel.webview.postMessage({ kind: 'probe', id } satisfies HostMessage);
+    return answer;
+  }
+
   /** Reopens a panel after a reload of the window, from the state the page saved. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const s = state as ViewerState | undefined;
@@ -118,7 +142,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       // The row's own grading unless the user picks another (see pickRowGrader).
       grader: async ({ mode, row, file }) => (vscode.workspace.isTrusted ? pickRowGrader(ctx, row, file, mode) : undefined),
       saveExport: async (markdown, name) => {
-        const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
+        const target = await ui.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
         if (!target) return undefined;
         await vscode.workspace.fs.writeFile(target, Buffer.from(markdown, 'utf8'));
         return target.fsPath;
@@ -132,6 +156,11 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const unsubscribe = host.onMessage(post);
     disposables.push(
       webview.onDidReceiveMessage(async (msg: ViewerMessage) => {
+        if (msg?.kind === 'probed') {
+          this.probes.get(msg.id)?.({ row: msg.row, state: msg.state });
+          this.probes.delete(msg.id);
+          return;
+        }
         if (msg?.kind === 'ready' && state && !msg.state) msg = { ...msg, state };
         const reply = await host.handle(msg);
         if (reply) post(reply);
@@ -176,4 +205,13 @@ const panelKey = (files: string[]) => files.join('\n');
 
 function title(files: string[]): string {
   return files.length === 1 ? `Results: ${basename(files[0])}` : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;
+}
+
+/** The results viewer: its panels (restored after a reload), QED: Open Results and Compare Results. */
+export function registerResultsPanels(s: Services): ResultsPanels {
+  const panels = new ResultsPanels({ extensionUri: s.context.extensionUri, keys: s.keys, state: s.state, log: s.log, shippedRoot: s.shippedRoot });
+  s.context.subscriptions.push(panels, vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels));
+  registerCommand(s, 'qed.openResults', 'Open Results', (arg?: unknown, opts?: { row?: number }) => panels.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}));
+  registerCommand(s, 'qed.compareResults', 'Compare Results', (arg?: unknown, all?: unknown) => panels.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined));
+  return panels;
 }
