@@ -63,13 +63,9 @@ export async function pickResultsFiles(cwd: string, title: string): Promise<stri
     void ui.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
     return undefined;
   }
-  const picks = await ui.showQuickPick(items, { title, placeHolder: 'Tick two runs (or more) of the same problems', canPickMany: true });
-  if (!picks) return undefined;
-  if (picks.length < 2) {
-    void ui.showWarningMessage('QED: tick at least two results files to compare.');
-    return undefined;
-  }
-  return picks.map((p) => p.file);
+  // Enter accepts the ticked files (with the highlighted one when only one is ticked).
+  const picks = await ui.pickMany(items, { title, placeHolder: 'Tick two runs (or more) of the same problems, then Enter', min: 2 });
+  return picks?.map((p) => p.file);
 }
 
 /**

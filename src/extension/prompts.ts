@@ -83,7 +83,7 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
       const chosen = [...qp.selectedItems];
       if (chosen.length < min) for (const a of qp.activeItems) if (!chosen.includes(a)) chosen.push(a);
       if (chosen.length >= min) return finish(chosen);
-      qp.placeholder = `Tick at least ${min} (Space ticks the highlighted one, Enter accepts): ${chosen.length} ticked`;
+      qp.placeholder = `Tick at least ${min}, then Enter (${chosen.length} ticked)`;
     });
     qp.onDidHide(() => finish(undefined));
     qp.show();

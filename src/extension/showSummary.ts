@@ -45,7 +45,7 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
         return;
       }
       const items = found.map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath })).sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
-      const picks = await ui.pickMany(items, { title: 'Show Summary: results files', placeHolder: 'Enter: the highlighted file; or tick several runs to merge (Space), then Enter' });
+      const picks = await ui.pickMany(items, { title: 'Show Summary: results files', placeHolder: 'Enter: the highlighted file. Several runs to merge: tick them, then Enter' });
       if (!picks?.length) return;
       files = picks.map((p) => p.file);
     }
