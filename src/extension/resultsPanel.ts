@@ -3,7 +3,7 @@ import { ui } from './prompts';
 import { asUri, registerCommand, type Services } from './services';
 import { basename, dirname } from 'node:path';
 import type { ViewerHost } from '../core/view/host';
-import type { HostMessage, RenderedRow, ViewerMessage, ViewerState } from '../protocol';
+import type { EditResult, HostMessage, RenderedRow, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
 import { pickResultsFile, pickResultsFiles } from './picks';
@@ -31,6 +31,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
   /** Test-only probes waiting for the page's answer, by id. */
   private readonly probes = new Map<number, (r: { row: RenderedRow | null; state?: ViewerState }) => void>();
   private nextProbe = 1;
+  /** Resolves once the panel's page said `ready` (a message posted earlier may be lost). */
+  private readonly pageReady = new WeakMap<vscode.WebviewPanel, Promise<void>>();
 
   constructor(private readonly ctx: PanelContext) {}
 
@@ -95,6 +97,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const all = [...this.panels.values()];
     const panel = files ? this.panels.get(panelKey(files)) : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
     if (!panel) return undefined;
+    await this.pageReady.get(panel);
     const id = this.nextProbe++;
     const answer = new Promise<{ row: RenderedRow | null; state?: ViewerState }>((resolve) => this.probes.set(id, resolve));
     await panel.webview.postMessage({ kind: 'probe', id } satisfies HostMessage);
@@ -154,6 +157,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const post = (m: HostMessage) => void webview.postMessage(m);
     const disposables: vscode.Disposable[] = [];
     const unsubscribe = host.onMessage(post);
+    let pageIsReady!: () => void;
+    this.pageReady.set(panel, new Promise<void>((resolve) => (pageIsReady = resolve)));
     disposables.push(
       webview.onDidReceiveMessage(async (msg: ViewerMessage) => {
         if (msg?.kind === 'probed') {
@@ -164,6 +169,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         if (msg?.kind === 'ready' && state && !msg.state) msg = { ...msg, state };
         const reply = await host.handle(msg);
         if (reply) post(reply);
+        if (msg?.kind === 'ready') pageIsReady();
+        if (msg?.kind === 'request' && msg.type === 'regrade' && reply?.kind === 'response') reportRegrade(reply, ctx.log);
       }),
     );
 
@@ -214,4 +221,24 @@ export function registerResultsPanels(s: Services): ResultsPanels {
   registerCommand(s, 'qed.openResults', 'Open Results', (arg?: unknown, opts?: { row?: number }) => panels.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}));
   registerCommand(s, 'qed.compareResults', 'Compare Results', (arg?: unknown, all?: unknown) => panels.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined));
   return panels;
+}
+
+/**
+ * A regrade from the viewer ends with a VS Code message as well as the page's toast (the page may
+ * be out of sight by then): the row, its new score, the grader and the cost; or why it failed.
+ */
+function reportRegrade(reply: Extract<HostMessage, { kind: 'response' }>, log: vscode.LogOutputChannel): void {
+  if (!reply.ok) {
+    if (reply.error.code === 'cancelled') return;
+    log.warn(`viewer: regrade failed: ${reply.error.message}`);
+    void ui.showWarningMessage(`QED: regrade failed: ${reply.error.message.split('\n')[0]}`);
+    return;
+  }
+  const r = reply.result as EditResult;
+  const s = r.row.summary;
+  const grader = (r.row.row.qed_grade as { config?: unknown } | undefined)?.config;
+  const score = r.flag === 'parse_failure' ? 'the reply could not be read' : `${s.score ?? 'no score'}${s.max !== null && s.score !== null ? ` / ${s.max}` : ''}`;
+  const line = `${s.id} regraded${typeof grader === 'string' ? ` by ${grader}` : ''}: ${score}, $${(r.cost?.cost ?? 0).toFixed(4)}`;
+  log.info(`viewer: ${line}`);
+  void (r.flag ? ui.showWarningMessage : ui.showInformationMessage)(`QED: ${line}.`);
 }

@@ -85,9 +85,9 @@ suite('first hour', () => {
     assert.equal(readJsonl(fileIn(rel).fsPath).length, 5);
   });
 
-  test('Regrade Row ends with a message naming the row, the grader and the scores; the viewer shows the row (read through the probe)', async () => {
+  test('Regrade Row ends with a message naming the row, the grader and the scores', async () => {
     const rel = 'outputs/ext-first-hour-graded.jsonl';
-    const file = writeIn(rel, JSON.stringify({ problem_id: 'FH-9', problem: 'Prove that $1 < 2$.', model_solution: 'Since $2 - 1 = 1 > 0$.', grading_guidelines: '(7) any proof', score: 7, schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }], grade: [{ points: 7, desc: 'ok' }] }) + '\n');
+    const file = writeIn(rel, JSON.stringify({ problem_id: 'FH-9', problem: 'Prove that $1 < 2$.', model_solution: 'Since $2 - 1 = 1 > 0$.', solution: 'Subtract.', grading_guidelines: '(7) any proof', score: 7, schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }], grade: [{ points: 7, desc: 'ok' }] }) + '\n');
     created.push(file);
     ui = new ScriptedUi({ 'Regrade FH-9': { pick: 'x/fake-judge' } });
     await vscode.commands.executeCommand('qed.regradeRow', vscode.Uri.file(file), 0);
@@ -95,17 +95,23 @@ suite('first hour', () => {
     assert.deepEqual(ui.messagesOf('error'), []);
     assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: FH-9 regraded by x\/fake-judge: 7 → 6, \$\d+\.\d{4}\.$/);
     assert.equal(readJsonl(file)[0].score, 6);
+  });
 
-    // The viewer on the file, row 0 open: the page renders the problem with KaTeX and the new score.
+  test('the viewer\'s open row, read back through the test-only probe of the API', async () => {
+    const file = fileIn('outputs/ext-first-hour-graded.jsonl').fsPath;
     await vscode.commands.executeCommand('qed.openResults', vscode.Uri.file(file), { row: 0 });
     const api = qedApi();
     assert.deepEqual(
       api.panels.list().map((p) => p.files),
       [[file]],
     );
+    let last: unknown;
     const probed = await waitFor('the row page, complete', async () => {
       const r = await api.panels.rendered([file]);
+      last = r;
       return r?.row?.complete ? r : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; last answer: ${JSON.stringify(last)}`);
     });
     assert.equal(probed.row?.index, 0);
     assert.ok((probed.row?.formulas ?? 0) > 0, 'formulas rendered');

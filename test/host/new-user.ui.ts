@@ -125,6 +125,8 @@ test('a new user: example workspace → key → run → grade → review and reg
     // The row was graded by local/judge: VS Code offers to regrade it the same way first.
     await pick(page, 'Regrade EX-2', 'As the row was graded');
     await v.locator('#qed-toast.show', { hasText: 'Regraded EX-2' }).waitFor({ timeout: 60_000 });
+    // …and VS Code says so too: the page's toast is gone once the page is out of sight.
+    await toast(page, /^QED: EX-2 regraded by local\/judge: 7 \/ 7, \$\d+\.\d{4}\.$/).waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(fake.requests.filter((r) => r.model === 'judge').length, judgeCalls + 1, 'one grader call');
     const after = readRows(out);
     assert.deepEqual(after[0], before[0]);
