@@ -69,6 +69,15 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
   qp.canSelectMany = true;
   qp.matchOnDescription = true;
   qp.items = items;
+  // A multi-select pick highlights nothing by itself: highlight the first item, then the first one
+  // matching what is typed, so that Enter has something to take.
+  const highlight = () => {
+    const v = qp.value.trim().toLowerCase();
+    const first = v ? (items.find((i) => i.label.toLowerCase().includes(v)) ?? items.find((i) => isSubsequence(v, i.label.toLowerCase()))) : items[0];
+    if (first) qp.activeItems = [first];
+  };
+  qp.onDidChangeValue(highlight);
+  highlight();
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: T[] | undefined) => {
@@ -83,9 +92,16 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
       const chosen = [...qp.selectedItems];
       if (chosen.length < min) for (const a of qp.activeItems) if (!chosen.includes(a)) chosen.push(a);
       if (chosen.length >= min) return finish(chosen);
-      qp.placeholder = `Tick at least ${min}, then Enter (${chosen.length} ticked)`;
+      qp.title = `${options.title}: tick at least ${min}, then Enter (${chosen.length} ticked)`;
     });
     qp.onDidHide(() => finish(undefined));
     qp.show();
   });
+}
+
+/** `needle`'s characters appear in `hay` in order (a loose form of the pick's own filter). */
+function isSubsequence(needle: string, hay: string): boolean {
+  let k = 0;
+  for (const c of hay) if (c === needle[k]) k++;
+  return k === needle.length;
 }

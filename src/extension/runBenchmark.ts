@@ -90,7 +90,7 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     split = s || 'train';
   }
 
-  // 3. Mode and n.
+  // 3. Mode.
   const modePick = await ui.showQuickPick(
     [
       { label: 'Proof', description: 'write a full proof (IMO-ProofBench, ProofBench)', mode: 'proof' as const },
