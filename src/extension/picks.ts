@@ -55,7 +55,10 @@ export async function pickResultsFile(cwd: string, title: string): Promise<strin
   return pick?.file;
 }
 
-/** Two (or more) results files to compare, ticked in one quick pick. */
+/**
+ * Two results files to compare, one single-choice pick after the other: Enter takes the highlighted
+ * file in each (in a multi-select pick, Enter on a ticked row un-ticks it instead of accepting).
+ */
 export async function pickResultsFiles(cwd: string, title: string): Promise<string[] | undefined> {
   const items = await resultsItems(cwd);
   if (!items.length) return undefined;
@@ -63,9 +66,13 @@ export async function pickResultsFiles(cwd: string, title: string): Promise<stri
     void ui.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
     return undefined;
   }
-  // Enter accepts the ticked files (with the highlighted one when only one is ticked).
-  const picks = await ui.pickMany(items, { title, placeHolder: 'Tick two runs (or more) of the same problems, then Enter', min: 2 });
-  return picks?.map((p) => p.file);
+  const first = await ui.showQuickPick(items, { title: `${title} (1/2): first run`, placeHolder: 'Which results file?' });
+  if (!first) return undefined;
+  const second = await ui.showQuickPick(
+    items.filter((i) => i !== first),
+    { title: `${title} (2/2): compare ${first.label} with`, placeHolder: 'A run of the same problems' },
+  );
+  return second ? [first.file, second.file] : undefined;
 }
 
 /**

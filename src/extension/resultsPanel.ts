@@ -62,7 +62,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     let files = (uris ?? (uri ? [uri] : [])).filter((u) => u.scheme === 'file' && u.fsPath.endsWith('.jsonl')).map((u) => u.fsPath);
     if (files.length < 2) {
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results: results files')) ?? [];
+      if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results')) ?? [];
       else {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Compare Results: pick two results files' });
         files = picked?.map((u) => u.fsPath) ?? [];

@@ -45,9 +45,15 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
         return;
       }
       const items = found.map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath })).sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
-      const picks = await ui.pickMany(items, { title: 'Show Summary: results files', placeHolder: 'Enter: the highlighted file. Several runs to merge: tick them, then Enter' });
-      if (!picks?.length) return;
-      files = picks.map((p) => p.file);
+      // One file with Enter; merging several runs is one item further (a multi-select pick).
+      const several = { label: '$(checklist) Several runs to merge…', description: 'tick them in the next step', file: '' };
+      const one = await ui.showQuickPick([...items, { label: '', kind: vscode.QuickPickItemKind.Separator, file: '' }, several], { title: 'Show Summary: results file', placeHolder: 'Which results file?' });
+      if (!one) return;
+      if (one === several) {
+        const picks = await ui.pickMany(items, { title: 'Show Summary: runs to merge', placeHolder: 'Tick the runs (of the same problems), then OK or Enter', min: 2 });
+        if (!picks?.length) return;
+        files = picks.map((p) => p.file);
+      } else files = [one.file];
     }
     const { stats, format: fmt } = await engine();
     const inputs = await stats.loadStatsFiles(files, cwd);

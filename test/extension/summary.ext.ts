@@ -114,7 +114,7 @@ suite('Show Summary', () => {
   test('from the palette: the file picked (Enter on the highlighted file) is summarised', async () => {
     const a = writeIn('outputs/ext-summary-c.jsonl', [graded('S-1', 7), graded('S-2', 0)].map((r) => JSON.stringify(r)).join('\n') + '\n');
     created.push(a);
-    ui = new ScriptedUi({ 'Show Summary: results files': { pick: ['outputs/ext-summary-c.jsonl'] } });
+    ui = new ScriptedUi({ 'Show Summary: results file': { pick: 'outputs/ext-summary-c.jsonl' } });
     const before = qedApi().summaries.list().length;
     await vscode.commands.executeCommand('qed.showSummary');
     assert.deepEqual(ui.unanswered(), []);

@@ -45,7 +45,7 @@ test('first hour: Enter accepts in the file picks, a read-only summary, Run Benc
 
     // 1. Show Summary: type to highlight a file, Enter (nothing ticked).
     await runCommand(page, 'QED: Show Summary');
-    await waitForStep(page, 'Show Summary: results files');
+    await waitForStep(page, 'Show Summary: results file');
     await box.fill('b.jsonl');
     await rows.filter({ hasText: 'outputs/b.jsonl' }).first().waitFor({ state: 'visible' });
     await box.press('Enter');
@@ -66,19 +66,17 @@ test('first hour: Enter accepts in the file picks, a read-only summary, Run Benc
     assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'closing the summary asked something');
     log('the summary closed without a save prompt');
 
-    // 2. Compare Results: tick both files (a click on each box), then Enter where the focus is.
+    // 2. Compare Results: type a file, Enter; type the other, Enter.
     await runCommand(page, 'QED: Compare Results');
-    await waitForStep(page, 'Compare Results: results files');
-    for (const f of ['outputs/a.jsonl', 'outputs/b.jsonl']) {
+    for (const [step, f] of [['Compare Results (1/2): first run', 'outputs/a.jsonl'], ['Compare Results (2/2): compare outputs/a.jsonl with', 'outputs/b.jsonl']]) {
+      await waitForStep(page, step);
       await box.fill(f);
-      const row = rows.filter({ hasText: f }).first();
-      await row.waitFor({ state: 'visible' });
-      await row.locator('input[type=checkbox], .monaco-custom-toggle, .quick-input-list-checkbox').first().click();
+      await rows.filter({ hasText: f }).first().waitFor({ state: 'visible' });
+      await box.press('Enter');
     }
-    await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab', { hasText: 'Compare: a.jsonl ↔ b.jsonl' }).waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot(page, 'host-first-hour-compare.png');
-    log('tick, tick, Enter compares both files');
+    log('Enter, Enter compares both files');
 
     // 3. Run Benchmark: five numbered steps, no editor settings among the datasets, a trial run.
     await runCommand(page, 'QED: Run Benchmark');
