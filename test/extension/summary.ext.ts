@@ -111,7 +111,7 @@ suite('Show Summary', () => {
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.isUntitled && d.isDirty), 'closing asked nothing: no unsaved document');
   });
 
-  test('from the palette: the file picked (Enter on the highlighted file) is summarised', async () => {
+  test('from the palette: the file picked is summarised; several runs are merged one step further', async () => {
     const a = writeIn('outputs/ext-summary-c.jsonl', [graded('S-1', 7), graded('S-2', 0)].map((r) => JSON.stringify(r)).join('\n') + '\n');
     created.push(a);
     ui = new ScriptedUi({ 'Show Summary: results file': { pick: 'outputs/ext-summary-c.jsonl' } });
@@ -123,6 +123,16 @@ suite('Show Summary', () => {
     assert.equal(list.length, before + 1);
     const md = (await vscode.workspace.openTextDocument(list.at(-1)!)).getText();
     assert.ok(md.includes('`outputs/ext-summary-c.jsonl`'), md.slice(0, 300));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // Several runs to merge: one item further, a multi-select pick.
+    const d = writeIn('outputs/ext-summary-d.jsonl', [graded('S-1', 5), graded('S-2', 1)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    created.push(d);
+    ui.answer({ 'Show Summary: results file': { pick: '$(checklist) Several runs to merge…' }, 'Show Summary: runs to merge': { pick: ['outputs/ext-summary-c.jsonl', 'outputs/ext-summary-d.jsonl'] } });
+    await vscode.commands.executeCommand('qed.showSummary');
+    assert.deepEqual(ui.unanswered(), []);
+    const merged = (await vscode.workspace.openTextDocument(qedApi().summaries.list().at(-1)!)).getText();
+    assert.ok(merged.includes('`outputs/ext-summary-c.jsonl`, `outputs/ext-summary-d.jsonl`'), merged.slice(0, 300));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
