@@ -6,6 +6,7 @@
  *
  *   viewer → host   ready (handshake), request (carries an id), cancel (an id)
  *   host → viewer   init (answer to ready), response (same id; result or error), event
+ *   test-only       probe (host → viewer), answered by probed (same id): the open row page
  *
  * The viewer sends `ready` once it has loaded; the host answers `init` with the files it serves
  * and what it can do. Every request carries an id unique within the page; its response carries
