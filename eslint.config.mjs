@@ -19,6 +19,20 @@ export default tseslint.config(
     },
   },
   {
+    // Prompts go through src/extension/prompts.ts (`ui`), which the extension-host tests answer.
+    files: ['src/extension/**/*.ts'],
+    ignores: ['src/extension/prompts.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.property.name='window'][property.name=/^show(QuickPick|InputBox|InformationMessage|WarningMessage|ErrorMessage|SaveDialog)$/]",
+          message: "Ask through `ui` from './prompts' (the tests answer it), not vscode.window.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', 'scripts/**', 'bench/**', 'test/**'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', URL: 'readonly' } },
   },

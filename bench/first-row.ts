@@ -46,13 +46,13 @@ async function main(): Promise<void> {
         const rel = `outputs/bench-${k}.jsonl`;
         const out = join(ws, rel);
         await runCommand(page, 'QED: Run Benchmark');
-        await pick(page, '(1/4): model config', 'local/fake');
-        await pick(page, '(2/4): dataset', 'data/problems.jsonl');
-        await pick(page, '(3/4): mode', 'Proof');
-        await answer(page, '(3/4): runs per problem', { value: '1' });
+        await pick(page, '(1/5): model config', 'local/fake');
+        await pick(page, '(2/5): dataset', 'data/problems.jsonl');
+        await pick(page, '(3/5): mode', 'Proof');
+        await pick(page, '(4/5): problems and runs', `All ${ROWS} problems`);
         // The clock starts on the Enter that starts the run.
         const t0 = performance.now();
-        const sent = answer(page, '(4/4): results file', { value: rel });
+        const sent = answer(page, '(5/5): results file', { value: rel });
         let firstRow = NaN;
         while (performance.now() - t0 < 60_000) {
           if (firstRowOnDisk(out)) {

@@ -6,6 +6,7 @@
  *
  *   viewer → host   ready (handshake), request (carries an id), cancel (an id)
  *   host → viewer   init (answer to ready), response (same id; result or error), event
+ *   test-only       probe (host → viewer), answered by probed (same id): the open row page
  *
  * The viewer sends `ready` once it has loaded; the host answers `init` with the files it serves
  * and what it can do. Every request carries an id unique within the page; its response carries
@@ -316,7 +317,24 @@ export interface ViewerState {
 export type ViewerMessage =
   | { kind: 'ready'; protocol: number; state?: ViewerState }
   | AnyRequest
-  | { kind: 'cancel'; id: number };
+  | { kind: 'cancel'; id: number }
+  /** Test-only: the answer to the host's `probe`. */
+  | { kind: 'probed'; id: number; row: RenderedRow | null; state?: ViewerState };
+
+/**
+ * Test-only (the VS Code host asks it for the extension-host tests, through the API `activate()`
+ * returns): what the open row page shows, so a test can check the webview without a browser.
+ */
+export interface RenderedRow {
+  index: number;
+  /** The deferred sections are built (the formula counts are final). */
+  complete: boolean;
+  /** The page's text as rendered (KaTeX output included). */
+  text: string;
+  /** Formulas rendered, and those KaTeX could not render. */
+  formulas: number;
+  mathErrors: number;
+}
 
 export type ErrorCode = 'cancelled' | 'changed' | 'locked' | 'invalid' | 'unavailable' | 'not_found' | 'failed';
 
@@ -356,4 +374,6 @@ export type HostMessage =
   | { kind: 'init'; protocol: number; files: FileInfo[]; capabilities: Capabilities; settings: ViewerSettings; state?: ViewerState; host: 'vscode' | 'http' | 'stub' }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: ProtocolError }
-  | { kind: 'event'; event: HostEvent };
+  | { kind: 'event'; event: HostEvent }
+  /** Test-only: asks the page for its open row (answered by `probed`, same id). */
+  | { kind: 'probe'; id: number };

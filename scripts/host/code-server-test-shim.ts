@@ -144,7 +144,9 @@ async function main(): Promise<number> {
     const isWorkspaceFile = target.endsWith('.code-workspace') && existsSync(target) && statSync(target).isFile();
     const url = `${server.url}/?${isWorkspaceFile ? 'workspace' : 'folder'}=${encodeURIComponent(target)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     say(`code-server ${server.url}, opening ${target}`);
-    await page.goto(url);
+    // The suite's own timeout (below) bounds the wait; the page's load event alone can take more
+    // than playwright's default 30 s on a busy machine.
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
 
     const result = await Promise.race([exit, new Promise((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
     if (result === 'timeout') {

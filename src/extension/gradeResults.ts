@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { asUri, registerCommand, type Services } from './services';
 import { basename } from 'node:path';
 import type { GradeMode } from '../core/grade/eval';
 import type { KeyStore } from './keys';
@@ -35,7 +37,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   // The mode the file was graded in, else the one its rows suggest: offered first.
   const rows = input.rows.map((r) => r.row);
   const guessed = recordedFileMode(rows) ?? gradingModeOf(rows[0]);
-  const modePick = await vscode.window.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
+  const modePick = await ui.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
   if (!modePick) return;
   const preferred = vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined;
   const ref = await pickModelConfig(cwd, ctx.shippedRoot, 'Grade Results (3/3): grader model', 'Which model grades?', preferred);
@@ -47,7 +49,7 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
     grader = await graders.buildGrader(cfg, { mode, shippedRoot: ctx.shippedRoot }, (m) => clientFor(ctx, m));
   } catch (e) {
     // An agent config, or a grading prompt that cannot be read.
-    void vscode.window.showErrorMessage(`QED: ${(e as Error).message}`);
+    void ui.showErrorMessage(`QED: ${(e as Error).message}`);
     return;
   }
   if (!grader) return;
@@ -76,8 +78,12 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   const reused = summary.reused ? `, ${reusedPart(summary)}` : '';
   const line = `${state}: ${summary.done - unread}/${summary.total} rows${reused}, ${unread} unreadable replies, ${summary.failed} failed, $${summary.cost.cost.toFixed(4)}`;
   ctx.log.info(`grade: ${line}`);
-  const show = unread || summary.failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const show = unread || summary.failed ? ui.showWarningMessage : ui.showInformationMessage;
   const choice = await show(`QED: ${line}.`, 'Show Summary', 'Open File');
   if (choice === 'Show Summary') await vscode.commands.executeCommand('qed.showSummary', vscode.Uri.file(file));
   else if (choice === 'Open File') await vscode.window.showTextDocument(vscode.Uri.file(file));
+}
+
+export function registerGradeResults(s: Services): void {
+  registerCommand(s, 'qed.gradeResults', 'Grade Results', (arg?: unknown) => gradeResultsCommand(s, asUri(arg)));
 }

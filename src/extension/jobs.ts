@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { registerCommand, type Services } from './services';
 
 /** What the status bar and the Cancel Job command need to know of a running job. */
 export interface JobInfo {
@@ -89,21 +91,21 @@ export class Jobs implements vscode.Disposable {
   async cancelCommand(arg?: { job?: JobInfo }): Promise<void> {
     if (arg?.job && this.jobs.has(arg.job.id)) {
       arg.job.controller.abort();
-      void vscode.window.showInformationMessage(`QED: cancelling ${arg.job.label}; finished rows are kept.`);
+      void ui.showInformationMessage(`QED: cancelling ${arg.job.label}; finished rows are kept.`);
       return;
     }
     const running = this.list();
     if (!running.length) {
-      void vscode.window.showInformationMessage('QED: no job is running.');
+      void ui.showInformationMessage('QED: no job is running.');
       return;
     }
     const pick =
       running.length === 1
         ? running[0]
-        : (await vscode.window.showQuickPick(running.map((j) => ({ label: j.label, description: describe(j), job: j })), { title: 'Cancel which job?' }))?.job;
+        : (await ui.showQuickPick(running.map((j) => ({ label: j.label, description: describe(j), job: j })), { title: 'Cancel which job?' }))?.job;
     if (!pick) return;
     pick.controller.abort();
-    void vscode.window.showInformationMessage(`QED: cancelling ${pick.label}; finished rows are kept.`);
+    void ui.showInformationMessage(`QED: cancelling ${pick.label}; finished rows are kept.`);
   }
 
   private refresh(): void {
@@ -150,4 +152,9 @@ export function progressMessage(p: JobProgressLike): string {
 
 function describe(j: JobInfo): string {
   return `${j.done}/${j.total} rows${j.failed ? `, ${j.failed} failed` : ''}, $${j.cost.toFixed(4)}`;
+}
+
+/** QED: Cancel Job (from the palette, or the inline button of a job in the QED view). */
+export function registerJobCommands(s: Services): void {
+  registerCommand(s, 'qed.cancelJob', 'Cancel Job', (arg?: { job?: JobInfo }) => s.jobs.cancelCommand(arg));
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { registerCommand, type Services } from './services';
 import { engine } from './lazy';
 
 /** The variables the shipped providers read their key from. */
@@ -59,7 +61,7 @@ export async function workspaceKeyVariables(shippedRoot: string): Promise<Map<st
 export async function setApiKeyCommand(keys: KeyStore, preset?: string, workspaceVariables = new Map<string, string[]>()): Promise<boolean> {
   const variable = preset ?? (await pickVariable(keys, 'Store a key for…', false, workspaceVariables));
   if (!variable) return false;
-  const value = await vscode.window.showInputBox({
+  const value = await ui.showInputBox({
     title: `API key for ${variable}`,
     prompt: 'Kept in VS Code\'s secret storage; never written to a file or a log.',
     password: true,
@@ -68,7 +70,7 @@ export async function setApiKeyCommand(keys: KeyStore, preset?: string, workspac
   });
   if (!value) return false;
   await keys.set(variable, value.trim());
-  void vscode.window.showInformationMessage(`QED: key for ${variable} stored.`);
+  void ui.showInformationMessage(`QED: key for ${variable} stored.`);
   return true;
 }
 
@@ -76,7 +78,7 @@ export async function clearApiKeyCommand(keys: KeyStore, workspaceVariables = ne
   const variable = await pickVariable(keys, 'Remove the stored key of…', true, workspaceVariables);
   if (!variable) return;
   await keys.clear(variable);
-  void vscode.window.showInformationMessage(`QED: stored key for ${variable} removed.`);
+  void ui.showInformationMessage(`QED: stored key for ${variable} removed.`);
 }
 
 async function pickVariable(keys: KeyStore, title: string, storedOnly = false, workspaceVariables = new Map<string, string[]>()): Promise<string | undefined> {
@@ -91,12 +93,17 @@ async function pickVariable(keys: KeyStore, title: string, storedOnly = false, w
   }
   // Secret storage cannot list what it holds: a key stored under another name is named by hand.
   items.push({ label: 'Another variable…', description: storedOnly ? 'a key stored under another name' : 'the api_key_env of a custom config' });
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Key variable' });
+  const pick = await ui.showQuickPick(items, { title, placeHolder: 'Key variable' });
   if (!pick) return undefined;
   if (pick.label !== 'Another variable…') return pick.label;
-  return vscode.window.showInputBox({
+  return ui.showInputBox({
     title: 'Variable name',
     prompt: 'The name written as api_key_env in the config, e.g. VLLM_API_KEY',
     validateInput: (v) => (VAR_RE.test(v) ? undefined : 'Letters, digits and _; not starting with a digit'),
   });
+}
+
+export function registerKeyCommands(s: Services): void {
+  registerCommand(s, 'qed.setApiKey', 'Set API Key', async () => setApiKeyCommand(s.keys, undefined, await workspaceKeyVariables(s.shippedRoot)));
+  registerCommand(s, 'qed.clearApiKey', 'Clear API Key', async () => clearApiKeyCommand(s.keys, await workspaceKeyVariables(s.shippedRoot)));
 }

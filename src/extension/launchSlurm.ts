@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { registerCommand, type Services } from './services';
 import { join } from 'node:path';
 import { pickModelConfig, requireTrust, workspaceRoot } from './picks';
 import { engine } from './lazy';
@@ -25,14 +27,14 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
   if (!cwd) return;
   const { cluster } = await engine();
 
-  const model = await vscode.window.showInputBox({
+  const model = await ui.showInputBox({
     title: 'Launch on SLURM (1/4): model',
     prompt: 'A Hugging Face id (served with vLLM) or a model folder holding config.json',
     value: ctx.state.get<string>('qed.slurm.model') ?? 'lm-provers/QED-Nano',
   });
   if (!model) return;
 
-  const judgeKind = await vscode.window.showQuickPick(
+  const judgeKind = await ui.showQuickPick(
     [
       { label: 'A model config (API judge)', value: 'api' },
       { label: 'A Hugging Face model (vLLM judge, served in the grading job)', value: 'vllm' },
@@ -46,11 +48,11 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
     judge = await pickModelConfig(cwd, ctx.shippedRoot, 'Launch on SLURM (2/4): judge config', 'Which model grades?');
     if (!judge) return;
   } else if (judgeKind.value === 'vllm') {
-    judge = await vscode.window.showInputBox({ title: 'Launch on SLURM (2/4): judge model', prompt: 'Hugging Face id or model folder', value: 'Qwen/Qwen3-32B' });
+    judge = await ui.showInputBox({ title: 'Launch on SLURM (2/4): judge model', prompt: 'Hugging Face id or model folder', value: 'Qwen/Qwen3-32B' });
     if (!judge) return;
   }
 
-  const bench = await vscode.window.showQuickPick(
+  const bench = await ui.showQuickPick(
     [
       { label: 'IMO-ProofBench', description: 'proofs, graded with the IMO-ProofBench rubric', finalAnswer: false, proofbench: false },
       { label: 'IMO-AnswerBench', description: 'final answers', finalAnswer: true, proofbench: false },
@@ -60,7 +62,7 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
   );
   if (!bench) return;
 
-  const gpus = await vscode.window.showQuickPick(['8', '4', '2', '1', '0'].map((g) => ({ label: g, description: g === '0' ? 'no GPU (CPU-only test clusters)' : `GPU${g === '1' ? '' : 's'} per node` })), { title: 'Launch on SLURM (4/4): GPUs per node' });
+  const gpus = await ui.showQuickPick(['8', '4', '2', '1', '0'].map((g) => ({ label: g, description: g === '0' ? 'no GPU (CPU-only test clusters)' : `GPU${g === '1' ? '' : 's'} per node` })), { title: 'Launch on SLURM (4/4): GPUs per node' });
   if (!gpus) return;
   await ctx.state.update('qed.slurm.model', model);
 
@@ -85,14 +87,18 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
   await vscode.window.showTextDocument(preview, { preview: true });
 
   const jobsText = plan.gradeScript ? 'a generation job and a grading job that starts once it succeeded' : 'a generation job (no grading)';
-  const go = await vscode.window.showInformationMessage(`Submit ${jobsText} to SLURM?`, { modal: true, detail: `Scripts, configs and logs go to ${plan.outDir}.` }, 'Submit');
+  const go = await ui.showInformationMessage(`Submit ${jobsText} to SLURM?`, { modal: true, detail: `Scripts, configs and logs go to ${plan.outDir}.` }, 'Submit');
   if (go !== 'Submit') return;
   if (!cluster.onPath('sbatch')) {
-    void vscode.window.showErrorMessage('QED: sbatch is not on PATH here: open this folder on a SLURM login node (e.g. over Remote-SSH).');
+    void ui.showErrorMessage('QED: sbatch is not on PATH here: open this folder on a SLURM login node (e.g. over Remote-SSH).');
     return;
   }
   const launch = cluster.submitLaunch(plan);
   const ids = launch.jobs.map((j) => `${j.kind === 'generate' ? 'generation' : 'grading'} ${j.id}`).join(', ');
   ctx.log.info(`Launch on SLURM: ${ids}; logs in ${plan.logs}; results ${plan.results}`);
-  void vscode.window.showInformationMessage(`QED: submitted ${ids}. Results: ${plan.results}`);
+  void ui.showInformationMessage(`QED: submitted ${ids}. Results: ${plan.results}`);
+}
+
+export function registerLaunchSlurm(s: Services): void {
+  registerCommand(s, 'qed.launchSlurm', 'Launch on SLURM', () => launchSlurmCommand(s));
 }

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { registerCommand, type Services } from './services';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -28,7 +30,7 @@ const ID = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 export async function newConfigCommand(shippedRoot: string, refresh: () => Promise<void>): Promise<void> {
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!cwd) {
-    void vscode.window.showWarningMessage('QED: open a folder first: configs live in its configs/models/ folder.');
+    void ui.showWarningMessage('QED: open a folder first: configs live in its configs/models/ folder.');
     return;
   }
   const { listConfigs } = (await engine()).config;
@@ -39,10 +41,10 @@ export async function newConfigCommand(shippedRoot: string, refresh: () => Promi
     { label: 'start from a shipped config', kind: vscode.QuickPickItemKind.Separator },
     ...shipped.map((c) => ({ label: c.id, description: `${c.api ?? ''}: ${c.model ?? ''}`, file: c.file, group: c.group })),
   ];
-  const template = await vscode.window.showQuickPick(items, { title: 'New Model Config (1/2): start from', placeHolder: 'A shipped config to copy, or a minimal one', matchOnDescription: true });
+  const template = await ui.showQuickPick(items, { title: 'New Model Config (1/2): start from', placeHolder: 'A shipped config to copy, or a minimal one', matchOnDescription: true });
   if (!template) return;
   const suggestion = template.file ? `${template.group || 'custom'}/my-${template.label.split('/').pop()}` : 'custom/my-model';
-  const id = await vscode.window.showInputBox({
+  const id = await ui.showInputBox({
     title: 'New Model Config (2/2): name',
     prompt: 'provider/name: the file is configs/models/provider/name.yaml, and runs name it openai/my-model',
     value: suggestion,
@@ -80,4 +82,8 @@ export async function newConfigCommand(shippedRoot: string, refresh: () => Promi
     const start = line.text.length - line.text.slice(line.text.indexOf(':') + 1).trimStart().length;
     editor.selection = new vscode.Selection(lineNo, start, lineNo, line.text.length);
   }
+}
+
+export function registerNewConfig(s: Services): void {
+  registerCommand(s, 'qed.newConfig', 'New Model Config', () => newConfigCommand(s.shippedRoot, () => s.reloadView()));
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
 import { relative } from 'node:path';
 import type { ModelConfig } from '../core/config/types';
 import type { BoundClient } from '../core/llm';
@@ -34,7 +35,7 @@ export async function pickModelConfig(cwd: string, shippedRoot: string, title: s
   }
   const preferredItem = items.find((i) => i.label === preferred);
   if (preferredItem) items.unshift({ label: 'default', kind: vscode.QuickPickItemKind.Separator }, { ...preferredItem, description: `${preferredItem.description} (default)` });
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
+  const pick = await ui.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
   return pick?.file;
 }
 
@@ -43,7 +44,7 @@ async function resultsItems(cwd: string): Promise<Array<{ label: string; file: s
   const items = files
     .map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath }))
     .sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
-  if (!items.length) void vscode.window.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
+  if (!items.length) void ui.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
   return items;
 }
 
@@ -51,25 +52,28 @@ async function resultsItems(cwd: string): Promise<Array<{ label: string; file: s
 export async function pickResultsFile(cwd: string, title: string, extra?: { label: string; file: string }): Promise<string | undefined> {
   const items = await resultsItems(cwd);
   if (!items.length && !extra) return undefined;
-  const pick = await vscode.window.showQuickPick(extra ? [...items, extra] : items, { title, placeHolder: 'Which results file?' });
+  const pick = await ui.showQuickPick(extra ? [...items, extra] : items, { title, placeHolder: 'Which results file?' });
   return pick?.file;
 }
 
-/** Two (or more) results files to compare, ticked in one quick pick. */
+/**
+ * Two results files to compare, one single-choice pick after the other: Enter takes the highlighted
+ * file in each (in a multi-select pick, Enter on a ticked row un-ticks it instead of accepting).
+ */
 export async function pickResultsFiles(cwd: string, title: string): Promise<string[] | undefined> {
   const items = await resultsItems(cwd);
   if (!items.length) return undefined;
   if (items.length < 2) {
-    void vscode.window.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
+    void ui.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
     return undefined;
   }
-  const picks = await vscode.window.showQuickPick(items, { title, placeHolder: 'Tick two runs (or more) of the same problems', canPickMany: true });
-  if (!picks) return undefined;
-  if (picks.length < 2) {
-    void vscode.window.showWarningMessage('QED: tick at least two results files to compare.');
-    return undefined;
-  }
-  return picks.map((p) => p.file);
+  const first = await ui.showQuickPick(items, { title: `${title} (1/2): first run`, placeHolder: 'Which results file?' });
+  if (!first) return undefined;
+  const second = await ui.showQuickPick(
+    items.filter((i) => i !== first),
+    { title: `${title} (2/2): compare ${first.label} with`, placeHolder: 'A run of the same problems' },
+  );
+  return second ? [first.file, second.file] : undefined;
 }
 
 /**
@@ -85,7 +89,7 @@ export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, 
     const allowed = ctx.state.get<string[]>(ALLOWED_HOSTS_KEY, []);
     if (!allowed.includes(host)) {
       const yes = `Send it to ${host}`;
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await ui.showWarningMessage(
         `QED: ${cfg.id} sends your ${cfg.apiKeyEnv} key to ${host}, which is not ${cfg.api}'s own server. Send it there?`,
         { modal: true, detail: 'Only allow hosts you trust with this key (your gateway or proxy). The answer is remembered for this host.' },
         yes,
@@ -105,21 +109,27 @@ const ALLOWED_HOSTS_KEY = 'qed.keyHostsAllowed';
 export async function ensureKey(keys: KeyStore, cfg: ModelConfig): Promise<boolean> {
   if (await keys.get(cfg.apiKeyEnv)) return true;
   if (cfg.api === 'custom' && !cfg.apiKeyEnv) return true;
-  const choice = await vscode.window.showWarningMessage(`QED: no key for ${cfg.apiKeyEnv}.`, 'Set API Key');
+  const choice = await ui.showWarningMessage(`QED: no key for ${cfg.apiKeyEnv}.`, 'Set API Key');
   return choice === 'Set API Key' && (await setApiKeyCommand(keys, cfg.apiKeyEnv));
 }
 
-/** Refuses (with a message) in Restricted Mode, where nothing may call an API or read a key. */
+/**
+ * Refuses in Restricted Mode, where nothing may call an API or read a key: a short message (long
+ * ones are cut in a notification) with a button to VS Code's workspace trust editor.
+ */
 export function requireTrust(action: string): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showWarningMessage(`QED: this workspace is in Restricted Mode. Trust it to ${action}: nothing calls a model API or reads a key until then.`);
+  const manage = 'Manage Workspace Trust';
+  void Promise.resolve(ui.showWarningMessage(`QED: Restricted Mode. Trust this folder to ${action}.`, manage)).then((choice) => {
+    if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+  });
   return false;
 }
 
 /** The first workspace folder's path, or undefined (with a message) when no folder is open. */
 export function workspaceRoot(): string | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) void vscode.window.showWarningMessage('QED: open a folder first; results are written inside it.');
+  if (!folder) void ui.showWarningMessage('QED: open a folder first; results are written inside it.');
   return folder?.uri.fsPath;
 }
 
@@ -134,7 +144,7 @@ export async function confirmCost(estimate: (outputTokens: number) => CostEstima
   const e = estimate(settings.get<number>('expectedOutputTokens', 0));
   if (e.usd <= threshold) return true;
   const go = 'Run';
-  const choice = await vscode.window.showWarningMessage(
+  const choice = await ui.showWarningMessage(
     `QED: this run may cost about $${e.usd.toFixed(2)}, above your limit of $${threshold.toFixed(2)}.`,
     {
       modal: true,

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { registerCommand, type Services } from './services';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -8,7 +10,7 @@ import { engine } from './lazy';
 type Node =
   | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs' | 'slurm'; label: string }
   | { kind: 'group'; section: 'models' | 'agents'; label: string }
-  | { kind: 'config'; id: string; file: string; api?: string; model?: string; errors: number; warnings: number; origin: string }
+  | { kind: 'config'; id: string; file: string; api?: string; model?: string; errors: number; warnings: number; origin: string; kindOf?: 'model' | 'agent' }
   | { kind: 'file'; file: string; role: 'dataset' | 'results' }
   | { kind: 'job'; job: JobInfo }
   | { kind: 'slurmJob'; id: string; role: 'generate' | 'grade'; model: string; state: string; elapsed?: string; rows: number; results: string; err: string }
@@ -99,8 +101,10 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         return new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
       case 'config': {
         const item = new vscode.TreeItem(node.id.includes('/') ? node.id.slice(node.id.indexOf('/') + 1) : node.id);
-        item.description = `${node.model ?? ''}${node.origin === 'shipped' ? ' · shipped' : ''}`;
-        item.tooltip = `${node.file}\n${node.api ?? ''}: ${node.model ?? ''}${node.errors ? `\n${node.errors} error(s)` : ''}${node.warnings ? `\n${node.warnings} warning(s)` : ''}`;
+        // Never blank: an agent whose files do not load yet still says it is an agent.
+        const what = node.kindOf === 'agent' ? (node.model ?? 'agent') : (node.model ?? (node.api ? `${node.api}: no model` : 'no model'));
+        item.description = `${what}${node.errors ? ` · ${node.errors} error(s)` : ''}${node.origin === 'shipped' ? ' · shipped' : ''}`;
+        item.tooltip = `${node.file}\n${node.kindOf === 'agent' ? `agent: ${what}` : `${node.api ?? ''}: ${node.model ?? ''}`}${node.errors ? `\n${node.errors} error(s)` : ''}${node.warnings ? `\n${node.warnings} warning(s)` : ''}`;
         item.iconPath = node.errors ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon(node.warnings ? 'info' : 'file-code');
         item.resourceUri = vscode.Uri.file(node.file);
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
@@ -234,7 +238,7 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
 export async function initWorkspaceCommand(shippedRoot: string, refresh: () => Promise<void>): Promise<void> {
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!cwd) {
-    void vscode.window.showWarningMessage('QED: open a folder first.');
+    void ui.showWarningMessage('QED: open a folder first.');
     return;
   }
   const copies = ['schema/model-config.schema.json', 'models/openai/gpt-5-mini.yaml', 'models/google/gemini-2.5-pro.yaml', 'models/custom/vllm-example.yaml', 'prompts/generate_proof.txt', 'prompts/generate_final_answer.txt'];
@@ -252,6 +256,13 @@ export async function initWorkspaceCommand(shippedRoot: string, refresh: () => P
   // unavailable (remote file systems, exhausted inotify watches).
   await refresh();
   const first = join(cwd, 'configs', 'models', 'openai', 'gpt-5-mini.yaml');
-  void vscode.window.showInformationMessage(`QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`);
+  void ui.showInformationMessage(`QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`);
   if (existsSync(first)) await vscode.window.showTextDocument(vscode.Uri.file(first));
+}
+
+/** The QED view and its commands (Refresh, Create Example Configs). */
+export function registerQedView(s: Services, view: QedView): void {
+  s.context.subscriptions.push(view, vscode.window.registerTreeDataProvider('qed.explorer', view));
+  registerCommand(s, 'qed.refreshView', 'Refresh', () => view.reload());
+  registerCommand(s, 'qed.initWorkspace', 'Create Example Configs', () => initWorkspaceCommand(s.shippedRoot, () => view.reload()));
 }

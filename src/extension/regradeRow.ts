@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { asUri, registerCommand, type Services } from './services';
 import { basename, dirname } from 'node:path';
 import type { GradeMode, Grader } from '../core/grade/eval';
 import type { KeyStore } from './keys';
@@ -26,7 +28,7 @@ export async function pickRowGrader(ctx: RegradeContext, row: Record<string, unk
   if (recorded) {
     const asGraded = { label: '$(check) As the row was graded', description: `${recorded.config}, ${recorded.mode} grading`, detail: 'Same grader, prompt and mode as the rest of the file' };
     const other = { label: '$(list-selection) Another grader…', description: 'the row will no longer match the rest of the file' };
-    const choice = await vscode.window.showQuickPick([asGraded, other], { title: `Regrade ${id}`, placeHolder: 'Which grading?' });
+    const choice = await ui.showQuickPick([asGraded, other], { title: `Regrade ${id}`, placeHolder: 'Which grading?' });
     if (!choice) return undefined;
     if (choice === other) {
       ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', recorded.config);
@@ -39,7 +41,7 @@ export async function pickRowGrader(ctx: RegradeContext, row: Record<string, unk
   const picked = await e.regrade.graderForRow(row, { ref, mode }, { cwd, shippedRoot: ctx.shippedRoot, client: (cfg) => clientFor(ctx, cfg) });
   if (!picked) return undefined;
   if (picked.differences.length) {
-    const go = await vscode.window.showWarningMessage(`QED: ${e.regrade.mismatchWarning(picked.differences)}.`, { modal: true }, 'Regrade Anyway');
+    const go = await ui.showWarningMessage(`QED: ${e.regrade.mismatchWarning(picked.differences)}.`, { modal: true }, 'Regrade Anyway');
     if (go !== 'Regrade Anyway') return undefined;
   }
   ctx.log.info(`regrade: ${id} of ${basename(file)} with ${picked.grader.identity.config} (${picked.grader.mode})${picked.differences.length ? `, unlike the rest of the file: ${picked.differences.join('; ')}` : ''}`);
@@ -75,13 +77,13 @@ export async function regradeInEditor(ctx: RegradeContext, file: string, index: 
 export async function regradeRowCommand(ctx: RegradeContext, uri?: vscode.Uri, index?: number): Promise<void> {
   const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
   if (!file || !file.endsWith('.jsonl')) {
-    void vscode.window.showInformationMessage('QED: open a results file (.jsonl) first, or use the Regrade lens above a row.');
+    void ui.showInformationMessage('QED: open a results file (.jsonl) first, or use the Regrade lens above a row.');
     return;
   }
   let row = index;
   if (row === undefined) {
     const line = vscode.window.activeTextEditor?.selection.active.line;
-    const text = await vscode.window.showInputBox({ title: 'Regrade Row: which row?', value: line !== undefined ? String(line + 1) : '1', validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A row number, from 1') });
+    const text = await ui.showInputBox({ title: 'Regrade Row: which row?', value: line !== undefined ? String(line + 1) : '1', validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A row number, from 1') });
     if (!text) return;
     row = Number(text) - 1;
   }
@@ -92,5 +94,9 @@ export async function regradeRowCommand(ctx: RegradeContext, uri?: vscode.Uri, i
   });
   if (!r) return;
   const unread = r.flag === 'parse_failure' ? ` — the reply could not be read: ${String(r.row.grade_error)}` : '';
-  void vscode.window.showInformationMessage(`QED: ${r.id} regraded by ${r.grader}: ${String(r.before ?? '—')} → ${String(r.row.score ?? 'no score')}, $${r.cost.cost.toFixed(4)}${unread}.`);
+  void ui.showInformationMessage(`QED: ${r.id} regraded by ${r.grader}: ${String(r.before ?? '—')} → ${String(r.row.score ?? 'no score')}, $${r.cost.cost.toFixed(4)}${unread}.`);
+}
+
+export function registerRegradeRow(s: Services): void {
+  registerCommand(s, 'qed.regradeRow', 'Regrade Row', (arg?: unknown, index?: unknown) => regradeRowCommand(s, asUri(arg), typeof index === 'number' ? index : undefined));
 }

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { asUri, registerCommand, type Services } from './services';
 import { basename, dirname } from 'node:path';
 import type { ViewerHost } from '../core/view/host';
-import type { HostMessage, ViewerMessage, ViewerState } from '../protocol';
+import type { EditResult, HostMessage, RenderedRow, ViewerMessage, ViewerState } from '../protocol';
 import type { KeyStore } from './keys';
 import { engine } from './lazy';
 import { pickResultsFile, pickResultsFiles } from './picks';
@@ -46,6 +48,11 @@ export interface PanelContext {
 export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   /** Panels by the files they show (joined by newlines). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  /** Test-only probes waiting for the page's answer, by id. */
+  private readonly probes = new Map<number, (r: { row: RenderedRow | null; state?: ViewerState }) => void>();
+  private nextProbe = 1;
+  /** Resolves once the panel's page said `ready` (a message posted earlier may be lost). */
+  private readonly pageReady = new WeakMap<vscode.WebviewPanel, Promise<void>>();
 
   constructor(private readonly ctx: PanelContext) {}
 
@@ -78,7 +85,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     let files = (uris ?? (uri ? [uri] : [])).filter((u) => u.scheme === 'file' && u.fsPath.endsWith('.jsonl')).map((u) => u.fsPath);
     if (files.length < 2) {
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results: results files')) ?? [];
+      if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results')) ?? [];
       else {
         const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Compare Results: pick two results files' });
         files = picked?.map((u) => u.fsPath) ?? [];
@@ -98,6 +105,26 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     }
     const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(files), vscode.ViewColumn.Active, this.options());
     await this.attach(panel, files, state);
+  }
+
+  /** The open panels: the files each shows, and whether it is the active one. */
+  list(): Array<{ files: string[]; title: string; active: boolean }> {
+    return [...this.panels].map(([key, p]) => ({ files: key.split('\n'), title: p.title, active: p.active }));
+  }
+
+  /**
+   * Test-only: the row page the panel of `files` (else the active panel, else the only one) shows,
+   * and the state the page saved; undefined when no such panel is open.
+   */
+  async probe(files?: string[]): Promise<{ row: RenderedRow | null; state?: ViewerState } | undefined> {
+    const all = [...this.panels.values()];
+    const panel = files ? this.panels.get(panelKey(files)) : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
+    if (!panel) return undefined;
+    await this.pageReady.get(panel);
+    const id = this.nextProbe++;
+    const answer = new Promise<{ row: RenderedRow | null; state?: ViewerState }>((resolve) => this.probes.set(id, resolve));
+    await panel.webview.postMessage({ kind: 'probe', id } satisfies HostMessage);
+    return answer;
   }
 
   /** Reopens a panel after a reload of the window, from the state the page saved. */
@@ -141,7 +168,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       // The row's own grading unless the user picks another (see pickRowGrader).
       grader: async ({ mode, row, file }) => (vscode.workspace.isTrusted ? pickRowGrader(ctx, row, file, mode) : undefined),
       saveExport: async (markdown, name) => {
-        const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
+        const target = await ui.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
         if (!target) return undefined;
         await vscode.workspace.fs.writeFile(target, Buffer.from(markdown, 'utf8'));
         return target.fsPath;
@@ -153,11 +180,20 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const post = (m: HostMessage) => void webview.postMessage(m);
     const disposables: vscode.Disposable[] = [];
     const unsubscribe = host.onMessage(post);
+    let pageIsReady!: () => void;
+    this.pageReady.set(panel, new Promise<void>((resolve) => (pageIsReady = resolve)));
     disposables.push(
       webview.onDidReceiveMessage(async (msg: ViewerMessage) => {
+        if (msg?.kind === 'probed') {
+          this.probes.get(msg.id)?.({ row: msg.row, state: msg.state });
+          this.probes.delete(msg.id);
+          return;
+        }
         if (msg?.kind === 'ready' && state && !msg.state) msg = { ...msg, state };
         const reply = await host.handle(msg);
         if (reply) post(reply);
+        if (msg?.kind === 'ready') pageIsReady();
+        if (msg?.kind === 'request' && msg.type === 'regrade' && reply?.kind === 'response') reportRegrade(reply, ctx.log);
       }),
     );
 
@@ -199,4 +235,33 @@ const panelKey = (files: string[]) => files.join('\n');
 
 function title(files: string[]): string {
   return files.length === 1 ? `Results: ${basename(files[0])}` : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;
+}
+
+/** The results viewer: its panels (restored after a reload), QED: Open Results and Compare Results. */
+export function registerResultsPanels(s: Services): ResultsPanels {
+  const panels = new ResultsPanels({ extensionUri: s.context.extensionUri, keys: s.keys, state: s.state, log: s.log, shippedRoot: s.shippedRoot });
+  s.context.subscriptions.push(panels, vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels));
+  registerCommand(s, 'qed.openResults', 'Open Results', (arg?: unknown, opts?: { row?: number }) => panels.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}));
+  registerCommand(s, 'qed.compareResults', 'Compare Results', (arg?: unknown, all?: unknown) => panels.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined));
+  return panels;
+}
+
+/**
+ * A regrade from the viewer ends with a VS Code message as well as the page's toast (the page may
+ * be out of sight by then): the row, its new score, the grader and the cost; or why it failed.
+ */
+function reportRegrade(reply: Extract<HostMessage, { kind: 'response' }>, log: vscode.LogOutputChannel): void {
+  if (!reply.ok) {
+    if (reply.error.code === 'cancelled') return;
+    log.warn(`viewer: regrade failed: ${reply.error.message}`);
+    void ui.showWarningMessage(`QED: regrade failed: ${reply.error.message.split('\n')[0]}`);
+    return;
+  }
+  const r = reply.result as EditResult;
+  const s = r.row.summary;
+  const grader = (r.row.row.qed_grade as { config?: unknown } | undefined)?.config;
+  const score = r.flag === 'parse_failure' ? 'the reply could not be read' : `${s.score ?? 'no score'}${s.max !== null && s.score !== null ? ` / ${s.max}` : ''}`;
+  const line = `${s.id} regraded${typeof grader === 'string' ? ` by ${grader}` : ''}: ${score}, $${(r.cost?.cost ?? 0).toFixed(4)}`;
+  log.info(`viewer: ${line}`);
+  void (r.flag ? ui.showWarningMessage : ui.showInformationMessage)(`QED: ${line}.`);
 }

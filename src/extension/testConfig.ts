@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { ui } from './prompts';
+import { asUri, registerCommand, type Services } from './services';
 import type { KeyStore } from './keys';
 import { clientFor, pickModelConfig, requireTrust } from './picks';
 import { engine } from './lazy';
@@ -12,7 +14,7 @@ export async function testConfigCommand(ctx: { keys: KeyStore; state: vscode.Mem
   const { config: { loadConfig }, probe: { probe, probeSettings }, format: fmt } = await engine();
   const cfg = await loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
   if (cfg.kind === 'agent') {
-    void vscode.window.showErrorMessage('QED: an agent config cannot be tested directly; test its model config.');
+    void ui.showErrorMessage('QED: an agent config cannot be tested directly; test its model config.');
     return;
   }
   const client = await clientFor(ctx, probeSettings(cfg));
@@ -25,5 +27,9 @@ export async function testConfigCommand(ctx: { keys: KeyStore; state: vscode.Mem
   const reply = r.text.trim().replace(/\s+/g, ' ');
   const line = `${cfg.id} answered in ${r.time.toFixed(2)} s: ${r.usage.inputTokens} input + ${r.usage.outputTokens} output tokens, ${fmt.formatUsd(r.cost)}${r.finishReason === 'length' ? ' (cut off by the output budget)' : ''}. Reply: "${reply.length > 80 ? reply.slice(0, 80) + '…' : reply}"`;
   ctx.log.info(`test: ${line}`);
-  void vscode.window.showInformationMessage(`QED: ${line}`);
+  void ui.showInformationMessage(`QED: ${line}`);
+}
+
+export function registerTestConfig(s: Services): void {
+  registerCommand(s, 'qed.testConfig', 'Test Model Config', (arg?: unknown) => testConfigCommand(s, asUri(arg)));
 }

@@ -31,7 +31,7 @@ suite('jobs: cancel and resume', () => {
   const created: string[] = [];
   const chats = () => fake.requestsOf('chat');
 
-  const runAnswers = (out: string): Record<string, Answer> => runBenchmarkAnswers(CONFIG_ID, DATA, out);
+  const runAnswers = (out: string): Record<string, Answer> => runBenchmarkAnswers(CONFIG_ID, DATA, out, N);
 
   /** The job files a results file has while a job works on it; none may outlive the job. */
   const leftovers = (file: string) => ['.lock', '.partial'].filter((ext) => existsSync(file + ext));
@@ -130,7 +130,7 @@ suite('jobs: cancel and resume', () => {
     fake.clearRequests();
     // One request at a time (concurrent_requests: 1): four calls answered, the fifth hangs until cancelled.
     fake.script({}, {}, {}, {}, { kind: 'hang' });
-    ui = new ScriptedUi(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel));
+    ui = new ScriptedUi(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel, 1));
     const first = vscode.commands.executeCommand('qed.runBenchmark');
     await waitFor('the fifth call of the agent', () => chats().length >= 5);
     await vscode.commands.executeCommand('qed.cancelJob');
@@ -141,7 +141,7 @@ suite('jobs: cancel and resume', () => {
 
     // 2 proofs + 4 verifications + 2 refinements + 4 verifications = 12 calls; 4 were paid for.
     fake.clearRequests();
-    ui.answer(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel));
+    ui.answer(runBenchmarkAnswers(agentId, 'data/ext-agent.jsonl', rel, 1));
     await vscode.commands.executeCommand('qed.runBenchmark');
     assert.deepEqual(ui.messagesOf('error'), []);
     assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: finished: 1\/1 rows, 0 failed/);

@@ -25,7 +25,7 @@ suite('API keys', () => {
   const created: string[] = [];
   const chats = () => fake.requestsOf('chat');
 
-  const runAnswers = (out: string): Record<string, Answer> => runBenchmarkAnswers(CONFIG_ID, DATA, out);
+  const runAnswers = (out: string): Record<string, Answer> => runBenchmarkAnswers(CONFIG_ID, DATA, out, 3);
 
   /** QED: Set API Key, answered as a user would: the workspace's variable, then the key. */
   async function setKey(u: ScriptedUi, typed: string): Promise<void> {

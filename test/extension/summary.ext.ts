@@ -1,13 +1,14 @@
 /**
  * QED: Show Summary (src/extension/showSummary.ts) on two results files, as the explorer calls it
- * with both ticked (the clicked file, then the selection): one new editor tab, a markdown document
- * with each file's figures and the figures of all rows together.
+ * with both ticked (the clicked file, then the selection): one new tab, a rendered read-only
+ * markdown preview with each file's figures and the figures of all rows together, which never asks
+ * to be saved; QED: Save Summary writes it to a file.
  */
 import * as assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { activated, waitFor, writeIn } from './helpers';
-import { ScriptedUi } from './ui';
+import { activated, fileIn, waitFor, writeIn } from './helpers';
+import { qedApi, ScriptedUi, type Shown } from './ui';
 
 const schema = [{ title: 'Proof Grade', points: 7 }];
 const graded = (id: string, score: number) => ({ problem_id: id, problem: `Problem ${id}.`, model_solution: `Solution of ${id}.`, score, schema_0: schema, grade: [{ points: score, desc: 'ok' }] });
@@ -61,13 +62,20 @@ suite('Show Summary', () => {
     assert.deepEqual(ui.shown, [], 'the files were given: nothing to ask');
     assert.deepEqual(ui.messagesOf('error'), []);
 
-    const editor = await waitFor('the summary editor', () => vscode.window.activeTextEditor?.document.languageId === 'markdown' && vscode.window.activeTextEditor);
-    assert.equal(tabCount(), tabsBefore + 1, 'new editor tabs');
-    const doc = editor.document;
-    assert.equal(doc.isUntitled, true, 'the summary is a new (untitled) document, not a file');
+    const shown = qedApi().summaries.list().at(-1);
+    assert.ok(shown, 'no summary shown');
+    assert.equal(shown.scheme, 'qed-summary', 'the summary is a read-only virtual document, not an untitled one');
+    // Rendered: a markdown preview tab, not a text editor; no untitled document to save on close.
+    await waitFor('the summary preview tab', () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview && vscode.window.tabGroups.activeTabGroup.activeTab);
+    assert.equal(tabCount(), tabsBefore + 1, 'new tabs');
+    assert.match((vscode.window.tabGroups.activeTabGroup.activeTab?.input as vscode.TabInputWebview).viewType, /markdown\.preview/);
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.isUntitled), 'an untitled document was opened');
+    const doc = await vscode.workspace.openTextDocument(shown);
+    assert.equal(doc.isDirty, false);
     const md = doc.getText();
     assert.ok(md.startsWith('# QED summary\n'), md.slice(0, 200));
     assert.ok(md.includes('`outputs/ext-summary-a.jsonl`, `outputs/ext-summary-b.jsonl`'), `the files are not named:\n${md.slice(0, 300)}`);
+    assert.match(md, /QED: Save Summary/, 'the summary says how to save it');
 
     const perFile = table(md, 'per file');
     const row = (name: string) => perFile.find((r) => r.file.includes(name));
@@ -89,6 +97,45 @@ suite('Show Summary', () => {
     const original = table(md, "The original's figures (stats.py, --merge-method mean): Summary Table (mean@2 runs)");
     assert.deepEqual(original.find((r) => r.column === 'Overall')?.value, '3.5000');
 
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+
+    // QED: Save Summary writes the markdown (without the read-only note) where the dialog says.
+    const target = fileIn('outputs/ext-summary.md');
+    created.push(target.fsPath);
+    ui.saveTo = target;
+    await vscode.commands.executeCommand('qed.saveSummary');
+    const saveDialog = (ui.shown as Shown[]).find((x) => x.kind === 'saveDialog');
+    assert.ok(saveDialog?.value?.endsWith('.md'), `the save dialog proposes a .md file: ${JSON.stringify(saveDialog)}`);
+    const saved = readFileSync(target.fsPath, 'utf8');
+    assert.ok(saved.startsWith('# QED summary\n') && saved.includes('**per file**'), saved.slice(0, 200));
+    assert.doesNotMatch(saved, /Read-only/);
+    assert.ok(ui.messagesOf('info').some((m) => m.startsWith('QED: summary saved to outputs/ext-summary.md')), ui.messagesOf('info').join(' | '));
+
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.isUntitled && d.isDirty), 'closing asked nothing: no unsaved document');
+  });
+
+  test('from the palette: the file picked is summarised; several runs are merged one step further', async () => {
+    const a = writeIn('outputs/ext-summary-c.jsonl', [graded('S-1', 7), graded('S-2', 0)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    created.push(a);
+    ui = new ScriptedUi({ 'Show Summary: results file': { pick: 'outputs/ext-summary-c.jsonl' } });
+    const before = qedApi().summaries.list().length;
+    await vscode.commands.executeCommand('qed.showSummary');
+    assert.deepEqual(ui.unanswered(), []);
+    assert.ok(ui.shown[0].labels.includes('outputs/ext-summary-c.jsonl'), ui.shown[0].labels.join(', '));
+    const list = qedApi().summaries.list();
+    assert.equal(list.length, before + 1);
+    const md = (await vscode.workspace.openTextDocument(list.at(-1)!)).getText();
+    assert.ok(md.includes('`outputs/ext-summary-c.jsonl`'), md.slice(0, 300));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // Several runs to merge: one item further, a multi-select pick.
+    const d = writeIn('outputs/ext-summary-d.jsonl', [graded('S-1', 5), graded('S-2', 1)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    created.push(d);
+    ui.answer({ 'Show Summary: results file': { pick: '$(checklist) Several runs to merge…' }, 'Show Summary: runs to merge': { pick: ['outputs/ext-summary-c.jsonl', 'outputs/ext-summary-d.jsonl'] } });
+    await vscode.commands.executeCommand('qed.showSummary');
+    assert.deepEqual(ui.unanswered(), []);
+    const merged = (await vscode.workspace.openTextDocument(qedApi().summaries.list().at(-1)!)).getText();
+    assert.ok(merged.includes('`outputs/ext-summary-c.jsonl`, `outputs/ext-summary-d.jsonl`'), merged.slice(0, 300));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });

@@ -1,9 +1,19 @@
 /**
- * Answers the quick picks, input boxes and messages a command shows, in place of a user: the
- * `vscode.window` functions are swapped for scripted ones (the extension and these tests share one
- * `vscode` API object in the extension host) and put back by `restore()`.
+ * Answers the quick picks, input boxes and messages a command shows, in place of a user, through
+ * the API the extension's activate() returns (`prompts.use`): no `vscode.window` function is
+ * patched. `restore()` gives the prompts back to VS Code.
  */
 import * as vscode from 'vscode';
+import type { QedApi } from '../../src/extension/api';
+import type { PickManyOptions } from '../../src/extension/prompts';
+import { EXTENSION_ID } from './helpers';
+
+/** The extension's API (it must be activated: helpers' `activated()`). */
+export function qedApi(): QedApi {
+  const ext = vscode.extensions.getExtension<QedApi>(EXTENSION_ID);
+  if (!ext?.isActive) throw new Error(`${EXTENSION_ID} is not active: await activated() first`);
+  return ext.exports;
+}
 
 /**
  * How to answer a prompt whose title contains the key of the script:
@@ -14,7 +24,7 @@ export const DEFAULT = Symbol('accept the default value');
 export type Answer = { pick: string | string[] } | { input: string | typeof DEFAULT };
 
 export interface Shown {
-  kind: 'quickPick' | 'inputBox';
+  kind: 'quickPick' | 'inputBox' | 'saveDialog';
   title: string;
   /** The labels offered (quick picks), separators left out. */
   labels: string[];
@@ -32,22 +42,33 @@ export interface Message {
   buttons: string[];
 }
 
-const STUBBED = ['showQuickPick', 'showInputBox', 'showInformationMessage', 'showWarningMessage', 'showErrorMessage'] as const;
-
 export class ScriptedUi {
   readonly shown: Shown[] = [];
   readonly messages: Message[] = [];
-  private readonly saved = new Map<string, unknown>();
+  private readonly installed: vscode.Disposable;
+  /** The button to click in the next message whose text contains a key, when one does. */
+  private buttons: Record<string, string> = {};
 
-  /** Installs the stubs: `script` maps a piece of a prompt's title to its answer. */
+  /** Answers the extension's prompts: `script` maps a piece of a prompt's title to its answer. */
   constructor(private script: Record<string, Answer> = {}) {
-    const w = vscode.window as unknown as Record<string, unknown>;
-    for (const name of STUBBED) this.saved.set(name, w[name]);
-    w.showQuickPick = (items: unknown, options?: vscode.QuickPickOptions) => this.quickPick(items, options);
-    w.showInputBox = (options?: vscode.InputBoxOptions) => this.inputBox(options);
-    w.showInformationMessage = (text: string, ...rest: unknown[]) => this.message('info', text, rest);
-    w.showWarningMessage = (text: string, ...rest: unknown[]) => this.message('warning', text, rest);
-    w.showErrorMessage = (text: string, ...rest: unknown[]) => this.message('error', text, rest);
+    this.installed = qedApi().prompts.use({
+      showQuickPick: ((items: unknown, options?: vscode.QuickPickOptions) => this.quickPick(items, options)) as never,
+      pickMany: ((items: readonly vscode.QuickPickItem[], options: PickManyOptions) => this.quickPick(items, { ...options, canPickMany: true })) as never,
+      showInputBox: ((options?: vscode.InputBoxOptions) => this.inputBox(options)) as never,
+      showInformationMessage: ((text: string, ...rest: unknown[]) => this.message('info', text, rest)) as never,
+      showWarningMessage: ((text: string, ...rest: unknown[]) => this.message('warning', text, rest)) as never,
+      showErrorMessage: ((text: string, ...rest: unknown[]) => this.message('error', text, rest)) as never,
+      showSaveDialog: ((options?: vscode.SaveDialogOptions) => this.saveDialog(options)) as never,
+    });
+  }
+
+  /** Where the next save dialog saves (undefined: dismissed). */
+  saveTo: vscode.Uri | undefined;
+
+  /** Clicks `button` in messages whose text contains `key` (other messages close without a click). */
+  click(buttons: Record<string, string>): this {
+    this.buttons = buttons;
+    return this;
   }
 
   /** Replaces the answers (for the next command). */
@@ -56,11 +77,9 @@ export class ScriptedUi {
     return this;
   }
 
-  /** Puts the real `vscode.window` functions back. */
+  /** Gives the prompts back to VS Code. */
   restore(): void {
-    const w = vscode.window as unknown as Record<string, unknown>;
-    for (const [name, fn] of this.saved) w[name] = fn;
-    this.saved.clear();
+    this.installed.dispose();
   }
 
   /** Prompts that had no answer in the script (each dismissed, as Escape would). */
@@ -107,21 +126,29 @@ export class ScriptedUi {
     return text;
   }
 
-  private async message(level: Message['level'], text: string, rest: unknown[]): Promise<undefined> {
+  private async message(level: Message['level'], text: string, rest: unknown[]): Promise<string | undefined> {
     // Buttons are strings or MessageItems; a MessageOptions ({ modal, detail }) has no title.
     const buttons = rest.map((r) => (typeof r === 'string' ? r : (r as { title?: unknown } | undefined)?.title)).filter((b): b is string => typeof b === 'string');
     this.messages.push({ level, text, buttons });
-    return undefined; // the notification is closed without a click
+    const key = Object.keys(this.buttons).find((k) => text.includes(k));
+    const click = key === undefined ? undefined : this.buttons[key];
+    // The notification is closed without a click unless the test asked for one it offers.
+    return click !== undefined && buttons.includes(click) ? click : undefined;
+  }
+
+  private async saveDialog(options?: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+    this.shown.push({ kind: 'saveDialog', title: options?.title ?? '', labels: [], descriptions: [], value: options?.defaultUri?.fsPath, answer: this.saveTo?.fsPath });
+    return this.saveTo;
   }
 }
 
-/** The answers to QED: Run Benchmark's four steps, in proof mode with one run per problem. */
-export function runBenchmarkAnswers(config: string, dataset: string, out: string): Record<string, Answer> {
+/** The answers to QED: Run Benchmark's five steps, in proof mode, every problem once. */
+export function runBenchmarkAnswers(config: string, dataset: string, out: string, rows: number): Record<string, Answer> {
   return {
-    '(1/4): model config': { pick: config },
-    '(2/4): dataset': { pick: dataset },
-    '(3/4): mode': { pick: 'Proof' },
-    '(3/4): runs per problem': { input: DEFAULT },
-    '(4/4): results file': { input: out },
+    '(1/5): model config': { pick: config },
+    '(2/5): dataset': { pick: dataset },
+    '(3/5): mode': { pick: 'Proof' },
+    '(4/5): problems and runs': { pick: `All ${rows} problem${rows === 1 ? '' : 's'}` },
+    '(5/5): results file': { input: out },
   };
 }

@@ -21,6 +21,7 @@ import {
   toast,
   withWorkbench,
   writeFiles,
+  viewerFrame,
 } from './harness';
 
 let root: string;
@@ -69,10 +70,11 @@ test('Grade Results from the palette grades every row; Show Summary opens the ta
     assert.equal(fake.requests.filter((r) => r.model === 'grader').length, 3);
 
     await done.locator('.monaco-button', { hasText: 'Show Summary' }).click();
-    const editor = page.locator('.editor-instance .view-lines');
-    await editor.filter({ hasText: 'QED summary' }).waitFor({ state: 'visible', timeout: 30_000 });
-    const text = (await editor.first().textContent()) ?? '';
-    log('summary editor starts with:', text.slice(0, 160));
+    // A rendered markdown preview (a webview), not a text editor.
+    const preview = viewerFrame(page).locator('body', { hasText: 'QED summary' });
+    await preview.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await preview.innerText();
+    log('summary preview starts with:', text.slice(0, 160));
     assert.match(text, /Overall/);
     await screenshot(page, 'host-show-summary.png');
 

@@ -333,7 +333,8 @@ export async function launchBrowser(home: string): Promise<Browser> {
 
 /** Opens `folder` in the workbench and waits until it is rendered. */
 export async function openWorkbench(page: Page, baseUrl: string, folder: string): Promise<void> {
-  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`);
+  // The load event alone can take more than playwright's default 30 s on a busy machine.
+  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
   // The status bar is among the last parts laid out.
   await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });

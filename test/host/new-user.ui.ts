@@ -80,11 +80,11 @@ test('a new user: example workspace → key → run → grade → review and reg
 
     // 2. Run the benchmark.
     await runCommand(page, 'QED: Run Benchmark');
-    await pick(page, '(1/4): model config', 'local/qed-nano');
-    await pick(page, '(2/4): dataset', 'data/sample-problems.jsonl');
-    await pick(page, '(3/4): mode', 'Proof');
-    await answer(page, '(3/4): runs per problem', { value: '1' });
-    const outRel = await answer(page, '(4/4): results file', {});
+    await pick(page, '(1/5): model config', 'local/qed-nano');
+    await pick(page, '(2/5): dataset', 'data/sample-problems.jsonl');
+    await pick(page, '(3/5): mode', 'Proof');
+    await pick(page, '(4/5): problems and runs', 'All 3 problems');
+    const outRel = await answer(page, '(5/5): results file', {});
     await toast(page, /QED: finished: 3\/3 rows, 0 failed/).waitFor({ state: 'visible', timeout: 90_000 });
     const out = join(ws, outRel);
     assert.equal(readRows(out).length, 3);
@@ -125,6 +125,8 @@ test('a new user: example workspace → key → run → grade → review and reg
     // The row was graded by local/judge: VS Code offers to regrade it the same way first.
     await pick(page, 'Regrade EX-2', 'As the row was graded');
     await v.locator('#qed-toast.show', { hasText: 'Regraded EX-2' }).waitFor({ timeout: 60_000 });
+    // …and VS Code says so too: the page's toast is gone once the page is out of sight.
+    await toast(page, /^QED: EX-2 regraded by local\/judge: 7 \/ 7, \$\d+\.\d{4}\.$/).waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(fake.requests.filter((r) => r.model === 'judge').length, judgeCalls + 1, 'one grader call');
     const after = readRows(out);
     assert.deepEqual(after[0], before[0]);

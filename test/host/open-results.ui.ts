@@ -16,7 +16,6 @@ import {
   log,
   openWorkbench,
   pick,
-  pickMany,
   quickInput,
   runCommand,
   screenshot,
@@ -126,7 +125,8 @@ test('QED: Open Results shows the viewer; regrade, override, live rows and a win
 
     // Compare Results: two files ticked in one pick, the comparison opens at once.
     await runCommand(page, 'QED: Compare Results');
-    await pickMany(page, 'Compare Results: results files', ['outputs/run.jsonl', 'outputs/second.jsonl']);
+    await pick(page, 'Compare Results (1/2): first run', 'outputs/run.jsonl');
+    await pick(page, 'Compare Results (2/2)', 'outputs/second.jsonl');
     const cmp = viewerFrame(page);
     await cmp.locator('.compare tr.compare-row').first().waitFor({ timeout: 60_000 });
     // V-1..V-3 in both, V-LIVE (appended above) only in the first.

@@ -62,13 +62,13 @@ function fixtureWorkspace(name: string): string {
 const chatRequests = () => fake.requests.filter((r) => r.api === 'chat');
 
 /** QED: Run Benchmark from the palette, in proof mode with one run, into the proposed results file. */
-async function runFromPalette(page: Parameters<typeof runCommand>[0], config: string, dataset: string, outRel: string): Promise<void> {
+async function runFromPalette(page: Parameters<typeof runCommand>[0], config: string, dataset: string, outRel: string, rows: number): Promise<void> {
   await runCommand(page, 'QED: Run Benchmark');
-  await pick(page, '(1/4): model config', config);
-  await pick(page, '(2/4): dataset', dataset);
-  await pick(page, '(3/4): mode', 'Proof');
-  await answer(page, '(3/4): runs per problem', { expectDefault: '1', value: '1' });
-  await answer(page, '(4/4): results file', { expectDefault: outRel });
+  await pick(page, '(1/5): model config', config);
+  await pick(page, '(2/5): dataset', dataset);
+  await pick(page, '(3/5): mode', 'Proof');
+  await pick(page, '(4/5): problems and runs', `All ${rows} problems`);
+  await answer(page, '(5/5): results file', { expectDefault: outRel });
 }
 
 before(async () => {
@@ -90,7 +90,7 @@ test('QED: Run Benchmark from the command palette writes 3 rows through the fake
   // Workspace trust switched off = every folder is trusted (same effect as --disable-workspace-trust).
   await withWorkbench({ root, name: 'trusted', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
     await openWorkbench(page, url, ws);
-    await runFromPalette(page, 'local/fake', 'data/problems.jsonl', OUTPUT_REL);
+    await runFromPalette(page, 'local/fake', 'data/problems.jsonl', OUTPUT_REL, PROBLEMS.length);
 
     const done = toast(page, /QED: finished: 3\/3 rows, 0 failed/);
     await done.waitFor({ state: 'visible', timeout: 90_000 });
@@ -148,7 +148,7 @@ test(
       copyFileSync(PROOFBENCH, join(ws, 'data/proofbench_v2.csv'));
       const outRel = 'outputs/local_slow__proofbench_v2.jsonl';
       const out = join(ws, outRel);
-      const start = (page: Parameters<typeof runCommand>[0]) => runFromPalette(page, 'local/slow', 'data/proofbench_v2.csv', outRel);
+      const start = (page: Parameters<typeof runCommand>[0]) => runFromPalette(page, 'local/slow', 'data/proofbench_v2.csv', outRel, 60);
       await withWorkbench({ root, name: 'proofbench', extensionsDir, settings: { 'security.workspace.trust.enabled': false } }, async ({ page }, { url }) => {
         await openWorkbench(page, url, ws);
         await start(page);
@@ -197,9 +197,9 @@ test(
         assert.deepEqual([...new Set(scored.map((r) => r.score))], [6]);
         assert.equal(slow.requests.filter((r) => r.model === 'grader').length, 60);
         await graded.locator('.monaco-button', { hasText: 'Show Summary' }).click();
-        const editor = page.locator('.editor-instance .view-lines').filter({ hasText: 'QED summary' });
-        await editor.waitFor({ state: 'visible', timeout: 30_000 });
-        const text = (await editor.first().textContent()) ?? '';
+        const preview = viewerFrame(page).locator('body', { hasText: 'QED summary' });
+        await preview.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = await preview.innerText();
         assert.match(text, /Overall/);
         assert.match(text, /6\.00/);
         await screenshot(page, 'host-proofbench-summary.png');
@@ -229,8 +229,22 @@ test('in Restricted Mode Run Benchmark refuses, the viewer cannot regrade, and n
     await warning.waitFor({ state: 'visible', timeout: 30_000 });
     const message = (await warning.locator('.notification-list-item-message').textContent()) ?? '';
     log('notification:', message);
-    assert.match(message, /^QED: this workspace is in Restricted Mode\./);
+    assert.equal(message, 'QED: Restricted Mode. Trust this folder to run benchmarks.');
+    // The whole text shows (a long one is cut with an ellipsis), with a button to the trust editor.
+    const cut = await warning.locator('.notification-list-item-message').evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+    assert.equal(cut, false, 'the message is cut');
+    const manage = warning.locator('.monaco-button', { hasText: 'Manage Workspace Trust' });
+    await manage.waitFor({ state: 'visible', timeout: 5000 });
+    await settle(warning);
     await screenshot(page, 'host-run-benchmark-restricted.png');
+    await manage.click();
+    // The trust editor (a modal editor in this VS Code), left without trusting.
+    const trustEditor = page.getByText('You are in Restricted Mode', { exact: true });
+    await trustEditor.waitFor({ state: 'visible', timeout: 20_000 });
+    log('Manage Workspace Trust opened the trust editor');
+    await page.keyboard.press('Escape');
+    if (await trustEditor.isVisible()) await page.keyboard.press('Control+W');
+    await trustEditor.waitFor({ state: 'hidden', timeout: 10_000 });
     // Give a wrongly started run time to show itself: no quick pick, no request, no results file.
     await page.waitForTimeout(2000);
     assert.equal(await quickInput(page).locator('.quick-input-title', { hasText: 'Run Benchmark' }).count(), 0, 'a Run Benchmark step opened');

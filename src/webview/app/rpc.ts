@@ -38,6 +38,13 @@ export class Rpc {
       else p.reject(new RpcError(m.error.code, m.error.message));
       return;
     }
+    if (m.kind === 'probe') {
+      // Test-only: what the open row page shows (see RenderedRow).
+      const page = document.querySelector<HTMLElement>('.row-page');
+      const row = page ? { index: Number(page.dataset.rowIndex), complete: page.dataset.complete === 'true', text: page.innerText, formulas: Number(page.dataset.formulas ?? 0), mathErrors: Number(page.dataset.mathErrors ?? 0) } : null;
+      this.transport.send({ kind: 'probed', id: m.id, row, state: this.transport.getState() });
+      return;
+    }
     if (m.kind === 'event') {
       const e = m.event;
       if (e.type === 'progress' && e.id !== undefined) {

@@ -22,7 +22,7 @@ declare global {
   function acquireVsCodeApi(): VsCodeApi;
 }
 
-const HOST_KINDS = new Set(['init', 'response', 'event']);
+const HOST_KINDS = new Set(['init', 'response', 'event', 'probe']);
 
 function isHostMessage(v: unknown): v is HostMessage {
   return typeof v === 'object' && v !== null && HOST_KINDS.has((v as { kind?: unknown }).kind as string);
