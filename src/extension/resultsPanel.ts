@@ -17,7 +17,7 @@ const HUB_ITEM = { label: '$(cloud-download) A results dataset on the Hugging Fa
  * downloaded), copied once to outputs/hub/<owner>--<name>/<split>.jsonl, which is opened.
  */
 async function hubResults(cwd: string): Promise<string | undefined> {
-  const ref = await vscode.window.showInputBox({
+  const ref = await ui.showInputBox({
     title: 'Open Results: Hugging Face dataset',
     prompt: 'owner/name, optionally @split (default train); read from the Hugging Face cache, downloaded if missing',
     placeHolder: 'owner/name@train',
