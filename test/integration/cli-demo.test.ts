@@ -67,8 +67,8 @@ describe('qed demo', () => {
       assert.equal(row.extracted_answer, row.answer);
     }
     // qed stats ran on both files.
-    assert.match(r.stdout, /demo-proofs\.jsonl: 3 rows[\s\S]*Overall \(points \/ 7\)\s+7\.00/);
-    assert.match(r.stdout, /demo-answers\.jsonl: 4 rows[\s\S]*Overall \(points \/ 1\)\s+1\.00/);
+    assert.match(r.stdout, /demo-proofs\.jsonl: 3 rows[\s\S]*Overall \(graded rows only, points \/ 7\)\s+7\.00/);
+    assert.match(r.stdout, /demo-answers\.jsonl: 4 rows[\s\S]*Overall \(graded rows only, points \/ 1\)\s+1\.00/);
     assert.match(r.stderr, /qed demo: demo model 'qed-demo' on http:\/\/127\.0\.0\.1:\d+\/v1/);
     assert.match(r.stderr, /qed demo: done\./);
   });

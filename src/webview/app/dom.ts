@@ -1,6 +1,8 @@
 // Small DOM helpers. Text always goes in through textContent; the only HTML inserted as markup
 // is what the renderer returns (render/, which escapes everything the model wrote).
 
+import { formatUsd } from '../../core/format';
+
 type Attrs = Record<string, string | number | boolean | undefined | null>;
 type Child = Node | string | number | null | undefined | false;
 
@@ -33,9 +35,9 @@ export function fmtScore(score: number | null, max: number | null): string {
   return max === null ? s : `${s}/${Number.isInteger(max) ? max : max.toFixed(2)}`;
 }
 
+/** A money figure as everywhere else (core `formatUsd`), or '–' where there is none. */
 export function fmtUsd(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
-  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`;
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatUsd(x);
 }
 
 export function fmtInt(x: number | null | undefined): string {
