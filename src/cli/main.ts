@@ -8,7 +8,7 @@ import { statsCommand, STATS_HELP } from './stats';
 import { evalCommand, EVAL_HELP } from './eval';
 import { schemesCommand, SCHEMES_HELP } from './schemes';
 import { filterCommand, FILTER_HELP } from './filter';
-import { graderBenchCommand, GRADER_BENCH_HELP } from './grader-bench';
+import { graderBenchCommand, GRADER_BENCH_HELP } from './graderBench';
 import { viewCommand, VIEW_HELP } from './view';
 import { slurmCommand, SLURM_HELP } from './slurm';
 import { demoCommand, DEMO_HELP } from './demo';

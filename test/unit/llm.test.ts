@@ -5,8 +5,8 @@ import { backoffDelay, withRetries, DEFAULT_POLICY } from '../../src/core/llm/re
 import { LlmError, parseRetryAfter, redact } from '../../src/core/llm/errors';
 import { Limiter } from '../../src/core/llm/limiter';
 import { requestCost } from '../../src/core/llm/cost';
-import { translateThinking } from '../../src/core/llm/google-client';
-import { isOpenAiReasoningModel, isOSeriesModel } from '../../src/core/llm/openai-client';
+import { translateThinking } from '../../src/core/llm/googleClient';
+import { isOpenAiReasoningModel, isOSeriesModel } from '../../src/core/llm/openaiClient';
 
 test('splitReasoning: the first delimiter found splits thought from answer', () => {
   assert.deepEqual(splitReasoning('<think>hmm</think>The answer is 3.', ['</think>']), { answer: 'The answer is 3.', cot: 'hmm' });

@@ -8,7 +8,7 @@ import { parseConfigText } from '../../src/core/config/parse';
 import { PROVIDER_BASE_URLS } from '../../src/core/config/providers';
 import type { ModelConfig } from '../../src/core/config/types';
 import { createClient, retriesOf } from '../../src/core/llm';
-import { chatTokensParam } from '../../src/core/llm/openai-client';
+import { chatTokensParam } from '../../src/core/llm/openaiClient';
 import { defaultReply, FakeLlmServer } from '../fake-llm/server';
 
 const KEY = 'sk-test-secret-123456';

@@ -2,7 +2,7 @@ import type { ModelConfig } from '../config/types';
 import { QedError } from '../errors';
 import { Limiter } from './limiter';
 import { redact } from './errors';
-import { RequestLog } from './request-log';
+import { RequestLog } from './requestLog';
 import { DEFAULT_POLICY, type RetryPolicy } from './retry';
 import type { ChatMessage, CompletionOptions, CompletionResult, LlmClient } from './types';
 
@@ -51,10 +51,10 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
   const logged = opts.logRequests ? new RequestLog(opts.logRequests, cfg.model, [apiKey]).fetch() : undefined;
   const fetchOpt = logged ? { fetch: logged } : {};
   // The SDKs load on first use, so the extension activates without paying for them.
-  const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openai-client')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs, ...fetchOpt });
+  const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openaiClient')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs, ...fetchOpt });
   const inner: LlmClient =
     cfg.api === 'google'
-      ? new (await import('./google-client')).GoogleClient(cfg, { apiKey, policy, ...fetchOpt })
+      ? new (await import('./googleClient')).GoogleClient(cfg, { apiKey, policy, ...fetchOpt })
       : cfg.api === 'anthropic'
         ? await anthropicClient(cfg, apiKey, policy, openai, logged)
         : await openai(cfg);
@@ -109,7 +109,7 @@ export function retriesOf(cfg: Pick<ModelConfig, 'maxRetries' | 'maxRetriesInner
 
 /** Anthropic's Messages API; requests offering tools go to its OpenAI-compatible endpoint, as in the original. */
 async function anthropicClient(cfg: ModelConfig, apiKey: string, policy: RetryPolicy, openai: (c: ModelConfig) => Promise<LlmClient>, fetchFn?: typeof fetch): Promise<LlmClient> {
-  const { AnthropicClient, anthropicSdkBase } = await import('./anthropic-client');
+  const { AnthropicClient, anthropicSdkBase } = await import('./anthropicClient');
   const compat = `${anthropicSdkBase(cfg.baseUrl) ?? 'https://api.anthropic.com'}/v1/`;
   return new AnthropicClient(cfg, { apiKey, policy, tools: () => openai({ ...cfg, baseUrl: compat }), ...(fetchFn ? { fetch: fetchFn } : {}) });
 }
