@@ -2,7 +2,7 @@
 // no key and no network — and qed run --max-cost against the same demo model.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +14,9 @@ after(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs a clone's own dist/cli.js (the helpers' qed() runs this checkout's). */
+/** `qed` as built in the fresh clone (its own dist/cli.js), HOME inside the clone. */
 function cloneQed(clone: string, args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [join(clone, 'dist', 'cli.js'), ...args], { cwd: clone, env: { PATH: process.env.PATH, HOME: clone, QED_CACHE_DIR: join(clone, '.cache'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', rej);
-    p.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
+  return qed(args, { cwd: clone, env, cli: join(clone, 'dist', 'cli.js') });
 }
 
 const headCommitted = spawnSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).status === 0;

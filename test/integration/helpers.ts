@@ -25,11 +25,11 @@ export interface CliResult {
 }
 
 /** Runs `qed …` asynchronously (the fake server lives in this process: never spawnSync). */
-export function qed(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (p: ChildProcess) => void }): Promise<CliResult> {
-  ensureBuilt();
+export function qed(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (p: ChildProcess) => void; cli?: string }): Promise<CliResult> {
+  if (!opts.cli) ensureBuilt();
   return new Promise((res, rej) => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.cwd, QED_CACHE_DIR: join(opts.cwd, '.cache'), ...opts.env };
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [opts.cli ?? CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
