@@ -211,8 +211,7 @@ export class ResultsIndex {
           const t = this.table;
           this.emit({ bytes: size0OrZero(this.sig), size: size0OrZero(this.sig), rows: t.n, summarized: t.n - t.pendingCount });
           // Requests first: a page or a row asked for meanwhile is answered before the next slice.
-          await new Promise((r) => setImmediate(r));
-          for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+          await this.giveWay();
         }
       } catch (e) {
         this.summaryError = e;
@@ -301,6 +300,16 @@ export class ResultsIndex {
     } finally {
       this.active++;
     }
+  }
+
+  /**
+   * Lets requests run between two steps of a background read: one turn of the event loop, then
+   * while a request is being served (`serve`), a pause of at most 100 ms. The clock only paces
+   * the read; what is read does not depend on it.
+   */
+  private async giveWay(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
   }
 
   /**
@@ -499,8 +508,7 @@ export class ResultsIndex {
           // Let requests be answered while a large file is read: pages of rows already indexed are served.
           this.emit({ bytes: pos, size, rows: this.table.n });
           this.wake();
-          await new Promise((r) => setImmediate(r));
-          for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+          await this.giveWay();
           lastYield = Date.now();
         }
       }
