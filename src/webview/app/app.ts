@@ -10,9 +10,10 @@ import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
 import { remoteCalls } from './trace';
 import { renderPending } from './lazyRich';
-
-const MIN_FONT = 10;
-const MAX_FONT = 28;
+import { applyFont, clampFont, deepLink, updateLink, viewerState } from './state';
+import { exportRows } from './export';
+import { bindDetailClicks, copyText } from './clipboard';
+import { bindKeys } from './keys';
 
 export class App {
   private files: FileInfo[] = [];
@@ -55,17 +56,16 @@ export class App {
   }
 
   private state(): ViewerState {
-    return {
-      path: this.files[this.file]?.path,
-      paths: this.files.map((f) => f.path),
-      compare: this.compare ? true : undefined,
+    return viewerState({
+      files: this.files,
       file: this.file,
+      comparing: !!this.compare,
       query: this.query,
       open: this.open,
       selected: this.list.selected,
       fontSize: this.fontSize,
       scrollTop: this.list.root.scrollTop,
-    };
+    });
   }
 
   private saveState(): void {
@@ -85,7 +85,7 @@ export class App {
     if (typeof restored?.file === 'number' && restored.file < this.files.length) this.file = restored.file;
     if (link.file !== undefined && link.file < this.files.length) this.file = link.file;
     this.build();
-    this.applyFont();
+    applyFont(this.fontSize);
     this.rpc.onEvent((e) => this.onEvent(e));
     // The row asked for is fetched at the same time as the list, not after it.
     const loading = this.loadFile(restored?.scrollTop, restored?.selected);
@@ -154,7 +154,7 @@ export class App {
     compareBtn.hidden = this.files.length < 2;
     compareBtn.addEventListener('click', () => this.toggleCompare());
     const exportBtn = h('button', { type: 'button', class: 'secondary', text: 'Export', title: 'The rows shown, as markdown' });
-    exportBtn.addEventListener('click', () => void this.exportRows());
+    exportBtn.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query));
 
     const toolbar = h(
       'header',
@@ -183,8 +183,16 @@ export class App {
     this.detail.append(this.emptyDetail());
     this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);
     this.updateDir();
-    this.bindKeys();
-    this.bindDetail();
+    bindKeys({
+      list: this.list,
+      search: this.search,
+      rowOpen: () => this.open !== null,
+      closeRow: () => this.closeRow(),
+      openRow: (s) => this.openIndex(s.index),
+      fontSize: () => this.fontSize,
+      setFont: (n) => this.setFont(n),
+    });
+    bindDetailClicks(this.detail, this.rpc.transport.kind);
     // A printed row page shows the whole text, not only the blocks scrolled into view.
     window.addEventListener('beforeprint', renderPending);
   }
@@ -200,12 +208,8 @@ export class App {
 
   private setFont(size: number): void {
     this.fontSize = clampFont(size);
-    this.applyFont();
+    applyFont(this.fontSize);
     this.saveState();
-  }
-
-  private applyFont(): void {
-    document.documentElement.style.setProperty('--qed-font-size', `${this.fontSize}px`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -541,13 +545,7 @@ export class App {
 
   private updateLink(): void {
     if (this.rpc.transport.kind !== 'http') return;
-    const url = new URL(location.href);
-    url.hash = '';
-    if (this.open === null) url.searchParams.delete('row');
-    else url.searchParams.set('row', String(this.open + 1));
-    if (this.file) url.searchParams.set('file', String(this.file + 1));
-    else url.searchParams.delete('file');
-    history.replaceState(null, '', url);
+    updateLink(this.open, this.file);
   }
 
   private actions(full: FullRow): HTMLElement {
@@ -566,7 +564,7 @@ export class App {
     if (live) override.title = live;
     override.addEventListener('click', () => void this.override());
     const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
-    exp.addEventListener('click', () => void this.exportRows(full.index));
+    exp.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query, full.index));
     const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
     back.addEventListener('click', () => this.closeRow());
     bar.append(back, prev, next, regrade, override, exp);
@@ -619,22 +617,6 @@ export class App {
     }
   }
 
-  private async exportRows(index?: number): Promise<void> {
-    try {
-      const res = await this.rpc.request('export', { file: this.file, index, query: index === undefined ? this.query : undefined, limit: 2000 });
-      if (res.saved) toast(`Saved ${res.rows} row(s) to ${res.saved}`);
-      else if (res.markdown) {
-        const a = h('a', { href: URL.createObjectURL(new Blob([res.markdown], { type: 'text/markdown' })), download: index === undefined ? 'rows.md' : `row-${index + 1}.md` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        toast(`Exported ${res.rows} row(s) as markdown`);
-      }
-    } catch (e) {
-      toast(`Export failed: ${(e as Error).message}`, true);
-    }
-  }
-
   private toggleCompare(): void {
     if (this.compare) {
       this.compare = undefined;
@@ -649,146 +631,10 @@ export class App {
     void this.compare.load();
     this.saveState();
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Keyboard, links, formulas
-  // ---------------------------------------------------------------------------------------------
-
-  private bindKeys(): void {
-    document.addEventListener('keydown', (e) => {
-      const t = e.target as HTMLElement;
-      const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable;
-      if (document.querySelector('dialog[open]')) return;
-      if (e.key === 'Escape') {
-        if (t === this.search) {
-          this.list.root.focus();
-          return;
-        }
-        if (this.open !== null) this.closeRow();
-        return;
-      }
-      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      switch (e.key) {
-        case 'j':
-        case 'ArrowDown':
-          e.preventDefault();
-          this.list.select(this.list.selected + 1);
-          break;
-        case 'k':
-        case 'ArrowUp':
-          e.preventDefault();
-          this.list.select(this.list.selected - 1);
-          break;
-        case 'PageDown':
-          e.preventDefault();
-          this.list.select(this.list.selected + 20);
-          break;
-        case 'PageUp':
-          e.preventDefault();
-          this.list.select(this.list.selected - 20);
-          break;
-        case 'Home':
-          if (t === this.list.root) {
-            e.preventDefault();
-            this.list.select(0);
-          }
-          break;
-        case 'End':
-          if (t === this.list.root) {
-            e.preventDefault();
-            this.list.select(this.list.length - 1);
-          }
-          break;
-        case 'Enter': {
-          if (t instanceof HTMLButtonElement || t instanceof HTMLAnchorElement || t.tagName === 'SUMMARY') return;
-          e.preventDefault();
-          void this.list.load(this.list.selected).then((s) => s && this.openIndex(s.index));
-          break;
-        }
-        case '/':
-          e.preventDefault();
-          this.search.focus();
-          this.search.select();
-          break;
-        case '+':
-        case '=':
-          this.setFont(this.fontSize + 1);
-          break;
-        case '-':
-          this.setFont(this.fontSize - 1);
-          break;
-      }
-    });
-  }
-
-  private bindDetail(): void {
-    const host = this.rpc.transport.kind;
-    this.detail.addEventListener('click', (e) => {
-      const target = e.target as Element;
-      const link = target.closest('a');
-      if (link) {
-        const href = link.getAttribute('href') ?? '';
-        // Only web links leave the page, and never with the page's address as referrer.
-        if (!/^https?:\/\//i.test(href)) {
-          e.preventDefault();
-          return;
-        }
-        if (host === 'http') {
-          e.preventDefault();
-          window.open(href, '_blank', 'noopener,noreferrer');
-        }
-        return;
-      }
-      const math = target.closest<HTMLElement>('[data-latex]');
-      if (math && !window.getSelection()?.toString()) {
-        const tex = math.dataset.latex ?? '';
-        void copyText(tex).then(() => toast(`Copied LaTeX: ${tex.length > 60 ? `${tex.slice(0, 60)}…` : tex}`));
-      }
-    });
-    this.detail.addEventListener('contextmenu', (e) => {
-      const math = (e.target as Element).closest<HTMLElement>('[data-latex]');
-      if (!math || window.getSelection()?.toString()) return;
-      e.preventDefault();
-      const tex = math.dataset.latex ?? '';
-      const wrapped = math.classList.contains('math-display') ? `\\[${tex}\\]` : `$${tex}$`;
-      void copyText(wrapped).then(() => toast(`Copied with delimiters: ${wrapped.length > 60 ? `${wrapped.slice(0, 60)}…` : wrapped}`));
-    });
-  }
 }
 
 function hasAdvanced(f: RowFilter): boolean {
   return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
-}
-
-function clampFont(n: number): number {
-  return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
-}
-
-/** `?row=N` or `#row=N` (1-based), and `file=K` (1-based) when several files are served. */
-function deepLink(): { row?: number; file?: number } {
-  const out: { row?: number; file?: number } = {};
-  const params = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const row = Number(hash.get('row') ?? params.get('row') ?? NaN);
-  const file = Number(hash.get('file') ?? params.get('file') ?? NaN);
-  if (Number.isInteger(row) && row >= 1) out.row = row - 1;
-  if (Number.isInteger(file) && file >= 1) out.file = file - 1;
-  return out;
-}
-
-export async function copyText(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return;
-  } catch {
-    // No clipboard permission (some browsers, some webviews): the selection route.
-  }
-  const ta = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
-  ta.value = text;
-  document.body.append(ta);
-  ta.select();
-  document.execCommand('copy');
-  ta.remove();
 }
 
 export type { RowStatus };
