@@ -1,8 +1,8 @@
 // The viewer: toolbar (search, filters, sort, counts), the row list, the row page and its
 // actions. Everything it knows about the file comes from the host, a page at a time.
 
-import { ROW_STATUSES, type Capabilities, type FileInfo, type FileSummary, type FullRow, type HostEvent, type RowFilter, type RowQuery, type RowStatus, type SortKey, type ViewerSettings, type ViewerState } from '../../protocol';
-import { clear, fmtBytes, fmtUsd, h, STATUS_SHORT } from './dom';
+import type { Capabilities, FileInfo, FileSummary, FullRow, HostEvent, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
+import { clear, fmtUsd, h } from './dom';
 import { renderDetail, runDeferred, type DetailContext } from './detail';
 import { RowList, PAGE_SIZE } from './list';
 import { Rpc, RpcError } from './rpc';
@@ -14,6 +14,7 @@ import { applyFont, clampFont, deepLink, updateLink, viewerState } from './state
 import { exportRows } from './export';
 import { bindDetailClicks, copyText } from './clipboard';
 import { bindKeys } from './keys';
+import { FilterBar } from './filters';
 
 export class App {
   private files: FileInfo[] = [];
@@ -24,6 +25,7 @@ export class App {
   private query: RowQuery = { filter: {}, sort: 'index' };
   private queryVersion = 0;
   private list: RowList;
+  private readonly filters: FilterBar;
   private open: number | null = null;
   private current: FullRow | undefined;
   private detailSeq = 0;
@@ -36,15 +38,8 @@ export class App {
   private readonly root: HTMLElement;
   private readonly detail = h('section', { class: 'detail', tabindex: -1, 'aria-live': 'polite' });
   private readonly counts = h('span', { class: 'counts', 'data-testid': 'counts' });
-  private readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
   private readonly banner = h('div', { class: 'banner', hidden: true });
-  private readonly search = h('input', { type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
-  private readonly searchError = h('span', { class: 'search-error', role: 'alert' });
-  private readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
-  private readonly filtersBox = h('div', { class: 'filters' });
   private readonly fileSelect = h('select', { 'aria-label': 'File' });
-  private readonly sortSelect = h('select', { 'aria-label': 'Sort by' });
-  private readonly dirButton = h('button', { type: 'button', class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' });
   private readonly main = h('main', { class: 'split' });
 
   constructor(
@@ -53,6 +48,12 @@ export class App {
   ) {
     this.root = mount;
     this.list = new RowList({ fetchPage: (p) => this.fetchPage(p) });
+    this.filters = new FilterBar({
+      query: () => this.query,
+      summary: () => this.summary,
+      setQuery: (q) => this.setQuery(q),
+      focusList: () => this.list.root.focus(),
+    });
   }
 
   private state(): ViewerState {
@@ -105,6 +106,7 @@ export class App {
   private build(): void {
     clear(this.root);
     this.root.className = 'qed-app';
+    this.filters.build();
     for (const f of this.files) this.fileSelect.append(h('option', { value: f.file, text: f.name, title: f.path }));
     this.fileSelect.value = String(this.file);
     this.fileSelect.addEventListener('change', () => {
@@ -112,44 +114,11 @@ export class App {
       this.open = null;
       void this.loadFile();
     });
-    for (const [key, label] of [
-      ['index', 'file order'],
-      ['id', 'id'],
-      ['score', 'score'],
-      ['tokens', 'tokens'],
-      ['cost', 'cost'],
-      ['steps', 'agent steps'],
-      ['agentCost', 'agent cost'],
-    ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
-    this.sortSelect.value = this.query.sort;
-    this.sortSelect.addEventListener('change', () => this.setQuery({ ...this.query, sort: this.sortSelect.value as SortKey }));
-    this.dirButton.addEventListener('click', () => this.setQuery({ ...this.query, descending: !this.query.descending }));
-    this.clearAll.addEventListener('click', () => this.clearFilters());
-    this.search.value = this.query.filter.text ?? '';
-    let timer = 0;
-    this.search.addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = window.setTimeout(() => this.setFilter({ text: this.search.value || undefined }), 300);
-    });
-    this.search.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        clearTimeout(timer);
-        this.setFilter({ text: this.search.value || undefined });
-        this.list.root.focus();
-      }
-    });
 
     const smaller = h('button', { type: 'button', class: 'icon', title: 'Smaller text', 'aria-label': 'Smaller text', text: 'A−' });
     const larger = h('button', { type: 'button', class: 'icon', title: 'Larger text', 'aria-label': 'Larger text', text: 'A+' });
     smaller.addEventListener('click', () => this.setFont(this.fontSize - 1));
     larger.addEventListener('click', () => this.setFont(this.fontSize + 1));
-    const filtersToggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Filters' });
-    filtersToggle.addEventListener('click', () => {
-      const show = this.filtersBox.hidden;
-      this.filtersBox.hidden = !show;
-      filtersToggle.setAttribute('aria-expanded', String(show));
-    });
-    this.filtersBox.hidden = !hasAdvanced(this.query.filter);
     const compareBtn = h('button', { type: 'button', class: 'secondary', text: 'Compare', title: 'Compare two result files problem by problem' });
     compareBtn.hidden = this.files.length < 2;
     compareBtn.addEventListener('click', () => this.toggleCompare());
@@ -160,11 +129,11 @@ export class App {
       'header',
       { class: 'toolbar' },
       this.files.length > 1 ? this.fileSelect : h('span', { class: 'file-name', title: this.files[0]?.path ?? '', text: this.files[0]?.name ?? '' }),
-      h('div', { class: 'search-box' }, this.search, this.searchError),
-      h('label', { class: 'sort' }, 'Sort ', this.sortSelect, this.dirButton),
-      filtersToggle,
+      h('div', { class: 'search-box' }, this.filters.search, this.filters.searchError),
+      h('label', { class: 'sort' }, 'Sort ', this.filters.sortSelect, this.filters.dirButton),
+      this.filters.filtersToggle,
       this.counts,
-      this.clearAll,
+      this.filters.clearAll,
       h('span', { class: 'spacer' }),
       compareBtn,
       exportBtn,
@@ -181,11 +150,10 @@ export class App {
     const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
     this.main.append(listPane, this.detail);
     this.detail.append(this.emptyDetail());
-    this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);
-    this.updateDir();
+    this.root.append(toolbar, this.filters.chips, this.filters.filtersBox, this.banner, this.main);
     bindKeys({
       list: this.list,
-      search: this.search,
+      search: this.filters.search,
       rowOpen: () => this.open !== null,
       closeRow: () => this.closeRow(),
       openRow: (s) => this.openIndex(s.index),
@@ -201,11 +169,6 @@ export class App {
     return h('div', { class: 'empty' }, h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }), h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }));
   }
 
-  private updateDir(): void {
-    this.dirButton.textContent = this.query.descending ? '↓' : '↑';
-    this.dirButton.title = this.query.descending ? 'Descending (click for ascending)' : 'Ascending (click for descending)';
-  }
-
   private setFont(size: number): void {
     this.fontSize = clampFont(size);
     applyFont(this.fontSize);
@@ -216,117 +179,9 @@ export class App {
   // Filters and the list
   // ---------------------------------------------------------------------------------------------
 
-  private buildChips(): void {
-    clear(this.chips);
-    const counts = this.summary?.statusCounts;
-    const active = new Set(this.query.filter.statuses ?? []);
-    for (const st of ROW_STATUSES) {
-      const n = counts?.[st] ?? 0;
-      if (!n && !active.has(st)) continue;
-      const chip = h('button', { type: 'button', class: `chip st-${st}${active.has(st) ? ' active' : ''}`, 'aria-pressed': String(active.has(st)), 'data-status': st, title: `Show only: ${STATUS_SHORT[st]} (click again to clear)` }, h('span', { class: 'dot' }), `${STATUS_SHORT[st]} ${n}`);
-      chip.addEventListener('click', () => {
-        const next = new Set(active);
-        if (next.has(st)) next.delete(st);
-        else next.add(st);
-        this.setFilter({ statuses: next.size ? ROW_STATUSES.filter((s) => next.has(s)) : undefined });
-      });
-      this.chips.append(chip);
-    }
-    const s = this.summary;
-    if (s) {
-      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}` }));
-    }
-  }
-
-  private buildFilters(): void {
-    clear(this.filtersBox);
-    const f = this.query.filter;
-    const min = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min', value: f.scoreMin ?? '' });
-    const max = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max', value: f.scoreMax ?? '' });
-    const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
-    min.addEventListener('change', onScore);
-    max.addEventListener('change', onScore);
-    const graded = h('select', { 'aria-label': 'Graded' }, h('option', { value: '', text: 'graded or not' }), h('option', { value: 'yes', text: 'has a grade' }), h('option', { value: 'no', text: 'no grade' }));
-    graded.value = f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no';
-    graded.addEventListener('change', () => this.setFilter({ hasGrade: graded.value === '' ? undefined : graded.value === 'yes' }));
-    const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
-      const box = h('input', { type: 'checkbox', checked: !!f[key] });
-      box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
-      return h('label', { class: 'check' }, box, ` ${label}`);
-    };
-    const meta = this.summary?.meta ?? [];
-    const col = h('select', { 'aria-label': 'Metadata column' }, h('option', { value: '', text: 'any column' }), meta.map((m) => h('option', { value: m.name, text: m.name })));
-    const val = h('select', { 'aria-label': 'Value' });
-    const fillValues = () => {
-      clear(val);
-      const m = meta.find((x) => x.name === col.value);
-      val.disabled = !m;
-      val.append(h('option', { value: '', text: m ? 'any value' : '—' }));
-      for (const v of m?.values ?? []) val.append(h('option', { value: v.value, text: `${v.value} (${v.count})` }));
-    };
-    col.value = f.column?.name ?? '';
-    fillValues();
-    val.value = f.column?.value ?? '';
-    col.addEventListener('change', () => {
-      fillValues();
-      this.setFilter({ column: undefined });
-    });
-    val.addEventListener('change', () => this.setFilter({ column: col.value && val.value !== '' ? { name: col.value, value: val.value } : undefined }));
-    const caseBox = h('input', { type: 'checkbox', checked: !!f.caseSensitive });
-    caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
-    const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.summary?.columns ?? []).map((c) => h('option', { value: c, text: c })));
-    field.value = f.textField ?? '';
-    field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
-    // Agent rows: bounds on the number of steps and on what the agent's calls cost.
-    const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
-      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
-      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
-      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
-      a.addEventListener('change', on);
-      b.addEventListener('change', on);
-      return [a, b];
-    };
-    const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
-    const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
-    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
-    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
-    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
-    const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
-    reset.addEventListener('click', () => this.clearFilters());
-    this.filtersBox.append(
-      h('label', {}, 'Score ', min, ' – ', max),
-      graded,
-      flag('parseFailure', 'parse failure'),
-      flag('runError', 'run error'),
-      flag('truncated', 'truncated'),
-      flag('overridden', 'human grade'),
-      agent,
-      h('label', {}, 'Agent steps ', stepsMin, ' – ', stepsMax),
-      h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
-      h('label', {}, 'Column ', col, ' = ', val),
-      h('label', {}, 'Search in ', field),
-      h('label', { class: 'check' }, caseBox, ' match case'),
-      reset,
-    );
-  }
-
-  private clearFilters(): void {
-    this.search.value = '';
-    this.setQuery({ ...this.query, filter: {} });
-    this.buildFilters();
-  }
-
-  private setFilter(patch: Partial<RowFilter>): void {
-    const filter: RowFilter = { ...this.query.filter, ...patch };
-    for (const k of Object.keys(filter) as Array<keyof RowFilter>) if (filter[k] === undefined) delete filter[k];
-    this.setQuery({ ...this.query, filter });
-  }
-
   private setQuery(q: RowQuery): void {
     this.query = q;
-    this.sortSelect.value = q.sort;
-    this.updateDir();
-    this.buildChips();
+    this.filters.showQuery(q);
     void this.reloadList(true);
     this.saveState();
   }
@@ -338,7 +193,7 @@ export class App {
     clear(this.detail);
     this.detail.append(this.emptyDetail());
     await this.loadSummary();
-    this.buildFilters();
+    this.filters.buildFilters();
     await this.reloadList(scrollTop === undefined, scrollTop, selected);
     this.saveState();
   }
@@ -350,7 +205,7 @@ export class App {
       this.showBanner(`Cannot read ${this.files[this.file]?.name ?? 'the file'}: ${(e as Error).message}`, 'error');
       return;
     }
-    this.buildChips();
+    this.filters.buildChips();
     const s = this.summary;
     const notes: string[] = this.settings.notice ? [this.settings.notice] : [];
     if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
@@ -368,7 +223,7 @@ export class App {
 
   private async reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
     const version = ++this.queryVersion;
-    this.searchError.textContent = '';
+    this.filters.searchError.textContent = '';
     try {
       const first = await this.rpc.request('page', { file: this.file, query: this.query, offset: 0, limit: PAGE_SIZE });
       if (version !== this.queryVersion) return;
@@ -385,7 +240,7 @@ export class App {
     } catch (e) {
       if (version !== this.queryVersion) return;
       if (e instanceof RpcError && e.code === 'invalid') {
-        this.searchError.textContent = e.message.replace(/^[^:]*: /, '');
+        this.filters.searchError.textContent = e.message.replace(/^[^:]*: /, '');
         this.list.reset(0);
         this.updateCounts(0, this.summary?.rows ?? 0);
       } else this.showBanner(`The list could not be loaded: ${(e as Error).message}`, 'error');
@@ -398,7 +253,7 @@ export class App {
     this.counts.dataset.total = String(total);
     this.counts.title = incomplete ? `${incomplete.reason} (${incomplete.searched.toLocaleString('en-US')} rows looked at)` : '';
     this.counts.classList.toggle('incomplete', !!incomplete);
-    this.clearAll.hidden = matched === total && !Object.keys(this.query.filter).length;
+    this.filters.updateClearAll(matched, total);
   }
 
   private async fetchPage(p: number) {
@@ -631,10 +486,6 @@ export class App {
     void this.compare.load();
     this.saveState();
   }
-}
-
-function hasAdvanced(f: RowFilter): boolean {
-  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
 }
 
 export type { RowStatus };
