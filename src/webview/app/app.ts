@@ -1,11 +1,11 @@
 // The viewer: toolbar (search, filters, sort, counts), the row list, the row page and its
 // actions. Everything it knows about the file comes from the host, a page at a time.
 
-import type { Capabilities, FileInfo, FileSummary, FullRow, HostEvent, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
+import type { Capabilities, FileInfo, FullRow, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
 import { clear, fmtUsd, h } from './dom';
 import { renderDetail, runDeferred, type DetailContext } from './detail';
-import { RowList, PAGE_SIZE } from './list';
-import { Rpc, RpcError } from './rpc';
+import { RowList } from './list';
+import type { Rpc } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
 import { CompareView } from './compare';
 import { remoteCalls } from './trace';
@@ -15,30 +15,29 @@ import { exportRows } from './export';
 import { bindDetailClicks, copyText } from './clipboard';
 import { bindKeys } from './keys';
 import { FilterBar } from './filters';
+import { ListLoader } from './listLoader';
+import { HostEvents } from './hostEvents';
 
 export class App {
   private files: FileInfo[] = [];
   private file = 0;
   private caps: Capabilities = { regrade: false, override: false, saveExport: false };
   private settings: ViewerSettings = {};
-  private summary: FileSummary | undefined;
   private query: RowQuery = { filter: {}, sort: 'index' };
-  private queryVersion = 0;
   private list: RowList;
   private readonly filters: FilterBar;
+  private readonly loader: ListLoader;
+  private readonly events: HostEvents;
   private open: number | null = null;
   private current: FullRow | undefined;
   private detailSeq = 0;
   private fontSize = 14;
   private busy = false;
-  private pendingRefresh: number | undefined;
   private compare: CompareView | undefined;
 
   // Elements.
   private readonly root: HTMLElement;
   private readonly detail = h('section', { class: 'detail', tabindex: -1, 'aria-live': 'polite' });
-  private readonly counts = h('span', { class: 'counts', 'data-testid': 'counts' });
-  private readonly banner = h('div', { class: 'banner', hidden: true });
   private readonly fileSelect = h('select', { 'aria-label': 'File' });
   private readonly main = h('main', { class: 'split' });
 
@@ -47,12 +46,37 @@ export class App {
     private readonly rpc: Rpc,
   ) {
     this.root = mount;
-    this.list = new RowList({ fetchPage: (p) => this.fetchPage(p) });
+    this.list = new RowList({ fetchPage: (p) => this.loader.fetchPage(p) });
     this.filters = new FilterBar({
       query: () => this.query,
-      summary: () => this.summary,
+      summary: () => this.loader.summary,
       setQuery: (q) => this.setQuery(q),
       focusList: () => this.list.root.focus(),
+    });
+    this.loader = new ListLoader({
+      rpc,
+      list: this.list,
+      filters: this.filters,
+      file: () => this.file,
+      fileName: () => this.files[this.file]?.name,
+      query: () => this.query,
+      open: () => this.open,
+      notice: () => this.settings.notice,
+      changed: () => this.events.scheduleRefresh(),
+    });
+    this.events = new HostEvents({
+      loader: this.loader,
+      list: this.list,
+      file: () => this.file,
+      showFile: (file) => {
+        this.file = file;
+        this.fileSelect.value = String(file);
+        return this.loadFile();
+      },
+      openIndex: (index, locate, keepScroll) => this.openIndex(index, locate, keepScroll),
+      closeRow: () => this.closeRow(),
+      open: () => this.open,
+      busy: () => this.busy,
     });
   }
 
@@ -87,13 +111,13 @@ export class App {
     if (link.file !== undefined && link.file < this.files.length) this.file = link.file;
     this.build();
     applyFont(this.fontSize);
-    this.rpc.onEvent((e) => this.onEvent(e));
+    this.rpc.onEvent((e) => this.events.onEvent(e));
     // The row asked for is fetched at the same time as the list, not after it.
     const loading = this.loadFile(restored?.scrollTop, restored?.selected);
     const open = link.row ?? (restored?.open ?? null);
     if (open !== null && open !== undefined) await this.openIndex(open, false);
     await loading;
-    if (open !== null && open !== undefined) await this.locateOpen();
+    if (open !== null && open !== undefined) await this.loader.locateOpen();
     // QED: Compare Results opens straight into the comparison.
     if (restored?.compare && this.files.length > 1 && !this.compare) this.toggleCompare();
     document.body.dataset.ready = 'true';
@@ -132,7 +156,7 @@ export class App {
       h('div', { class: 'search-box' }, this.filters.search, this.filters.searchError),
       h('label', { class: 'sort' }, 'Sort ', this.filters.sortSelect, this.filters.dirButton),
       this.filters.filtersToggle,
-      this.counts,
+      this.loader.counts,
       this.filters.clearAll,
       h('span', { class: 'spacer' }),
       compareBtn,
@@ -150,7 +174,7 @@ export class App {
     const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
     this.main.append(listPane, this.detail);
     this.detail.append(this.emptyDetail());
-    this.root.append(toolbar, this.filters.chips, this.filters.filtersBox, this.banner, this.main);
+    this.root.append(toolbar, this.filters.chips, this.filters.filtersBox, this.loader.banner, this.main);
     bindKeys({
       list: this.list,
       search: this.filters.search,
@@ -176,13 +200,13 @@ export class App {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Filters and the list
+  // The query and the file
   // ---------------------------------------------------------------------------------------------
 
   private setQuery(q: RowQuery): void {
     this.query = q;
     this.filters.showQuery(q);
-    void this.reloadList(true);
+    void this.loader.reloadList(true);
     this.saveState();
   }
 
@@ -192,138 +216,10 @@ export class App {
     this.list.openIndex = null;
     clear(this.detail);
     this.detail.append(this.emptyDetail());
-    await this.loadSummary();
+    await this.loader.loadSummary();
     this.filters.buildFilters();
-    await this.reloadList(scrollTop === undefined, scrollTop, selected);
+    await this.loader.reloadList(scrollTop === undefined, scrollTop, selected);
     this.saveState();
-  }
-
-  private async loadSummary(): Promise<void> {
-    try {
-      this.summary = await this.rpc.request('summary', { file: this.file });
-    } catch (e) {
-      this.showBanner(`Cannot read ${this.files[this.file]?.name ?? 'the file'}: ${(e as Error).message}`, 'error');
-      return;
-    }
-    this.filters.buildChips();
-    const s = this.summary;
-    const notes: string[] = this.settings.notice ? [this.settings.notice] : [];
-    if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
-    if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
-    if (s.live) notes.push(`${s.live.rows.toLocaleString('en-US')} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
-    if (notes.length) this.showBanner(notes.join(' · '), 'warn');
-    else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
-  }
-
-  private showBanner(text: string, kind: 'warn' | 'error' | 'progress'): void {
-    this.banner.hidden = false;
-    this.banner.className = `banner ${kind}`;
-    this.banner.textContent = text;
-  }
-
-  private async reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
-    const version = ++this.queryVersion;
-    this.filters.searchError.textContent = '';
-    try {
-      const first = await this.rpc.request('page', { file: this.file, query: this.query, offset: 0, limit: PAGE_SIZE });
-      if (version !== this.queryVersion) return;
-      this.list.reset(first.matched, first.rows);
-      this.updateCounts(first.matched, first.total, first.incomplete);
-      if (toTop) {
-        this.list.setScrollTop(0);
-        this.list.select(0, false);
-      } else {
-        if (scrollTop !== undefined) this.list.setScrollTop(scrollTop);
-        if (selected !== undefined) this.list.select(selected, false);
-      }
-      if (this.open !== null) void this.locateOpen();
-    } catch (e) {
-      if (version !== this.queryVersion) return;
-      if (e instanceof RpcError && e.code === 'invalid') {
-        this.filters.searchError.textContent = e.message.replace(/^[^:]*: /, '');
-        this.list.reset(0);
-        this.updateCounts(0, this.summary?.rows ?? 0);
-      } else this.showBanner(`The list could not be loaded: ${(e as Error).message}`, 'error');
-    }
-  }
-
-  private updateCounts(matched: number, total: number, incomplete?: { reason: string; searched: number }): void {
-    this.counts.textContent = matched === total ? `${total.toLocaleString('en-US')} rows` : `${matched.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows`;
-    this.counts.dataset.shown = String(matched);
-    this.counts.dataset.total = String(total);
-    this.counts.title = incomplete ? `${incomplete.reason} (${incomplete.searched.toLocaleString('en-US')} rows looked at)` : '';
-    this.counts.classList.toggle('incomplete', !!incomplete);
-    this.filters.updateClearAll(matched, total);
-  }
-
-  private async fetchPage(p: number) {
-    const version = this.queryVersion;
-    try {
-      const res = await this.rpc.request('page', { file: this.file, query: this.query, offset: p * PAGE_SIZE, limit: PAGE_SIZE });
-      if (version !== this.queryVersion) return undefined;
-      if (res.matched !== this.list.length) {
-        // The file changed under the list: start again from its new state.
-        this.scheduleRefresh();
-        return undefined;
-      }
-      return res.rows;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async locateOpen(): Promise<void> {
-    if (this.open === null) return;
-    const { position } = await this.rpc.request('locate', { file: this.file, query: this.query, index: this.open });
-    if (position >= 0) this.list.select(position);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Host events
-  // ---------------------------------------------------------------------------------------------
-
-  private onEvent(e: HostEvent): void {
-    if (e.type === 'reveal') {
-      if (e.file !== this.file) {
-        this.file = e.file;
-        this.fileSelect.value = String(e.file);
-        void this.loadFile().then(() => this.openIndex(e.index, true));
-      } else void this.openIndex(e.index, true);
-      return;
-    }
-    if (e.file !== this.file) return;
-    if (e.type === 'progress') {
-      if (e.fraction !== undefined && e.fraction < 1) this.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
-      else if (this.banner.classList.contains('progress')) {
-        this.banner.hidden = true;
-        this.banner.className = 'banner';
-        this.scheduleRefresh();
-      }
-      return;
-    }
-    if (e.type === 'changed') {
-      if (e.change === 'removed') this.showBanner('The file is no longer on disk (deleted or moved); the view shows it again if it comes back.', 'warn');
-      this.scheduleRefresh(e.change === 'row' ? e.index : undefined, e.change);
-    }
-  }
-
-  private refreshReopen = false;
-
-  /** Coalesces bursts of changes (a job appending rows) into one reload of the visible part. */
-  private scheduleRefresh(index?: number, change?: string): void {
-    if (change === 'rewritten' || change === 'removed' || (index !== undefined && index === this.open)) this.refreshReopen = true;
-    if (this.pendingRefresh !== undefined) return;
-    this.pendingRefresh = window.setTimeout(async () => {
-      this.pendingRefresh = undefined;
-      const reopen = this.refreshReopen;
-      this.refreshReopen = false;
-      await this.loadSummary();
-      await this.reloadList(false, this.list.root.scrollTop, this.list.selected);
-      if (reopen && this.open !== null && !this.busy) {
-        if (this.summary && this.open >= this.summary.rows) this.closeRow();
-        else await this.openIndex(this.open, false, true);
-      }
-    }, 250);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -369,7 +265,7 @@ export class App {
     requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
     runDeferred(page, ctx);
     this.detail.scrollTop = keepScroll ? scroll : 0;
-    if (locate) void this.locateOpen();
+    if (locate) void this.loader.locateOpen();
     this.updateLink();
     this.saveState();
   }
