@@ -1,22 +1,31 @@
-// The viewer: toolbar (search, filters, sort, counts), the row list, the row page and its
-// actions. Everything it knows about the file comes from the host, a page at a time.
+// The viewer: wires its parts together and lays out the page (toolbar, status chips, Filters
+// panel, banner, the row list and the row pane). Each concern lives in its own file:
+//   state.ts       the view state saved and restored, text size, deep links
+//   filters.ts     search box, sort, status chips, Filters panel ("show all")
+//   listLoader.ts  the file's summary, the list's pages, the counts, the banner
+//   list.ts        the virtualised row list widget
+//   hostEvents.ts  reveal / progress / changed events from the host, coalesced refreshes
+//   rowPage.ts     opening, closing and stepping through rows in the row pane
+//   rowActions.ts  the row page's action bar: Regrade, Override, Export, Link
+//   export.ts      rows as markdown; compare.ts the comparison and its toggle
+//   keys.ts        keyboard bindings; clipboard.ts copying formulas and links
+// Everything it knows about the file comes from the host, a page at a time.
 
-import type { Capabilities, FileInfo, FullRow, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
-import { clear, fmtUsd, h } from './dom';
-import { renderDetail, runDeferred, type DetailContext } from './detail';
+import type { Capabilities, FileInfo, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
+import { clear, h } from './dom';
 import { RowList } from './list';
 import type { Rpc } from './rpc';
-import { overrideDialog, regradeDialog, toast } from './dialogs';
-import { CompareView } from './compare';
-import { remoteCalls } from './trace';
+import { CompareToggle } from './compare';
 import { renderPending } from './lazyRich';
-import { applyFont, clampFont, deepLink, updateLink, viewerState } from './state';
+import { applyFont, clampFont, deepLink, viewerState } from './state';
 import { exportRows } from './export';
-import { bindDetailClicks, copyText } from './clipboard';
+import { bindDetailClicks } from './clipboard';
 import { bindKeys } from './keys';
 import { FilterBar } from './filters';
 import { ListLoader } from './listLoader';
 import { HostEvents } from './hostEvents';
+import { RowPage } from './rowPage';
+import { RowActions } from './rowActions';
 
 export class App {
   private files: FileInfo[] = [];
@@ -24,20 +33,17 @@ export class App {
   private caps: Capabilities = { regrade: false, override: false, saveExport: false };
   private settings: ViewerSettings = {};
   private query: RowQuery = { filter: {}, sort: 'index' };
-  private list: RowList;
+  private fontSize = 14;
+  private readonly list: RowList;
   private readonly filters: FilterBar;
   private readonly loader: ListLoader;
   private readonly events: HostEvents;
-  private open: number | null = null;
-  private current: FullRow | undefined;
-  private detailSeq = 0;
-  private fontSize = 14;
-  private busy = false;
-  private compare: CompareView | undefined;
+  private readonly page: RowPage;
+  private readonly actions: RowActions;
+  private readonly compare: CompareToggle;
 
   // Elements.
   private readonly root: HTMLElement;
-  private readonly detail = h('section', { class: 'detail', tabindex: -1, 'aria-live': 'polite' });
   private readonly fileSelect = h('select', { 'aria-label': 'File' });
   private readonly main = h('main', { class: 'split' });
 
@@ -60,9 +66,29 @@ export class App {
       file: () => this.file,
       fileName: () => this.files[this.file]?.name,
       query: () => this.query,
-      open: () => this.open,
+      open: () => this.page.open,
       notice: () => this.settings.notice,
       changed: () => this.events.scheduleRefresh(),
+    });
+    this.page = new RowPage({
+      rpc,
+      list: this.list,
+      root: this.root,
+      file: () => this.file,
+      macros: () => this.settings.macros,
+      actions: (full) => this.actions.bar(full),
+      locateOpen: () => this.loader.locateOpen(),
+      saveState: () => this.saveState(),
+    });
+    this.actions = new RowActions({
+      rpc,
+      caps: () => this.caps,
+      reviewer: () => this.settings.reviewer ?? '',
+      current: () => this.page.current,
+      reopen: (index) => this.page.openIndex(index, false, true),
+      step: (delta) => this.page.step(delta, true),
+      closeRow: () => this.page.closeRow(),
+      exportRow: (index) => void exportRows(this.rpc, this.file, this.query, index),
     });
     this.events = new HostEvents({
       loader: this.loader,
@@ -73,10 +99,20 @@ export class App {
         this.fileSelect.value = String(file);
         return this.loadFile();
       },
-      openIndex: (index, locate, keepScroll) => this.openIndex(index, locate, keepScroll),
-      closeRow: () => this.closeRow(),
-      open: () => this.open,
-      busy: () => this.busy,
+      openIndex: (index, locate, keepScroll) => this.page.openIndex(index, locate, keepScroll),
+      closeRow: () => this.page.closeRow(),
+      open: () => this.page.open,
+      busy: () => this.actions.busy,
+    });
+    this.compare = new CompareToggle({
+      rpc,
+      files: () => this.files,
+      file: () => this.file,
+      macros: () => this.settings.macros,
+      root: this.root,
+      show: (el) => this.page.show(el),
+      reload: () => void this.loadFile(),
+      saveState: () => this.saveState(),
     });
   }
 
@@ -84,9 +120,9 @@ export class App {
     return viewerState({
       files: this.files,
       file: this.file,
-      comparing: !!this.compare,
+      comparing: !!this.compare.view,
       query: this.query,
-      open: this.open,
+      open: this.page.open,
       selected: this.list.selected,
       fontSize: this.fontSize,
       scrollTop: this.list.root.scrollTop,
@@ -115,11 +151,11 @@ export class App {
     // The row asked for is fetched at the same time as the list, not after it.
     const loading = this.loadFile(restored?.scrollTop, restored?.selected);
     const open = link.row ?? (restored?.open ?? null);
-    if (open !== null && open !== undefined) await this.openIndex(open, false);
+    if (open !== null && open !== undefined) await this.page.openIndex(open, false);
     await loading;
     if (open !== null && open !== undefined) await this.loader.locateOpen();
     // QED: Compare Results opens straight into the comparison.
-    if (restored?.compare && this.files.length > 1 && !this.compare) this.toggleCompare();
+    if (restored?.compare && this.files.length > 1 && !this.compare.view) this.compare.toggle();
     document.body.dataset.ready = 'true';
   }
 
@@ -135,7 +171,7 @@ export class App {
     this.fileSelect.value = String(this.file);
     this.fileSelect.addEventListener('change', () => {
       this.file = Number(this.fileSelect.value);
-      this.open = null;
+      this.page.open = null;
       void this.loadFile();
     });
 
@@ -145,7 +181,7 @@ export class App {
     larger.addEventListener('click', () => this.setFont(this.fontSize + 1));
     const compareBtn = h('button', { type: 'button', class: 'secondary', text: 'Compare', title: 'Compare two result files problem by problem' });
     compareBtn.hidden = this.files.length < 2;
-    compareBtn.addEventListener('click', () => this.toggleCompare());
+    compareBtn.addEventListener('click', () => this.compare.toggle());
     const exportBtn = h('button', { type: 'button', class: 'secondary', text: 'Export', title: 'The rows shown, as markdown' });
     exportBtn.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query));
 
@@ -164,7 +200,7 @@ export class App {
       smaller,
       larger,
     );
-    this.list.onOpen = (s) => void this.openIndex(s.index);
+    this.list.onOpen = (s) => void this.page.openIndex(s.index);
     this.list.onSelect = () => this.saveState();
     let scrollTimer = 0;
     this.list.onScroll = () => {
@@ -172,25 +208,20 @@ export class App {
       scrollTimer = window.setTimeout(() => this.saveState(), 200);
     };
     const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
-    this.main.append(listPane, this.detail);
-    this.detail.append(this.emptyDetail());
+    this.main.append(listPane, this.page.detail);
     this.root.append(toolbar, this.filters.chips, this.filters.filtersBox, this.loader.banner, this.main);
     bindKeys({
       list: this.list,
       search: this.filters.search,
-      rowOpen: () => this.open !== null,
-      closeRow: () => this.closeRow(),
-      openRow: (s) => this.openIndex(s.index),
+      rowOpen: () => this.page.open !== null,
+      closeRow: () => this.page.closeRow(),
+      openRow: (s) => this.page.openIndex(s.index),
       fontSize: () => this.fontSize,
       setFont: (n) => this.setFont(n),
     });
-    bindDetailClicks(this.detail, this.rpc.transport.kind);
+    bindDetailClicks(this.page.detail, this.rpc.transport.kind);
     // A printed row page shows the whole text, not only the blocks scrolled into view.
     window.addEventListener('beforeprint', renderPending);
-  }
-
-  private emptyDetail(): HTMLElement {
-    return h('div', { class: 'empty' }, h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }), h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }));
   }
 
   private setFont(size: number): void {
@@ -211,175 +242,11 @@ export class App {
   }
 
   private async loadFile(scrollTop?: number, selected?: number): Promise<void> {
-    this.compare = undefined;
-    this.current = undefined;
-    this.list.openIndex = null;
-    clear(this.detail);
-    this.detail.append(this.emptyDetail());
+    this.compare.view = undefined;
+    this.page.reset();
     await this.loader.loadSummary();
     this.filters.buildFilters();
     await this.loader.reloadList(scrollTop === undefined, scrollTop, selected);
-    this.saveState();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The row page
-  // ---------------------------------------------------------------------------------------------
-
-  async openIndex(index: number, locate = false, keepScroll = false): Promise<void> {
-    const seq = ++this.detailSeq;
-    this.open = index;
-    this.list.openIndex = index;
-    this.list.schedule();
-    const scroll = this.detail.scrollTop;
-    if (!keepScroll) {
-      clear(this.detail);
-      this.detail.append(h('p', { class: 'muted loading', text: `Loading row ${index + 1}…` }));
-    }
-    this.root.classList.add('row-open');
-    let full: FullRow;
-    try {
-      // An agent's row comes without its calls: the steps fetch theirs when opened.
-      full = await this.rpc.request('row', { file: this.file, index, lazyCalls: true });
-    } catch (e) {
-      if (seq !== this.detailSeq) return;
-      clear(this.detail);
-      this.detail.append(h('div', { class: 'callout error' }, `Row ${index + 1} cannot be shown: ${(e as Error).message}`));
-      return;
-    }
-    if (seq !== this.detailSeq) return;
-    this.current = full;
-    const file = this.file;
-    const rev = full.rev;
-    const calls = full.calls !== undefined ? remoteCalls(full.calls, async (from, count) => (await this.rpc.request('calls', { file, index, rev, from, count })).entries) : undefined;
-    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [], calls };
-    const t0 = performance.now();
-    const page = renderDetail(full, ctx, this.actions(full));
-    page.dataset.renderMs = (performance.now() - t0).toFixed(1);
-    page.dataset.formulas = String(ctx.stats.formulas);
-    page.dataset.mathErrors = String(ctx.stats.errors);
-    clear(this.detail);
-    this.detail.append(page);
-    this.trackHead(page);
-    // For measurements: when the row page was first painted (ms since the page was loaded).
-    requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
-    runDeferred(page, ctx);
-    this.detail.scrollTop = keepScroll ? scroll : 0;
-    if (locate) void this.loader.locateOpen();
-    this.updateLink();
-    this.saveState();
-  }
-
-  private headObserver: ResizeObserver | undefined;
-
-  /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
-  private trackHead(page: HTMLElement): void {
-    this.headObserver?.disconnect();
-    const head = page.querySelector<HTMLElement>('.row-head');
-    if (!head) return;
-    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
-    this.headObserver.observe(head);
-  }
-
-  private closeRow(): void {
-    this.open = null;
-    this.current = undefined;
-    this.list.openIndex = null;
-    this.root.classList.remove('row-open');
-    clear(this.detail);
-    this.detail.append(this.emptyDetail());
-    this.list.schedule();
-    this.list.root.focus();
-    this.updateLink();
-    this.saveState();
-  }
-
-  private updateLink(): void {
-    if (this.rpc.transport.kind !== 'http') return;
-    updateLink(this.open, this.file);
-  }
-
-  private actions(full: FullRow): HTMLElement {
-    const bar = h('div', { class: 'actions' });
-    const prev = h('button', { type: 'button', class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row', text: '◀' });
-    const next = h('button', { type: 'button', class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row', text: '▶' });
-    prev.addEventListener('click', () => void this.step(-1, true));
-    next.addEventListener('click', () => void this.step(1, true));
-    const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
-    const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
-    regrade.disabled = !this.caps.regrade || !!full.row.error || !!live;
-    regrade.title = !this.caps.regrade ? (this.caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
-    regrade.addEventListener('click', () => void this.regrade());
-    const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
-    override.disabled = !this.caps.override || !!live;
-    if (live) override.title = live;
-    override.addEventListener('click', () => void this.override());
-    const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
-    exp.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query, full.index));
-    const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
-    back.addEventListener('click', () => this.closeRow());
-    bar.append(back, prev, next, regrade, override, exp);
-    if (this.rpc.transport.kind === 'http') {
-      const link = h('button', { type: 'button', class: 'secondary', title: 'Copy a link to this row', text: 'Link' });
-      link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
-      bar.append(link);
-    }
-    return bar;
-  }
-
-  private async step(delta: number, openIt: boolean): Promise<void> {
-    const pos = this.list.selected + delta;
-    if (pos < 0 || pos >= this.list.length) return;
-    this.list.select(pos);
-    if (openIt) {
-      const s = await this.list.load(pos);
-      if (s) await this.openIndex(s.index);
-    }
-  }
-
-  private async regrade(): Promise<void> {
-    const full = this.current;
-    if (!full || this.busy) return;
-    this.busy = true;
-    try {
-      const res = await regradeDialog(this.rpc, full);
-      if (res) {
-        const s = res.row.summary;
-        toast(`Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`);
-        await this.openIndex(full.index, false, true);
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async override(): Promise<void> {
-    const full = this.current;
-    if (!full || this.busy) return;
-    this.busy = true;
-    try {
-      const res = await overrideDialog(this.rpc, full, this.settings.reviewer ?? '');
-      if (res) {
-        toast(res.row.row.human_grade ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}` : 'Human grade removed');
-        await this.openIndex(full.index, false, true);
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private toggleCompare(): void {
-    if (this.compare) {
-      this.compare = undefined;
-      this.root.classList.remove('comparing');
-      void this.loadFile();
-      return;
-    }
-    this.root.classList.add('comparing');
-    this.compare = new CompareView(this.rpc, this.files, this.file, { macros: this.settings.macros });
-    clear(this.detail);
-    this.detail.append(this.compare.root);
-    void this.compare.load();
     this.saveState();
   }
 }
