@@ -14,6 +14,7 @@ import { registerJsonlLens } from './jsonlLens';
 import { QedView, registerQedView } from './qedView';
 import { registerNewConfig } from './newConfig';
 import { registerResultsPanels } from './resultsPanel';
+import { registerTryDemo } from './tryDemo';
 import { usePrompts } from './prompts';
 import type { Services } from './services';
 
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): QedApi {
   registerLaunchSlurm(s);
   const summaries = registerSummaries(s);
   const panels = registerResultsPanels(s);
+  registerTryDemo(s, panels);
   registerConfigEditing(context, shippedRoot);
   registerJsonlLens(context);
 
