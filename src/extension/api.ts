@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { RenderedRow, ViewerState } from '../protocol';
 import type { JobInfo } from './jobs';
-import type { Prompts } from './prompts';
+import type { PickManyState, Prompts } from './prompts';
 
 /**
  * What `activate()` returns: `vscode.extensions.getExtension('qed-workbench.qed-workbench').exports`.
@@ -36,5 +36,10 @@ export interface QedApi {
      * Code's for the rest) until the result is disposed.
      */
     use(p: Partial<Prompts>): vscode.Disposable;
+    /**
+     * The multi-select pick VS Code shows for `pickMany` (labels, ticked, highlighted), undefined
+     * when none is open: tests drive it with VS Code's own quickInput commands. Test mode only.
+     */
+    pickManyShown(): PickManyState | undefined;
   };
 }

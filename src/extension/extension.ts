@@ -15,7 +15,7 @@ import { QedView, registerQedView } from './qedView';
 import { registerNewConfig } from './newConfig';
 import { registerResultsPanels } from './resultsPanel';
 import { registerTryDemo } from './tryDemo';
-import { usePrompts } from './prompts';
+import { pickManyShown, usePrompts } from './prompts';
 import type { Services } from './services';
 
 /**
@@ -58,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): QedApi {
       use: (p) => {
         if (!testing) throw new Error('QED: prompts.use() works only in the extension test mode');
         return usePrompts(p);
+      },
+      pickManyShown: () => {
+        if (!testing) throw new Error('QED: prompts.pickManyShown() works only in the extension test mode');
+        return pickManyShown();
       },
     },
   };
