@@ -99,6 +99,10 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
   };
   qp.onDidChangeValue(highlight);
   highlight();
+  // A click on a row's checkbox leaves the keyboard focus on that checkbox, where VS Code's Enter
+  // un-ticks it (and accepts nothing): after each tick the focus goes back to the filter box, so
+  // that Enter accepts.
+  qp.onDidChangeSelection(() => void vscode.commands.executeCommand('workbench.action.focusQuickOpen'));
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: T[] | undefined) => {
