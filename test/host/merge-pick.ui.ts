@@ -51,7 +51,10 @@ test('Show Summary, runs to merge: two checkboxes clicked, then Enter merges bot
     await page.keyboard.press('Enter');
     // Enter accepted both: the summary of the two runs opens (a pick left open would be the bug).
     const tab = page.locator('.tab', { hasText: 'Summary of 2 files' });
-    await tab.waitFor({ state: 'visible', timeout: 60_000 });
+    await tab.waitFor({ state: 'visible', timeout: 60_000 }).catch(async (e: unknown) => {
+      const open = await quickInput(page).isVisible();
+      throw new Error(`no summary of the 2 runs after Enter (${open ? `the pick is still open, ticked: ${(await ticked()).join(', ') || 'none'}` : 'the pick closed'}): ${(e as Error).message.split('\n')[0]}`);
+    });
     assert.equal(await quickInput(page).isVisible(), false, 'the pick is closed');
     await screenshot(page, 'host-merge-pick.png');
   });
