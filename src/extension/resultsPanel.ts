@@ -115,12 +115,13 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
   /**
    * A new panel of `files` with a banner (`notice`) over the list, e.g. the demo's; a panel of the
    * same files already open is closed first (it may show an earlier banner). The caller may watch
-   * the panel's end (`onDidDispose`).
+   * the panel's end (`onDidDispose`). `panelTitle` replaces the usual "Results: …" / "Compare: …".
    */
-  async openWithNotice(files: string[], notice: string): Promise<vscode.WebviewPanel> {
+  async openWithNotice(files: string[], notice: string, panelTitle = title(files)): Promise<vscode.WebviewPanel> {
     this.panels.get(panelKey(files))?.dispose();
-    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(files), vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, panelTitle, vscode.ViewColumn.Active, this.options());
     await this.attach(panel, files, undefined, notice);
+    panel.title = panelTitle;
     return panel;
   }
 

@@ -118,7 +118,7 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
     }
     s.log.info(`demo: done. ${figures.join('; ')}`);
 
-    const panel = await panels.openWithNotice(files, demo.DEMO_NOTICE);
+    const panel = await panels.openWithNotice(files, demo.DEMO_NOTICE, 'QED Demo results');
     mine.panel = panel;
     keepServer = true;
     panel.onDidDispose(() => {

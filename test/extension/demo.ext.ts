@@ -85,6 +85,7 @@ suite('Try the Demo', () => {
     const panel = qedApi().panels.list().find((p) => p.files.join('\n') === files.join('\n'));
     assert.ok(panel, `no viewer of the demo files: ${JSON.stringify(qedApi().panels.list())}`);
     assert.match(panel.notice ?? '', /^Demo: /);
+    assert.equal(panel.title, 'QED Demo results');
     const banner = await waitFor(
       'the demo banner on the page',
       async () => {
