@@ -319,7 +319,7 @@ export type ViewerMessage =
   | AnyRequest
   | { kind: 'cancel'; id: number }
   /** Test-only: the answer to the host's `probe`. */
-  | { kind: 'probed'; id: number; row: RenderedRow | null; state?: ViewerState };
+  | { kind: 'probed'; id: number; row: RenderedRow | null; state?: ViewerState; banner?: string };
 
 /**
  * Test-only (the VS Code host asks it for the extension-host tests, through the API `activate()`

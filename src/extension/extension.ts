@@ -14,7 +14,8 @@ import { registerJsonlLens } from './jsonlLens';
 import { QedView, registerQedView } from './qedView';
 import { registerNewConfig } from './newConfig';
 import { registerResultsPanels } from './resultsPanel';
-import { usePrompts } from './prompts';
+import { registerTryDemo } from './tryDemo';
+import { pickManyShown, usePrompts } from './prompts';
 import type { Services } from './services';
 
 /**
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): QedApi {
   registerLaunchSlurm(s);
   const summaries = registerSummaries(s);
   const panels = registerResultsPanels(s);
+  registerTryDemo(s, panels);
   registerConfigEditing(context, shippedRoot);
   registerJsonlLens(context);
 
@@ -56,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): QedApi {
       use: (p) => {
         if (!testing) throw new Error('QED: prompts.use() works only in the extension test mode');
         return usePrompts(p);
+      },
+      pickManyShown: () => {
+        if (!testing) throw new Error('QED: prompts.pickManyShown() works only in the extension test mode');
+        return pickManyShown();
       },
     },
   };

@@ -142,12 +142,14 @@ export interface JobProgressLike {
   failed: number;
   cost: { cost: number };
   flags?: Record<string, number>;
+  /** The step of a job made of several (the demo: "run proof", "grade proof"…), shown first. */
+  step?: string;
 }
 
 /** Formats a job's progress for a notification. */
 export function progressMessage(p: JobProgressLike): string {
   const unread = p.flags?.parse_failure ?? 0;
-  return `${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''}${unread ? ` · ${unread} unreadable` : ''} · $${p.cost.cost.toFixed(4)}`;
+  return `${p.step ? `${p.step}: ` : ''}${p.done}/${p.total} rows${p.failed ? ` · ${p.failed} failed` : ''}${unread ? ` · ${unread} unreadable` : ''} · $${p.cost.cost.toFixed(4)}`;
 }
 
 function describe(j: JobInfo): string {

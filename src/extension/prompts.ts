@@ -61,6 +61,27 @@ export function usePrompts(p: Partial<Prompts>): vscode.Disposable {
   });
 }
 
+/** What a multi-select pick on screen shows (for the extension tests: `prompts.pickManyShown`). */
+export interface PickManyState {
+  title: string;
+  labels: string[];
+  /** The ticked items' labels. */
+  ticked: string[];
+  /** The highlighted item's label (what Enter takes when nothing is ticked). */
+  highlighted: string[];
+}
+
+/** The multi-select pick on screen, if any (one at a time, as VS Code shows one quick input). */
+let shownPick: vscode.QuickPick<vscode.QuickPickItem> | undefined;
+
+/** The state of the multi-select pick on screen (`pickMany`), or undefined when none is. */
+export function pickManyShown(): PickManyState | undefined {
+  const qp = shownPick;
+  if (!qp) return undefined;
+  const labels = (xs: readonly vscode.QuickPickItem[]) => xs.map((i) => i.label);
+  return { title: qp.title ?? '', labels: labels(qp.items), ticked: labels(qp.selectedItems), highlighted: labels(qp.activeItems) };
+}
+
 function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: PickManyOptions): Thenable<T[] | undefined> {
   const min = options.min ?? 1;
   const qp = vscode.window.createQuickPick<T>();
@@ -78,11 +99,16 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
   };
   qp.onDidChangeValue(highlight);
   highlight();
+  // A click on a row's checkbox leaves the keyboard focus on that checkbox, where VS Code's Enter
+  // un-ticks it (and accepts nothing): after each tick the focus goes back to the filter box, so
+  // that Enter accepts.
+  qp.onDidChangeSelection(() => void vscode.commands.executeCommand('workbench.action.focusQuickOpen'));
   return new Promise((resolve) => {
     let done = false;
     const finish = (v: T[] | undefined) => {
       if (done) return;
       done = true;
+      if (shownPick === qp) shownPick = undefined;
       resolve(v);
       qp.dispose();
     };
@@ -95,6 +121,7 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
       qp.title = `${options.title}: tick at least ${min}, then Enter (${chosen.length} ticked)`;
     });
     qp.onDidHide(() => finish(undefined));
+    shownPick = qp as unknown as vscode.QuickPick<vscode.QuickPickItem>;
     qp.show();
   });
 }

@@ -10,6 +10,9 @@ import { pickResultsFile, pickResultsFiles } from './picks';
 import { describeError } from '../core/errors';
 import { pickRowGrader } from './regradeRow';
 
+/** What the page answers to a probe (test-only): its row page, saved state and banner. */
+type Probed = { row: RenderedRow | null; state?: ViewerState; banner?: string };
+
 const HUB_ITEM = { label: '$(cloud-download) A results dataset on the Hugging Face Hub…', file: '\u0000hub' };
 
 /**
@@ -49,10 +52,12 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
   /** Panels by the files they show (joined by newlines). */
   private readonly panels = new Map<string, vscode.WebviewPanel>();
   /** Test-only probes waiting for the page's answer, by id. */
-  private readonly probes = new Map<number, (r: { row: RenderedRow | null; state?: ViewerState }) => void>();
+  private readonly probes = new Map<number, (r: Probed) => void>();
   private nextProbe = 1;
   /** Resolves once the panel's page said `ready` (a message posted earlier may be lost). */
   private readonly pageReady = new WeakMap<vscode.WebviewPanel, Promise<void>>();
+  /** The banner a panel was opened with (openWithNotice). */
+  private readonly notices = new WeakMap<vscode.WebviewPanel, string>();
 
   constructor(private readonly ctx: PanelContext) {}
 
@@ -107,22 +112,35 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     await this.attach(panel, files, state);
   }
 
-  /** The open panels: the files each shows, and whether it is the active one. */
-  list(): Array<{ files: string[]; title: string; active: boolean }> {
-    return [...this.panels].map(([key, p]) => ({ files: key.split('\n'), title: p.title, active: p.active }));
+  /**
+   * A new panel of `files` with a banner (`notice`) over the list, e.g. the demo's; a panel of the
+   * same files already open is closed first (it may show an earlier banner). The caller may watch
+   * the panel's end (`onDidDispose`). `panelTitle` replaces the usual "Results: …" / "Compare: …".
+   */
+  async openWithNotice(files: string[], notice: string, panelTitle = title(files)): Promise<vscode.WebviewPanel> {
+    this.panels.get(panelKey(files))?.dispose();
+    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, panelTitle, vscode.ViewColumn.Active, this.options());
+    await this.attach(panel, files, undefined, notice);
+    panel.title = panelTitle;
+    return panel;
+  }
+
+  /** The open panels: the files each shows, whether it is the active one, and its banner. */
+  list(): Array<{ files: string[]; title: string; active: boolean; notice?: string }> {
+    return [...this.panels].map(([key, p]) => ({ files: key.split('\n'), title: p.title, active: p.active, ...(this.notices.has(p) ? { notice: this.notices.get(p) } : {}) }));
   }
 
   /**
    * Test-only: the row page the panel of `files` (else the active panel, else the only one) shows,
    * and the state the page saved; undefined when no such panel is open.
    */
-  async probe(files?: string[]): Promise<{ row: RenderedRow | null; state?: ViewerState } | undefined> {
+  async probe(files?: string[]): Promise<Probed | undefined> {
     const all = [...this.panels.values()];
     const panel = files ? this.panels.get(panelKey(files)) : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
     if (!panel) return undefined;
     await this.pageReady.get(panel);
     const id = this.nextProbe++;
-    const answer = new Promise<{ row: RenderedRow | null; state?: ViewerState }>((resolve) => this.probes.set(id, resolve));
+    const answer = new Promise<Probed>((resolve) => this.probes.set(id, resolve));
     await panel.webview.postMessage({ kind: 'probe', id } satisfies HostMessage);
     return answer;
   }
@@ -147,12 +165,13 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     };
   }
 
-  private async attach(panel: vscode.WebviewPanel, files: string[], state?: ViewerState): Promise<void> {
+  private async attach(panel: vscode.WebviewPanel, files: string[], state?: ViewerState, notice?: string): Promise<void> {
     const e = await engine();
     const { ViewerHost, viewerHtml, makeNonce, webviewCsp } = e.view;
     const ctx = this.ctx;
     const key = panelKey(files);
     this.panels.set(key, panel);
+    if (notice) this.notices.set(panel, notice);
     panel.title = title(files);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'qed.svg');
     const settings = vscode.workspace.getConfiguration('qed');
@@ -162,6 +181,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       settings: {
         fontSize: settings.get<number>('viewer.fontSize') || undefined,
         macros: settings.get<Record<string, string>>('viewer.macros') || undefined,
+        notice,
       },
       regradeUnavailable: () => (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
       graders: async () => ({ graders: [], hostPicker: true, preferred: settings.get<string>('defaultGrader') || undefined }),
@@ -185,7 +205,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     disposables.push(
       webview.onDidReceiveMessage(async (msg: ViewerMessage) => {
         if (msg?.kind === 'probed') {
-          this.probes.get(msg.id)?.({ row: msg.row, state: msg.state });
+          this.probes.get(msg.id)?.({ row: msg.row, state: msg.state, banner: msg.banner });
           this.probes.delete(msg.id);
           return;
         }

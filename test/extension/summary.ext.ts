@@ -138,4 +138,49 @@ suite('Show Summary', () => {
     assert.ok(merged.includes('`outputs/ext-summary-c.jsonl`, `outputs/ext-summary-d.jsonl`'), merged.slice(0, 300));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
+
+  test("runs to merge, in VS Code's own multi-select pick: Enter with two ticked takes both, even on a ticked row", async () => {
+    // Named to come first among the workspace's results files (the pick sorts outputs/ by name).
+    const files = ['outputs/a-merge-1.jsonl', 'outputs/a-merge-2.jsonl', 'outputs/a-merge-3.jsonl'];
+    for (const [k, f] of files.entries()) created.push(writeIn(f, [graded('S-1', k), graded('S-2', 7)].map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    // Only the first step is answered here: the merge step is the real pick (prompts.ts pickMany).
+    const answered = qedApi().prompts.use({
+      showQuickPick: (async (items: Thenable<vscode.QuickPickItem[]> | vscode.QuickPickItem[]) => (await items).find((i) => i.label === '$(checklist) Several runs to merge…')) as never,
+    });
+    try {
+      const shown = () => qedApi().prompts.pickManyShown();
+      const before = qedApi().summaries.list().length;
+      const done = vscode.commands.executeCommand('qed.showSummary');
+      const pick = await waitFor('the runs-to-merge pick', () => shown()?.title.includes('runs to merge') && shown());
+      assert.deepEqual(pick.labels.slice(0, 3), files, pick.labels.join(', '));
+      assert.deepEqual(pick.highlighted, [files[0]], 'the first item is highlighted');
+      // As a keyboard user: Space ticks the highlighted row, Down moves, Space, Up back onto a
+      // ticked row, Enter. Each command goes to the pick VS Code shows; its answer comes back.
+      const run = async (command: string, what: string, check: (s: NonNullable<ReturnType<typeof shown>>) => boolean) => {
+        await vscode.commands.executeCommand(command);
+        await waitFor(what, () => {
+          const s = shown();
+          return !!s && check(s);
+        });
+      };
+      await run('quickInput.toggleCheckbox', 'the first run ticked', (s) => s.ticked.join() === files[0]);
+      await run('quickInput.next', 'the second run highlighted', (s) => s.highlighted.join() === files[1]);
+      await run('quickInput.toggleCheckbox', 'the second run ticked', (s) => [...s.ticked].sort().join() === files.slice(0, 2).join());
+      await run('quickInput.previous', 'the first (ticked) run highlighted again', (s) => s.highlighted.join() === files[0]);
+      // Enter (quickInput.accept is Enter's command in a quick pick).
+      await vscode.commands.executeCommand('quickInput.accept');
+      await waitFor('Enter to close the pick', () => shown() === undefined, 10_000).catch(() => {
+        throw new Error(`Enter did not accept the two ticked runs; the pick stays open: ${JSON.stringify(shown())}`);
+      });
+      await done;
+      const list = qedApi().summaries.list();
+      assert.equal(list.length, before + 1, 'one summary shown');
+      const md = (await vscode.workspace.openTextDocument(list.at(-1)!)).getText();
+      const named = md.split('\n').find((l) => l.includes('`outputs/a-merge-'));
+      assert.equal(named, '`outputs/a-merge-1.jsonl`, `outputs/a-merge-2.jsonl`', `the summary merges exactly the two ticked runs:\n${md.slice(0, 300)}`);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      answered.dispose();
+    }
+  });
 });

@@ -42,7 +42,10 @@ export class Rpc {
       // Test-only: what the open row page shows (see RenderedRow).
       const page = document.querySelector<HTMLElement>('.row-page');
       const row = page ? { index: Number(page.dataset.rowIndex), complete: page.dataset.complete === 'true', text: page.innerText, formulas: Number(page.dataset.formulas ?? 0), mathErrors: Number(page.dataset.mathErrors ?? 0) } : null;
-      this.transport.send({ kind: 'probed', id: m.id, row, state: this.transport.getState() });
+      // The banner over the list as shown (e.g. the demo's notice), when it is.
+      const bannerEl = document.querySelector<HTMLElement>('.banner');
+      const banner = bannerEl && !bannerEl.hidden ? (bannerEl.textContent ?? '') : undefined;
+      this.transport.send({ kind: 'probed', id: m.id, row, state: this.transport.getState(), banner });
       return;
     }
     if (m.kind === 'event') {
