@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, choose, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
 import { agentResults, type Row } from '../fixtures/agents/traces';
 
 const scratch = browserAndScratch();
@@ -120,10 +120,10 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     });
     assert.match((await p2.locator('.step-body .rich').textContent()) ?? '', /residues modulo/);
     // Follow p5: only its steps.
-    await page.selectOption('select[aria-label="Follow a candidate"]', 'p5');
+    await choose(page, 'vscode-single-select[aria-label="Follow a candidate"]', 'p5');
     const p5 = steps.filter((s) => s.candidate === 'p5' || s.of?.includes('p5')).length;
     await page.waitForFunction((n) => document.querySelectorAll('.agent-trace .step').length === n, p5);
-    await page.selectOption('select[aria-label="Follow a candidate"]', '');
+    await choose(page, 'vscode-single-select[aria-label="Follow a candidate"]', '');
     await page.waitForFunction((n) => document.querySelectorAll('.agent-trace .step').length === n, steps.length);
     assert.deepEqual(trap.errors, []);
   });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, imobenchResults, proofRow, readLines, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, fillField, imobenchResults, proofRow, readLines, screenshot, startQedView, tempDir, valueOf, watchPage, writeJsonl } from './helpers';
 
 const scratch = browserAndScratch();
 const browser = scratch.browser;
@@ -382,8 +382,8 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
       await page.goto(`${url}?row=3`);
       await page.waitForSelector('.row-page[data-row-index="2"]');
       await page.click('[data-action=regrade]');
-      await page.waitForSelector('dialog[open] select[name=grader]');
-      assert.equal(await page.inputValue('dialog select[name=grader]'), 'local/fake');
+      await page.waitForSelector('dialog[open] vscode-single-select[name=grader]');
+      assert.equal(await valueOf(page, 'dialog vscode-single-select[name=grader]'), 'local/fake');
       await page.click('[data-action=start-regrade]');
       await page.waitForSelector('#qed-toast.show:has-text("Regraded")', { timeout: 20_000 });
       assert.match((await page.textContent('#qed-toast')) ?? '', /6\/7, cost \$0\.0\d+/);
@@ -411,14 +411,14 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
       await page.goto(`${url}?row=5`);
       await page.waitForSelector('.row-page[data-row-index="4"]');
       await page.click('[data-action=override]');
-      await page.waitForSelector('dialog[open] input[name=points-0]');
+      await page.waitForSelector('dialog[open] vscode-textfield[name=points-0]');
       // Out of range first: refused in the form, nothing written.
-      await page.fill('dialog input[name=points-0]', '9');
+      await fillField(page, 'dialog vscode-textfield[name=points-0]', '9');
       await page.click('[data-action=save-override]');
       await page.waitForSelector('dialog .dialog-status.error');
       assert.deepEqual(readLines(file), original);
-      await page.fill('dialog input[name=points-0]', '5');
-      await page.fill('dialog textarea[name=note]', 'Base case fine; the step skips $n=2$.');
+      await fillField(page, 'dialog vscode-textfield[name=points-0]', '5');
+      await fillField(page, 'dialog vscode-textarea[name=note]', 'Base case fine; the step skips $n=2$.');
       await page.click('[data-action=save-override]');
       await page.waitForSelector('#qed-toast.show:has-text("Human grade saved")');
       await page.waitForSelector('.row-page[data-row-index="4"] .row-head:has-text("human 5/7")');
