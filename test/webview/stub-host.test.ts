@@ -244,7 +244,7 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       await page.click('.list .row[data-pos="2"]');
       const index = Number(await page.getAttribute('.list .row[data-pos="2"]', 'data-index'));
       await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
-      await page.click('button[aria-label="Larger text"]');
+      await page.click('vscode-button[aria-label="Larger text"]');
       await page.evaluate(() => document.fonts.ready);
       assert.ok(await page.evaluate(() => document.fonts.check('16px KaTeX_Main') && Array.from(document.fonts as unknown as Iterable<FontFace>).some((f) => f.family.includes('KaTeX') && f.status === 'loaded')), 'KaTeX fonts loaded');
       await page.reload();

@@ -98,7 +98,7 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
       const page = await open({ width, height, colorScheme }, '?row=3');
       try {
         await page.waitForSelector('.row-page[data-row-index="2"]');
-        await page.click('button[data-action=regrade]');
+        await page.click('vscode-button[data-action=regrade]');
         await page.waitForSelector('dialog.qed-dialog[open] vscode-single-select[name=grader]');
         const box = (await page.$eval('dialog.qed-dialog[open]', (d) => {
           const r = d.getBoundingClientRect();
@@ -144,7 +144,7 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open({ width: 1280, height: 800, colorScheme });
       try {
-        await page.click('.toolbar button:has-text("Compare")');
+        await page.click('.toolbar vscode-button:has-text("Compare")');
         await page.waitForSelector('.compare-row[data-key="PB-Basic-002"]');
         // The lower half shows the first problem's pair without a click.
         await page.waitForSelector('.compare-pair .pair');

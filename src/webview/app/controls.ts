@@ -23,6 +23,21 @@ type Attrs = Record<string, string | number | boolean | undefined | null>;
 /** A button; `secondary` for the quieter kind (everything but the page's main action). */
 export function button(text: string, attrs: Attrs = {}, secondary = false): VscodeButton {
   const b = h('vscode-button', { ...attrs, secondary }, text);
+  // The element takes a disabled button out of the tab order but does not say so to assistive
+  // technology: aria-disabled follows `disabled`.
+  const own = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(b) as object, 'disabled');
+  if (own?.get && own.set) {
+    Object.defineProperty(b, 'disabled', {
+      configurable: true,
+      get: () => own.get!.call(b) as boolean,
+      set: (v: boolean) => {
+        own.set!.call(b, v);
+        if (v) b.setAttribute('aria-disabled', 'true');
+        else b.removeAttribute('aria-disabled');
+      },
+    });
+  }
+  if (attrs.disabled) b.setAttribute('aria-disabled', 'true');
   return b;
 }
 
