@@ -2,7 +2,7 @@
  * The viewer's controls are VS Code's own (@vscode-elements/elements web components), in `qed view`
  * under its Content-Security-Policy: they render with their styles, carry their names for assistive
  * technology, and work — a filter drop-down changes the list, a check box filters, the Regrade and
- * Override dialogs open and their fields take input — while the page's keys stay out of them.
+ * Override dialogs open, their fields take input and Esc cancels — while the page's keys stay out of them.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,7 +111,7 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     assert.deepEqual(trap.errors, []);
   });
 
-  test('the row page and its dialogs: Regrade and Override fields take input; Cancel closes', async () => {
+  test('the row page and its dialogs: Regrade and Override fields take input; Esc and Cancel close them', async () => {
     await page.goto(`${server.url}?row=2`);
     await page.waitForSelector('.row-page[data-row-index="1"]');
     await page.getByRole('button', { name: 'Regrade…' }).waitFor();
@@ -125,7 +125,8 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     assert.equal(await valueOf(page, 'dialog vscode-single-select[name=grader]'), 'configs/models/b.yaml');
     assert.equal(await valueOf(page, 'dialog vscode-single-select[name=mode]'), 'final-answer');
     assert.deepEqual(await nativeControls(page), [], 'no native control in the Regrade dialog');
-    await page.click('dialog[open] vscode-button:has-text("Cancel")');
+    // Focus is on the (closed) Mode drop-down: Esc cancels the dialog, as it does from a native select.
+    await page.keyboard.press('Escape');
     await page.waitForSelector('dialog[open]', { state: 'detached' });
 
     await page.click('vscode-button[data-action=override]');

@@ -52,6 +52,19 @@ export function select(attrs: Attrs & { 'aria-label'?: string }, choices: Choice
   const s = h('vscode-single-select', attrs);
   if (attrs['aria-label']) s.label = String(attrs['aria-label']);
   setChoices(s, choices, selected);
+  // The element swallows Escape even when its list is closed; then Escape does what it does on a
+  // native select: cancels the dialog it is in, or reaches the page's keys (back to the list).
+  s.addEventListener(
+    'keydown',
+    (e) => {
+      if (e.key !== 'Escape' || s.open) return;
+      const dialog = s.closest('dialog');
+      if (dialog) {
+        if (dialog.dispatchEvent(new Event('cancel', { cancelable: true }))) dialog.close();
+      } else document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    },
+    { capture: true },
+  );
   return s;
 }
 
