@@ -97,6 +97,11 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     await page.fill('vscode-textfield[aria-label="Lowest score"] input', '');
     await page.press('vscode-textfield[aria-label="Lowest score"] input', 'Enter');
     await waitShown(page, 12);
+    // A decimal where decimals make sense is a valid entry (not painted as invalid).
+    const cost = 'vscode-textfield[aria-label="Fewest agent cost (USD)"]';
+    await page.fill(`${cost} input`, '0.003');
+    assert.equal(await page.$eval(cost, (t) => t.matches(':invalid')), false, 'a decimal agent cost is valid');
+    await page.fill(`${cost} input`, '');
     // The page's keys keep out of the controls: j typed into the search box is text, not "next row".
     await page.click('.list .row[data-pos="0"]');
     await page.waitForSelector('.list .row.selected[data-pos="0"]');

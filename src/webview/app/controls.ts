@@ -92,9 +92,16 @@ export function setSelectValue(s: VscodeSingleSelect, value: string): void {
 
 /** A one-line text field (`type: 'number'` for numbers); `aria-label` names it. */
 export function textfield(attrs: Attrs & { 'aria-label'?: string }, value = ''): VscodeTextfield {
-  const t = h('vscode-textfield', attrs);
+  // The element takes `step` as a number: "any" (decimals without a step mismatch, which would
+  // paint the field as invalid) goes straight onto its inner input once that exists.
+  const anyStep = attrs.step === 'any';
+  const t = h('vscode-textfield', anyStep ? { ...attrs, step: undefined } : attrs);
   if (attrs['aria-label']) t.label = String(attrs['aria-label']);
   t.value = value;
+  if (anyStep)
+    void t.updateComplete.then(() => {
+      t.shadowRoot?.querySelector('input')?.setAttribute('step', 'any');
+    });
   return t;
 }
 
