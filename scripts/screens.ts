@@ -143,6 +143,9 @@ async function main(): Promise<void> {
       await page.goto(`${server.url}?row=6`);
       await page.waitForSelector('.row-page');
       await shot('row');
+      await page.setViewportSize({ width: 700, height: 800 });
+      await shot('row-narrow');
+      await page.setViewportSize({ width: 1280, height: 800 });
       await page.click('[data-action=regrade]');
       await page.waitForSelector('dialog[open] vscode-single-select[name=grader]');
       await shot('regrade');
