@@ -204,3 +204,29 @@ export async function startQedView(cwd: string, args: string[]): Promise<{ proc:
   });
   return { proc, url };
 }
+
+// The viewer's controls are vscode-elements web components (src/webview/app/controls.ts); these
+// drive them as a person does: open the drop-down and click the option, type into the field.
+
+/** Chooses the option of drop-down `selector` (a vscode-single-select) whose value, or label, is given. */
+export async function choose(page: Page, selector: string, want: string | { label: string }): Promise<void> {
+  const index = await page.$eval(
+    selector,
+    (el, w) => Array.from(el.querySelectorAll('vscode-option')).findIndex((o) => (typeof w === 'string' ? (o.getAttribute('value') ?? '') === w : (o.textContent ?? '').trim() === w.label)),
+    want,
+  );
+  if (index < 0) throw new Error(`${selector} has no option ${JSON.stringify(want)}`);
+  await page.click(selector);
+  await page.click(`${selector} li.option[data-index="${index}"]`);
+  await page.waitForFunction(([s, i]) => (document.querySelector(s as string) as unknown as { selectedIndex: number; open: boolean } | null)?.selectedIndex === i, [selector, index] as const);
+}
+
+/** The value of a drop-down, text field or text area (vscode-elements). */
+export function valueOf(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (el) => (el as unknown as { value: string }).value);
+}
+
+/** Types `text` into the text field or text area `selector` (replacing what is there). */
+export async function fillField(page: Page, selector: string, text: string): Promise<void> {
+  await page.fill(`${selector} :is(input, textarea)`, text);
+}

@@ -118,9 +118,9 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     await page.goto(`${server.url}?row=1`);
     await page.waitForSelector('.row-page[data-row-index="0"][data-complete=true]');
     const firstHtml = await page.$eval('.row-page [data-field=model_solution] > .rich-block:first-child .math-inline', (e) => e.outerHTML);
-    await page.click('button[aria-label="Next row"]');
+    await page.click('vscode-button[aria-label="Next row"]');
     await page.waitForSelector('.row-page[data-row-index="1"]');
-    await page.click('button[aria-label="Previous row"]');
+    await page.click('vscode-button[aria-label="Previous row"]');
     await page.waitForSelector('.row-page[data-row-index="0"]');
     const again = await page.$eval('.row-page [data-field=model_solution] > .rich-block:first-child .math-inline', (e) => e.outerHTML);
     assert.equal(again, firstHtml);

@@ -244,7 +244,7 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       await page.click('.list .row[data-pos="2"]');
       const index = Number(await page.getAttribute('.list .row[data-pos="2"]', 'data-index'));
       await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
-      await page.click('button[aria-label="Larger text"]');
+      await page.click('vscode-button[aria-label="Larger text"]');
       await page.evaluate(() => document.fonts.ready);
       assert.ok(await page.evaluate(() => document.fonts.check('16px KaTeX_Main') && Array.from(document.fonts as unknown as Iterable<FontFace>).some((f) => f.family.includes('KaTeX') && f.status === 'loaded')), 'KaTeX fonts loaded');
       await page.reload();
@@ -266,6 +266,8 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       await host.refresh(0);
       await page.waitForSelector(`.row-page[data-row-index="${index}"] .row-head:has-text("model 3/7")`);
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+      // The vscode-elements controls render under the webview's CSP (their styles are constructable stylesheets).
+      assert.ok(await page.$eval('vscode-button[data-action=regrade]', (b) => (b.shadowRoot?.adoptedStyleSheets.length ?? 0) > 0 && b.getBoundingClientRect().width > 30), 'the Regrade button rendered with its styles');
       assert.deepEqual(trap.errors, []);
     } finally {
       await close();

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FakeLlmServer } from '../fake-llm/server';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, imobenchResults, proofRow, readLines, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, HAVE_IMOBENCH, NO_CHROMIUM, NO_IMOBENCH, browserAndScratch, choose, fillField, imobenchResults, proofRow, readLines, screenshot, startQedView, tempDir, valueOf, watchPage, writeJsonl } from './helpers';
 
 const scratch = browserAndScratch();
 const browser = scratch.browser;
@@ -75,65 +75,65 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     await page.click('.chip[data-status=zero]');
     await waitShown(page, 60);
     // Text search (a regular expression), then an invalid one.
-    await page.fill('.search', 'PB-Basic-00[2-6]');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', 'PB-Basic-00[2-6]');
+    await page.press('.search input', 'Enter');
     await waitShown(page, 3);
     assert.deepEqual(
       (await visibleRows(page)).map((r) => r.index),
       [1, 3, 5],
     );
-    await page.fill('.search', 'case (1|2)\\)');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', 'case (1|2)\\)');
+    await page.press('.search input', 'Enter');
     await waitShown(page, 2);
-    await page.fill('.search', '(unclosed');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', '(unclosed');
+    await page.press('.search input', 'Enter');
     await page.waitForSelector('.search-error:not(:empty)');
     assert.match((await page.textContent('.search-error')) ?? '', /regular expression/);
-    await page.fill('.search', '');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', '');
+    await page.press('.search input', 'Enter');
     await waitShown(page, 60);
     // Score range, a flag and a metadata column (in the Filters panel).
-    await page.click('button:has-text("Filters")');
-    await page.fill('input[aria-label="Lowest score"]', '6');
-    await page.press('input[aria-label="Lowest score"]', 'Enter');
+    await page.click('vscode-button:has-text("Filters")');
+    await page.fill('vscode-textfield[aria-label="Lowest score"] input', '6');
+    await page.press('vscode-textfield[aria-label="Lowest score"] input', 'Enter');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=counts]')?.getAttribute('data-shown')) < 60);
     const hi = await visibleRows(page);
     assert.ok(hi.length && hi.every((r) => /^[67]\/7$/.test(r.badge)), JSON.stringify(hi.slice(0, 5)));
-    await page.fill('input[aria-label="Lowest score"]', '');
-    await page.press('input[aria-label="Lowest score"]', 'Enter');
+    await page.fill('vscode-textfield[aria-label="Lowest score"] input', '');
+    await page.press('vscode-textfield[aria-label="Lowest score"] input', 'Enter');
     await waitShown(page, 60);
-    await page.check('label:has-text("truncated") input');
+    await page.click('vscode-checkbox:has-text("truncated")');
     await waitShown(page, 1);
     assert.deepEqual(
       (await visibleRows(page)).map((r) => r.index),
       [9],
     );
-    await page.uncheck('label:has-text("truncated") input');
-    await page.check('label:has-text("run error") input');
+    await page.click('vscode-checkbox:has-text("truncated")');
+    await page.click('vscode-checkbox:has-text("run error")');
     await waitShown(page, 1);
-    await page.uncheck('label:has-text("run error") input');
-    await page.check('label:has-text("parse failure") input');
+    await page.click('vscode-checkbox:has-text("run error")');
+    await page.click('vscode-checkbox:has-text("parse failure")');
     await waitShown(page, 1);
-    await page.uncheck('label:has-text("parse failure") input');
-    await page.check('label:has-text("human grade") input');
+    await page.click('vscode-checkbox:has-text("parse failure")');
+    await page.click('vscode-checkbox:has-text("human grade")');
     await waitShown(page, 1);
-    await page.uncheck('label:has-text("human grade") input');
+    await page.click('vscode-checkbox:has-text("human grade")');
     await waitShown(page, 60);
-    await page.selectOption('select[aria-label="Metadata column"]', 'Category');
-    await page.selectOption('select[aria-label="Value"]', 'Geometry');
+    await choose(page, 'vscode-single-select[aria-label="Metadata column"]', 'Category');
+    await choose(page, 'vscode-single-select[aria-label="Value"]', 'Geometry');
     await waitShown(page, 15);
-    await page.click('button:has-text("Clear filters")');
+    await page.click('vscode-button:has-text("Clear filters")');
     await waitShown(page, 60);
     // Sort by score, highest first; unknown scores last.
-    await page.selectOption('select[aria-label="Sort by"]', 'score');
-    await page.click('button[aria-label="Reverse the order"]');
+    await choose(page, 'vscode-single-select[aria-label="Sort by"]', 'score');
+    await page.click('vscode-button[aria-label="Reverse the order"]');
     await page.waitForFunction(() => document.querySelector('.list .row[data-pos="0"] .badge')?.textContent === '7/7');
     const sorted = await visibleRows(page);
     assert.ok(sorted.slice(0, 10).every((r) => r.badge === '7/7'));
-    await page.selectOption('select[aria-label="Sort by"]', 'cost');
+    await choose(page, 'vscode-single-select[aria-label="Sort by"]', 'cost');
     await page.waitForFunction(() => document.querySelector('.list .row[data-pos="0"]')?.getAttribute('data-index') === '59');
-    await page.click('button[aria-label="Reverse the order"]');
-    await page.selectOption('select[aria-label="Sort by"]', 'index');
+    await page.click('vscode-button[aria-label="Reverse the order"]');
+    await choose(page, 'vscode-single-select[aria-label="Sort by"]', 'index');
     await page.waitForFunction(() => document.querySelector('.list .row[data-pos="0"]')?.getAttribute('data-index') === '0');
     assert.deepEqual(trap.errors, []);
   });
@@ -171,21 +171,21 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     await page.goto(`${server.url}#row=40`);
     await page.waitForSelector('.row-page[data-row-index="39"]');
     // Filter, font size and open row come back after a reload (sessionStorage, like VS Code's getState).
-    await page.fill('.search', 'Advanced');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', 'Advanced');
+    await page.press('.search input', 'Enter');
     await waitShown(page, 30);
-    await page.click('button[aria-label="Larger text"]');
-    await page.click('button[aria-label="Larger text"]');
+    await page.click('vscode-button[aria-label="Larger text"]');
+    await page.click('vscode-button[aria-label="Larger text"]');
     await page.reload();
     await page.waitForSelector('.row-page[data-row-index="39"]');
     await waitShown(page, 30);
-    assert.equal(await page.inputValue('.search'), 'Advanced');
+    assert.equal(await valueOf(page, '.search'), 'Advanced');
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.detail')!).fontSize), '16px');
     await page.click('[data-action=clear-filters]');
     await waitShown(page, 60);
-    assert.equal(await page.inputValue('.search'), '');
-    await page.click('button[aria-label="Smaller text"]');
-    await page.click('button[aria-label="Smaller text"]');
+    assert.equal(await valueOf(page, '.search'), '');
+    await page.click('vscode-button[aria-label="Smaller text"]');
+    await page.click('vscode-button[aria-label="Smaller text"]');
     assert.deepEqual(trap.errors, []);
   });
 
@@ -212,8 +212,8 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     await page.waitForSelector('body[data-ready=true]');
     appendFileSync(file, [proofRow(60), proofRow(61, { problem_id: 'APPENDED-2' })].map((r) => JSON.stringify(r)).join('\n') + '\n');
     await waitShown(page, 62);
-    await page.fill('.search', 'APPENDED');
-    await page.press('.search', 'Enter');
+    await page.fill('.search input', 'APPENDED');
+    await page.press('.search input', 'Enter');
     await waitShown(page, 1);
     assert.deepEqual(trap.errors, []);
   });
@@ -269,16 +269,16 @@ describe('qed view with two runs: compare and export', { skip: !HAVE_CHROMIUM &&
       await page.goto(server.url);
       await page.waitForSelector('body[data-ready=true]');
       // Export the (filtered) list: the page downloads a markdown file.
-      await page.fill('.search', 'PB-Basic');
-      await page.press('.search', 'Enter');
+      await page.fill('.search input', 'PB-Basic');
+      await page.press('.search input', 'Enter');
       await waitShown(page, 3);
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('.toolbar button:has-text("Export")')]);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('.toolbar vscode-button:has-text("Export")')]);
       const md = readFileSync((await download.path())!, 'utf8');
       assert.equal((md.match(/^## PB-Basic-/gm) ?? []).length, 3);
       assert.match(md, /### Problem\n\nLet \$\(a_n\)\$/);
       await page.click('[data-action=clear-filters]');
       // Compare: A = run-a, B = run-b.
-      await page.click('.toolbar button:has-text("Compare")');
+      await page.click('.toolbar vscode-button:has-text("Compare")');
       await page.waitForSelector('.compare-row');
       assert.equal(await page.locator('.compare-row').count(), 6);
       // Problem 1: 1 → 7 (+6); problem 4: 7 → 1 (−6); problem 2 and 6: 7 → 7 / 7 → 1.
@@ -312,7 +312,7 @@ describe('qed view: compare without common scores, and the demo banner', { skip:
       await page.waitForSelector('body[data-ready=true]');
       await page.waitForSelector('.banner:not([hidden])');
       assert.match((await page.textContent('.banner')) ?? '', /Demo: these rows come from the demo model\./);
-      await page.click('.toolbar button:has-text("Compare")');
+      await page.click('.toolbar vscode-button:has-text("Compare")');
       await page.waitForSelector('.compare-row');
       const text = (await page.textContent('body')) ?? '';
       assert.match(text, /no problem is scored in both files/);
@@ -382,8 +382,8 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
       await page.goto(`${url}?row=3`);
       await page.waitForSelector('.row-page[data-row-index="2"]');
       await page.click('[data-action=regrade]');
-      await page.waitForSelector('dialog[open] select[name=grader]');
-      assert.equal(await page.inputValue('dialog select[name=grader]'), 'local/fake');
+      await page.waitForSelector('dialog[open] vscode-single-select[name=grader]');
+      assert.equal(await valueOf(page, 'dialog vscode-single-select[name=grader]'), 'local/fake');
       await page.click('[data-action=start-regrade]');
       await page.waitForSelector('#qed-toast.show:has-text("Regraded")', { timeout: 20_000 });
       assert.match((await page.textContent('#qed-toast')) ?? '', /6\/7, cost \$0\.0\d+/);
@@ -411,14 +411,14 @@ describe('qed view (the built CLI): token, regrade and override round trips', { 
       await page.goto(`${url}?row=5`);
       await page.waitForSelector('.row-page[data-row-index="4"]');
       await page.click('[data-action=override]');
-      await page.waitForSelector('dialog[open] input[name=points-0]');
+      await page.waitForSelector('dialog[open] vscode-textfield[name=points-0]');
       // Out of range first: refused in the form, nothing written.
-      await page.fill('dialog input[name=points-0]', '9');
+      await fillField(page, 'dialog vscode-textfield[name=points-0]', '9');
       await page.click('[data-action=save-override]');
       await page.waitForSelector('dialog .dialog-status.error');
       assert.deepEqual(readLines(file), original);
-      await page.fill('dialog input[name=points-0]', '5');
-      await page.fill('dialog textarea[name=note]', 'Base case fine; the step skips $n=2$.');
+      await fillField(page, 'dialog vscode-textfield[name=points-0]', '5');
+      await fillField(page, 'dialog vscode-textarea[name=note]', 'Base case fine; the step skips $n=2$.');
       await page.click('[data-action=save-override]');
       await page.waitForSelector('#qed-toast.show:has-text("Human grade saved")');
       await page.waitForSelector('.row-page[data-row-index="4"] .row-head:has-text("human 5/7")');
@@ -496,7 +496,7 @@ describe('IMO-Bench: every problem, reference solution and grading guideline ren
                 check();
               });
             for (const [k, i] of indices.entries()) {
-              if (k > 0) document.querySelector<HTMLButtonElement>('button[aria-label="Next row"]')!.click();
+              if (k > 0) document.querySelector<HTMLElement>('vscode-button[aria-label="Next row"]')!.click();
               const p = await waitFor(i);
               // Long texts render their blocks as they scroll into view; printing renders them all.
               window.dispatchEvent(new Event('beforeprint'));

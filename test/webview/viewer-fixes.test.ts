@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl } from './helpers';
+import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, choose, proofRow, screenshot, watchPage, writeJsonl } from './helpers';
 
 const scratch = browserAndScratch();
 
@@ -98,15 +98,15 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
       const page = await open({ width, height, colorScheme }, '?row=3');
       try {
         await page.waitForSelector('.row-page[data-row-index="2"]');
-        await page.click('button[data-action=regrade]');
-        await page.waitForSelector('dialog.qed-dialog[open] select[name=grader]');
+        await page.click('vscode-button[data-action=regrade]');
+        await page.waitForSelector('dialog.qed-dialog[open] vscode-single-select[name=grader]');
         const box = (await page.$eval('dialog.qed-dialog[open]', (d) => {
           const r = d.getBoundingClientRect();
           return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, scrollW: d.scrollWidth, clientW: d.clientWidth };
         }))!;
         assert.ok(box.left >= 0 && box.top >= 0 && box.right <= width && box.bottom <= height, `dialog ${JSON.stringify(box)} outside ${width}×${height}`);
         assert.ok(box.scrollW <= box.clientW + 1, 'nothing sticks out sideways');
-        const sel = await page.$eval('dialog.qed-dialog[open] select[name=grader]', (e) => e.getBoundingClientRect().right);
+        const sel = await page.$eval('dialog.qed-dialog[open] vscode-single-select[name=grader]', (e) => e.getBoundingClientRect().right);
         assert.ok(sel <= box.right, 'the grader list inside the dialog');
         if (width === 1024) await screenshot(page, `viewer-fixes-regrade-${colorScheme}`);
         await page.keyboard.press('Escape');
@@ -144,7 +144,7 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open({ width: 1280, height: 800, colorScheme });
       try {
-        await page.click('.toolbar button:has-text("Compare")');
+        await page.click('.toolbar vscode-button:has-text("Compare")');
         await page.waitForSelector('.compare-row[data-key="PB-Basic-002"]');
         // The lower half shows the first problem's pair without a click.
         await page.waitForSelector('.compare-pair .pair');
@@ -159,14 +159,14 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         assert.ok(await page.$('.compare-pair h3 .badge.human'), 'the human grade marked on the pair');
         await screenshot(page, `viewer-fixes-compare-${colorScheme}`);
         // Only differing rows: PB-Basic-002 is filtered out, so its pair gives way to a listed one.
-        await page.check('.compare-head input[type=checkbox]');
+        await page.click('.compare-head vscode-checkbox');
         await page.waitForFunction(() => !document.querySelector('.compare-row[data-key="PB-Basic-002"]'));
         await page.waitForFunction(() => !/PB-Basic-002/.test(document.querySelector('.compare-pair')?.textContent ?? ''));
         const listed = await page.$$eval('.compare-row', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key));
         assert.ok(listed.length > 0);
         await page.waitForFunction((k) => (document.querySelector('.compare-pair .block h3')?.textContent ?? '').includes(k!), listed[0]);
         // A file against itself: nothing differs, and the page says so.
-        await page.selectOption('.compare-head label:nth-child(2) select', { label: 'a.jsonl' });
+        await choose(page, '.compare-head vscode-single-select[aria-label="File B"]', { label: 'a.jsonl' });
         await page.waitForSelector('[data-role=compare-empty]');
         assert.match((await page.textContent('[data-role=compare-empty]')) ?? '', /No problem has different scores/);
         assert.equal(await page.$$eval('.compare-row', (e) => e.length), 0);

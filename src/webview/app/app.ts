@@ -12,6 +12,7 @@
 // Everything it knows about the file comes from the host, a page at a time.
 
 import type { Capabilities, FileInfo, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
+import { button, select, selectValue, setChoices, setSelectValue } from './controls';
 import { clear, h } from './dom';
 import { RowList } from './list';
 import type { Rpc } from './rpc';
@@ -44,7 +45,7 @@ export class App {
 
   // Elements.
   private readonly root: HTMLElement;
-  private readonly fileSelect = h('select', { 'aria-label': 'File' });
+  private readonly fileSelect = select({ 'aria-label': 'File' }, []);
   private readonly main = h('main', { class: 'split' });
 
   constructor(
@@ -96,7 +97,7 @@ export class App {
       file: () => this.file,
       showFile: (file) => {
         this.file = file;
-        this.fileSelect.value = String(file);
+        setSelectValue(this.fileSelect, String(file));
         return this.loadFile();
       },
       openIndex: (index, locate, keepScroll) => this.page.openIndex(index, locate, keepScroll),
@@ -167,22 +168,21 @@ export class App {
     clear(this.root);
     this.root.className = 'qed-app';
     this.filters.build();
-    for (const f of this.files) this.fileSelect.append(h('option', { value: f.file, text: f.name, title: f.path }));
-    this.fileSelect.value = String(this.file);
+    setChoices(this.fileSelect, this.files.map((f) => ({ value: String(f.file), label: f.name, title: f.path })), String(this.file));
     this.fileSelect.addEventListener('change', () => {
-      this.file = Number(this.fileSelect.value);
+      this.file = Number(selectValue(this.fileSelect));
       this.page.open = null;
       void this.loadFile();
     });
 
-    const smaller = h('button', { type: 'button', class: 'icon', title: 'Smaller text', 'aria-label': 'Smaller text', text: 'A−' });
-    const larger = h('button', { type: 'button', class: 'icon', title: 'Larger text', 'aria-label': 'Larger text', text: 'A+' });
+    const smaller = button('A−', { class: 'icon', title: 'Smaller text', 'aria-label': 'Smaller text' }, true);
+    const larger = button('A+', { class: 'icon', title: 'Larger text', 'aria-label': 'Larger text' }, true);
     smaller.addEventListener('click', () => this.setFont(this.fontSize - 1));
     larger.addEventListener('click', () => this.setFont(this.fontSize + 1));
-    const compareBtn = h('button', { type: 'button', class: 'secondary', text: 'Compare', title: 'Compare two result files problem by problem' });
+    const compareBtn = button('Compare', { title: 'Compare two result files problem by problem' }, true);
     compareBtn.hidden = this.files.length < 2;
     compareBtn.addEventListener('click', () => this.compare.toggle());
-    const exportBtn = h('button', { type: 'button', class: 'secondary', text: 'Export', title: 'The rows shown, as markdown' });
+    const exportBtn = button('Export', { title: 'The rows shown, as markdown' }, true);
     exportBtn.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query));
 
     const toolbar = h(

@@ -3,6 +3,7 @@
 // end) is the toolbar's Compare button: it swaps the row pane between the comparison and the list.
 
 import type { CompareResult, FileInfo, FullRow, RowSummary } from '../../protocol';
+import { checkbox, select, selectValue } from './controls';
 import { clear, fmtScore, h } from './dom';
 import { explanationBlock, richBlock, type DetailContext } from './detail';
 import type { Rpc } from './rpc';
@@ -22,13 +23,12 @@ export class CompareView {
     private readonly opts: { macros?: Record<string, string> },
   ) {
     this.right = files.find((f) => f.file !== left)?.file ?? left;
-    const pick = (value: number, on: (v: number) => void) => {
-      const s = h('select', {}, files.map((f) => h('option', { value: f.file, text: f.name })));
-      s.value = String(value);
-      s.addEventListener('change', () => on(Number(s.value)));
+    const pick = (label: string, value: number, on: (v: number) => void) => {
+      const s = select({ 'aria-label': `File ${label}` }, files.map((f) => ({ value: String(f.file), label: f.name })), String(value));
+      s.addEventListener('change', () => on(Number(selectValue(s))));
       return s;
     };
-    const only = h('input', { type: 'checkbox' });
+    const only = checkbox('only rows whose scores differ', false);
     only.addEventListener('change', () => {
       this.onlyDiff = only.checked;
       this.draw();
@@ -37,9 +37,9 @@ export class CompareView {
       h(
         'div',
         { class: 'compare-head' },
-        h('label', {}, 'A ', pick(this.left, (v) => ((this.left = v), void this.load()))),
-        h('label', {}, 'B ', pick(this.right, (v) => ((this.right = v), void this.load()))),
-        h('label', { class: 'check' }, only, ' only rows whose scores differ'),
+        h('label', {}, 'A ', pick('A', this.left, (v) => ((this.left = v), void this.load()))),
+        h('label', {}, 'B ', pick('B', this.right, (v) => ((this.right = v), void this.load()))),
+        only,
       ),
       this.table,
       this.pair,

@@ -1,6 +1,7 @@
 // Regrade and override forms (native <dialog>), and short notices.
 
 import type { EditResult, FullRow, GradeModeName } from '../../protocol';
+import { button, select, selectValue, textarea, textfield, type Choice } from './controls';
 import { fmtUsd, h } from './dom';
 import { RpcError, type Rpc } from './rpc';
 
@@ -46,20 +47,21 @@ export async function regradeDialog(rpc: Rpc, full: FullRow): Promise<EditResult
     return undefined;
   }
   const m = modal(`Regrade ${full.summary.id}`);
-  const grader = h('select', { 'aria-label': 'Grader', name: 'grader' });
   // By default a row is regraded as it was graded (its qed_grade stamp): it stays one run with the file.
   const stamp = full.row.qed_grade as { config?: unknown; mode?: unknown } | undefined;
   const recorded = stamp && typeof stamp.config === 'string' ? { config: stamp.config, mode: typeof stamp.mode === 'string' ? stamp.mode : '' } : undefined;
-  if (recorded) grader.append(h('option', { value: '', text: `as the row was graded (${recorded.config})` }));
-  for (const g of list.graders) grader.append(h('option', { value: g.ref, text: g.description ? `${g.label} — ${g.description}` : g.label }));
-  if (recorded) grader.value = '';
-  else if (list.preferred) grader.value = list.preferred;
-  const mode = h('select', { 'aria-label': 'Grading mode', name: 'mode' });
-  for (const [v, label] of MODES) mode.append(h('option', { value: v, text: label }));
+  const graderChoices: Choice[] = [
+    ...(recorded ? [{ value: '', label: `as the row was graded (${recorded.config})` }] : []),
+    ...list.graders.map((g) => ({ value: g.ref, label: g.description ? `${g.label} — ${g.description}` : g.label })),
+  ];
+  const grader = select({ 'aria-label': 'Grader', name: 'grader' }, graderChoices, recorded ? '' : list.preferred);
+  const mode = select({ 'aria-label': 'Grading mode', name: 'mode' }, MODES.map(([value, label]) => ({ value, label })), '');
   const mismatch = h('p', { class: 'callout warn', 'data-role': 'mismatch', text: 'This row will no longer match the rest of the file: qed eval will refuse the file as a mixed run until it is graded again with --overwrite.' });
   const showMismatch = () => {
-    const otherGrader = !list.hostPicker && !!recorded && grader.value !== '' && grader.value !== recorded.config;
-    const otherMode = !!recorded && mode.value !== '' && mode.value !== recorded.mode;
+    const g = selectValue(grader);
+    const md = selectValue(mode);
+    const otherGrader = !list.hostPicker && !!recorded && g !== '' && g !== recorded.config;
+    const otherMode = !!recorded && md !== '' && md !== recorded.mode;
     mismatch.hidden = !(otherGrader || otherMode);
   };
   grader.addEventListener('change', showMismatch);
@@ -74,8 +76,8 @@ export async function regradeDialog(rpc: Rpc, full: FullRow): Promise<EditResult
     h('p', { class: 'muted', text: 'Only this row is graded; its line in the file is rewritten, every other line stays as it is. The grader call is paid for.' }),
   );
   showMismatch();
-  const start = h('button', { type: 'button', 'data-action': 'start-regrade', text: 'Regrade' });
-  const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  const start = button('Regrade', { 'data-action': 'start-regrade' });
+  const cancel = button('Cancel', {}, true);
   start.disabled = !list.hostPicker && !list.graders.length && !recorded;
   m.foot.append(cancel, start);
   let controller: AbortController | undefined;
@@ -104,7 +106,7 @@ export async function regradeDialog(rpc: Rpc, full: FullRow): Promise<EditResult
       try {
         const res = await rpc.request(
           'regrade',
-          { file: full.file, index: full.index, expect: full.rev, grader: list.hostPicker ? undefined : grader.value, mode: (mode.value || undefined) as GradeModeName | undefined },
+          { file: full.file, index: full.index, expect: full.rev, grader: list.hostPicker ? undefined : selectValue(grader), mode: (selectValue(mode) || undefined) as GradeModeName | undefined },
           { signal: controller.signal, progress: (msg) => (m.status.textContent = msg) },
         );
         m.status.textContent = `Done: cost ${fmtUsd(res.cost?.cost)}`;
@@ -134,21 +136,20 @@ export async function overrideDialog(rpc: Rpc, full: FullRow, reviewerDefault: s
   const inputs = schema.map((item, k) => {
     const max = typeof item?.points === 'number' ? item.points : undefined;
     const prefill = typeof humanPoints[k] === 'number' ? humanPoints[k] : typeof grade[k]?.points === 'number' ? grade[k].points : '';
-    const input = h('input', { type: 'number', min: 0, max, step: 'any', required: true, name: `points-${k}`, value: prefill as string | number, 'aria-label': `Points for ${String(item?.title ?? `item ${k + 1}`)}` });
+    const input = textfield({ type: 'number', min: 0, max, step: 'any', required: true, name: `points-${k}`, 'aria-label': `Points for ${String(item?.title ?? `item ${k + 1}`)}` }, String(prefill));
     m.body.append(h('label', { class: 'field' }, `${String(item?.title ?? `Item ${k + 1}`)} (0–${max ?? '?'}, model: ${typeof grade[k]?.points === 'number' ? grade[k].points : '–'})`, input));
-    return input;
+    return { input, max };
   });
-  const note = h('textarea', { rows: 4, name: 'note', placeholder: 'Why this grade (markdown and $math$ allowed)' });
-  note.value = typeof human?.note === 'string' ? human.note : '';
-  const reviewer = h('input', { type: 'text', name: 'reviewer', value: typeof human?.reviewer === 'string' ? human.reviewer : reviewerDefault });
+  const note = textarea({ rows: 4, name: 'note', 'aria-label': 'Note', placeholder: 'Why this grade (markdown and $math$ allowed)', resize: 'vertical' }, typeof human?.note === 'string' ? human.note : '');
+  const reviewer = textfield({ type: 'text', name: 'reviewer', 'aria-label': 'Reviewer' }, typeof human?.reviewer === 'string' ? human.reviewer : reviewerDefault);
   m.body.append(h('label', { class: 'field' }, 'Note', note), h('label', { class: 'field' }, 'Reviewer', reviewer));
-  const save = h('button', { type: 'button', 'data-action': 'save-override', text: 'Save' });
-  const remove = h('button', { type: 'button', class: 'secondary danger', text: 'Remove human grade' });
-  const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  const save = button('Save', { 'data-action': 'save-override' });
+  const remove = button('Remove human grade', { class: 'danger' }, true);
+  const cancel = button('Cancel', {}, true);
   m.foot.append(cancel);
   if (human) m.foot.append(remove);
   m.foot.append(save);
-  setTimeout(() => inputs[0]?.focus(), 0);
+  setTimeout(() => inputs[0]?.input.focus(), 0);
   return new Promise((resolve) => {
     const done = (v: EditResult | undefined) => {
       m.close();
@@ -169,12 +170,12 @@ export async function overrideDialog(rpc: Rpc, full: FullRow, reviewerDefault: s
       }
     };
     save.addEventListener('click', () => {
-      const points = inputs.map((i) => (i.value === '' ? NaN : Number(i.value)));
-      const bad = points.findIndex((p, k) => !Number.isFinite(p) || p < 0 || (inputs[k].max !== '' && p > Number(inputs[k].max)));
+      const points = inputs.map(({ input }) => (input.value.trim() === '' ? NaN : Number(input.value)));
+      const bad = points.findIndex((p, k) => !Number.isFinite(p) || p < 0 || (inputs[k].max !== undefined && p > inputs[k].max));
       if (bad >= 0) {
         m.status.className = 'dialog-status error';
-        m.status.textContent = `Item ${bad + 1}: enter a number from 0 to ${inputs[bad].max || 'its maximum'}.`;
-        inputs[bad].focus();
+        m.status.textContent = `Item ${bad + 1}: enter a number from 0 to ${inputs[bad].max ?? 'its maximum'}.`;
+        inputs[bad].input.focus();
         return;
       }
       void run(() => rpc.request('override', { file: full.file, index: full.index, expect: full.rev, points, note: note.value, reviewer: reviewer.value.trim() || undefined }));

@@ -3,6 +3,7 @@
 // the host applies it (reloads the list, saves the state).
 
 import { ROW_STATUSES, type FileSummary, type RowFilter, type RowQuery, type SortKey } from '../../protocol';
+import { button, checkbox, select, selectValue, setChoices, setSelectValue, textfield, type Choice } from './controls';
 import { clear, fmtBytes, h, STATUS_SHORT } from './dom';
 
 export interface FilterHost {
@@ -15,13 +16,13 @@ export interface FilterHost {
 }
 
 export class FilterBar {
-  readonly search = h('input', { type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
+  readonly search = textfield({ type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
   readonly searchError = h('span', { class: 'search-error', role: 'alert' });
   readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
   readonly filtersBox = h('div', { class: 'filters' });
-  readonly filtersToggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Filters' });
-  readonly sortSelect = h('select', { 'aria-label': 'Sort by' });
-  readonly dirButton = h('button', { type: 'button', class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' });
+  readonly filtersToggle = button('Filters', { 'aria-expanded': 'false' }, true);
+  readonly sortSelect = select({ 'aria-label': 'Sort by' }, []);
+  readonly dirButton = button('', { class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' }, true);
   readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
 
   constructor(private readonly host: FilterHost) {}
@@ -29,7 +30,7 @@ export class FilterBar {
   /** Fills the controls from the (restored) query and wires them. Called once, when the page is built. */
   build(): void {
     const query = this.host.query();
-    for (const [key, label] of [
+    const sorts: Array<[SortKey, string]> = [
       ['index', 'file order'],
       ['id', 'id'],
       ['score', 'score'],
@@ -37,9 +38,9 @@ export class FilterBar {
       ['cost', 'cost'],
       ['steps', 'agent steps'],
       ['agentCost', 'agent cost'],
-    ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
-    this.sortSelect.value = query.sort;
-    this.sortSelect.addEventListener('change', () => this.host.setQuery({ ...this.host.query(), sort: this.sortSelect.value as SortKey }));
+    ];
+    setChoices(this.sortSelect, sorts.map(([value, label]) => ({ value, label })), query.sort);
+    this.sortSelect.addEventListener('change', () => this.host.setQuery({ ...this.host.query(), sort: selectValue(this.sortSelect) as SortKey }));
     this.dirButton.addEventListener('click', () => this.host.setQuery({ ...this.host.query(), descending: !this.host.query().descending }));
     this.clearAll.addEventListener('click', () => this.clearFilters());
     this.search.value = query.filter.text ?? '';
@@ -66,7 +67,7 @@ export class FilterBar {
 
   /** Shows a new query's sort order and chips. */
   showQuery(q: RowQuery): void {
-    this.sortSelect.value = q.sort;
+    if (selectValue(this.sortSelect) !== q.sort) setSelectValue(this.sortSelect, q.sort);
     this.updateDir();
     this.buildChips();
   }
@@ -107,46 +108,53 @@ export class FilterBar {
   buildFilters(): void {
     clear(this.filtersBox);
     const f = this.host.query().filter;
-    const min = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min', value: f.scoreMin ?? '' });
-    const max = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max', value: f.scoreMax ?? '' });
+    const min = textfield({ type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min' }, String(f.scoreMin ?? ''));
+    const max = textfield({ type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max' }, String(f.scoreMax ?? ''));
     const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
     min.addEventListener('change', onScore);
     max.addEventListener('change', onScore);
-    const graded = h('select', { 'aria-label': 'Graded' }, h('option', { value: '', text: 'graded or not' }), h('option', { value: 'yes', text: 'has a grade' }), h('option', { value: 'no', text: 'no grade' }));
-    graded.value = f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no';
-    graded.addEventListener('change', () => this.setFilter({ hasGrade: graded.value === '' ? undefined : graded.value === 'yes' }));
+    const graded = select(
+      { 'aria-label': 'Graded' },
+      [
+        { value: '', label: 'graded or not' },
+        { value: 'yes', label: 'has a grade' },
+        { value: 'no', label: 'no grade' },
+      ],
+      f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no',
+    );
+    graded.addEventListener('change', () => this.setFilter({ hasGrade: selectValue(graded) === '' ? undefined : selectValue(graded) === 'yes' }));
     const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
-      const box = h('input', { type: 'checkbox', checked: !!f[key] });
+      const box = checkbox(label, !!f[key]);
       box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
-      return h('label', { class: 'check' }, box, ` ${label}`);
+      return box;
     };
     const meta = this.host.summary()?.meta ?? [];
-    const col = h('select', { 'aria-label': 'Metadata column' }, h('option', { value: '', text: 'any column' }), meta.map((m) => h('option', { value: m.name, text: m.name })));
-    const val = h('select', { 'aria-label': 'Value' });
-    const fillValues = () => {
-      clear(val);
-      const m = meta.find((x) => x.name === col.value);
+    const col = select({ 'aria-label': 'Metadata column' }, [{ value: '', label: 'any column' }, ...meta.map((m) => ({ value: m.name, label: m.name }))], f.column?.name ?? '');
+    const val = select({ 'aria-label': 'Value' }, []);
+    const fillValues = (colName: string, chosen: string) => {
+      const m = meta.find((x) => x.name === colName);
       val.disabled = !m;
-      val.append(h('option', { value: '', text: m ? 'any value' : '—' }));
-      for (const v of m?.values ?? []) val.append(h('option', { value: v.value, text: `${v.value} (${v.count})` }));
+      const choices: Choice[] = [{ value: '', label: m ? 'any value' : '—' }, ...(m?.values ?? []).map((v) => ({ value: v.value, label: `${v.value} (${v.count})` }))];
+      setChoices(val, choices, chosen);
     };
-    col.value = f.column?.name ?? '';
-    fillValues();
-    val.value = f.column?.value ?? '';
+    fillValues(f.column?.name ?? '', f.column?.value ?? '');
     col.addEventListener('change', () => {
-      fillValues();
+      fillValues(selectValue(col), '');
       this.setFilter({ column: undefined });
     });
-    val.addEventListener('change', () => this.setFilter({ column: col.value && val.value !== '' ? { name: col.value, value: val.value } : undefined }));
-    const caseBox = h('input', { type: 'checkbox', checked: !!f.caseSensitive });
+    val.addEventListener('change', () => {
+      const c = selectValue(col);
+      const v = selectValue(val);
+      this.setFilter({ column: c && v !== '' ? { name: c, value: v } : undefined });
+    });
+    const caseBox = checkbox('match case', !!f.caseSensitive);
     caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
-    const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.host.summary()?.columns ?? []).map((c) => h('option', { value: c, text: c })));
-    field.value = f.textField ?? '';
-    field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
+    const field = select({ 'aria-label': 'Search in' }, [{ value: '', label: 'all text' }, ...(this.host.summary()?.columns ?? []).map((c) => ({ value: c, label: c }))], f.textField ?? '');
+    field.addEventListener('change', () => this.setFilter({ textField: selectValue(field) || undefined }));
     // Agent rows: bounds on the number of steps and on what the agent's calls cost.
     const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
-      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
-      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
+      const a = textfield({ type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min' }, String(f[lo] ?? ''));
+      const b = textfield({ type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max' }, String(f[hi] ?? ''));
       const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
       a.addEventListener('change', on);
       b.addEventListener('change', on);
@@ -154,10 +162,17 @@ export class FilterBar {
     };
     const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
     const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
-    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
-    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
-    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
-    const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
+    const agent = select(
+      { 'aria-label': 'Agent rows' },
+      [
+        { value: '', label: 'agent rows or not' },
+        { value: 'yes', label: 'agent rows' },
+        { value: 'no', label: 'not agent rows' },
+      ],
+      f.agent === undefined ? '' : f.agent ? 'yes' : 'no',
+    );
+    agent.addEventListener('change', () => this.setFilter({ agent: selectValue(agent) === '' ? undefined : selectValue(agent) === 'yes' }));
+    const reset = button('Clear filters', {}, true);
     reset.addEventListener('click', () => this.clearFilters());
     this.filtersBox.append(
       h('label', {}, 'Score ', min, ' – ', max),
@@ -171,7 +186,7 @@ export class FilterBar {
       h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
       h('label', {}, 'Column ', col, ' = ', val),
       h('label', {}, 'Search in ', field),
-      h('label', { class: 'check' }, caseBox, ' match case'),
+      caseBox,
       reset,
     );
   }

@@ -3,12 +3,13 @@
 // or (except Esc) while typing.
 
 import type { RowSummary } from '../../protocol';
+import { isButton, isTypingTarget, type VscodeTextfield } from './controls';
 import type { RowList } from './list';
 
 /** What the keys act on. */
 export interface KeyTarget {
   list: RowList;
-  search: HTMLInputElement;
+  search: VscodeTextfield;
   rowOpen(): boolean;
   closeRow(): void;
   openRow(s: RowSummary): Promise<void>;
@@ -20,7 +21,7 @@ export function bindKeys(k: KeyTarget): void {
   const list = k.list;
   document.addEventListener('keydown', (e) => {
     const t = e.target as HTMLElement;
-    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable;
+    const typing = isTypingTarget(t);
     if (document.querySelector('dialog[open]')) return;
     if (e.key === 'Escape') {
       if (t === k.search) {
@@ -63,7 +64,7 @@ export function bindKeys(k: KeyTarget): void {
         }
         break;
       case 'Enter': {
-        if (t instanceof HTMLButtonElement || t instanceof HTMLAnchorElement || t.tagName === 'SUMMARY') return;
+        if (isButton(t) || t instanceof HTMLAnchorElement || t.tagName === 'SUMMARY') return;
         e.preventDefault();
         void list.load(list.selected).then((s) => s && k.openRow(s));
         break;
@@ -71,7 +72,7 @@ export function bindKeys(k: KeyTarget): void {
       case '/':
         e.preventDefault();
         k.search.focus();
-        k.search.select();
+        k.search.shadowRoot?.querySelector('input')?.select();
         break;
       case '+':
       case '=':

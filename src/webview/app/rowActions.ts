@@ -2,6 +2,7 @@
 // Regrade and Override do: the dialog, a toast with the outcome, the row page reloaded.
 
 import type { Capabilities, FullRow } from '../../protocol';
+import { button } from './controls';
 import { fmtUsd, h } from './dom';
 import type { Rpc } from './rpc';
 import { overrideDialog, regradeDialog, toast } from './dialogs';
@@ -30,26 +31,26 @@ export class RowActions {
   bar(full: FullRow): HTMLElement {
     const caps = this.host.caps();
     const bar = h('div', { class: 'actions' });
-    const prev = h('button', { type: 'button', class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row', text: '◀' });
-    const next = h('button', { type: 'button', class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row', text: '▶' });
+    const prev = button('◀', { class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row' }, true);
+    const next = button('▶', { class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row' }, true);
     prev.addEventListener('click', () => void this.host.step(-1));
     next.addEventListener('click', () => void this.host.step(1));
-    const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
+    const regrade = button('Regrade…', { 'data-action': 'regrade' });
     const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
     regrade.disabled = !caps.regrade || !!full.row.error || !!live;
     regrade.title = !caps.regrade ? (caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
     regrade.addEventListener('click', () => void this.regrade());
-    const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
+    const override = button(full.row.human_grade ? 'Edit human grade…' : 'Override grade…', { 'data-action': 'override' });
     override.disabled = !caps.override || !!live;
     if (live) override.title = live;
     override.addEventListener('click', () => void this.override());
-    const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
+    const exp = button('Export', { 'data-action': 'export-row' }, true);
     exp.addEventListener('click', () => this.host.exportRow(full.index));
-    const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
+    const back = button('List', { class: 'back', title: 'Back to the list (Esc)' }, true);
     back.addEventListener('click', () => this.host.closeRow());
     bar.append(back, prev, next, regrade, override, exp);
     if (this.host.rpc.transport.kind === 'http') {
-      const link = h('button', { type: 'button', class: 'secondary', title: 'Copy a link to this row', text: 'Link' });
+      const link = button('Link', { title: 'Copy a link to this row' }, true);
       link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
       bar.append(link);
     }

@@ -10,6 +10,7 @@
 // inserted as markup except through the renderer (which escapes it).
 
 import type { AgentTraceStep } from '../../protocol';
+import { button, select, selectValue, setSelectValue, type VscodeSingleSelect } from './controls';
 import { append, clear, fmtInt, fmtSeconds, fmtUsd, h } from './dom';
 
 /** Step headers built at once; more on request (a trace may have thousands of steps). */
@@ -285,8 +286,8 @@ export class Timeline {
     this.root.append(this.finalBox(), this.candidatesTable());
 
     // The steps, with a "Follow" choice.
-    const follow = h('select', { 'aria-label': 'Follow a candidate', class: 'trace-follow' }, h('option', { value: '', text: `all ${fmtInt(steps.length)} steps` }), [...this.related.keys()].map((c) => h('option', { value: c, text: `${c} (${this.related.get(c)!.size} steps)` })));
-    follow.addEventListener('change', () => this.setFollow(follow.value));
+    const follow = select({ 'aria-label': 'Follow a candidate', class: 'trace-follow' }, [{ value: '', label: `all ${fmtInt(steps.length)} steps` }, ...[...this.related.keys()].map((c) => ({ value: c, label: `${c} (${this.related.get(c)!.size} steps)` }))], '');
+    follow.addEventListener('change', () => this.setFollow(selectValue(follow)));
     this.followSelect = follow;
     this.root.append(h('div', { class: 'trace-bar' }, h('label', {}, 'Follow ', follow), h('span', { class: 'muted small', text: 'Click a candidate id to go to the step that produced it; hover it to light up the steps that used it.' })));
     this.root.append(this.list, this.more);
@@ -310,7 +311,7 @@ export class Timeline {
     this.root.addEventListener('mouseleave', () => this.light(undefined));
   }
 
-  private followSelect: HTMLSelectElement | undefined;
+  private followSelect: VscodeSingleSelect | undefined;
   private lit: string | undefined;
 
   private light(id: string | undefined): void {
@@ -375,7 +376,7 @@ export class Timeline {
 
   private setFollow(id: string): void {
     this.follow = id;
-    if (this.followSelect && this.followSelect.value !== id) this.followSelect.value = id;
+    if (this.followSelect && selectValue(this.followSelect) !== id) setSelectValue(this.followSelect, id);
     const rel = id ? this.related.get(id) : undefined;
     this.shown = rel ? this.trace.steps.filter((s) => rel.has(s.i)) : this.trace.steps;
     clear(this.list);
@@ -406,7 +407,7 @@ export class Timeline {
     clear(this.more);
     const left = this.shown.length - this.built;
     if (left > 0) {
-      const btn = h('button', { type: 'button', class: 'secondary', 'data-action': 'more-steps', text: `Show ${Math.min(STEP_BATCH, left)} more steps (${fmtInt(left)} not shown)` });
+      const btn = button(`Show ${Math.min(STEP_BATCH, left)} more steps (${fmtInt(left)} not shown)`, { 'data-action': 'more-steps' }, true);
       btn.addEventListener('click', () => this.buildMore(STEP_BATCH));
       const all = h('button', { type: 'button', class: 'link-button', text: 'show all' });
       all.addEventListener('click', () => this.buildMore(left));
