@@ -1,49 +1,50 @@
-// The viewer: toolbar (search, filters, sort, counts), the row list, the row page and its
-// actions. Everything it knows about the file comes from the host, a page at a time.
+// The viewer: wires its parts together and lays out the page (toolbar, status chips, Filters
+// panel, banner, the row list and the row pane). Each concern lives in its own file:
+//   state.ts       the view state saved and restored, text size, deep links
+//   filters.ts     search box, sort, status chips, Filters panel ("show all")
+//   listLoader.ts  the file's summary, the list's pages, the counts, the banner
+//   list.ts        the virtualised row list widget
+//   hostEvents.ts  reveal / progress / changed events from the host, coalesced refreshes
+//   rowPage.ts     opening, closing and stepping through rows in the row pane
+//   rowActions.ts  the row page's action bar: Regrade, Override, Export, Link
+//   export.ts      rows as markdown; compare.ts the comparison and its toggle
+//   keys.ts        keyboard bindings; clipboard.ts copying formulas and links
+// Everything it knows about the file comes from the host, a page at a time.
 
-import { ROW_STATUSES, type Capabilities, type FileInfo, type FileSummary, type FullRow, type HostEvent, type RowFilter, type RowQuery, type RowStatus, type SortKey, type ViewerSettings, type ViewerState } from '../../protocol';
-import { clear, fmtBytes, fmtUsd, h, STATUS_SHORT } from './dom';
-import { renderDetail, runDeferred, type DetailContext } from './detail';
-import { RowList, PAGE_SIZE } from './list';
-import { Rpc, RpcError } from './rpc';
-import { overrideDialog, regradeDialog, toast } from './dialogs';
-import { CompareView } from './compare';
-import { remoteCalls } from './trace';
+import type { Capabilities, FileInfo, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
+import { clear, h } from './dom';
+import { RowList } from './list';
+import type { Rpc } from './rpc';
+import { CompareToggle } from './compare';
 import { renderPending } from './lazyRich';
-
-const MIN_FONT = 10;
-const MAX_FONT = 28;
+import { applyFont, clampFont, deepLink, viewerState } from './state';
+import { exportRows } from './export';
+import { bindDetailClicks } from './clipboard';
+import { bindKeys } from './keys';
+import { FilterBar } from './filters';
+import { ListLoader } from './listLoader';
+import { HostEvents } from './hostEvents';
+import { RowPage } from './rowPage';
+import { RowActions } from './rowActions';
 
 export class App {
   private files: FileInfo[] = [];
   private file = 0;
   private caps: Capabilities = { regrade: false, override: false, saveExport: false };
   private settings: ViewerSettings = {};
-  private summary: FileSummary | undefined;
   private query: RowQuery = { filter: {}, sort: 'index' };
-  private queryVersion = 0;
-  private list: RowList;
-  private open: number | null = null;
-  private current: FullRow | undefined;
-  private detailSeq = 0;
   private fontSize = 14;
-  private busy = false;
-  private pendingRefresh: number | undefined;
-  private compare: CompareView | undefined;
+  private readonly list: RowList;
+  private readonly filters: FilterBar;
+  private readonly loader: ListLoader;
+  private readonly events: HostEvents;
+  private readonly page: RowPage;
+  private readonly actions: RowActions;
+  private readonly compare: CompareToggle;
 
   // Elements.
   private readonly root: HTMLElement;
-  private readonly detail = h('section', { class: 'detail', tabindex: -1, 'aria-live': 'polite' });
-  private readonly counts = h('span', { class: 'counts', 'data-testid': 'counts' });
-  private readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
-  private readonly banner = h('div', { class: 'banner', hidden: true });
-  private readonly search = h('input', { type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
-  private readonly searchError = h('span', { class: 'search-error', role: 'alert' });
-  private readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
-  private readonly filtersBox = h('div', { class: 'filters' });
   private readonly fileSelect = h('select', { 'aria-label': 'File' });
-  private readonly sortSelect = h('select', { 'aria-label': 'Sort by' });
-  private readonly dirButton = h('button', { type: 'button', class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' });
   private readonly main = h('main', { class: 'split' });
 
   constructor(
@@ -51,21 +52,81 @@ export class App {
     private readonly rpc: Rpc,
   ) {
     this.root = mount;
-    this.list = new RowList({ fetchPage: (p) => this.fetchPage(p) });
+    this.list = new RowList({ fetchPage: (p) => this.loader.fetchPage(p) });
+    this.filters = new FilterBar({
+      query: () => this.query,
+      summary: () => this.loader.summary,
+      setQuery: (q) => this.setQuery(q),
+      focusList: () => this.list.root.focus(),
+    });
+    this.loader = new ListLoader({
+      rpc,
+      list: this.list,
+      filters: this.filters,
+      file: () => this.file,
+      fileName: () => this.files[this.file]?.name,
+      query: () => this.query,
+      open: () => this.page.open,
+      notice: () => this.settings.notice,
+      changed: () => this.events.scheduleRefresh(),
+    });
+    this.page = new RowPage({
+      rpc,
+      list: this.list,
+      root: this.root,
+      file: () => this.file,
+      macros: () => this.settings.macros,
+      actions: (full) => this.actions.bar(full),
+      locateOpen: () => this.loader.locateOpen(),
+      saveState: () => this.saveState(),
+    });
+    this.actions = new RowActions({
+      rpc,
+      caps: () => this.caps,
+      reviewer: () => this.settings.reviewer ?? '',
+      current: () => this.page.current,
+      reopen: (index) => this.page.openIndex(index, false, true),
+      step: (delta) => this.page.step(delta, true),
+      closeRow: () => this.page.closeRow(),
+      exportRow: (index) => void exportRows(this.rpc, this.file, this.query, index),
+    });
+    this.events = new HostEvents({
+      loader: this.loader,
+      list: this.list,
+      file: () => this.file,
+      showFile: (file) => {
+        this.file = file;
+        this.fileSelect.value = String(file);
+        return this.loadFile();
+      },
+      openIndex: (index, locate, keepScroll) => this.page.openIndex(index, locate, keepScroll),
+      closeRow: () => this.page.closeRow(),
+      open: () => this.page.open,
+      busy: () => this.actions.busy,
+    });
+    this.compare = new CompareToggle({
+      rpc,
+      files: () => this.files,
+      file: () => this.file,
+      macros: () => this.settings.macros,
+      root: this.root,
+      show: (el) => this.page.show(el),
+      reload: () => void this.loadFile(),
+      saveState: () => this.saveState(),
+    });
   }
 
   private state(): ViewerState {
-    return {
-      path: this.files[this.file]?.path,
-      paths: this.files.map((f) => f.path),
-      compare: this.compare ? true : undefined,
+    return viewerState({
+      files: this.files,
       file: this.file,
+      comparing: !!this.compare.view,
       query: this.query,
-      open: this.open,
+      open: this.page.open,
       selected: this.list.selected,
       fontSize: this.fontSize,
       scrollTop: this.list.root.scrollTop,
-    };
+    });
   }
 
   private saveState(): void {
@@ -85,16 +146,16 @@ export class App {
     if (typeof restored?.file === 'number' && restored.file < this.files.length) this.file = restored.file;
     if (link.file !== undefined && link.file < this.files.length) this.file = link.file;
     this.build();
-    this.applyFont();
-    this.rpc.onEvent((e) => this.onEvent(e));
+    applyFont(this.fontSize);
+    this.rpc.onEvent((e) => this.events.onEvent(e));
     // The row asked for is fetched at the same time as the list, not after it.
     const loading = this.loadFile(restored?.scrollTop, restored?.selected);
     const open = link.row ?? (restored?.open ?? null);
-    if (open !== null && open !== undefined) await this.openIndex(open, false);
+    if (open !== null && open !== undefined) await this.page.openIndex(open, false);
     await loading;
-    if (open !== null && open !== undefined) await this.locateOpen();
+    if (open !== null && open !== undefined) await this.loader.locateOpen();
     // QED: Compare Results opens straight into the comparison.
-    if (restored?.compare && this.files.length > 1 && !this.compare) this.toggleCompare();
+    if (restored?.compare && this.files.length > 1 && !this.compare.view) this.compare.toggle();
     document.body.dataset.ready = 'true';
   }
 
@@ -105,73 +166,41 @@ export class App {
   private build(): void {
     clear(this.root);
     this.root.className = 'qed-app';
+    this.filters.build();
     for (const f of this.files) this.fileSelect.append(h('option', { value: f.file, text: f.name, title: f.path }));
     this.fileSelect.value = String(this.file);
     this.fileSelect.addEventListener('change', () => {
       this.file = Number(this.fileSelect.value);
-      this.open = null;
+      this.page.open = null;
       void this.loadFile();
-    });
-    for (const [key, label] of [
-      ['index', 'file order'],
-      ['id', 'id'],
-      ['score', 'score'],
-      ['tokens', 'tokens'],
-      ['cost', 'cost'],
-      ['steps', 'agent steps'],
-      ['agentCost', 'agent cost'],
-    ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
-    this.sortSelect.value = this.query.sort;
-    this.sortSelect.addEventListener('change', () => this.setQuery({ ...this.query, sort: this.sortSelect.value as SortKey }));
-    this.dirButton.addEventListener('click', () => this.setQuery({ ...this.query, descending: !this.query.descending }));
-    this.clearAll.addEventListener('click', () => this.clearFilters());
-    this.search.value = this.query.filter.text ?? '';
-    let timer = 0;
-    this.search.addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = window.setTimeout(() => this.setFilter({ text: this.search.value || undefined }), 300);
-    });
-    this.search.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        clearTimeout(timer);
-        this.setFilter({ text: this.search.value || undefined });
-        this.list.root.focus();
-      }
     });
 
     const smaller = h('button', { type: 'button', class: 'icon', title: 'Smaller text', 'aria-label': 'Smaller text', text: 'A−' });
     const larger = h('button', { type: 'button', class: 'icon', title: 'Larger text', 'aria-label': 'Larger text', text: 'A+' });
     smaller.addEventListener('click', () => this.setFont(this.fontSize - 1));
     larger.addEventListener('click', () => this.setFont(this.fontSize + 1));
-    const filtersToggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Filters' });
-    filtersToggle.addEventListener('click', () => {
-      const show = this.filtersBox.hidden;
-      this.filtersBox.hidden = !show;
-      filtersToggle.setAttribute('aria-expanded', String(show));
-    });
-    this.filtersBox.hidden = !hasAdvanced(this.query.filter);
     const compareBtn = h('button', { type: 'button', class: 'secondary', text: 'Compare', title: 'Compare two result files problem by problem' });
     compareBtn.hidden = this.files.length < 2;
-    compareBtn.addEventListener('click', () => this.toggleCompare());
+    compareBtn.addEventListener('click', () => this.compare.toggle());
     const exportBtn = h('button', { type: 'button', class: 'secondary', text: 'Export', title: 'The rows shown, as markdown' });
-    exportBtn.addEventListener('click', () => void this.exportRows());
+    exportBtn.addEventListener('click', () => void exportRows(this.rpc, this.file, this.query));
 
     const toolbar = h(
       'header',
       { class: 'toolbar' },
       this.files.length > 1 ? this.fileSelect : h('span', { class: 'file-name', title: this.files[0]?.path ?? '', text: this.files[0]?.name ?? '' }),
-      h('div', { class: 'search-box' }, this.search, this.searchError),
-      h('label', { class: 'sort' }, 'Sort ', this.sortSelect, this.dirButton),
-      filtersToggle,
-      this.counts,
-      this.clearAll,
+      h('div', { class: 'search-box' }, this.filters.search, this.filters.searchError),
+      h('label', { class: 'sort' }, 'Sort ', this.filters.sortSelect, this.filters.dirButton),
+      this.filters.filtersToggle,
+      this.loader.counts,
+      this.filters.clearAll,
       h('span', { class: 'spacer' }),
       compareBtn,
       exportBtn,
       smaller,
       larger,
     );
-    this.list.onOpen = (s) => void this.openIndex(s.index);
+    this.list.onOpen = (s) => void this.page.openIndex(s.index);
     this.list.onSelect = () => this.saveState();
     let scrollTimer = 0;
     this.list.onScroll = () => {
@@ -179,616 +208,47 @@ export class App {
       scrollTimer = window.setTimeout(() => this.saveState(), 200);
     };
     const listPane = h('section', { class: 'list-pane' }, this.list.head, this.list.root);
-    this.main.append(listPane, this.detail);
-    this.detail.append(this.emptyDetail());
-    this.root.append(toolbar, this.chips, this.filtersBox, this.banner, this.main);
-    this.updateDir();
-    this.bindKeys();
-    this.bindDetail();
+    this.main.append(listPane, this.page.detail);
+    this.root.append(toolbar, this.filters.chips, this.filters.filtersBox, this.loader.banner, this.main);
+    bindKeys({
+      list: this.list,
+      search: this.filters.search,
+      rowOpen: () => this.page.open !== null,
+      closeRow: () => this.page.closeRow(),
+      openRow: (s) => this.page.openIndex(s.index),
+      fontSize: () => this.fontSize,
+      setFont: (n) => this.setFont(n),
+    });
+    bindDetailClicks(this.page.detail, this.rpc.transport.kind);
     // A printed row page shows the whole text, not only the blocks scrolled into view.
     window.addEventListener('beforeprint', renderPending);
   }
 
-  private emptyDetail(): HTMLElement {
-    return h('div', { class: 'empty' }, h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }), h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }));
-  }
-
-  private updateDir(): void {
-    this.dirButton.textContent = this.query.descending ? '↓' : '↑';
-    this.dirButton.title = this.query.descending ? 'Descending (click for ascending)' : 'Ascending (click for descending)';
-  }
-
   private setFont(size: number): void {
     this.fontSize = clampFont(size);
-    this.applyFont();
+    applyFont(this.fontSize);
     this.saveState();
   }
 
-  private applyFont(): void {
-    document.documentElement.style.setProperty('--qed-font-size', `${this.fontSize}px`);
-  }
-
   // ---------------------------------------------------------------------------------------------
-  // Filters and the list
+  // The query and the file
   // ---------------------------------------------------------------------------------------------
-
-  private buildChips(): void {
-    clear(this.chips);
-    const counts = this.summary?.statusCounts;
-    const active = new Set(this.query.filter.statuses ?? []);
-    for (const st of ROW_STATUSES) {
-      const n = counts?.[st] ?? 0;
-      if (!n && !active.has(st)) continue;
-      const chip = h('button', { type: 'button', class: `chip st-${st}${active.has(st) ? ' active' : ''}`, 'aria-pressed': String(active.has(st)), 'data-status': st, title: `Show only: ${STATUS_SHORT[st]} (click again to clear)` }, h('span', { class: 'dot' }), `${STATUS_SHORT[st]} ${n}`);
-      chip.addEventListener('click', () => {
-        const next = new Set(active);
-        if (next.has(st)) next.delete(st);
-        else next.add(st);
-        this.setFilter({ statuses: next.size ? ROW_STATUSES.filter((s) => next.has(s)) : undefined });
-      });
-      this.chips.append(chip);
-    }
-    const s = this.summary;
-    if (s) {
-      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}` }));
-    }
-  }
-
-  private buildFilters(): void {
-    clear(this.filtersBox);
-    const f = this.query.filter;
-    const min = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min', value: f.scoreMin ?? '' });
-    const max = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max', value: f.scoreMax ?? '' });
-    const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
-    min.addEventListener('change', onScore);
-    max.addEventListener('change', onScore);
-    const graded = h('select', { 'aria-label': 'Graded' }, h('option', { value: '', text: 'graded or not' }), h('option', { value: 'yes', text: 'has a grade' }), h('option', { value: 'no', text: 'no grade' }));
-    graded.value = f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no';
-    graded.addEventListener('change', () => this.setFilter({ hasGrade: graded.value === '' ? undefined : graded.value === 'yes' }));
-    const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
-      const box = h('input', { type: 'checkbox', checked: !!f[key] });
-      box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
-      return h('label', { class: 'check' }, box, ` ${label}`);
-    };
-    const meta = this.summary?.meta ?? [];
-    const col = h('select', { 'aria-label': 'Metadata column' }, h('option', { value: '', text: 'any column' }), meta.map((m) => h('option', { value: m.name, text: m.name })));
-    const val = h('select', { 'aria-label': 'Value' });
-    const fillValues = () => {
-      clear(val);
-      const m = meta.find((x) => x.name === col.value);
-      val.disabled = !m;
-      val.append(h('option', { value: '', text: m ? 'any value' : '—' }));
-      for (const v of m?.values ?? []) val.append(h('option', { value: v.value, text: `${v.value} (${v.count})` }));
-    };
-    col.value = f.column?.name ?? '';
-    fillValues();
-    val.value = f.column?.value ?? '';
-    col.addEventListener('change', () => {
-      fillValues();
-      this.setFilter({ column: undefined });
-    });
-    val.addEventListener('change', () => this.setFilter({ column: col.value && val.value !== '' ? { name: col.value, value: val.value } : undefined }));
-    const caseBox = h('input', { type: 'checkbox', checked: !!f.caseSensitive });
-    caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
-    const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.summary?.columns ?? []).map((c) => h('option', { value: c, text: c })));
-    field.value = f.textField ?? '';
-    field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
-    // Agent rows: bounds on the number of steps and on what the agent's calls cost.
-    const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
-      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
-      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
-      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
-      a.addEventListener('change', on);
-      b.addEventListener('change', on);
-      return [a, b];
-    };
-    const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
-    const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
-    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
-    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
-    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
-    const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
-    reset.addEventListener('click', () => this.clearFilters());
-    this.filtersBox.append(
-      h('label', {}, 'Score ', min, ' – ', max),
-      graded,
-      flag('parseFailure', 'parse failure'),
-      flag('runError', 'run error'),
-      flag('truncated', 'truncated'),
-      flag('overridden', 'human grade'),
-      agent,
-      h('label', {}, 'Agent steps ', stepsMin, ' – ', stepsMax),
-      h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
-      h('label', {}, 'Column ', col, ' = ', val),
-      h('label', {}, 'Search in ', field),
-      h('label', { class: 'check' }, caseBox, ' match case'),
-      reset,
-    );
-  }
-
-  private clearFilters(): void {
-    this.search.value = '';
-    this.setQuery({ ...this.query, filter: {} });
-    this.buildFilters();
-  }
-
-  private setFilter(patch: Partial<RowFilter>): void {
-    const filter: RowFilter = { ...this.query.filter, ...patch };
-    for (const k of Object.keys(filter) as Array<keyof RowFilter>) if (filter[k] === undefined) delete filter[k];
-    this.setQuery({ ...this.query, filter });
-  }
 
   private setQuery(q: RowQuery): void {
     this.query = q;
-    this.sortSelect.value = q.sort;
-    this.updateDir();
-    this.buildChips();
-    void this.reloadList(true);
+    this.filters.showQuery(q);
+    void this.loader.reloadList(true);
     this.saveState();
   }
 
   private async loadFile(scrollTop?: number, selected?: number): Promise<void> {
-    this.compare = undefined;
-    this.current = undefined;
-    this.list.openIndex = null;
-    clear(this.detail);
-    this.detail.append(this.emptyDetail());
-    await this.loadSummary();
-    this.buildFilters();
-    await this.reloadList(scrollTop === undefined, scrollTop, selected);
+    this.compare.view = undefined;
+    this.page.reset();
+    await this.loader.loadSummary();
+    this.filters.buildFilters();
+    await this.loader.reloadList(scrollTop === undefined, scrollTop, selected);
     this.saveState();
   }
-
-  private async loadSummary(): Promise<void> {
-    try {
-      this.summary = await this.rpc.request('summary', { file: this.file });
-    } catch (e) {
-      this.showBanner(`Cannot read ${this.files[this.file]?.name ?? 'the file'}: ${(e as Error).message}`, 'error');
-      return;
-    }
-    this.buildChips();
-    const s = this.summary;
-    const notes: string[] = this.settings.notice ? [this.settings.notice] : [];
-    if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
-    if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
-    if (s.live) notes.push(`${s.live.rows.toLocaleString('en-US')} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
-    if (notes.length) this.showBanner(notes.join(' · '), 'warn');
-    else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
-  }
-
-  private showBanner(text: string, kind: 'warn' | 'error' | 'progress'): void {
-    this.banner.hidden = false;
-    this.banner.className = `banner ${kind}`;
-    this.banner.textContent = text;
-  }
-
-  private async reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
-    const version = ++this.queryVersion;
-    this.searchError.textContent = '';
-    try {
-      const first = await this.rpc.request('page', { file: this.file, query: this.query, offset: 0, limit: PAGE_SIZE });
-      if (version !== this.queryVersion) return;
-      this.list.reset(first.matched, first.rows);
-      this.updateCounts(first.matched, first.total, first.incomplete);
-      if (toTop) {
-        this.list.setScrollTop(0);
-        this.list.select(0, false);
-      } else {
-        if (scrollTop !== undefined) this.list.setScrollTop(scrollTop);
-        if (selected !== undefined) this.list.select(selected, false);
-      }
-      if (this.open !== null) void this.locateOpen();
-    } catch (e) {
-      if (version !== this.queryVersion) return;
-      if (e instanceof RpcError && e.code === 'invalid') {
-        this.searchError.textContent = e.message.replace(/^[^:]*: /, '');
-        this.list.reset(0);
-        this.updateCounts(0, this.summary?.rows ?? 0);
-      } else this.showBanner(`The list could not be loaded: ${(e as Error).message}`, 'error');
-    }
-  }
-
-  private updateCounts(matched: number, total: number, incomplete?: { reason: string; searched: number }): void {
-    this.counts.textContent = matched === total ? `${total.toLocaleString('en-US')} rows` : `${matched.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows`;
-    this.counts.dataset.shown = String(matched);
-    this.counts.dataset.total = String(total);
-    this.counts.title = incomplete ? `${incomplete.reason} (${incomplete.searched.toLocaleString('en-US')} rows looked at)` : '';
-    this.counts.classList.toggle('incomplete', !!incomplete);
-    this.clearAll.hidden = matched === total && !Object.keys(this.query.filter).length;
-  }
-
-  private async fetchPage(p: number) {
-    const version = this.queryVersion;
-    try {
-      const res = await this.rpc.request('page', { file: this.file, query: this.query, offset: p * PAGE_SIZE, limit: PAGE_SIZE });
-      if (version !== this.queryVersion) return undefined;
-      if (res.matched !== this.list.length) {
-        // The file changed under the list: start again from its new state.
-        this.scheduleRefresh();
-        return undefined;
-      }
-      return res.rows;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async locateOpen(): Promise<void> {
-    if (this.open === null) return;
-    const { position } = await this.rpc.request('locate', { file: this.file, query: this.query, index: this.open });
-    if (position >= 0) this.list.select(position);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Host events
-  // ---------------------------------------------------------------------------------------------
-
-  private onEvent(e: HostEvent): void {
-    if (e.type === 'reveal') {
-      if (e.file !== this.file) {
-        this.file = e.file;
-        this.fileSelect.value = String(e.file);
-        void this.loadFile().then(() => this.openIndex(e.index, true));
-      } else void this.openIndex(e.index, true);
-      return;
-    }
-    if (e.file !== this.file) return;
-    if (e.type === 'progress') {
-      if (e.fraction !== undefined && e.fraction < 1) this.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
-      else if (this.banner.classList.contains('progress')) {
-        this.banner.hidden = true;
-        this.banner.className = 'banner';
-        this.scheduleRefresh();
-      }
-      return;
-    }
-    if (e.type === 'changed') {
-      if (e.change === 'removed') this.showBanner('The file is no longer on disk (deleted or moved); the view shows it again if it comes back.', 'warn');
-      this.scheduleRefresh(e.change === 'row' ? e.index : undefined, e.change);
-    }
-  }
-
-  private refreshReopen = false;
-
-  /** Coalesces bursts of changes (a job appending rows) into one reload of the visible part. */
-  private scheduleRefresh(index?: number, change?: string): void {
-    if (change === 'rewritten' || change === 'removed' || (index !== undefined && index === this.open)) this.refreshReopen = true;
-    if (this.pendingRefresh !== undefined) return;
-    this.pendingRefresh = window.setTimeout(async () => {
-      this.pendingRefresh = undefined;
-      const reopen = this.refreshReopen;
-      this.refreshReopen = false;
-      await this.loadSummary();
-      await this.reloadList(false, this.list.root.scrollTop, this.list.selected);
-      if (reopen && this.open !== null && !this.busy) {
-        if (this.summary && this.open >= this.summary.rows) this.closeRow();
-        else await this.openIndex(this.open, false, true);
-      }
-    }, 250);
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // The row page
-  // ---------------------------------------------------------------------------------------------
-
-  async openIndex(index: number, locate = false, keepScroll = false): Promise<void> {
-    const seq = ++this.detailSeq;
-    this.open = index;
-    this.list.openIndex = index;
-    this.list.schedule();
-    const scroll = this.detail.scrollTop;
-    if (!keepScroll) {
-      clear(this.detail);
-      this.detail.append(h('p', { class: 'muted loading', text: `Loading row ${index + 1}…` }));
-    }
-    this.root.classList.add('row-open');
-    let full: FullRow;
-    try {
-      // An agent's row comes without its calls: the steps fetch theirs when opened.
-      full = await this.rpc.request('row', { file: this.file, index, lazyCalls: true });
-    } catch (e) {
-      if (seq !== this.detailSeq) return;
-      clear(this.detail);
-      this.detail.append(h('div', { class: 'callout error' }, `Row ${index + 1} cannot be shown: ${(e as Error).message}`));
-      return;
-    }
-    if (seq !== this.detailSeq) return;
-    this.current = full;
-    const file = this.file;
-    const rev = full.rev;
-    const calls = full.calls !== undefined ? remoteCalls(full.calls, async (from, count) => (await this.rpc.request('calls', { file, index, rev, from, count })).entries) : undefined;
-    const ctx: DetailContext = { macros: this.settings.macros, stats: { formulas: 0, errors: 0 }, deferred: [], calls };
-    const t0 = performance.now();
-    const page = renderDetail(full, ctx, this.actions(full));
-    page.dataset.renderMs = (performance.now() - t0).toFixed(1);
-    page.dataset.formulas = String(ctx.stats.formulas);
-    page.dataset.mathErrors = String(ctx.stats.errors);
-    clear(this.detail);
-    this.detail.append(page);
-    this.trackHead(page);
-    // For measurements: when the row page was first painted (ms since the page was loaded).
-    requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
-    runDeferred(page, ctx);
-    this.detail.scrollTop = keepScroll ? scroll : 0;
-    if (locate) void this.locateOpen();
-    this.updateLink();
-    this.saveState();
-  }
-
-  private headObserver: ResizeObserver | undefined;
-
-  /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
-  private trackHead(page: HTMLElement): void {
-    this.headObserver?.disconnect();
-    const head = page.querySelector<HTMLElement>('.row-head');
-    if (!head) return;
-    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
-    this.headObserver.observe(head);
-  }
-
-  private closeRow(): void {
-    this.open = null;
-    this.current = undefined;
-    this.list.openIndex = null;
-    this.root.classList.remove('row-open');
-    clear(this.detail);
-    this.detail.append(this.emptyDetail());
-    this.list.schedule();
-    this.list.root.focus();
-    this.updateLink();
-    this.saveState();
-  }
-
-  private updateLink(): void {
-    if (this.rpc.transport.kind !== 'http') return;
-    const url = new URL(location.href);
-    url.hash = '';
-    if (this.open === null) url.searchParams.delete('row');
-    else url.searchParams.set('row', String(this.open + 1));
-    if (this.file) url.searchParams.set('file', String(this.file + 1));
-    else url.searchParams.delete('file');
-    history.replaceState(null, '', url);
-  }
-
-  private actions(full: FullRow): HTMLElement {
-    const bar = h('div', { class: 'actions' });
-    const prev = h('button', { type: 'button', class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row', text: '◀' });
-    const next = h('button', { type: 'button', class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row', text: '▶' });
-    prev.addEventListener('click', () => void this.step(-1, true));
-    next.addEventListener('click', () => void this.step(1, true));
-    const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
-    const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
-    regrade.disabled = !this.caps.regrade || !!full.row.error || !!live;
-    regrade.title = !this.caps.regrade ? (this.caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
-    regrade.addEventListener('click', () => void this.regrade());
-    const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
-    override.disabled = !this.caps.override || !!live;
-    if (live) override.title = live;
-    override.addEventListener('click', () => void this.override());
-    const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
-    exp.addEventListener('click', () => void this.exportRows(full.index));
-    const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
-    back.addEventListener('click', () => this.closeRow());
-    bar.append(back, prev, next, regrade, override, exp);
-    if (this.rpc.transport.kind === 'http') {
-      const link = h('button', { type: 'button', class: 'secondary', title: 'Copy a link to this row', text: 'Link' });
-      link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
-      bar.append(link);
-    }
-    return bar;
-  }
-
-  private async step(delta: number, openIt: boolean): Promise<void> {
-    const pos = this.list.selected + delta;
-    if (pos < 0 || pos >= this.list.length) return;
-    this.list.select(pos);
-    if (openIt) {
-      const s = await this.list.load(pos);
-      if (s) await this.openIndex(s.index);
-    }
-  }
-
-  private async regrade(): Promise<void> {
-    const full = this.current;
-    if (!full || this.busy) return;
-    this.busy = true;
-    try {
-      const res = await regradeDialog(this.rpc, full);
-      if (res) {
-        const s = res.row.summary;
-        toast(`Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`);
-        await this.openIndex(full.index, false, true);
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async override(): Promise<void> {
-    const full = this.current;
-    if (!full || this.busy) return;
-    this.busy = true;
-    try {
-      const res = await overrideDialog(this.rpc, full, this.settings.reviewer ?? '');
-      if (res) {
-        toast(res.row.row.human_grade ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}` : 'Human grade removed');
-        await this.openIndex(full.index, false, true);
-      }
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async exportRows(index?: number): Promise<void> {
-    try {
-      const res = await this.rpc.request('export', { file: this.file, index, query: index === undefined ? this.query : undefined, limit: 2000 });
-      if (res.saved) toast(`Saved ${res.rows} row(s) to ${res.saved}`);
-      else if (res.markdown) {
-        const a = h('a', { href: URL.createObjectURL(new Blob([res.markdown], { type: 'text/markdown' })), download: index === undefined ? 'rows.md' : `row-${index + 1}.md` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        toast(`Exported ${res.rows} row(s) as markdown`);
-      }
-    } catch (e) {
-      toast(`Export failed: ${(e as Error).message}`, true);
-    }
-  }
-
-  private toggleCompare(): void {
-    if (this.compare) {
-      this.compare = undefined;
-      this.root.classList.remove('comparing');
-      void this.loadFile();
-      return;
-    }
-    this.root.classList.add('comparing');
-    this.compare = new CompareView(this.rpc, this.files, this.file, { macros: this.settings.macros });
-    clear(this.detail);
-    this.detail.append(this.compare.root);
-    void this.compare.load();
-    this.saveState();
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Keyboard, links, formulas
-  // ---------------------------------------------------------------------------------------------
-
-  private bindKeys(): void {
-    document.addEventListener('keydown', (e) => {
-      const t = e.target as HTMLElement;
-      const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable;
-      if (document.querySelector('dialog[open]')) return;
-      if (e.key === 'Escape') {
-        if (t === this.search) {
-          this.list.root.focus();
-          return;
-        }
-        if (this.open !== null) this.closeRow();
-        return;
-      }
-      if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-      switch (e.key) {
-        case 'j':
-        case 'ArrowDown':
-          e.preventDefault();
-          this.list.select(this.list.selected + 1);
-          break;
-        case 'k':
-        case 'ArrowUp':
-          e.preventDefault();
-          this.list.select(this.list.selected - 1);
-          break;
-        case 'PageDown':
-          e.preventDefault();
-          this.list.select(this.list.selected + 20);
-          break;
-        case 'PageUp':
-          e.preventDefault();
-          this.list.select(this.list.selected - 20);
-          break;
-        case 'Home':
-          if (t === this.list.root) {
-            e.preventDefault();
-            this.list.select(0);
-          }
-          break;
-        case 'End':
-          if (t === this.list.root) {
-            e.preventDefault();
-            this.list.select(this.list.length - 1);
-          }
-          break;
-        case 'Enter': {
-          if (t instanceof HTMLButtonElement || t instanceof HTMLAnchorElement || t.tagName === 'SUMMARY') return;
-          e.preventDefault();
-          void this.list.load(this.list.selected).then((s) => s && this.openIndex(s.index));
-          break;
-        }
-        case '/':
-          e.preventDefault();
-          this.search.focus();
-          this.search.select();
-          break;
-        case '+':
-        case '=':
-          this.setFont(this.fontSize + 1);
-          break;
-        case '-':
-          this.setFont(this.fontSize - 1);
-          break;
-      }
-    });
-  }
-
-  private bindDetail(): void {
-    const host = this.rpc.transport.kind;
-    this.detail.addEventListener('click', (e) => {
-      const target = e.target as Element;
-      const link = target.closest('a');
-      if (link) {
-        const href = link.getAttribute('href') ?? '';
-        // Only web links leave the page, and never with the page's address as referrer.
-        if (!/^https?:\/\//i.test(href)) {
-          e.preventDefault();
-          return;
-        }
-        if (host === 'http') {
-          e.preventDefault();
-          window.open(href, '_blank', 'noopener,noreferrer');
-        }
-        return;
-      }
-      const math = target.closest<HTMLElement>('[data-latex]');
-      if (math && !window.getSelection()?.toString()) {
-        const tex = math.dataset.latex ?? '';
-        void copyText(tex).then(() => toast(`Copied LaTeX: ${tex.length > 60 ? `${tex.slice(0, 60)}…` : tex}`));
-      }
-    });
-    this.detail.addEventListener('contextmenu', (e) => {
-      const math = (e.target as Element).closest<HTMLElement>('[data-latex]');
-      if (!math || window.getSelection()?.toString()) return;
-      e.preventDefault();
-      const tex = math.dataset.latex ?? '';
-      const wrapped = math.classList.contains('math-display') ? `\\[${tex}\\]` : `$${tex}$`;
-      void copyText(wrapped).then(() => toast(`Copied with delimiters: ${wrapped.length > 60 ? `${wrapped.slice(0, 60)}…` : wrapped}`));
-    });
-  }
-}
-
-function hasAdvanced(f: RowFilter): boolean {
-  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
-}
-
-function clampFont(n: number): number {
-  return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
-}
-
-/** `?row=N` or `#row=N` (1-based), and `file=K` (1-based) when several files are served. */
-function deepLink(): { row?: number; file?: number } {
-  const out: { row?: number; file?: number } = {};
-  const params = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const row = Number(hash.get('row') ?? params.get('row') ?? NaN);
-  const file = Number(hash.get('file') ?? params.get('file') ?? NaN);
-  if (Number.isInteger(row) && row >= 1) out.row = row - 1;
-  if (Number.isInteger(file) && file >= 1) out.file = file - 1;
-  return out;
-}
-
-export async function copyText(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return;
-  } catch {
-    // No clipboard permission (some browsers, some webviews): the selection route.
-  }
-  const ta = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
-  ta.value = text;
-  document.body.append(ta);
-  ta.select();
-  document.execCommand('copy');
-  ta.remove();
 }
 
 export type { RowStatus };

@@ -1,5 +1,6 @@
 // Two result files problem by problem: joined on the problem id, scores side by side with the
-// difference highlighted; a pair opens both solutions next to each other.
+// difference highlighted; a pair opens both solutions next to each other. CompareToggle (at the
+// end) is the toolbar's Compare button: it swaps the row pane between the comparison and the list.
 
 import type { CompareResult, FileInfo, FullRow, RowSummary } from '../../protocol';
 import { clear, fmtScore, h } from './dom';
@@ -150,4 +151,40 @@ function scoreCell(s: RowSummary | null): HTMLElement {
     h('span', { class: 'badge human', text: 'human' }),
     h('span', { class: 'muted small', text: ` (model ${fmtScore(s.score, s.max)})` }),
   );
+}
+
+export interface CompareHost {
+  rpc: Rpc;
+  files(): FileInfo[];
+  file(): number;
+  macros(): Record<string, string> | undefined;
+  /** The app's root element (`comparing` while the comparison is shown). */
+  root: HTMLElement;
+  /** Shows the comparison in the row pane. */
+  show(el: HTMLElement): void;
+  /** Loads the list's file again (leaving the comparison). */
+  reload(): void;
+  saveState(): void;
+}
+
+export class CompareToggle {
+  /** The comparison shown, if any. */
+  view: CompareView | undefined;
+
+  constructor(private readonly host: CompareHost) {}
+
+  toggle(): void {
+    const host = this.host;
+    if (this.view) {
+      this.view = undefined;
+      host.root.classList.remove('comparing');
+      host.reload();
+      return;
+    }
+    host.root.classList.add('comparing');
+    this.view = new CompareView(host.rpc, host.files(), host.file(), { macros: host.macros() });
+    host.show(this.view.root);
+    void this.view.load();
+    host.saveState();
+  }
 }

@@ -1,0 +1,194 @@
+// The filter bar: the search box, the sort order, the status chips (with their counts), the
+// Filters panel (score, flags, metadata column, agent bounds) and "show all". It edits the query;
+// the host applies it (reloads the list, saves the state).
+
+import { ROW_STATUSES, type FileSummary, type RowFilter, type RowQuery, type SortKey } from '../../protocol';
+import { clear, fmtBytes, h, STATUS_SHORT } from './dom';
+
+export interface FilterHost {
+  query(): RowQuery;
+  /** The open file's summary (status counts, metadata columns), once read. */
+  summary(): FileSummary | undefined;
+  /** Applies a new query: the host reloads the list and saves the state. */
+  setQuery(q: RowQuery): void;
+  focusList(): void;
+}
+
+export class FilterBar {
+  readonly search = h('input', { type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
+  readonly searchError = h('span', { class: 'search-error', role: 'alert' });
+  readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
+  readonly filtersBox = h('div', { class: 'filters' });
+  readonly filtersToggle = h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false', text: 'Filters' });
+  readonly sortSelect = h('select', { 'aria-label': 'Sort by' });
+  readonly dirButton = h('button', { type: 'button', class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' });
+  readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
+
+  constructor(private readonly host: FilterHost) {}
+
+  /** Fills the controls from the (restored) query and wires them. Called once, when the page is built. */
+  build(): void {
+    const query = this.host.query();
+    for (const [key, label] of [
+      ['index', 'file order'],
+      ['id', 'id'],
+      ['score', 'score'],
+      ['tokens', 'tokens'],
+      ['cost', 'cost'],
+      ['steps', 'agent steps'],
+      ['agentCost', 'agent cost'],
+    ] as Array<[SortKey, string]>) this.sortSelect.append(h('option', { value: key, text: label }));
+    this.sortSelect.value = query.sort;
+    this.sortSelect.addEventListener('change', () => this.host.setQuery({ ...this.host.query(), sort: this.sortSelect.value as SortKey }));
+    this.dirButton.addEventListener('click', () => this.host.setQuery({ ...this.host.query(), descending: !this.host.query().descending }));
+    this.clearAll.addEventListener('click', () => this.clearFilters());
+    this.search.value = query.filter.text ?? '';
+    let timer = 0;
+    this.search.addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = window.setTimeout(() => this.setFilter({ text: this.search.value || undefined }), 300);
+    });
+    this.search.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        clearTimeout(timer);
+        this.setFilter({ text: this.search.value || undefined });
+        this.host.focusList();
+      }
+    });
+    this.filtersToggle.addEventListener('click', () => {
+      const show = this.filtersBox.hidden;
+      this.filtersBox.hidden = !show;
+      this.filtersToggle.setAttribute('aria-expanded', String(show));
+    });
+    this.filtersBox.hidden = !hasAdvanced(query.filter);
+    this.updateDir();
+  }
+
+  /** Shows a new query's sort order and chips. */
+  showQuery(q: RowQuery): void {
+    this.sortSelect.value = q.sort;
+    this.updateDir();
+    this.buildChips();
+  }
+
+  /** "show all" is offered while rows are hidden or a filter is set. */
+  updateClearAll(matched: number, total: number): void {
+    this.clearAll.hidden = matched === total && !Object.keys(this.host.query().filter).length;
+  }
+
+  private updateDir(): void {
+    const descending = this.host.query().descending;
+    this.dirButton.textContent = descending ? '↓' : '↑';
+    this.dirButton.title = descending ? 'Descending (click for ascending)' : 'Ascending (click for descending)';
+  }
+
+  buildChips(): void {
+    clear(this.chips);
+    const counts = this.host.summary()?.statusCounts;
+    const active = new Set(this.host.query().filter.statuses ?? []);
+    for (const st of ROW_STATUSES) {
+      const n = counts?.[st] ?? 0;
+      if (!n && !active.has(st)) continue;
+      const chip = h('button', { type: 'button', class: `chip st-${st}${active.has(st) ? ' active' : ''}`, 'aria-pressed': String(active.has(st)), 'data-status': st, title: `Show only: ${STATUS_SHORT[st]} (click again to clear)` }, h('span', { class: 'dot' }), `${STATUS_SHORT[st]} ${n}`);
+      chip.addEventListener('click', () => {
+        const next = new Set(active);
+        if (next.has(st)) next.delete(st);
+        else next.add(st);
+        this.setFilter({ statuses: next.size ? ROW_STATUSES.filter((s) => next.has(s)) : undefined });
+      });
+      this.chips.append(chip);
+    }
+    const s = this.host.summary();
+    if (s) {
+      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}` }));
+    }
+  }
+
+  buildFilters(): void {
+    clear(this.filtersBox);
+    const f = this.host.query().filter;
+    const min = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min', value: f.scoreMin ?? '' });
+    const max = h('input', { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max', value: f.scoreMax ?? '' });
+    const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
+    min.addEventListener('change', onScore);
+    max.addEventListener('change', onScore);
+    const graded = h('select', { 'aria-label': 'Graded' }, h('option', { value: '', text: 'graded or not' }), h('option', { value: 'yes', text: 'has a grade' }), h('option', { value: 'no', text: 'no grade' }));
+    graded.value = f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no';
+    graded.addEventListener('change', () => this.setFilter({ hasGrade: graded.value === '' ? undefined : graded.value === 'yes' }));
+    const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
+      const box = h('input', { type: 'checkbox', checked: !!f[key] });
+      box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
+      return h('label', { class: 'check' }, box, ` ${label}`);
+    };
+    const meta = this.host.summary()?.meta ?? [];
+    const col = h('select', { 'aria-label': 'Metadata column' }, h('option', { value: '', text: 'any column' }), meta.map((m) => h('option', { value: m.name, text: m.name })));
+    const val = h('select', { 'aria-label': 'Value' });
+    const fillValues = () => {
+      clear(val);
+      const m = meta.find((x) => x.name === col.value);
+      val.disabled = !m;
+      val.append(h('option', { value: '', text: m ? 'any value' : '—' }));
+      for (const v of m?.values ?? []) val.append(h('option', { value: v.value, text: `${v.value} (${v.count})` }));
+    };
+    col.value = f.column?.name ?? '';
+    fillValues();
+    val.value = f.column?.value ?? '';
+    col.addEventListener('change', () => {
+      fillValues();
+      this.setFilter({ column: undefined });
+    });
+    val.addEventListener('change', () => this.setFilter({ column: col.value && val.value !== '' ? { name: col.value, value: val.value } : undefined }));
+    const caseBox = h('input', { type: 'checkbox', checked: !!f.caseSensitive });
+    caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
+    const field = h('select', { 'aria-label': 'Search in' }, h('option', { value: '', text: 'all text' }), (this.host.summary()?.columns ?? []).map((c) => h('option', { value: c, text: c })));
+    field.value = f.textField ?? '';
+    field.addEventListener('change', () => this.setFilter({ textField: field.value || undefined }));
+    // Agent rows: bounds on the number of steps and on what the agent's calls cost.
+    const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
+      const a = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min', value: f[lo] ?? '' });
+      const b = h('input', { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max', value: f[hi] ?? '' });
+      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
+      a.addEventListener('change', on);
+      b.addEventListener('change', on);
+      return [a, b];
+    };
+    const [stepsMin, stepsMax] = range('stepsMin', 'stepsMax', 'agent steps', '1');
+    const [costMin, costMax] = range('agentCostMin', 'agentCostMax', 'agent cost (USD)', 'any');
+    const agent = h('select', { 'aria-label': 'Agent rows' }, h('option', { value: '', text: 'agent rows or not' }), h('option', { value: 'yes', text: 'agent rows' }), h('option', { value: 'no', text: 'not agent rows' }));
+    agent.value = f.agent === undefined ? '' : f.agent ? 'yes' : 'no';
+    agent.addEventListener('change', () => this.setFilter({ agent: agent.value === '' ? undefined : agent.value === 'yes' }));
+    const reset = h('button', { type: 'button', class: 'secondary', text: 'Clear filters' });
+    reset.addEventListener('click', () => this.clearFilters());
+    this.filtersBox.append(
+      h('label', {}, 'Score ', min, ' – ', max),
+      graded,
+      flag('parseFailure', 'parse failure'),
+      flag('runError', 'run error'),
+      flag('truncated', 'truncated'),
+      flag('overridden', 'human grade'),
+      agent,
+      h('label', {}, 'Agent steps ', stepsMin, ' – ', stepsMax),
+      h('label', {}, 'Agent cost $ ', costMin, ' – ', costMax),
+      h('label', {}, 'Column ', col, ' = ', val),
+      h('label', {}, 'Search in ', field),
+      h('label', { class: 'check' }, caseBox, ' match case'),
+      reset,
+    );
+  }
+
+  clearFilters(): void {
+    this.search.value = '';
+    this.host.setQuery({ ...this.host.query(), filter: {} });
+    this.buildFilters();
+  }
+
+  setFilter(patch: Partial<RowFilter>): void {
+    const filter: RowFilter = { ...this.host.query().filter, ...patch };
+    for (const k of Object.keys(filter) as Array<keyof RowFilter>) if (filter[k] === undefined) delete filter[k];
+    this.host.setQuery({ ...this.host.query(), filter });
+  }
+}
+
+function hasAdvanced(f: RowFilter): boolean {
+  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
+}

@@ -1,0 +1,89 @@
+// The action bar of a row page (back, previous/next, Regrade, Override, Export, Link) and what
+// Regrade and Override do: the dialog, a toast with the outcome, the row page reloaded.
+
+import type { Capabilities, FullRow } from '../../protocol';
+import { fmtUsd, h } from './dom';
+import type { Rpc } from './rpc';
+import { overrideDialog, regradeDialog, toast } from './dialogs';
+import { copyText } from './clipboard';
+
+export interface RowActionsHost {
+  rpc: Rpc;
+  caps(): Capabilities;
+  /** The reviewer name the override dialog suggests. */
+  reviewer(): string;
+  /** The row shown in the row pane, once fetched. */
+  current(): FullRow | undefined;
+  /** Reloads row `index` in place (after a regrade or override). */
+  reopen(index: number): Promise<void>;
+  step(delta: number): Promise<void>;
+  closeRow(): void;
+  exportRow(index: number): void;
+}
+
+export class RowActions {
+  /** A regrade or override is under way (one at a time; refreshes wait for it). */
+  busy = false;
+
+  constructor(private readonly host: RowActionsHost) {}
+
+  bar(full: FullRow): HTMLElement {
+    const caps = this.host.caps();
+    const bar = h('div', { class: 'actions' });
+    const prev = h('button', { type: 'button', class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row', text: '◀' });
+    const next = h('button', { type: 'button', class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row', text: '▶' });
+    prev.addEventListener('click', () => void this.host.step(-1));
+    next.addEventListener('click', () => void this.host.step(1));
+    const regrade = h('button', { type: 'button', 'data-action': 'regrade', text: 'Regrade…' });
+    const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
+    regrade.disabled = !caps.regrade || !!full.row.error || !!live;
+    regrade.title = !caps.regrade ? (caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
+    regrade.addEventListener('click', () => void this.regrade());
+    const override = h('button', { type: 'button', 'data-action': 'override', text: full.row.human_grade ? 'Edit human grade…' : 'Override grade…' });
+    override.disabled = !caps.override || !!live;
+    if (live) override.title = live;
+    override.addEventListener('click', () => void this.override());
+    const exp = h('button', { type: 'button', class: 'secondary', 'data-action': 'export-row', text: 'Export' });
+    exp.addEventListener('click', () => this.host.exportRow(full.index));
+    const back = h('button', { type: 'button', class: 'secondary back', title: 'Back to the list (Esc)', text: 'List' });
+    back.addEventListener('click', () => this.host.closeRow());
+    bar.append(back, prev, next, regrade, override, exp);
+    if (this.host.rpc.transport.kind === 'http') {
+      const link = h('button', { type: 'button', class: 'secondary', title: 'Copy a link to this row', text: 'Link' });
+      link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
+      bar.append(link);
+    }
+    return bar;
+  }
+
+  private async regrade(): Promise<void> {
+    const full = this.host.current();
+    if (!full || this.busy) return;
+    this.busy = true;
+    try {
+      const res = await regradeDialog(this.host.rpc, full);
+      if (res) {
+        const s = res.row.summary;
+        toast(`Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`);
+        await this.host.reopen(full.index);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async override(): Promise<void> {
+    const full = this.host.current();
+    if (!full || this.busy) return;
+    this.busy = true;
+    try {
+      const res = await overrideDialog(this.host.rpc, full, this.host.reviewer());
+      if (res) {
+        toast(res.row.row.human_grade ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}` : 'Human grade removed');
+        await this.host.reopen(full.index);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+// The view state the viewer saves (the host keeps it across reloads) and restores at start: which
+// file, the query, the open and selected rows, the scroll position and the text size. Also the
+// deep link (`?row=N&file=K`) a `qed view` address may carry.
+
+import type { FileInfo, RowQuery, ViewerState } from '../../protocol';
+
+const MIN_FONT = 10;
+const MAX_FONT = 28;
+
+/** What the state is taken from (the app's current view). */
+export interface StateSource {
+  files: FileInfo[];
+  file: number;
+  comparing: boolean;
+  query: RowQuery;
+  open: number | null;
+  selected: number;
+  fontSize: number;
+  scrollTop: number;
+}
+
+export function viewerState(s: StateSource): ViewerState {
+  return {
+    path: s.files[s.file]?.path,
+    paths: s.files.map((f) => f.path),
+    compare: s.comparing ? true : undefined,
+    file: s.file,
+    query: s.query,
+    open: s.open,
+    selected: s.selected,
+    fontSize: s.fontSize,
+    scrollTop: s.scrollTop,
+  };
+}
+
+export function clampFont(n: number): number {
+  return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
+}
+
+/** Sets the page's text size (every size in the stylesheet follows --qed-font-size). */
+export function applyFont(size: number): void {
+  document.documentElement.style.setProperty('--qed-font-size', `${size}px`);
+}
+
+/** `?row=N` or `#row=N` (1-based), and `file=K` (1-based) when several files are served. */
+export function deepLink(): { row?: number; file?: number } {
+  const out: { row?: number; file?: number } = {};
+  const params = new URLSearchParams(location.search);
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const row = Number(hash.get('row') ?? params.get('row') ?? NaN);
+  const file = Number(hash.get('file') ?? params.get('file') ?? NaN);
+  if (Number.isInteger(row) && row >= 1) out.row = row - 1;
+  if (Number.isInteger(file) && file >= 1) out.file = file - 1;
+  return out;
+}
+
+/** Keeps the address bar of `qed view` on the open row (`?row=N&file=K`), so it can be shared. */
+export function updateLink(open: number | null, file: number): void {
+  const url = new URL(location.href);
+  url.hash = '';
+  if (open === null) url.searchParams.delete('row');
+  else url.searchParams.set('row', String(open + 1));
+  if (file) url.searchParams.set('file', String(file + 1));
+  else url.searchParams.delete('file');
+  history.replaceState(null, '', url);
+}
