@@ -30,9 +30,29 @@ export class RowPage {
   current: FullRow | undefined;
   private detailSeq = 0;
   private headObserver: ResizeObserver | undefined;
+  private headHeight = '';
+  /** A row asked for before the handshake was answered (see prefetch). */
+  private early: { file: number; index: number; reply: Promise<FullRow> } | undefined;
+  /** Resolves once the last row page built has been painted (see whenPainted). */
+  private paint: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: RowPageHost) {
     this.detail.append(emptyDetail());
+  }
+
+  /**
+   * Asks for a row now, before the page knows its files (a deep link, or the row open when the
+   * page was last left): its answer is used when the same row of the same file is opened.
+   */
+  prefetch(file: number, index: number): void {
+    const reply = this.host.rpc.request('row', { file, index, lazyCalls: true });
+    reply.catch(() => undefined);
+    this.early = { file, index, reply };
+  }
+
+  /** Resolves when the row page last built has been painted (at once when the page is hidden). */
+  whenPainted(): Promise<void> {
+    return document.visibilityState === 'hidden' ? Promise.resolve() : this.paint;
   }
 
   async openIndex(index: number, locate = false, keepScroll = false): Promise<void> {
@@ -50,7 +70,9 @@ export class RowPage {
     let full: FullRow;
     try {
       // An agent's row comes without its calls: the steps fetch theirs when opened.
-      full = await rpc.request('row', { file: this.host.file(), index, lazyCalls: true });
+      const early = this.early;
+      this.early = undefined;
+      full = await (early && early.file === this.host.file() && early.index === index ? early.reply : rpc.request('row', { file: this.host.file(), index, lazyCalls: true }));
     } catch (e) {
       if (seq !== this.detailSeq) return;
       clear(this.detail);
@@ -58,6 +80,7 @@ export class RowPage {
       return;
     }
     if (seq !== this.detailSeq) return;
+    performance.mark('qed:row');
     this.current = full;
     const file = this.host.file();
     const rev = full.rev;
@@ -66,15 +89,26 @@ export class RowPage {
     const t0 = performance.now();
     const page = renderDetail(full, ctx, this.host.actions(full));
     page.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    performance.mark('qed:built');
     page.dataset.formulas = String(ctx.stats.formulas);
     page.dataset.mathErrors = String(ctx.stats.errors);
     clear(this.detail);
     this.detail.append(page);
     this.trackHead(page);
-    // For measurements: when the row page was first painted (ms since the page was loaded).
-    requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
+    // The scroll position is set in the next frame, before its layout: set here, it would lay the
+    // whole new page out at once, in this task, and again in the frame if anything changes.
+    const top = keepScroll ? scroll : 0;
+    this.paint = new Promise<void>((painted) =>
+      requestAnimationFrame(() => {
+        if (seq === this.detailSeq) this.detail.scrollTop = top;
+        // For measurements: when the row page was first painted (ms since the page was loaded).
+        setTimeout(() => {
+          page.dataset.paintedAt = performance.now().toFixed(0);
+          painted();
+        }, 0);
+      }),
+    );
     runDeferred(page, ctx);
-    this.detail.scrollTop = keepScroll ? scroll : 0;
     if (locate) void this.host.locateOpen();
     this.updateLink();
     this.host.saveState();
@@ -85,7 +119,13 @@ export class RowPage {
     this.headObserver?.disconnect();
     const head = page.querySelector<HTMLElement>('.row-head');
     if (!head) return;
-    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
+    this.headObserver = new ResizeObserver(() => {
+      // Only a change is written: the same value written again would lay the page out again.
+      const px = `${head.offsetHeight}px`;
+      if (px === this.headHeight) return;
+      this.headHeight = px;
+      this.detail.style.setProperty('--row-head-h', px);
+    });
     this.headObserver.observe(head);
   }
 
