@@ -64,4 +64,13 @@ describe('a deep link opens its row before the list', { skip: !HAVE_CHROMIUM && 
     }
     assert.deepEqual(trap.errors, []);
   });
+
+  test("KaTeX's main fonts come with the page (formulas are not held invisible waiting for them)", async () => {
+    await page.goto(`${server.url}?row=2`);
+    await page.waitForSelector('.row-page[data-row-index="1"] .katex');
+    const preloaded = await page.$$eval('link[rel=preload][as=font]', (els) => els.map((e) => (e as HTMLLinkElement).href.replace(/.*\//, '')));
+    assert.deepEqual(preloaded.sort(), ['KaTeX_Main-Regular.woff2', 'KaTeX_Math-Italic.woff2']);
+    await page.waitForFunction(() => document.fonts.check('16px KaTeX_Main') && document.fonts.check('italic 16px KaTeX_Math'));
+    assert.deepEqual(trap.consoleErrors, []);
+  });
 });
