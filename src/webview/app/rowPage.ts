@@ -61,7 +61,8 @@ export class RowPage {
     this.open = index;
     list.openIndex = index;
     list.schedule();
-    const scroll = this.detail.scrollTop;
+    // Read only when needed: reading it lays the page out.
+    const scroll = keepScroll ? this.detail.scrollTop : 0;
     if (!keepScroll) {
       clear(this.detail);
       this.detail.append(h('p', { class: 'muted loading', text: `Loading row ${index + 1}…` }));
@@ -104,6 +105,9 @@ export class RowPage {
         // For measurements: when the row page was first painted (ms since the page was loaded).
         setTimeout(() => {
           page.dataset.paintedAt = performance.now().toFixed(0);
+          // After the paint: the state includes the list's scroll position, whose reading would
+          // have laid the new page out in the task that built it.
+          if (seq === this.detailSeq) this.host.saveState();
           painted();
         }, 0);
       }),
@@ -111,7 +115,6 @@ export class RowPage {
     runDeferred(page, ctx);
     if (locate) void this.host.locateOpen();
     this.updateLink();
-    this.host.saveState();
   }
 
   /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
