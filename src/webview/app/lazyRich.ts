@@ -171,7 +171,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
     const src = text.slice(at, end);
     at = end;
     const el = document.createElement('div');
-    el.className = 'rich-block';
+    el.className = eager ? 'rich-block first' : 'rich-block';
     const render = () => {
       if (!el.classList.contains('pending')) return;
       const r = renderRich(src, { macros: ctx.macros });
