@@ -25,6 +25,7 @@ const BENCHES: Array<{ name: string; node: string[]; optional?: boolean; before?
   { name: 'answer-check', node: ['--import', 'tsx', 'bench/answer-check.ts'] },
   { name: 'render', node: ['--import', 'tsx', 'bench/render.ts'] },
   { name: 'view', node: ['--expose-gc', '--import', 'tsx', 'bench/view.ts'] },
+  { name: 'rowpage', node: ['--import', 'tsx', 'bench/rowpage.ts'] },
   { name: 'run-throughput', node: ['--import', 'tsx', 'bench/run-throughput.ts'] },
   { name: 'agents', node: ['--import', 'tsx', 'bench/agents.ts'] },
   { name: 'first-row', node: ['--import', 'tsx', 'bench/first-row.ts'], optional: true, before: [['npm', 'run', 'package'], ['bash', 'scripts/host/setup.sh']] },

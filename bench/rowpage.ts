@@ -17,11 +17,12 @@
  *   node --import tsx bench/rowpage.ts [--repeats 8]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startViewServer } from '../src/cli/viewServer';
 import { HAVE_CHROMIUM, NO_CHROMIUM, ensureBuilt, launch, proofRow, writeJsonl } from '../test/webview/helpers';
+import { figure } from './figure';
 
 const args = process.argv.slice(2);
 const REPEATS = Number(args[args.indexOf('--repeats') + 1]) || 8;
@@ -119,11 +120,12 @@ async function main(): Promise<void> {
     for (const st of steps) longest30 = Math.max(longest30, await longestSince(page, st.since));
     const build = med(steps.map((s) => s.build));
     const formulas = await page.getAttribute('.row-page', 'data-formulas');
-    console.log(`30 KB proof (400 formulas; ${formulas} rendered on the first screen), row page in Chromium (median of ${REPEATS}, warm):`);
+    console.log(`30 KB proof (400 formulas; ${formulas} rendered on the first screen), row page in Chromium (median of ${REPEATS}, warm; load average ${loadavg()[0].toFixed(1)}):`);
     console.log(`  built before it is shown    ${ms(build).padStart(10)}   target ≤ 16 ms: ${verdict(build <= 16)}`);
     console.log(`  click → painted             ${ms(med(steps.map((s) => s.painted))).padStart(10)}`);
     console.log(`  click → page complete       ${ms(med(steps.map((s) => s.complete))).padStart(10)}   (folded sections built; blocks below render as they scroll into view)`);
     console.log(`  longest task meanwhile      ${ms(longest30).padStart(10)}   (long tasks are those over 50 ms; 0 = none)`);
+    figure({ name: '30 KB proof (400 formulas): row page built before it is shown, Chromium', value: build, unit: 'ms', target: '≤ 16', met: build <= 16, note: `median of ${REPEATS} next/previous, warm; load average ${loadavg()[0].toFixed(1)}` });
     await s1.close();
 
     // 2. A 5 MB looping proof by deep link.
@@ -177,10 +179,13 @@ async function main(): Promise<void> {
       }
       const first = med(runs.map((r) => r.first));
       const longest = med(runs.map((r) => r.longest));
-      console.log(`5 MB looping proof, ${label}, opened by deep link (median of 3, navigation start = 0):`);
+      console.log(`5 MB looping proof, ${label}, opened by deep link (median of 3, navigation start = 0; load average ${loadavg()[0].toFixed(1)}):`);
       console.log(`  first screen of the proof   ${ms(first).padStart(10)}   target ≤ 1000 ms: ${verdict(first <= 1000)}`);
       console.log(`  whole text taken in         ${ms(med(runs.map((r) => r.cut))).padStart(10)}`);
       console.log(`  longest task (load, scroll) ${ms(longest).padStart(10)}   target ≤ 100 ms: ${verdict(longest <= 100)}`);
+      const load = loadavg()[0].toFixed(1);
+      figure({ name: `5 MB looping proof (${label}): first screen by deep link`, value: first, unit: 'ms', target: '≤ 1000', met: first <= 1000, note: `median of 3, from the navigation start; load average ${load}` });
+      figure({ name: `5 MB looping proof (${label}): longest task (load, scroll)`, value: longest, unit: 'ms', target: '≤ 100', met: longest <= 100, note: `median of 3 runs' longest; load average ${load}` });
       console.log(`  for scale, its small row:   ${ms(med(base.map((r) => r.first))).padStart(10)} to the first screen, longest task ${ms(med(base.map((r) => r.longest)))} (any page load)`);
       await s2.close();
     }

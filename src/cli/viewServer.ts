@@ -11,7 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ViewerHost, type ViewerHostOptions } from '../core/view/host';
-import { makeNonce, viewerHtml } from '../core/view/html';
+import { makeNonce, PRELOAD_FONTS, viewerHtml } from '../core/view/html';
 import type { HostMessage, ViewerMessage } from '../protocol';
 import { describeError } from '../core/errors';
 
@@ -110,7 +110,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
       const nonce = makeNonce();
       const csp = `default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
       const title = host.fileInfos.length === 1 ? `${host.fileInfos[0].name} — QED view` : `${host.fileInfos.length} files — QED view`;
-      return send(res, 200, viewerHtml({ scriptUri: 'webview.js', styleUri: 'webview.css', nonce, csp, title, host: 'http' }), 'text/html; charset=utf-8', { 'content-security-policy': `${csp}; frame-ancestors 'none'` });
+      return send(res, 200, viewerHtml({ scriptUri: 'webview.js', styleUri: 'webview.css', fontUris: PRELOAD_FONTS, nonce, csp, title, host: 'http' }), 'text/html; charset=utf-8', { 'content-security-policy': `${csp}; frame-ancestors 'none'` });
     }
     if (req.method === 'GET' && ASSET.test(path)) {
       let body = cache.get(path);
@@ -122,7 +122,9 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
         }
         cache.set(path, body);
       }
-      return send(res, 200, body, TYPES[path.slice(path.lastIndexOf('.') + 1)]);
+      // The assets never change while this server runs and its token (in every URL) is new each
+      // run: the browser may keep them, and reuse its compiled script on the next load.
+      return send(res, 200, body, TYPES[path.slice(path.lastIndexOf('.') + 1)], { 'cache-control': 'private, max-age=86400, immutable' });
     }
     if (req.method === 'GET' && path === 'events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });

@@ -167,7 +167,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
 
   private async attach(panel: vscode.WebviewPanel, files: string[], state?: ViewerState, notice?: string): Promise<void> {
     const e = await engine();
-    const { ViewerHost, viewerHtml, makeNonce, webviewCsp } = e.view;
+    const { ViewerHost, viewerHtml, makeNonce, webviewCsp, PRELOAD_FONTS } = e.view;
     const ctx = this.ctx;
     const key = panelKey(files);
     this.panels.set(key, panel);
@@ -231,6 +231,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     webview.html = viewerHtml({
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.css')).toString(),
+      fontUris: PRELOAD_FONTS.map((f) => webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', f)).toString()),
       nonce,
       csp: webviewCsp(webview.cspSource, nonce),
       title: files.map((f) => basename(f)).join(' ↔ '),

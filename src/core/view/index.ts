@@ -5,4 +5,4 @@ export { summarizeRow } from './summary';
 export { replaceRow, rowForEdit, buildHumanGrade, EditRefused } from './edit';
 export { gradingModeOf } from '../grade/regrade';
 export { ViewerHost, defaultReviewer, type ViewerHostOptions, type GraderRequest } from './host';
-export { viewerHtml, makeNonce, webviewCsp, type ViewerHtmlOptions } from './html';
+export { viewerHtml, makeNonce, webviewCsp, PRELOAD_FONTS, type ViewerHtmlOptions } from './html';

@@ -54,6 +54,8 @@ export interface IndexProgress {
 const INLINE_SUMMARY_BYTES = 16 << 20;
 /** How long one background slice of summaries may take (ms). */
 const SUMMARY_SLICE_MS = 12;
+/** Most bytes read at once by a summary slice with a time budget. */
+const SLICE_READ = 1 << 20;
 
 type ParsedLine = { row: Row } | { bad: string } | undefined;
 
@@ -244,7 +246,9 @@ export class ResultsIndex {
       while (i < t.n) {
         const base = t.start[i];
         let j = i + 1;
-        while (j < t.n && t.pending[j] === 1 && t.start[j] + t.len[j] - base <= this.readSize) j++;
+        // A slice with a time budget parses about a megabyte at most: read no more than that.
+        const most = Number.isFinite(budgetMs) ? Math.min(this.readSize, SLICE_READ) : this.readSize;
+        while (j < t.n && t.pending[j] === 1 && t.start[j] + t.len[j] - base <= most) j++;
         const span = t.start[j - 1] + t.len[j - 1] - base;
         if (this.summaryBuf?.length !== this.readSize) this.summaryBuf = Buffer.allocUnsafe(this.readSize);
         const buf = span <= this.summaryBuf.length ? this.summaryBuf : Buffer.allocUnsafe(span);
@@ -255,7 +259,15 @@ export class ResultsIndex {
           got += bytesRead;
         }
         if (got < span) throw new QedError('the file changed while it was being read', { file: this.file }, 'the view reads it again');
+        let over = false;
         for (let k = i; k < j; k++) {
+          // The budget is checked between rows, not only between reads: one 4 MB read holds a few
+          // hundred rows, whose parsing alone would hold the event loop for tens of ms.
+          if (k > i && (k - i) % 8 === 0 && (this.active > 0 || performance.now() > until)) {
+            j = k;
+            over = true;
+            break;
+          }
           const s = t.start[k] - base;
           const parsed = this.parseLine(buf, s, s + t.len[k], t.start[k]);
           if (parsed && 'row' in parsed) {
@@ -271,7 +283,7 @@ export class ResultsIndex {
         i = j;
         while (i < t.n && t.pending[i] !== 1) i++;
         this.summaryCursor = i;
-        if (performance.now() > until || this.active > 0) break;
+        if (over || performance.now() > until || this.active > 0) break;
       }
     } finally {
       await fh.close();

@@ -136,12 +136,17 @@ export class App {
 
   async start(): Promise<void> {
     const saved = this.rpc.transport.getState();
+    // The row the address asks for (or the one open when the page was last left) is asked for
+    // with the handshake, not after it: it is what the reader waits for.
+    const link = deepLink();
+    const early = link.row ?? saved?.open ?? undefined;
+    if (typeof early === 'number') this.page.prefetch(link.file ?? saved?.file ?? 0, early);
     const init = await this.rpc.ready(saved);
+    performance.mark('qed:init');
     this.files = init.files;
     this.caps = init.capabilities;
     this.settings = init.settings ?? {};
     const restored = saved ?? init.state;
-    const link = deepLink();
     this.fontSize = clampFont(restored?.fontSize ?? this.settings.fontSize ?? 14);
     if (restored?.query) this.query = restored.query;
     if (typeof restored?.file === 'number' && restored.file < this.files.length) this.file = restored.file;
@@ -149,12 +154,16 @@ export class App {
     this.build();
     applyFont(this.fontSize);
     this.rpc.onEvent((e) => this.events.onEvent(e));
-    // The row asked for is fetched at the same time as the list, not after it.
-    const loading = this.loadFile(restored?.scrollTop, restored?.selected);
     const open = link.row ?? (restored?.open ?? null);
-    if (open !== null && open !== undefined) await this.page.openIndex(open, false);
-    await loading;
-    if (open !== null && open !== undefined) await this.loader.locateOpen();
+    if (open !== null && open !== undefined) {
+      // The row first: its page is built and painted before the list is asked for (the list's
+      // summary, pages and rendering would otherwise compete with it, on the host and here).
+      this.page.reset();
+      await this.page.openIndex(open, false);
+      await this.page.whenPainted();
+      await this.loadFile(restored?.scrollTop, restored?.selected, true);
+      await this.loader.locateOpen();
+    } else await this.loadFile(restored?.scrollTop, restored?.selected);
     // QED: Compare Results opens straight into the comparison.
     if (restored?.compare && this.files.length > 1 && !this.compare.view) this.compare.toggle();
     document.body.dataset.ready = 'true';
@@ -241,9 +250,10 @@ export class App {
     this.saveState();
   }
 
-  private async loadFile(scrollTop?: number, selected?: number): Promise<void> {
+  /** Loads the list of the current file; `keepRow`: the row page shown stays (opened first, at start). */
+  private async loadFile(scrollTop?: number, selected?: number, keepRow = false): Promise<void> {
     this.compare.view = undefined;
-    this.page.reset();
+    if (!keepRow) this.page.reset();
     await this.loader.loadSummary();
     this.filters.buildFilters();
     await this.loader.reloadList(scrollTop === undefined, scrollTop, selected);

@@ -40,9 +40,12 @@ export function fmtUsd(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : formatUsd(x);
 }
 
+/** 1234567 → "1,234,567" (as en-US writes it; without Intl, whose first use costs tens of ms on a page load). */
 export function fmtInt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
-  return Math.round(x).toLocaleString('en-US');
+  const n = Math.round(x);
+  if (Math.abs(n) >= 1e21) return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 export function fmtBytes(n: number): string {

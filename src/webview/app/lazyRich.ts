@@ -16,6 +16,8 @@ import { renderRich } from './render';
 export const ONE_PIECE_CHARS = 4_000;
 /** What is rendered before the page is shown: blocks until this many characters. */
 export const FIRST_SCREEN_CHARS = 2_000;
+/** The smallest block cut to complete the first screen. */
+const MIN_EAGER_CHARS = 400;
 /** A block gathers paragraphs up to about this size. */
 export const BLOCK_CHARS = 1_500;
 /** A block never grows past this (then it ends at a line break, or mid-line). */
@@ -162,11 +164,14 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   let firstChars = 0;
   const big = text.length > SLICED_CHARS;
   const addBlock = (eager: boolean): void => {
-    const end = blockEnd(text, at, eager || !big ? BLOCK_CHARS : BIG_BLOCK_CHARS);
+    // The first screen's blocks stop near FIRST_SCREEN_CHARS rather than a whole block past it
+    // (its formulas are what the page waits for before it is shown).
+    const target = eager ? Math.max(MIN_EAGER_CHARS, Math.min(BLOCK_CHARS, FIRST_SCREEN_CHARS - firstChars)) : big ? BIG_BLOCK_CHARS : BLOCK_CHARS;
+    const end = blockEnd(text, at, target);
     const src = text.slice(at, end);
     at = end;
     const el = document.createElement('div');
-    el.className = 'rich-block';
+    el.className = eager ? 'rich-block first' : 'rich-block';
     const render = () => {
       if (!el.classList.contains('pending')) return;
       const r = renderRich(src, { macros: ctx.macros });

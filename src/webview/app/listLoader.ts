@@ -3,7 +3,7 @@
 // list. (list.ts is the virtualised list widget itself; this feeds it.)
 
 import type { FileSummary, RowQuery } from '../../protocol';
-import { h } from './dom';
+import { fmtInt, h } from './dom';
 import { PAGE_SIZE, type RowList } from './list';
 import { RpcError, type Rpc } from './rpc';
 import type { FilterBar } from './filters';
@@ -45,7 +45,7 @@ export class ListLoader {
     const notes: string[] = notice ? [notice] : [];
     if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
     if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
-    if (s.live) notes.push(`${s.live.rows.toLocaleString('en-US')} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
+    if (s.live) notes.push(`${fmtInt(s.live.rows)} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
     if (notes.length) this.showBanner(notes.join(' · '), 'warn');
     else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
   }
@@ -93,10 +93,10 @@ export class ListLoader {
 
   private updateCounts(matched: number, total: number, incomplete?: { reason: string; searched: number }): void {
     const counts = this.counts;
-    counts.textContent = matched === total ? `${total.toLocaleString('en-US')} rows` : `${matched.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} rows`;
+    counts.textContent = matched === total ? `${fmtInt(total)} rows` : `${fmtInt(matched)} of ${fmtInt(total)} rows`;
     counts.dataset.shown = String(matched);
     counts.dataset.total = String(total);
-    counts.title = incomplete ? `${incomplete.reason} (${incomplete.searched.toLocaleString('en-US')} rows looked at)` : '';
+    counts.title = incomplete ? `${incomplete.reason} (${fmtInt(incomplete.searched)} rows looked at)` : '';
     counts.classList.toggle('incomplete', !!incomplete);
     this.host.filters.updateClearAll(matched, total);
   }

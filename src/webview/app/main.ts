@@ -14,6 +14,9 @@ function followColourScheme(): void {
 }
 
 function boot(): void {
+  // Marks for the benches (bench/view.ts prints where a page load's time went): qed:boot here,
+  // then qed:init, qed:row and qed:built as the first row is opened.
+  performance.mark('qed:boot');
   followColourScheme();
   const mount = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
   const rpc = new Rpc(connect());

@@ -7,7 +7,11 @@ import { renderDetail, runDeferred, type DetailContext } from './detail';
 import type { RowList } from './list';
 import type { Rpc } from './rpc';
 import { remoteCalls } from './trace';
+import { renderRich } from './render';
 import { updateLink } from './state';
+
+/** Rendered once while the first row is fetched (see prefetch): the common paths of markdown and KaTeX. */
+const WARM_UP = '**Warm-up.** Let $x_{n+1} = x_n^2 + c$ and $\\frac{a+b}{2} \\ge \\sqrt{ab}$, so\n$$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}, \\quad \\binom{2n}{n} \\mid p$$\n\n1. $f(x+y) = f(x) + f(y)$, *hence* $\\angle ABC = 90^\\circ$.\n2. `code` and $\\gcd(a, b) = 1$.';
 
 export interface RowPageHost {
   rpc: Rpc;
@@ -30,9 +34,32 @@ export class RowPage {
   current: FullRow | undefined;
   private detailSeq = 0;
   private headObserver: ResizeObserver | undefined;
+  private headHeight = '';
+  /** A row asked for before the handshake was answered (see prefetch). */
+  private early: { file: number; index: number; reply: Promise<FullRow> } | undefined;
+  /** Resolves once the last row page built has been painted (see whenPainted). */
+  private paint: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: RowPageHost) {
     this.detail.append(emptyDetail());
+  }
+
+  /**
+   * Asks for a row now, before the page knows its files (a deep link, or the row open when the
+   * page was last left): its answer is used when the same row of the same file is opened.
+   */
+  prefetch(file: number, index: number): void {
+    const reply = this.host.rpc.request('row', { file, index, lazyCalls: true });
+    reply.catch(() => undefined);
+    this.early = { file, index, reply };
+    // While the row is on its way: a few formulas and some markdown rendered once, so the
+    // renderer's code is compiled and its tables built before the row page needs them.
+    setTimeout(() => renderRich(WARM_UP), 0);
+  }
+
+  /** Resolves when the row page last built has been painted (at once when the page is hidden). */
+  whenPainted(): Promise<void> {
+    return document.visibilityState === 'hidden' ? Promise.resolve() : this.paint;
   }
 
   async openIndex(index: number, locate = false, keepScroll = false): Promise<void> {
@@ -41,7 +68,8 @@ export class RowPage {
     this.open = index;
     list.openIndex = index;
     list.schedule();
-    const scroll = this.detail.scrollTop;
+    // Read only when needed: reading it lays the page out.
+    const scroll = keepScroll ? this.detail.scrollTop : 0;
     if (!keepScroll) {
       clear(this.detail);
       this.detail.append(h('p', { class: 'muted loading', text: `Loading row ${index + 1}…` }));
@@ -50,7 +78,9 @@ export class RowPage {
     let full: FullRow;
     try {
       // An agent's row comes without its calls: the steps fetch theirs when opened.
-      full = await rpc.request('row', { file: this.host.file(), index, lazyCalls: true });
+      const early = this.early;
+      this.early = undefined;
+      full = await (early && early.file === this.host.file() && early.index === index ? early.reply : rpc.request('row', { file: this.host.file(), index, lazyCalls: true }));
     } catch (e) {
       if (seq !== this.detailSeq) return;
       clear(this.detail);
@@ -58,6 +88,7 @@ export class RowPage {
       return;
     }
     if (seq !== this.detailSeq) return;
+    performance.mark('qed:row');
     this.current = full;
     const file = this.host.file();
     const rev = full.rev;
@@ -66,18 +97,31 @@ export class RowPage {
     const t0 = performance.now();
     const page = renderDetail(full, ctx, this.host.actions(full));
     page.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    performance.mark('qed:built');
     page.dataset.formulas = String(ctx.stats.formulas);
     page.dataset.mathErrors = String(ctx.stats.errors);
     clear(this.detail);
     this.detail.append(page);
     this.trackHead(page);
-    // For measurements: when the row page was first painted (ms since the page was loaded).
-    requestAnimationFrame(() => setTimeout(() => (page.dataset.paintedAt = performance.now().toFixed(0)), 0));
+    // The scroll position is set in the next frame, before its layout: set here, it would lay the
+    // whole new page out at once, in this task, and again in the frame if anything changes.
+    const top = keepScroll ? scroll : 0;
+    this.paint = new Promise<void>((painted) =>
+      requestAnimationFrame(() => {
+        if (seq === this.detailSeq) this.detail.scrollTop = top;
+        // For measurements: when the row page was first painted (ms since the page was loaded).
+        setTimeout(() => {
+          page.dataset.paintedAt = performance.now().toFixed(0);
+          // After the paint: the state includes the list's scroll position, whose reading would
+          // have laid the new page out in the task that built it.
+          if (seq === this.detailSeq) this.host.saveState();
+          painted();
+        }, 0);
+      }),
+    );
     runDeferred(page, ctx);
-    this.detail.scrollTop = keepScroll ? scroll : 0;
     if (locate) void this.host.locateOpen();
     this.updateLink();
-    this.host.saveState();
   }
 
   /** Keeps --row-head-h on the row pane at the sticky header's height (what sticks below it sits there). */
@@ -85,7 +129,13 @@ export class RowPage {
     this.headObserver?.disconnect();
     const head = page.querySelector<HTMLElement>('.row-head');
     if (!head) return;
-    this.headObserver = new ResizeObserver(() => this.detail.style.setProperty('--row-head-h', `${head.offsetHeight}px`));
+    this.headObserver = new ResizeObserver(() => {
+      // Only a change is written: the same value written again would lay the page out again.
+      const px = `${head.offsetHeight}px`;
+      if (px === this.headHeight) return;
+      this.headHeight = px;
+      this.detail.style.setProperty('--row-head-h', px);
+    });
     this.headObserver.observe(head);
   }
 
