@@ -100,6 +100,9 @@ async function measure(url: string, rows: number, concurrency: number, latency: 
     overwrite: true,
     problemColumn: 'problem',
     concurrency,
+    // As `qed run` calls it: a cancel signal (Ctrl-C) and a progress listener.
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
