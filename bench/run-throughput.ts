@@ -48,7 +48,8 @@ async function startInProcess(latency: number): Promise<{ url: string; stop: () 
 async function measureSdk(url: string, rows: number, concurrency: number, latency: number, builtinFetch = false) {
   const { default: OpenAI } = await import('openai');
   // The same transport as the engine's client (leanFetch), or Node's built-in fetch (the SDK's default).
-  const sdk = new OpenAI({ apiKey: 'none', baseURL: `${url}/v1`, maxRetries: 0, ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }) });
+  // Configured as the engine's client is (maxRetries 0, the timeout given with each request).
+  const sdk = new OpenAI({ apiKey: 'none', baseURL: `${url}/v1`, maxRetries: 0, timeout: 600_000, ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }) });
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -56,7 +57,7 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
     Array.from({ length: concurrency }, async () => {
       while (next < rows) {
         const i = next++;
-        const res = await sdk.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] });
+        const res = await sdk.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] }, { timeout: 600_000 });
         if (!res.choices[0]) throw new Error('no reply');
       }
     }),
