@@ -55,24 +55,29 @@ export class LeanHeaders {
   }
 
   forEach(fn: (value: string, name: string, parent: LeanHeaders) => void): void {
-    for (const [k, v] of this.entries()) fn(v, k, this);
+    for (const [k, v] of this.#sorted()) fn(v, k, this);
   }
 
   /** In name order, as Headers iterates. */
-  *entries(): IterableIterator<[string, string]> {
+  entries(): IterableIterator<[string, string]> {
+    return this.#sorted()[Symbol.iterator]();
+  }
+
+  keys(): IterableIterator<string> {
+    const names = this.#sorted().map(([k]) => k);
+    return names[Symbol.iterator]();
+  }
+
+  values(): IterableIterator<string> {
+    const values = this.#sorted().map(([, v]) => v);
+    return values[Symbol.iterator]();
+  }
+
+  #sorted(): Array<[string, string]> {
     const l = this.#list;
     const pairs: Array<[string, string]> = [];
     for (let i = 0; i < l.length; i += 2) pairs.push([l[i], l[i + 1]]);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    yield* pairs;
-  }
-
-  *keys(): IterableIterator<string> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  *values(): IterableIterator<string> {
-    for (const [, v] of this.entries()) yield v;
+    return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
