@@ -1,4 +1,5 @@
 import type { Dataset, Row } from '../data/types';
+import { plainCopy } from '../data/copy';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
 import { fillPrompt, type PromptTemplate, type RunMode } from './prompts';
@@ -78,23 +79,6 @@ function schemaFor(row: Row, mode: RunMode): unknown[] | undefined {
 function splitKey(key: string): { base: string; run: number } {
   const at = key.lastIndexOf('@');
   return { base: key.slice(0, at), run: Number(key.slice(at + 1)) };
-}
-
-/**
- * A copy of an object's own fields in order, without `leave`, built field by field into a fresh
- * object. Not `{ ...o }` followed by new fields: on Node 20 (V8 11) every such copy gets a map of
- * its own, added to the source map's transitions, so each copy costs more than the one before
- * (tens of µs per row after a few thousand rows, and garbage for the GC).
- */
-function plainCopy(o: object, leave?: string): Row {
-  const out: Row = {};
-  for (const k of Object.keys(o)) {
-    if (k === leave) continue;
-    const v = (o as Row)[k];
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
-  }
-  return out;
 }
 
 const hasError = (row: Row) => row.error !== undefined && row.error !== null && row.error !== '';
