@@ -84,8 +84,6 @@ export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispo
   if (!parent) return noChild;
   const child = new AbortController();
   taskSignals.add(child.signal);
-  // Requests a task makes add listeners to its signal (retries, an agent's many calls): by design.
-  setMaxListeners(0, child.signal);
   if (parent.aborted) {
     child.abort(parent.reason);
     return { signal: child.signal, dispose: () => undefined };
@@ -112,8 +110,12 @@ export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispo
  * The signal for one attempt: a task's own signal (from childSignal) as it is — it ends with the
  * task, so the listeners an SDK leaves on it go with it — else a child of a longer-lived one.
  */
-function attemptSignal(signal?: AbortSignal): { signal?: AbortSignal; dispose: () => void } {
-  return signal && taskSignals.has(signal) ? { signal, dispose: noChild.dispose } : childSignal(signal);
+function attemptSignal(signal: AbortSignal | undefined, attempt: number): { signal?: AbortSignal; dispose: () => void } {
+  if (!signal || !taskSignals.has(signal)) return childSignal(signal);
+  // Each attempt's SDK leaves a listener on it: past ten attempts that is by design, not a leak
+  // (Node's warning is turned off then; an agent turns it off for its many calls itself).
+  if (attempt === 2) setMaxListeners(0, signal);
+  return { signal, dispose: noChild.dispose };
 }
 
 /**
@@ -128,7 +130,7 @@ export async function withRetries<T>(fn: (attempt: number, signal?: AbortSignal)
   for (;;) {
     attempt++;
     if (hooks.signal?.aborted) throw new LlmError('request cancelled', 'cancelled', undefined, undefined, attempt - 1);
-    const child = attemptSignal(hooks.signal);
+    const child = attemptSignal(hooks.signal, attempt);
     try {
       return { value: await fn(attempt, child.signal), attempts: attempt };
     } catch (raw) {
