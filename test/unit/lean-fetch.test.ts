@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { leanFetch } from '../../src/core/llm/leanFetch';
+import { leanFetch, type LeanHeaders } from '../../src/core/llm/leanFetch';
 import { plainCopy } from '../../src/core/data/copy';
 
 async function server(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
@@ -72,7 +72,7 @@ test('leanFetch: the reply reads as a fetch Response does (headers by any case, 
     assert.equal(res.headers.get('Content-Type'), 'application/json');
     assert.equal(res.headers.get('x-multi'), 'a, b');
     assert.equal(res.headers.get('absent'), null);
-    const names = [...res.headers.entries()].map(([k]) => k);
+    const names = [...(res.headers as unknown as LeanHeaders).entries()].map(([k]) => k);
     assert.deepEqual(names, [...names].sort());
     assert.ok(names.includes('x-request-id'));
     const copy = res.clone();
