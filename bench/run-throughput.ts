@@ -2,8 +2,10 @@
  * bench/run-throughput — how close the run engine gets to the ideal wall time.
  *
  * The fake LLM server runs in a child process (so its CPU is not ours) with a fixed latency.
- * The engine runs in this process through the real openai SDK, exactly as `qed run` does,
- * writing a real results file. Printed:
+ * The engine runs in this process through the real openai SDK, exactly as `qed run` does (bundled
+ * by esbuild as dist/cli.js is, with a cancel signal and a progress listener), writing a real
+ * results file. CPU is process.cpuUsage() of this process (user + system, every thread: the GC's
+ * helpers, libuv's fdatasync) over one run, divided by its requests. Printed:
  *   - 2,000 rows, 100 ms latency, 50 at once: wall / ideal (ideal = ceil(2000/50) × 100 ms;
  *     target ≤ 1.08), CPU ms per request, peak RSS;
  *   - the openai SDK alone on the same requests (the limit), and the engine's CPU beyond it
@@ -19,14 +21,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseConfigText } from '../src/core/config';
+import { createRequire } from 'node:module';
+import * as esbuild from 'esbuild';
 import type { ModelConfig } from '../src/core/config/types';
 import type { Dataset } from '../src/core/data/types';
-import { createClient } from '../src/core/llm';
-import { runBenchmark } from '../src/core/run/engine';
-import { singleCallSolver } from '../src/core/run/solver';
 import { figure } from './figure';
-import { leanFetch } from '../src/core/llm/leanFetch';
+
+type Target = typeof import('./runTarget');
+let target: Target;
+
+/** The engine, client and SDK bundled as dist/cli.js is built (see bench/runTarget.ts). */
+async function loadTarget(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'qed-bench-target-'));
+  const outfile = join(dir, 'run-target.js');
+  await esbuild.build({ entryPoints: [join(__dirname, 'runTarget.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error' });
+  const t = createRequire(__filename)(outfile) as Target;
+  rmSync(dir, { recursive: true, force: true });
+  return t;
+}
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,9 +58,10 @@ async function startInProcess(latency: number): Promise<{ url: string; stop: () 
  * below; the engine's own cost is the difference.
  */
 async function measureSdk(url: string, rows: number, concurrency: number, latency: number, builtinFetch = false) {
-  const { default: OpenAI } = await import('openai');
+  const { OpenAI, leanFetch } = target;
   // The same transport as the engine's client (leanFetch), or Node's built-in fetch (the SDK's default).
-  const sdk = new OpenAI({ apiKey: 'none', baseURL: `${url}/v1`, maxRetries: 0, ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }) });
+  // Configured as the engine's client is (maxRetries 0, the timeout given with each request).
+  const sdk = new OpenAI({ apiKey: 'none', baseURL: `${url}/v1`, maxRetries: 0, timeout: 600_000, ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }) });
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -56,7 +69,7 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
     Array.from({ length: concurrency }, async () => {
       while (next < rows) {
         const i = next++;
-        const res = await sdk.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] });
+        const res = await sdk.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] }, { timeout: 600_000 });
         if (!res.choices[0]) throw new Error('no reply');
       }
     }),
@@ -83,6 +96,7 @@ function dataset(rows: number): Dataset {
 }
 
 async function measure(url: string, rows: number, concurrency: number, latency: number) {
+  const { parseConfigText, createClient, runBenchmark, singleCallSolver } = target;
   const parsed = parseConfigText(`model: bench\napi: custom\nbase_url: ${url}/v1\nconcurrent_requests: ${concurrency}\nread_cost: 1\nwrite_cost: 2\n`, 'bench.yaml', 'bench');
   const cfg = parsed.config as ModelConfig;
   const client = await createClient(cfg, { getKey: () => undefined });
@@ -100,6 +114,9 @@ async function measure(url: string, rows: number, concurrency: number, latency: 
     overwrite: true,
     problemColumn: 'problem',
     concurrency,
+    // As `qed run` calls it: a cancel signal (Ctrl-C) and a progress listener.
+    signal: new AbortController().signal,
+    onProgress: () => undefined,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
@@ -121,6 +138,7 @@ async function main(): Promise<void> {
   const rows = arg('rows', 2000);
   const concurrency = arg('concurrency', 50);
   const repeat = arg('repeat', 3);
+  target = await loadTarget();
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const server = await startServer(latency);
   try {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { leanFetch } from '../../src/core/llm/leanFetch';
+import { leanFetch, type LeanHeaders } from '../../src/core/llm/leanFetch';
+import { plainCopy } from '../../src/core/data/copy';
 
 async function server(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
   const s = http.createServer(handler);
@@ -56,4 +57,43 @@ test('leanFetch: an abort rejects at once with the signal reason; a refused conn
     await srv.close();
   }
   await assert.rejects(leanFetch(srv.url, { method: 'POST', body: '{}' }), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
+});
+
+test('leanFetch: the reply reads as a fetch Response does (headers by any case, joined, in name order; body once; clone; stream)', async () => {
+  const srv = await server((_req, res) => {
+    res.setHeader('X-Multi', ['a', 'b']);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'x-request-id': 'r1' });
+    res.end('{"ok":true}');
+  });
+  try {
+    const res = await leanFetch(`${srv.url}/v1/x`, { method: 'POST', body: '{}' });
+    assert.equal(res.ok, true);
+    assert.equal(res.url, `${srv.url}/v1/x`);
+    assert.equal(res.headers.get('Content-Type'), 'application/json');
+    assert.equal(res.headers.get('x-multi'), 'a, b');
+    assert.equal(res.headers.get('absent'), null);
+    const names = [...(res.headers as unknown as LeanHeaders).entries()].map(([k]) => k);
+    assert.deepEqual(names, [...names].sort());
+    assert.ok(names.includes('x-request-id'));
+    const copy = res.clone();
+    assert.deepEqual(await res.json(), { ok: true });
+    await assert.rejects(res.text(), TypeError, 'a body is read once');
+    assert.equal(res.bodyUsed, true);
+    const chunks: Uint8Array[] = [];
+    for await (const c of copy.body as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
+    assert.equal(Buffer.concat(chunks).toString(), '{"ok":true}');
+    const empty = await leanFetch(`${srv.url}/v1/x`);
+    assert.equal(await empty.text(), '{"ok":true}');
+  } finally {
+    await srv.close();
+  }
+});
+
+test('plainCopy: the same fields in the same order, less the ones left out; a __proto__ column stays a column', () => {
+  const row = JSON.parse('{"a":1,"error":"x","__proto__":{"p":1},"b":[2]}') as Record<string, unknown>;
+  const copy = plainCopy(row, 'error');
+  assert.deepEqual(Object.keys(copy), ['a', '__proto__', 'b']);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal(JSON.stringify(copy), '{"a":1,"__proto__":{"p":1},"b":[2]}');
+  assert.equal(copy.b, row.b);
 });

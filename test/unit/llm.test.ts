@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitReasoning } from '../../src/core/llm/split';
-import { backoffDelay, withRetries, DEFAULT_POLICY } from '../../src/core/llm/retry';
+import { backoffDelay, childSignal, withRetries, DEFAULT_POLICY } from '../../src/core/llm/retry';
 import { LlmError, parseRetryAfter, redact } from '../../src/core/llm/errors';
 import { Limiter } from '../../src/core/llm/limiter';
 import { requestCost } from '../../src/core/llm/cost';
@@ -166,4 +166,39 @@ test('OpenAI reasoning models are recognised', () => {
   // o-series under any provider prefix; not models that merely contain an o and a digit.
   for (const m of ['o3', 'o4-mini', 'openai/o4-mini', 'openai/o3-pro']) assert.ok(isOSeriesModel(m), m);
   for (const m of ['gpt-5', 'openai/gpt-oss-120b', 'qwen/qwen3-235b', 'deepseek/deepseek-r1', 'olmo-2']) assert.ok(!isOSeriesModel(m), m);
+});
+
+test('withRetries: a job cancel reaches every attempt of every task; many attempts on one task raise no listener warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const job = new AbortController();
+    const task = childSignal(job.signal);
+    // Like an SDK: a listener on each attempt's signal, never removed; 14 attempts fail, the 15th hangs.
+    let attempts = 0;
+    const p = withRetries(
+      (_n, signal) =>
+        new Promise((_res, rej) => {
+          attempts++;
+          signal!.addEventListener('abort', () => rej(new Error('aborted')), { once: true });
+          if (attempts < 15) rej(new LlmError('busy', 'server', 503));
+        }),
+      { ...DEFAULT_POLICY, maxRetries: 20, baseDelayMs: 0 },
+      { signal: task.signal },
+    );
+    const other = childSignal(job.signal);
+    while (attempts < 15) await new Promise((r) => setImmediate(r));
+    job.abort();
+    await assert.rejects(p, (e: LlmError) => e.kind === 'cancelled');
+    assert.equal(other.signal!.aborted, true, 'every live child of the job is aborted');
+    // A child let go before the cancel is not.
+    const gone = childSignal(new AbortController().signal);
+    gone.dispose();
+    assert.equal(gone.signal!.aborted, false);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+  }
 });

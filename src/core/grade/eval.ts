@@ -12,6 +12,7 @@ import { jobOptions, processRows, type JobProgress, type JobSummary, type RowJob
 import type { RunIdentity, RunStamp } from '../run/store';
 import { judgeAnswerDeterministically } from './answer';
 import { parseItems, parsePoints, parseVerdict, proofBenchExplanation, stripSelfEvaluation } from './parse';
+import { plainCopy } from '../data/copy';
 
 /** proof: IMO-ProofBench rubric (7/6/1/0 with guidelines); proofbench: marking scheme; final-answer: answer judging. */
 export type GradeMode = 'proof' | 'proofbench' | 'final-answer';
@@ -110,13 +111,12 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
   const c = grader.columns;
   const schema = schemaOf(input, grader);
   const solution = stripSelfEvaluation(String(input[c.modelSolution] ?? ''));
-  const row: Row = { ...input };
-  delete row.grade_error;
+  const row: Row = plainCopy(input, 'grade_error');
   row.schema_0 = schema;
   // A parse failure of the same grader was paid for too: keep the running total.
   const prevStamp = input.qed_grade as Partial<RunStamp> | undefined;
   const carried: CostRecord = (prevStamp?.config_hash === grader.identity.config_hash && !isGraded(input) ? asCost(input.grade_cost) : undefined) ?? ZERO_COST;
-  const stamp = (attempts: number): RunStamp => ({ ...grader.identity, key, attempts, finished_at: new Date().toISOString() });
+  const stamp = (attempts: number): RunStamp => Object.assign(plainCopy(grader.identity), { key, attempts, finished_at: new Date().toISOString() }) as unknown as RunStamp;
 
   if (!solution.trim()) {
     row.grade = schema.map(() => ({ points: 0, desc: 'The solution is empty: graded 0 without calling the grader.' }));

@@ -34,6 +34,13 @@ type Body = Record<string, unknown>;
 export class OpenAiClient implements LlmClient {
   private readonly sdk: OpenAI;
   private readonly budget: OutputBudget;
+  /**
+   * Per-request options beside the signal. The timeout is the client's own, given again with each
+   * request: the SDK copies the options and adds `timeout` when it is missing, and on Node 20 an
+   * object that gains a field after a spread copy gets a map of its own, each costlier than the
+   * last (see plainCopy in run/engine.ts). With the field present the copy keeps one shape.
+   */
+  private readonly perRequest: { timeout?: number };
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -48,6 +55,8 @@ export class OpenAiClient implements LlmClient {
       fetch: opts.fetch ?? (leanFetch as typeof fetch),
     });
     this.budget = new OutputBudget(cfg.maxTokens);
+    const ms = cfg.timeoutSec * 1000;
+    this.perRequest = Number.isInteger(ms) && ms > 0 ? { timeout: ms } : {};
   }
 
   complete(messages: ChatMessage[], options: CompletionOptions = {}): Promise<CompletionResult> {
@@ -85,7 +94,7 @@ export class OpenAiClient implements LlmClient {
     else if (this.cfg.tools) body.tools = this.cfg.tools;
     // As the original: a tool choice only goes with tools (the Gemini configs say `tool_choice: auto` and offer none).
     if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
-    const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal })) as unknown as ChatResponse;
+    const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal, ...this.perRequest })) as unknown as ChatResponse;
     const choice = res?.choices?.[0];
     if (!choice || !choice.message) throw new LlmError('the API returned no choices', 'bad-response');
     const msg = choice.message;
@@ -115,7 +124,7 @@ export class OpenAiClient implements LlmClient {
     if (tools?.length) body.tools = tools.map(responsesTool);
     else if (this.cfg.tools) body.tools = this.cfg.tools;
     if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
-    let res = (await this.sdk.responses.create(this.extras(body) as never, { signal })) as unknown as ResponsesResponse;
+    let res = (await this.sdk.responses.create(this.extras(body) as never, { signal, ...this.perRequest })) as unknown as ResponsesResponse;
     if (this.cfg.background) res = await this.poll(res, signal);
     return readResponse(res);
   }
@@ -132,7 +141,7 @@ export class OpenAiClient implements LlmClient {
         await this.sdk.responses.cancel(res.id).catch(() => undefined);
         throw e;
       }
-      res = (await this.sdk.responses.retrieve(res.id, {}, { signal })) as unknown as ResponsesResponse;
+      res = (await this.sdk.responses.retrieve(res.id, {}, { signal, ...this.perRequest })) as unknown as ResponsesResponse;
     }
     return res;
   }

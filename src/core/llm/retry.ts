@@ -67,26 +67,61 @@ export interface RetryHooks {
   onContextLength?: () => boolean;
 }
 
+/** The children of each parent signal still in use: one abort listener per parent relays to them all. */
+const childrenOf = new WeakMap<AbortSignal, Set<AbortController>>();
+/** Signals made by childSignal: they live as long as one task, so an SDK may be handed them as they are. */
+const taskSignals = new WeakSet<AbortSignal>();
+const noChild = { signal: undefined, dispose: () => undefined };
+
 /**
- * A signal that aborts with `parent`, for one request. The SDKs add an abort listener to the
- * signal of every request and never remove it: handing them a long-lived run signal would pile
- * up one listener per request. A child per attempt, unlinked when the attempt ends, does not.
+ * A signal that aborts with `parent`, for one task or request. The SDKs add an abort listener to
+ * the signal of every request and never remove it: handing them a long-lived job signal would pile
+ * up one listener per request. A child, unlinked when its task ends, does not. The parent carries
+ * one listener whatever the number of children (a set of the live ones): linking and unlinking a
+ * child costs a set insertion and deletion, not an EventTarget listener each.
  */
 export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispose: () => void } {
-  if (!parent) return { signal: undefined, dispose: () => undefined };
+  if (!parent) return noChild;
   const child = new AbortController();
-  // A job's signal is the parent of one child per row or attempt in flight (each removed by
-  // dispose): any concurrency is by design, not a leak, so Node's warning past 10 is turned off.
-  setMaxListeners(0, parent);
-  const relay = () => child.abort(parent.reason);
-  if (parent.aborted) child.abort(parent.reason);
-  else parent.addEventListener('abort', relay, { once: true });
-  return { signal: child.signal, dispose: () => parent.removeEventListener('abort', relay) };
+  taskSignals.add(child.signal);
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return { signal: child.signal, dispose: () => undefined };
+  }
+  let live = childrenOf.get(parent);
+  if (!live) {
+    const set = (live = new Set());
+    childrenOf.set(parent, set);
+    parent.addEventListener(
+      'abort',
+      () => {
+        for (const c of set) c.abort(parent.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  const set = live;
+  set.add(child);
+  return { signal: child.signal, dispose: () => void set.delete(child) };
+}
+
+/**
+ * The signal for one attempt: a task's own signal (from childSignal) as it is — it ends with the
+ * task, so the listeners an SDK leaves on it go with it — else a child of a longer-lived one.
+ */
+function attemptSignal(signal: AbortSignal | undefined, attempt: number): { signal?: AbortSignal; dispose: () => void } {
+  if (!signal || !taskSignals.has(signal)) return childSignal(signal);
+  // Each attempt's SDK leaves a listener on it: past ten attempts that is by design, not a leak
+  // (Node's warning is turned off then; an agent turns it off for its many calls itself).
+  if (attempt === 2) setMaxListeners(0, signal);
+  return { signal, dispose: noChild.dispose };
 }
 
 /**
  * Runs `fn` until it succeeds, a non-retryable error occurs, or the policy's retries are used up.
- * Each attempt gets its own child of `hooks.signal`. Throws an LlmError carrying the number of
+ * Each attempt gets a child of `hooks.signal`, or that signal itself when it is already a task's
+ * own (see attemptSignal). Throws an LlmError carrying the number of
  * attempts made.
  */
 export async function withRetries<T>(fn: (attempt: number, signal?: AbortSignal) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<{ value: T; attempts: number }> {
@@ -95,7 +130,7 @@ export async function withRetries<T>(fn: (attempt: number, signal?: AbortSignal)
   for (;;) {
     attempt++;
     if (hooks.signal?.aborted) throw new LlmError('request cancelled', 'cancelled', undefined, undefined, attempt - 1);
-    const child = childSignal(hooks.signal);
+    const child = attemptSignal(hooks.signal, attempt);
     try {
       return { value: await fn(attempt, child.signal), attempts: attempt };
     } catch (raw) {

@@ -7,6 +7,7 @@ import type { Parsed } from '../grade/parse';
 import { jobOptions, processRows, type JobSummary, type RowJobOptions } from '../run/rows';
 import type { RunIdentity, RunStamp } from '../run/store';
 import { carriedCost, previousRows, rowKeys } from './keys';
+import { plainCopy } from '../data/copy';
 
 /** The columns one annotation tool owns in its output rows. */
 export interface AnnotationColumns {
@@ -58,11 +59,11 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
   const previous = opts.overwrite ? new Map<string, Row>() : await previousRows(opts.outputPath, c.stamp);
 
   const base = (input: Row): Row => {
-    const row: Row = { ...input };
-    for (const col of [c.stamp, c.cost, c.usd, c.error, c.reply, ...written]) if (col) delete row[col];
-    return row;
+    const leave: string[] = [];
+    for (const col of [c.stamp, c.cost, c.usd, c.error, c.reply, ...written]) if (col) leave.push(col);
+    return plainCopy(input, ...leave);
   };
-  const stamp = (key: string, attempts: number): RunStamp => ({ ...identity, key, attempts, finished_at: new Date().toISOString() });
+  const stamp = (key: string, attempts: number): RunStamp => Object.assign(plainCopy(identity), { key, attempts, finished_at: new Date().toISOString() }) as unknown as RunStamp;
 
   return processRows({
     ...jobOptions(opts),

@@ -1,4 +1,5 @@
 import type { Dataset, Row } from '../data/types';
+import { plainCopy } from '../data/copy';
 import { QedError } from '../errors';
 import type { CostRecord } from '../llm/types';
 import { fillPrompt, type PromptTemplate, type RunMode } from './prompts';
@@ -123,8 +124,7 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     key: string,
     r: { model_solution: string; cost_run: CostRecord; history: unknown[]; finish_reason?: string; error?: string; attempts: number; extra?: Record<string, unknown> },
   ): Row => {
-    const row: Row = { ...input };
-    delete row.error;
+    const row = plainCopy(input, 'error');
     row.model_solution = r.model_solution;
     row.cost_run = r.cost_run;
     row.history = r.history;
@@ -134,7 +134,10 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
     if (r.finish_reason !== undefined) row.finish_reason = r.finish_reason;
     if (r.error !== undefined) row.error = r.error;
     if (r.extra) Object.assign(row, r.extra);
-    const stamp: RunStamp = { ...opts.identity, key, attempts: r.attempts, finished_at: new Date().toISOString() };
+    const stamp = plainCopy(opts.identity) as unknown as RunStamp;
+    stamp.key = key;
+    stamp.attempts = r.attempts;
+    stamp.finished_at = new Date().toISOString();
     row.qed_run = stamp;
     return row;
   };

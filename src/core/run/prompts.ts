@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pyFormat, templateFields } from '../agents/pyformat';
 import { QedError } from '../errors';
+import { plainCopy } from '../data/copy';
 
 export type RunMode = 'proof' | 'final-answer';
 
@@ -158,7 +159,7 @@ export function loadPrompt(mode: RunMode, shippedRoot: string, userFile?: string
  */
 export function fillTemplate(template: PromptTemplate | string, vars: Record<string, string>): string {
   if (typeof template !== 'string' && (template.rename || template.constants)) {
-    vars = { ...vars };
+    vars = plainCopy(vars) as Record<string, string>;
     for (const [name, ours] of Object.entries(template.rename ?? {})) if (vars[ours] !== undefined) vars[name] = vars[ours];
     Object.assign(vars, template.constants);
   }
