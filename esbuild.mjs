@@ -32,7 +32,9 @@ const casApart = {
   name: 'cas-apart',
   setup(b) {
     b.onResolve({ filter: /^\.\/cas$/ }, (args) =>
-      args.importer.replaceAll('\\', '/').endsWith('src/core/grade/answer/precise.ts') ? { path: './cas.js', external: true } : undefined,
+      args.importer.replaceAll('\\', '/').endsWith('src/core/grade/answer/precise.ts')
+        ? { path: './cas.js', external: true }
+        : undefined,
     );
   },
 };
@@ -80,10 +82,15 @@ function addKatex() {
     /src:url\(fonts\/([\w-]+\.woff2)\) format\("woff2"\)(,url\([^)]*\) format\("[^"]*"\))*/g,
     'src:url($1) format("woff2")',
   );
-  if (/\.woff\)|\.ttf\)|url\(fonts\//.test(css)) throw new Error('esbuild.mjs: unexpected KaTeX CSS font sources; update addKatex()');
-  for (const f of readdirSync(join(katexDir, 'fonts'))) if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('dist', f));
+  if (/\.woff\)|\.ttf\)|url\(fonts\//.test(css))
+    throw new Error('esbuild.mjs: unexpected KaTeX CSS font sources; update addKatex()');
+  for (const f of readdirSync(join(katexDir, 'fonts')))
+    if (f.endsWith('.woff2')) copyFileSync(join(katexDir, 'fonts', f), join('dist', f));
   const own = readFileSync('dist/webview.css', 'utf8');
-  writeFileSync('dist/webview.css', `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}`);
+  writeFileSync(
+    'dist/webview.css',
+    `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}`,
+  );
 }
 
 /**
@@ -92,9 +99,20 @@ function addKatex() {
  * A file is rewritten only when its text changes.
  */
 async function writeConfigDocs() {
-  const out = await esbuild.build({ entryPoints: ['src/core/config/schema.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'silent' });
+  const out = await esbuild.build({
+    entryPoints: ['src/core/config/schema.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent',
+  });
   const mod = { exports: {} };
-  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(
+    mod,
+    mod.exports,
+    createRequire(import.meta.url),
+  );
   const { configSchemaText, withKeyTable } = mod.exports;
   const update = (file, text) => {
     if (text !== undefined && readFileSync(file, 'utf8') !== text) writeFileSync(file, text);

@@ -15,7 +15,12 @@ export default tseslint.config(
     // The engine must run headless (CLI, SLURM nodes): it never touches the editor API.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core must not depend on vscode: put editor glue in src/extension.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core must not depend on vscode: put editor glue in src/extension.' }],
+        },
+      ],
     },
   },
   {
@@ -26,7 +31,8 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: "MemberExpression[object.property.name='window'][property.name=/^show(QuickPick|InputBox|InformationMessage|WarningMessage|ErrorMessage|SaveDialog)$/]",
+          selector:
+            "MemberExpression[object.property.name='window'][property.name=/^show(QuickPick|InputBox|InformationMessage|WarningMessage|ErrorMessage|SaveDialog)$/]",
           message: "Ask through `ui` from './prompts' (the tests answer it), not vscode.window.",
         },
       ],

@@ -36,8 +36,18 @@ function arg(name: string, dflt: number): number {
 const ROOT = join(__dirname, '..');
 
 function dataset(n: number): Dataset {
-  const rows = Array.from({ length: n }, (_, i) => ({ problem_id: `B-${i + 1}`, problem: `Problem ${i + 1}: prove that ${i + 1}^2 is at least 0.`, grading_guidelines: 'any proof' }));
-  return { source: 'bench', file: 'bench', rows, columns: ['problem_id', 'problem', 'grading_guidelines'], renamed: {} };
+  const rows = Array.from({ length: n }, (_, i) => ({
+    problem_id: `B-${i + 1}`,
+    problem: `Problem ${i + 1}: prove that ${i + 1}^2 is at least 0.`,
+    grading_guidelines: 'any proof',
+  }));
+  return {
+    source: 'bench',
+    file: 'bench',
+    rows,
+    columns: ['problem_id', 'problem', 'grading_guidelines'],
+    renamed: {},
+  };
 }
 
 interface Server {
@@ -47,7 +57,11 @@ interface Server {
 }
 
 async function startServer(latency: number): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const rl = createInterface({ input: child.stdout! });
   const url = (
     await new Promise<string>((res, rej) => {
@@ -67,13 +81,24 @@ async function measure(server: Server, problems: number, budget: number, threads
   mkdirSync(join(ws, 'configs/models/bench'), { recursive: true });
   mkdirSync(join(ws, 'configs/models/agents'), { recursive: true });
   mkdirSync(join(ws, 'configs/agents'), { recursive: true });
-  writeFileSync(join(ws, 'configs/agents/deepseek_math.yaml'), readFileSync(join(ROOT, 'configs/agents/deepseek_math.yaml')));
-  writeFileSync(join(ws, 'configs/models/bench/fake.yaml'), `model: bench\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 1\nwrite_cost: 2\nconcurrent_requests: ${budget}\n`);
-  writeFileSync(join(ws, 'configs/models/agents/ds.yaml'), `type: agent\nmodel_config: models/bench/fake\nscaffold_config: agents/deepseek_math\nn_threads: ${threads}\n`);
+  writeFileSync(
+    join(ws, 'configs/agents/deepseek_math.yaml'),
+    readFileSync(join(ROOT, 'configs/agents/deepseek_math.yaml')),
+  );
+  writeFileSync(
+    join(ws, 'configs/models/bench/fake.yaml'),
+    `model: bench\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 1\nwrite_cost: 2\nconcurrent_requests: ${budget}\n`,
+  );
+  writeFileSync(
+    join(ws, 'configs/models/agents/ds.yaml'),
+    `type: agent\nmodel_config: models/bench/fake\nscaffold_config: agents/deepseek_math\nn_threads: ${threads}\n`,
+  );
   const cfg = await loadConfig('agents/ds', { cwd: ws, shippedRoot: join(ROOT, 'configs') });
   if (cfg.kind !== 'agent') throw new Error('not an agent');
   const agent = await loadAgent(cfg, { cwd: ws, shippedRoot: join(ROOT, 'configs'), getKey: () => undefined });
-  const maxIt = Number((agent.identity({ source: 'p', hash: 'p' }, 'proof').settings as Record<string, unknown>).max_iterations ?? 3);
+  const maxIt = Number(
+    (agent.identity({ source: 'p', hash: 'p' }, 'proof').settings as Record<string, unknown>).max_iterations ?? 3,
+  );
   const before = (await server.stats()).total;
   const prompt = { source: 'p', text: '{problem_statement}', hash: 'p' };
   const t0 = process.hrtime.bigint();
@@ -96,7 +121,13 @@ async function measure(server: Server, problems: number, budget: number, threads
   const after = await server.stats();
   rmSync(ws, { recursive: true, force: true });
   if (s.failed) throw new Error(`${s.failed} rows failed`);
-  return { wall, calls: after.total - before, depth: 2 + 2 * maxIt, peak: after.maxInFlight, cpuPerCall: cpuMs / Math.max(1, after.total - before) };
+  return {
+    wall,
+    calls: after.total - before,
+    depth: 2 + 2 * maxIt,
+    peak: after.maxInFlight,
+    cpuPerCall: cpuMs / Math.max(1, after.total - before),
+  };
 }
 
 async function main(): Promise<void> {
@@ -117,12 +148,30 @@ async function main(): Promise<void> {
     const ample = await measure(server, problems, 2000, problems);
     const critical = (ample.depth * latency) / 1000;
     const r1 = ample.wall / critical;
-    console.log(`  ample budget, ${latency} ms per request: ${ample.calls} calls, wall ${ample.wall.toFixed(2)} s vs critical path ${critical.toFixed(2)} s (${ample.depth} stages): ratio ${r1.toFixed(3)} (target ≤ 1.15: ${r1 <= 1.15 ? 'met' : 'NOT met'}); peak in flight ${ample.peak}; engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`);
-    figure({ name: `agents (deepseek_math, ${problems} problems), ample budget: wall / critical path`, value: r1, unit: '×', target: '≤ 1.15', met: r1 <= 1.15, note: `${latency} ms per request, engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call` });
+    console.log(
+      `  ample budget, ${latency} ms per request: ${ample.calls} calls, wall ${ample.wall.toFixed(2)} s vs critical path ${critical.toFixed(2)} s (${ample.depth} stages): ratio ${r1.toFixed(3)} (target ≤ 1.15: ${r1 <= 1.15 ? 'met' : 'NOT met'}); peak in flight ${ample.peak}; engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`,
+    );
+    figure({
+      name: `agents (deepseek_math, ${problems} problems), ample budget: wall / critical path`,
+      value: r1,
+      unit: '×',
+      target: '≤ 1.15',
+      met: r1 <= 1.15,
+      note: `${latency} ms per request, engine CPU ${ample.cpuPerCall.toFixed(2)} ms per call`,
+    });
     const bound = Math.max((tight.calls * tightLatency) / 1000 / 64, (tight.depth * tightLatency) / 1000);
     const r2 = tight.wall / bound;
-    console.log(`  budget 64, ${tightLatency} ms per request: ${tight.calls} calls, wall ${tight.wall.toFixed(2)} s vs throughput bound ${bound.toFixed(2)} s: ratio ${r2.toFixed(3)}; peak in flight ${tight.peak} (never above 64: ${tight.peak <= 64 ? 'yes' : 'NO'}); engine CPU ${tight.cpuPerCall.toFixed(2)} ms per call`);
-    figure({ name: 'agents, budget 64: peak requests in flight', value: tight.peak, unit: 'requests', target: '≤ 64', met: tight.peak <= 64, note: `wall / throughput bound ${r2.toFixed(3)}` });
+    console.log(
+      `  budget 64, ${tightLatency} ms per request: ${tight.calls} calls, wall ${tight.wall.toFixed(2)} s vs throughput bound ${bound.toFixed(2)} s: ratio ${r2.toFixed(3)}; peak in flight ${tight.peak} (never above 64: ${tight.peak <= 64 ? 'yes' : 'NO'}); engine CPU ${tight.cpuPerCall.toFixed(2)} ms per call`,
+    );
+    figure({
+      name: 'agents, budget 64: peak requests in flight',
+      value: tight.peak,
+      unit: 'requests',
+      target: '≤ 64',
+      met: tight.peak <= 64,
+      note: `wall / throughput bound ${r2.toFixed(3)}`,
+    });
   } finally {
     server.stop();
   }

@@ -28,7 +28,15 @@ const BENCHES: Array<{ name: string; node: string[]; optional?: boolean; before?
   { name: 'rowpage', node: ['--import', 'tsx', 'bench/rowpage.ts'] },
   { name: 'run-throughput', node: ['--import', 'tsx', 'bench/run-throughput.ts'] },
   { name: 'agents', node: ['--import', 'tsx', 'bench/agents.ts'] },
-  { name: 'first-row', node: ['--import', 'tsx', 'bench/first-row.ts'], optional: true, before: [['npm', 'run', 'package'], ['bash', 'scripts/host/setup.sh']] },
+  {
+    name: 'first-row',
+    node: ['--import', 'tsx', 'bench/first-row.ts'],
+    optional: true,
+    before: [
+      ['npm', 'run', 'package'],
+      ['bash', 'scripts/host/setup.sh'],
+    ],
+  },
 ];
 
 function run(cmd: string, argv: string[], onLine: (line: string) => void): Promise<number> {
@@ -43,7 +51,11 @@ function run(cmd: string, argv: string[], onLine: (line: string) => void): Promi
 async function main(): Promise<void> {
   const started = new Date();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}`;
-  console.log(`npm run bench — ${started.toISOString()} — ${machine}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `npm run bench — ${started.toISOString()} — ${machine}; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   const build = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the build failed');
   const rows: Array<{ bench: string; f?: Figure; failed?: string }> = [];
@@ -53,20 +65,29 @@ async function main(): Promise<void> {
     let ok = true;
     for (const [cmd, ...rest] of b.before ?? []) if ((await run(cmd, rest, (l) => console.log(l))) !== 0) ok = false;
     const found: Figure[] = [];
-    const code = ok ? await run(process.execPath, b.node, (line) => {
-      if (line.startsWith(FIGURE_PREFIX)) found.push(JSON.parse(line.slice(FIGURE_PREFIX.length)) as Figure);
-      else console.log(line);
-    }) : 1;
+    const code = ok
+      ? await run(process.execPath, b.node, (line) => {
+          if (line.startsWith(FIGURE_PREFIX)) found.push(JSON.parse(line.slice(FIGURE_PREFIX.length)) as Figure);
+          else console.log(line);
+        })
+      : 1;
     for (const f of found) rows.push({ bench: b.name, f });
     if (code !== 0) rows.push({ bench: b.name, failed: `exited with ${code}` });
   }
   const secs = (Date.now() - started.getTime()) / 1000;
-  console.log(`\n━━ figures (${secs.toFixed(0)} s in all; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}) ━━`);
+  console.log(
+    `\n━━ figures (${secs.toFixed(0)} s in all; load average now ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}) ━━`,
+  );
   const w = Math.max(...rows.map((r) => (r.f?.name ?? '').length), 20);
   console.log(`${'bench'.padEnd(15)}${'figure'.padEnd(w + 2)}${'value'.padStart(14)}  ${'target'.padEnd(9)}met`);
   for (const r of rows) {
     if (r.failed) console.log(`${r.bench.padEnd(15)}${'(failed to run)'.padEnd(w + 2)}${r.failed}`);
-    else if (r.f) console.log(`${r.bench.padEnd(15)}${r.f.name.padEnd(w + 2)}${formatValue(r.f).padStart(14)}  ${(r.f.target ?? '–').padEnd(9)}${r.f.met === undefined ? '–' : r.f.met ? 'yes' : 'NO'}`);
+    else if (r.f)
+      console.log(
+        `${r.bench.padEnd(15)}${r.f.name.padEnd(w + 2)}${formatValue(r.f).padStart(14)}  ${(r.f.target ?? '–').padEnd(9)}${r.f.met === undefined ? '–' : r.f.met ? 'yes' : 'NO'}`,
+      );
   }
   const targets = rows.filter((r) => r.f?.target !== undefined);
   console.log(`\n${targets.filter((r) => r.f!.met).length} of ${targets.length} targets met`);

@@ -9,7 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { checkAnswer, judgeAnswerDeterministically, type CheckOptions, type CheckResult } from '../src/core/grade/answer';
+import {
+  checkAnswer,
+  judgeAnswerDeterministically,
+  type CheckOptions,
+  type CheckResult,
+} from '../src/core/grade/answer';
 import { splitTop } from '../src/core/grade/answer/latex';
 
 export const DATA = path.resolve(__dirname, '../../shared/data/imobench');
@@ -22,7 +27,12 @@ export interface Row {
 }
 
 function readRows(file: string): Row[] {
-  const records = parse(readFileSync(file), { columns: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as Record<string, string>[];
+  const records = parse(readFileSync(file), {
+    columns: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  }) as Record<string, string>[];
   return records.map((r) => ({ id: r['Problem ID'], answer: r['Short Answer'] ?? '' }));
 }
 
@@ -38,7 +48,10 @@ export interface Case {
 }
 
 const stripDollars = (s: string): string => s.replace(/\$/g, '').trim();
-const hasProse = (s: string): boolean => /(?<![\\A-Za-z])[A-Za-z]{4,}|(?<![\\A-Za-z])(?:and|or|if|is|of|for|all|odd)(?![A-Za-z])/.test(s.replace(/\\[a-zA-Z]+/g, ' '));
+const hasProse = (s: string): boolean =>
+  /(?<![\\A-Za-z])[A-Za-z]{4,}|(?<![\\A-Za-z])(?:and|or|if|is|of|for|all|odd)(?![A-Za-z])/.test(
+    s.replace(/\\[a-zA-Z]+/g, ' '),
+  );
 
 function topItems(s: string): string[] | undefined {
   const parts = splitTop(s, /,/);
@@ -64,7 +77,8 @@ export function equivalentForms(id: string, golden: string): Case[] {
   // \left( … \right).
   const opens = (golden.match(/\(/g) ?? []).length;
   const closes = (golden.match(/\)/g) ?? []).length;
-  if (opens > 0 && opens === closes && !/\\left|\\right/.test(golden)) add('left-right', golden.replace(/\(/g, '\\left(').replace(/\)/g, '\\right)'));
+  if (opens > 0 && opens === closes && !/\\left|\\right/.test(golden))
+    add('left-right', golden.replace(/\(/g, '\\left(').replace(/\)/g, '\\right)'));
   // An `x =` prefix on a plain value.
   if (!/[A-Za-z=<>\\]|,/.test(bare) && bare !== '') add('x-prefix', `x = ${bare}`);
   else if (/^\\frac\{\d+\}\{\d+\}$|^-\\frac\{\d+\}\{\d+\}$|^\\sqrt\{\d+\}/.test(bare)) add('x-prefix', `$x = ${bare}$`);
@@ -93,11 +107,18 @@ export function equivalentForms(id: string, golden: string): Case[] {
   // \cdot -> \times.
   if (/\\cdot(?![a-zA-Z])/.test(golden)) add('times', golden.replace(/\\cdot(?![a-zA-Z])/g, '\\times'));
   // \frac{A}{B} written as (A)/(B) (innermost fractions).
-  if (/\\frac\{[^{}]*\}\{[^{}]*\}/.test(bare) && !hasProse(bare)) add('frac-as-division', bare.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '(($1)/($2))'));
+  if (/\\frac\{[^{}]*\}\{[^{}]*\}/.test(bare) && !hasProse(bare))
+    add('frac-as-division', bare.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '(($1)/($2))'));
   // A sum with its two terms swapped.
   if (!hasProse(bare) && !/[=<>,]|\\ge|\\le|\\cup|\\infty/.test(bare)) {
     const terms = splitTop(bare, /\+/);
-    if (terms && terms.length === 2 && !splitTop(terms[1].text, /-/)?.slice(1).length && terms[0].text.trim() !== '' && !/^-/.test(terms[1].text.trim())) {
+    if (
+      terms &&
+      terms.length === 2 &&
+      !splitTop(terms[1].text, /-/)?.slice(1).length &&
+      terms[0].text.trim() !== '' &&
+      !/^-/.test(terms[1].text.trim())
+    ) {
       add('commute-sum', `${terms[1].text.trim()} + ${terms[0].text.trim()}`);
     }
   }
@@ -110,10 +131,16 @@ export function equivalentForms(id: string, golden: string): Case[] {
     }
   }
   // A square root as a power, π as 4 arctan 1 (irrational values: equal only in high precision).
-  if (!hasProse(bare) && /\\sqrt\{[^{}]*\}/.test(bare)) add('radical-power', bare.replace(/\\sqrt\{([^{}]*)\}/g, '($1)^{1/2}'));
-  if (!hasProse(bare) && /\\pi(?![a-zA-Z])/.test(bare)) add('pi-arctan', bare.replace(/\\pi(?![a-zA-Z])/g, '(4\\arctan 1)'));
+  if (!hasProse(bare) && /\\sqrt\{[^{}]*\}/.test(bare))
+    add('radical-power', bare.replace(/\\sqrt\{([^{}]*)\}/g, '($1)^{1/2}'));
+  if (!hasProse(bare) && /\\pi(?![a-zA-Z])/.test(bare))
+    add('pi-arctan', bare.replace(/\\pi(?![a-zA-Z])/g, '(4\\arctan 1)'));
   // A fake solution with the answer boxed at the end.
-  const boxedBody = hasProse(bare) ? bare.replace(/([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)/g, (w) => (/^[a-z]{2,3}$/i.test(w) && !/^(and|or|if|is|of|for|all|odd)$/i.test(w) ? w : `\\text{${w}}`)) : bare;
+  const boxedBody = hasProse(bare)
+    ? bare.replace(/([A-Za-z]{2,}(?:\s+[A-Za-z]{2,})*)/g, (w) =>
+        /^[a-z]{2,3}$/i.test(w) && !/^(and|or|if|is|of|for|all|odd)$/i.test(w) ? w : `\\text{${w}}`,
+      )
+    : bare;
   add(
     'boxed-solution',
     `Let us work through the problem.\nAfter simplifying we get a candidate \\boxed{0} for a sub-case.\n\nTherefore the final answer is\n\\[\n\\boxed{${golden.includes('$') ? boxedBody : golden.trim()}}\n\\]`,
@@ -138,11 +165,13 @@ export function wrongForms(id: string, golden: string): Case[] {
     // A dropped element of a collection.
     const set = /^\\\{(.*)\\\}$/.exec(bare);
     const items = set ? topItems(set[1]) : topItems(bare);
-    if (items && !/^\(.*\)$/.test(bare)) add('drop-element', set ? `\\{${items.slice(0, -1).join(', ')}\\}` : items.slice(0, -1).join(', '));
+    if (items && !/^\(.*\)$/.test(bare))
+      add('drop-element', set ? `\\{${items.slice(0, -1).join(', ')}\\}` : items.slice(0, -1).join(', '));
     // Swapped tuple entries.
     const tup = /^\((.*)\)$/.exec(bare);
     const entries = tup ? topItems(tup[1]) : undefined;
-    if (entries && entries.length >= 3 && entries[0] !== entries[1]) add('swap-tuple', `(${[entries[1], entries[0], ...entries.slice(2)].join(', ')})`);
+    if (entries && entries.length >= 3 && entries[0] !== entries[1])
+      add('swap-tuple', `(${[entries[1], entries[0], ...entries.slice(2)].join(', ')})`);
     // A flipped sign on a single value.
     if (!/[=<>,]|\\ge|\\le|\\cup|\\infty/.test(bare) && bare !== '0' && bare !== '') {
       add('flip-sign', bare.startsWith('-') ? bare.slice(1) : `-${bare}`);
@@ -178,5 +207,7 @@ export function allCases(rows: Row[]): Case[] {
 
 /** Checks one case as the grader would: a fake solution goes through extraction first. */
 export function runCase(c: Case, opts: CheckOptions = {}): CheckResult {
-  return c.solution ? judgeAnswerDeterministically(c.candidate, c.golden, opts) : checkAnswer(c.candidate, c.golden, opts);
+  return c.solution
+    ? judgeAnswerDeterministically(c.candidate, c.golden, opts)
+    : checkAnswer(c.candidate, c.golden, opts);
 }

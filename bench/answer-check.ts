@@ -34,7 +34,9 @@ function main(): void {
     return;
   }
   const golden = data.rows;
-  console.log(`IMO-AnswerBench golden answers: ${golden.length} (algebra-036 ${data.fixed ? 'from the PR 18 fix' : 'left out'})`);
+  console.log(
+    `IMO-AnswerBench golden answers: ${golden.length} (algebra-036 ${data.fixed ? 'from the PR 18 fix' : 'left out'})`,
+  );
 
   // Warm-up: the LaTeX parser builds its dictionary on first use, and the first inexact equality
   // loads the arbitrary-precision numbers (dist/cas.js in the bundles).
@@ -70,7 +72,16 @@ function main(): void {
     const ms = performance.now() - t0;
     cpuTimes.push(cpu() - c0);
     times.push(ms);
-    if (verdictsFile) dump.push(JSON.stringify({ id: c.id, kind: c.kind, candidate: c.candidate, verdict: verdict.verdict, reason: verdict.reason }));
+    if (verdictsFile)
+      dump.push(
+        JSON.stringify({
+          id: c.id,
+          kind: c.kind,
+          candidate: c.candidate,
+          verdict: verdict.verdict,
+          reason: verdict.reason,
+        }),
+      );
     const key = `${c.expect === 'equivalent' ? 'EQUIV' : 'WRONG'} ${c.kind}`;
     const t = byKind.get(key) ?? { n: 0, decided: 0, byNormalising: 0, right: 0, wrong: [], times: [] };
     t.n++;
@@ -81,13 +92,18 @@ function main(): void {
       if (verdict.verdict === c.expect) t.right++;
       else t.wrong.push({ ...c, kind: `${c.kind}: ${verdict.reason}` });
     } else undecided++;
-    if (verdict.verdict === 'undecided' && verbose) undecidedSamples.push(`${key.padEnd(24)} ${c.id.padEnd(28)} ${JSON.stringify(c.candidate).slice(0, 70)} -> ${verdict.reason}`);
+    if (verdict.verdict === 'undecided' && verbose)
+      undecidedSamples.push(
+        `${key.padEnd(24)} ${c.id.padEnd(28)} ${JSON.stringify(c.candidate).slice(0, 70)} -> ${verdict.reason}`,
+      );
     byKind.set(key, t);
   }
 
   const line = '-'.repeat(96);
   console.log(line);
-  console.log(`${'kind'.padEnd(26)}${'cases'.padStart(7)}${'decided'.padStart(10)}${'share'.padStart(9)}${'right'.padStart(8)}${'wrong'.padStart(8)}${'by norm'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  console.log(
+    `${'kind'.padEnd(26)}${'cases'.padStart(7)}${'decided'.padStart(10)}${'share'.padStart(9)}${'right'.padStart(8)}${'wrong'.padStart(8)}${'by norm'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`,
+  );
   console.log(line);
   const totals = { EQUIV: { n: 0, d: 0, w: 0 }, WRONG: { n: 0, d: 0, w: 0 } };
   for (const [k, t] of [...byKind.entries()].sort()) {
@@ -101,12 +117,18 @@ function main(): void {
   }
   console.log(line);
   for (const [name, s] of Object.entries(totals)) {
-    console.log(`${`${name === 'EQUIV' ? 'all equivalent forms' : 'all wrong forms'}`.padEnd(26)}${String(s.n).padStart(7)}${String(s.d).padStart(10)}${pct(s.d, s.n).padStart(9)}${String(s.d - s.w).padStart(8)}${String(s.w).padStart(8)}`);
+    console.log(
+      `${`${name === 'EQUIV' ? 'all equivalent forms' : 'all wrong forms'}`.padEnd(26)}${String(s.n).padStart(7)}${String(s.d).padStart(10)}${pct(s.d, s.n).padStart(9)}${String(s.d - s.w).padStart(8)}${String(s.w).padStart(8)}`,
+    );
   }
   console.log(line);
   console.log('by norm = decided by string normalisation alone (no parsing or arithmetic)');
-  console.log(`checks: ${times.length}; time per check p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms, max ${Math.max(...times).toFixed(1)} ms`);
-  console.log(`CPU time per check p50 ${quantile(cpuTimes, 0.5).toFixed(2)} ms, p99 ${quantile(cpuTimes, 0.99).toFixed(2)} ms, max ${Math.max(...cpuTimes).toFixed(1)} ms`);
+  console.log(
+    `checks: ${times.length}; time per check p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms, max ${Math.max(...times).toFixed(1)} ms`,
+  );
+  console.log(
+    `CPU time per check p50 ${quantile(cpuTimes, 0.5).toFixed(2)} ms, p99 ${quantile(cpuTimes, 0.99).toFixed(2)} ms, max ${Math.max(...cpuTimes).toFixed(1)} ms`,
+  );
   console.log(`undecided checks: ${undecided} of ${times.length}`);
   if (verdictsFile) {
     writeFileSync(verdictsFile, `${dump.join('\n')}\n`);
@@ -114,8 +136,18 @@ function main(): void {
   }
   const wrong = [...byKind.values()].flatMap((t) => t.wrong);
   console.log(`wrong decisions: ${wrong.length}${wrong.length ? '' : ' (target: 0)'}`);
-  figure({ name: 'answer check: wrong decisions on the IMO-AnswerBench cases', value: wrong.length, unit: 'cases', target: '0', met: wrong.length === 0, note: `p99 ${quantile(times, 0.99).toFixed(2)} ms per check, ${undecided} undecided` });
-  for (const w of wrong) console.log(`  WRONG ${w.id} [${w.kind}] expected ${w.expect}: ${JSON.stringify(w.candidate).slice(0, 120)} vs ${JSON.stringify(w.golden).slice(0, 80)}`);
+  figure({
+    name: 'answer check: wrong decisions on the IMO-AnswerBench cases',
+    value: wrong.length,
+    unit: 'cases',
+    target: '0',
+    met: wrong.length === 0,
+    note: `p99 ${quantile(times, 0.99).toFixed(2)} ms per check, ${undecided} undecided`,
+  });
+  for (const w of wrong)
+    console.log(
+      `  WRONG ${w.id} [${w.kind}] expected ${w.expect}: ${JSON.stringify(w.candidate).slice(0, 120)} vs ${JSON.stringify(w.golden).slice(0, 80)}`,
+    );
   if (verbose) for (const u of undecidedSamples) console.log(`  undecided ${u}`);
   if (wrong.length) process.exitCode = 1;
 }

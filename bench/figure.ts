@@ -17,7 +17,14 @@ export interface Figure {
 
 export const FIGURE_PREFIX = '@qed-bench-figure ';
 
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3).replace(/\.?0+$/, '') || '0');
+const fmt = (v: number) =>
+  Number.isInteger(v)
+    ? String(v)
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 10
+        ? v.toFixed(1)
+        : v.toFixed(3).replace(/\.?0+$/, '') || '0';
 
 export function formatValue(f: Figure): string {
   return `${fmt(f.value)}${f.unit === '×' ? '×' : ` ${f.unit}`}`;

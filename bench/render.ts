@@ -54,7 +54,10 @@ function proofFromImoBench(): { text: string; source: string } {
     while (Buffer.byteLength(text) < TARGET_BYTES) text += sample + '\n\n';
     return { text, source: `${path.relative(process.cwd(), FIXTURE)} repeated (IMO-Bench data not found)` };
   }
-  const rows = parse(readFileSync(DATA), { columns: true, relax_column_count: true, relax_quotes: true }) as Record<string, string>[];
+  const rows = parse(readFileSync(DATA), { columns: true, relax_column_count: true, relax_quotes: true }) as Record<
+    string,
+    string
+  >[];
   const parts: string[] = [];
   let bytes = 0;
   let formulas = 0;
@@ -87,18 +90,43 @@ function report(label: string, r: RenderResult, t: { p50: number; p90: number },
 const { text, source } = proofFromImoBench();
 const bytes = Buffer.byteLength(text);
 const first = renderRich(text);
-console.log(`proof: ${(bytes / 1024).toFixed(1)} KB, ${first.mathCount} formulas, from ${source}; ${REPEATS} repeats after 5 warm-up runs`);
+console.log(
+  `proof: ${(bytes / 1024).toFixed(1)} KB, ${first.mathCount} formulas, from ${source}; ${REPEATS} repeats after 5 warm-up runs`,
+);
 for (let i = 0; i < 5; i++) renderRich(text);
 const cold = (fn: () => RenderResult) => () => {
   clearMathCache();
   return fn();
 };
-const richCold = time(cold(() => renderRich(text)), REPEATS);
+const richCold = time(
+  cold(() => renderRich(text)),
+  REPEATS,
+);
 report('30 KB proof, renderRich, cold', first, richCold, bytes);
-figure({ name: `render a 30 KB proof (${first.mathCount} formulas), cold, p50`, value: richCold.p50, unit: 'ms', note: 'render core in node' });
-report('30 KB proof, renderRich, warm', first, time(() => renderRich(text), REPEATS), bytes);
-report('30 KB proof, renderPlainMath, cold', renderPlainMath(text), time(cold(() => renderPlainMath(text)), REPEATS), bytes);
-console.log(`  cold: ≈ ${((richCold.p50 * 1000) / Math.max(1, first.mathCount)).toFixed(0)} µs per formula (markdown included)`);
+figure({
+  name: `render a 30 KB proof (${first.mathCount} formulas), cold, p50`,
+  value: richCold.p50,
+  unit: 'ms',
+  note: 'render core in node',
+});
+report(
+  '30 KB proof, renderRich, warm',
+  first,
+  time(() => renderRich(text), REPEATS),
+  bytes,
+);
+report(
+  '30 KB proof, renderPlainMath, cold',
+  renderPlainMath(text),
+  time(
+    cold(() => renderPlainMath(text)),
+    REPEATS,
+  ),
+  bytes,
+);
+console.log(
+  `  cold: ≈ ${((richCold.p50 * 1000) / Math.max(1, first.mathCount)).toFixed(0)} µs per formula (markdown included)`,
+);
 // The same formulas through bare KaTeX (default options, no wrapper, no markdown), output kept
 // and joined as a page would: the floor.
 const spans = scanMath(text, true).flatMap((p) => (p.kind === 'math' ? [p] : []));
@@ -106,14 +134,18 @@ const bare = time(() => {
   const out: string[] = [];
   for (const m of spans) {
     try {
-      out.push(katex.renderToString(m.tex, { displayMode: m.display, strict: 'ignore', macros: { ...BUILTIN_MACROS } }));
+      out.push(
+        katex.renderToString(m.tex, { displayMode: m.display, strict: 'ignore', macros: { ...BUILTIN_MACROS } }),
+      );
     } catch {
       // counted the same either way
     }
   }
   return out.join('');
 }, REPEATS);
-console.log(`  bare KaTeX on the same ${spans.length} formulas: p50 ${bare.p50.toFixed(1)} ms; renderRich cold / bare KaTeX = ${(richCold.p50 / bare.p50).toFixed(2)}`);
+console.log(
+  `  bare KaTeX on the same ${spans.length} formulas: p50 ${bare.p50.toFixed(1)} ms; renderRich cold / bare KaTeX = ${(richCold.p50 / bare.p50).toFixed(2)}`,
+);
 
 const MB10 = 10 * 1024 * 1024;
 for (const [name, unit] of [
@@ -124,10 +156,23 @@ for (const [name, unit] of [
 ] as const) {
   const line = unit.repeat(Math.ceil(MB10 / unit.length)).slice(0, MB10);
   const r = renderRich(line);
-  report(`10 MB line: ${name}`, r, time(cold(() => renderRich(line)), 3), MB10);
+  report(
+    `10 MB line: ${name}`,
+    r,
+    time(
+      cold(() => renderRich(line)),
+      3,
+    ),
+    MB10,
+  );
 }
 
 for (const unit of ['[', '*a_', '**_']) {
   const s = unit.repeat(Math.floor(MAX_MARKDOWN_CHARS / unit.length));
-  report(`${(s.length / 1e6).toFixed(2)} MB of ${JSON.stringify(unit)} (markdown)`, renderRich(s), time(() => renderRich(s), 3), s.length);
+  report(
+    `${(s.length / 1e6).toFixed(2)} MB of ${JSON.stringify(unit)} (markdown)`,
+    renderRich(s),
+    time(() => renderRich(s), 3),
+    s.length,
+  );
 }

@@ -30,8 +30,20 @@ const REPEATS = Number(args[args.indexOf('--repeats') + 1]) || 8;
 let seed = 4242;
 const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
-const FORMULAS = ['x_{n+1} = x_n^2 + c', '\\frac{a+b}{2} \\ge \\sqrt{ab}', '\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}', '\\gcd(a, b) = 1', 'f(x+y) = f(x) + f(y)', '\\angle ABC = 90^\\circ', 'p \\mid n^2 + 1', '\\binom{2n}{n}'];
-const WORDS = 'we prove that the claim holds for every positive integer since by induction assume otherwise then hence therefore contradiction lemma follows consider the sequence bound triangle circle prime divisor'.split(' ');
+const FORMULAS = [
+  'x_{n+1} = x_n^2 + c',
+  '\\frac{a+b}{2} \\ge \\sqrt{ab}',
+  '\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}',
+  '\\gcd(a, b) = 1',
+  'f(x+y) = f(x) + f(y)',
+  '\\angle ABC = 90^\\circ',
+  'p \\mid n^2 + 1',
+  '\\binom{2n}{n}',
+];
+const WORDS =
+  'we prove that the claim holds for every positive integer since by induction assume otherwise then hence therefore contradiction lemma follows consider the sequence bound triangle circle prime divisor'.split(
+    ' ',
+  );
 
 /** About 30 KB with `formulas` distinct formulas spread evenly, paragraphs every ~30 words. */
 function proof(formulas: number, chars: number, tag: string): string {
@@ -50,7 +62,9 @@ function proof(formulas: number, chars: number, tag: string): string {
 /** A model that looped: one reasoning passage repeated, with a counter creeping in, to `bytes`. */
 function looping(bytes: number): string {
   const head = proof(40, 3000, 'a');
-  const loop = 'Wait, let me reconsider. We have $a_{n+1} = 2a_n + 1$, so $a_n + 1 = 2(a_{n-1} + 1)$ and therefore $a_n = 2^n - 1$. ' + 'Hmm, but we need to check the case $n = 0$ again: $a_0 = 0 = 2^0 - 1$. ';
+  const loop =
+    'Wait, let me reconsider. We have $a_{n+1} = 2a_n + 1$, so $a_n + 1 = 2(a_{n-1} + 1)$ and therefore $a_n = 2^n - 1$. ' +
+    'Hmm, but we need to check the case $n = 0$ again: $a_0 = 0 = 2^0 - 1$. ';
   let s = head + '\n\n';
   let k = 0;
   while (s.length < bytes) s += `${loop}(attempt ${++k})${k % 4 === 0 ? '\n\n' : ' '}`;
@@ -73,7 +87,16 @@ async function recordLongTasks(page: Page): Promise<void> {
 }
 
 async function longestSince(page: Page, since: number): Promise<number> {
-  return page.evaluate((t) => Math.max(0, ...(window as unknown as { __long: Array<{ start: number; duration: number }> }).__long.filter((e) => e.start + e.duration >= t).map((e) => e.duration)), since);
+  return page.evaluate(
+    (t) =>
+      Math.max(
+        0,
+        ...(window as unknown as { __long: Array<{ start: number; duration: number }> }).__long
+          .filter((e) => e.start + e.duration >= t)
+          .map((e) => e.duration),
+      ),
+    since,
+  );
 }
 
 async function main(): Promise<void> {
@@ -90,7 +113,10 @@ async function main(): Promise<void> {
 
     // 1. The 30 KB proof, opened again and again with next / previous (as a reader does).
     const p30 = proof(400, 30_000, 'a');
-    const file30 = writeJsonl(join(dir, 'proof30.jsonl'), [proofRow(0, { model_solution: p30 }), proofRow(1, { model_solution: proof(400, 30_000, 'b') })]);
+    const file30 = writeJsonl(join(dir, 'proof30.jsonl'), [
+      proofRow(0, { model_solution: p30 }),
+      proofRow(1, { model_solution: proof(400, 30_000, 'b') }),
+    ]);
     const s1 = await startViewServer({ files: [file30] });
     await page.goto(`${s1.url}?row=1`);
     await page.waitForSelector('.row-page[data-row-index="0"][data-complete=true]');
@@ -120,17 +146,33 @@ async function main(): Promise<void> {
     for (const st of steps) longest30 = Math.max(longest30, await longestSince(page, st.since));
     const build = med(steps.map((s) => s.build));
     const formulas = await page.getAttribute('.row-page', 'data-formulas');
-    console.log(`30 KB proof (400 formulas; ${formulas} rendered on the first screen), row page in Chromium (median of ${REPEATS}, warm; load average ${loadavg()[0].toFixed(1)}):`);
+    console.log(
+      `30 KB proof (400 formulas; ${formulas} rendered on the first screen), row page in Chromium (median of ${REPEATS}, warm; load average ${loadavg()[0].toFixed(1)}):`,
+    );
     console.log(`  built before it is shown    ${ms(build).padStart(10)}   target ≤ 16 ms: ${verdict(build <= 16)}`);
     console.log(`  click → painted             ${ms(med(steps.map((s) => s.painted))).padStart(10)}`);
-    console.log(`  click → page complete       ${ms(med(steps.map((s) => s.complete))).padStart(10)}   (folded sections built; blocks below render as they scroll into view)`);
-    console.log(`  longest task meanwhile      ${ms(longest30).padStart(10)}   (long tasks are those over 50 ms; 0 = none)`);
-    figure({ name: '30 KB proof (400 formulas): row page built before it is shown, Chromium', value: build, unit: 'ms', target: '≤ 16', met: build <= 16, note: `median of ${REPEATS} next/previous, warm; load average ${loadavg()[0].toFixed(1)}` });
+    console.log(
+      `  click → page complete       ${ms(med(steps.map((s) => s.complete))).padStart(10)}   (folded sections built; blocks below render as they scroll into view)`,
+    );
+    console.log(
+      `  longest task meanwhile      ${ms(longest30).padStart(10)}   (long tasks are those over 50 ms; 0 = none)`,
+    );
+    figure({
+      name: '30 KB proof (400 formulas): row page built before it is shown, Chromium',
+      value: build,
+      unit: 'ms',
+      target: '≤ 16',
+      met: build <= 16,
+      note: `median of ${REPEATS} next/previous, warm; load average ${loadavg()[0].toFixed(1)}`,
+    });
     await s1.close();
 
     // 2. A 5 MB looping proof by deep link.
     const big = looping(5 * 1024 * 1024);
-    const fileBig = writeJsonl(join(dir, 'looping.jsonl'), [proofRow(0, { model_solution: big, finish_reason: 'length' }), proofRow(1)]);
+    const fileBig = writeJsonl(join(dir, 'looping.jsonl'), [
+      proofRow(0, { model_solution: big, finish_reason: 'length' }),
+      proofRow(1),
+    ]);
     for (const [label, maxFieldChars] of [
       ['default cut for transfer (2 MB)', undefined],
       ['sent whole (5 MB)', 6_000_000],
@@ -141,14 +183,18 @@ async function main(): Promise<void> {
         await page.goto('about:blank');
         await page.goto(`${s2.url}?row=1`);
         const first = await page.evaluate(async () => {
-          const shown = () => document.querySelector('.row-page [data-field=model_solution] .rich-block:not(.pending), .row-page [data-field=model_solution] pre.plain-text');
+          const shown = () =>
+            document.querySelector(
+              '.row-page [data-field=model_solution] .rich-block:not(.pending), .row-page [data-field=model_solution] pre.plain-text',
+            );
           while (!shown()) await new Promise((r) => requestAnimationFrame(r));
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
           return performance.now();
         });
         // Until the page has taken in the whole text (blocks cut, deferred work done), then a second more.
         const cut = await page.evaluate(async () => {
-          const busy = () => !document.querySelector('.row-page[data-complete=true]') || !!document.querySelector('[data-cutting]');
+          const busy = () =>
+            !document.querySelector('.row-page[data-complete=true]') || !!document.querySelector('[data-cutting]');
           while (busy()) await new Promise((r) => setTimeout(r, 20));
           return performance.now();
         });
@@ -179,14 +225,36 @@ async function main(): Promise<void> {
       }
       const first = med(runs.map((r) => r.first));
       const longest = med(runs.map((r) => r.longest));
-      console.log(`5 MB looping proof, ${label}, opened by deep link (median of 3, navigation start = 0; load average ${loadavg()[0].toFixed(1)}):`);
-      console.log(`  first screen of the proof   ${ms(first).padStart(10)}   target ≤ 1000 ms: ${verdict(first <= 1000)}`);
+      console.log(
+        `5 MB looping proof, ${label}, opened by deep link (median of 3, navigation start = 0; load average ${loadavg()[0].toFixed(1)}):`,
+      );
+      console.log(
+        `  first screen of the proof   ${ms(first).padStart(10)}   target ≤ 1000 ms: ${verdict(first <= 1000)}`,
+      );
       console.log(`  whole text taken in         ${ms(med(runs.map((r) => r.cut))).padStart(10)}`);
-      console.log(`  longest task (load, scroll) ${ms(longest).padStart(10)}   target ≤ 100 ms: ${verdict(longest <= 100)}`);
+      console.log(
+        `  longest task (load, scroll) ${ms(longest).padStart(10)}   target ≤ 100 ms: ${verdict(longest <= 100)}`,
+      );
       const load = loadavg()[0].toFixed(1);
-      figure({ name: `5 MB looping proof (${label}): first screen by deep link`, value: first, unit: 'ms', target: '≤ 1000', met: first <= 1000, note: `median of 3, from the navigation start; load average ${load}` });
-      figure({ name: `5 MB looping proof (${label}): longest task (load, scroll)`, value: longest, unit: 'ms', target: '≤ 100', met: longest <= 100, note: `median of 3 runs' longest; load average ${load}` });
-      console.log(`  for scale, its small row:   ${ms(med(base.map((r) => r.first))).padStart(10)} to the first screen, longest task ${ms(med(base.map((r) => r.longest)))} (any page load)`);
+      figure({
+        name: `5 MB looping proof (${label}): first screen by deep link`,
+        value: first,
+        unit: 'ms',
+        target: '≤ 1000',
+        met: first <= 1000,
+        note: `median of 3, from the navigation start; load average ${load}`,
+      });
+      figure({
+        name: `5 MB looping proof (${label}): longest task (load, scroll)`,
+        value: longest,
+        unit: 'ms',
+        target: '≤ 100',
+        met: longest <= 100,
+        note: `median of 3 runs' longest; load average ${load}`,
+      });
+      console.log(
+        `  for scale, its small row:   ${ms(med(base.map((r) => r.first))).padStart(10)} to the first screen, longest task ${ms(med(base.map((r) => r.longest)))} (any page load)`,
+      );
       await s2.close();
     }
   } finally {

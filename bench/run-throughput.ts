@@ -34,7 +34,15 @@ let target: Target;
 async function loadTarget(): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'qed-bench-target-'));
   const outfile = join(dir, 'run-target.js');
-  await esbuild.build({ entryPoints: [join(__dirname, 'runTarget.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: [join(__dirname, 'runTarget.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    logLevel: 'error',
+  });
   const t = createRequire(__filename)(outfile) as Target;
   rmSync(dir, { recursive: true, force: true });
   return t;
@@ -61,7 +69,13 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
   const { OpenAI, leanFetch } = target;
   // The same transport as the engine's client (leanFetch), or Node's built-in fetch (the SDK's default).
   // Configured as the engine's client is (maxRetries 0, the timeout given with each request).
-  const sdk = new OpenAI({ apiKey: 'none', baseURL: `${url}/v1`, maxRetries: 0, timeout: 600_000, ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }) });
+  const sdk = new OpenAI({
+    apiKey: 'none',
+    baseURL: `${url}/v1`,
+    maxRetries: 0,
+    timeout: 600_000,
+    ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }),
+  });
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -69,7 +83,10 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
     Array.from({ length: concurrency }, async () => {
       while (next < rows) {
         const i = next++;
-        const res = await sdk.chat.completions.create({ model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] }, { timeout: 600_000 });
+        const res = await sdk.chat.completions.create(
+          { model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] },
+          { timeout: 600_000 },
+        );
         if (!res.choices[0]) throw new Error('no reply');
       }
     }),
@@ -77,11 +94,23 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const ideal = Math.ceil(rows / concurrency) * latency;
-  return { rows, concurrency, wallMs, ideal, ratio: wallMs / ideal, cpuPerReq: (cpu.user + cpu.system) / 1000 / rows, sysPerReq: cpu.system / 1000 / rows };
+  return {
+    rows,
+    concurrency,
+    wallMs,
+    ideal,
+    ratio: wallMs / ideal,
+    cpuPerReq: (cpu.user + cpu.system) / 1000 / rows,
+    sysPerReq: cpu.system / 1000 / rows,
+  };
 }
 
 async function startServer(latency: number): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', 'test', 'fake-llm', 'cli.ts'), '--latency', String(latency)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const rl = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((res, rej) => {
     rl.once('line', res);
@@ -91,13 +120,27 @@ async function startServer(latency: number): Promise<{ url: string; stop: () => 
 }
 
 function dataset(rows: number): Dataset {
-  const r = Array.from({ length: rows }, (_, i) => ({ problem_id: `B-${i}`, problem: `Problem ${i}: prove that ${i}^2 >= 0.`, grading_guidelines: 'any proof' }));
-  return { source: 'bench', file: 'bench', rows: r, columns: ['problem_id', 'problem', 'grading_guidelines'], renamed: {} };
+  const r = Array.from({ length: rows }, (_, i) => ({
+    problem_id: `B-${i}`,
+    problem: `Problem ${i}: prove that ${i}^2 >= 0.`,
+    grading_guidelines: 'any proof',
+  }));
+  return {
+    source: 'bench',
+    file: 'bench',
+    rows: r,
+    columns: ['problem_id', 'problem', 'grading_guidelines'],
+    renamed: {},
+  };
 }
 
 async function measure(url: string, rows: number, concurrency: number, latency: number) {
   const { parseConfigText, createClient, runBenchmark, singleCallSolver } = target;
-  const parsed = parseConfigText(`model: bench\napi: custom\nbase_url: ${url}/v1\nconcurrent_requests: ${concurrency}\nread_cost: 1\nwrite_cost: 2\n`, 'bench.yaml', 'bench');
+  const parsed = parseConfigText(
+    `model: bench\napi: custom\nbase_url: ${url}/v1\nconcurrent_requests: ${concurrency}\nread_cost: 1\nwrite_cost: 2\n`,
+    'bench.yaml',
+    'bench',
+  );
   const cfg = parsed.config as ModelConfig;
   const client = await createClient(cfg, { getKey: () => undefined });
   const dir = mkdtempSync(join(tmpdir(), 'qed-bench-'));
@@ -107,7 +150,15 @@ async function measure(url: string, rows: number, concurrency: number, latency: 
     dataset: dataset(rows),
     outputPath: join(dir, 'out.jsonl'),
     solver: singleCallSolver(client),
-    identity: { config: 'bench', model: 'bench', api: 'custom', config_hash: 'x', prompt: 'p', prompt_hash: 'p', mode: 'proof' },
+    identity: {
+      config: 'bench',
+      model: 'bench',
+      api: 'custom',
+      config_hash: 'x',
+      prompt: 'p',
+      prompt_hash: 'p',
+      mode: 'proof',
+    },
     prompt: { source: 'p', text: 'Solve: {problem_statement}', hash: 'p' },
     mode: 'proof',
     n: 1,
@@ -123,7 +174,15 @@ async function measure(url: string, rows: number, concurrency: number, latency: 
   rmSync(dir, { recursive: true, force: true });
   if (s.done !== rows || s.failed) throw new Error(`bench run incomplete: ${s.done}/${rows}, ${s.failed} failed`);
   const ideal = Math.ceil(rows / concurrency) * latency;
-  return { rows, concurrency, wallMs, ideal, ratio: wallMs / ideal, cpuPerReq: (cpu.user + cpu.system) / 1000 / rows, sysPerReq: cpu.system / 1000 / rows };
+  return {
+    rows,
+    concurrency,
+    wallMs,
+    ideal,
+    ratio: wallMs / ideal,
+    cpuPerReq: (cpu.user + cpu.system) / 1000 / rows,
+    sysPerReq: cpu.system / 1000 / rows,
+  };
 }
 
 function report(m: Awaited<ReturnType<typeof measure>>): void {
@@ -158,14 +217,37 @@ async function main(): Promise<void> {
       sdks.push(await measureSdk(server.url, rows, concurrency, latency));
       builtins.push(await measureSdk(server.url, rows, concurrency, latency, true));
     }
-    console.log(`the openai SDK alone on Node's built-in fetch (its default): CPU ${med(builtins.map((m) => m.cpuPerReq)).toFixed(2)} ms/request, wall/ideal ${med(builtins.map((m) => m.ratio)).toFixed(3)}`);
+    console.log(
+      `the openai SDK alone on Node's built-in fetch (its default): CPU ${med(builtins.map((m) => m.cpuPerReq)).toFixed(2)} ms/request, wall/ideal ${med(builtins.map((m) => m.ratio)).toFixed(3)}`,
+    );
     const sdkCpu = med(sdks.map((m) => m.cpuPerReq));
     const cpu = med(runs.map((m) => m.cpuPerReq));
     const ratio = med(runs.map((m) => m.ratio));
-    console.log(`the openai SDK alone on the engine's transport (leanFetch; same requests, no engine): CPU ${sdkCpu.toFixed(2)} ms/request (system ${med(sdks.map((m) => m.sysPerReq)).toFixed(2)}), wall/ideal ${med(sdks.map((m) => m.ratio)).toFixed(3)}`);
-    figure({ name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in another process`, value: ratio, unit: '×', target: '≤ 1.08', met: ratio <= 1.08, note: `median of ${repeat}, start-up left out` });
-    figure({ name: 'engine CPU per request (fake server excluded)', value: cpu, unit: 'ms', target: '< 0.5', met: cpu < 0.5, note: `the openai SDK alone on the same transport ${sdkCpu.toFixed(2)} ms (the limit), the engine's own part ${(cpu - sdkCpu).toFixed(2)} ms` });
-    figure({ name: "engine CPU per request beyond the SDK's own", value: cpu - sdkCpu, unit: 'ms', note: `median of ${repeat}` });
+    console.log(
+      `the openai SDK alone on the engine's transport (leanFetch; same requests, no engine): CPU ${sdkCpu.toFixed(2)} ms/request (system ${med(sdks.map((m) => m.sysPerReq)).toFixed(2)}), wall/ideal ${med(sdks.map((m) => m.ratio)).toFixed(3)}`,
+    );
+    figure({
+      name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in another process`,
+      value: ratio,
+      unit: '×',
+      target: '≤ 1.08',
+      met: ratio <= 1.08,
+      note: `median of ${repeat}, start-up left out`,
+    });
+    figure({
+      name: 'engine CPU per request (fake server excluded)',
+      value: cpu,
+      unit: 'ms',
+      target: '< 0.5',
+      met: cpu < 0.5,
+      note: `the openai SDK alone on the same transport ${sdkCpu.toFixed(2)} ms (the limit), the engine's own part ${(cpu - sdkCpu).toFixed(2)} ms`,
+    });
+    figure({
+      name: "engine CPU per request beyond the SDK's own",
+      value: cpu - sdkCpu,
+      unit: 'ms',
+      note: `median of ${repeat}`,
+    });
     if (!process.argv.includes('--skip-in-process')) {
       const own = await startInProcess(latency);
       try {
@@ -174,7 +256,14 @@ async function main(): Promise<void> {
         for (let k = 0; k < repeat; k++) inProc.push(await measure(own.url, rows, concurrency, latency));
         const r = med(inProc.map((m) => m.ratio));
         console.log(`in-process fake server: ${inProc.map((m) => m.ratio.toFixed(3)).join(', ')}`);
-        figure({ name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in this process`, value: r, unit: '×', target: '≤ 1.05', met: r <= 1.05, note: `median of ${repeat}` });
+        figure({
+          name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in this process`,
+          value: r,
+          unit: '×',
+          target: '≤ 1.05',
+          met: r <= 1.05,
+          note: `median of ${repeat}`,
+        });
       } finally {
         own.stop();
       }
@@ -184,7 +273,9 @@ async function main(): Promise<void> {
       report(one);
       const forty = await measure(server.url, 400, 40, latency);
       report(forty);
-      console.log(`scaling 400 rows: concurrency 40 is ${(one.wallMs / forty.wallMs).toFixed(1)}x faster than 1 (ideal ${(one.ideal / forty.ideal).toFixed(1)}x)`);
+      console.log(
+        `scaling 400 rows: concurrency 40 is ${(one.wallMs / forty.wallMs).toFixed(1)}x faster than 1 (ideal ${(one.ideal / forty.ideal).toFixed(1)}x)`,
+      );
     }
   } finally {
     server.stop();

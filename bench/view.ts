@@ -33,11 +33,23 @@ const BROWSER_ONLY = args.includes('--browser-only');
 const gc = (globalThis as { gc?: () => void }).gc;
 
 let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
 
-const FORMULAS = ['$x_{n+1} = x_n^2 + c$', '$\\frac{a+b}{2} \\ge \\sqrt{ab}$', '$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}$', '$\\gcd(a, b) = 1$', '$f(x+y) = f(x) + f(y)$', '$\\angle ABC = 90^\\circ$', '$p \\mid n^2 + 1$', '$\\binom{2n}{n}$'];
-const WORDS = 'we prove that the claim holds for every positive integer since by induction assume otherwise then hence therefore contradiction lemma follows consider the sequence bound triangle circle prime divisor'.split(' ');
+const FORMULAS = [
+  '$x_{n+1} = x_n^2 + c$',
+  '$\\frac{a+b}{2} \\ge \\sqrt{ab}$',
+  '$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}$',
+  '$\\gcd(a, b) = 1$',
+  '$f(x+y) = f(x) + f(y)$',
+  '$\\angle ABC = 90^\\circ$',
+  '$p \\mid n^2 + 1$',
+  '$\\binom{2n}{n}$',
+];
+const WORDS =
+  'we prove that the claim holds for every positive integer since by induction assume otherwise then hence therefore contradiction lemma follows consider the sequence bound triangle circle prime divisor'.split(
+    ' ',
+  );
 
 function prose(chars: number): string {
   let s = '';
@@ -63,7 +75,12 @@ function row(i: number): string {
     Level: pick(['IMO-easy', 'IMO-medium', 'IMO-hard', 'pre-IMO']),
     Source: `Olympiad ${1990 + (i % 35)}`,
     model_solution: solution,
-    cost_run: { cost: rand() * 0.2, input_tokens: 400, output_tokens: Math.round(2000 + rand() * 30000), time: rand() * 300 },
+    cost_run: {
+      cost: rand() * 0.2,
+      input_tokens: 400,
+      output_tokens: Math.round(2000 + rand() * 30000),
+      time: rand() * 300,
+    },
     history: [
       { role: 'user', content: `Prove rigorously:\n${problem}` },
       { role: 'assistant', type: 'cot', content: cot },
@@ -106,8 +123,15 @@ async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
 const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(0)} ms`);
 
-async function ask<K extends RequestType>(host: ViewerHost, type: K, params: RequestParams<K>): Promise<RequestResult<K>> {
-  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
+async function ask<K extends RequestType>(
+  host: ViewerHost,
+  type: K,
+  params: RequestParams<K>,
+): Promise<RequestResult<K>> {
+  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<
+    HostMessage,
+    { kind: 'response' }
+  >;
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.result as RequestResult<K>;
 }
@@ -170,12 +194,31 @@ async function main(): Promise<void> {
     console.log('index build');
     console.log(`  wc -l                      ${ms(wc)}  (${(size / 2 ** 20 / (wc / 1000)).toFixed(0)} MB/s)`);
     console.log(`  newline scan in node       ${ms(scanMs)}  (${lines} lines)`);
-    console.log(`  index: offsets             ${ms(offsetsMs)}  (${(size / 2 ** 20 / (offsetsMs / 1000)).toFixed(0)} MB/s): every row listed and openable`);
-    console.log(`  index: + summaries         ${ms(buildMs)}  (${(size / 2 ** 20 / (buildMs / 1000)).toFixed(0)} MB/s, ${Math.round(idx.table.n / (buildMs / 1000)).toLocaleString('en-US')} rows/s), read in the background after the offsets`);
-    figure({ name: 'index offsets of a 1 GB / 100k-row file vs wc -l', value: offsetsMs / wc, unit: '×', target: '≤ 2', met: offsetsMs / wc <= 2, note: `${ms(offsetsMs)} vs ${ms(wc)}, best of 3, page cache warm; summaries done ${ms(buildMs)} after opening` });
-    console.log(`  index memory               ${mb(built.heapUsed - base.heapUsed + built.arrayBuffers - base.arrayBuffers)} (heap + typed arrays; the arrays alone ${mb(idx.table.bytes)}) for ${idx.table.n.toLocaleString('en-US')} rows`);
-    const child = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--child-host', file], { encoding: 'utf8' })) as Record<string, number>;
-    console.log(`  a fresh host process       ${mb(child.before)} RSS before opening, ${mb(child.open)} with the file open and indexed (+${mb(child.open - child.before)}), ${mb(child.peak)} peak while indexing\n`);
+    console.log(
+      `  index: offsets             ${ms(offsetsMs)}  (${(size / 2 ** 20 / (offsetsMs / 1000)).toFixed(0)} MB/s): every row listed and openable`,
+    );
+    console.log(
+      `  index: + summaries         ${ms(buildMs)}  (${(size / 2 ** 20 / (buildMs / 1000)).toFixed(0)} MB/s, ${Math.round(idx.table.n / (buildMs / 1000)).toLocaleString('en-US')} rows/s), read in the background after the offsets`,
+    );
+    figure({
+      name: 'index offsets of a 1 GB / 100k-row file vs wc -l',
+      value: offsetsMs / wc,
+      unit: '×',
+      target: '≤ 2',
+      met: offsetsMs / wc <= 2,
+      note: `${ms(offsetsMs)} vs ${ms(wc)}, best of 3, page cache warm; summaries done ${ms(buildMs)} after opening`,
+    });
+    console.log(
+      `  index memory               ${mb(built.heapUsed - base.heapUsed + built.arrayBuffers - base.arrayBuffers)} (heap + typed arrays; the arrays alone ${mb(idx.table.bytes)}) for ${idx.table.n.toLocaleString('en-US')} rows`,
+    );
+    const child = JSON.parse(
+      execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--child-host', file], {
+        encoding: 'utf8',
+      }),
+    ) as Record<string, number>;
+    console.log(
+      `  a fresh host process       ${mb(child.before)} RSS before opening, ${mb(child.open)} with the file open and indexed (+${mb(child.open - child.before)}), ${mb(child.peak)} peak while indexing\n`,
+    );
 
     // A fresh host (new index): time to first page / first row while the index is being built.
     const t0 = performance.now();
@@ -194,19 +237,47 @@ async function main(): Promise<void> {
     console.log(`  first full row (${(first.bytes / 1024).toFixed(1)} kB)  ${ms(firstRow)} after opening`);
     console.log(`  whole file indexed         ${ms(complete)} after opening`);
     console.log(`  this (bench) process       ${mb(open1.rss)} RSS with two indexes of the file`);
-    const [, sortMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: {}, sort: 'score', descending: true }, offset: 50_000, limit: 200 }));
-    const [, filterMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: { scoreMin: 1, scoreMax: 6, column: { name: 'Category', value: 'Geometry' } }, sort: 'tokens' }, offset: 0, limit: 200 }));
-    const [res, searchMs] = await timeAsync(() => ask(host, 'page', { file: 0, query: { filter: { text: 'GEN-0(12|99)\\d{3}' }, sort: 'index' }, offset: 0, limit: 200 }));
+    const [, sortMs] = await timeAsync(() =>
+      ask(host, 'page', {
+        file: 0,
+        query: { filter: {}, sort: 'score', descending: true },
+        offset: 50_000,
+        limit: 200,
+      }),
+    );
+    const [, filterMs] = await timeAsync(() =>
+      ask(host, 'page', {
+        file: 0,
+        query: {
+          filter: { scoreMin: 1, scoreMax: 6, column: { name: 'Category', value: 'Geometry' } },
+          sort: 'tokens',
+        },
+        offset: 0,
+        limit: 200,
+      }),
+    );
+    const [res, searchMs] = await timeAsync(() =>
+      ask(host, 'page', {
+        file: 0,
+        query: { filter: { text: 'GEN-0(12|99)\\d{3}' }, sort: 'index' },
+        offset: 0,
+        limit: 200,
+      }),
+    );
     const randomRows = await timeAsync(async () => {
       for (let k = 0; k < 100; k++) await ask(host, 'row', { file: 0, index: Math.floor(rand() * ROWS) });
     });
     console.log(`  page 250 of sort by score  ${ms(sortMs)}`);
     console.log(`  filtered + sorted page     ${ms(filterMs)}`);
-    console.log(`  regex over every row       ${ms(searchMs)} (${res.matched} matches${res.incomplete ? `, stopped: ${res.incomplete.reason}` : ''})`);
+    console.log(
+      `  regex over every row       ${ms(searchMs)} (${res.matched} matches${res.incomplete ? `, stopped: ${res.incomplete.reason}` : ''})`,
+    );
     console.log(`  100 random full rows       ${ms(randomRows[1])} (${ms(randomRows[1] / 100)} each)`);
     const target = Math.floor(ROWS / 2);
     const r = await ask(host, 'row', { file: 0, index: target });
-    const [, overrideMs] = await timeAsync(() => ask(host, 'override', { file: 0, index: target, expect: r.rev, points: [5], note: 'bench' }));
+    const [, overrideMs] = await timeAsync(() =>
+      ask(host, 'override', { file: 0, index: target, expect: r.rev, points: [5], note: 'bench' }),
+    );
     console.log(`  override of row ${target}     ${ms(overrideMs)} (the ${mb(size)} file rewritten around one line)\n`);
     host.dispose();
 
@@ -216,7 +287,9 @@ async function main(): Promise<void> {
     const renders = [0, 1, 2, 3, 4].map(() => time(() => renderRich(proof))[1]).sort((a, b) => a - b);
     const out = renderRich(proof);
     console.log('rendering');
-    console.log(`  30 KB proof, ${out.mathCount} formulas: ${ms(renders[2])} median in node (render core; ${out.mathErrors} errors, ${(out.html.length / 1024).toFixed(0)} kB of HTML)`);
+    console.log(
+      `  30 KB proof, ${out.mathCount} formulas: ${ms(renders[2])} median in node (render core; ${out.mathErrors} errors, ${(out.html.length / 1024).toFixed(0)} kB of HTML)`,
+    );
 
     if (existsSync('/usr/bin/chromium')) await browserFigures(file, proof);
     else console.log('  (no /usr/bin/chromium: the browser figures are skipped)');
@@ -269,13 +342,17 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       const renderMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
       const parts = await page.evaluate(() => {
         const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime;
-        const res = (suffix: string) => (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith(suffix))?.responseEnd;
+        const res = (suffix: string) =>
+          (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith(suffix))
+            ?.responseEnd;
         const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
         const f = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(0));
         return `html ${f(nav.responseEnd)}, webview.js ${f(res('webview.js'))}, script run ${f(at('qed:boot'))}, init ${f(at('qed:init'))}, row in ${f(at('qed:row'))}, built ${f(at('qed:built'))}, fonts ${f(res('KaTeX_Main-Regular.woff2'))}`;
       });
       runs.push({ painted, driver, renderMs, load, parts });
-      console.log(`  ?row=1 run ${k + 1}: painted at ${ms(painted)} (load ${load.toFixed(1)}; ms after navigation start: ${parts}; row page built in ${ms(renderMs)})`);
+      console.log(
+        `  ?row=1 run ${k + 1}: painted at ${ms(painted)} (load ${load.toFixed(1)}; ms after navigation start: ${parts}; row page built in ${ms(renderMs)})`,
+      );
     }
     const mid = [...runs].sort((a, b) => a.painted - b.painted)[1];
     const paintedAt = mid.painted;
@@ -297,19 +374,36 @@ async function browserFigures(file: string, proof: string): Promise<void> {
         const t = performance.now();
         list.scrollTop = (list.scrollHeight * k) / 21;
         await new Promise<void>((resolve) => {
-          const check = () => (list.querySelector('.row:not(.placeholder)') && !list.querySelector('.row.placeholder') ? resolve() : requestAnimationFrame(check));
+          const check = () =>
+            list.querySelector('.row:not(.placeholder)') && !list.querySelector('.row.placeholder')
+              ? resolve()
+              : requestAnimationFrame(check);
           requestAnimationFrame(check);
         });
         times.push(performance.now() - t);
       }
       return times.sort((a, b) => a - b);
     });
-    figure({ name: 'qed view ?row=1 on the 1 GB file while indexing: row page painted', value: paintedAt, unit: 'ms', target: '≤ 300', met: paintedAt <= 300, note: `from the navigation start, Chromium headless, median of 3 fresh servers (${runs.map((r) => ms(r.painted)).join(', ')}; load average ${runs.map((r) => r.load.toFixed(1)).join(', ')})` });
-    console.log(`  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`);
-    console.log(`  list jumps over 100k rows: median ${ms(jumps[10])}, worst ${ms(jumps[19])} until the rows are on screen`);
+    figure({
+      name: 'qed view ?row=1 on the 1 GB file while indexing: row page painted',
+      value: paintedAt,
+      unit: 'ms',
+      target: '≤ 300',
+      met: paintedAt <= 300,
+      note: `from the navigation start, Chromium headless, median of 3 fresh servers (${runs.map((r) => ms(r.painted)).join(', ')}; load average ${runs.map((r) => r.load.toFixed(1)).join(', ')})`,
+    });
+    console.log(
+      `  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`,
+    );
+    console.log(
+      `  list jumps over 100k rows: median ${ms(jumps[10])}, worst ${ms(jumps[19])} until the rows are on screen`,
+    );
     await server.close();
     const dir = mkdtempSync(join(tmpdir(), 'qed-bench-proof-'));
-    const proofFile = writeJsonl(join(dir, 'proof.jsonl'), [proofRow(0, { model_solution: proof }), proofRow(1, { model_solution: proof.replace(/a_\{/g, 'b_{') })]);
+    const proofFile = writeJsonl(join(dir, 'proof.jsonl'), [
+      proofRow(0, { model_solution: proof }),
+      proofRow(1, { model_solution: proof.replace(/a_\{/g, 'b_{') }),
+    ]);
     const s2 = await startViewServer({ files: [proofFile] });
     await page.goto(`${s2.url}?row=1`);
     await page.waitForSelector('.row-page[data-row-index="0"]');
@@ -336,7 +430,9 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       return out;
     });
     const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`  30 KB proof row page in Chromium: ${ms(med(steps.map((w) => w.build)))} to build (render + DOM), ${ms(med(steps.map((w) => w.total)))} from the click to painted (layout included); the first one after a page load ${ms(coldMs)} to build (cold JIT)`);
+    console.log(
+      `  30 KB proof row page in Chromium: ${ms(med(steps.map((w) => w.build)))} to build (render + DOM), ${ms(med(steps.map((w) => w.total)))} from the click to painted (layout included); the first one after a page load ${ms(coldMs)} to build (cold JIT)`,
+    );
     await s2.close();
     rmSync(dir, { recursive: true, force: true });
   } finally {
@@ -361,7 +457,8 @@ async function childHost(file: string): Promise<void> {
 }
 
 if (args[0] === '--child-host') void childHost(args[1]);
-else main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+else
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });

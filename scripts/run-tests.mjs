@@ -11,11 +11,19 @@ const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) { if (name !== 'fixtures') walk(p); }
-    else if (name.endsWith('.test.ts')) files.push(p);
+    if (statSync(p).isDirectory()) {
+      if (name !== 'fixtures') walk(p);
+    } else if (name.endsWith('.test.ts')) files.push(p);
   }
 };
 for (const r of roots) walk(r);
-if (!files.length) { console.error('no test files found under', roots.join(', ')); process.exit(1); }
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+if (!files.length) {
+  console.error('no test files found under', roots.join(', '));
+  process.exit(1);
+}
+const res = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(res.status ?? 1);

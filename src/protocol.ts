@@ -209,7 +209,13 @@ export interface AgentTraceStep {
 export interface AgentHistoryEntry {
   step: string;
   timestep: number;
-  messages: Array<{ role: string; content: string; type?: string; tool_name?: string; tool_calls?: Array<{ id: string; name: string; arguments: unknown }> }>;
+  messages: Array<{
+    role: string;
+    content: string;
+    type?: string;
+    tool_name?: string;
+    tool_calls?: Array<{ id: string; name: string; arguments: unknown }>;
+  }>;
 }
 
 /** A grader the host can regrade with. */
@@ -281,15 +287,24 @@ export interface RequestMap {
   /** `lazyCalls`: an agent's row comes without its `history` (see FullRow.calls). */
   row: [{ file: number; index: number; maxFieldChars?: number; lazyCalls?: boolean }, FullRow];
   /** Entries [from, from + count) of an agent row's history (at most 50); 'changed' when the row is no longer `rev`. */
-  calls: [{ file: number; index: number; rev: string; from: number; count: number; maxFieldChars?: number }, { entries: unknown[]; total: number }];
+  calls: [
+    { file: number; index: number; rev: string; from: number; count: number; maxFieldChars?: number },
+    { entries: unknown[]; total: number },
+  ];
   graders: [{ file: number }, GraderList];
   regrade: [{ file: number; index: number; expect: string; grader?: string; mode?: GradeModeName }, EditResult];
-  override: [{ file: number; index: number; expect: string; points: number[]; note: string; reviewer?: string }, EditResult];
+  override: [
+    { file: number; index: number; expect: string; points: number[]; note: string; reviewer?: string },
+    EditResult,
+  ];
   /** Removes a human grade. */
   clearOverride: [{ file: number; index: number; expect: string }, EditResult];
   compare: [{ left: number; right: number; query?: RowQuery }, CompareResult];
   /** The row, or the filtered rows (at most `limit`), as markdown. */
-  export: [{ file: number; index?: number; query?: RowQuery; limit?: number }, { markdown: string; rows: number; saved?: string }];
+  export: [
+    { file: number; index?: number; query?: RowQuery; limit?: number },
+    { markdown: string; rows: number; saved?: string },
+  ];
 }
 
 export type RequestType = keyof RequestMap;
@@ -297,7 +312,9 @@ export type RequestParams<K extends RequestType> = RequestMap[K][0];
 export type RequestResult<K extends RequestType> = RequestMap[K][1];
 
 /** One request as sent: `{ kind: 'request', id, type: 'page', params: {...} }`. */
-export type AnyRequest = { [K in RequestType]: { kind: 'request'; id: number; type: K; params: RequestParams<K> } }[RequestType];
+export type AnyRequest = {
+  [K in RequestType]: { kind: 'request'; id: number; type: K; params: RequestParams<K> };
+}[RequestType];
 
 export interface ViewerState {
   /** Set by the viewer with setState; the VS Code serializer reopens `path` after a reload. */
@@ -364,14 +381,29 @@ export interface ViewerSettings {
 
 export type HostEvent =
   /** The file changed on disk: rows were appended, one row was rewritten by an action, or the whole file was replaced. */
-  | { type: 'changed'; file: number; change: 'appended' | 'row' | 'rewritten' | 'removed'; generation: number; rows: number; index?: number }
+  | {
+      type: 'changed';
+      file: number;
+      change: 'appended' | 'row' | 'rewritten' | 'removed';
+      generation: number;
+      rows: number;
+      index?: number;
+    }
   /** Indexing or a long request made progress (`id` names the request, absent for indexing). */
   | { type: 'progress'; file: number; id?: number; message: string; fraction?: number }
   /** The host asks the viewer to open a row (e.g. the command was run again with a row). */
   | { type: 'reveal'; file: number; index: number };
 
 export type HostMessage =
-  | { kind: 'init'; protocol: number; files: FileInfo[]; capabilities: Capabilities; settings: ViewerSettings; state?: ViewerState; host: 'vscode' | 'http' | 'stub' }
+  | {
+      kind: 'init';
+      protocol: number;
+      files: FileInfo[];
+      capabilities: Capabilities;
+      settings: ViewerSettings;
+      state?: ViewerState;
+      host: 'vscode' | 'http' | 'stub';
+    }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: ProtocolError }
   | { kind: 'event'; event: HostEvent }

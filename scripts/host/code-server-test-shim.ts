@@ -31,7 +31,16 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format } from 'node:util';
 import type { ConsoleMessage } from 'playwright-core';
-import { checkPrerequisites, cleanup, launchBrowser, saveFailure, scratch, startCodeServer, type Browser, type CodeServer } from '../../test/host/harness';
+import {
+  checkPrerequisites,
+  cleanup,
+  launchBrowser,
+  saveFailure,
+  scratch,
+  startCodeServer,
+  type Browser,
+  type CodeServer,
+} from '../../test/host/harness';
 
 interface ShimArgs {
   devPaths: string[];
@@ -42,7 +51,14 @@ interface ShimArgs {
 /** test-electron's command line: `--name=value` or `--name value`; the first bare word is what to open. */
 function parseArgs(argv: string[], cwd: string): ShimArgs {
   const out: ShimArgs = { devPaths: [] };
-  const valued = new Set(['--extensionDevelopmentPath', '--extensionTestsPath', '--user-data-dir', '--extensions-dir', '--locale', '--profile']);
+  const valued = new Set([
+    '--extensionDevelopmentPath',
+    '--extensionTestsPath',
+    '--user-data-dir',
+    '--extensions-dir',
+    '--locale',
+    '--profile',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     let name = a;
@@ -124,12 +140,13 @@ async function main(): Promise<number> {
         if (at >= 0) {
           reported = true;
           console.log(text.slice(at + MARK.length));
-        }
-        else if (verbose) console.log(`  [${m.type()}] ${text}`);
+        } else if (verbose) console.log(`  [${m.type()}] ${text}`);
         else other.push(`[${m.type()}] ${text}`);
       });
     });
-    page.on('pageerror', (e) => (verbose ? console.log(`  [pageerror] ${e.message}`) : other.push(`[pageerror] ${e.message}`)));
+    page.on('pageerror', (e) =>
+      verbose ? console.log(`  [pageerror] ${e.message}`) : other.push(`[pageerror] ${e.message}`),
+    );
     // Only when the suite said nothing: then the workbench's log is the one clue on screen.
     const showOther = () => {
       if (verbose || reported || !other.length) return;
@@ -139,7 +156,10 @@ async function main(): Promise<number> {
 
     const authority = new URL(server.url).host;
     const remote = (p: string) => `vscode-remote://${authority}${p}`;
-    const payload = [...args.devPaths.map((p) => ['extensionDevelopmentPath', remote(p)]), ['extensionTestsPath', remote(args.testsPath)]];
+    const payload = [
+      ...args.devPaths.map((p) => ['extensionDevelopmentPath', remote(p)]),
+      ['extensionTestsPath', remote(args.testsPath)],
+    ];
     const target = args.folder ?? home;
     const isWorkspaceFile = target.endsWith('.code-workspace') && existsSync(target) && statSync(target).isFile();
     const url = `${server.url}/?${isWorkspaceFile ? 'workspace' : 'folder'}=${encodeURIComponent(target)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;

@@ -3,15 +3,26 @@ import { QedError, describeError } from '../core/errors';
 import { editDistance } from '../core/config/suggest';
 
 /** parseArgs with errors that say which command's options were wrong. */
-export function parse(args: string[], options: ParseArgsConfig['options'], command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parse(
+  args: string[],
+  options: ParseArgsConfig['options'],
+  command: string,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
-    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /option '([^']+)'/.exec((e as Error).message)?.[1] : undefined;
+    const unknown =
+      (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? /option '([^']+)'/.exec((e as Error).message)?.[1]
+        : undefined;
     if (unknown) {
       const near = closestOption(unknown, Object.keys(options ?? {}));
-      throw new QedError(`unknown option '${unknown}'${near ? ` — did you mean --${near}?` : ''}`, { field: command }, `see 'qed ${command} --help'`);
+      throw new QedError(
+        `unknown option '${unknown}'${near ? ` — did you mean --${near}?` : ''}`,
+        { field: command },
+        `see 'qed ${command} --help'`,
+      );
     }
     throw new QedError(`${describeError(e)}`, { field: command }, `see 'qed ${command} --help'`);
   }
@@ -28,12 +39,12 @@ export function closestOption(given: string, names: readonly string[]): string |
   return best && best.d <= Math.max(1, Math.floor(best.name.length / 3)) ? best.name : undefined;
 }
 
-
 /** A `--name N` option that must be a positive whole number. */
 export function positiveInt(v: string | boolean | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new QedError(`expected a positive whole number, got '${String(v)}'`, { field: `--${name}` });
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
+    throw new QedError(`expected a positive whole number, got '${String(v)}'`, { field: `--${name}` });
   return n;
 }
 

@@ -27,14 +27,27 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
     const items = await listConfigs({ cwd, shippedRoot: env.shippedRoot });
     // Agents: checked as qed run checks them (scaffold, prompts, models), without a request.
     const runnable = new Map<string, { runnable: boolean; reason?: string }>();
-    for (const i of items) if (i.kind === 'agent') runnable.set(i.id, await agentRunnable(i.file, { cwd, shippedRoot: env.shippedRoot }));
+    for (const i of items)
+      if (i.kind === 'agent') runnable.set(i.id, await agentRunnable(i.file, { cwd, shippedRoot: env.shippedRoot }));
     if (values.json) {
-      process.stdout.write(JSON.stringify(items.map(({ diagnostics, ...i }) => ({ ...i, errors: diagnostics.filter((d) => d.severity === 'error').length, ...runnable.get(i.id) })), null, 2) + '\n');
+      process.stdout.write(
+        JSON.stringify(
+          items.map(({ diagnostics, ...i }) => ({
+            ...i,
+            errors: diagnostics.filter((d) => d.severity === 'error').length,
+            ...runnable.get(i.id),
+          })),
+          null,
+          2,
+        ) + '\n',
+      );
       return 0;
     }
     // By provider (the config's api); agents last, as their own group.
     const groupOf = (i: (typeof items)[number]) => (i.kind === 'agent' ? 'agents' : (i.api ?? '(no api)'));
-    const groups = [...new Set(items.map(groupOf))].sort((a, b) => Number(a === 'agents') - Number(b === 'agents') || a.localeCompare(b));
+    const groups = [...new Set(items.map(groupOf))].sort(
+      (a, b) => Number(a === 'agents') - Number(b === 'agents') || a.localeCompare(b),
+    );
     const width = Math.max(10, ...items.map((i) => i.id.length));
     groups.forEach((g, n) => {
       process.stdout.write(`${n ? '\n' : ''}${g}\n`);
@@ -42,21 +55,33 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
         const errs = i.diagnostics.filter((d) => d.severity === 'error').length;
         const r = runnable.get(i.id);
         const what = i.kind === 'agent' ? `agent: ${i.model ?? '?'}` : `${i.api ?? '?'}: ${i.model ?? '?'}`;
-        const state = errs ? `  ✗ ${errs} error(s)` : r && !r.runnable ? `  ✗ not runnable: ${r.reason}` : r ? '  runnable' : '';
-        process.stdout.write(`  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${state}\n`);
+        const state = errs
+          ? `  ✗ ${errs} error(s)`
+          : r && !r.runnable
+            ? `  ✗ not runnable: ${r.reason}`
+            : r
+              ? '  runnable'
+              : '';
+        process.stdout.write(
+          `  ${i.id.padEnd(width)}  ${what}${i.origin === 'shipped' ? '  (shipped)' : ''}${state}\n`,
+        );
       }
     });
     return 0;
   }
   if (sub === 'validate') {
     const { positionals } = parse(rest, {}, 'config validate');
-    const files = positionals.length ? positionals.map((p) => resolve(cwd, p)) : (await listConfigs({ cwd, shippedRoot: env.shippedRoot })).map((i) => i.file);
+    const files = positionals.length
+      ? positionals.map((p) => resolve(cwd, p))
+      : (await listConfigs({ cwd, shippedRoot: env.shippedRoot })).map((i) => i.file);
     let errors = 0;
     let warnings = 0;
     for (const f of files) {
       const diags = await validateConfigFile(f, { cwd, shippedRoot: env.shippedRoot });
       for (const d of diags) {
-        process.stdout.write(`${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.key ? `'${d.key}': ` : ''}${d.message}\n`);
+        process.stdout.write(
+          `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.key ? `'${d.key}': ` : ''}${d.message}\n`,
+        );
         if (d.severity === 'error') errors++;
         else warnings++;
       }
@@ -66,7 +91,8 @@ export async function configCommand(args: string[], env: { shippedRoot: string }
   }
   if (sub === 'test') {
     const { positionals } = parse(rest, {}, 'config test');
-    if (positionals.length !== 1) throw new QedError('name one config to test', { field: 'config test' }, 'e.g. qed config test openai/gpt-5-mini');
+    if (positionals.length !== 1)
+      throw new QedError('name one config to test', { field: 'config test' }, 'e.g. qed config test openai/gpt-5-mini');
     const cfg = await loadModelConfig(positionals[0], env.shippedRoot);
     let r;
     try {

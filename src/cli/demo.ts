@@ -42,18 +42,44 @@ export async function demoCommand(args: string[], env: { shippedRoot: string }):
   const { values: v } = parse(args, OPTIONS, 'demo');
   const port = positiveInt(v.port, 'port');
   const quiet = v.quiet ? ['--quiet'] : [];
-  const plan = await prepareDemo({ shippedRoot: env.shippedRoot, outputDir: str(v['output-dir']) ?? 'outputs/demo', dataPath: str(v['data-path']) });
+  const plan = await prepareDemo({
+    shippedRoot: env.shippedRoot,
+    outputDir: str(v['output-dir']) ?? 'outputs/demo',
+    dataPath: str(v['data-path']),
+  });
   const rel = (p: string) => relative(process.cwd(), p) || p;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    say(`qed demo: demo model '${DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${plan.parts.map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`).join(' and ')} from ${plan.source}`);
+    say(
+      `qed demo: demo model '${DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${plan.parts.map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`).join(' and ')} from ${plan.source}`,
+    );
     for (const part of plan.parts) {
       const fa = part.mode === 'final-answer' ? ['--final-answer'] : [];
-      say(`\n$ qed run --model-config ${rel(plan.modelConfig)} --data-path ${rel(part.dataFile)} --output-path ${rel(part.outputFile)}${fa.length ? ' --final-answer' : ''} --overwrite`);
-      let code = await runCommand(['--model-config', plan.modelConfig, '--data-path', part.dataFile, '--output-path', part.outputFile, ...fa, '--overwrite', ...quiet], env);
+      say(
+        `\n$ qed run --model-config ${rel(plan.modelConfig)} --data-path ${rel(part.dataFile)} --output-path ${rel(part.outputFile)}${fa.length ? ' --final-answer' : ''} --overwrite`,
+      );
+      let code = await runCommand(
+        [
+          '--model-config',
+          plan.modelConfig,
+          '--data-path',
+          part.dataFile,
+          '--output-path',
+          part.outputFile,
+          ...fa,
+          '--overwrite',
+          ...quiet,
+        ],
+        env,
+      );
       if (code !== 0) return code;
-      say(`\n$ qed eval --model-config ${rel(plan.graderConfig)} --data-path ${rel(part.outputFile)}${fa.length ? ' --final-answer' : ''} --overwrite`);
-      code = await evalCommand(['--model-config', plan.graderConfig, '--data-path', part.outputFile, ...fa, '--overwrite', ...quiet], env);
+      say(
+        `\n$ qed eval --model-config ${rel(plan.graderConfig)} --data-path ${rel(part.outputFile)}${fa.length ? ' --final-answer' : ''} --overwrite`,
+      );
+      code = await evalCommand(
+        ['--model-config', plan.graderConfig, '--data-path', part.outputFile, ...fa, '--overwrite', ...quiet],
+        env,
+      );
       if (code !== 0) return code;
     }
     const files = plan.parts.map((p) => p.outputFile);

@@ -88,22 +88,36 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
   const { values: v } = parse(args, OPTIONS, 'eval');
   const ref = str(v['model-config']);
   const dataPath = str(v['data-path']);
-  if (!ref) throw new QedError('missing --model-config (the grader)', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
+  if (!ref)
+    throw new QedError(
+      'missing --model-config (the grader)',
+      { field: '--model-config' },
+      "e.g. --model-config openai/gpt-5 (see 'qed config list')",
+    );
   if (!dataPath) throw new QedError('missing --data-path (the results file to grade)', { field: '--data-path' });
-  if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' });
+  if (v['final-answer'] && v.proofbench)
+    throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' });
   const split = str(v.split);
   // A Hugging Face dataset (as the original's eval reads one): its split's rows, graded into --output-path.
   const fromHub = dataPath.startsWith('hf:') || (!existsSync(resolve(dataPath)) && looksLikeHubId(dataPath));
   let input: { file: string; source: string; rows: Row[]; hubRows?: Row[] };
   if (fromHub) {
     if (!str(v['output-path'])) {
-      throw new QedError('--output-path is needed to grade a Hugging Face dataset (it is not a file that can be rewritten)', { field: '--output-path' }, 'e.g. --output-path outputs/graded.jsonl');
+      throw new QedError(
+        '--output-path is needed to grade a Hugging Face dataset (it is not a file that can be rewritten)',
+        { field: '--output-path' },
+        'e.g. --output-path outputs/graded.jsonl',
+      );
     }
     const ds = await readDataset(dataPath, { split: split ?? 'train' });
     input = { file: ds.file, source: ds.source, rows: ds.rows, hubRows: ds.rows };
   } else {
     if (split !== undefined && split !== 'train') {
-      throw new QedError(`a local results file has one split, 'train' (got --split ${split})`, { file: resolve(dataPath), field: '--split' }, '--split picks the split of a Hugging Face dataset id');
+      throw new QedError(
+        `a local results file has one split, 'train' (got --split ${split})`,
+        { file: resolve(dataPath), field: '--split' },
+        '--split picks the split of a Hugging Face dataset id',
+      );
     }
     const read = await readJsonlRows(dataPath);
     input = { file: read.file, source: read.file, rows: read.rows.map((r) => r.row) };
@@ -122,11 +136,17 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
 
   useRequestLog(v['log-requests']);
   const cfg = await loadConfig(ref, { cwd: process.cwd(), shippedRoot: env.shippedRoot });
-  const grader = (await buildGrader(cfg, { mode, shippedRoot: env.shippedRoot, promptFile: str(v.prompt), columns }, (m) => clientOf(m, concurrency)))!;
+  const grader = (await buildGrader(
+    cfg,
+    { mode, shippedRoot: env.shippedRoot, promptFile: str(v.prompt), columns },
+    (m) => clientOf(m, concurrency),
+  ))!;
   const client = grader.client;
   const outputPath = resolve(str(v['output-path']) ?? dataPath);
   const out = new JobConsole(!!v.quiet);
-  out.say(`qed eval: grader ${cfg.id} (${grader.identity.api}: ${grader.identity.model}), ${mode} grading of ${input.rows.length} rows of ${input.source} → ${outputPath}`);
+  out.say(
+    `qed eval: grader ${cfg.id} (${grader.identity.api}: ${grader.identity.model}), ${mode} grading of ${input.rows.length} rows of ${input.source} → ${outputPath}`,
+  );
 
   return out.run(async (signal) => {
     const summary = await gradeResults({
@@ -143,5 +163,3 @@ export async function evalCommand(args: string[], env: { shippedRoot: string }):
     return exitStatus(summary);
   });
 }
-
-

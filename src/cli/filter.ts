@@ -1,6 +1,23 @@
-import { annotateRows, FILTER_COLUMNS, filterPrompt, loadFilterPrompt, parseFilterObject, requireText, verdictColumns, type FilterInputColumns } from '../core/rubric';
+import {
+  annotateRows,
+  FILTER_COLUMNS,
+  filterPrompt,
+  loadFilterPrompt,
+  parseFilterObject,
+  requireText,
+  verdictColumns,
+  type FilterInputColumns,
+} from '../core/rubric';
 import { parse, str } from './args';
-import { ANNOTATION_OPTIONS, JobConsole, annotationSummaryLine, exitStatus, identityOf, modelClient, openJob } from './job';
+import {
+  ANNOTATION_OPTIONS,
+  JobConsole,
+  annotationSummaryLine,
+  exitStatus,
+  identityOf,
+  modelClient,
+  openJob,
+} from './job';
 
 export const FILTER_HELP = `qed filter — an LLM verdict on AoPS-style problems, as columns
 
@@ -42,7 +59,11 @@ const OPTIONS = {
 
 export async function filterCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'filter');
-  const { ref, dataset, outputPath, concurrency } = await openJob(v, 'outputs/filtered_data.jsonl', 'the rows to judge');
+  const { ref, dataset, outputPath, concurrency } = await openJob(
+    v,
+    'outputs/filtered_data.jsonl',
+    'the rows to judge',
+  );
   const columns: FilterInputColumns = {
     problem: str(v['problem-column']) ?? 'problem',
     solution: str(v['solution-column']) ?? 'solution',
@@ -50,13 +71,18 @@ export async function filterCommand(args: string[], env: { shippedRoot: string }
     candidates: str(v['candidates-column']) ?? 'candidates',
   };
   requireText(dataset.rows, columns.problem, dataset.file, 'the problem statement', { option: '--problem-column' });
-  requireText(dataset.rows, columns.solution, dataset.file, 'the proposed solution', { option: '--solution-column', allowEmpty: true });
+  requireText(dataset.rows, columns.solution, dataset.file, 'the proposed solution', {
+    option: '--solution-column',
+    allowEmpty: true,
+  });
   const prompt = await loadFilterPrompt(env.shippedRoot, str(v.prompt));
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
 
   const out = new JobConsole(!!v.quiet);
   out.warn(dataset.warnings);
-  out.say(`qed filter: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} rows of ${dataset.source} → ${outputPath}`);
+  out.say(
+    `qed filter: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} rows of ${dataset.source} → ${outputPath}`,
+  );
 
   return out.run(async (signal) => {
     const summary = await annotateRows({

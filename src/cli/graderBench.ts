@@ -1,7 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { QedError } from '../core/errors';
-import { BENCH_DATASETS, benchColumns, benchPrompt, loadBenchPrompt, loadSchemeItemPrompt, prepareHumanGraded } from '../core/rubric';
+import {
+  BENCH_DATASETS,
+  benchColumns,
+  benchPrompt,
+  loadBenchPrompt,
+  loadSchemeItemPrompt,
+  prepareHumanGraded,
+} from '../core/rubric';
 import type { PromptTemplate } from '../core/run/prompts';
 import type { JobSummary } from '../core/run/rows';
 import { loadStatsFiles, renderJson, renderText, summarizeGrader } from '../core/stats';
@@ -121,14 +128,24 @@ function defined<T extends object>(o: T): Partial<T> {
 export async function graderBenchCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'grader-bench');
   const out = str(v['output-path']);
-  if (!out) throw new QedError('missing --output-path', { field: '--output-path' }, 'e.g. --output-path outputs/grader-bench/ (one file per prompt)');
+  if (!out)
+    throw new QedError(
+      'missing --output-path',
+      { field: '--output-path' },
+      'e.g. --output-path outputs/grader-bench/ (one file per prompt)',
+    );
   const matharena = !!v.matharena;
   const groundTruth = !!v['ground-truth'];
   if (matharena && groundTruth) {
-    throw new QedError('--matharena grades without the reference solution, so --ground-truth cannot be used with it', { field: '--ground-truth' }, 'drop one of the two');
+    throw new QedError(
+      '--matharena grades without the reference solution, so --ground-truth cannot be used with it',
+      { field: '--ground-truth' },
+      'drop one of the two',
+    );
   }
   // As in the original: a default set brings its own column names; a column option always wins.
-  const set = str(v['data-path']) === undefined ? (matharena ? BENCH_DATASETS.matharena : BENCH_DATASETS.default) : undefined;
+  const set =
+    str(v['data-path']) === undefined ? (matharena ? BENCH_DATASETS.matharena : BENCH_DATASETS.default) : undefined;
   const columns = benchColumns({
     ...set?.columns,
     ...defined({
@@ -139,7 +156,11 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
       answer: str(v['answer-column']),
     }),
   });
-  const { ref, dataset, concurrency } = await openJob(set ? { ...v, 'data-path': set.id } : v, out, 'the human-graded set');
+  const { ref, dataset, concurrency } = await openJob(
+    set ? { ...v, 'data-path': set.id } : v,
+    out,
+    'the human-graded set',
+  );
   const rows = prepareHumanGraded(dataset, groundTruth, columns);
   const dictPrompt = str(v['dict-prompt']);
   const itemTemplate = dictPrompt === '' ? undefined : await loadSchemeItemPrompt(env.shippedRoot, dictPrompt);
@@ -153,15 +174,23 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
     if (seen.has(resolve(p))) throw new QedError('this prompt is given twice', { file: p, field: '--prompt' });
     seen.add(resolve(p));
   }
-  const templates = given.length ? await Promise.all(given.map((p) => loadBenchPrompt(env.shippedRoot, groundTruth, p))) : [await loadBenchPrompt(env.shippedRoot, groundTruth)];
+  const templates = given.length
+    ? await Promise.all(given.map((p) => loadBenchPrompt(env.shippedRoot, groundTruth, p)))
+    : [await loadBenchPrompt(env.shippedRoot, groundTruth)];
   const outputs = outputsFor(out, templates);
-  const jobs: PromptJob[] = templates.map((template, i) => ({ template, label: given[i] ?? template.source, outputPath: outputs[i] }));
+  const jobs: PromptJob[] = templates.map((template, i) => ({
+    template,
+    label: given[i] ?? template.source,
+    outputPath: outputs[i],
+  }));
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
 
   const quiet = !!v.quiet;
   const con = new JobConsole(quiet);
   con.warn(dataset.warnings);
-  con.say(`qed grader-bench: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${jobs.length} prompt(s) ${groundTruth ? 'with' : 'without'} the reference solution, ${rows.length} human-graded rows of ${dataset.source}`);
+  con.say(
+    `qed grader-bench: grader ${cfg.id} (${cfg.api}: ${cfg.model}), ${jobs.length} prompt(s) ${groundTruth ? 'with' : 'without'} the reference solution, ${rows.length} human-graded rows of ${dataset.source}`,
+  );
 
   return con.run(async (signal) => {
     const summaries: JobSummary[] = [];
@@ -172,7 +201,11 @@ export async function graderBenchCommand(args: string[], env: { shippedRoot: str
         file: dataset.file,
         outputPath: job.outputPath,
         client,
-        identity: identityOf(cfg, job.template, `${groundTruth ? 'grader-bench:ground-truth' : 'grader-bench:no-reference'}${modeSuffix}`),
+        identity: identityOf(
+          cfg,
+          job.template,
+          `${groundTruth ? 'grader-bench:ground-truth' : 'grader-bench:no-reference'}${modeSuffix}`,
+        ),
         prompt: job.template,
         promptLabel: job.label,
         columns,

@@ -42,12 +42,25 @@ export function useRequestLog(dir: unknown): void {
 }
 
 /** The solver for a `--model-config` that may name a model config or an agent config. */
-export async function runSolver(ref: string, shippedRoot: string, prompt: PromptTemplate, mode: string, concurrency?: number): Promise<RunSolver> {
+export async function runSolver(
+  ref: string,
+  shippedRoot: string,
+  prompt: PromptTemplate,
+  mode: string,
+  concurrency?: number,
+): Promise<RunSolver> {
   const cwd = process.cwd();
   const cfg = await loadConfig(ref, { cwd, shippedRoot });
   const pollIntervalMs = Number(process.env.QED_POLL_INTERVAL_MS) || undefined;
   if (cfg.kind === 'agent') {
-    const agent = await loadAgent(cfg, { ...clientDefaults, cwd, shippedRoot, getKey: envKeys, concurrency, pollIntervalMs });
+    const agent = await loadAgent(cfg, {
+      ...clientDefaults,
+      cwd,
+      shippedRoot,
+      getKey: envKeys,
+      concurrency,
+      pollIntervalMs,
+    });
     return {
       solver: agent,
       identity: agent.identity(prompt, mode),
@@ -58,17 +71,33 @@ export async function runSolver(ref: string, shippedRoot: string, prompt: Prompt
     };
   }
   const client = await createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs });
-  return { solver: singleCallSolver(client), identity: runIdentity(cfg, prompt, mode), describe: `${cfg.id} (${cfg.api}: ${cfg.model})`, rowsAtOnce: client.limiter.size, priced: cfg, callsPerProblem: 1 };
+  return {
+    solver: singleCallSolver(client),
+    identity: runIdentity(cfg, prompt, mode),
+    describe: `${cfg.id} (${cfg.api}: ${cfg.model})`,
+    rowsAtOnce: client.limiter.size,
+    priced: cfg,
+    callsPerProblem: 1,
+  };
 }
 
 /** The client of a model config, with keys from the environment. */
 export function clientOf(cfg: ModelConfig, concurrency?: number): Promise<BoundClient> {
   // QED_POLL_INTERVAL_MS: how often background responses are polled (default 5 s).
-  return createClient(cfg, { ...clientDefaults, getKey: envKeys, concurrency, pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined });
+  return createClient(cfg, {
+    ...clientDefaults,
+    getKey: envKeys,
+    concurrency,
+    pollIntervalMs: Number(process.env.QED_POLL_INTERVAL_MS) || undefined,
+  });
 }
 
 /** Loads a model config and builds its client with keys from the environment. */
-export async function modelClient(ref: string, shippedRoot: string, concurrency?: number): Promise<{ cfg: ModelConfig; client: BoundClient }> {
+export async function modelClient(
+  ref: string,
+  shippedRoot: string,
+  concurrency?: number,
+): Promise<{ cfg: ModelConfig; client: BoundClient }> {
   const cfg = await loadModelConfig(ref, shippedRoot);
   return { cfg, client: await clientOf(cfg, concurrency) };
 }
@@ -124,7 +153,10 @@ export class JobConsole {
   /** What a job is given for its progress and its log lines. */
   get hooks(): { onProgress?: (p: JobProgress) => void; onLog: (line: string) => void } {
     // --quiet: warnings only, no per-row lines (retries, failures, unreadable replies): the summary counts them.
-    return { onProgress: this.quiet ? undefined : (p) => this.reporter.update(p), onLog: (line) => (!this.quiet || line.startsWith('warning:') ? this.reporter.log(line) : undefined) };
+    return {
+      onProgress: this.quiet ? undefined : (p) => this.reporter.update(p),
+      onLog: (line) => (!this.quiet || line.startsWith('warning:') ? this.reporter.log(line) : undefined),
+    };
   }
 
   /** After a job: its last progress figures, then its summary line. */
@@ -176,10 +208,19 @@ export const ANNOTATION_OPTIONS = {
 } as const;
 
 /** The options every rubric tool shares: the model, the data and where the rows go. */
-export async function openJob(v: Record<string, string | boolean | undefined>, defaultOutput: string, what: string): Promise<{ ref: string; dataset: Dataset; outputPath: string; concurrency?: number }> {
+export async function openJob(
+  v: Record<string, string | boolean | undefined>,
+  defaultOutput: string,
+  what: string,
+): Promise<{ ref: string; dataset: Dataset; outputPath: string; concurrency?: number }> {
   const ref = str(v['model-config']);
   const dataPath = str(v['data-path']);
-  if (!ref) throw new QedError('missing --model-config', { field: '--model-config' }, "e.g. --model-config openai/gpt-5 (see 'qed config list')");
+  if (!ref)
+    throw new QedError(
+      'missing --model-config',
+      { field: '--model-config' },
+      "e.g. --model-config openai/gpt-5 (see 'qed config list')",
+    );
   if (!dataPath) throw new QedError(`missing --data-path (${what})`, { field: '--data-path' });
   const concurrency = positiveInt(v.concurrency, 'concurrency');
   const dataset = await readDataset(dataPath, { split: str(v.split) ?? 'train' });

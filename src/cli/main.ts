@@ -50,34 +50,38 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version}\n`);
       return 0;
     case 'run':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(RUN_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(RUN_HELP), 0);
       return runCommand(rest, { shippedRoot });
     case 'eval':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(EVAL_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(EVAL_HELP), 0);
       return evalCommand(rest, { shippedRoot });
     case 'config':
-      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(CONFIG_HELP), rest.length ? 0 : 2;
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length)
+        return (void process.stdout.write(CONFIG_HELP), rest.length ? 0 : 2);
       return configCommand(rest, { shippedRoot });
     case 'stats':
-      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(STATS_HELP), rest.length ? 0 : 2;
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length)
+        return (void process.stdout.write(STATS_HELP), rest.length ? 0 : 2);
       return statsCommand(rest);
     case 'schemes':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(SCHEMES_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(SCHEMES_HELP), 0);
       return schemesCommand(rest, { shippedRoot });
     case 'filter':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(FILTER_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(FILTER_HELP), 0);
       return filterCommand(rest, { shippedRoot });
     case 'grader-bench':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(GRADER_BENCH_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(GRADER_BENCH_HELP), 0);
       return graderBenchCommand(rest, { shippedRoot });
     case 'view':
-      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(VIEW_HELP), rest.length ? 0 : 2;
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length)
+        return (void process.stdout.write(VIEW_HELP), rest.length ? 0 : 2);
       return viewCommand(rest, { shippedRoot });
     case 'demo':
-      if (rest.includes('--help') || rest.includes('-h')) return void process.stdout.write(DEMO_HELP), 0;
+      if (rest.includes('--help') || rest.includes('-h')) return (void process.stdout.write(DEMO_HELP), 0);
       return demoCommand(rest, { shippedRoot });
     case 'slurm':
-      if (rest.includes('--help') || rest.includes('-h') || !rest.length) return void process.stdout.write(SLURM_HELP), rest.length ? 0 : 2;
+      if (rest.includes('--help') || rest.includes('-h') || !rest.length)
+        return (void process.stdout.write(SLURM_HELP), rest.length ? 0 : 2);
       return slurmCommand(rest, { shippedRoot });
     default:
       process.stderr.write(`qed: unknown command '${command}'\n\n${HELP}`);

@@ -63,7 +63,8 @@ const OPTIONS = {
 export function maxCostOf(v: string | boolean | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < 0) throw new QedError(`expected an amount in USD, e.g. 5 or 0.50, got '${String(v)}'`, { field: '--max-cost' });
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new QedError(`expected an amount in USD, e.g. 5 or 0.50, got '${String(v)}'`, { field: '--max-cost' });
   return n;
 }
 
@@ -77,7 +78,12 @@ async function withinBudget(e: CostEstimate, max: number, out: JobConsole, ask: 
     out.say(`qed run: ${line} (within --max-cost ${formatUsd(max)})`);
     return true;
   }
-  if (!ask) throw new QedError(`the run may cost up to ${formatUsd(e.usd)}, above --max-cost ${formatUsd(max)} (${describeEstimate(e)})`, { field: '--max-cost' }, 'raise --max-cost, or try fewer problems with --limit N');
+  if (!ask)
+    throw new QedError(
+      `the run may cost up to ${formatUsd(e.usd)}, above --max-cost ${formatUsd(max)} (${describeEstimate(e)})`,
+      { field: '--max-cost' },
+      'raise --max-cost, or try fewer problems with --limit N',
+    );
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const a = await rl.question(`qed run: ${line}, above --max-cost ${formatUsd(max)}. Run anyway? [y/N] `);
@@ -89,8 +95,18 @@ async function withinBudget(e: CostEstimate, max: number, out: JobConsole, ask: 
 
 export async function runCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'run');
-  if (typeof v['model-config'] !== 'string') throw new QedError('missing --model-config', { field: '--model-config' }, "name a config, e.g. --model-config openai/gpt-5-mini (see 'qed config list')");
-  if (typeof v['output-path'] !== 'string') throw new QedError('missing --output-path', { field: '--output-path' }, 'e.g. --output-path outputs/gpt-5-mini.jsonl');
+  if (typeof v['model-config'] !== 'string')
+    throw new QedError(
+      'missing --model-config',
+      { field: '--model-config' },
+      "name a config, e.g. --model-config openai/gpt-5-mini (see 'qed config list')",
+    );
+  if (typeof v['output-path'] !== 'string')
+    throw new QedError(
+      'missing --output-path',
+      { field: '--output-path' },
+      'e.g. --output-path outputs/gpt-5-mini.jsonl',
+    );
   const mode: RunMode = v['final-answer'] ? 'final-answer' : 'proof';
   const n = positiveInt(v.n, 'n') ?? 1;
   const limit = positiveInt(v.limit, 'limit');
@@ -100,7 +116,12 @@ export async function runCommand(args: string[], env: { shippedRoot: string }): 
   useRequestLog(v['log-requests']);
   const prompt = await loadPrompt(mode, env.shippedRoot, typeof v.prompt === 'string' ? v.prompt : undefined, cwd);
   const run = await runSolver(v['model-config'], env.shippedRoot, prompt, mode, concurrency);
-  const dataPath = typeof v['data-path'] === 'string' ? v['data-path'] : mode === 'final-answer' ? 'lm-provers/IMOBench-FinalAnswer' : 'lm-provers/IMOProofBench';
+  const dataPath =
+    typeof v['data-path'] === 'string'
+      ? v['data-path']
+      : mode === 'final-answer'
+        ? 'lm-provers/IMOBench-FinalAnswer'
+        : 'lm-provers/IMOProofBench';
   const dataset = await readDataset(dataPath, { split: typeof v.split === 'string' ? v.split : 'train' });
 
   const outputPath = resolve(v['output-path']);

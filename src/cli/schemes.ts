@@ -1,6 +1,14 @@
 import { annotateRows, loadSchemePrompt, parseScheme, requireText, SCHEME_COLUMNS, schemePrompt } from '../core/rubric';
 import { parse, str } from './args';
-import { ANNOTATION_OPTIONS, JobConsole, annotationSummaryLine, exitStatus, identityOf, modelClient, openJob } from './job';
+import {
+  ANNOTATION_OPTIONS,
+  JobConsole,
+  annotationSummaryLine,
+  exitStatus,
+  identityOf,
+  modelClient,
+  openJob,
+} from './job';
 
 export const SCHEMES_HELP = `qed schemes — write a 0–7 marking scheme for every problem
 
@@ -30,19 +38,28 @@ const OPTIONS = ANNOTATION_OPTIONS;
 
 export async function schemesCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const { values: v } = parse(args, OPTIONS, 'schemes');
-  const { ref, dataset, outputPath, concurrency } = await openJob(v, 'outputs/grading_schemes.jsonl', 'problems with reference solutions');
+  const { ref, dataset, outputPath, concurrency } = await openJob(
+    v,
+    'outputs/grading_schemes.jsonl',
+    'problems with reference solutions',
+  );
   const problem = str(v['problem-column']) ?? 'problem';
   const solution = str(v['solution-column']) ?? 'solution';
   requireText(dataset.rows, problem, dataset.file, 'the problem statement', { option: '--problem-column' });
-  requireText(dataset.rows, solution, dataset.file, 'the reference solution the scheme is built from', { option: '--solution-column' });
+  requireText(dataset.rows, solution, dataset.file, 'the reference solution the scheme is built from', {
+    option: '--solution-column',
+  });
   const prompt = await loadSchemePrompt(env.shippedRoot, str(v.prompt));
   const { cfg, client } = await modelClient(ref, env.shippedRoot, concurrency);
 
   const out = new JobConsole(!!v.quiet);
   out.warn(dataset.warnings);
   const replaced = dataset.rows.filter((r) => r.grading_scheme !== undefined && r.grading_scheme !== null).length;
-  if (replaced) out.reporter.log(`note: ${replaced} input row(s) already have a grading_scheme; the output gets the new one`);
-  out.say(`qed schemes: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} problems of ${dataset.source} → ${outputPath}`);
+  if (replaced)
+    out.reporter.log(`note: ${replaced} input row(s) already have a grading_scheme; the output gets the new one`);
+  out.say(
+    `qed schemes: ${cfg.id} (${cfg.api}: ${cfg.model}) on ${dataset.rows.length} problems of ${dataset.source} → ${outputPath}`,
+  );
 
   return out.run(async (signal) => {
     const summary = await annotateRows({

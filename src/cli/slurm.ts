@@ -1,7 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QedError } from '../core/errors';
-import { cancel, findLaunches, hasEnded, jobInfo, onPath, planLaunch, planText, rowsWritten, submitLaunch, type JobInfo, type Launch, type LaunchOptions } from '../core/cluster';
+import {
+  cancel,
+  findLaunches,
+  hasEnded,
+  jobInfo,
+  onPath,
+  planLaunch,
+  planText,
+  rowsWritten,
+  submitLaunch,
+  type JobInfo,
+  type Launch,
+  type LaunchOptions,
+} from '../core/cluster';
 import { parse, positiveInt, str } from './args';
 import { sleep } from '../core/llm/retry';
 
@@ -67,23 +80,38 @@ const OPTIONS = {
 const nonNegativeInt = (v: string | boolean | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0) throw new QedError(`expected a whole number ≥ 0, got '${String(v)}'`, { field: `--${name}` });
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new QedError(`expected a whole number ≥ 0, got '${String(v)}'`, { field: `--${name}` });
   return n;
 };
-
 
 export async function slurmCommand(args: string[], env: { shippedRoot: string }): Promise<number> {
   const sub = args[0] && !args[0].startsWith('-') ? args[0] : 'launch';
   const rest = args[0] === sub ? args.slice(1) : args;
   if (sub === 'status') return statusCommand(rest);
-  if (sub !== 'launch') throw new QedError(`unknown subcommand '${sub}'`, { field: 'slurm' }, "use 'qed slurm launch …' or 'qed slurm status'");
+  if (sub !== 'launch')
+    throw new QedError(
+      `unknown subcommand '${sub}'`,
+      { field: 'slurm' },
+      "use 'qed slurm launch …' or 'qed slurm status'",
+    );
   const { values: v } = parse(rest, OPTIONS, 'slurm');
   const say = (s: string) => process.stderr.write(`${s}\n`);
 
   // Every check first: bad input submits nothing.
-  if (v['final-answer'] && v.proofbench) throw new QedError('--final-answer and --proofbench exclude each other', { field: '--proofbench' }, 'ProofBench grades proofs; IMO-AnswerBench (--final-answer) grades answers');
+  if (v['final-answer'] && v.proofbench)
+    throw new QedError(
+      '--final-answer and --proofbench exclude each other',
+      { field: '--proofbench' },
+      'ProofBench grades proofs; IMO-AnswerBench (--final-answer) grades answers',
+    );
   const model = str(v.model);
-  if (!model) throw new QedError('missing --model', { field: '--model' }, 'a Hugging Face id (e.g. lm-provers/QED-Nano) or a local model folder');
+  if (!model)
+    throw new QedError(
+      'missing --model',
+      { field: '--model' },
+      'a Hugging Face id (e.g. lm-provers/QED-Nano) or a local model folder',
+    );
   const port = positiveInt(v.port, 'port') ?? 8000;
   if (port > 65535) throw new QedError(`no such port ${port}`, { field: '--port' });
   const options: LaunchOptions = {
@@ -112,7 +140,12 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
   const dryRun = !!v['dry-run'];
   // Input errors first (they name the option), then the machine.
   const plan = planLaunch(options);
-  if (!dryRun && !onPath('sbatch')) throw new QedError('sbatch is not on PATH: this machine is not a SLURM login node', { field: 'sbatch' }, 'run qed slurm where sbatch works, or add --dry-run to see the job scripts');
+  if (!dryRun && !onPath('sbatch'))
+    throw new QedError(
+      'sbatch is not on PATH: this machine is not a SLURM login node',
+      { field: 'sbatch' },
+      'run qed slurm where sbatch works, or add --dry-run to see the job scripts',
+    );
   for (const w of plan.warnings) say(`qed slurm: warning: ${w}`);
 
   if (dryRun) {
@@ -122,7 +155,10 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
   }
   const launch = submitLaunch(plan);
   const genId = launch.jobs[0].id;
-  for (const j of launch.jobs) say(`qed slurm: ${j.kind === 'generate' ? 'generation' : 'grading'} job ${j.id}${j.kind === 'grade' ? ` (after ${genId} succeeds)` : ''}, logs ${j.err}`);
+  for (const j of launch.jobs)
+    say(
+      `qed slurm: ${j.kind === 'generate' ? 'generation' : 'grading'} job ${j.id}${j.kind === 'grade' ? ` (after ${genId} succeeds)` : ''}, logs ${j.err}`,
+    );
   say(`qed slurm: results → ${plan.results}`);
   process.stdout.write(launch.jobs.map((j) => j.id).join(' ') + '\n');
   if (!plan.gradeScript) say('qed slurm: no --judge: nothing will grade the results');
@@ -130,7 +166,15 @@ export async function slurmCommand(args: string[], env: { shippedRoot: string })
   return follow(launch);
 }
 
-const tail = (file: string, lines: number): string => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n') : `  (${file} is missing)`);
+const tail = (file: string, lines: number): string =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .map((l) => `  | ${l}`)
+        .join('\n')
+    : `  (${file} is missing)`;
 
 /** Follows a launch's jobs until each has ended; 0 when all completed. */
 async function follow(launch: Launch): Promise<number> {
@@ -149,18 +193,30 @@ async function follow(launch: Launch): Promise<number> {
     });
     for (const { job, info } of infos) {
       const line = `${info.state}${info.reason ? ` (${info.reason})` : ''}${job.kind === 'generate' && info.state === 'RUNNING' ? `, ${rowsWritten(launch.results)} rows written` : ''}`;
-      if (last.get(job.id) !== line) say(`qed slurm: ${job.kind === 'generate' ? 'generation' : 'grading'} job ${job.id}: ${line}`);
+      if (last.get(job.id) !== line)
+        say(`qed slurm: ${job.kind === 'generate' ? 'generation' : 'grading'} job ${job.id}: ${line}`);
       last.set(job.id, line);
     }
-    const failed = infos.find(({ info }) => hasEnded(info) && info.state !== 'COMPLETED' && info.reason !== 'DependencyNeverSatisfied' && !(info.state === 'CANCELLED' && info.reason === 'Dependency'));
+    const failed = infos.find(
+      ({ info }) =>
+        hasEnded(info) &&
+        info.state !== 'COMPLETED' &&
+        info.reason !== 'DependencyNeverSatisfied' &&
+        !(info.state === 'CANCELLED' && info.reason === 'Dependency'),
+    );
     if (failed) {
       const { job, info } = failed;
-      say(`qed slurm: ${job.kind === 'generate' ? 'generation' : 'grading'} job ${job.id} ended ${info.state}${info.exitCode ? ` (exit ${info.exitCode})` : ''}; last lines of ${job.err}:\n${tail(job.err, 12)}`);
+      say(
+        `qed slurm: ${job.kind === 'generate' ? 'generation' : 'grading'} job ${job.id} ended ${info.state}${info.exitCode ? ` (exit ${info.exitCode})` : ''}; last lines of ${job.err}:\n${tail(job.err, 12)}`,
+      );
       const waiting = infos.filter(({ info: i }) => !hasEnded(i)).map(({ job: j }) => j);
       if (waiting.length) {
         cancel(waiting.map((j) => j.id));
-        say(`qed slurm: ${waiting.map((j) => `${j.kind === 'grade' ? 'grading' : 'generation'} job ${j.id}`).join(', ')} will not run: cancelled`);
-      } else if (job.kind === 'generate' && launch.jobs.some((j) => j.kind === 'grade')) say('qed slurm: the grading job did not run: generation failed');
+        say(
+          `qed slurm: ${waiting.map((j) => `${j.kind === 'grade' ? 'grading' : 'generation'} job ${j.id}`).join(', ')} will not run: cancelled`,
+        );
+      } else if (job.kind === 'generate' && launch.jobs.some((j) => j.kind === 'grade'))
+        say('qed slurm: the grading job did not run: generation failed');
       say(`qed slurm: finished rows are kept in ${launch.results}; run the same command again to resume`);
       return 1;
     }
@@ -181,10 +237,14 @@ function statusCommand(args: string[]): number {
     return 0;
   }
   for (const l of launches) {
-    process.stdout.write(`${l.at}  ${l.model}${l.judge ? `, judge ${l.judge}` : ''}  → ${l.results} (${rowsWritten(l.results)} rows written)\n`);
+    process.stdout.write(
+      `${l.at}  ${l.model}${l.judge ? `, judge ${l.judge}` : ''}  → ${l.results} (${rowsWritten(l.results)} rows written)\n`,
+    );
     for (const j of l.jobs) {
       const i: JobInfo = jobInfo(j.id);
-      process.stdout.write(`  ${j.kind === 'generate' ? 'generation' : 'grading   '} ${j.id.padEnd(8)} ${i.state.padEnd(10)} ${(i.elapsed ?? '').padEnd(10)} ${i.reason ?? ''}\n    ${j.out}\n    ${j.err}\n`);
+      process.stdout.write(
+        `  ${j.kind === 'generate' ? 'generation' : 'grading   '} ${j.id.padEnd(8)} ${i.state.padEnd(10)} ${(i.elapsed ?? '').padEnd(10)} ${i.reason ?? ''}\n    ${j.out}\n    ${j.err}\n`,
+      );
     }
   }
   return 0;

@@ -1,4 +1,15 @@
-import { expandStatsPaths, loadStatsFiles, MERGE_METHODS, renderJson, renderMarkdown, renderText, summarizeGrader, summarizeResults, type MergeMethod, type StatsReport } from '../core/stats';
+import {
+  expandStatsPaths,
+  loadStatsFiles,
+  MERGE_METHODS,
+  renderJson,
+  renderMarkdown,
+  renderText,
+  summarizeGrader,
+  summarizeResults,
+  type MergeMethod,
+  type StatsReport,
+} from '../core/stats';
 import { QedError } from '../core/errors';
 import { parse } from './args';
 import { formatTokens, formatUsd } from './progress';
@@ -44,7 +55,12 @@ const OPTIONS = {
 
 export async function statsCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(args, OPTIONS, 'stats');
-  if (!positionals.length) throw new QedError('name at least one result file or folder', { field: 'stats' }, "e.g. qed stats outputs/gpt-5-mini.jsonl (see 'qed stats --help')");
+  if (!positionals.length)
+    throw new QedError(
+      'name at least one result file or folder',
+      { field: 'stats' },
+      "e.g. qed stats outputs/gpt-5-mini.jsonl (see 'qed stats --help')",
+    );
   if (v.json && v.markdown) throw new QedError('choose one of --json and --markdown', { field: 'stats' });
   const mm = v['merge-method'] ?? 'mean';
   if (typeof mm !== 'string' || !(MERGE_METHODS as readonly string[]).includes(mm)) {
@@ -54,9 +70,13 @@ export async function statsCommand(args: string[]): Promise<number> {
   const cwd = process.cwd();
   const files = await expandStatsPaths(positionals, cwd);
   const inputs = await loadStatsFiles(files, cwd);
-  const report: StatsReport = v.grader ? summarizeGrader(inputs, { mergeMethod }) : summarizeResults(inputs, { mergeMethod });
+  const report: StatsReport = v.grader
+    ? summarizeGrader(inputs, { mergeMethod })
+    : summarizeResults(inputs, { mergeMethod });
   for (const w of report.warnings) process.stderr.write(`qed stats: warning: ${w}\n`);
   const opts = { formatTokens, formatUsd };
-  process.stdout.write(v.json ? renderJson(report) : v.markdown ? renderMarkdown(report, opts) : renderText(report, opts));
+  process.stdout.write(
+    v.json ? renderJson(report) : v.markdown ? renderMarkdown(report, opts) : renderText(report, opts),
+  );
   return 0;
 }

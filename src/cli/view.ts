@@ -50,15 +50,25 @@ function readMacros(file: string | undefined): Record<string, string> | undefine
   } catch (e) {
     throw new QedError(`cannot read the macros: ${describeError(e)}`, { file, field: '--macros' });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    Array.isArray(v) ||
+    !Object.values(v).every((x) => typeof x === 'string')
+  ) {
     throw new QedError('expected a JSON object of macro → expansion strings', { file, field: '--macros' });
   }
   return v as Record<string, string>;
 }
 
-export async function viewCommand(args: string[], env: { shippedRoot: string }, extra: { notice?: string } = {}): Promise<number> {
+export async function viewCommand(
+  args: string[],
+  env: { shippedRoot: string },
+  extra: { notice?: string } = {},
+): Promise<number> {
   const { values: v, positionals } = parse(args, OPTIONS, 'view');
-  if (!positionals.length) throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
+  if (!positionals.length)
+    throw new QedError('name at least one results file', { field: 'FILE' }, 'e.g. qed view outputs/run.jsonl');
   const files: string[] = [];
   for (const p of positionals) {
     const f = resolve(p);
@@ -96,8 +106,13 @@ export async function viewCommand(args: string[], env: { shippedRoot: string }, 
     const all = await listConfigs({ cwd: process.cwd(), shippedRoot: env.shippedRoot }).catch(() => []);
     choices = all
       .filter((c) => c.kind === 'model' && !c.diagnostics.some((d) => d.severity === 'error'))
-      .map((c) => ({ ref: c.id, label: c.id, description: `${c.api ?? ''}: ${c.model ?? ''}${c.origin === 'shipped' ? ' (shipped)' : ''}` }));
-    if (preferred && !choices.some((c) => c.ref === preferred)) choices.unshift({ ref: preferred, label: preferred, description: '--grader' });
+      .map((c) => ({
+        ref: c.id,
+        label: c.id,
+        description: `${c.api ?? ''}: ${c.model ?? ''}${c.origin === 'shipped' ? ' (shipped)' : ''}`,
+      }));
+    if (preferred && !choices.some((c) => c.ref === preferred))
+      choices.unshift({ ref: preferred, label: preferred, description: '--grader' });
     return choices;
   };
   const clients = new Map<string, BoundClient>();
@@ -110,28 +125,40 @@ export async function viewCommand(args: string[], env: { shippedRoot: string }, 
     // By default the row's own grading (its qed_grade stamp); the page may pick another grader or mode.
     grader: async ({ ref, mode, row }): Promise<Grader> => {
       // Only configs the page was offered (or the one the row records): the page cannot name an arbitrary file.
-      if (ref && !(await graderList()).some((c) => c.ref === ref)) throw new QedError(`'${ref}' is not one of the grader configs offered`, { field: 'grader' });
-      const picked = await graderForRow(row, { ref, mode }, {
-        cwd: process.cwd(),
-        shippedRoot: env.shippedRoot,
-        client: async (cfg) => {
-          const key = cfg.file || cfg.id;
-          let client = clients.get(key);
-          if (!client) {
-            client = await createClient(cfg, { getKey: envKeys });
-            clients.set(key, client);
-          }
-          return client;
+      if (ref && !(await graderList()).some((c) => c.ref === ref))
+        throw new QedError(`'${ref}' is not one of the grader configs offered`, { field: 'grader' });
+      const picked = await graderForRow(
+        row,
+        { ref, mode },
+        {
+          cwd: process.cwd(),
+          shippedRoot: env.shippedRoot,
+          client: async (cfg) => {
+            const key = cfg.file || cfg.id;
+            let client = clients.get(key);
+            if (!client) {
+              client = await createClient(cfg, { getKey: envKeys });
+              clients.set(key, client);
+            }
+            return client;
+          },
         },
-      });
+      );
       return picked!.grader;
     },
   }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EADDRINUSE') throw new QedError(`port ${port} is in use`, { field: '--port' }, 'pick another port, or leave --port out for a free one');
+    if (e.code === 'EADDRINUSE')
+      throw new QedError(
+        `port ${port} is in use`,
+        { field: '--port' },
+        'pick another port, or leave --port out for a free one',
+      );
     throw e;
   });
 
-  process.stdout.write(`qed view: ${files.length === 1 ? files[0] : `${files.length} files`}\n  open ${server.url}\n  (127.0.0.1 only; the address carries a secret token; Ctrl-C stops)\n`);
+  process.stdout.write(
+    `qed view: ${files.length === 1 ? files[0] : `${files.length} files`}\n  open ${server.url}\n  (127.0.0.1 only; the address carries a secret token; Ctrl-C stops)\n`,
+  );
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);

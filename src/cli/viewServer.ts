@@ -35,7 +35,11 @@ export interface ViewServer {
 }
 
 const ASSET = /^(webview\.js|webview\.css|KaTeX_[A-Za-z0-9-]+\.woff2)$/;
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', woff2: 'font/woff2' };
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  woff2: 'font/woff2',
+};
 const MAX_BODY = 1 << 20;
 
 /** The folder with the built viewer: beside dist/cli.js, or the repository's dist/ when run from sources. */
@@ -45,7 +49,13 @@ export function findAssets(): string {
   throw new Error(`the viewer is not built (no webview.js in ${candidates.join(' or ')}): run npm run build`);
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/plain; charset=utf-8',
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     'content-type': type,
     'cache-control': 'no-store',
@@ -109,8 +119,25 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     if (req.method === 'GET' && path === '') {
       const nonce = makeNonce();
       const csp = `default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
-      const title = host.fileInfos.length === 1 ? `${host.fileInfos[0].name} — QED view` : `${host.fileInfos.length} files — QED view`;
-      return send(res, 200, viewerHtml({ scriptUri: 'webview.js', styleUri: 'webview.css', fontUris: PRELOAD_FONTS, nonce, csp, title, host: 'http' }), 'text/html; charset=utf-8', { 'content-security-policy': `${csp}; frame-ancestors 'none'` });
+      const title =
+        host.fileInfos.length === 1
+          ? `${host.fileInfos[0].name} — QED view`
+          : `${host.fileInfos.length} files — QED view`;
+      return send(
+        res,
+        200,
+        viewerHtml({
+          scriptUri: 'webview.js',
+          styleUri: 'webview.css',
+          fontUris: PRELOAD_FONTS,
+          nonce,
+          csp,
+          title,
+          host: 'http',
+        }),
+        'text/html; charset=utf-8',
+        { 'content-security-policy': `${csp}; frame-ancestors 'none'` },
+      );
     }
     if (req.method === 'GET' && ASSET.test(path)) {
       let body = cache.get(path);
@@ -124,10 +151,17 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
       }
       // The assets never change while this server runs and its token (in every URL) is new each
       // run: the browser may keep them, and reuse its compiled script on the next load.
-      return send(res, 200, body, TYPES[path.slice(path.lastIndexOf('.') + 1)], { 'cache-control': 'private, max-age=86400, immutable' });
+      return send(res, 200, body, TYPES[path.slice(path.lastIndexOf('.') + 1)], {
+        'cache-control': 'private, max-age=86400, immutable',
+      });
     }
     if (req.method === 'GET' && path === 'events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-content-type-options': 'nosniff',
+      });
       res.write(': connected\n\n');
       streams.add(res);
       const keep = setInterval(() => res.write(': keep-alive\n\n'), 15000);
@@ -138,14 +172,20 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
       return;
     }
     if (req.method === 'POST' && path === 'api') {
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'expected application/json\n');
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(res, 415, 'expected application/json\n');
       let msg: ViewerMessage;
       try {
         msg = JSON.parse(await readBody(req)) as ViewerMessage;
       } catch {
         return send(res, 400, 'bad request\n');
       }
-      if (typeof msg !== 'object' || msg === null || !['ready', 'request', 'cancel'].includes((msg as { kind?: string }).kind ?? '')) return send(res, 400, 'bad request\n');
+      if (
+        typeof msg !== 'object' ||
+        msg === null ||
+        !['ready', 'request', 'cancel'].includes((msg as { kind?: string }).kind ?? '')
+      )
+        return send(res, 400, 'bad request\n');
       const session = String(req.headers['x-qed-session'] ?? '').slice(0, 64);
       const reply: HostMessage | undefined = await host.handle(msg, session);
       return send(res, 200, JSON.stringify(reply ?? { kind: 'none' }), 'application/json; charset=utf-8');

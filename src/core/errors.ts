@@ -109,11 +109,13 @@ export function describeErrno(e: ErrnoError, withPath = true): string {
  */
 export function environmentError(e: unknown, file?: string): QedError | undefined {
   if (!isEnvironmentError(e)) return undefined;
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new QedError(`${describeErrno(e, false)}: cannot write ${file ?? e.path ?? 'the file'}`);
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT')
+    return new QedError(`${describeErrno(e, false)}: cannot write ${file ?? e.path ?? 'the file'}`);
   const target = file ?? e.path;
   // The location names `target`; the path the system complained about is added when it differs.
   const what = describeErrno(e, e.path !== undefined && e.path !== target);
-  const hint = e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'choose a folder you can write to' : undefined;
+  const hint =
+    e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'choose a folder you can write to' : undefined;
   return new QedError(what, { file: target }, hint);
 }
 

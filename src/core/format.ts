@@ -23,11 +23,17 @@ export function formatUsd(x: number): string {
 
 /** `28 reused` and, when they cost something, what they cost in the sessions that made them. */
 export function reusedPart(s: { reused: number; reusedCost?: { cost: number } }): string {
-  return s.reused && s.reusedCost?.cost ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)` : `${s.reused} reused`;
+  return s.reused && s.reusedCost?.cost
+    ? `${s.reused} reused (${formatUsd(s.reusedCost.cost)} spent on them earlier)`
+    : `${s.reused} reused`;
 }
 
 /** How a job ended, the first words of its summary line. */
-export function jobState(s: { cancelled: boolean; stopped?: string }, problems: boolean, problemsWord = 'finished with problems'): string {
+export function jobState(
+  s: { cancelled: boolean; stopped?: string },
+  problems: boolean,
+  problemsWord = 'finished with problems',
+): string {
   if (s.cancelled) return 'cancelled';
   if (s.stopped) return 'stopped after a failure (throw_error_on_failure)';
   return problems ? problemsWord : 'finished';

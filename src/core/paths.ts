@@ -6,7 +6,11 @@ import { join, resolve } from 'node:path';
  * (dist/cli.js → ../configs), or at the repository root when running from sources.
  */
 export function shippedConfigsRoot(): string {
-  const candidates = [resolve(__dirname, '..', 'configs'), resolve(__dirname, '..', '..', 'configs'), resolve(__dirname, '..', '..', '..', 'configs')];
+  const candidates = [
+    resolve(__dirname, '..', 'configs'),
+    resolve(__dirname, '..', '..', 'configs'),
+    resolve(__dirname, '..', '..', '..', 'configs'),
+  ];
   for (const c of candidates) if (existsSync(join(c, 'prompts'))) return c;
   return candidates[0];
 }

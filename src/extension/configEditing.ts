@@ -10,7 +10,9 @@ const SELECTOR: vscode.DocumentSelector = [
 ];
 
 // JSON configs get the same checks (VS Code's JSON support adds completion from the contributed schema).
-const isConfigDoc = (doc: vscode.TextDocument) => (doc.languageId === 'yaml' || doc.languageId === 'json') && /[\\/]configs[\\/](models|agents)[\\/]/.test(doc.uri.fsPath);
+const isConfigDoc = (doc: vscode.TextDocument) =>
+  (doc.languageId === 'yaml' || doc.languageId === 'json') &&
+  /[\\/]configs[\\/](models|agents)[\\/]/.test(doc.uri.fsPath);
 
 interface KeyDoc {
   description: string;
@@ -23,11 +25,21 @@ function loadKeyDocs(shippedRoot: string): { model: Map<string, KeyDoc>; agent: 
   const out = { model: new Map<string, KeyDoc>(), agent: new Map<string, KeyDoc>() };
   try {
     const schema = JSON.parse(readFileSync(join(shippedRoot, 'schema', 'model-config.schema.json'), 'utf8')) as {
-      definitions?: Record<string, { properties?: Record<string, { description?: string; enum?: string[]; type?: string | string[] }> }>;
+      definitions?: Record<
+        string,
+        { properties?: Record<string, { description?: string; enum?: string[]; type?: string | string[] }> }
+      >;
     };
-    for (const [def, target] of [['modelConfig', out.model], ['agentConfig', out.agent]] as const) {
+    for (const [def, target] of [
+      ['modelConfig', out.model],
+      ['agentConfig', out.agent],
+    ] as const) {
       for (const [key, p] of Object.entries(schema.definitions?.[def]?.properties ?? {})) {
-        target.set(key, { description: p.description ?? '', enum: p.enum, type: Array.isArray(p.type) ? p.type.join(' | ') : p.type });
+        target.set(key, {
+          description: p.description ?? '',
+          enum: p.enum,
+          type: Array.isArray(p.type) ? p.type.join(' | ') : p.type,
+        });
       }
     }
   } catch {
@@ -58,8 +70,15 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
         const line = Math.max(0, d.line - 1);
         const col = Math.max(0, d.column - 1);
         const endLine = d.endLine !== undefined ? d.endLine - 1 : line;
-        const endCol = d.endColumn !== undefined ? d.endColumn - 1 : Math.max(col + 1, doc.lineAt(Math.min(line, doc.lineCount - 1)).text.length);
-        const diag = new vscode.Diagnostic(new vscode.Range(line, col, endLine, endCol), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const endCol =
+          d.endColumn !== undefined
+            ? d.endColumn - 1
+            : Math.max(col + 1, doc.lineAt(Math.min(line, doc.lineCount - 1)).text.length);
+        const diag = new vscode.Diagnostic(
+          new vscode.Range(line, col, endLine, endCol),
+          d.message,
+          d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diag.source = 'QED';
         if (d.key) diag.code = d.key;
         return diag;
@@ -83,7 +102,11 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
   const keyAt = (doc: vscode.TextDocument, pos: vscode.Position) => {
     const m = /^(\s*)([A-Za-z_][\w-]*)\s*:/.exec(doc.lineAt(pos.line).text);
     if (!m || pos.character < m[1].length || pos.character > m[1].length + m[2].length) return undefined;
-    return { key: m[2], indent: m[1].length, range: new vscode.Range(pos.line, m[1].length, pos.line, m[1].length + m[2].length) };
+    return {
+      key: m[2],
+      indent: m[1].length,
+      range: new vscode.Range(pos.line, m[1].length, pos.line, m[1].length + m[2].length),
+    };
   };
 
   context.subscriptions.push(
@@ -101,10 +124,20 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
           const value = /^([A-Za-z_]\w*)\s*:\s*\S*$/.exec(before);
           if (value) {
             const enumValues = table.get(value[1])?.enum;
-            return enumValues?.map((v) => Object.assign(new vscode.CompletionItem(v, vscode.CompletionItemKind.EnumMember), { documentation: table.get(value[1])?.description }));
+            return enumValues?.map((v) =>
+              Object.assign(new vscode.CompletionItem(v, vscode.CompletionItemKind.EnumMember), {
+                documentation: table.get(value[1])?.description,
+              }),
+            );
           }
           if (!/^[A-Za-z_]*$/.test(before)) return undefined; // only top-level keys at the start of a line
-          const present = new Set(doc.getText().split('\n').map((l) => /^([A-Za-z_][\w-]*)\s*:/.exec(l)?.[1]).filter(Boolean));
+          const present = new Set(
+            doc
+              .getText()
+              .split('\n')
+              .map((l) => /^([A-Za-z_][\w-]*)\s*:/.exec(l)?.[1])
+              .filter(Boolean),
+          );
           return [...table.entries()]
             .filter(([k]) => !present.has(k))
             .map(([k, d]) => {
@@ -139,8 +172,16 @@ export function registerConfigEditing(context: vscode.ExtensionContext, shippedR
         provideCodeLenses(doc) {
           const top = new vscode.Range(0, 0, 0, 0);
           return [
-            new vscode.CodeLens(top, { title: '$(beaker) Test config', command: 'qed.testConfig', arguments: [doc.uri] }),
-            new vscode.CodeLens(top, { title: '$(play) Run benchmark with this config', command: 'qed.runBenchmark', arguments: [doc.uri] }),
+            new vscode.CodeLens(top, {
+              title: '$(beaker) Test config',
+              command: 'qed.testConfig',
+              arguments: [doc.uri],
+            }),
+            new vscode.CodeLens(top, {
+              title: '$(play) Run benchmark with this config',
+              command: 'qed.runBenchmark',
+              arguments: [doc.uri],
+            }),
           ];
         },
       },

@@ -27,8 +27,20 @@ export function activate(context: vscode.ExtensionContext): QedApi {
   const jobs = new Jobs();
   const shippedRoot = join(context.extensionPath, 'configs');
   const view = new QedView(shippedRoot, jobs);
-  const s: Services = { context, log, keys: new KeyStore(context.secrets), state: context.globalState, jobs, shippedRoot, reloadView: () => view.reload() };
-  context.subscriptions.push(log, jobs, vscode.commands.registerCommand('qed.showLog', () => log.show()));
+  const s: Services = {
+    context,
+    log,
+    keys: new KeyStore(context.secrets),
+    state: context.globalState,
+    jobs,
+    shippedRoot,
+    reloadView: () => view.reload(),
+  };
+  context.subscriptions.push(
+    log,
+    jobs,
+    vscode.commands.registerCommand('qed.showLog', () => log.show()),
+  );
 
   registerQedView(s, view);
   registerRunBenchmark(s);
@@ -51,7 +63,10 @@ export function activate(context: vscode.ExtensionContext): QedApi {
     jobs: { list: () => jobs.list(), onDidChange: jobs.onDidChange },
     panels: {
       list: () => panels.list(),
-      rendered: (files) => (testing ? panels.probe(files) : Promise.reject(new Error('QED: panels.rendered() answers only in the extension test mode'))),
+      rendered: (files) =>
+        testing
+          ? panels.probe(files)
+          : Promise.reject(new Error('QED: panels.rendered() answers only in the extension test mode')),
     },
     summaries: { list: () => summaries.list() },
     prompts: {

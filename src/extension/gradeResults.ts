@@ -17,9 +17,17 @@ export interface GradeContext {
 }
 
 const MODES: Array<vscode.QuickPickItem & { mode: GradeMode }> = [
-  { label: 'IMO-ProofBench rubric', description: '7 / 6 / 1 / 0 with the problem\'s grading guidelines', mode: 'proof' },
-  { label: 'ProofBench marking scheme', description: 'checkpoints, zero-credit items and deductions (grading_scheme column)', mode: 'proofbench' },
-  { label: 'Final answer', description: 'deterministic check first, the LLM judge only when it cannot decide', mode: 'final-answer' },
+  { label: 'IMO-ProofBench rubric', description: "7 / 6 / 1 / 0 with the problem's grading guidelines", mode: 'proof' },
+  {
+    label: 'ProofBench marking scheme',
+    description: 'checkpoints, zero-credit items and deductions (grading_scheme column)',
+    mode: 'proofbench',
+  },
+  {
+    label: 'Final answer',
+    description: 'deterministic check first, the LLM judge only when it cannot decide',
+    mode: 'final-answer',
+  },
 ];
 
 /**
@@ -32,15 +40,31 @@ export async function gradeResultsCommand(ctx: GradeContext, uri?: vscode.Uri): 
   if (!cwd) return;
   const file = uri?.fsPath ?? (await pickResultsFile(cwd, 'Grade Results (1/3): results file'));
   if (!file) return;
-  const { data: { readJsonlRows }, config: { loadConfig }, grade, graders, format: { jobState, reusedPart }, regrade: { gradingModeOf, recordedFileMode } } = await engine();
+  const {
+    data: { readJsonlRows },
+    config: { loadConfig },
+    grade,
+    graders,
+    format: { jobState, reusedPart },
+    regrade: { gradingModeOf, recordedFileMode },
+  } = await engine();
   const input = await readJsonlRows(file);
   // The mode the file was graded in, else the one its rows suggest: offered first.
   const rows = input.rows.map((r) => r.row);
   const guessed = recordedFileMode(rows) ?? gradingModeOf(rows[0]);
-  const modePick = await ui.showQuickPick([...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)), { title: 'Grade Results (2/3): how to grade' });
+  const modePick = await ui.showQuickPick(
+    [...MODES].sort((a, b) => Number(b.mode === guessed) - Number(a.mode === guessed)),
+    { title: 'Grade Results (2/3): how to grade' },
+  );
   if (!modePick) return;
   const preferred = vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined;
-  const ref = await pickModelConfig(cwd, ctx.shippedRoot, 'Grade Results (3/3): grader model', 'Which model grades?', preferred);
+  const ref = await pickModelConfig(
+    cwd,
+    ctx.shippedRoot,
+    'Grade Results (3/3): grader model',
+    'Which model grades?',
+    preferred,
+  );
   if (!ref) return;
   const cfg = await loadConfig(ref, { cwd, shippedRoot: ctx.shippedRoot });
   const mode = modePick.mode;

@@ -38,7 +38,18 @@ export class Jobs implements vscode.Disposable {
 
   /** Registers a job; cancelling it (here or from its notification) aborts `controller`. */
   start(kind: JobInfo['kind'], label: string, controller: AbortController, output?: string): JobInfo {
-    const job: JobInfo = { id: this.next++, kind, label, started: Date.now(), done: 0, total: 0, failed: 0, cost: 0, controller, output };
+    const job: JobInfo = {
+      id: this.next++,
+      kind,
+      label,
+      started: Date.now(),
+      done: 0,
+      total: 0,
+      failed: 0,
+      cost: 0,
+      controller,
+      output,
+    };
     this.jobs.set(job.id, job);
     this.refresh();
     return job;
@@ -48,26 +59,35 @@ export class Jobs implements vscode.Disposable {
    * Runs a job under a cancellable progress notification, registered here for the status bar and
    * QED: Cancel Job. `work` gets the abort signal and a progress callback.
    */
-  run<T>(kind: JobInfo['kind'], label: string, work: (signal: AbortSignal, onProgress: (p: JobProgressLike) => void) => Promise<T>, log?: vscode.LogOutputChannel, output?: string): Thenable<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: ${label}`, cancellable: true }, async (progress, token) => {
-      const controller = new AbortController();
-      token.onCancellationRequested(() => {
-        log?.info(`${label}: cancel requested; finished rows are kept`);
-        controller.abort();
-      });
-      const job = this.start(kind, label, controller, output);
-      let lastPct = 0;
-      try {
-        return await work(controller.signal, (p) => {
-          const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
-          progress.report({ increment: pct - lastPct, message: progressMessage(p) });
-          lastPct = pct;
-          this.update(job, p);
+  run<T>(
+    kind: JobInfo['kind'],
+    label: string,
+    work: (signal: AbortSignal, onProgress: (p: JobProgressLike) => void) => Promise<T>,
+    log?: vscode.LogOutputChannel,
+    output?: string,
+  ): Thenable<T> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `QED: ${label}`, cancellable: true },
+      async (progress, token) => {
+        const controller = new AbortController();
+        token.onCancellationRequested(() => {
+          log?.info(`${label}: cancel requested; finished rows are kept`);
+          controller.abort();
         });
-      } finally {
-        this.finish(job);
-      }
-    });
+        const job = this.start(kind, label, controller, output);
+        let lastPct = 0;
+        try {
+          return await work(controller.signal, (p) => {
+            const pct = p.total ? ((p.done + p.failed) / p.total) * 100 : 100;
+            progress.report({ increment: pct - lastPct, message: progressMessage(p) });
+            lastPct = pct;
+            this.update(job, p);
+          });
+        } finally {
+          this.finish(job);
+        }
+      },
+    );
   }
 
   update(job: JobInfo, p: { done: number; total: number; failed: number; cost: { cost: number } }): void {
@@ -102,7 +122,12 @@ export class Jobs implements vscode.Disposable {
     const pick =
       running.length === 1
         ? running[0]
-        : (await ui.showQuickPick(running.map((j) => ({ label: j.label, description: describe(j), job: j })), { title: 'Cancel which job?' }))?.job;
+        : (
+            await ui.showQuickPick(
+              running.map((j) => ({ label: j.label, description: describe(j), job: j })),
+              { title: 'Cancel which job?' },
+            )
+          )?.job;
     if (!pick) return;
     pick.controller.abort();
     void ui.showInformationMessage(`QED: cancelling ${pick.label}; finished rows are kept.`);
@@ -122,7 +147,10 @@ export class Jobs implements vscode.Disposable {
       const total = running.reduce((s, j) => s + j.total, 0);
       const cost = running.reduce((s, j) => s + j.cost, 0);
       this.item.text = `$(sync~spin) QED ${done}/${total} · $${cost.toFixed(2)}`;
-      this.item.tooltip = new vscode.MarkdownString(running.map((j) => `**${j.label}**: ${describe(j)}`).join('\n\n') + '\n\nClick to show the running jobs (each with a cancel button).');
+      this.item.tooltip = new vscode.MarkdownString(
+        running.map((j) => `**${j.label}**: ${describe(j)}`).join('\n\n') +
+          '\n\nClick to show the running jobs (each with a cancel button).',
+      );
       this.item.show();
     }
     this.changed.fire();

@@ -18,8 +18,15 @@ function describeLine(text: string): LineInfo | undefined {
     return undefined;
   }
   if (!('model_solution' in row) && !('score' in row)) return undefined;
-  const id = String(row.problem_id ?? row.question_id ?? '?') + (typeof row.run_index === 'number' && row.run_index > 0 ? ` #${row.run_index}` : '');
-  const max = Array.isArray(row.schema_0) ? (row.schema_0 as Array<{ points?: unknown }>).reduce((s, i) => s + (typeof i?.points === 'number' ? i.points : 0), 0) : 0;
+  const id =
+    String(row.problem_id ?? row.question_id ?? '?') +
+    (typeof row.run_index === 'number' && row.run_index > 0 ? ` #${row.run_index}` : '');
+  const max = Array.isArray(row.schema_0)
+    ? (row.schema_0 as Array<{ points?: unknown }>).reduce(
+        (s, i) => s + (typeof i?.points === 'number' ? i.points : 0),
+        0,
+      )
+    : 0;
   let score: string;
   if (row.error) score = 'run error';
   else if (row.grade_error) score = 'grader reply unreadable';
@@ -53,7 +60,11 @@ export function registerJsonlLens(context: vscode.ExtensionContext): void {
             const range = new vscode.Range(i, 0, i, 0);
             lenses.push(
               new vscode.CodeLens(range, { title: `${info.id} · ${info.score}`, command: '' }),
-              new vscode.CodeLens(range, { title: 'Open in viewer', command: 'qed.openResults', arguments: [doc.uri, { row: index }] }),
+              new vscode.CodeLens(range, {
+                title: 'Open in viewer',
+                command: 'qed.openResults',
+                arguments: [doc.uri, { row: index }],
+              }),
               new vscode.CodeLens(range, { title: 'Regrade', command: 'qed.regradeRow', arguments: [doc.uri, index] }),
             );
           }

@@ -58,12 +58,16 @@ export async function workspaceKeyVariables(shippedRoot: string): Promise<Map<st
 }
 
 /** Asks which variable, then the key (masked); stores it in SecretStorage. */
-export async function setApiKeyCommand(keys: KeyStore, preset?: string, workspaceVariables = new Map<string, string[]>()): Promise<boolean> {
+export async function setApiKeyCommand(
+  keys: KeyStore,
+  preset?: string,
+  workspaceVariables = new Map<string, string[]>(),
+): Promise<boolean> {
   const variable = preset ?? (await pickVariable(keys, 'Store a key for…', false, workspaceVariables));
   if (!variable) return false;
   const value = await ui.showInputBox({
     title: `API key for ${variable}`,
-    prompt: 'Kept in VS Code\'s secret storage; never written to a file or a log.',
+    prompt: "Kept in VS Code's secret storage; never written to a file or a log.",
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim() ? undefined : 'Enter a key, or press Escape to cancel'),
@@ -74,16 +78,25 @@ export async function setApiKeyCommand(keys: KeyStore, preset?: string, workspac
   return true;
 }
 
-export async function clearApiKeyCommand(keys: KeyStore, workspaceVariables = new Map<string, string[]>()): Promise<void> {
+export async function clearApiKeyCommand(
+  keys: KeyStore,
+  workspaceVariables = new Map<string, string[]>(),
+): Promise<void> {
   const variable = await pickVariable(keys, 'Remove the stored key of…', true, workspaceVariables);
   if (!variable) return;
   await keys.clear(variable);
   void ui.showInformationMessage(`QED: stored key for ${variable} removed.`);
 }
 
-async function pickVariable(keys: KeyStore, title: string, storedOnly = false, workspaceVariables = new Map<string, string[]>()): Promise<string | undefined> {
+async function pickVariable(
+  keys: KeyStore,
+  title: string,
+  storedOnly = false,
+  workspaceVariables = new Map<string, string[]>(),
+): Promise<string | undefined> {
   const items: vscode.QuickPickItem[] = [];
-  const usedBy = (ids: string[]) => `used by ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+  const usedBy = (ids: string[]) =>
+    `used by ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
   for (const v of [...workspaceVariables.keys(), ...KNOWN_KEY_VARIABLES]) {
     const where = await keys.has(v);
     if (storedOnly && where !== 'secret') continue;
@@ -92,7 +105,10 @@ async function pickVariable(keys: KeyStore, title: string, storedOnly = false, w
     items.push({ label: v, description: [state, ids ? usedBy(ids) : ''].filter(Boolean).join(' · ') });
   }
   // Secret storage cannot list what it holds: a key stored under another name is named by hand.
-  items.push({ label: 'Another variable…', description: storedOnly ? 'a key stored under another name' : 'the api_key_env of a custom config' });
+  items.push({
+    label: 'Another variable…',
+    description: storedOnly ? 'a key stored under another name' : 'the api_key_env of a custom config',
+  });
   const pick = await ui.showQuickPick(items, { title, placeHolder: 'Key variable' });
   if (!pick) return undefined;
   if (pick.label !== 'Another variable…') return pick.label;
@@ -104,6 +120,10 @@ async function pickVariable(keys: KeyStore, title: string, storedOnly = false, w
 }
 
 export function registerKeyCommands(s: Services): void {
-  registerCommand(s, 'qed.setApiKey', 'Set API Key', async () => setApiKeyCommand(s.keys, undefined, await workspaceKeyVariables(s.shippedRoot)));
-  registerCommand(s, 'qed.clearApiKey', 'Clear API Key', async () => clearApiKeyCommand(s.keys, await workspaceKeyVariables(s.shippedRoot)));
+  registerCommand(s, 'qed.setApiKey', 'Set API Key', async () =>
+    setApiKeyCommand(s.keys, undefined, await workspaceKeyVariables(s.shippedRoot)),
+  );
+  registerCommand(s, 'qed.clearApiKey', 'Clear API Key', async () =>
+    clearApiKeyCommand(s.keys, await workspaceKeyVariables(s.shippedRoot)),
+  );
 }

@@ -48,13 +48,22 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
     judge = await pickModelConfig(cwd, ctx.shippedRoot, 'Launch on SLURM (2/4): judge config', 'Which model grades?');
     if (!judge) return;
   } else if (judgeKind.value === 'vllm') {
-    judge = await ui.showInputBox({ title: 'Launch on SLURM (2/4): judge model', prompt: 'Hugging Face id or model folder', value: 'Qwen/Qwen3-32B' });
+    judge = await ui.showInputBox({
+      title: 'Launch on SLURM (2/4): judge model',
+      prompt: 'Hugging Face id or model folder',
+      value: 'Qwen/Qwen3-32B',
+    });
     if (!judge) return;
   }
 
   const bench = await ui.showQuickPick(
     [
-      { label: 'IMO-ProofBench', description: 'proofs, graded with the IMO-ProofBench rubric', finalAnswer: false, proofbench: false },
+      {
+        label: 'IMO-ProofBench',
+        description: 'proofs, graded with the IMO-ProofBench rubric',
+        finalAnswer: false,
+        proofbench: false,
+      },
       { label: 'IMO-AnswerBench', description: 'final answers', finalAnswer: true, proofbench: false },
       { label: 'ProofBench', description: 'proofs, graded with marking schemes', finalAnswer: false, proofbench: true },
     ],
@@ -62,7 +71,13 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
   );
   if (!bench) return;
 
-  const gpus = await ui.showQuickPick(['8', '4', '2', '1', '0'].map((g) => ({ label: g, description: g === '0' ? 'no GPU (CPU-only test clusters)' : `GPU${g === '1' ? '' : 's'} per node` })), { title: 'Launch on SLURM (4/4): GPUs per node' });
+  const gpus = await ui.showQuickPick(
+    ['8', '4', '2', '1', '0'].map((g) => ({
+      label: g,
+      description: g === '0' ? 'no GPU (CPU-only test clusters)' : `GPU${g === '1' ? '' : 's'} per node`,
+    })),
+    { title: 'Launch on SLURM (4/4): GPUs per node' },
+  );
   if (!gpus) return;
   await ctx.state.update('qed.slurm.model', model);
 
@@ -83,14 +98,25 @@ export async function launchSlurmCommand(ctx: SlurmContext): Promise<void> {
   for (const w of plan.warnings) ctx.log.warn(`Launch on SLURM: ${w}`);
 
   // The dry run first: every script and config the launch would write, in an editor.
-  const preview = await vscode.workspace.openTextDocument({ language: 'shellscript', content: `# qed slurm launch preview: nothing is written or submitted until you confirm.\n# Results: ${plan.results}\n\n${cluster.planText(plan)}` });
+  const preview = await vscode.workspace.openTextDocument({
+    language: 'shellscript',
+    content: `# qed slurm launch preview: nothing is written or submitted until you confirm.\n# Results: ${plan.results}\n\n${cluster.planText(plan)}`,
+  });
   await vscode.window.showTextDocument(preview, { preview: true });
 
-  const jobsText = plan.gradeScript ? 'a generation job and a grading job that starts once it succeeded' : 'a generation job (no grading)';
-  const go = await ui.showInformationMessage(`Submit ${jobsText} to SLURM?`, { modal: true, detail: `Scripts, configs and logs go to ${plan.outDir}.` }, 'Submit');
+  const jobsText = plan.gradeScript
+    ? 'a generation job and a grading job that starts once it succeeded'
+    : 'a generation job (no grading)';
+  const go = await ui.showInformationMessage(
+    `Submit ${jobsText} to SLURM?`,
+    { modal: true, detail: `Scripts, configs and logs go to ${plan.outDir}.` },
+    'Submit',
+  );
   if (go !== 'Submit') return;
   if (!cluster.onPath('sbatch')) {
-    void ui.showErrorMessage('QED: sbatch is not on PATH here: open this folder on a SLURM login node (e.g. over Remote-SSH).');
+    void ui.showErrorMessage(
+      'QED: sbatch is not on PATH here: open this folder on a SLURM login node (e.g. over Remote-SSH).',
+    );
     return;
   }
   const launch = cluster.submitLaunch(plan);

@@ -34,16 +34,29 @@ export async function newConfigCommand(shippedRoot: string, refresh: () => Promi
     return;
   }
   const { listConfigs } = (await engine()).config;
-  const shipped = (await listConfigs({ cwd, shippedRoot })).filter((c) => c.kind === 'model' && c.origin === 'shipped' && !c.diagnostics.some((d) => d.severity === 'error'));
+  const shipped = (await listConfigs({ cwd, shippedRoot })).filter(
+    (c) => c.kind === 'model' && c.origin === 'shipped' && !c.diagnostics.some((d) => d.severity === 'error'),
+  );
   type Item = vscode.QuickPickItem & { file?: string; group?: string };
   const items: Item[] = [
     { label: 'Minimal config', description: 'model, api, token limit and prices to fill in' },
     { label: 'start from a shipped config', kind: vscode.QuickPickItemKind.Separator },
-    ...shipped.map((c) => ({ label: c.id, description: `${c.api ?? ''}: ${c.model ?? ''}`, file: c.file, group: c.group })),
+    ...shipped.map((c) => ({
+      label: c.id,
+      description: `${c.api ?? ''}: ${c.model ?? ''}`,
+      file: c.file,
+      group: c.group,
+    })),
   ];
-  const template = await ui.showQuickPick(items, { title: 'New Model Config (1/2): start from', placeHolder: 'A shipped config to copy, or a minimal one', matchOnDescription: true });
+  const template = await ui.showQuickPick(items, {
+    title: 'New Model Config (1/2): start from',
+    placeHolder: 'A shipped config to copy, or a minimal one',
+    matchOnDescription: true,
+  });
   if (!template) return;
-  const suggestion = template.file ? `${template.group || 'custom'}/my-${template.label.split('/').pop()}` : 'custom/my-model';
+  const suggestion = template.file
+    ? `${template.group || 'custom'}/my-${template.label.split('/').pop()}`
+    : 'custom/my-model';
   const id = await ui.showInputBox({
     title: 'New Model Config (2/2): name',
     prompt: 'provider/name: the file is configs/models/provider/name.yaml, and runs name it openai/my-model',
@@ -52,7 +65,8 @@ export async function newConfigCommand(shippedRoot: string, refresh: () => Promi
     validateInput: (v) => {
       const t = v.trim().replace(/\.ya?ml$/, '');
       if (!t) return 'give the config a name';
-      if (!ID.test(t) || t.split('/').some((p) => p === '.' || p === '..')) return 'letters, digits, . _ - and / between folders only';
+      if (!ID.test(t) || t.split('/').some((p) => p === '.' || p === '..'))
+        return 'letters, digits, . _ - and / between folders only';
       if (existsSync(join(cwd, 'configs', 'models', `${t}.yaml`))) return `configs/models/${t}.yaml exists already`;
       return undefined;
     },
@@ -70,13 +84,18 @@ export async function newConfigCommand(shippedRoot: string, refresh: () => Promi
   body = body.replace(/^# yaml-language-server:.*\n/m, '');
   if (template.file) body = body.replace(/^date:.*$/m, `date: "${today}"`);
   const modeline = `# yaml-language-server: $schema=${relative(dirname(target), schema).split('\\').join('/')}\n`;
-  const origin = template.file ? `# Started from the shipped config ${template.label}: check the model, prices and limits.\n` : '';
+  const origin = template.file
+    ? `# Started from the shipped config ${template.label}: check the model, prices and limits.\n`
+    : '';
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, modeline + origin + body, { flag: 'wx' });
   await refresh();
   const editor = await vscode.window.showTextDocument(vscode.Uri.file(target));
   // Put the cursor on the model name, the first thing to change.
-  const lineNo = editor.document.getText().split('\n').findIndex((l) => /^model:/.test(l));
+  const lineNo = editor.document
+    .getText()
+    .split('\n')
+    .findIndex((l) => /^model:/.test(l));
   if (lineNo >= 0) {
     const line = editor.document.lineAt(lineNo);
     const start = line.text.length - line.text.slice(line.text.indexOf(':') + 1).trimStart().length;

@@ -11,13 +11,23 @@ import { engine } from './lazy';
 type ConfigPick = vscode.QuickPickItem & { file?: string };
 
 /** A quick pick of the model configs (workspace first, then shipped), grouped by provider. */
-export async function pickModelConfig(cwd: string, shippedRoot: string, title: string, placeHolder: string, preferred?: string, withAgents = false): Promise<string | undefined> {
+export async function pickModelConfig(
+  cwd: string,
+  shippedRoot: string,
+  title: string,
+  placeHolder: string,
+  preferred?: string,
+  withAgents = false,
+): Promise<string | undefined> {
   const { listConfigs } = (await engine()).config;
   const all = await listConfigs({ cwd, shippedRoot });
   const items: ConfigPick[] = [];
   let group = '';
   // Agent configs (when offered) come last, under their own heading.
-  const offered = [...all.filter((x) => x.kind === 'model'), ...(withAgents ? all.filter((x) => x.kind === 'agent') : [])];
+  const offered = [
+    ...all.filter((x) => x.kind === 'model'),
+    ...(withAgents ? all.filter((x) => x.kind === 'agent') : []),
+  ];
   for (const c of offered) {
     const g = c.kind === 'agent' ? 'agents (scaffolds)' : c.id.includes('/') ? c.id.slice(0, c.id.indexOf('/')) : '';
     if (g !== group) {
@@ -29,12 +39,20 @@ export async function pickModelConfig(cwd: string, shippedRoot: string, title: s
       label: c.id,
       file: c.file,
       description: c.kind === 'agent' ? `agent: ${c.model ?? c.name ?? ''}` : `${c.api ?? ''}: ${c.model ?? ''}`,
-      detail: errors ? `$(warning) ${errors} error(s): fix the config first` : c.origin === 'shipped' ? 'shipped with QED Workbench' : undefined,
+      detail: errors
+        ? `$(warning) ${errors} error(s): fix the config first`
+        : c.origin === 'shipped'
+          ? 'shipped with QED Workbench'
+          : undefined,
       picked: c.id === preferred,
     });
   }
   const preferredItem = items.find((i) => i.label === preferred);
-  if (preferredItem) items.unshift({ label: 'default', kind: vscode.QuickPickItemKind.Separator }, { ...preferredItem, description: `${preferredItem.description} (default)` });
+  if (preferredItem)
+    items.unshift(
+      { label: 'default', kind: vscode.QuickPickItemKind.Separator },
+      { ...preferredItem, description: `${preferredItem.description} (default)` },
+    );
   const pick = await ui.showQuickPick(items, { title, placeHolder, matchOnDescription: true });
   return pick?.file;
 }
@@ -43,13 +61,22 @@ async function resultsItems(cwd: string): Promise<Array<{ label: string; file: s
   const files = await vscode.workspace.findFiles('**/*.jsonl', '{**/node_modules/**,**/.git/**}', 1000);
   const items = files
     .map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath }))
-    .sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
-  if (!items.length) void ui.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
+    .sort(
+      (a, b) =>
+        Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) ||
+        a.label.localeCompare(b.label),
+    );
+  if (!items.length)
+    void ui.showInformationMessage('QED: no .jsonl results file in this workspace yet. Run a benchmark first.');
   return items;
 }
 
 /** A quick pick of the JSONL files of the workspace (results first), and `extra` last when given. */
-export async function pickResultsFile(cwd: string, title: string, extra?: { label: string; file: string }): Promise<string | undefined> {
+export async function pickResultsFile(
+  cwd: string,
+  title: string,
+  extra?: { label: string; file: string },
+): Promise<string | undefined> {
   const items = await resultsItems(cwd);
   if (!items.length && !extra) return undefined;
   const pick = await ui.showQuickPick(extra ? [...items, extra] : items, { title, placeHolder: 'Which results file?' });
@@ -67,7 +94,10 @@ export async function pickResultsFiles(cwd: string, title: string): Promise<stri
     void ui.showInformationMessage('QED: comparing needs two results files; this workspace has one.');
     return undefined;
   }
-  const first = await ui.showQuickPick(items, { title: `${title} (1/2): first run`, placeHolder: 'Which results file?' });
+  const first = await ui.showQuickPick(items, {
+    title: `${title} (1/2): first run`,
+    placeHolder: 'Which results file?',
+  });
   if (!first) return undefined;
   const second = await ui.showQuickPick(
     items.filter((i) => i !== first),
@@ -81,7 +111,10 @@ export async function pickResultsFiles(cwd: string, title: string): Promise<stri
  * when the key would go to a host that is not the provider's own — the user's consent for that
  * host, asked once and remembered. Returns the client, or undefined when the user declined.
  */
-export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, cfg: ModelConfig): Promise<BoundClient | undefined> {
+export async function clientFor(
+  ctx: { keys: KeyStore; state: vscode.Memento },
+  cfg: ModelConfig,
+): Promise<BoundClient | undefined> {
   if (!(await ensureKey(ctx.keys, cfg))) return undefined;
   const { foreignKeyHost } = (await engine()).config;
   const host = foreignKeyHost(cfg);
@@ -91,7 +124,11 @@ export async function clientFor(ctx: { keys: KeyStore; state: vscode.Memento }, 
       const yes = `Send it to ${host}`;
       const choice = await ui.showWarningMessage(
         `QED: ${cfg.id} sends your ${cfg.apiKeyEnv} key to ${host}, which is not ${cfg.api}'s own server. Send it there?`,
-        { modal: true, detail: 'Only allow hosts you trust with this key (your gateway or proxy). The answer is remembered for this host.' },
+        {
+          modal: true,
+          detail:
+            'Only allow hosts you trust with this key (your gateway or proxy). The answer is remembered for this host.',
+        },
         yes,
       );
       if (choice !== yes) return undefined;
@@ -120,9 +157,11 @@ export async function ensureKey(keys: KeyStore, cfg: ModelConfig): Promise<boole
 export function requireTrust(action: string): boolean {
   if (vscode.workspace.isTrusted) return true;
   const manage = 'Manage Workspace Trust';
-  void Promise.resolve(ui.showWarningMessage(`QED: Restricted Mode. Trust this folder to ${action}.`, manage)).then((choice) => {
-    if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
-  });
+  void Promise.resolve(ui.showWarningMessage(`QED: Restricted Mode. Trust this folder to ${action}.`, manage)).then(
+    (choice) => {
+      if (choice === manage) void vscode.commands.executeCommand('workbench.trust.manage');
+    },
+  );
   return false;
 }
 
@@ -137,7 +176,10 @@ export function workspaceRoot(): string | undefined {
  * Asks before a run whose estimated cost (`estimateRunCost` in core/run/estimate.ts, the same as
  * `qed run --max-cost`) is above `qed.confirmCostAbove` (USD; 0 = never ask).
  */
-export async function confirmCost(estimate: (outputTokens: number) => CostEstimate, describe: (e: CostEstimate) => string): Promise<boolean> {
+export async function confirmCost(
+  estimate: (outputTokens: number) => CostEstimate,
+  describe: (e: CostEstimate) => string,
+): Promise<boolean> {
   const settings = vscode.workspace.getConfiguration('qed');
   const threshold = settings.get<number>('confirmCostAbove', 5);
   if (!(threshold > 0)) return true;

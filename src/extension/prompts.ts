@@ -7,7 +7,15 @@ import * as vscode from 'vscode';
  * `vscode.window`. The lint rule in eslint.config.mjs keeps other files from calling the
  * `vscode.window` functions themselves.
  */
-export type Prompts = Pick<typeof vscode.window, 'showQuickPick' | 'showInputBox' | 'showInformationMessage' | 'showWarningMessage' | 'showErrorMessage' | 'showSaveDialog'> & {
+export type Prompts = Pick<
+  typeof vscode.window,
+  | 'showQuickPick'
+  | 'showInputBox'
+  | 'showInformationMessage'
+  | 'showWarningMessage'
+  | 'showErrorMessage'
+  | 'showSaveDialog'
+> & {
   /**
    * A multi-select pick that Enter accepts: the ticked items, else the highlighted one (VS Code's
    * own multi-select pick returns nothing on Enter with nothing ticked). Fewer than `min` keeps the
@@ -79,10 +87,18 @@ export function pickManyShown(): PickManyState | undefined {
   const qp = shownPick;
   if (!qp) return undefined;
   const labels = (xs: readonly vscode.QuickPickItem[]) => xs.map((i) => i.label);
-  return { title: qp.title ?? '', labels: labels(qp.items), ticked: labels(qp.selectedItems), highlighted: labels(qp.activeItems) };
+  return {
+    title: qp.title ?? '',
+    labels: labels(qp.items),
+    ticked: labels(qp.selectedItems),
+    highlighted: labels(qp.activeItems),
+  };
 }
 
-function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], options: PickManyOptions): Thenable<T[] | undefined> {
+function nativePickMany<T extends vscode.QuickPickItem>(
+  items: readonly T[],
+  options: PickManyOptions,
+): Thenable<T[] | undefined> {
   const min = options.min ?? 1;
   const qp = vscode.window.createQuickPick<T>();
   qp.title = options.title;
@@ -94,7 +110,10 @@ function nativePickMany<T extends vscode.QuickPickItem>(items: readonly T[], opt
   // matching what is typed, so that Enter has something to take.
   const highlight = () => {
     const v = qp.value.trim().toLowerCase();
-    const first = v ? (items.find((i) => i.label.toLowerCase().includes(v)) ?? items.find((i) => isSubsequence(v, i.label.toLowerCase()))) : items[0];
+    const first = v
+      ? (items.find((i) => i.label.toLowerCase().includes(v)) ??
+        items.find((i) => isSubsequence(v, i.label.toLowerCase())))
+      : items[0];
     if (first) qp.activeItems = [first];
   };
   qp.onDidChangeValue(highlight);

@@ -10,14 +10,35 @@ import { engine } from './lazy';
 type Node =
   | { kind: 'section'; id: 'models' | 'agents' | 'datasets' | 'results' | 'jobs' | 'slurm'; label: string }
   | { kind: 'group'; section: 'models' | 'agents'; label: string }
-  | { kind: 'config'; id: string; file: string; api?: string; model?: string; errors: number; warnings: number; origin: string; kindOf?: 'model' | 'agent' }
+  | {
+      kind: 'config';
+      id: string;
+      file: string;
+      api?: string;
+      model?: string;
+      errors: number;
+      warnings: number;
+      origin: string;
+      kindOf?: 'model' | 'agent';
+    }
   | { kind: 'file'; file: string; role: 'dataset' | 'results' }
   | { kind: 'job'; job: JobInfo }
-  | { kind: 'slurmJob'; id: string; role: 'generate' | 'grade'; model: string; state: string; elapsed?: string; rows: number; results: string; err: string }
+  | {
+      kind: 'slurmJob';
+      id: string;
+      role: 'generate' | 'grade';
+      model: string;
+      state: string;
+      elapsed?: string;
+      rows: number;
+      results: string;
+      err: string;
+    }
   | { kind: 'empty'; label: string };
 
 const DATA_GLOB = '**/*.{jsonl,json,csv}';
-const EXCLUDE = '{**/node_modules/**,**/.git/**,**/configs/**,**/package*.json,**/tsconfig*.json,**/.vscode/**,**/dist/**}';
+const EXCLUDE =
+  '{**/node_modules/**,**/.git/**,**/configs/**,**/package*.json,**/tsconfig*.json,**/.vscode/**,**/dist/**}';
 
 /**
  * The QED view in the activity bar: model and agent configs by provider (a warning icon on
@@ -48,7 +69,14 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
       running = now;
       this.emitter.fire(undefined);
     };
-    this.disposables.push(watcher, watcher.onDidCreate(soon), watcher.onDidDelete(soon), watcher.onDidChange(soon), jobs.onDidChange(jobsChanged), this.emitter);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate(soon),
+      watcher.onDidDelete(soon),
+      watcher.onDidChange(soon),
+      jobs.onDidChange(jobsChanged),
+      this.emitter,
+    );
   }
 
   private get cwd(): string | undefined {
@@ -81,7 +109,14 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
     this.files = found
       .map((u) => u.fsPath)
       .sort()
-      .map((file) => ({ kind: 'file' as const, file, role: file.endsWith('.jsonl') && cwd && relative(cwd, file).split(/[\\/]/)[0] === outFolder ? ('results' as const) : ('dataset' as const) }));
+      .map((file) => ({
+        kind: 'file' as const,
+        file,
+        role:
+          file.endsWith('.jsonl') && cwd && relative(cwd, file).split(/[\\/]/)[0] === outFolder
+            ? ('results' as const)
+            : ('dataset' as const),
+      }));
     await vscode.commands.executeCommand('setContext', 'qed.hasConfigs', !!cwd && existsSync(join(cwd, 'configs')));
     this.loaded = true;
     this.emitter.fire(undefined);
@@ -92,8 +127,12 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
       case 'section': {
         // The shipped agent configs alone would push datasets and results out of sight: that
         // section opens by itself only once the workspace has agent configs of its own.
-        const folded = node.id === 'agents' && !this.configs.some((c) => c.kindOf === 'agent' && c.origin !== 'shipped');
-        const item = new vscode.TreeItem(node.label, folded ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        const folded =
+          node.id === 'agents' && !this.configs.some((c) => c.kindOf === 'agent' && c.origin !== 'shipped');
+        const item = new vscode.TreeItem(
+          node.label,
+          folded ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+        );
         item.contextValue = `qedSection.${node.id}`;
         return item;
       }
@@ -102,10 +141,15 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
       case 'config': {
         const item = new vscode.TreeItem(node.id.includes('/') ? node.id.slice(node.id.indexOf('/') + 1) : node.id);
         // Never blank: an agent whose files do not load yet still says it is an agent.
-        const what = node.kindOf === 'agent' ? (node.model ?? 'agent') : (node.model ?? (node.api ? `${node.api}: no model` : 'no model'));
+        const what =
+          node.kindOf === 'agent'
+            ? (node.model ?? 'agent')
+            : (node.model ?? (node.api ? `${node.api}: no model` : 'no model'));
         item.description = `${what}${node.errors ? ` · ${node.errors} error(s)` : ''}${node.origin === 'shipped' ? ' · shipped' : ''}`;
         item.tooltip = `${node.file}\n${node.kindOf === 'agent' ? `agent: ${what}` : `${node.api ?? ''}: ${node.model ?? ''}`}${node.errors ? `\n${node.errors} error(s)` : ''}${node.warnings ? `\n${node.warnings} warning(s)` : ''}`;
-        item.iconPath = node.errors ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon(node.warnings ? 'info' : 'file-code');
+        item.iconPath = node.errors
+          ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsErrorIcon.foreground'))
+          : new vscode.ThemeIcon(node.warnings ? 'info' : 'file-code');
         item.resourceUri = vscode.Uri.file(node.file);
         item.command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.file(node.file)] };
         item.contextValue = 'qedConfig';
@@ -138,14 +182,28 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         return item;
       }
       case 'slurmJob': {
-        const item = new vscode.TreeItem(`${node.role === 'generate' ? 'generation' : 'grading'} ${node.id} · ${node.model}`);
+        const item = new vscode.TreeItem(
+          `${node.role === 'generate' ? 'generation' : 'grading'} ${node.id} · ${node.model}`,
+        );
         item.description = `${node.state}${node.elapsed ? ` · ${node.elapsed}` : ''} · ${node.rows} rows`;
         item.tooltip = `${node.results}\nlog: ${node.err}`;
-        const icon = node.state === 'RUNNING' ? 'sync~spin' : node.state === 'PENDING' ? 'clock' : node.state === 'COMPLETED' ? 'pass' : node.state === 'UNKNOWN' ? 'question' : 'error';
+        const icon =
+          node.state === 'RUNNING'
+            ? 'sync~spin'
+            : node.state === 'PENDING'
+              ? 'clock'
+              : node.state === 'COMPLETED'
+                ? 'pass'
+                : node.state === 'UNKNOWN'
+                  ? 'question'
+                  : 'error';
         item.iconPath = new vscode.ThemeIcon(icon);
         item.contextValue = 'qedSlurmJob';
         // Results open in the viewer once a row exists; before that, the job's log.
-        item.command = existsSync(node.results) || existsSync(`${node.results}.partial`) ? { command: 'qed.openResults', title: 'Open Results', arguments: [vscode.Uri.file(node.results)] } : { command: 'vscode.open', title: 'Open Log', arguments: [vscode.Uri.file(node.err)] };
+        item.command =
+          existsSync(node.results) || existsSync(`${node.results}.partial`)
+            ? { command: 'qed.openResults', title: 'Open Results', arguments: [vscode.Uri.file(node.results)] }
+            : { command: 'vscode.open', title: 'Open Log', arguments: [vscode.Uri.file(node.err)] };
         return item;
       }
       case 'empty':
@@ -164,7 +222,9 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         { kind: 'section', id: 'datasets', label: 'Datasets' },
         { kind: 'section', id: 'results', label: 'Results' },
         { kind: 'section', id: 'jobs', label: 'Running jobs' },
-        ...(existsSync(this.slurmDir(this.cwd)) ? [{ kind: 'section' as const, id: 'slurm' as const, label: 'SLURM jobs' }] : []),
+        ...(existsSync(this.slurmDir(this.cwd))
+          ? [{ kind: 'section' as const, id: 'slurm' as const, label: 'SLURM jobs' }]
+          : []),
       ];
     }
     if (node.kind === 'section') {
@@ -173,33 +233,64 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         case 'agents': {
           const mine = this.configs.filter((c) => (node.id === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'));
           if (!mine.length) return [{ kind: 'empty', label: 'none' }];
-          return [...new Set(mine.map((c) => c.group))].map((g) => ({ kind: 'group', section: node.id as 'models' | 'agents', label: g }));
+          return [...new Set(mine.map((c) => c.group))].map((g) => ({
+            kind: 'group',
+            section: node.id as 'models' | 'agents',
+            label: g,
+          }));
         }
         case 'datasets':
         case 'results': {
           const role = node.id === 'datasets' ? 'dataset' : 'results';
           const list = this.files.filter((f) => f.role === role);
-          return list.length ? list : [{ kind: 'empty', label: role === 'results' ? 'no results yet: run a benchmark' : 'no dataset files in this workspace' }];
+          return list.length
+            ? list
+            : [
+                {
+                  kind: 'empty',
+                  label: role === 'results' ? 'no results yet: run a benchmark' : 'no dataset files in this workspace',
+                },
+              ];
         }
         case 'jobs': {
           const running = this.jobs.list();
-          return running.length ? running.map((job) => ({ kind: 'job', job })) : [{ kind: 'empty', label: 'no job is running' }];
+          return running.length
+            ? running.map((job) => ({ kind: 'job', job }))
+            : [{ kind: 'empty', label: 'no job is running' }];
         }
         case 'slurm': {
           // The launches of 'qed slurm' / Launch on SLURM under <outputs>/slurm, newest first; states from squeue/scontrol/sacct.
           const { cluster } = await engine();
-          const launches = this.cwd ? cluster.findLaunches(this.slurmDir(this.cwd)).sort((a, b) => b.at.localeCompare(a.at)).slice(0, 10) : [];
+          const launches = this.cwd
+            ? cluster
+                .findLaunches(this.slurmDir(this.cwd))
+                .sort((a, b) => b.at.localeCompare(a.at))
+                .slice(0, 10)
+            : [];
           const nodes: Node[] = launches.flatMap((l) =>
             l.jobs.map((j) => {
               const info = cluster.jobInfo(j.id);
-              return { kind: 'slurmJob' as const, id: j.id, role: j.kind, model: l.model, state: info.state, elapsed: info.elapsed, rows: cluster.rowsWritten(l.results), results: l.results, err: j.err };
+              return {
+                kind: 'slurmJob' as const,
+                id: j.id,
+                role: j.kind,
+                model: l.model,
+                state: info.state,
+                elapsed: info.elapsed,
+                rows: cluster.rowsWritten(l.results),
+                results: l.results,
+                err: j.err,
+              };
             }),
           );
           return nodes.length ? nodes : [{ kind: 'empty', label: 'no SLURM launch yet' }];
         }
       }
     }
-    if (node.kind === 'group') return this.configs.filter((c) => c.group === node.label && (node.section === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'));
+    if (node.kind === 'group')
+      return this.configs.filter(
+        (c) => c.group === node.label && (node.section === 'models' ? c.kindOf === 'model' : c.kindOf === 'agent'),
+      );
     return [];
   }
 
@@ -218,7 +309,12 @@ export class QedView implements vscode.TreeDataProvider<Node>, vscode.Disposable
         if (cached?.key === key) return;
         const { quickSummary } = (await engine()).stats;
         const s = await quickSummary(file);
-        const score = s.meanScore !== undefined ? ` · ${s.meanScore.toFixed(2)}${s.meanMax ? ` / ${+s.meanMax.toFixed(2)}` : ''}` : s.countedOnly ? '' : ' · not graded';
+        const score =
+          s.meanScore !== undefined
+            ? ` · ${s.meanScore.toFixed(2)}${s.meanMax ? ` / ${+s.meanMax.toFixed(2)}` : ''}`
+            : s.countedOnly
+              ? ''
+              : ' · not graded';
         this.summaries.set(file, { key, text: `${s.rows} rows${score}` });
         this.emitter.fire(undefined);
       } catch {
@@ -241,7 +337,14 @@ export async function initWorkspaceCommand(shippedRoot: string, refresh: () => P
     void ui.showWarningMessage('QED: open a folder first.');
     return;
   }
-  const copies = ['schema/model-config.schema.json', 'models/openai/gpt-5-mini.yaml', 'models/google/gemini-2.5-pro.yaml', 'models/custom/vllm-example.yaml', 'prompts/generate_proof.txt', 'prompts/generate_final_answer.txt'];
+  const copies = [
+    'schema/model-config.schema.json',
+    'models/openai/gpt-5-mini.yaml',
+    'models/google/gemini-2.5-pro.yaml',
+    'models/custom/vllm-example.yaml',
+    'prompts/generate_proof.txt',
+    'prompts/generate_final_answer.txt',
+  ];
   const made: string[] = [];
   for (const rel of copies) {
     const target = join(cwd, 'configs', rel);
@@ -256,7 +359,9 @@ export async function initWorkspaceCommand(shippedRoot: string, refresh: () => P
   // unavailable (remote file systems, exhausted inotify watches).
   await refresh();
   const first = join(cwd, 'configs', 'models', 'openai', 'gpt-5-mini.yaml');
-  void ui.showInformationMessage(`QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`);
+  void ui.showInformationMessage(
+    `QED: created ${made.length} example file(s) under configs/, and outputs/ and data/ folders.`,
+  );
   if (existsSync(first)) await vscode.window.showTextDocument(vscode.Uri.file(first));
 }
 
@@ -264,5 +369,7 @@ export async function initWorkspaceCommand(shippedRoot: string, refresh: () => P
 export function registerQedView(s: Services, view: QedView): void {
   s.context.subscriptions.push(view, vscode.window.registerTreeDataProvider('qed.explorer', view));
   registerCommand(s, 'qed.refreshView', 'Refresh', () => view.reload());
-  registerCommand(s, 'qed.initWorkspace', 'Create Example Configs', () => initWorkspaceCommand(s.shippedRoot, () => view.reload()));
+  registerCommand(s, 'qed.initWorkspace', 'Create Example Configs', () =>
+    initWorkspaceCommand(s.shippedRoot, () => view.reload()),
+  );
 }

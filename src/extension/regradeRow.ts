@@ -19,32 +19,66 @@ export interface RegradeContext {
  * the user picks another grader (or the viewer another `mode`), in which case a modal says the
  * row will no longer match the rest of the file. Undefined when the user gave up.
  */
-export async function pickRowGrader(ctx: RegradeContext, row: Record<string, unknown>, file: string, mode?: GradeMode): Promise<Grader | undefined> {
+export async function pickRowGrader(
+  ctx: RegradeContext,
+  row: Record<string, unknown>,
+  file: string,
+  mode?: GradeMode,
+): Promise<Grader | undefined> {
   const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dirname(file);
   const e = await engine();
   const id = String(row.problem_id ?? row.question_id ?? 'row');
   const recorded = e.regrade.recordedGrading(row);
   let ref: string | undefined;
   if (recorded) {
-    const asGraded = { label: '$(check) As the row was graded', description: `${recorded.config}, ${recorded.mode} grading`, detail: 'Same grader, prompt and mode as the rest of the file' };
-    const other = { label: '$(list-selection) Another grader…', description: 'the row will no longer match the rest of the file' };
+    const asGraded = {
+      label: '$(check) As the row was graded',
+      description: `${recorded.config}, ${recorded.mode} grading`,
+      detail: 'Same grader, prompt and mode as the rest of the file',
+    };
+    const other = {
+      label: '$(list-selection) Another grader…',
+      description: 'the row will no longer match the rest of the file',
+    };
     const choice = await ui.showQuickPick([asGraded, other], { title: `Regrade ${id}`, placeHolder: 'Which grading?' });
     if (!choice) return undefined;
     if (choice === other) {
-      ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', recorded.config);
+      ref = await pickModelConfig(
+        cwd,
+        ctx.shippedRoot,
+        `Regrade ${id}: grader`,
+        'Which model grades this row?',
+        recorded.config,
+      );
       if (!ref) return undefined;
     }
   } else {
-    ref = await pickModelConfig(cwd, ctx.shippedRoot, `Regrade ${id}: grader`, 'Which model grades this row?', vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined);
+    ref = await pickModelConfig(
+      cwd,
+      ctx.shippedRoot,
+      `Regrade ${id}: grader`,
+      'Which model grades this row?',
+      vscode.workspace.getConfiguration('qed').get<string>('defaultGrader') || undefined,
+    );
     if (!ref) return undefined;
   }
-  const picked = await e.regrade.graderForRow(row, { ref, mode }, { cwd, shippedRoot: ctx.shippedRoot, client: (cfg) => clientFor(ctx, cfg) });
+  const picked = await e.regrade.graderForRow(
+    row,
+    { ref, mode },
+    { cwd, shippedRoot: ctx.shippedRoot, client: (cfg) => clientFor(ctx, cfg) },
+  );
   if (!picked) return undefined;
   if (picked.differences.length) {
-    const go = await ui.showWarningMessage(`QED: ${e.regrade.mismatchWarning(picked.differences)}.`, { modal: true }, 'Regrade Anyway');
+    const go = await ui.showWarningMessage(
+      `QED: ${e.regrade.mismatchWarning(picked.differences)}.`,
+      { modal: true },
+      'Regrade Anyway',
+    );
     if (go !== 'Regrade Anyway') return undefined;
   }
-  ctx.log.info(`regrade: ${id} of ${basename(file)} with ${picked.grader.identity.config} (${picked.grader.mode})${picked.differences.length ? `, unlike the rest of the file: ${picked.differences.join('; ')}` : ''}`);
+  ctx.log.info(
+    `regrade: ${id} of ${basename(file)} with ${picked.grader.identity.config} (${picked.grader.mode})${picked.differences.length ? `, unlike the rest of the file: ${picked.differences.join('; ')}` : ''}`,
+  );
   return picked.grader;
 }
 
@@ -69,7 +103,9 @@ export async function regradeInEditor(ctx: RegradeContext, file: string, index: 
     { signal },
   );
   if (!result) return undefined;
-  ctx.log.info(`regrade: ${basename(file)} row ${index + 1} (${id}) with ${result.grader.identity.config}: score ${String(before)} → ${String(result.row.score)}, $${result.cost.cost.toFixed(4)}`);
+  ctx.log.info(
+    `regrade: ${basename(file)} row ${index + 1} (${id}) with ${result.grader.identity.config}: score ${String(before)} → ${String(result.row.score)}, $${result.cost.cost.toFixed(4)}`,
+  );
   return { ...result, id, before, grader: result.grader.identity.config };
 }
 
@@ -83,20 +119,31 @@ export async function regradeRowCommand(ctx: RegradeContext, uri?: vscode.Uri, i
   let row = index;
   if (row === undefined) {
     const line = vscode.window.activeTextEditor?.selection.active.line;
-    const text = await ui.showInputBox({ title: 'Regrade Row: which row?', value: line !== undefined ? String(line + 1) : '1', validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A row number, from 1') });
+    const text = await ui.showInputBox({
+      title: 'Regrade Row: which row?',
+      value: line !== undefined ? String(line + 1) : '1',
+      validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A row number, from 1'),
+    });
     if (!text) return;
     row = Number(text) - 1;
   }
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: regrading row ${row + 1}`, cancellable: true }, (_p, token) => {
-    const controller = new AbortController();
-    token.onCancellationRequested(() => controller.abort());
-    return regradeInEditor(ctx, file, row!, controller.signal);
-  });
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `QED: regrading row ${row + 1}`, cancellable: true },
+    (_p, token) => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      return regradeInEditor(ctx, file, row!, controller.signal);
+    },
+  );
   if (!r) return;
   const unread = r.flag === 'parse_failure' ? ` — the reply could not be read: ${String(r.row.grade_error)}` : '';
-  void ui.showInformationMessage(`QED: ${r.id} regraded by ${r.grader}: ${String(r.before ?? '—')} → ${String(r.row.score ?? 'no score')}, $${r.cost.cost.toFixed(4)}${unread}.`);
+  void ui.showInformationMessage(
+    `QED: ${r.id} regraded by ${r.grader}: ${String(r.before ?? '—')} → ${String(r.row.score ?? 'no score')}, $${r.cost.cost.toFixed(4)}${unread}.`,
+  );
 }
 
 export function registerRegradeRow(s: Services): void {
-  registerCommand(s, 'qed.regradeRow', 'Regrade Row', (arg?: unknown, index?: unknown) => regradeRowCommand(s, asUri(arg), typeof index === 'number' ? index : undefined));
+  registerCommand(s, 'qed.regradeRow', 'Regrade Row', (arg?: unknown, index?: unknown) =>
+    regradeRowCommand(s, asUri(arg), typeof index === 'number' ? index : undefined),
+  );
 }

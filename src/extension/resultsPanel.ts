@@ -24,12 +24,16 @@ async function hubResults(cwd: string): Promise<string | undefined> {
     title: 'Open Results: Hugging Face dataset',
     prompt: 'owner/name, optionally @split (default train); read from the Hugging Face cache, downloaded if missing',
     placeHolder: 'owner/name@train',
-    validateInput: (v) => (/^(hf:)?[\w.-]+\/[\w.-]+(@[\w.-]+)?$/.test(v.trim()) ? undefined : 'a dataset id looks like owner/name'),
+    validateInput: (v) =>
+      /^(hf:)?[\w.-]+\/[\w.-]+(@[\w.-]+)?$/.test(v.trim()) ? undefined : 'a dataset id looks like owner/name',
   });
   if (!ref) return undefined;
   const [id, split] = ref.trim().split('@');
   const { data } = await engine();
-  const copy = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `QED: reading ${id}` }, () => data.hubResultsCopy(id, { cwd, split }));
+  const copy = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `QED: reading ${id}` },
+    () => data.hubResultsCopy(id, { cwd, split }),
+  );
   return copy.file;
 }
 
@@ -71,7 +75,11 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     if (!file) {
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
       if (!cwd) {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Open Results' });
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: { 'Results (JSONL)': ['jsonl'] },
+          title: 'Open Results',
+        });
         file = picked?.[0]?.fsPath;
       } else {
         file = await pickResultsFile(cwd, 'Open Results: results file', HUB_ITEM);
@@ -87,12 +95,18 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
    * one view joining their rows by problem, the score difference highlighted.
    */
   async compare(uri?: vscode.Uri, uris?: vscode.Uri[]): Promise<void> {
-    let files = (uris ?? (uri ? [uri] : [])).filter((u) => u.scheme === 'file' && u.fsPath.endsWith('.jsonl')).map((u) => u.fsPath);
+    let files = (uris ?? (uri ? [uri] : []))
+      .filter((u) => u.scheme === 'file' && u.fsPath.endsWith('.jsonl'))
+      .map((u) => u.fsPath);
     if (files.length < 2) {
       const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
       if (cwd) files = (await pickResultsFiles(cwd, 'Compare Results')) ?? [];
       else {
-        const picked = await vscode.window.showOpenDialog({ canSelectMany: true, filters: { 'Results (JSONL)': ['jsonl'] }, title: 'Compare Results: pick two results files' });
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: true,
+          filters: { 'Results (JSONL)': ['jsonl'] },
+          title: 'Compare Results: pick two results files',
+        });
         files = picked?.map((u) => u.fsPath) ?? [];
       }
     }
@@ -105,10 +119,19 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     const existing = this.panels.get(panelKey(files));
     if (existing) {
       existing.reveal();
-      if (row !== undefined) void existing.webview.postMessage({ kind: 'event', event: { type: 'reveal', file: 0, index: row } } satisfies HostMessage);
+      if (row !== undefined)
+        void existing.webview.postMessage({
+          kind: 'event',
+          event: { type: 'reveal', file: 0, index: row },
+        } satisfies HostMessage);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, title(files), vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(
+      RESULTS_VIEW_TYPE,
+      title(files),
+      vscode.ViewColumn.Active,
+      this.options(),
+    );
     await this.attach(panel, files, state);
   }
 
@@ -119,7 +142,12 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
    */
   async openWithNotice(files: string[], notice: string, panelTitle = title(files)): Promise<vscode.WebviewPanel> {
     this.panels.get(panelKey(files))?.dispose();
-    const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, panelTitle, vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(
+      RESULTS_VIEW_TYPE,
+      panelTitle,
+      vscode.ViewColumn.Active,
+      this.options(),
+    );
     await this.attach(panel, files, undefined, notice);
     panel.title = panelTitle;
     return panel;
@@ -127,7 +155,12 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
 
   /** The open panels: the files each shows, whether it is the active one, and its banner. */
   list(): Array<{ files: string[]; title: string; active: boolean; notice?: string }> {
-    return [...this.panels].map(([key, p]) => ({ files: key.split('\n'), title: p.title, active: p.active, ...(this.notices.has(p) ? { notice: this.notices.get(p) } : {}) }));
+    return [...this.panels].map(([key, p]) => ({
+      files: key.split('\n'),
+      title: p.title,
+      active: p.active,
+      ...(this.notices.has(p) ? { notice: this.notices.get(p) } : {}),
+    }));
   }
 
   /**
@@ -136,7 +169,9 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
    */
   async probe(files?: string[]): Promise<Probed | undefined> {
     const all = [...this.panels.values()];
-    const panel = files ? this.panels.get(panelKey(files)) : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
+    const panel = files
+      ? this.panels.get(panelKey(files))
+      : (all.find((p) => p.active) ?? (all.length === 1 ? all[0] : undefined));
     if (!panel) return undefined;
     await this.pageReady.get(panel);
     const id = this.nextProbe++;
@@ -148,7 +183,12 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
   /** Reopens a panel after a reload of the window, from the state the page saved. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const s = state as ViewerState | undefined;
-    const paths = Array.isArray(s?.paths) && s.paths.length && s.paths.every((p) => typeof p === 'string' && p) ? s.paths : typeof s?.path === 'string' && s.path ? [s.path] : [];
+    const paths =
+      Array.isArray(s?.paths) && s.paths.length && s.paths.every((p) => typeof p === 'string' && p)
+        ? s.paths
+        : typeof s?.path === 'string' && s.path
+          ? [s.path]
+          : [];
     if (!paths.length) {
       panel.webview.html = `<!DOCTYPE html><html><body><p>This results view cannot be restored: reopen the file with QED: Open Results.</p></body></html>`;
       return;
@@ -165,7 +205,12 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     };
   }
 
-  private async attach(panel: vscode.WebviewPanel, files: string[], state?: ViewerState, notice?: string): Promise<void> {
+  private async attach(
+    panel: vscode.WebviewPanel,
+    files: string[],
+    state?: ViewerState,
+    notice?: string,
+  ): Promise<void> {
     const e = await engine();
     const { ViewerHost, viewerHtml, makeNonce, webviewCsp, PRELOAD_FONTS } = e.view;
     const ctx = this.ctx;
@@ -183,12 +228,22 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         macros: settings.get<Record<string, string>>('viewer.macros') || undefined,
         notice,
       },
-      regradeUnavailable: () => (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
-      graders: async () => ({ graders: [], hostPicker: true, preferred: settings.get<string>('defaultGrader') || undefined }),
+      regradeUnavailable: () =>
+        vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader',
+      graders: async () => ({
+        graders: [],
+        hostPicker: true,
+        preferred: settings.get<string>('defaultGrader') || undefined,
+      }),
       // The row's own grading unless the user picks another (see pickRowGrader).
-      grader: async ({ mode, row, file }) => (vscode.workspace.isTrusted ? pickRowGrader(ctx, row, file, mode) : undefined),
+      grader: async ({ mode, row, file }) =>
+        vscode.workspace.isTrusted ? pickRowGrader(ctx, row, file, mode) : undefined,
       saveExport: async (markdown, name) => {
-        const target = await ui.showSaveDialog({ defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`), filters: { Markdown: ['md'] }, title: 'Export as markdown' });
+        const target = await ui.showSaveDialog({
+          defaultUri: vscode.Uri.file(`${dirname(files[0])}/${name}`),
+          filters: { Markdown: ['md'] },
+          title: 'Export as markdown',
+        });
         if (!target) return undefined;
         await vscode.workspace.fs.writeFile(target, Buffer.from(markdown, 'utf8'));
         return target.fsPath;
@@ -213,7 +268,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         const reply = await host.handle(msg);
         if (reply) post(reply);
         if (msg?.kind === 'ready') pageIsReady();
-        if (msg?.kind === 'request' && msg.type === 'regrade' && reply?.kind === 'response') reportRegrade(reply, ctx.log);
+        if (msg?.kind === 'request' && msg.type === 'regrade' && reply?.kind === 'response')
+          reportRegrade(reply, ctx.log);
       }),
     );
 
@@ -221,9 +277,16 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     // (a file outside the workspace, a network drive).
     // The journal of a running job (`<file>.partial`) is watched too: its rows are shown live.
     files.forEach((file, i) => {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(file)), `${basename(file)}{,.partial}`));
+      const watcher = vscode.workspace.createFileSystemWatcher(
+        new vscode.RelativePattern(vscode.Uri.file(dirname(file)), `${basename(file)}{,.partial}`),
+      );
       const refresh = () => void host.refresh(i).catch(() => undefined);
-      disposables.push(watcher, watcher.onDidChange(refresh), watcher.onDidCreate(refresh), watcher.onDidDelete(refresh));
+      disposables.push(
+        watcher,
+        watcher.onDidChange(refresh),
+        watcher.onDidCreate(refresh),
+        watcher.onDidDelete(refresh),
+      );
     });
     host.poll(3000);
 
@@ -231,7 +294,9 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     webview.html = viewerHtml({
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'webview.css')).toString(),
-      fontUris: PRELOAD_FONTS.map((f) => webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', f)).toString()),
+      fontUris: PRELOAD_FONTS.map((f) =>
+        webview.asWebviewUri(vscode.Uri.joinPath(ctx.extensionUri, 'dist', f)).toString(),
+      ),
       nonce,
       csp: webviewCsp(webview.cspSource, nonce),
       title: files.map((f) => basename(f)).join(' ↔ '),
@@ -255,15 +320,27 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
 const panelKey = (files: string[]) => files.join('\n');
 
 function title(files: string[]): string {
-  return files.length === 1 ? `Results: ${basename(files[0])}` : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;
+  return files.length === 1
+    ? `Results: ${basename(files[0])}`
+    : `Compare: ${files.map((f) => basename(f)).join(' ↔ ')}`;
 }
 
 /** The results viewer: its panels (restored after a reload), QED: Open Results and Compare Results. */
 export function registerResultsPanels(s: Services): ResultsPanels {
-  const panels = new ResultsPanels({ extensionUri: s.context.extensionUri, keys: s.keys, state: s.state, log: s.log, shippedRoot: s.shippedRoot });
+  const panels = new ResultsPanels({
+    extensionUri: s.context.extensionUri,
+    keys: s.keys,
+    state: s.state,
+    log: s.log,
+    shippedRoot: s.shippedRoot,
+  });
   s.context.subscriptions.push(panels, vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, panels));
-  registerCommand(s, 'qed.openResults', 'Open Results', (arg?: unknown, opts?: { row?: number }) => panels.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}));
-  registerCommand(s, 'qed.compareResults', 'Compare Results', (arg?: unknown, all?: unknown) => panels.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined));
+  registerCommand(s, 'qed.openResults', 'Open Results', (arg?: unknown, opts?: { row?: number }) =>
+    panels.open(asUri(arg), typeof opts?.row === 'number' ? { row: opts.row } : {}),
+  );
+  registerCommand(s, 'qed.compareResults', 'Compare Results', (arg?: unknown, all?: unknown) =>
+    panels.compare(asUri(arg), Array.isArray(all) ? all.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined),
+  );
   return panels;
 }
 
@@ -281,7 +358,10 @@ function reportRegrade(reply: Extract<HostMessage, { kind: 'response' }>, log: v
   const r = reply.result as EditResult;
   const s = r.row.summary;
   const grader = (r.row.row.qed_grade as { config?: unknown } | undefined)?.config;
-  const score = r.flag === 'parse_failure' ? 'the reply could not be read' : `${s.score ?? 'no score'}${s.max !== null && s.score !== null ? ` / ${s.max}` : ''}`;
+  const score =
+    r.flag === 'parse_failure'
+      ? 'the reply could not be read'
+      : `${s.score ?? 'no score'}${s.max !== null && s.score !== null ? ` / ${s.max}` : ''}`;
   const line = `${s.id} regraded${typeof grader === 'string' ? ` by ${grader}` : ''}: ${score}, $${(r.cost?.cost ?? 0).toFixed(4)}`;
   log.info(`viewer: ${line}`);
   void (r.flag ? ui.showWarningMessage : ui.showInformationMessage)(`QED: ${line}.`);

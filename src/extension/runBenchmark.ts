@@ -8,7 +8,8 @@ import type { Jobs } from './jobs';
 import { engine } from './lazy';
 
 /** Never offered as datasets: results, configs, editor and package settings, builds. */
-const DATA_EXCLUDE = '{**/node_modules/**,**/outputs/**,**/.git/**,**/.vscode/**,**/configs/**,**/dist/**,**/out/**,**/package*.json,**/tsconfig*.json,**/jsconfig*.json,**/.eslintrc*.json}';
+const DATA_EXCLUDE =
+  '{**/node_modules/**,**/outputs/**,**/.git/**,**/.vscode/**,**/configs/**,**/dist/**,**/out/**,**/package*.json,**/tsconfig*.json,**/jsconfig*.json,**/.eslintrc*.json}';
 
 /** Rows of the trial run offered first. */
 export const TRIAL_ROWS = 3;
@@ -22,7 +23,16 @@ async function pickRunSize(rows: number): Promise<{ limit?: number; n: number } 
   const trial = Math.min(TRIAL_ROWS, rows);
   const all = `All ${rows} problem${rows === 1 ? '' : 's'}`;
   const items: Array<vscode.QuickPickItem & { size?: { limit?: number; n: number }; ask?: 'n' | 'limit' }> = [
-    ...(rows > trial ? [{ label: '$(beaker) Trial run', description: `the first ${trial} problems, 1 run each`, detail: 'A cheap check of the config and prompt; the full run later resumes after these rows.', size: { limit: trial, n: 1 } }] : []),
+    ...(rows > trial
+      ? [
+          {
+            label: '$(beaker) Trial run',
+            description: `the first ${trial} problems, 1 run each`,
+            detail: 'A cheap check of the config and prompt; the full run later resumes after these rows.',
+            size: { limit: trial, n: 1 },
+          },
+        ]
+      : []),
     { label: all, description: '1 run each', size: { n: 1 } },
     { label: `${all}, several runs each…`, description: 'pass@k, mean and spread across runs', ask: 'n' },
     { label: 'The first N problems…', description: '1 run each', ask: 'limit' },
@@ -35,7 +45,11 @@ async function pickRunSize(rows: number): Promise<{ limit?: number; n: number } 
     const n = await ui.showInputBox({ title: `${title}: runs per problem`, value: '4', validateInput: whole });
     return n ? { n: Number(n) } : undefined;
   }
-  const limit = await ui.showInputBox({ title: `${title}: how many problems (from the first)`, value: String(Math.min(10, rows)), validateInput: whole });
+  const limit = await ui.showInputBox({
+    title: `${title}: how many problems (from the first)`,
+    value: String(Math.min(10, rows)),
+    validateInput: whole,
+  });
   return limit ? { limit: Number(limit), n: 1 } : undefined;
 }
 
@@ -58,10 +72,29 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const cwd = workspaceRoot();
   if (!cwd) return;
   // The engine loads only when a run starts: activation stays cheap.
-  const { config: { loadConfig }, data: { readDataset }, run: runner, prompts, solver: { singleCallSolver }, identity: { runIdentity }, format: { jobState, reusedPart }, agents, estimate: { estimateRunCost, describeEstimate } } = await engine();
+  const {
+    config: { loadConfig },
+    data: { readDataset },
+    run: runner,
+    prompts,
+    solver: { singleCallSolver },
+    identity: { runIdentity },
+    format: { jobState, reusedPart },
+    agents,
+    estimate: { estimateRunCost, describeEstimate },
+  } = await engine();
 
   // 1. Model or agent config.
-  const configRef = preset?.configFile ?? (await pickModelConfig(cwd, ctx.shippedRoot, 'Run Benchmark (1/5): model config', 'Which model or agent?', undefined, true));
+  const configRef =
+    preset?.configFile ??
+    (await pickModelConfig(
+      cwd,
+      ctx.shippedRoot,
+      'Run Benchmark (1/5): model config',
+      'Which model or agent?',
+      undefined,
+      true,
+    ));
   if (!configRef) return;
   const cfg = await loadConfig(configRef, { cwd, shippedRoot: ctx.shippedRoot });
 
@@ -72,17 +105,33 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     .sort((a, b) => a.label.localeCompare(b.label));
   dataItems.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   dataItems.push({ label: '$(folder-opened) Browse…', value: '#browse' });
-  dataItems.push({ label: '$(cloud-download) Hugging Face dataset…', value: '#hub', description: 'e.g. lm-provers/IMOProofBench' });
-  const dataPick = await ui.showQuickPick(dataItems, { title: 'Run Benchmark (2/5): dataset', placeHolder: 'Which problems?', matchOnDescription: true });
+  dataItems.push({
+    label: '$(cloud-download) Hugging Face dataset…',
+    value: '#hub',
+    description: 'e.g. lm-provers/IMOProofBench',
+  });
+  const dataPick = await ui.showQuickPick(dataItems, {
+    title: 'Run Benchmark (2/5): dataset',
+    placeHolder: 'Which problems?',
+    matchOnDescription: true,
+  });
   if (!dataPick?.value) return;
   let dataPath = dataPick.value;
   let split = 'train';
   if (dataPath === '#browse') {
-    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Datasets: ['jsonl', 'json', 'csv'] }, defaultUri: vscode.Uri.file(cwd) });
+    const uri = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      filters: { Datasets: ['jsonl', 'json', 'csv'] },
+      defaultUri: vscode.Uri.file(cwd),
+    });
     if (!uri?.[0]) return;
     dataPath = uri[0].fsPath;
   } else if (dataPath === '#hub') {
-    const id = await ui.showInputBox({ title: 'Hugging Face dataset id', value: 'lm-provers/IMOProofBench', validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'owner/name') });
+    const id = await ui.showInputBox({
+      title: 'Hugging Face dataset id',
+      value: 'lm-provers/IMOProofBench',
+      validateInput: (v) => (/^[\w.-]+\/[\w.-]+$/.test(v) ? undefined : 'owner/name'),
+    });
     if (!id) return;
     const s = await ui.showInputBox({ title: 'Split', value: 'train' });
     if (s === undefined) return;
@@ -94,7 +143,11 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   const modePick = await ui.showQuickPick(
     [
       { label: 'Proof', description: 'write a full proof (IMO-ProofBench, ProofBench)', mode: 'proof' as const },
-      { label: 'Final answer', description: 'reason, then give the answer in \\boxed{} (IMO-AnswerBench)', mode: 'final-answer' as const },
+      {
+        label: 'Final answer',
+        description: 'reason, then give the answer in \\boxed{} (IMO-AnswerBench)',
+        mode: 'final-answer' as const,
+      },
     ],
     { title: 'Run Benchmark (3/5): mode' },
   );
@@ -109,8 +162,15 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   // 5. Output path: a trial writes where the full run will, which then resumes after its rows.
   const outFolder = vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs';
   const dataName = basename(dataPath, extname(dataPath)).replace(/[^\w.-]+/g, '_');
-  const defaultOut = join(outFolder, `${cfg.id.replace(/[\\/]/g, '_').replace(/\.(ya?ml|json)$/i, '')}__${dataName}${modePick.mode === 'final-answer' ? '__answer' : ''}.jsonl`);
-  const outText = await ui.showInputBox({ title: 'Run Benchmark (5/5): results file', value: defaultOut, prompt: 'Relative to the workspace folder. An existing file with the same run is resumed.' });
+  const defaultOut = join(
+    outFolder,
+    `${cfg.id.replace(/[\\/]/g, '_').replace(/\.(ya?ml|json)$/i, '')}__${dataName}${modePick.mode === 'final-answer' ? '__answer' : ''}.jsonl`,
+  );
+  const outText = await ui.showInputBox({
+    title: 'Run Benchmark (5/5): results file',
+    value: defaultOut,
+    prompt: 'Relative to the workspace folder. An existing file with the same run is resumed.',
+  });
   if (!outText) return;
   const outputPath = isAbsolute(outText) ? outText : join(cwd, outText);
 
@@ -124,15 +184,38 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
   if (cfg.kind === 'agent') {
     // An agent: its scaffold and models; every model gets the same key and host checks as a plain run.
     const maxConcurrency = vscode.workspace.getConfiguration('qed').get<number>('maxConcurrency') || undefined;
-    const agent = await agents.loadAgent(cfg, { cwd, shippedRoot: ctx.shippedRoot, getKey: (v) => ctx.keys.get(v), maxConcurrency, keyHint: 'run "QED: Set API Key"' });
+    const agent = await agents.loadAgent(cfg, {
+      cwd,
+      shippedRoot: ctx.shippedRoot,
+      getKey: (v) => ctx.keys.get(v),
+      maxConcurrency,
+      keyHint: 'run "QED: Set API Key"',
+    });
     for (const m of new Set(Object.values(agent.models).map((x) => x.config))) if (!(await clientFor(ctx, m))) return;
-    if (!(await confirmCost((outputTokens) => estimateRunCost(agent.models.model.config, problems, prompt.text, { n: Number(nText), callsPerProblem: agent.callsPerProblem, outputTokens }), describeEstimate))) return;
+    if (
+      !(await confirmCost(
+        (outputTokens) =>
+          estimateRunCost(agent.models.model.config, problems, prompt.text, {
+            n: Number(nText),
+            callsPerProblem: agent.callsPerProblem,
+            outputTokens,
+          }),
+        describeEstimate,
+      ))
+    )
+      return;
     solver = agent;
     identity = agent.identity(prompt, mode);
     rowsAtOnce = agent.rowsAtOnce;
     describe = `${cfg.id} (agent: scaffold ${agent.scaffold}, model ${agent.models.model.id}, at most ${agent.budget} requests at once)`;
   } else {
-    if (!(await confirmCost((outputTokens) => estimateRunCost(cfg, problems, prompt.text, { n: Number(nText), outputTokens }), describeEstimate))) return;
+    if (
+      !(await confirmCost(
+        (outputTokens) => estimateRunCost(cfg, problems, prompt.text, { n: Number(nText), outputTokens }),
+        describeEstimate,
+      ))
+    )
+      return;
     const client = await clientFor(ctx, cfg);
     if (!client) return;
     solver = singleCallSolver(client);
@@ -141,7 +224,9 @@ export async function runBenchmarkCommand(ctx: RunContext, preset?: { configFile
     describe = `${cfg.id} (${cfg.api}: ${cfg.model})`;
   }
   for (const w of dataset.warnings ?? []) ctx.log.warn(w);
-  ctx.log.info(`run: ${describe} on ${dataset.source} (${size.limit !== undefined ? `the first ${problems.length} of ${dataset.rows.length}` : dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`);
+  ctx.log.info(
+    `run: ${describe} on ${dataset.source} (${size.limit !== undefined ? `the first ${problems.length} of ${dataset.rows.length}` : dataset.rows.length} rows, n=${nText}, ${modePick.mode}) → ${outputPath}`,
+  );
 
   const summary = await ctx.jobs.run(
     'run',

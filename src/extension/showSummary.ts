@@ -26,7 +26,9 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const body = this.texts.get(uri.toString());
-    return body !== undefined ? `${body}\n---\n\n${FOOTER}\n` : '# QED summary\n\nThis summary is no longer available: run QED: Show Summary again.\n';
+    return body !== undefined
+      ? `${body}\n---\n\n${FOOTER}\n`
+      : '# QED summary\n\nThis summary is no longer available: run QED: Show Summary again.\n';
   }
 
   /** The summaries shown, newest last. */
@@ -44,13 +46,30 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
         void ui.showInformationMessage('QED: no .jsonl results file in this workspace yet.');
         return;
       }
-      const items = found.map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath })).sort((a, b) => Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) || a.label.localeCompare(b.label));
+      const items = found
+        .map((f) => ({ label: relative(cwd, f.fsPath), file: f.fsPath }))
+        .sort(
+          (a, b) =>
+            Number(!a.label.startsWith('outputs')) - Number(!b.label.startsWith('outputs')) ||
+            a.label.localeCompare(b.label),
+        );
       // One file with Enter; merging several runs is one item further (a multi-select pick).
-      const several = { label: '$(checklist) Several runs to merge…', description: 'tick them in the next step', file: '' };
-      const one = await ui.showQuickPick([...items, { label: '', kind: vscode.QuickPickItemKind.Separator, file: '' }, several], { title: 'Show Summary: results file', placeHolder: 'Which results file?' });
+      const several = {
+        label: '$(checklist) Several runs to merge…',
+        description: 'tick them in the next step',
+        file: '',
+      };
+      const one = await ui.showQuickPick(
+        [...items, { label: '', kind: vscode.QuickPickItemKind.Separator, file: '' }, several],
+        { title: 'Show Summary: results file', placeHolder: 'Which results file?' },
+      );
       if (!one) return;
       if (one === several) {
-        const picks = await ui.pickMany(items, { title: 'Show Summary: runs to merge', placeHolder: 'Tick the runs (of the same problems), then OK or Enter', min: 2 });
+        const picks = await ui.pickMany(items, {
+          title: 'Show Summary: runs to merge',
+          placeHolder: 'Tick the runs (of the same problems), then OK or Enter',
+          min: 2,
+        });
         if (!picks?.length) return;
         files = picks.map((p) => p.file);
       } else files = [one.file];
@@ -63,7 +82,11 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
     const body = `# QED summary\n\n${names}\n\n${stats.renderMarkdown(report, { formatTokens: fmt.formatTokens, formatUsd: fmt.formatUsd })}${report.warnings.length ? `\n> ${report.warnings.join('\n> ')}\n` : ''}`;
     // One document per summary (a number keeps two summaries of the same file apart).
     const name = files.length === 1 ? basename(files[0], '.jsonl') : `${files.length} files`;
-    const doc = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/Summary of ${name}.md`, query: String(++this.count) });
+    const doc = vscode.Uri.from({
+      scheme: SUMMARY_SCHEME,
+      path: `/Summary of ${name}.md`,
+      query: String(++this.count),
+    });
     this.texts.set(doc.toString(), body);
     this.shown.push(doc);
     this.changed.fire(doc);
@@ -87,12 +110,21 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
     }
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const outFolder = vscode.workspace.getConfiguration('qed').get<string>('outputFolder') || 'outputs';
-    const name = basename(doc.path).replace(/^Summary of /, 'summary-').replace(/\s+/g, '-');
-    const target = await ui.showSaveDialog({ defaultUri: cwd ? vscode.Uri.file(join(cwd, outFolder, name)) : undefined, filters: { Markdown: ['md'] }, title: 'Save Summary' });
+    const name = basename(doc.path)
+      .replace(/^Summary of /, 'summary-')
+      .replace(/\s+/g, '-');
+    const target = await ui.showSaveDialog({
+      defaultUri: cwd ? vscode.Uri.file(join(cwd, outFolder, name)) : undefined,
+      filters: { Markdown: ['md'] },
+      title: 'Save Summary',
+    });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     const open = 'Open';
-    const choice = await ui.showInformationMessage(`QED: summary saved to ${cwd ? relative(cwd, target.fsPath) : target.fsPath}.`, open);
+    const choice = await ui.showInformationMessage(
+      `QED: summary saved to ${cwd ? relative(cwd, target.fsPath) : target.fsPath}.`,
+      open,
+    );
     if (choice === open) await vscode.window.showTextDocument(target);
   }
 
@@ -104,8 +136,13 @@ export class Summaries implements vscode.TextDocumentContentProvider, vscode.Dis
 /** The summaries' document provider and QED: Show Summary / Save Summary. */
 export function registerSummaries(s: Services): Summaries {
   const summaries = new Summaries(s.log);
-  s.context.subscriptions.push(summaries, vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries));
-  registerCommand(s, 'qed.showSummary', 'Show Summary', (arg?: unknown, uris?: unknown) => summaries.show(asUri(arg), Array.isArray(uris) ? uris.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined));
+  s.context.subscriptions.push(
+    summaries,
+    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
+  );
+  registerCommand(s, 'qed.showSummary', 'Show Summary', (arg?: unknown, uris?: unknown) =>
+    summaries.show(asUri(arg), Array.isArray(uris) ? uris.map(asUri).filter((u): u is vscode.Uri => !!u) : undefined),
+  );
   registerCommand(s, 'qed.saveSummary', 'Save Summary', (arg?: unknown) => summaries.save(asUri(arg)));
   return summaries;
 }

@@ -75,8 +75,12 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
   session = mine;
   let keepServer = false;
   try {
-    const what = plan.parts.map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`).join(' and ');
-    s.log.info(`demo: demo model '${demo.DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${what} from ${plan.source} → ${dir}`);
+    const what = plan.parts
+      .map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`)
+      .join(' and ');
+    s.log.info(
+      `demo: demo model '${demo.DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${what} from ${plan.source} → ${dir}`,
+    );
     // One progress for the whole demo: each part is run, then graded; every row counts twice.
     const total = plan.parts.reduce((n, p) => n + 2 * p.rows, 0);
     let stage = '';
@@ -96,7 +100,14 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
               stage = step;
             }
             current = { total: p.total, failed: p.failed };
-            onProgress({ done: before.done + p.done, total, failed: before.failed + p.failed, cost: p.cost, flags: p.flags, step });
+            onProgress({
+              done: before.done + p.done,
+              total,
+              failed: before.failed + p.failed,
+              cost: p.cost,
+              flags: p.flags,
+              step,
+            });
           },
         }),
       s.log,
@@ -112,7 +123,8 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
     const figures: string[] = [];
     for (const r of results) {
       const q = await stats.quickSummary(r.part.outputFile);
-      const mean = q.meanScore === undefined ? 'no score' : `mean ${q.meanScore.toFixed(2)}${q.meanMax ? `/${q.meanMax}` : ''}`;
+      const mean =
+        q.meanScore === undefined ? 'no score' : `mean ${q.meanScore.toFixed(2)}${q.meanMax ? `/${q.meanMax}` : ''}`;
       const by = r.part.mode === 'proof' ? 'the demo grader' : 'the answer checker';
       figures.push(`${basename(r.part.outputFile)}: ${q.graded}/${q.rows} graded by ${by}, ${mean}`);
     }
@@ -128,7 +140,11 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
     const failed = results.reduce((n, r) => n + r.run.failed + r.grade.failed, 0);
     const show = failed ? ui.showWarningMessage : ui.showInformationMessage;
     const summary = 'Show Summary';
-    const choice = await show(`QED: demo done (${figures.join('; ')}${failed ? `; ${failed} failed` : ''}). Files in ${where}.`, summary, 'Show Log');
+    const choice = await show(
+      `QED: demo done (${figures.join('; ')}${failed ? `; ${failed} failed` : ''}). Files in ${where}.`,
+      summary,
+      'Show Log',
+    );
     if (choice === summary) {
       const uris = files.map((f) => vscode.Uri.file(f));
       await vscode.commands.executeCommand('qed.showSummary', uris[0], uris);

@@ -12,13 +12,18 @@ suite('activation', () => {
 
   test('the fixture workspace is open (workspaceContains:configs/models applies)', async () => {
     const found = await vscode.workspace.findFiles('configs/models/**/*.yaml');
-    assert.ok(found.length >= 2, `expected the fixture's model configs under ${workspaceRoot().fsPath}, found ${found.length}`);
+    assert.ok(
+      found.length >= 2,
+      `expected the fixture's model configs under ${workspaceRoot().fsPath}, found ${found.length}`,
+    );
   });
 
   test('every command in contributes.commands is registered', async () => {
     const ext = await activated();
     // The manifest as this extension host loaded it: the test follows package.json as it is.
-    const declared = ((ext.packageJSON.contributes?.commands ?? []) as Array<{ command: string }>).map((c) => c.command);
+    const declared = ((ext.packageJSON.contributes?.commands ?? []) as Array<{ command: string }>).map(
+      (c) => c.command,
+    );
     assert.ok(declared.length >= 10, `only ${declared.length} commands in the manifest`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = declared.filter((c) => !registered.has(c));
@@ -30,10 +35,15 @@ suite('activation', () => {
     const contributes = ext.packageJSON.contributes ?? {};
     const declared = new Set(((contributes.commands ?? []) as Array<{ command: string }>).map((c) => c.command));
     const named = new Set<string>();
-    for (const items of Object.values((contributes.menus ?? {}) as Record<string, Array<{ command?: string }>>)) for (const i of items) if (i.command) named.add(i.command);
+    for (const items of Object.values((contributes.menus ?? {}) as Record<string, Array<{ command?: string }>>))
+      for (const i of items) if (i.command) named.add(i.command);
     const text = JSON.stringify([contributes.walkthroughs ?? [], contributes.viewsWelcome ?? []]);
     for (const m of text.matchAll(/command:(qed\.\w+)/g)) named.add(m[1]);
     const undeclared = [...named].filter((c) => !declared.has(c));
-    assert.deepEqual(undeclared, [], `used in menus/walkthroughs but not in contributes.commands: ${undeclared.join(', ')}`);
+    assert.deepEqual(
+      undeclared,
+      [],
+      `used in menus/walkthroughs but not in contributes.commands: ${undeclared.join(', ')}`,
+    );
   });
 });

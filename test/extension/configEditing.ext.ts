@@ -18,7 +18,10 @@ suite('model config editing', () => {
   test('a broken config gets a QED error on the bad value, which goes once it is fixed', async () => {
     const doc = await open('configs/models/x/broken.yaml');
     assert.equal(doc.languageId, 'yaml');
-    const diags = await waitFor('QED diagnostics on broken.yaml', () => qedDiagnostics(doc.uri).length > 0 && qedDiagnostics(doc.uri));
+    const diags = await waitFor(
+      'QED diagnostics on broken.yaml',
+      () => qedDiagnostics(doc.uri).length > 0 && qedDiagnostics(doc.uri),
+    );
     const api = diags.find((d) => d.code === 'api');
     assert.ok(api, `no diagnostic on 'api' among: ${diags.map((d) => d.message).join(' | ')}`);
     assert.equal(api.severity, vscode.DiagnosticSeverity.Error);
@@ -40,7 +43,9 @@ suite('model config editing', () => {
     const edit = new vscode.WorkspaceEdit();
     edit.insert(doc.uri, new vscode.Position(doc.lineCount - 1, 0), 'max_tokenz: 5\n');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    const warn = await waitFor('a warning on max_tokenz', () => qedDiagnostics(doc.uri).find((d) => d.code === 'max_tokenz'));
+    const warn = await waitFor('a warning on max_tokenz', () =>
+      qedDiagnostics(doc.uri).find((d) => d.code === 'max_tokenz'),
+    );
     assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(warn.message, /did you mean 'max_tokens'/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -48,25 +53,45 @@ suite('model config editing', () => {
 
   test('completion at the start of a line offers the config keys', async () => {
     const doc = await open('configs/models/x/empty.yaml');
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(1, 0));
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      new vscode.Position(1, 0),
+    );
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const key of ['model', 'api', 'max_tokens', 'reasoning_effort']) assert.ok(labels.includes(key), `no completion for '${key}' in: ${labels.slice(0, 40).join(', ')}`);
+    for (const key of ['model', 'api', 'max_tokens', 'reasoning_effort'])
+      assert.ok(labels.includes(key), `no completion for '${key}' in: ${labels.slice(0, 40).join(', ')}`);
     const model = list.items.find((i) => i.label === 'model');
     assert.equal(model?.insertText, 'model: ');
   });
 
   test('completion after `api:` offers the known providers', async () => {
     const doc = await open('configs/models/x/good.yaml');
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('api:'));
-    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, 'api: '.length));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('api:'));
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      new vscode.Position(line, 'api: '.length),
+    );
     const labels = list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    for (const api of ['openai', 'google', 'custom', 'anthropic']) assert.ok(labels.includes(api), `no completion for api '${api}' in: ${labels.join(', ')}`);
+    for (const api of ['openai', 'google', 'custom', 'anthropic'])
+      assert.ok(labels.includes(api), `no completion for api '${api}' in: ${labels.join(', ')}`);
   });
 
   test('hovering a key shows its documentation from the schema', async () => {
     const doc = await open('configs/models/x/good.yaml');
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('api:'));
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 1));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('api:'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(line, 1),
+    );
     const text = hoverText(hovers);
     assert.match(text, /\*\*api\*\*/);
     assert.match(text, /Which provider to call/);

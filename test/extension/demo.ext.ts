@@ -60,7 +60,11 @@ suite('Try the Demo', () => {
     assert.match(sawJob, /demo/i, 'the demo ran as a job (status bar, QED view, Cancel)');
     assert.deepEqual(qedApi().jobs.list(), [], 'the job has ended');
     const done = ui.messagesOf('info').at(-1) ?? '';
-    assert.match(done, /^QED: demo done \(demo-proofs\.jsonl: 3\/3 graded by the demo grader, mean 7\.00\/7; demo-answers\.jsonl: 4\/4 graded by the answer checker, mean 1\.00\/1\)\. Files in outputs\/demo\./, done);
+    assert.match(
+      done,
+      /^QED: demo done \(demo-proofs\.jsonl: 3\/3 graded by the demo grader, mean 7\.00\/7; demo-answers\.jsonl: 4\/4 graded by the answer checker, mean 1\.00\/1\)\. Files in outputs\/demo\./,
+      done,
+    );
 
     // The results: every row written by the demo model and graded (proofs by the demo grader, which
     // says it is no real judgement; final answers by the deterministic checker).
@@ -74,15 +78,26 @@ suite('Try the Demo', () => {
       assert.match(String(run?.model), /demo/, `${String(r.problem_id)}: model ${String(run?.model)}`);
       assert.match(String(grade?.model), /demo/, `${String(r.problem_id)}: grader ${String(grade?.model)}`);
       assert.equal(typeof r.score, 'number', `${String(r.problem_id)} is not graded`);
-      assert.match(String(r.model_solution), /demo model/i, 'every reply says it is the demo model\'s');
+      assert.match(String(r.model_solution), /demo model/i, "every reply says it is the demo model's");
     }
-    assert.deepEqual(proofs.map((r) => r.score), [7, 7, 7]);
-    assert.ok(proofs.every((r) => /not a real judgement/.test(String((r.grade as Array<{ desc?: string }>)[0]?.desc))), 'the demo grader says what it is');
-    assert.deepEqual(answers.map((r) => [r.score, r.judge_method]), answers.map(() => [1, 'deterministic']));
+    assert.deepEqual(
+      proofs.map((r) => r.score),
+      [7, 7, 7],
+    );
+    assert.ok(
+      proofs.every((r) => /not a real judgement/.test(String((r.grade as Array<{ desc?: string }>)[0]?.desc))),
+      'the demo grader says what it is',
+    );
+    assert.deepEqual(
+      answers.map((r) => [r.score, r.judge_method]),
+      answers.map(() => [1, 'deterministic']),
+    );
 
     // The viewer: one panel showing both files, the demo banner given and shown by the page.
     const files = [fileIn('outputs/demo/demo-proofs.jsonl').fsPath, fileIn('outputs/demo/demo-answers.jsonl').fsPath];
-    const panel = qedApi().panels.list().find((p) => p.files.join('\n') === files.join('\n'));
+    const panel = qedApi()
+      .panels.list()
+      .find((p) => p.files.join('\n') === files.join('\n'));
     assert.ok(panel, `no viewer of the demo files: ${JSON.stringify(qedApi().panels.list())}`);
     assert.match(panel.notice ?? '', /^Demo: /);
     assert.equal(panel.title, 'QED Demo results');
@@ -97,12 +112,20 @@ suite('Try the Demo', () => {
     assert.match(banner, /demo grader \(not a real judgement\)/);
 
     // The demo model lives while the viewer is open (a regrade asks it), and stops with it.
-    const baseUrl = /base_url: (\S+)/.exec(readFileSync(fileIn('outputs/demo/configs/demo-model.yaml').fsPath, 'utf8'))?.[1];
+    const baseUrl = /base_url: (\S+)/.exec(
+      readFileSync(fileIn('outputs/demo/configs/demo-model.yaml').fsPath, 'utf8'),
+    )?.[1];
     assert.ok(baseUrl && /^http:\/\/127\.0\.0\.1:\d+\//.test(baseUrl), `base_url: ${baseUrl}`);
     const port = Number(new URL(baseUrl).port);
     assert.equal(await listening(port), true, 'the demo model is served while the viewer is open');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await waitFor('the viewer to close', () => !qedApi().panels.list().some((p) => p.files.join('\n') === files.join('\n')));
+    await waitFor(
+      'the viewer to close',
+      () =>
+        !qedApi()
+          .panels.list()
+          .some((p) => p.files.join('\n') === files.join('\n')),
+    );
     await waitFor('the demo model to stop listening', async () => !(await listening(port)));
   });
 });

@@ -21,11 +21,29 @@ suite('first hour', () => {
 
   suiteSetup(async () => {
     await activated();
-    fake = await FakeLlmServer.start({ latencyMs: 5, reply: (req) => (req.model === 'judge' ? { text: 'Fine.\n<points>6</points>' } : undefined) });
+    fake = await FakeLlmServer.start({
+      latencyMs: 5,
+      reply: (req) => (req.model === 'judge' ? { text: 'Fine.\n<points>6</points>' } : undefined),
+    });
     created.push(
-      writeIn(`configs/models/${CONFIG_ID}.yaml`, ['model: fake-first-hour', 'api: custom', `base_url: ${fake.url}/v1`, 'max_retries: 0', ''].join('\n')),
-      writeIn('configs/models/x/fake-judge.yaml', ['model: judge', 'api: custom', `base_url: ${fake.url}/v1`, 'max_retries: 0', ''].join('\n')),
-      writeIn(DATA, Array.from({ length: 5 }, (_, i) => JSON.stringify({ problem_id: `FH-${i + 1}`, problem: `Prove that $${i} < ${i + 1}$.`, grading_guidelines: '(7) any proof' })).join('\n') + '\n'),
+      writeIn(
+        `configs/models/${CONFIG_ID}.yaml`,
+        ['model: fake-first-hour', 'api: custom', `base_url: ${fake.url}/v1`, 'max_retries: 0', ''].join('\n'),
+      ),
+      writeIn(
+        'configs/models/x/fake-judge.yaml',
+        ['model: judge', 'api: custom', `base_url: ${fake.url}/v1`, 'max_retries: 0', ''].join('\n'),
+      ),
+      writeIn(
+        DATA,
+        Array.from({ length: 5 }, (_, i) =>
+          JSON.stringify({
+            problem_id: `FH-${i + 1}`,
+            problem: `Prove that $${i} < ${i + 1}$.`,
+            grading_guidelines: '(7) any proof',
+          }),
+        ).join('\n') + '\n',
+      ),
       writeIn('.vscode/settings.json', '{ "editor.fontSize": 14 }\n'),
     );
   });
@@ -60,7 +78,10 @@ suite('first hour', () => {
     assert.deepEqual(steps, ['1', '2', '3', '4', '5'], shown.map((s) => s.title).join(' | '));
     const datasets = shown[1].labels;
     assert.ok(datasets.includes(DATA), datasets.join(', '));
-    assert.ok(!datasets.some((l) => l.includes('.vscode') || l.endsWith('settings.json')), `offered: ${datasets.join(', ')}`);
+    assert.ok(
+      !datasets.some((l) => l.includes('.vscode') || l.endsWith('settings.json')),
+      `offered: ${datasets.join(', ')}`,
+    );
     assert.equal(shown[3].labels[0], '$(beaker) Trial run', 'the trial run comes first');
     assert.equal(shown[3].descriptions[0], 'the first 3 problems, 1 run each');
     assert.ok(shown[3].labels.includes('All 5 problems'), shown[3].labels.join(', '));
@@ -87,7 +108,19 @@ suite('first hour', () => {
 
   test('Regrade Row ends with a message naming the row, the grader and the scores', async () => {
     const rel = 'outputs/ext-first-hour-graded.jsonl';
-    const file = writeIn(rel, JSON.stringify({ problem_id: 'FH-9', problem: 'Prove that $1 < 2$.', model_solution: 'Since $2 - 1 = 1 > 0$.', solution: 'Subtract.', grading_guidelines: '(7) any proof', score: 7, schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }], grade: [{ points: 7, desc: 'ok' }] }) + '\n');
+    const file = writeIn(
+      rel,
+      JSON.stringify({
+        problem_id: 'FH-9',
+        problem: 'Prove that $1 < 2$.',
+        model_solution: 'Since $2 - 1 = 1 > 0$.',
+        solution: 'Subtract.',
+        grading_guidelines: '(7) any proof',
+        score: 7,
+        schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }],
+        grade: [{ points: 7, desc: 'ok' }],
+      }) + '\n',
+    );
     created.push(file);
     ui = new ScriptedUi({ 'Regrade FH-9': { pick: 'x/fake-judge' } });
     await vscode.commands.executeCommand('qed.regradeRow', vscode.Uri.file(file), 0);
@@ -97,7 +130,7 @@ suite('first hour', () => {
     assert.equal(readJsonl(file)[0].score, 6);
   });
 
-  test('the viewer\'s open row, read back through the test-only probe of the API', async () => {
+  test("the viewer's open row, read back through the test-only probe of the API", async () => {
     const file = fileIn('outputs/ext-first-hour-graded.jsonl').fsPath;
     await vscode.commands.executeCommand('qed.openResults', vscode.Uri.file(file), { row: 0 });
     const api = qedApi();

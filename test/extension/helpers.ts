@@ -33,7 +33,11 @@ export async function open(rel: string): Promise<vscode.TextDocument> {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns a truthy value (providers and diagnostics settle asynchronously). */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -44,7 +48,8 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /** The diagnostics the extension itself published for `uri`. */
-export const qedDiagnostics = (uri: vscode.Uri): vscode.Diagnostic[] => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'QED');
+export const qedDiagnostics = (uri: vscode.Uri): vscode.Diagnostic[] =>
+  vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'QED');
 
 /** The plain text of hover contents (MarkdownString or MarkedString). */
 export function hoverText(hovers: vscode.Hover[]): string {
@@ -86,11 +91,14 @@ export async function qedLogs(): Promise<Array<{ where: string; text: string }>>
       } catch {
         continue; // closed meanwhile
       }
-      if (target.endsWith(`/${EXTENSION_ID}/QED.log`) && !out.some((o) => o.where === target)) out.push({ where: target, text: readFileSync(target, 'utf8') });
+      if (target.endsWith(`/${EXTENSION_ID}/QED.log`) && !out.some((o) => o.where === target))
+        out.push({ where: target, text: readFileSync(target, 'utf8') });
     }
   }
   await vscode.commands.executeCommand('qed.showLog');
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && d.uri.path.includes(EXTENSION_ID) && d.uri.path.endsWith('QED.log'));
+  const doc = vscode.workspace.textDocuments.find(
+    (d) => d.uri.scheme === 'output' && d.uri.path.includes(EXTENSION_ID) && d.uri.path.endsWith('QED.log'),
+  );
   if (doc) out.push({ where: doc.uri.toString(), text: doc.getText() });
   return out;
 }

@@ -38,13 +38,35 @@ suite('jobs: cancel and resume', () => {
 
   suiteSetup(async () => {
     await activated();
-    fake = await FakeLlmServer.start({ latencyMs: 20, reply: () => (replyText === undefined ? undefined : { text: replyText }) });
+    fake = await FakeLlmServer.start({
+      latencyMs: 20,
+      reply: () => (replyText === undefined ? undefined : { text: replyText }),
+    });
     created.push(
       writeIn(
         `configs/models/${CONFIG_ID}.yaml`,
-        ['# The loopback fake LLM server of jobs.ext.ts (no key: a local server).', 'model: fake-jobs', 'api: custom', `base_url: ${fake.url}/v1`, 'concurrent_requests: 1', 'max_retries: 0', 'read_cost: 0', 'write_cost: 0', ''].join('\n'),
+        [
+          '# The loopback fake LLM server of jobs.ext.ts (no key: a local server).',
+          'model: fake-jobs',
+          'api: custom',
+          `base_url: ${fake.url}/v1`,
+          'concurrent_requests: 1',
+          'max_retries: 0',
+          'read_cost: 0',
+          'write_cost: 0',
+          '',
+        ].join('\n'),
       ),
-      writeIn(DATA, Array.from({ length: N }, (_, i) => JSON.stringify({ problem_id: `EXT-${i + 1}`, problem: `Prove that ${i + 1} + ${i + 1} = ${2 * (i + 1)}. [EXT-${i + 1}]`, grading_guidelines: '(7) any correct proof' })).join('\n') + '\n'),
+      writeIn(
+        DATA,
+        Array.from({ length: N }, (_, i) =>
+          JSON.stringify({
+            problem_id: `EXT-${i + 1}`,
+            problem: `Prove that ${i + 1} + ${i + 1} = ${2 * (i + 1)}. [EXT-${i + 1}]`,
+            grading_guidelines: '(7) any correct proof',
+          }),
+        ).join('\n') + '\n',
+      ),
     );
   });
 
@@ -111,7 +133,11 @@ suite('jobs: cancel and resume', () => {
       all.map((r) => r.problem_id),
       Array.from({ length: N }, (_, i) => `EXT-${i + 1}`),
     );
-    for (const r of all) assert.ok(typeof r.model_solution === 'string' && r.model_solution.startsWith('Fake reply') && r.error === undefined, `row ${String(r.problem_id)}: ${JSON.stringify(r).slice(0, 200)}`);
+    for (const r of all)
+      assert.ok(
+        typeof r.model_solution === 'string' && r.model_solution.startsWith('Fake reply') && r.error === undefined,
+        `row ${String(r.problem_id)}: ${JSON.stringify(r).slice(0, 200)}`,
+      );
     // The rows of the first run are kept as they were, not redone.
     assert.deepEqual(all.slice(0, 2), kept);
     assert.deepEqual(leftovers(out), []);
@@ -120,9 +146,33 @@ suite('jobs: cancel and resume', () => {
   test('Run Benchmark with an agent config: cancelled mid-problem, the rerun continues from its last finished call', async () => {
     const agentId = 'x/fake-agent';
     created.push(
-      writeIn('configs/agents/ext-ds.yaml', ['scaffold_name: deepseek_agent', 'n_threads: 1', 'pool_size: 2', 'verification_pool_size: 2', 'verifications_per_refinement: 1', 'max_iterations: 1', 'generation_prompt: "Prove it. {question}"', 'verifier_prompt: "Check it. {proof}"', 'refinement_prompt: "Improve it. {proof} {proof_analysis}"', ''].join('\n')),
-      writeIn(`configs/models/${agentId}.yaml`, ['type: agent', `model_config: models/${CONFIG_ID}`, 'scaffold_config: agents/ext-ds', ''].join('\n')),
-      writeIn('data/ext-agent.jsonl', JSON.stringify({ problem_id: 'AG-1', problem: 'Prove that 1 + 1 = 2. [AG-1]', grading_guidelines: '(7) any proof' }) + '\n'),
+      writeIn(
+        'configs/agents/ext-ds.yaml',
+        [
+          'scaffold_name: deepseek_agent',
+          'n_threads: 1',
+          'pool_size: 2',
+          'verification_pool_size: 2',
+          'verifications_per_refinement: 1',
+          'max_iterations: 1',
+          'generation_prompt: "Prove it. {question}"',
+          'verifier_prompt: "Check it. {proof}"',
+          'refinement_prompt: "Improve it. {proof} {proof_analysis}"',
+          '',
+        ].join('\n'),
+      ),
+      writeIn(
+        `configs/models/${agentId}.yaml`,
+        ['type: agent', `model_config: models/${CONFIG_ID}`, 'scaffold_config: agents/ext-ds', ''].join('\n'),
+      ),
+      writeIn(
+        'data/ext-agent.jsonl',
+        JSON.stringify({
+          problem_id: 'AG-1',
+          problem: 'Prove that 1 + 1 = 2. [AG-1]',
+          grading_guidelines: '(7) any proof',
+        }) + '\n',
+      ),
     );
     const rel = 'outputs/ext-agent.jsonl';
     const out = fileIn(rel).fsPath;
@@ -170,18 +220,26 @@ suite('jobs: cancel and resume', () => {
     replyText = GRADE_REPLY;
     fake.script({ text: GRADE_REPLY }, { text: GRADE_REPLY }, { kind: 'hang' });
 
-    const answers: Record<string, Answer> = { '(2/3): how to grade': { pick: 'IMO-ProofBench rubric' }, '(3/3): grader model': { pick: CONFIG_ID } };
+    const answers: Record<string, Answer> = {
+      '(2/3): how to grade': { pick: 'IMO-ProofBench rubric' },
+      '(3/3): grader model': { pick: CONFIG_ID },
+    };
     ui = new ScriptedUi(answers);
     const first = vscode.commands.executeCommand('qed.gradeResults', vscode.Uri.file(file));
     await waitFor('the third grading request', () => chats().length >= 3).catch((e: Error) => {
-      throw new Error(`${e.message}; prompts: ${JSON.stringify(ui?.shown)}; messages: ${JSON.stringify(ui?.messages)}; requests: ${chats().length}`);
+      throw new Error(
+        `${e.message}; prompts: ${JSON.stringify(ui?.shown)}; messages: ${JSON.stringify(ui?.messages)}; requests: ${chats().length}`,
+      );
     });
     await vscode.commands.executeCommand('qed.cancelJob');
     await settled('the cancelled grading to end', first);
 
     assert.deepEqual(ui.unanswered(), []);
     assert.deepEqual(ui.messagesOf('error'), []);
-    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: grading cancelled: 2\/6 rows, 0 unreadable replies, 0 failed, \$\d+\.\d{4}\.$/);
+    assert.match(
+      ui.messagesOf('info').at(-1) ?? '',
+      /^QED: grading cancelled: 2\/6 rows, 0 unreadable replies, 0 failed, \$\d+\.\d{4}\.$/,
+    );
     const afterCancel = readJsonl(file);
     assert.deepEqual(
       afterCancel.map((r) => r.problem_id),
@@ -203,12 +261,11 @@ suite('jobs: cancel and resume', () => {
     ui.answer(answers);
     await vscode.commands.executeCommand('qed.gradeResults', vscode.Uri.file(file));
     assert.deepEqual(ui.messagesOf('error'), []);
-    assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: graded: 6\/6 rows, 2 reused, 0 unreadable replies, 0 failed/);
-    assert.deepEqual(
-      chats().map(rowOf),
-      ['GR-3', 'GR-4', 'GR-5', 'GR-6'],
-      'rows sent to the grader by the second run',
+    assert.match(
+      ui.messagesOf('info').at(-1) ?? '',
+      /^QED: graded: 6\/6 rows, 2 reused, 0 unreadable replies, 0 failed/,
     );
+    assert.deepEqual(chats().map(rowOf), ['GR-3', 'GR-4', 'GR-5', 'GR-6'], 'rows sent to the grader by the second run');
     const graded = readJsonl(file);
     assert.deepEqual(
       graded.map((r) => r.score),

@@ -33,7 +33,11 @@ suite('results (.jsonl) lenses', () => {
 
   test('hovering a result line names it and links the viewer', async () => {
     const doc = await open('outputs/results.jsonl');
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(3, 2));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(3, 2),
+    );
     const text = hoverText(hovers);
     assert.match(text, /\*\*p3\*\* · run error · row 3/);
     assert.match(text, /command:qed\.openResults\?/);

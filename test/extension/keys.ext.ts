@@ -43,15 +43,35 @@ suite('API keys', () => {
       reply: (req) => {
         if (serverMode !== 'echo') return undefined;
         const sent = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-        return { kind: 'status', status: 401, message: `Incorrect API key provided: ${sent}. You can find your API key at https://example.invalid/keys.` };
+        return {
+          kind: 'status',
+          status: 401,
+          message: `Incorrect API key provided: ${sent}. You can find your API key at https://example.invalid/keys.`,
+        };
       },
     });
     created.push(
       writeIn(
         `configs/models/${CONFIG_ID}.yaml`,
-        ['# The loopback fake LLM server of keys.ext.ts, behind a key.', 'model: fake-keyed', 'api: custom', `base_url: ${fake.url}/v1`, `api_key_env: ${VARIABLE}`, 'concurrent_requests: 1', 'max_retries: 1', 'sleep_on_error: 0', 'read_cost: 0', 'write_cost: 0', ''].join('\n'),
+        [
+          '# The loopback fake LLM server of keys.ext.ts, behind a key.',
+          'model: fake-keyed',
+          'api: custom',
+          `base_url: ${fake.url}/v1`,
+          `api_key_env: ${VARIABLE}`,
+          'concurrent_requests: 1',
+          'max_retries: 1',
+          'sleep_on_error: 0',
+          'read_cost: 0',
+          'write_cost: 0',
+          '',
+        ].join('\n'),
       ),
-      writeIn(DATA, [1, 2, 3].map((i) => JSON.stringify({ problem_id: `KEY-${i}`, problem: `Prove that ${i} > 0.` })).join('\n') + '\n'),
+      writeIn(
+        DATA,
+        [1, 2, 3].map((i) => JSON.stringify({ problem_id: `KEY-${i}`, problem: `Prove that ${i} > 0.` })).join('\n') +
+          '\n',
+      ),
     );
   });
 
@@ -96,7 +116,8 @@ suite('API keys', () => {
     assert.deepEqual(ui.messagesOf('error'), []);
     assert.match(ui.messagesOf('info').at(-1) ?? '', /^QED: finished: 3\/3 rows, 0 failed/);
     assert.equal(chats().length, 3);
-    for (const r of chats()) assert.equal(r.headers.authorization, `Bearer ${KEY}`, 'the Authorization header (trimmed key)');
+    for (const r of chats())
+      assert.equal(r.headers.authorization, `Bearer ${KEY}`, 'the Authorization header (trimmed key)');
     assert.deepEqual(
       readJsonl(out).map((r) => [r.problem_id, r.error]),
       [
@@ -129,7 +150,9 @@ suite('API keys', () => {
     const finalLine = 'run: finished: 0/3 rows, 3 failed';
     const logs = await waitFor(`the QED log file and Output view to show '${finalLine}'`, async () => {
       const all = await qedLogs();
-      const complete = all.some((l) => l.where.startsWith('output:')) && (process.platform !== 'linux' || all.some((l) => l.where.endsWith('/QED.log')));
+      const complete =
+        all.some((l) => l.where.startsWith('output:')) &&
+        (process.platform !== 'linux' || all.some((l) => l.where.endsWith('/QED.log')));
       return complete && all.every((l) => l.text.includes(finalLine)) && all;
     });
     if (process.env.QED_EXT_TEST_SHOW_LOG) console.log(logs.map((l) => `--- ${l.where}\n${l.text}`).join('\n'));
@@ -143,7 +166,8 @@ suite('API keys', () => {
     const file = JSON.stringify(readJsonl(out));
     assert.match(file, /Incorrect API key provided/);
     assert.ok(!file.includes(KEY.slice(0, 12)), `the results file contains the API key: ${file}`);
-    for (const m of ui.messages) assert.ok(!m.text.includes(KEY.slice(0, 12)), `a notification shows the key: ${m.text}`);
+    for (const m of ui.messages)
+      assert.ok(!m.text.includes(KEY.slice(0, 12)), `a notification shows the key: ${m.text}`);
   });
 
   test('after Clear API Key a run stops at "no key" naming the variable, and calls nothing', async () => {
@@ -152,8 +176,15 @@ suite('API keys', () => {
     ui.answer({ 'Remove the stored key of': { pick: VARIABLE } });
     await vscode.commands.executeCommand('qed.clearApiKey');
     const pick = ui.shown.at(-1)!;
-    assert.match(pick.descriptions[pick.labels.indexOf(VARIABLE)] ?? '', /^stored/, 'the stored key is listed as stored');
-    assert.ok(ui.messagesOf('info').includes(`QED: stored key for ${VARIABLE} removed.`), ui.messagesOf('info').join(' | '));
+    assert.match(
+      pick.descriptions[pick.labels.indexOf(VARIABLE)] ?? '',
+      /^stored/,
+      'the stored key is listed as stored',
+    );
+    assert.ok(
+      ui.messagesOf('info').includes(`QED: stored key for ${VARIABLE} removed.`),
+      ui.messagesOf('info').join(' | '),
+    );
 
     const rel = 'outputs/ext-nokey.jsonl';
     const out = fileIn(rel).fsPath;

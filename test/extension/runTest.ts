@@ -22,7 +22,8 @@ import { dirname, join, resolve } from 'node:path';
 function findRoot(): string {
   for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'qed-workbench') return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'qed-workbench')
+      return dir;
   }
   throw new Error(`runTest: no qed-workbench package.json above ${__dirname}`);
 }
@@ -31,8 +32,12 @@ async function main(): Promise<number> {
   const root = findRoot();
   const t0 = Date.now();
   const download = process.env.QED_TEST_ELECTRON === 'download';
-  const vscodeExecutablePath = download ? undefined : resolve(process.env.QED_VSCODE_EXECUTABLE || join(root, 'scripts', 'host', 'code-server-test-shim.sh'));
-  const route = download ? `VS Code downloaded by @vscode/test-electron (${process.env.QED_VSCODE_VERSION || 'stable'})` : vscodeExecutablePath!;
+  const vscodeExecutablePath = download
+    ? undefined
+    : resolve(process.env.QED_VSCODE_EXECUTABLE || join(root, 'scripts', 'host', 'code-server-test-shim.sh'));
+  const route = download
+    ? `VS Code downloaded by @vscode/test-electron (${process.env.QED_VSCODE_VERSION || 'stable'})`
+    : vscodeExecutablePath!;
 
   // A scratch copy of the fixture workspace: tests may edit files, the repository stays clean.
   const scratch = mkdtempSync(join(tmpdir(), 'qed-ext-'));
@@ -56,11 +61,15 @@ async function main(): Promise<number> {
     code = typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code || 1 : 1;
     if (!existsSync(summaryFile)) console.error(`extension tests: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const summary = existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8').trim() : 'no result: the extension host never finished the suite (see the output above)';
+  const summary = existsSync(summaryFile)
+    ? readFileSync(summaryFile, 'utf8').trim()
+    : 'no result: the extension host never finished the suite (see the output above)';
   // Exit code 0 without a summary: the editor never ran the suite (e.g. a payload it ignored).
   if (code === 0 && !existsSync(summaryFile)) code = 1;
   if (!process.env.QED_EXT_TEST_KEEP) rmSync(scratch, { recursive: true, force: true });
-  console.log(`\nextension tests ${code === 0 ? 'passed' : 'FAILED'}: ${summary}; ${((Date.now() - t0) / 1000).toFixed(1)} s in all, exit ${code}`);
+  console.log(
+    `\nextension tests ${code === 0 ? 'passed' : 'FAILED'}: ${summary}; ${((Date.now() - t0) / 1000).toFixed(1)} s in all, exit ${code}`,
+  );
   return code;
 }
 

@@ -37,11 +37,20 @@ suite('Launch on SLURM', () => {
     await vscode.commands.executeCommand('qed.launchSlurm');
     assert.deepEqual(ui.unanswered(), []);
     assert.deepEqual(ui.messagesOf('error'), []);
-    const editor = await waitFor('the preview editor', () => vscode.window.activeTextEditor?.document.languageId === 'shellscript' && vscode.window.activeTextEditor);
+    const editor = await waitFor(
+      'the preview editor',
+      () => vscode.window.activeTextEditor?.document.languageId === 'shellscript' && vscode.window.activeTextEditor,
+    );
     const text = editor.document.getText();
     assert.ok(editor.document.isUntitled, 'the preview is not a file');
-    assert.match(text, /==> .*outputs\/slurm\/ext-slurm-model\/configs\/ext-slurm-model\.yaml <==\n[\s\S]*max_tokens: 35840\n/);
-    assert.match(text, /==> .*jobs\/generate\.sbatch <==\n#!\/bin\/bash\n[\s\S]*\$VLLM serve .*ext-slurm-model .*--max-model-len 40960/);
+    assert.match(
+      text,
+      /==> .*outputs\/slurm\/ext-slurm-model\/configs\/ext-slurm-model\.yaml <==\n[\s\S]*max_tokens: 35840\n/,
+    );
+    assert.match(
+      text,
+      /==> .*jobs\/generate\.sbatch <==\n#!\/bin\/bash\n[\s\S]*\$VLLM serve .*ext-slurm-model .*--max-model-len 40960/,
+    );
     assert.match(text, /==> .*jobs\/grade\.sbatch <==\n[\s\S]*\$VLLM serve Qwen\/Qwen3-32B/);
     assert.doesNotMatch(text, /--gres/, 'no GPU asked for');
     const confirm = ui.messages.find((m) => m.text.startsWith('Submit a generation job and a grading job'));

@@ -53,7 +53,8 @@ export class ScriptedUi {
   constructor(private script: Record<string, Answer> = {}) {
     this.installed = qedApi().prompts.use({
       showQuickPick: ((items: unknown, options?: vscode.QuickPickOptions) => this.quickPick(items, options)) as never,
-      pickMany: ((items: readonly vscode.QuickPickItem[], options: PickManyOptions) => this.quickPick(items, { ...options, canPickMany: true })) as never,
+      pickMany: ((items: readonly vscode.QuickPickItem[], options: PickManyOptions) =>
+        this.quickPick(items, { ...options, canPickMany: true })) as never,
       showInputBox: ((options?: vscode.InputBoxOptions) => this.inputBox(options)) as never,
       showInformationMessage: ((text: string, ...rest: unknown[]) => this.message('info', text, rest)) as never,
       showWarningMessage: ((text: string, ...rest: unknown[]) => this.message('warning', text, rest)) as never,
@@ -84,7 +85,9 @@ export class ScriptedUi {
 
   /** Prompts that had no answer in the script (each dismissed, as Escape would). */
   unanswered(): string[] {
-    return this.shown.filter((s) => s.answer === undefined).map((s) => `${s.kind} '${s.title}'${s.labels.length ? ` (offered: ${s.labels.join(', ')})` : ''}`);
+    return this.shown
+      .filter((s) => s.answer === undefined)
+      .map((s) => `${s.kind} '${s.title}'${s.labels.length ? ` (offered: ${s.labels.join(', ')})` : ''}`);
   }
 
   messagesOf(level: Message['level']): string[] {
@@ -101,7 +104,12 @@ export class ScriptedUi {
     const items = raw.filter((i) => typeof i === 'string' || i.kind !== vscode.QuickPickItemKind.Separator);
     const label = (i: string | vscode.QuickPickItem) => (typeof i === 'string' ? i : i.label);
     const title = options?.title ?? options?.placeHolder ?? '';
-    const shown: Shown = { kind: 'quickPick', title, labels: items.map(label), descriptions: items.map((i) => (typeof i === 'string' ? undefined : i.description)) };
+    const shown: Shown = {
+      kind: 'quickPick',
+      title,
+      labels: items.map(label),
+      descriptions: items.map((i) => (typeof i === 'string' ? undefined : i.description)),
+    };
     this.shown.push(shown);
     const a = this.find(title);
     if (!a || !('pick' in a)) return undefined;
@@ -121,14 +129,19 @@ export class ScriptedUi {
     const text = a.input === DEFAULT ? (options?.value ?? '') : a.input;
     // As the real box does: a value the validator rejects cannot be accepted.
     const invalid = await options?.validateInput?.(text);
-    if (invalid) throw new Error(`input box '${title}': '${text}' is rejected: ${typeof invalid === 'string' ? invalid : invalid.message}`);
+    if (invalid)
+      throw new Error(
+        `input box '${title}': '${text}' is rejected: ${typeof invalid === 'string' ? invalid : invalid.message}`,
+      );
     shown.answer = text;
     return text;
   }
 
   private async message(level: Message['level'], text: string, rest: unknown[]): Promise<string | undefined> {
     // Buttons are strings or MessageItems; a MessageOptions ({ modal, detail }) has no title.
-    const buttons = rest.map((r) => (typeof r === 'string' ? r : (r as { title?: unknown } | undefined)?.title)).filter((b): b is string => typeof b === 'string');
+    const buttons = rest
+      .map((r) => (typeof r === 'string' ? r : (r as { title?: unknown } | undefined)?.title))
+      .filter((b): b is string => typeof b === 'string');
     this.messages.push({ level, text, buttons });
     const key = Object.keys(this.buttons).find((k) => text.includes(k));
     const click = key === undefined ? undefined : this.buttons[key];
@@ -137,13 +150,25 @@ export class ScriptedUi {
   }
 
   private async saveDialog(options?: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
-    this.shown.push({ kind: 'saveDialog', title: options?.title ?? '', labels: [], descriptions: [], value: options?.defaultUri?.fsPath, answer: this.saveTo?.fsPath });
+    this.shown.push({
+      kind: 'saveDialog',
+      title: options?.title ?? '',
+      labels: [],
+      descriptions: [],
+      value: options?.defaultUri?.fsPath,
+      answer: this.saveTo?.fsPath,
+    });
     return this.saveTo;
   }
 }
 
 /** The answers to QED: Run Benchmark's five steps, in proof mode, every problem once. */
-export function runBenchmarkAnswers(config: string, dataset: string, out: string, rows: number): Record<string, Answer> {
+export function runBenchmarkAnswers(
+  config: string,
+  dataset: string,
+  out: string,
+  rows: number,
+): Record<string, Answer> {
   return {
     '(1/5): model config': { pick: config },
     '(2/5): dataset': { pick: dataset },

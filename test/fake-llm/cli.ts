@@ -55,10 +55,14 @@ async function main(): Promise<void> {
     },
   });
   process.stdout.write(`${server.url}\n`);
-  process.stderr.write(`fake-llm listening: OpenAI base_url ${server.url}/v1, Gemini base ${server.url} (Ctrl-C to stop)\n`);
+  process.stderr.write(
+    `fake-llm listening: OpenAI base_url ${server.url}/v1, Gemini base ${server.url} (Ctrl-C to stop)\n`,
+  );
 
   const stop = (sig: string) => {
-    process.stderr.write(`fake-llm: ${sig}, ${server.stats.total} requests served, max ${server.stats.maxInFlight} in flight\n`);
+    process.stderr.write(
+      `fake-llm: ${sig}, ${server.stats.total} requests served, max ${server.stats.maxInFlight} in flight\n`,
+    );
     void server.close().then(() => process.exit(0));
   };
   process.once('SIGINT', () => stop('SIGINT'));

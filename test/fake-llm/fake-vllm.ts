@@ -36,7 +36,10 @@ async function main(): Promise<void> {
     reply: (req) => {
       if (req.api !== 'chat') return undefined;
       const delayMs = stagger > 0 ? stagger * ++served : undefined;
-      return { text: `Thinking it over.</think>${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>`, ...(delayMs ? { delayMs } : {}) };
+      return {
+        text: `Thinking it over.</think>${defaultReply('chat', req.body).text}\n<points>7 out of 7</points>`,
+        ...(delayMs ? { delayMs } : {}),
+      };
     },
   });
   process.stderr.write(`fake-vllm: listening on ${server.url}\n`);

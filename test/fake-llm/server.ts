@@ -258,7 +258,8 @@ function wantsReasoning(api: ApiKind, body: unknown): boolean {
   if (!isObj(body)) return false;
   if (api === 'chat') return body.reasoning_effort != null || body.reasoning != null;
   if (api === 'responses') return body.reasoning != null;
-  if (api === 'anthropic') return isObj(body.thinking) && (body.thinking.type === 'enabled' || body.thinking.type === 'adaptive');
+  if (api === 'anthropic')
+    return isObj(body.thinking) && (body.thinking.type === 'enabled' || body.thinking.type === 'adaptive');
   if (api === 'gemini') {
     const gc = body.generationConfig;
     return isObj(gc) && isObj(gc.thinkingConfig) && gc.thinkingConfig.includeThoughts === true;
@@ -266,7 +267,10 @@ function wantsReasoning(api: ApiKind, body: unknown): boolean {
   return false;
 }
 
-export type ResolvedReply = Required<Pick<FakeReply, 'text' | 'reasoning' | 'promptTokens' | 'completionTokens' | 'reasoningTokens' | 'finishReason'>> & Pick<FakeReply, 'toolCalls'>;
+export type ResolvedReply = Required<
+  Pick<FakeReply, 'text' | 'reasoning' | 'promptTokens' | 'completionTokens' | 'reasoningTokens' | 'finishReason'>
+> &
+  Pick<FakeReply, 'toolCalls'>;
 
 /**
  * What the server answers to `body` sent to `api`, with `over` (a scripted FakeReply) applied on
@@ -299,7 +303,10 @@ function chatBody(id: string, model: string, r: ResolvedReply): Json {
     message.tool_calls = r.toolCalls.map((c, i) => ({
       id: c.id ?? `call_${i + 1}`,
       type: 'function',
-      function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}) },
+      function: {
+        name: c.name,
+        arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {}),
+      },
     }));
   }
   const out = r.completionTokens + r.reasoningTokens;
@@ -308,7 +315,9 @@ function chatBody(id: string, model: string, r: ResolvedReply): Json {
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: r.toolCalls?.length ? 'tool_calls' : r.finishReason }],
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: r.toolCalls?.length ? 'tool_calls' : r.finishReason },
+    ],
     usage: {
       prompt_tokens: r.promptTokens,
       completion_tokens: out,
@@ -345,7 +354,11 @@ function responsesBody(s: RespState, status: RespStatus): Json {
   const output: Json[] = [];
   if (done && r) {
     if (r.reasoning) {
-      output.push({ id: `rs_${s.id.slice(5)}`, type: 'reasoning', summary: [{ type: 'summary_text', text: r.reasoning }] });
+      output.push({
+        id: `rs_${s.id.slice(5)}`,
+        type: 'reasoning',
+        summary: [{ type: 'summary_text', text: r.reasoning }],
+      });
     }
     output.push({
       id: `msg_${s.id.slice(5)}`,
@@ -400,7 +413,13 @@ function geminiBody(model: string, id: string, r: ResolvedReply): Json {
   if (r.reasoningTokens) usage.thoughtsTokenCount = r.reasoningTokens;
   usage.totalTokenCount = r.promptTokens + r.completionTokens + r.reasoningTokens;
   return {
-    candidates: [{ content: { role: 'model', parts }, finishReason: r.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP', index: 0 }],
+    candidates: [
+      {
+        content: { role: 'model', parts },
+        finishReason: r.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP',
+        index: 0,
+      },
+    ],
     usageMetadata: usage,
     modelVersion: model,
     responseId: id,
@@ -419,7 +438,12 @@ function anthropicBody(model: string, id: string, r: ResolvedReply): Json {
     content,
     stop_reason: r.finishReason === 'length' ? 'max_tokens' : 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: r.promptTokens, output_tokens: r.completionTokens + r.reasoningTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: {
+      input_tokens: r.promptTokens,
+      output_tokens: r.completionTokens + r.reasoningTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    },
   };
 }
 
@@ -461,29 +485,54 @@ const OPENAI_ERR: Record<number, [type: string, code: string | null, message: st
 /** An error body shaped like `api`'s own. */
 function errorBody(api: ApiKind, status: number, message?: string, retryAfter?: number, extra: Json = {}): Json {
   if (api === 'gemini') {
-    const error: Json = { code: status, message: message ?? `Fake error ${status} (fake-llm).`, status: GOOGLE_STATUS[status] ?? 'UNKNOWN' };
+    const error: Json = {
+      code: status,
+      message: message ?? `Fake error ${status} (fake-llm).`,
+      status: GOOGLE_STATUS[status] ?? 'UNKNOWN',
+    };
     if (retryAfter !== undefined) {
       error.details = [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfter}s` }];
     }
     return { error };
   }
   if (api === 'anthropic') {
-    return { type: 'error', error: { type: ANTHROPIC_ERR[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message: message ?? `Fake error ${status} (fake-llm).` } };
+    return {
+      type: 'error',
+      error: {
+        type: ANTHROPIC_ERR[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'),
+        message: message ?? `Fake error ${status} (fake-llm).`,
+      },
+    };
   }
-  const [type, code, msg] = OPENAI_ERR[status] ?? [status >= 500 ? 'server_error' : 'invalid_request_error', null, `Fake error ${status} (fake-llm).`];
+  const [type, code, msg] = OPENAI_ERR[status] ?? [
+    status >= 500 ? 'server_error' : 'invalid_request_error',
+    null,
+    `Fake error ${status} (fake-llm).`,
+  ];
   return { error: { message: message ?? msg, type, param: null, code, ...extra } };
 }
 
 function contextLengthBody(api: ApiKind, promptTokens: number): Json {
   if (api === 'gemini') {
-    return errorBody(api, 400, `The input token count (${promptTokens}) exceeds the maximum number of tokens allowed (1048576).`);
+    return errorBody(
+      api,
+      400,
+      `The input token count (${promptTokens}) exceeds the maximum number of tokens allowed (1048576).`,
+    );
   }
-  if (api === 'anthropic') return errorBody(api, 400, `prompt is too long: ${promptTokens + 200000} tokens > 200000 maximum`);
+  if (api === 'anthropic')
+    return errorBody(api, 400, `prompt is too long: ${promptTokens + 200000} tokens > 200000 maximum`);
   if (api === 'responses') {
-    return errorBody(api, 400, 'Your input exceeds the context window of this model. Please adjust your input and try again.', undefined, {
-      param: 'input',
-      code: 'context_length_exceeded',
-    });
+    return errorBody(
+      api,
+      400,
+      'Your input exceeds the context window of this model. Please adjust your input and try again.',
+      undefined,
+      {
+        param: 'input',
+        code: 'context_length_exceeded',
+      },
+    );
   }
   return errorBody(
     api,
@@ -495,13 +544,20 @@ function contextLengthBody(api: ApiKind, promptTokens: number): Json {
   );
 }
 
-const GARBAGE = '{"id": "fake-garbage", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assis';
+const GARBAGE =
+  '{"id": "fake-garbage", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assis';
 
 function isFault(step: FakeStep): step is Fault {
   return typeof (step as { kind?: unknown }).kind === 'string';
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'application/json', headers?: Record<string, string>): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'application/json',
+  headers?: Record<string, string>,
+): void {
   if (res.destroyed || res.headersSent) return;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
@@ -610,9 +666,17 @@ export class FakeLlmServer {
       sendJson(res, 200, this.stats);
       return;
     }
-    if (req.method === 'GET' && this.opts.servedModel !== undefined && (req.url === '/health' || req.url === '/v1/models')) {
+    if (
+      req.method === 'GET' &&
+      this.opts.servedModel !== undefined &&
+      (req.url === '/health' || req.url === '/v1/models')
+    ) {
       if (req.url === '/health') res.writeHead(200).end();
-      else sendJson(res, 200, { object: 'list', data: [{ id: this.opts.servedModel, object: 'model', owned_by: 'fake-llm' }] });
+      else
+        sendJson(res, 200, {
+          object: 'list',
+          data: [{ id: this.opts.servedModel, object: 'model', owned_by: 'fake-llm' }],
+        });
       return;
     }
     const st = this.stats;
@@ -647,7 +711,13 @@ export class FakeLlmServer {
     return { api: 'unknown' };
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse, chunks: Buffer[], seq: number, at: number): Promise<void> {
+  private async dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    chunks: Buffer[],
+    seq: number,
+    at: number,
+  ): Promise<void> {
     const path = req.url ?? '/';
     const q = path.indexOf('?');
     const pathname = q < 0 ? path : path.slice(0, q);
@@ -682,11 +752,23 @@ export class FakeLlmServer {
 
     // Protocol errors first: they are the server's, not the script's.
     if (api === 'unknown') {
-      return sendJson(res, 404, errorBody(pathname.startsWith('/v1beta') ? 'gemini' : 'chat', 404, `fake-llm: no route for ${method} ${pathname} (streaming is not emulated)`));
+      return sendJson(
+        res,
+        404,
+        errorBody(
+          pathname.startsWith('/v1beta') ? 'gemini' : 'chat',
+          404,
+          `fake-llm: no route for ${method} ${pathname} (streaming is not emulated)`,
+        ),
+      );
     }
     if (badJson) return sendJson(res, 400, errorBody(api, 400, 'fake-llm: the request body is not valid JSON'));
     if (this.opts.apiKey !== undefined && !this.authorized(req, api)) {
-      return sendJson(res, 401, errorBody(api, 401, api === 'gemini' ? 'API key not valid. Please pass a valid API key.' : undefined));
+      return sendJson(
+        res,
+        401,
+        errorBody(api, 401, api === 'gemini' ? 'API key not valid. Please pass a valid API key.' : undefined),
+      );
     }
     if ((api === 'chat' || api === 'responses' || api === 'anthropic') && isObj(body) && body.stream === true) {
       return sendJson(res, 400, errorBody(api, 400, 'fake-llm: streaming is not emulated'));
@@ -733,7 +815,13 @@ export class FakeLlmServer {
     return req.headers.authorization === `Bearer ${key}`;
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse, api: ApiKind, rec: RecordedRequest, step: FakeStep | undefined): void {
+  private answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    api: ApiKind,
+    rec: RecordedRequest,
+    step: FakeStep | undefined,
+  ): void {
     if (res.destroyed) return;
     if (step && isFault(step) && this.sendFault(req, res, api, rec, step)) return;
     const reply = step && !isFault(step) ? step : undefined;
@@ -742,11 +830,15 @@ export class FakeLlmServer {
 
     switch (api) {
       case 'chat':
-        return sendJson(res, 200, chatBody(`chatcmpl-fake${n}`, model, defaultReply(api, rec.body, reply)), { 'x-request-id': `req_fake${n}` });
+        return sendJson(res, 200, chatBody(`chatcmpl-fake${n}`, model, defaultReply(api, rec.body, reply)), {
+          'x-request-id': `req_fake${n}`,
+        });
       case 'gemini':
         return sendJson(res, 200, geminiBody(model, `fake-${n}`, defaultReply(api, rec.body, reply)));
       case 'anthropic':
-        return sendJson(res, 200, anthropicBody(model, `msg_fake${n}`, defaultReply(api, rec.body, reply)), { 'request-id': `req_fake${n}` });
+        return sendJson(res, 200, anthropicBody(model, `msg_fake${n}`, defaultReply(api, rec.body, reply)), {
+          'request-id': `req_fake${n}`,
+        });
       case 'responses': {
         const background = isObj(rec.body) && rec.body.background === true;
         const failed = step && isFault(step) && step.kind === 'failed' ? step : undefined;
@@ -764,7 +856,9 @@ export class FakeLlmServer {
           this.stored.set(s.id, s);
           if (this.stored.size > MAX_STORED_RESPONSES) this.stored.delete(this.stored.keys().next().value as string);
         }
-        return sendJson(res, 200, responsesBody(s, background ? 'queued' : finalStatus(s)), { 'x-request-id': `req_fake${n}` });
+        return sendJson(res, 200, responsesBody(s, background ? 'queued' : finalStatus(s)), {
+          'x-request-id': `req_fake${n}`,
+        });
       }
       case 'responses-poll':
       case 'responses-cancel': {

@@ -11,7 +11,19 @@
  * internals: they match the pinned code-server (VS Code 1.139.1); re-check them on upgrade.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -149,24 +161,49 @@ export function setUpHost(prefix: string): { root: string; extensionsDir: string
 }
 
 /** The results viewer of the visible webview panel (code-server nests the page in two iframes). */
-export const viewerFrame = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+export const viewerFrame = (page: Page): FrameLocator =>
+  page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
 
 /** The QED view's pane in the side bar (open it from the activity bar first). */
-export const qedViewPane = (page: Page): Locator => page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) });
+export const qedViewPane = (page: Page): Locator =>
+  page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Benchmarks' }) });
 
 /** `code-server --install-extension` into a fresh extensions folder (offline). */
 export function installExtension(vsix: string, extensionsDir: string, home: string): void {
   mkdirSync(extensionsDir, { recursive: true });
-  const r = spawnSync(CODE_SERVER, ['--extensions-dir', extensionsDir, '--user-data-dir', join(home, 'install-user-data'), '--install-extension', vsix], {
+  const r = spawnSync(
+    CODE_SERVER,
+    [
+      '--extensions-dir',
+      extensionsDir,
+      '--user-data-dir',
+      join(home, 'install-user-data'),
+      '--install-extension',
+      vsix,
+    ],
+    {
+      env: codeServerEnv(home),
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (r.status !== 0 || !/successfully installed/i.test(out))
+    throw new Error(`--install-extension failed (${r.status}):\n${out}`);
+  const listed = spawnSync(CODE_SERVER, ['--extensions-dir', extensionsDir, '--list-extensions', '--show-versions'], {
     env: codeServerEnv(home),
     encoding: 'utf8',
-    timeout: 120_000,
   });
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.status !== 0 || !/successfully installed/i.test(out)) throw new Error(`--install-extension failed (${r.status}):\n${out}`);
-  const listed = spawnSync(CODE_SERVER, ['--extensions-dir', extensionsDir, '--list-extensions', '--show-versions'], { env: codeServerEnv(home), encoding: 'utf8' });
-  if (!listed.stdout.includes(EXTENSION_ID)) throw new Error(`extension not listed after install:\n${listed.stdout}\n${listed.stderr}`);
-  log('installed', listed.stdout.trim().split('\n').filter((l) => l.includes(EXTENSION_ID)).join(', '));
+  if (!listed.stdout.includes(EXTENSION_ID))
+    throw new Error(`extension not listed after install:\n${listed.stdout}\n${listed.stderr}`);
+  log(
+    'installed',
+    listed.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes(EXTENSION_ID))
+      .join(', '),
+  );
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the OS, then released). */
@@ -198,7 +235,11 @@ function emergencyCleanup(): void {
   if (!process.env.QED_HOST_KEEP) for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
 }
 process.on('exit', emergencyCleanup);
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   // code-server runs in its own session: a Ctrl-C in the terminal does not reach it.
   process.once(sig, () => {
     console.error(`# [host] ${sig}: stopping code-server and Chromium`);
@@ -241,23 +282,33 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
   const port = await freePort();
   const userDataDir = join(opts.home, 'user-data');
-  writeFiles(userDataDir, { 'User/settings.json': JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2) + '\n' });
+  writeFiles(userDataDir, {
+    'User/settings.json': JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2) + '\n',
+  });
   const logFile = join(opts.home, 'code-server.log');
   const fd = openSync(logFile, 'a');
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', opts.extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir,
     ...(opts.extraArgs ?? []),
   ];
   // detached: the child calls setsid(), so it leads its own process group and the group (server,
   // extension host, file watcher, pty host…) can be stopped as a whole.
-  const child: ChildProcess = spawn(CODE_SERVER, args, { env: codeServerEnv(opts.home), detached: true, stdio: ['ignore', fd, fd] });
+  const child: ChildProcess = spawn(CODE_SERVER, args, {
+    env: codeServerEnv(opts.home),
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   const pgid = child.pid!;
   liveGroups.add(pgid);
@@ -334,7 +385,10 @@ export async function launchBrowser(home: string): Promise<Browser> {
 /** Opens `folder` in the workbench and waits until it is rendered. */
 export async function openWorkbench(page: Page, baseUrl: string, folder: string): Promise<void> {
   // The load event alone can take more than playwright's default 30 s on a busy machine.
-  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(folder)}`, {
+    waitUntil: 'domcontentloaded',
+    timeout: 120_000,
+  });
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
   // The status bar is among the last parts laid out.
   await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
@@ -343,7 +397,8 @@ export async function openWorkbench(page: Page, baseUrl: string, folder: string)
 
 export const quickInput = (page: Page): Locator => page.locator('.quick-input-widget');
 const quickInputBox = (page: Page): Locator => quickInput(page).locator('.quick-input-box input');
-const quickRows = (page: Page, text: string | RegExp): Locator => quickInput(page).locator('.monaco-list-row', { hasText: text });
+const quickRows = (page: Page, text: string | RegExp): Locator =>
+  quickInput(page).locator('.monaco-list-row', { hasText: text });
 
 /**
  * F1, type the command's title, run it. Retries while the command is not listed yet (the
@@ -371,7 +426,9 @@ export async function runCommand(page: Page, title: string, timeoutMs = 90_000):
 
 /** Waits until the quick input widget shows a step whose title contains `title`. */
 export async function waitForStep(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  await quickInput(page).locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: timeoutMs });
+  await quickInput(page)
+    .locator('.quick-input-title', { hasText: title })
+    .waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** In a quick pick step: filter by `text`, then click the row showing it. */
@@ -399,7 +456,11 @@ export async function pickMany(page: Page, step: string, texts: string[]): Promi
 }
 
 /** In an input box step: check the proposed value (when given), type `value` (when given), Enter. */
-export async function answer(page: Page, step: string, opts: { expectDefault?: string; value?: string }): Promise<string> {
+export async function answer(
+  page: Page,
+  step: string,
+  opts: { expectDefault?: string; value?: string },
+): Promise<string> {
   await waitForStep(page, step);
   const box = quickInputBox(page);
   const proposed = await box.inputValue();
@@ -415,7 +476,9 @@ export async function answer(page: Page, step: string, opts: { expectDefault?: s
 
 /** A notification toast whose message matches `text`. */
 export function toast(page: Page, text: string | RegExp): Locator {
-  return page.locator('.notifications-toasts .notification-toast', { has: page.locator('.notification-list-item-message', { hasText: text }) });
+  return page.locator('.notifications-toasts .notification-toast', {
+    has: page.locator('.notification-list-item-message', { hasText: text }),
+  });
 }
 
 /** Waits until `el` is fully opaque and has stopped moving (toasts fade and slide in). */
@@ -446,7 +509,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** Removes the failure artefacts an earlier run of test `name` left in test-results/. */
 export function clearFailure(name: string): void {
-  for (const suffix of ['-failure.png', '-console.log', '-code-server.log']) rmSync(join(RESULTS, name + suffix), { force: true });
+  for (const suffix of ['-failure.png', '-console.log', '-code-server.log'])
+    rmSync(join(RESULTS, name + suffix), { force: true });
 }
 
 /** On failure: a screenshot, the browser console and the code-server log go to test-results/. */

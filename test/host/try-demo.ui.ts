@@ -9,7 +9,18 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, log, openWorkbench, runCommand, screenshot, setUpHost, toast, viewerFrame, withWorkbench, writeFiles } from './harness';
+import {
+  cleanup,
+  log,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  setUpHost,
+  toast,
+  viewerFrame,
+  withWorkbench,
+  writeFiles,
+} from './harness';
 
 let root: string;
 let extensionsDir: string;
@@ -21,30 +32,36 @@ after(() => {
   if (root) cleanup(root);
 });
 
-test('Try the Demo in Restricted Mode: runs, writes nothing into the folder, viewer with the demo banner', { timeout: 300_000 }, async () => {
-  const ws = writeFiles(join(root, 'ws'), { 'notes.md': '# a folder never trusted\n' });
-  const settings = {
-    'security.workspace.trust.enabled': true,
-    'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.banner': 'always',
-  };
-  await withWorkbench({ root, name: 'try-demo', extensionsDir, settings }, async ({ page }, { url }) => {
-    await openWorkbench(page, url, ws);
-    await page.locator('.part.statusbar', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
-    await runCommand(page, 'QED: Try the Demo');
-    const v = viewerFrame(page);
-    await v.locator('body[data-ready=true]').waitFor({ timeout: 120_000 });
-    const banner = v.locator('.banner', { hasText: 'Demo: ' });
-    await banner.waitFor({ state: 'visible', timeout: 30_000 });
-    log('viewer banner:', (await banner.textContent())?.slice(0, 80));
-    assert.ok((await v.locator('.list .row[data-index]').count()) >= 3, 'the demo rows are listed');
-    const done = toast(page, /QED: demo done/);
-    await done.waitFor({ state: 'visible', timeout: 30_000 });
-    const message = (await done.locator('.notification-list-item-message').textContent()) ?? '';
-    log('notification:', message);
-    assert.match(message, /Files in the extension's storage \(this folder is in Restricted Mode\)/);
-    assert.ok(!existsSync(join(ws, 'outputs')), 'the demo wrote into the untrusted folder');
-    assert.deepEqual(readdirSync(ws), ['notes.md']);
-    await screenshot(page, 'host-try-demo-restricted.png');
-  });
-});
+test(
+  'Try the Demo in Restricted Mode: runs, writes nothing into the folder, viewer with the demo banner',
+  { timeout: 300_000 },
+  async () => {
+    const ws = writeFiles(join(root, 'ws'), { 'notes.md': '# a folder never trusted\n' });
+    const settings = {
+      'security.workspace.trust.enabled': true,
+      'security.workspace.trust.startupPrompt': 'never',
+      'security.workspace.trust.banner': 'always',
+    };
+    await withWorkbench({ root, name: 'try-demo', extensionsDir, settings }, async ({ page }, { url }) => {
+      await openWorkbench(page, url, ws);
+      await page
+        .locator('.part.statusbar', { hasText: 'Restricted Mode' })
+        .waitFor({ state: 'visible', timeout: 30_000 });
+      await runCommand(page, 'QED: Try the Demo');
+      const v = viewerFrame(page);
+      await v.locator('body[data-ready=true]').waitFor({ timeout: 120_000 });
+      const banner = v.locator('.banner', { hasText: 'Demo: ' });
+      await banner.waitFor({ state: 'visible', timeout: 30_000 });
+      log('viewer banner:', (await banner.textContent())?.slice(0, 80));
+      assert.ok((await v.locator('.list .row[data-index]').count()) >= 3, 'the demo rows are listed');
+      const done = toast(page, /QED: demo done/);
+      await done.waitFor({ state: 'visible', timeout: 30_000 });
+      const message = (await done.locator('.notification-list-item-message').textContent()) ?? '';
+      log('notification:', message);
+      assert.match(message, /Files in the extension's storage \(this folder is in Restricted Mode\)/);
+      assert.ok(!existsSync(join(ws, 'outputs')), 'the demo wrote into the untrusted folder');
+      assert.deepEqual(readdirSync(ws), ['notes.md']);
+      await screenshot(page, 'host-try-demo-restricted.png');
+    });
+  },
+);

@@ -27,7 +27,10 @@ function verdictsInChild(opts: { pause: boolean }): Promise<{ lines: string[]; p
     process.stdout.write(out.join('\\n') + '\\n');
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -69,7 +72,8 @@ describe('answer checker under load', { skip: data ? false : NO_DATA }, () => {
       return `${r.verdict}: ${r.reason}`;
     });
     // One busy loop per core, beside the second run (and beside whatever else the machine runs).
-    for (let i = 0; i < Math.max(2, availableParallelism()); i++) hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    for (let i = 0; i < Math.max(2, availableParallelism()); i++)
+      hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
     let second: string[];
     try {
       const child = await verdictsInChild({ pause: CAN_PAUSE });
@@ -79,7 +83,11 @@ describe('answer checker under load', { skip: data ? false : NO_DATA }, () => {
       stopHogs();
     }
     assert.equal(second.length, first.length);
-    const changed = cases.flatMap((c, i) => (first[i] === second[i] ? [] : [`${c.id} ${c.kind} ${JSON.stringify(c.candidate).slice(0, 60)}: ${first[i]} -> ${second[i]}`]));
+    const changed = cases.flatMap((c, i) =>
+      first[i] === second[i]
+        ? []
+        : [`${c.id} ${c.kind} ${JSON.stringify(c.candidate).slice(0, 60)}: ${first[i]} -> ${second[i]}`],
+    );
     assert.deepEqual(changed, [], `verdicts changed under load:\n${changed.join('\n')}`);
     assert.ok(!first.some((v) => /too slow/.test(v)), 'the safety net never fires on these answers');
   });

@@ -22,8 +22,17 @@ after(async () => {
   await server.close();
 });
 
-const model = (over = ''): string => `model: fake-model\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 1\nwrite_cost: 2\nconcurrent_requests: 16\nmax_retries: 2\nsleep_on_error: 0.01\n${over}`;
-const problems = (n: number): string => Array.from({ length: n }, (_, i) => JSON.stringify({ problem_id: `P${i + 1}`, problem: `Problem number ${i + 1}.`, solution: 'A reference proof.', grading_guidelines: 'any proof' })).join('\n') + '\n';
+const model = (over = ''): string =>
+  `model: fake-model\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 1\nwrite_cost: 2\nconcurrent_requests: 16\nmax_retries: 2\nsleep_on_error: 0.01\n${over}`;
+const problems = (n: number): string =>
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      problem_id: `P${i + 1}`,
+      problem: `Problem number ${i + 1}.`,
+      solution: 'A reference proof.',
+      grading_guidelines: 'any proof',
+    }),
+  ).join('\n') + '\n';
 const lastUser = (r: RecordedRequest): string => {
   const msgs = (r.body?.messages ?? []) as Array<{ role: string; content: string | null }>;
   return [...msgs].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -59,7 +68,20 @@ const calls = (t: Trace) => t.steps.filter((s) => s.h !== undefined);
 async function runAgent(files: Record<string, string>, agent: string, n = 1, extra: string[] = []) {
   const ws = workspace({ 'configs/models/test/fake.yaml': model(), 'data.jsonl': problems(n), ...files });
   server.clearRequests();
-  const r = await qed(['run', '--model-config', agent, '--data-path', 'data.jsonl', '--output-path', 'out/run.jsonl', '--quiet', ...extra], { cwd: ws });
+  const r = await qed(
+    [
+      'run',
+      '--model-config',
+      agent,
+      '--data-path',
+      'data.jsonl',
+      '--output-path',
+      'out/run.jsonl',
+      '--quiet',
+      ...extra,
+    ],
+    { cwd: ws },
+  );
   return { ws, r, rows: existsSync(join(ws, 'out/run.jsonl')) ? readJsonl(join(ws, 'out/run.jsonl')) : [] };
 }
 
@@ -74,7 +96,8 @@ function checkBookkeeping(row: Record<string, unknown>): void {
   for (const s of calls(t)) assert.equal(history[s.h!].messages.at(-1)?.role, 'assistant');
 }
 
-const agentCfg = (scaffold: string, over = '') => `type: agent\nmodel_config: models/test/fake\nscaffold_config: agents/${scaffold}\n${over}`;
+const agentCfg = (scaffold: string, over = '') =>
+  `type: agent\nmodel_config: models/test/fake\nscaffold_config: agents/${scaffold}\n${over}`;
 
 describe('agent scaffolds', () => {
   test('deepseek_math: early stop when a proof averages 1; the call counts follow the parameters', async () => {
@@ -83,10 +106,20 @@ describe('agent scaffolds', () => {
     answer = (r) => {
       const u = lastUser(r);
       if (u.startsWith('GEN')) return { text: `## Solution\nProof G${++gen} body.\n## Self Evaluation\nfine` };
-      if (u.startsWith('VERIFY')) return { text: u.includes('G2') ? 'solid. \\boxed{1}' : u.includes('G3') ? 'I cannot score this.' : 'gaps. \\boxed{0.5}' };
+      if (u.startsWith('VERIFY'))
+        return {
+          text: u.includes('G2')
+            ? 'solid. \\boxed{1}'
+            : u.includes('G3')
+              ? 'I cannot score this.'
+              : 'gaps. \\boxed{0.5}',
+        };
       return undefined;
     };
-    const { r, rows } = await runAgent({ 'configs/agents/ds.yaml': scaffold, 'configs/models/agents/ds.yaml': agentCfg('ds') }, 'agents/ds');
+    const { r, rows } = await runAgent(
+      { 'configs/agents/ds.yaml': scaffold, 'configs/models/agents/ds.yaml': agentCfg('ds') },
+      'agents/ds',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     assert.equal(t.scaffold, 'deepseek_agent');
@@ -94,7 +127,12 @@ describe('agent scaffolds', () => {
     assert.equal(chat().length, 9);
     assert.equal(rows[0].model_solution, 'Proof G2 body.');
     const winner = t.steps.find((s) => s.kind === 'generate' && s.candidate === t.final?.candidate)!;
-    assert.equal((rows[0].history as Array<{ messages: Array<{ content: string }> }>)[winner.h!].messages.at(-1)?.content.includes('G2'), true);
+    assert.equal(
+      (rows[0].history as Array<{ messages: Array<{ content: string }> }>)[winner.h!].messages
+        .at(-1)
+        ?.content.includes('G2'),
+      true,
+    );
     assert.equal(t.final?.score, 1);
     const unscored = t.steps.filter((s) => s.kind === 'verify' && s.note?.includes('counted as 0'));
     assert.equal(unscored.length, 2, 'the two verifications without a score are marked');
@@ -117,7 +155,10 @@ describe('agent scaffolds', () => {
       }
       return undefined;
     };
-    const { r, rows } = await runAgent({ 'configs/agents/ds.yaml': scaffold, 'configs/models/agents/ds.yaml': agentCfg('ds') }, 'agents/ds');
+    const { r, rows } = await runAgent(
+      { 'configs/agents/ds.yaml': scaffold, 'configs/models/agents/ds.yaml': agentCfg('ds') },
+      'agents/ds',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     // 2 drafts + 4 verifications, then round 1: 2 refinements + 4 verifications; the refined D1 scores 1: stop.
@@ -138,12 +179,24 @@ describe('agent scaffolds', () => {
     let n = 0;
     answer = (r) => {
       const u = lastUser(r);
-      if (u.startsWith('SCORE')) return { text: u.includes('S1') ? '\\boxed{7}' : u.includes('S2') ? '\\boxed{3}' : u.includes('S4') ? '\\boxed{5}' : 'no idea' };
+      if (u.startsWith('SCORE'))
+        return {
+          text: u.includes('S1')
+            ? '\\boxed{7}'
+            : u.includes('S2')
+              ? '\\boxed{3}'
+              : u.includes('S4')
+                ? '\\boxed{5}'
+                : 'no idea',
+        };
       if (u.startsWith('GROUP')) return { text: 'two agree <keep>[1, 2]</keep>' };
       if (u.startsWith('PAIR')) return { text: `<verdict>${/A<<[^>]*S4/.test(u) ? 1 : 2}</verdict>` };
       return { text: `Solution S${++n}.` };
     };
-    const { r, rows } = await runAgent({ 'configs/agents/nm.yaml': scaffold, 'configs/models/agents/nm.yaml': agentCfg('nm') }, 'agents/nm');
+    const { r, rows } = await runAgent(
+      { 'configs/agents/nm.yaml': scaffold, 'configs/models/agents/nm.yaml': agentCfg('nm') },
+      'agents/nm',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     assert.deepEqual(kinds(t), { generate: 4, score: 4, filter: 1, consolidate: 1, compare: 1, select: 1 });
@@ -151,7 +204,10 @@ describe('agent scaffolds', () => {
     // Kept by score: S1 (7), S4 (5), S2 (3); the grouping keeps submissions 1 and 2 = S1, S4; S4 wins.
     assert.equal(rows[0].model_solution, 'Solution S4.');
     const group = chat().find((q) => lastUser(q).startsWith('GROUP'))!;
-    assert.ok(lastUser(group).indexOf('S1') < lastUser(group).indexOf('S4') && lastUser(group).indexOf('S4') < lastUser(group).indexOf('S2'));
+    assert.ok(
+      lastUser(group).indexOf('S1') < lastUser(group).indexOf('S4') &&
+        lastUser(group).indexOf('S4') < lastUser(group).indexOf('S2'),
+    );
     assert.equal(t.steps.filter((s) => s.kind === 'score' && s.note).length, 1, 'the grade without a score is marked');
     assert.equal(t.final?.score, 5);
     checkBookkeeping(rows[0]);
@@ -166,7 +222,13 @@ describe('agent scaffolds', () => {
       k++;
       return { text: `Attempt ${k}.`, reasoning: `thinking ${k}` };
     };
-    const { r, rows } = await runAgent({ 'configs/agents/rc.yaml': scaffold, 'configs/models/agents/rc.yaml': agentCfg('rc', 'reasoning_effort: high\n') }, 'agents/rc');
+    const { r, rows } = await runAgent(
+      {
+        'configs/agents/rc.yaml': scaffold,
+        'configs/models/agents/rc.yaml': agentCfg('rc', 'reasoning_effort: high\n'),
+      },
+      'agents/rc',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     assert.deepEqual(kinds(t), { generate: 3, summarize: 2, select: 1 });
@@ -187,20 +249,33 @@ describe('agent scaffolds', () => {
       if (msgs[0].content === 'VERIFIER') return { text: `Summary: a gap.\nDetailed Verification Log\nstep by step` };
       if (/yes|no/.test(u) && u.includes('Detailed Verification Log')) return { text: ++checks === 1 ? 'no' : 'yes' };
       if (u === 'IMPROVE') return { text: 'Summary\nDetailed Solution\nImproved v1.' };
-      if (u.startsWith('CORRECT')) return { text: `<think>hmm</think>Summary\nDetailed Solution\nCorrected v2 (${u.includes('a gap') ? 'saw report' : 'no report'}).` };
+      if (u.startsWith('CORRECT'))
+        return {
+          text: `<think>hmm</think>Summary\nDetailed Solution\nCorrected v2 (${u.includes('a gap') ? 'saw report' : 'no report'}).`,
+        };
       return { text: 'First v0.' };
     };
-    const { r, rows } = await runAgent({ 'configs/agents/sc.yaml': scaffold, 'configs/models/agents/sc.yaml': agentCfg('sc') }, 'agents/sc');
+    const { r, rows } = await runAgent(
+      { 'configs/agents/sc.yaml': scaffold, 'configs/models/agents/sc.yaml': agentCfg('sc') },
+      'agents/sc',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     // init (2 calls); round 1 verify+check (no) + correction; rounds 2, 3 verify+check (yes, yes).
     assert.deepEqual(kinds(t), { generate: 1, improve: 1, verify: 3, check: 3, correct: 1, select: 1 });
     assert.equal(chat().length, 9);
     assert.equal(rows[0].model_solution, 'Summary\nDetailed Solution\nCorrected v2 (saw report).');
-    assert.deepEqual(t.steps.filter((s) => s.kind === 'check').map((s) => s.verdict), ['no', 'yes', 'yes']);
+    assert.deepEqual(
+      t.steps.filter((s) => s.kind === 'check').map((s) => s.verdict),
+      ['no', 'yes', 'yes'],
+    );
     // The verifier sees only the part after "Detailed Solution".
-    const lastVerify = chat().filter((q) => (q.body.messages as Array<{ content: string }>)[0].content === 'VERIFIER').at(-1)!;
-    assert.ok(!lastUser(lastVerify).includes('Summary\nDetailed Solution') && lastUser(lastVerify).includes('Corrected v2'));
+    const lastVerify = chat()
+      .filter((q) => (q.body.messages as Array<{ content: string }>)[0].content === 'VERIFIER')
+      .at(-1)!;
+    assert.ok(
+      !lastUser(lastVerify).includes('Summary\nDetailed Solution') && lastUser(lastVerify).includes('Corrected v2'),
+    );
     checkBookkeeping(rows[0]);
   });
 });
@@ -260,7 +335,14 @@ describe('agent scaffolds on the core components', () => {
       if (s === 'MERGER') return { text: `Merged ${++n}` };
       return { text: `${s} reply ${lastUser(r).length}` };
     };
-    const { r, rows } = await runAgent({ 'configs/agents/core.yaml': CORE, 'configs/agents/st.yaml': scaffold, 'configs/models/agents/st.yaml': agentCfg('st') }, 'agents/st');
+    const { r, rows } = await runAgent(
+      {
+        'configs/agents/core.yaml': CORE,
+        'configs/agents/st.yaml': scaffold,
+        'configs/models/agents/st.yaml': agentCfg('st'),
+      },
+      'agents/st',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     assert.deepEqual(kinds(t), { generate: 4, verify: 4, improve: 4, merge: 2, select: 2 });
@@ -282,7 +364,14 @@ describe('agent scaffolds on the core components', () => {
   test("rsa: merge rounds over blocks drawn exactly as Python's random.Random(round) draws them, then a pairwise knockout", async () => {
     const scaffold = `scaffold_name: rsa\ncore_components: configs/agents/core.yaml\nmax_concurrent_calls: 8\nselect_pairwise: true\nn_solutions: 4\nn_rounds: 2\nblock_size: 2\n`;
     answer = (r) => (sys(r) === 'SELECTOR' ? { text: '\\boxed{A}' } : undefined);
-    const { r, rows } = await runAgent({ 'configs/agents/core.yaml': CORE, 'configs/agents/rsa.yaml': scaffold, 'configs/models/agents/rsa.yaml': agentCfg('rsa') }, 'agents/rsa');
+    const { r, rows } = await runAgent(
+      {
+        'configs/agents/core.yaml': CORE,
+        'configs/agents/rsa.yaml': scaffold,
+        'configs/models/agents/rsa.yaml': agentCfg('rsa'),
+      },
+      'agents/rsa',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     assert.deepEqual(kinds(t), { generate: 4, merge: 8, select: 4 });
@@ -307,9 +396,21 @@ describe('agent scaffolds on the core components', () => {
   test('math_agent: the planner calls tools (ids without prefix accepted), the budget runs out, the submitted solution is the answer', async () => {
     const scaffold = `scaffold_name: math_agent\ncore_components: configs/agents/core.yaml\nmax_calls: 3\nno_tools_message: NO CALLS LEFT\nmain:\n  sysprompt: PLANNER\n  prompt: "PLAN {problem_statement} in {max_calls}"\n  reminder_submit: SUBMIT NOW\nsubmit:\n  output_format: "Submitted {solution_id}"\n  name: submit\n  description: submit\n  properties:\n    solution_id: {type: string}\n`;
     const turns: FakeStep[] = [
-      { text: '', toolCalls: [{ name: 'solver_agent', arguments: {} }, { name: 'solver_agent', arguments: {} }] },
+      {
+        text: '',
+        toolCalls: [
+          { name: 'solver_agent', arguments: {} },
+          { name: 'solver_agent', arguments: {} },
+        ],
+      },
       { text: '', toolCalls: [{ name: 'verification_agent', arguments: { solution_id: '1' } }] },
-      { text: '', toolCalls: [{ name: 'selector_agent', arguments: { solution_ids: ['1', 'solution_2'] } }, { name: 'no_such_tool', arguments: {} }] },
+      {
+        text: '',
+        toolCalls: [
+          { name: 'selector_agent', arguments: { solution_ids: ['1', 'solution_2'] } },
+          { name: 'no_such_tool', arguments: {} },
+        ],
+      },
       { text: 'I am done.' },
       { text: '', toolCalls: [{ name: 'submit', arguments: { solution_id: 'solution_2' } }] },
       { text: 'Submitted.' },
@@ -321,7 +422,14 @@ describe('agent scaffolds on the core components', () => {
       if (sys(r) === 'SOLVER') return { text: `Solution text ${++solves}` };
       return undefined;
     };
-    const { r, rows } = await runAgent({ 'configs/agents/core.yaml': CORE, 'configs/agents/ma.yaml': scaffold, 'configs/models/agents/ma.yaml': agentCfg('ma') }, 'agents/ma');
+    const { r, rows } = await runAgent(
+      {
+        'configs/agents/core.yaml': CORE,
+        'configs/agents/ma.yaml': scaffold,
+        'configs/models/agents/ma.yaml': agentCfg('ma'),
+      },
+      'agents/ma',
+    );
     assert.equal(r.code, 0, r.stderr);
     const t = traceOf(rows[0]);
     // 6 planner turns; 3 component calls (2 solves, 1 verification), the selection over budget made no call.
@@ -329,7 +437,10 @@ describe('agent scaffolds on the core components', () => {
     assert.equal(chat().length, 9);
     assert.equal(rows[0].model_solution, 'Solution text 2');
     const planner = chat().filter((q) => sys(q) === 'PLANNER');
-    assert.ok(Array.isArray(planner[0].body.tools) && planner[0].body.tools.length === 6, 'submit + the 5 components of the file offered');
+    assert.ok(
+      Array.isArray(planner[0].body.tools) && planner[0].body.tools.length === 6,
+      'submit + the 5 components of the file offered',
+    );
     const afterTurn3 = planner[3].body.messages as Array<{ role: string; content: string; tool_call_id?: string }>;
     const toolMsgs = afterTurn3.filter((m) => m.role === 'tool').map((m) => m.content);
     assert.match(toolMsgs[0], /^Solution solution_1: Solution text 1 \(2 left\)$/);
@@ -352,10 +463,16 @@ describe('math_agent through the Responses API (as the Python stack runs gpt-5-n
       { text: 'Done.' },
     ];
     let turn = 0;
-    answer = (r) => (first(r) === 'PLANNER' ? turns[turn++] : first(r) === 'SOLVER' ? { text: 'The solution text.' } : undefined);
+    answer = (r) =>
+      first(r) === 'PLANNER' ? turns[turn++] : first(r) === 'SOLVER' ? { text: 'The solution text.' } : undefined;
     const responsesModel = model('use_openai_responses_api: true\nreasoning:\n  summary: auto\n');
     const { r, rows } = await runAgent(
-      { 'configs/models/test/fake.yaml': responsesModel, 'configs/agents/core.yaml': CORE, 'configs/agents/ma.yaml': scaffold, 'configs/models/agents/ma.yaml': agentCfg('ma') },
+      {
+        'configs/models/test/fake.yaml': responsesModel,
+        'configs/agents/core.yaml': CORE,
+        'configs/agents/ma.yaml': scaffold,
+        'configs/models/agents/ma.yaml': agentCfg('ma'),
+      },
       'agents/ma',
     );
     assert.equal(r.code, 0, r.stderr);
@@ -363,7 +480,10 @@ describe('math_agent through the Responses API (as the Python stack runs gpt-5-n
     const planner = server.requestsOf('responses').filter((q) => first(q) === 'PLANNER');
     assert.equal(planner.length, 3);
     const tools = planner[0].body.tools as Array<{ type: string; name?: string; function?: unknown }>;
-    assert.ok(tools.every((t) => t.type === 'function' && typeof t.name === 'string' && t.function === undefined), JSON.stringify(tools[0]));
+    assert.ok(
+      tools.every((t) => t.type === 'function' && typeof t.name === 'string' && t.function === undefined),
+      JSON.stringify(tools[0]),
+    );
     const input = planner[1].body.input as Array<{ type?: string; call_id?: string; output?: string; id?: string }>;
     const call = input.find((i) => i.type === 'function_call');
     const output = input.find((i) => i.type === 'function_call_output');
@@ -384,15 +504,31 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     answer = undefined;
     server.setLatency(40);
     try {
-      const ws = workspace({ 'configs/models/test/fake.yaml': model(), 'data.jsonl': problems(3), 'configs/agents/ds.yaml': DEEPSEEK, 'configs/models/agents/ds.yaml': agentCfg('ds') });
-      const args = ['run', '--model-config', 'agents/ds', '--data-path', 'data.jsonl', '--output-path', 'out/run.jsonl', '--quiet'];
+      const ws = workspace({
+        'configs/models/test/fake.yaml': model(),
+        'data.jsonl': problems(3),
+        'configs/agents/ds.yaml': DEEPSEEK,
+        'configs/models/agents/ds.yaml': agentCfg('ds'),
+      });
+      const args = [
+        'run',
+        '--model-config',
+        'agents/ds',
+        '--data-path',
+        'data.jsonl',
+        '--output-path',
+        'out/run.jsonl',
+        '--quiet',
+      ];
       const steps = join(ws, 'out/run.jsonl.steps');
       server.clearRequests();
       const first = await qed(args, { cwd: ws, onSpawn: stopAfter(steps, 40, 'SIGKILL') });
       assert.equal(first.signal, 'SIGKILL');
       // What the killed run left: finished rows in the journal, finished calls in the step journal.
       const partial = join(ws, 'out/run.jsonl.partial');
-      const done = new Set(existsSync(partial) ? readJsonl(partial).map((r) => (r.qed_run as { key: string }).key) : []);
+      const done = new Set(
+        existsSync(partial) ? readJsonl(partial).map((r) => (r.qed_run as { key: string }).key) : [],
+      );
       const stored = new Map<string, number>();
       for (const line of readFileSync(steps, 'utf8').split('\n')) {
         try {
@@ -416,7 +552,10 @@ describe('agent runs: resume, budget, bad input, grading', () => {
         assert.equal(calls(traceOf(row)).length, PER_PROBLEM);
         checkBookkeeping(row);
       }
-      assert.ok(rows.some((row) => traceOf(row).steps.some((s) => s.reused)), 'replayed steps are marked');
+      assert.ok(
+        rows.some((row) => traceOf(row).steps.some((s) => s.reused)),
+        'replayed steps are marked',
+      );
       assert.equal(existsSync(steps), false, 'the step journal is gone once every row is finished');
     } finally {
       server.setLatency(0);
@@ -427,10 +566,27 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     answer = undefined;
     server.setLatency(15);
     try {
-      const ws = workspace({ 'configs/models/test/fake.yaml': model().replace('concurrent_requests: 16', 'concurrent_requests: 5'), 'data.jsonl': problems(3), 'configs/agents/ds.yaml': DEEPSEEK, 'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\n') });
+      const ws = workspace({
+        'configs/models/test/fake.yaml': model().replace('concurrent_requests: 16', 'concurrent_requests: 5'),
+        'data.jsonl': problems(3),
+        'configs/agents/ds.yaml': DEEPSEEK,
+        'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\n'),
+      });
       server.stats.maxInFlight = 0;
       server.clearRequests();
-      const r = await qed(['run', '--model-config', 'agents/ds', '--data-path', 'data.jsonl', '--output-path', 'out/run.jsonl', '--quiet'], { cwd: ws });
+      const r = await qed(
+        [
+          'run',
+          '--model-config',
+          'agents/ds',
+          '--data-path',
+          'data.jsonl',
+          '--output-path',
+          'out/run.jsonl',
+          '--quiet',
+        ],
+        { cwd: ws },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(chat().length, 3 * 20);
       assert.ok(server.stats.maxInFlight <= 5, `max in flight ${server.stats.maxInFlight}`);
@@ -442,11 +598,17 @@ describe('agent runs: resume, budget, bad input, grading', () => {
 
   test('a rerun with a changed scaffold parameter is refused and says which', async () => {
     answer = undefined;
-    const files = { 'configs/agents/ds.yaml': DEEPSEEK, 'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\n') };
+    const files = {
+      'configs/agents/ds.yaml': DEEPSEEK,
+      'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\n'),
+    };
     const { ws, r } = await runAgent(files, 'agents/ds');
     assert.equal(r.code, 0, r.stderr);
     writeFileSync(join(ws, 'configs/models/agents/ds.yaml'), agentCfg('ds', 'max_iterations: 0\npool_size: 3\n'));
-    const again = await qed(['run', '--model-config', 'agents/ds', '--data-path', 'data.jsonl', '--output-path', 'out/run.jsonl'], { cwd: ws });
+    const again = await qed(
+      ['run', '--model-config', 'agents/ds', '--data-path', 'data.jsonl', '--output-path', 'out/run.jsonl'],
+      { cwd: ws },
+    );
     assert.equal(again.code, 2);
     assert.match(again.stderr, /different run.*pool_size 4 → 3/s);
   });
@@ -455,15 +617,20 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     answer = (r) => {
       const u = lastUser(r);
       if (u.startsWith('SUMMARISE')) return { text: 'a summary' };
-      if (u.startsWith('SOLVE')) return { text: `## Solution\nFrom ${/SUMMARY\[a summary\]/.test(u) ? 'summary' : 'scratch'}.` };
+      if (u.startsWith('SOLVE'))
+        return { text: `## Solution\nFrom ${/SUMMARY\[a summary\]/.test(u) ? 'summary' : 'scratch'}.` };
       if (u.startsWith('VERIFY')) return { text: '\\boxed{1}' };
       return undefined;
     };
     const files = {
       'configs/agents/rc.yaml': `scaffold_name: rc\nn_iterations: 2\nsolve_prompt: "SOLVE {problem} SUMMARY[{curr_summary}]"\nsummarization_prompt: "SUMMARISE {reasoning}"\n`,
       'configs/models/agents/inner.yaml': agentCfg('rc'),
-      'configs/agents/ds.yaml': DEEPSEEK.replace('pool_size: 4', 'pool_size: 2').replace('verification_pool_size: 4', 'verification_pool_size: 1'),
-      'configs/models/agents/outer.yaml': 'type: agent\nmodel_config: models/agents/inner\nverifier_model: models/test/fake\nscaffold_config: agents/ds\n',
+      'configs/agents/ds.yaml': DEEPSEEK.replace('pool_size: 4', 'pool_size: 2').replace(
+        'verification_pool_size: 4',
+        'verification_pool_size: 1',
+      ),
+      'configs/models/agents/outer.yaml':
+        'type: agent\nmodel_config: models/agents/inner\nverifier_model: models/test/fake\nscaffold_config: agents/ds\n',
     };
     const { r, rows } = await runAgent(files, 'agents/outer');
     assert.equal(r.code, 0, r.stderr);
@@ -473,7 +640,11 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     const gens = t.steps.filter((s) => s.kind === 'generate' && s.label.startsWith('Proof'));
     assert.equal(gens.length, 2);
     assert.ok(gens.every((s) => /answered by the agent agents\/inner/.test(s.note ?? '')));
-    assert.equal(t.steps.filter((s) => s.label.startsWith('p1 › ')).length, 4, 'the inner run of p1: 2 attempts, 1 summary, its answer');
+    assert.equal(
+      t.steps.filter((s) => s.label.startsWith('p1 › ')).length,
+      4,
+      'the inner run of p1: 2 attempts, 1 summary, its answer',
+    );
     assert.equal(rows[0].model_solution, 'From summary.');
     checkBookkeeping(rows[0]);
     // The generation prompt reached the inner agent as its problem.
@@ -495,11 +666,28 @@ describe('agent runs: resume, budget, bad input, grading', () => {
     ];
     const files: Record<string, string> = {};
     // Small overrides keep the trial cheap; the prompts are the shipped ones.
-    const over: Record<string, string> = { deepseek_math: 'max_iterations: 0\n', nomos: 'n_solutions_to_generate: 3\n', selfcheck: 'max_iterations: 2\n', rsa_agent: 'n_rounds: 1\n' };
+    const over: Record<string, string> = {
+      deepseek_math: 'max_iterations: 0\n',
+      nomos: 'n_solutions_to_generate: 3\n',
+      selfcheck: 'max_iterations: 2\n',
+      rsa_agent: 'n_rounds: 1\n',
+    };
     for (const [file] of shipped) files[`configs/models/agents/${file}.yaml`] = agentCfg(file, over[file] ?? '');
     const ws = workspace({ 'configs/models/test/fake.yaml': model(), 'data.jsonl': problems(1), ...files });
     for (const [file, name] of shipped) {
-      const r = await qed(['run', '--model-config', `agents/${file}`, '--data-path', 'data.jsonl', '--output-path', `out/${file}.jsonl`, '--quiet'], { cwd: ws });
+      const r = await qed(
+        [
+          'run',
+          '--model-config',
+          `agents/${file}`,
+          '--data-path',
+          'data.jsonl',
+          '--output-path',
+          `out/${file}.jsonl`,
+          '--quiet',
+        ],
+        { cwd: ws },
+      );
       assert.equal(r.code, 0, `${file}: ${r.stderr}`);
       const [row] = readJsonl(join(ws, `out/${file}.jsonl`));
       assert.equal(traceOf(row).scaffold, name);
@@ -509,12 +697,45 @@ describe('agent runs: resume, budget, bad input, grading', () => {
 
   test('bad input: unknown scaffold_name, a prompt without a placeholder it needs, the component set named as a scaffold, a missing model config', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
-      [{ 'configs/agents/x.yaml': 'n_threads: 2\nscaffold_name: deepseek\n', 'configs/models/agents/x.yaml': agentCfg('x') }, /agents[/\\]x\.yaml:2:\d+: 'scaffold_name': unknown scaffold_name 'deepseek'[\s\S]*deepseek_agent, nomos, rc, selfcheck, static_math_agent, rsa, math_agent/],
-      [{ 'configs/agents/x.yaml': DEEPSEEK.replace('"VERIFY {proof}"', '"VERIFY the proof"'), 'configs/models/agents/x.yaml': agentCfg('x') }, /agents[/\\]x\.yaml:\d+:\d+: 'verifier_prompt': the prompt 'verifier_prompt' has no \{proof\} placeholder/],
-      [{ 'configs/agents/x.yaml': DEEPSEEK.replace('"GEN {question}"', '"GEN {question} {answer}"'), 'configs/models/agents/x.yaml': agentCfg('x') }, /'generation_prompt' uses \{answer\}, which scaffold 'deepseek_agent' does not fill/],
-      [{ 'configs/agents/x.yaml': CORE, 'configs/models/agents/x.yaml': agentCfg('x') }, /is the component set that math_agent, static_math_agent and rsa use/],
-      [{ 'configs/agents/x.yaml': DEEPSEEK, 'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/test/nope\nscaffold_config: agents/x\n' }, /'model_config': 'models\/test\/nope' not found/],
-      [{ 'configs/agents/x.yaml': DEEPSEEK, 'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/agents/x\nscaffold_config: agents/x\n' }, /agent configs name each other in a loop/],
+      [
+        {
+          'configs/agents/x.yaml': 'n_threads: 2\nscaffold_name: deepseek\n',
+          'configs/models/agents/x.yaml': agentCfg('x'),
+        },
+        /agents[/\\]x\.yaml:2:\d+: 'scaffold_name': unknown scaffold_name 'deepseek'[\s\S]*deepseek_agent, nomos, rc, selfcheck, static_math_agent, rsa, math_agent/,
+      ],
+      [
+        {
+          'configs/agents/x.yaml': DEEPSEEK.replace('"VERIFY {proof}"', '"VERIFY the proof"'),
+          'configs/models/agents/x.yaml': agentCfg('x'),
+        },
+        /agents[/\\]x\.yaml:\d+:\d+: 'verifier_prompt': the prompt 'verifier_prompt' has no \{proof\} placeholder/,
+      ],
+      [
+        {
+          'configs/agents/x.yaml': DEEPSEEK.replace('"GEN {question}"', '"GEN {question} {answer}"'),
+          'configs/models/agents/x.yaml': agentCfg('x'),
+        },
+        /'generation_prompt' uses \{answer\}, which scaffold 'deepseek_agent' does not fill/,
+      ],
+      [
+        { 'configs/agents/x.yaml': CORE, 'configs/models/agents/x.yaml': agentCfg('x') },
+        /is the component set that math_agent, static_math_agent and rsa use/,
+      ],
+      [
+        {
+          'configs/agents/x.yaml': DEEPSEEK,
+          'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/test/nope\nscaffold_config: agents/x\n',
+        },
+        /'model_config': 'models\/test\/nope' not found/,
+      ],
+      [
+        {
+          'configs/agents/x.yaml': DEEPSEEK,
+          'configs/models/agents/x.yaml': 'type: agent\nmodel_config: models/agents/x\nscaffold_config: agents/x\n',
+        },
+        /agent configs name each other in a loop/,
+      ],
     ];
     for (const [files, want] of cases) {
       const { r } = await runAgent(files, 'agents/x');
@@ -526,13 +747,28 @@ describe('agent runs: resume, budget, bad input, grading', () => {
 
   test('an agent results file is graded like any other', async () => {
     answer = undefined;
-    const { ws, r } = await runAgent({ 'configs/agents/ds.yaml': DEEPSEEK, 'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\npool_size: 1\nverification_pool_size: 1\n') }, 'agents/ds', 2);
+    const { ws, r } = await runAgent(
+      {
+        'configs/agents/ds.yaml': DEEPSEEK,
+        'configs/models/agents/ds.yaml': agentCfg('ds', 'max_iterations: 0\npool_size: 1\nverification_pool_size: 1\n'),
+      },
+      'agents/ds',
+      2,
+    );
     assert.equal(r.code, 0, r.stderr);
     answer = () => ({ text: 'Fine. <points>6 out of 7</points>' });
-    const g = await qed(['eval', '--model-config', 'test/fake', '--data-path', 'out/run.jsonl', '--quiet'], { cwd: ws });
+    const g = await qed(['eval', '--model-config', 'test/fake', '--data-path', 'out/run.jsonl', '--quiet'], {
+      cwd: ws,
+    });
     assert.equal(g.code, 0, g.stderr);
     const rows = readJsonl(join(ws, 'out/run.jsonl'));
-    assert.deepEqual(rows.map((x) => x.score), [6, 6]);
-    assert.ok(rows.every((x) => traceOf(x).steps.length > 0), 'the trace is kept');
+    assert.deepEqual(
+      rows.map((x) => x.score),
+      [6, 6],
+    );
+    assert.ok(
+      rows.every((x) => traceOf(x).steps.length > 0),
+      'the trace is kept',
+    );
   });
 });

@@ -30,11 +30,16 @@ test('list shows workspace configs beside the shipped ones; validate reports fil
 });
 
 test('config test makes one small request and reports latency, tokens and cost', async () => {
-  const ws = workspace({ 'configs/models/mine/fake.yaml': `model: m\napi: custom\nbase_url: ${server.url}/v1\nmax_tokens: 50000\nread_cost: 2\nwrite_cost: 4\n` });
+  const ws = workspace({
+    'configs/models/mine/fake.yaml': `model: m\napi: custom\nbase_url: ${server.url}/v1\nmax_tokens: 50000\nread_cost: 2\nwrite_cost: 4\n`,
+  });
   server.clearRequests();
   const r = await qed(['config', 'test', 'mine/fake'], { cwd: ws });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /mine\/fake \(custom: m\) answered in \d+\.\d\d s: \d+ input \+ \d+ output tokens, \$0\.\d{4}/);
+  assert.match(
+    r.stdout,
+    /mine\/fake \(custom: m\) answered in \d+\.\d\d s: \d+ input \+ \d+ output tokens, \$0\.\d{4}/,
+  );
   const [req] = server.requestsOf('chat');
   assert.equal(req.body.max_tokens, 1024, 'a small output budget whatever the config says');
   assert.equal(server.requestsOf('chat').length, 1);

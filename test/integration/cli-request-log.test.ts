@@ -21,7 +21,17 @@ after(async () => {
 
 const env = { FAKE_KEY: KEY };
 /** Problems whose text carries the key, so the request bodies do too. */
-const data = [1, 2, 3].map((i) => JSON.stringify({ problem_id: `P${i}`, problem: `Show that ${i} = ${i}. (${KEY})`, solution: 'By reflexivity.', grading_guidelines: 'any proof' })).join('\n') + '\n';
+const data =
+  [1, 2, 3]
+    .map((i) =>
+      JSON.stringify({
+        problem_id: `P${i}`,
+        problem: `Show that ${i} = ${i}. (${KEY})`,
+        solution: 'By reflexivity.',
+        grading_guidelines: 'any proof',
+      }),
+    )
+    .join('\n') + '\n';
 
 function logs(dir: string): Array<Record<string, unknown>> {
   return readdirSync(dir).map((f) => {
@@ -40,12 +50,28 @@ describe('--log-requests', () => {
       'data.jsonl': data,
     });
     server.clearRequests();
-    const run = await qed(['run', '--model-config', 't/claude', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl', '--log-requests', 'logs'], { cwd: ws, env });
+    const run = await qed(
+      [
+        'run',
+        '--model-config',
+        't/claude',
+        '--data-path',
+        'data.jsonl',
+        '--output-path',
+        'o.jsonl',
+        '--log-requests',
+        'logs',
+      ],
+      { cwd: ws, env },
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(server.requestsOf('anthropic').length, 3);
     const rows = readJsonl(join(ws, 'o.jsonl'));
     assert.ok(rows.every((r) => typeof r.model_solution === 'string' && /Fake reply/.test(r.model_solution as string)));
-    assert.ok(rows.every((r) => (r.history as Array<{ type?: string }>).some((h) => h.type === 'cot')), 'thinking stored as chain of thought');
+    assert.ok(
+      rows.every((r) => (r.history as Array<{ type?: string }>).some((h) => h.type === 'cot')),
+      'thinking stored as chain of thought',
+    );
     assert.ok(rows.every((r) => (r.cost_run as { cost: number }).cost > 0));
 
     const ran = logs(join(ws, 'logs', 'claude-fake'));
@@ -61,7 +87,10 @@ describe('--log-requests', () => {
       assert.equal((l.response as { type: string }).type, 'message');
     }
 
-    const ev = await qed(['eval', '--model-config', 't/grader', '--data-path', 'o.jsonl', '--log-requests', 'logs'], { cwd: ws, env });
+    const ev = await qed(['eval', '--model-config', 't/grader', '--data-path', 'o.jsonl', '--log-requests', 'logs'], {
+      cwd: ws,
+      env,
+    });
     assert.ok(ev.code === 0 || ev.code === 1, ev.stderr);
     const graded = logs(join(ws, 'logs', 'grader-fake'));
     assert.equal(graded.length, server.requestsOf('chat').length);
@@ -69,8 +98,14 @@ describe('--log-requests', () => {
   });
 
   test('without the option nothing is logged', async () => {
-    const ws = workspace({ 'configs/models/t/m.yaml': `model: m\napi: custom\nbase_url: ${server.url}/v1\napi_key_env: FAKE_KEY\n`, 'data.jsonl': data });
-    const run = await qed(['run', '--model-config', 't/m', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const ws = workspace({
+      'configs/models/t/m.yaml': `model: m\napi: custom\nbase_url: ${server.url}/v1\napi_key_env: FAKE_KEY\n`,
+      'data.jsonl': data,
+    });
+    const run = await qed(['run', '--model-config', 't/m', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], {
+      cwd: ws,
+      env,
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(readdirSync(ws).sort(), ['configs', 'data.jsonl', 'o.jsonl']);
   });

@@ -33,15 +33,21 @@ function config(over: Record<string, string | number | boolean> = {}): string {
     sleep_on_error: 0.01,
     ...over,
   };
-  return Object.entries(c)
-    .map(([k, v]) => `${k}: ${typeof v === 'string' && /[:{}[\]#]/.test(v) ? JSON.stringify(v) : v}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(c)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' && /[:{}[\]#]/.test(v) ? JSON.stringify(v) : v}`)
+      .join('\n') + '\n'
+  );
 }
 
 const env = { FAKE_KEY: KEY };
 
 /** Expected cost of a chat request the fake answered with its default reply. */
-function expectedCost(r: RecordedRequest, read = 2, write = 8): { cost: number; input_tokens: number; output_tokens: number } {
+function expectedCost(
+  r: RecordedRequest,
+  read = 2,
+  write = 8,
+): { cost: number; input_tokens: number; output_tokens: number } {
   const d = defaultReply('chat', r.body);
   const out = d.completionTokens + d.reasoningTokens;
   return { cost: (d.promptTokens * read + out * write) / 1e6, input_tokens: d.promptTokens, output_tokens: out };
@@ -50,46 +56,73 @@ function expectedCost(r: RecordedRequest, read = 2, write = 8): { cost: number; 
 const userPrompt = (r: RecordedRequest): string => (r.body?.messages?.at(-1)?.content as string) ?? '';
 
 describe('qed run', () => {
-  test('IMO-ProofBench CSV: 60 complete rows with exact costs', { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH }, async () => {
-    const ws = workspace({ 'configs/models/test/fake.yaml': config() });
-    server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', join(IMOBENCH, 'proofbench_v2.csv'), '--output-path', 'outputs/pb.jsonl'], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    const rows = readJsonl(join(ws, 'outputs/pb.jsonl'));
-    assert.equal(rows.length, 60);
-    assert.equal(rows[0].problem_id, 'PB-Basic-001');
-    assert.equal(rows[59].problem_id, 'PB-Advanced-030');
-    const byPrompt = new Map(server.requestsOf('chat').map((q) => [userPrompt(q), q]));
-    assert.equal(byPrompt.size, 60, 'one request per problem');
-    let total = 0;
-    for (const row of rows) {
-      assert.ok(typeof row.model_solution === 'string' && row.model_solution.startsWith('Fake reply'));
-      const hist = row.history as Array<{ role: string; content: string }>;
-      const req = byPrompt.get(hist[0].content)!;
-      assert.ok(req, 'the history holds the prompt that was sent');
-      assert.ok(hist[0].content.includes(String(row.problem)), 'the prompt contains the problem');
-      const cr = row.cost_run as { cost: number; input_tokens: number; output_tokens: number };
-      const want = expectedCost(req);
-      assert.equal(cr.input_tokens, want.input_tokens);
-      assert.equal(cr.output_tokens, want.output_tokens);
-      assert.ok(Math.abs(cr.cost - want.cost) < 1e-12);
-      total += cr.cost;
-      assert.deepEqual(row.schema_0, [{ title: 'Proof Grade', desc: row.grading_guidelines, points: 7 }]);
-      for (const col of ['solution', 'grading_guidelines', 'Category', 'Level', 'answer', 'Source']) assert.ok(col in row, `column ${col} kept`);
-    }
-    assert.match(r.stderr, /finished: 60\/60 rows done, 0 reused, 0 failed/);
-    assert.doesNotMatch(r.stderr, /Warning/, 'no listener leak or other runtime warning');
-    assert.match(r.stderr, new RegExp(`cost \\$${total.toFixed(4).replace('.', '\\.')}`));
-    assert.ok(!r.stderr.includes(KEY) && !readFileSync(join(ws, 'outputs/pb.jsonl'), 'utf8').includes(KEY));
-  });
+  test(
+    'IMO-ProofBench CSV: 60 complete rows with exact costs',
+    { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH },
+    async () => {
+      const ws = workspace({ 'configs/models/test/fake.yaml': config() });
+      server.clearRequests();
+      const r = await qed(
+        [
+          'run',
+          '--model-config',
+          'test/fake',
+          '--data-path',
+          join(IMOBENCH, 'proofbench_v2.csv'),
+          '--output-path',
+          'outputs/pb.jsonl',
+        ],
+        { cwd: ws, env },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const rows = readJsonl(join(ws, 'outputs/pb.jsonl'));
+      assert.equal(rows.length, 60);
+      assert.equal(rows[0].problem_id, 'PB-Basic-001');
+      assert.equal(rows[59].problem_id, 'PB-Advanced-030');
+      const byPrompt = new Map(server.requestsOf('chat').map((q) => [userPrompt(q), q]));
+      assert.equal(byPrompt.size, 60, 'one request per problem');
+      let total = 0;
+      for (const row of rows) {
+        assert.ok(typeof row.model_solution === 'string' && row.model_solution.startsWith('Fake reply'));
+        const hist = row.history as Array<{ role: string; content: string }>;
+        const req = byPrompt.get(hist[0].content)!;
+        assert.ok(req, 'the history holds the prompt that was sent');
+        assert.ok(hist[0].content.includes(String(row.problem)), 'the prompt contains the problem');
+        const cr = row.cost_run as { cost: number; input_tokens: number; output_tokens: number };
+        const want = expectedCost(req);
+        assert.equal(cr.input_tokens, want.input_tokens);
+        assert.equal(cr.output_tokens, want.output_tokens);
+        assert.ok(Math.abs(cr.cost - want.cost) < 1e-12);
+        total += cr.cost;
+        assert.deepEqual(row.schema_0, [{ title: 'Proof Grade', desc: row.grading_guidelines, points: 7 }]);
+        for (const col of ['solution', 'grading_guidelines', 'Category', 'Level', 'answer', 'Source'])
+          assert.ok(col in row, `column ${col} kept`);
+      }
+      assert.match(r.stderr, /finished: 60\/60 rows done, 0 reused, 0 failed/);
+      assert.doesNotMatch(r.stderr, /Warning/, 'no listener leak or other runtime warning');
+      assert.match(r.stderr, new RegExp(`cost \\$${total.toFixed(4).replace('.', '\\.')}`));
+      assert.ok(!r.stderr.includes(KEY) && !readFileSync(join(ws, 'outputs/pb.jsonl'), 'utf8').includes(KEY));
+    },
+  );
 
   test('what is sent: OpenAI reasoning model gets max_completion_tokens and effort, no sampling; unknown keys forwarded; key as bearer', async () => {
     const ws = workspace({
-      'configs/models/test/gpt.yaml': config({ api: 'openai', model: 'gpt-5-mini--high', max_tokens: 1000, temperature: 0.7, seed: 7, date: '2025-08-07', human_readable_id: 'GPT' }),
+      'configs/models/test/gpt.yaml': config({
+        api: 'openai',
+        model: 'gpt-5-mini--high',
+        max_tokens: 1000,
+        temperature: 0.7,
+        seed: 7,
+        date: '2025-08-07',
+        human_readable_id: 'GPT',
+      }),
       'data.jsonl': problems(1),
     });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/gpt', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/gpt', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [req] = server.requestsOf('chat');
     assert.equal(req.body.model, 'gpt-5-mini');
@@ -104,9 +137,21 @@ describe('qed run', () => {
   });
 
   test('an o-series model through another provider (openai/o4-mini on OpenRouter) gets no sampling settings', async () => {
-    const ws = workspace({ 'configs/models/test/or.yaml': config({ api: 'openrouter', model: 'openai/o4-mini', temperature: 0.7, top_p: 0.9, top_k: 20 }), 'data.jsonl': problems(1) });
+    const ws = workspace({
+      'configs/models/test/or.yaml': config({
+        api: 'openrouter',
+        model: 'openai/o4-mini',
+        temperature: 0.7,
+        top_p: 0.9,
+        top_k: 20,
+      }),
+      'data.jsonl': problems(1),
+    });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/or', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(['run', '--model-config', 'test/or', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], {
+      cwd: ws,
+      env,
+    });
     assert.equal(r.code, 0, r.stderr);
     const [req] = server.requestsOf('chat');
     assert.equal(req.body.model, 'openai/o4-mini');
@@ -115,12 +160,29 @@ describe('qed run', () => {
 
   test('custom api: max_tokens, temperature, top_k in the body; null means not sent; reasoning_content and delimiters', async () => {
     const ws = workspace({
-      'configs/models/test/vllm.yaml': config({ max_tokens: 500, temperature: 0.6, top_k: 20, top_p: 'null' }) + "delimiters: ['</think>']\n",
+      'configs/models/test/vllm.yaml':
+        config({ max_tokens: 500, temperature: 0.6, top_k: 20, top_p: 'null' }) + "delimiters: ['</think>']\n",
       'data.jsonl': problems(2),
     });
     server.clearRequests();
-    server.script({ text: 'thinking hard</think>Final proof.' }, { text: 'cut off while thinking', finishReason: 'length' });
-    const r = await qed(['run', '--model-config', 'test/vllm', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl', '--concurrency', '1'], { cwd: ws, env });
+    server.script(
+      { text: 'thinking hard</think>Final proof.' },
+      { text: 'cut off while thinking', finishReason: 'length' },
+    );
+    const r = await qed(
+      [
+        'run',
+        '--model-config',
+        'test/vllm',
+        '--data-path',
+        'data.jsonl',
+        '--output-path',
+        'o.jsonl',
+        '--concurrency',
+        '1',
+      ],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [req] = server.requestsOf('chat');
     assert.equal(req.body.max_tokens, 500);
@@ -138,11 +200,22 @@ describe('qed run', () => {
   });
 
   test('transient faults (429 + Retry-After, 500, reset, garbage) are retried; every row completes once', async () => {
-    const ws = workspace({ 'configs/models/test/fake.yaml': config({ concurrent_requests: 1 }), 'data.jsonl': problems(6) });
+    const ws = workspace({
+      'configs/models/test/fake.yaml': config({ concurrent_requests: 1 }),
+      'data.jsonl': problems(6),
+    });
     server.clearRequests();
-    server.script({ kind: 'status', status: 429, retryAfter: 1 }, { kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'garbage' });
+    server.script(
+      { kind: 'status', status: 429, retryAfter: 1 },
+      { kind: 'status', status: 500 },
+      { kind: 'reset' },
+      { kind: 'garbage' },
+    );
     const t0 = Date.now();
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.ok(Date.now() - t0 >= 1000, 'Retry-After: 1 was honoured');
     assert.equal(server.requestsOf('chat').length, 10, '6 rows + 4 faults');
@@ -155,10 +228,18 @@ describe('qed run', () => {
 
   test('a row that keeps failing gets an error field and exit 1; the next run retries only it', async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config({ max_retries: 1 }), 'data.jsonl': problems(4) });
-    const broken = await FakeLlmServer.start({ reply: (q) => (JSON.stringify(q.body).includes('Show that 3 + 3') ? { kind: 'status', status: 503 } : undefined) });
+    const broken = await FakeLlmServer.start({
+      reply: (q) => (JSON.stringify(q.body).includes('Show that 3 + 3') ? { kind: 'status', status: 503 } : undefined),
+    });
     try {
-      writeFileSync(join(ws, 'configs/models/test/fake.yaml'), config({ max_retries: 1, base_url: `${broken.url}/v1` }));
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+      writeFileSync(
+        join(ws, 'configs/models/test/fake.yaml'),
+        config({ max_retries: 1, base_url: `${broken.url}/v1` }),
+      );
+      const r = await qed(
+        ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+        { cwd: ws, env },
+      );
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /1 failed/);
       const rows = readJsonl(join(ws, 'o.jsonl'));
@@ -170,7 +251,10 @@ describe('qed run', () => {
     }
     writeFileSync(join(ws, 'configs/models/test/fake.yaml'), config({ max_retries: 1 }));
     server.clearRequests();
-    const again = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const again = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(again.code, 0, again.stderr);
     assert.equal(server.requestsOf('chat').length, 1);
     assert.match(again.stderr, /3 reused/);
@@ -178,16 +262,35 @@ describe('qed run', () => {
   });
 
   test('throw_error_on_failure: the run stops at the failing row, says so, keeps the rows before it', async () => {
-    const broken = await FakeLlmServer.start({ reply: (q) => (JSON.stringify(q.body).includes('Show that 2 + 2') ? { kind: 'status', status: 503 } : undefined) });
+    const broken = await FakeLlmServer.start({
+      reply: (q) => (JSON.stringify(q.body).includes('Show that 2 + 2') ? { kind: 'status', status: 503 } : undefined),
+    });
     try {
-      const cfg = config({ max_retries: 1, base_url: `${broken.url}/v1`, concurrent_requests: 1, throw_error_on_failure: true });
+      const cfg = config({
+        max_retries: 1,
+        base_url: `${broken.url}/v1`,
+        concurrent_requests: 1,
+        throw_error_on_failure: true,
+      });
       const ws = workspace({ 'configs/models/test/fake.yaml': cfg, 'data.jsonl': problems(5) });
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+      const r = await qed(
+        ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+        { cwd: ws, env },
+      );
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /stopping: T-2@0 failed for good and the config sets throw_error_on_failure/);
-      assert.match(r.stderr, /^stopped after a failure \(throw_error_on_failure\): 1\/5 rows done, 0 reused, 1 failed/m);
+      assert.match(
+        r.stderr,
+        /^stopped after a failure \(throw_error_on_failure\): 1\/5 rows done, 0 reused, 1 failed/m,
+      );
       const rows = readJsonl(join(ws, 'o.jsonl'));
-      assert.deepEqual(rows.map((x) => [x.problem_id, !!x.error]), [['T-1', false], ['T-2', true]]);
+      assert.deepEqual(
+        rows.map((x) => [x.problem_id, !!x.error]),
+        [
+          ['T-1', false],
+          ['T-2', true],
+        ],
+      );
       // T-1 once, T-2 twice (one retry); T-3..T-5 never asked.
       assert.equal(broken.requests.filter((q) => q.api === 'chat').length, 3);
     } finally {
@@ -198,25 +301,40 @@ describe('qed run', () => {
   test('kill -9 mid-run, then rerun: finished rows are not requested again (output in a folder that did not exist)', async () => {
     const slow = await FakeLlmServer.start({ latencyMs: 150 });
     try {
-      const ws = workspace({ 'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }), 'data.jsonl': problems(12) });
+      const ws = workspace({
+        'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }),
+        'data.jsonl': problems(12),
+      });
       const out = join(ws, 'runs/new/o.jsonl');
       const journal = `${out}.partial`;
-      const killed = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], { cwd: ws, env, onSpawn: stopAfter(journal, 4, 'SIGKILL') });
+      const killed = await qed(
+        ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'],
+        { cwd: ws, env, onSpawn: stopAfter(journal, 4, 'SIGKILL') },
+      );
       assert.equal(killed.signal, 'SIGKILL');
       const saved = readJsonl(journal);
       assert.ok(saved.length >= 4 && saved.length < 12, `journal rows: ${saved.length}`);
       const savedPrompts = new Set(saved.map((x) => (x.history as Array<{ content: string }>)[0].content));
       slow.clearRequests();
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'], { cwd: ws, env });
+      const r = await qed(
+        ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'runs/new/o.jsonl'],
+        { cwd: ws, env },
+      );
       assert.equal(r.code, 0, r.stderr);
       const asked = slow.requestsOf('chat').map(userPrompt);
       assert.equal(asked.length, 12 - saved.length);
-      assert.ok(asked.every((p) => !savedPrompts.has(p)), 'no finished row was requested again');
+      assert.ok(
+        asked.every((p) => !savedPrompts.has(p)),
+        'no finished row was requested again',
+      );
       // The summary names what the reused rows cost the killed session.
       const earlier = saved.reduce((sum, x) => sum + (x.cost_run as { cost: number }).cost, 0);
       assert.ok(r.stderr.includes(`${saved.length} reused ($${earlier.toFixed(4)} spent on them earlier)`), r.stderr);
       const rows = readJsonl(out);
-      assert.deepEqual(rows.map((x) => x.problem_id), Array.from({ length: 12 }, (_, i) => `T-${i + 1}`));
+      assert.deepEqual(
+        rows.map((x) => x.problem_id),
+        Array.from({ length: 12 }, (_, i) => `T-${i + 1}`),
+      );
       assert.ok(!existsSync(journal) && !existsSync(`${out}.lock`));
     } finally {
       await slow.close();
@@ -226,9 +344,15 @@ describe('qed run', () => {
   test('Ctrl-C (SIGINT) cancels cleanly: exit 130, finished rows written in order', async () => {
     const slow = await FakeLlmServer.start({ latencyMs: 200 });
     try {
-      const ws = workspace({ 'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }), 'data.jsonl': problems(20) });
+      const ws = workspace({
+        'configs/models/test/fake.yaml': config({ base_url: `${slow.url}/v1`, concurrent_requests: 2 }),
+        'data.jsonl': problems(20),
+      });
       // Interrupt once a few rows are on disk.
-      const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env, onSpawn: stopAfter(join(ws, 'o.jsonl.partial'), 2, 'SIGINT') });
+      const r = await qed(
+        ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+        { cwd: ws, env, onSpawn: stopAfter(join(ws, 'o.jsonl.partial'), 2, 'SIGINT') },
+      );
       assert.equal(r.code, 130, r.stderr);
       assert.match(r.stderr, /cancelled/);
       const rows = readJsonl(join(ws, 'o.jsonl'));
@@ -251,16 +375,25 @@ describe('qed run', () => {
     assert.match(r.stderr, /temperature 0\.6 → 0\.7/);
     assert.match(r.stderr, /--overwrite/);
     assert.equal(readFileSync(join(ws, 'o.jsonl'), 'utf8'), before, 'the file is untouched');
-    writeFileSync(join(ws, 'configs/models/test/fake.yaml'), config({ temperature: 0.6, read_cost: 5, concurrent_requests: 3 }));
+    writeFileSync(
+      join(ws, 'configs/models/test/fake.yaml'),
+      config({ temperature: 0.6, read_cost: 5, concurrent_requests: 3 }),
+    );
     const repriced = await qed(args, { cwd: ws, env });
     assert.equal(repriced.code, 0, repriced.stderr);
     assert.match(repriced.stderr, /2 reused/);
   });
 
   test('a request hanging past the timeout is retried, then recorded as failed', async () => {
-    const ws = workspace({ 'configs/models/test/fake.yaml': config({ timeout: 0.3, max_retries: 1 }), 'data.jsonl': problems(1) });
+    const ws = workspace({
+      'configs/models/test/fake.yaml': config({ timeout: 0.3, max_retries: 1 }),
+      'data.jsonl': problems(1),
+    });
     server.script({ kind: 'hang' }, { kind: 'hang' });
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 1, r.stderr);
     assert.match(String(readJsonl(join(ws, 'o.jsonl'))[0].error), /timed out/);
   });
@@ -269,15 +402,24 @@ describe('qed run', () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config({ max_tokens: 1200 }), 'data.jsonl': problems(1) });
     server.clearRequests();
     server.script({ kind: 'context-length' });
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(server.requestsOf('chat').map((q) => q.body.max_tokens), [1200, 1000]);
+    assert.deepEqual(
+      server.requestsOf('chat').map((q) => q.body.max_tokens),
+      [1200, 1000],
+    );
   });
 
   test('the key never appears in output, history, logs or errors, even when the server echoes it', async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config({ max_retries: 0 }), 'data.jsonl': problems(1) });
     server.script({ kind: 'status', status: 401, message: `Incorrect API key provided: ${KEY}` });
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 1);
     const text = r.stdout + r.stderr + readFileSync(join(ws, 'o.jsonl'), 'utf8');
     assert.ok(!text.includes(KEY) && !text.includes(KEY.slice(0, 12)), 'key leaked');
@@ -286,7 +428,10 @@ describe('qed run', () => {
 
   test('missing key: exit 2, names the variable and how to set it', async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(1) });
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws },
+    );
     assert.equal(r.code, 2);
     assert.match(r.stderr, /FAKE_KEY is not set/);
     assert.match(r.stderr, /export FAKE_KEY=/);
@@ -298,7 +443,10 @@ describe('qed run', () => {
       'data.jsonl': problems(1),
     });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/gem', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/gem', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [req] = server.requestsOf('gemini');
     assert.equal(req.model, 'gemini-2.5-pro');
@@ -317,16 +465,29 @@ describe('qed run', () => {
     assert.equal(row.model_solution, d.text);
     const cr = row.cost_run as { cost: number; output_tokens: number };
     assert.equal(cr.output_tokens, d.completionTokens + d.reasoningTokens);
-    assert.ok(Math.abs(cr.cost - (d.promptTokens * 1.25 + (d.completionTokens + d.reasoningTokens) * 10) / 1e6) < 1e-12);
+    assert.ok(
+      Math.abs(cr.cost - (d.promptTokens * 1.25 + (d.completionTokens + d.reasoningTokens) * 10) / 1e6) < 1e-12,
+    );
   });
 
   test('Responses API in background mode: effort from the model name, polls until complete; reasoning summary kept', async () => {
     const ws = workspace({
-      'configs/models/test/resp.yaml': config({ api: 'openai', model: 'o4-mini--high', use_openai_responses_api: true, background: true, max_tokens: 3000, temperature: 0.5 }) + 'reasoning:\n  summary: auto\n',
+      'configs/models/test/resp.yaml':
+        config({
+          api: 'openai',
+          model: 'o4-mini--high',
+          use_openai_responses_api: true,
+          background: true,
+          max_tokens: 3000,
+          temperature: 0.5,
+        }) + 'reasoning:\n  summary: auto\n',
       'data.jsonl': problems(1),
     });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/resp', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env: { ...env, QED_POLL_INTERVAL_MS: '20' } });
+    const r = await qed(
+      ['run', '--model-config', 'test/resp', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env: { ...env, QED_POLL_INTERVAL_MS: '20' } },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [create] = server.requestsOf('responses');
     assert.equal(create.body.background, true);
@@ -348,17 +509,29 @@ describe('qed run', () => {
       'bad.jsonl': problems(2) + '{"problem_id": "T-3", "problem": \n',
       'noproblem.jsonl': '{"problem_id": "A", "question": "?"}\n',
     });
-    const broken = await qed(['run', '--model-config', 'test/broken', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const broken = await qed(
+      ['run', '--model-config', 'test/broken', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(broken.code, 2);
     assert.match(broken.stderr, /broken\.yaml:\d+:\d+/);
-    const badApi = await qed(['run', '--model-config', 'test/badapi', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const badApi = await qed(
+      ['run', '--model-config', 'test/badapi', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(badApi.code, 2);
     assert.match(badApi.stderr, /badapi\.yaml:2:6/);
     assert.match(badApi.stderr, /openia/);
-    const badLine = await qed(['run', '--model-config', 'test/fake', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const badLine = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'bad.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(badLine.code, 2);
     assert.match(badLine.stderr, /bad\.jsonl:3/);
-    const noCol = await qed(['run', '--model-config', 'test/fake', '--data-path', 'noproblem.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const noCol = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'noproblem.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(noCol.code, 2);
     assert.match(noCol.stderr, /'problem'/);
     assert.match(noCol.stderr, /problem_id, question/);
@@ -370,34 +543,72 @@ describe('qed run', () => {
 
   test('a Hugging Face id while offline: exit 2, says the hub is unreachable and suggests a local file', async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config() });
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'lm-provers/IMOProofBench', '--output-path', 'o.jsonl'], { cwd: ws, env: { ...env, HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'lm-provers/IMOProofBench', '--output-path', 'o.jsonl'],
+      { cwd: ws, env: { ...env, HF_ENDPOINT: 'http://127.0.0.1:9' } },
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /could not reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:9/);
     assert.match(r.stderr, /not in the local cache/);
     assert.match(r.stderr, /--data-path/);
-    assert.equal(server.requests.filter((q) => q.api === 'chat' && JSON.stringify(q.body).includes('IMOProofBench')).length, 0);
+    assert.equal(
+      server.requests.filter((q) => q.api === 'chat' && JSON.stringify(q.body).includes('IMOProofBench')).length,
+      0,
+    );
   });
 
   test('--help lists the options of the original stack, on stdout, exit 0', async () => {
     const r = await qed(['run', '--help'], { cwd: workspace() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    for (const opt of ['--model-config', '--data-path', '--output-path', '--prompt', '--problem-column', '--final-answer', '--n', '--overwrite', '--split']) {
+    for (const opt of [
+      '--model-config',
+      '--data-path',
+      '--output-path',
+      '--prompt',
+      '--problem-column',
+      '--final-answer',
+      '--n',
+      '--overwrite',
+      '--split',
+    ]) {
       assert.match(r.stdout, new RegExp(`^\\s+${opt}\\b`, 'm'), `${opt} is listed`);
     }
   });
 
   test('--prompt FILE: the user template is what is sent, with the problem filled in and LaTeX braces left alone', async () => {
-    const template = 'MY OWN PROMPT v1\nProve carefully, use \\frac{a}{b} if you like.\n\nProblem: {problem_statement}\n\nEnd of problem.';
-    const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(2), 'prompts/mine.txt': template });
+    const template =
+      'MY OWN PROMPT v1\nProve carefully, use \\frac{a}{b} if you like.\n\nProblem: {problem_statement}\n\nEnd of problem.';
+    const ws = workspace({
+      'configs/models/test/fake.yaml': config(),
+      'data.jsonl': problems(2),
+      'prompts/mine.txt': template,
+    });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl', '--prompt', 'prompts/mine.txt'], { cwd: ws, env });
+    const r = await qed(
+      [
+        'run',
+        '--model-config',
+        'test/fake',
+        '--data-path',
+        'data.jsonl',
+        '--output-path',
+        'o.jsonl',
+        '--prompt',
+        'prompts/mine.txt',
+      ],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const sent = server.requestsOf('chat').map(userPrompt).sort();
     const want = [1, 2].map((i) => template.replace('{problem_statement}', `Show that ${i} + ${i} = ${2 * i}.`)).sort();
     assert.deepEqual(sent, want);
     const rows = readJsonl(join(ws, 'o.jsonl'));
-    assert.deepEqual(rows.map((x) => (x.history as Array<{ content: string }>)[0].content).sort(), want, 'the history holds the filled template');
+    assert.deepEqual(
+      rows.map((x) => (x.history as Array<{ content: string }>)[0].content).sort(),
+      want,
+      'the history holds the filled template',
+    );
   });
 
   test('--overwrite after a finished run asks every row again and replaces the file; without it nothing is asked', async () => {
@@ -424,21 +635,47 @@ describe('qed run', () => {
     assert.equal(server.pending, 0);
     assert.match(over.stderr, /0 reused/);
     const rows = readJsonl(join(ws, 'o.jsonl'));
-    assert.deepEqual(rows.map((x) => x.problem_id), ['T-1', 'T-2', 'T-3'], 'replaced, not appended');
+    assert.deepEqual(
+      rows.map((x) => x.problem_id),
+      ['T-1', 'T-2', 'T-3'],
+      'replaced, not appended',
+    );
     assert.ok(rows.every((x) => x.model_solution === 'Second take.'));
   });
 
   test('--problem-column: the problem text is taken from the named column', async () => {
-    const data = ['Prove that the sky is blue.', 'Prove that water is wet.'].map((q, i) => JSON.stringify({ problem_id: `Q-${i + 1}`, question: q })).join('\n') + '\n';
+    const data =
+      ['Prove that the sky is blue.', 'Prove that water is wet.']
+        .map((q, i) => JSON.stringify({ problem_id: `Q-${i + 1}`, question: q }))
+        .join('\n') + '\n';
     const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'q.jsonl': data });
     server.clearRequests();
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'q.jsonl', '--output-path', 'o.jsonl', '--problem-column', 'question'], { cwd: ws, env });
+    const r = await qed(
+      [
+        'run',
+        '--model-config',
+        'test/fake',
+        '--data-path',
+        'q.jsonl',
+        '--output-path',
+        'o.jsonl',
+        '--problem-column',
+        'question',
+      ],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const sent = server.requestsOf('chat').map(userPrompt);
     assert.equal(sent.length, 2);
-    assert.ok(sent.some((p) => p.includes('Prove that the sky is blue.')) && sent.some((p) => p.includes('Prove that water is wet.')));
+    assert.ok(
+      sent.some((p) => p.includes('Prove that the sky is blue.')) &&
+        sent.some((p) => p.includes('Prove that water is wet.')),
+    );
     const rows = readJsonl(join(ws, 'o.jsonl'));
-    assert.deepEqual(rows.map((x) => x.question), ['Prove that the sky is blue.', 'Prove that water is wet.']);
+    assert.deepEqual(
+      rows.map((x) => x.question),
+      ['Prove that the sky is blue.', 'Prove that water is wet.'],
+    );
     assert.ok((rows[0].history as Array<{ content: string }>)[0].content.includes('Prove that the sky is blue.'));
     assert.ok(rows.every((x) => String(x.model_solution).startsWith('Fake reply') && !x.error));
   });
@@ -446,9 +683,15 @@ describe('qed run', () => {
   test('reasoning_content from an OpenAI-compatible server goes into the history as a "cot" entry, not into the solution, and is billed', async () => {
     const ws = workspace({ 'configs/models/test/fake.yaml': config(), 'data.jsonl': problems(1) });
     server.clearRequests();
-    const scripted = { reasoning: 'Let me think: 1 + 1 is 2, so twice that...', text: 'Proof. Since 1 + 1 = 2, the claim holds.' };
+    const scripted = {
+      reasoning: 'Let me think: 1 + 1 is 2, so twice that...',
+      text: 'Proof. Since 1 + 1 = 2, the claim holds.',
+    };
     server.script(scripted);
-    const r = await qed(['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'], { cwd: ws, env });
+    const r = await qed(
+      ['run', '--model-config', 'test/fake', '--data-path', 'data.jsonl', '--output-path', 'o.jsonl'],
+      { cwd: ws, env },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [req] = server.requestsOf('chat');
     const [row] = readJsonl(join(ws, 'o.jsonl'));
@@ -465,14 +708,40 @@ describe('qed run', () => {
     assert.ok(Math.abs(cr.cost - (d.promptTokens * 2 + (d.completionTokens + d.reasoningTokens) * 8) / 1e6) < 1e-12);
   });
 
-  test('--n 2 with --final-answer on the real AnswerBench (first 5 problems)', { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH }, async () => {
-    const ws = workspace({ 'configs/models/test/fake.yaml': config() });
-    const r = await qed(['run', '--model-config', 'test/fake', '--final-answer', '--n', '2', '--limit', '5', '--data-path', join(IMOBENCH, 'answerbench_v2.csv'), '--output-path', 'a.jsonl'], { cwd: ws, env });
-    assert.equal(r.code, 0, r.stderr);
-    const rows = readJsonl(join(ws, 'a.jsonl'));
-    assert.equal(rows.length, 10);
-    assert.deepEqual(rows.slice(0, 2).map((x) => [x.problem_id, x.run_index]), [['imo-bench-algebra-001', 0], ['imo-bench-algebra-001', 1]]);
-    assert.deepEqual(rows[0].schema_0, [{ title: 'Answer Correctness', desc: '3', points: 1 }]);
-    assert.match(String((rows[0].history as Array<{ content: string }>)[0].content), /\\boxed\{\}/);
-  });
+  test(
+    '--n 2 with --final-answer on the real AnswerBench (first 5 problems)',
+    { skip: HAVE_IMOBENCH ? false : NO_IMOBENCH },
+    async () => {
+      const ws = workspace({ 'configs/models/test/fake.yaml': config() });
+      const r = await qed(
+        [
+          'run',
+          '--model-config',
+          'test/fake',
+          '--final-answer',
+          '--n',
+          '2',
+          '--limit',
+          '5',
+          '--data-path',
+          join(IMOBENCH, 'answerbench_v2.csv'),
+          '--output-path',
+          'a.jsonl',
+        ],
+        { cwd: ws, env },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const rows = readJsonl(join(ws, 'a.jsonl'));
+      assert.equal(rows.length, 10);
+      assert.deepEqual(
+        rows.slice(0, 2).map((x) => [x.problem_id, x.run_index]),
+        [
+          ['imo-bench-algebra-001', 0],
+          ['imo-bench-algebra-001', 1],
+        ],
+      );
+      assert.deepEqual(rows[0].schema_0, [{ title: 'Answer Correctness', desc: '3', points: 1 }]);
+      assert.match(String((rows[0].history as Array<{ content: string }>)[0].content), /\\boxed\{\}/);
+    },
+  );
 });

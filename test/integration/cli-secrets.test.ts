@@ -35,7 +35,8 @@ function reply(req: RecordedRequest): FakeStep {
   const heard = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
   const user = promptOf(req.api, req.body).lastUser;
   if (grading) {
-    if (user.includes('Show that 2 + 2')) return { kind: 'status', status: 401, message: `Incorrect API key provided: ${heard}` };
+    if (user.includes('Show that 2 + 2'))
+      return { kind: 'status', status: 401, message: `Incorrect API key provided: ${heard}` };
     return { text: `Key ${heard} looks fine. <points>7 out of 7</points>`, reasoning: `thinking about ${heard}` };
   }
   const row = /Show that (\d+) \+/.exec(user)?.[1] ?? '?';
@@ -43,10 +44,15 @@ function reply(req: RecordedRequest): FakeStep {
   attempts.set(row, n);
   switch (row) {
     case '1':
-      return { text: `Your key is ${heard}; cut short: ${heard.slice(0, 14)}…`, reasoning: `The header said ${heard}.` };
+      return {
+        text: `Your key is ${heard}; cut short: ${heard.slice(0, 14)}…`,
+        reasoning: `The header said ${heard}.`,
+      };
     case '2':
       // A retried fault: the notice on stderr must not carry the key.
-      return n === 1 ? { kind: 'status', status: 500, message: `upstream rejected ${heard}` } : { text: `Recovered. ${heard}` };
+      return n === 1
+        ? { kind: 'status', status: 500, message: `upstream rejected ${heard}` }
+        : { text: `Recovered. ${heard}` };
     case '3':
       return { kind: 'status', status: 400, message: `Invalid API key: ${heard}` };
     case '5':
@@ -62,7 +68,8 @@ before(async () => {
 });
 after(() => server.close());
 
-const config = () => `model: m\napi: custom\nbase_url: ${server.url}/v1\napi_key_env: ECHO_KEY\nmax_retries: 1\nsleep_on_error: 0.01\nconcurrent_requests: 1\n`;
+const config = () =>
+  `model: m\napi: custom\nbase_url: ${server.url}/v1\napi_key_env: ECHO_KEY\nmax_retries: 1\nsleep_on_error: 0.01\nconcurrent_requests: 1\n`;
 
 function assertNoKey(where: string, text: string): void {
   assert.ok(!text.includes(KEY), `${where}: the key leaked`);
@@ -101,7 +108,10 @@ test('run, resume, eval and config test against a server that echoes the key', a
 
   // Grading: replies and a 401 that echo the key.
   grading = true;
-  const g = await qed(['eval', '--model-config', 'mine/echo', '--data-path', 'out.jsonl', '--output-path', 'graded.jsonl'], { cwd: ws, env });
+  const g = await qed(
+    ['eval', '--model-config', 'mine/echo', '--data-path', 'out.jsonl', '--output-path', 'graded.jsonl'],
+    { cwd: ws, env },
+  );
   assert.equal(g.code, 1, g.stderr);
   assertNoKey('eval output', g.stdout + g.stderr);
   const graded = readFileSync(join(ws, 'graded.jsonl'), 'utf8');

@@ -16,9 +16,11 @@ const FAKE_VLLM = join(ROOT, 'test', 'fake-llm', 'fake-vllm');
 
 function clusterProblem(): string | undefined {
   const which = spawnSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' });
-  if (which.status !== 0) return 'sbatch is not on PATH: the SLURM tests are skipped (start a local cluster with scripts/slurm/start.sh)';
+  if (which.status !== 0)
+    return 'sbatch is not on PATH: the SLURM tests are skipped (start a local cluster with scripts/slurm/start.sh)';
   const s = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8', timeout: 15_000 });
-  if (s.status !== 0 || !/idle|mixed|alloc/.test(s.stdout)) return `no SLURM node is up (sinfo: ${(s.stderr || s.stdout).trim() || 'nothing'}): the SLURM tests are skipped (scripts/slurm/start.sh starts one)`;
+  if (s.status !== 0 || !/idle|mixed|alloc/.test(s.stdout))
+    return `no SLURM node is up (sinfo: ${(s.stderr || s.stdout).trim() || 'nothing'}): the SLURM tests are skipped (scripts/slurm/start.sh starts one)`;
   return undefined;
 }
 const NO_CLUSTER = clusterProblem();
@@ -34,7 +36,15 @@ function freePort(): Promise<number> {
   });
 }
 
-const problems = (n: number) => Array.from({ length: n }, (_, i) => JSON.stringify({ problem_id: `S-${i + 1}`, problem: `Show that ${i + 1} + ${i + 1} = ${2 * (i + 1)}.`, solution: 'Add.', grading_guidelines: '(full) any correct proof' })).join('\n') + '\n';
+const problems = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({
+      problem_id: `S-${i + 1}`,
+      problem: `Show that ${i + 1} + ${i + 1} = ${2 * (i + 1)}.`,
+      solution: 'Add.',
+      grading_guidelines: '(full) any correct proof',
+    }),
+  ).join('\n') + '\n';
 
 /** A workspace with a small local "model" folder, a 10-problem dataset and an API judge config. */
 function ws(judgeUrl = 'http://127.0.0.1:9/v1', modelName = 'tiny-model'): string {
@@ -59,16 +69,31 @@ function scontrol(id: string): Record<string, string> {
 /** The "after X s" figures the job scripts log: the qed command's time and the job's. */
 function timings(errLog: string): { qed: number; job: number } {
   const t = readFileSync(errLog, 'utf8');
-  return { qed: Number(/qed (?:run|eval) ended with status \d+ after ([\d.]+) s/.exec(t)?.[1]), job: Number(/job ended with status \d+ after ([\d.]+) s/.exec(t)?.[1]) };
+  return {
+    qed: Number(/qed (?:run|eval) ended with status \d+ after ([\d.]+) s/.exec(t)?.[1]),
+    job: Number(/job ended with status \d+ after ([\d.]+) s/.exec(t)?.[1]),
+  };
 }
 
 const oneLine = (s: string) => s.trim().split('\n').length === 1;
 
 describe('qed slurm: bad input submits nothing', () => {
   const cases: Array<[string, string[], RegExp, Record<string, string>?]> = [
-    ['--final-answer with --proofbench', ['--model', 'tiny-model', '--final-answer', '--proofbench'], /'--proofbench': --final-answer and --proofbench exclude each other/],
-    ['an unknown judge', ['--model', 'tiny-model', '--judge', 'openai/no-such-model'], /'--judge': unknown judge 'openai\/no-such-model'/],
-    ['a model folder without config.json', ['--model', 'no-config-model'], /'--model': the model folder .*no-config-model has no config.json/],
+    [
+      '--final-answer with --proofbench',
+      ['--model', 'tiny-model', '--final-answer', '--proofbench'],
+      /'--proofbench': --final-answer and --proofbench exclude each other/,
+    ],
+    [
+      'an unknown judge',
+      ['--model', 'tiny-model', '--judge', 'openai/no-such-model'],
+      /'--judge': unknown judge 'openai\/no-such-model'/,
+    ],
+    [
+      'a model folder without config.json',
+      ['--model', 'no-config-model'],
+      /'--model': the model folder .*no-config-model has no config.json/,
+    ],
     ['no sbatch on PATH', ['--model', 'tiny-model'], /'sbatch': sbatch is not on PATH/, { PATH: '/nonexistent' }],
   ];
   for (const [what, args, re, env] of cases) {
@@ -86,43 +111,114 @@ describe('qed slurm: bad input submits nothing', () => {
 describe('qed slurm --dry-run', () => {
   test('prints the derived config and both job scripts; writes and submits nothing', async () => {
     const dir = ws();
-    const r = await qed(['slurm', '--model', 'tiny-model', '--judge', 't/judge', '--num-gpus', '0', '--partition', 'cpu', '--account', 'lab', '--time', '0:30:00', '--data-path', 'data.jsonl', '--output-dir', 'out', '--port', '8123', '--vllm-command', 'site-vllm --x', '--dry-run'], { cwd: dir });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'tiny-model',
+        '--judge',
+        't/judge',
+        '--num-gpus',
+        '0',
+        '--partition',
+        'cpu',
+        '--account',
+        'lab',
+        '--time',
+        '0:30:00',
+        '--data-path',
+        'data.jsonl',
+        '--output-dir',
+        'out',
+        '--port',
+        '8123',
+        '--vllm-command',
+        'site-vllm --x',
+        '--dry-run',
+      ],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     const o = r.stdout;
     assert.match(o, /==> .*out\/configs\/tiny-model\.yaml <==\n/);
-    assert.match(o, /api: custom\nbase_url: http:\/\/127\.0\.0\.1:8123\/v1\nmax_tokens: 35840\nprompt_margin: 5120\n/, '40960 tokens of context = 35840 + a margin of 40960/8');
-    assert.match(o, /==> .*out\/jobs\/generate\.sbatch <==\n#!\/bin\/bash\n#SBATCH --job-name=qed-gen-tiny-model\n#SBATCH --partition=cpu\n#SBATCH --account=lab\n#SBATCH --time=0:30:00\n#SBATCH --nodes=1\n/);
+    assert.match(
+      o,
+      /api: custom\nbase_url: http:\/\/127\.0\.0\.1:8123\/v1\nmax_tokens: 35840\nprompt_margin: 5120\n/,
+      '40960 tokens of context = 35840 + a margin of 40960/8',
+    );
+    assert.match(
+      o,
+      /==> .*out\/jobs\/generate\.sbatch <==\n#!\/bin\/bash\n#SBATCH --job-name=qed-gen-tiny-model\n#SBATCH --partition=cpu\n#SBATCH --account=lab\n#SBATCH --time=0:30:00\n#SBATCH --nodes=1\n/,
+    );
     assert.doesNotMatch(o, /--gres/, '--num-gpus 0 asks for no GPU');
-    assert.match(o, /#SBATCH --output=.*out\/logs\/generate-%j\.out\n#SBATCH --error=.*out\/logs\/generate-%j\.err\n#SBATCH --requeue\n/);
+    assert.match(
+      o,
+      /#SBATCH --output=.*out\/logs\/generate-%j\.out\n#SBATCH --error=.*out\/logs\/generate-%j\.err\n#SBATCH --requeue\n/,
+    );
     assert.match(o, /VLLM='site-vllm --x'/);
     assert.match(o, /setsid \$VLLM serve .*tiny-model --host 127\.0\.0\.1 --port \$PORT .*--max-model-len 40960/);
     assert.match(o, /trap cleanup EXIT/);
-    assert.match(o, / run --model-config .*out\/configs\/tiny-model\.yaml --output-path .*out\/results\/tiny-model\.jsonl --data-path data\.jsonl/);
-    assert.match(o, /==> .*out\/jobs\/grade\.sbatch <==[\s\S]* eval --model-config .*configs\/models\/t\/judge\.yaml --data-path .*out\/results\/tiny-model\.jsonl/);
+    assert.match(
+      o,
+      / run --model-config .*out\/configs\/tiny-model\.yaml --output-path .*out\/results\/tiny-model\.jsonl --data-path data\.jsonl/,
+    );
+    assert.match(
+      o,
+      /==> .*out\/jobs\/grade\.sbatch <==[\s\S]* eval --model-config .*configs\/models\/t\/judge\.yaml --data-path .*out\/results\/tiny-model\.jsonl/,
+    );
     assert.doesNotMatch(o.slice(o.indexOf('grade.sbatch')), /\$VLLM serve/, 'an API judge serves nothing');
     assert.ok(!existsSync(join(dir, 'out')), 'nothing written');
   });
 
   test('--num-nodes 2: a Ray head and a worker over srun, vLLM across both nodes', async () => {
     const dir = ws();
-    const r = await qed(['slurm', '--model', 'tiny-model', '--num-nodes', '2', '--num-gpus', '4', '--agent', 'deepseek_math', '--dry-run'], { cwd: dir });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'tiny-model',
+        '--num-nodes',
+        '2',
+        '--num-gpus',
+        '4',
+        '--agent',
+        'deepseek_math',
+        '--dry-run',
+      ],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     const gen = r.stdout.slice(r.stdout.indexOf('generate.sbatch'));
     assert.match(gen, /#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n#SBATCH --gres=gpu:4/);
-    assert.match(gen, /srun --overlap --nodes=1 --ntasks=1 -w "\$HEAD" ray start --head --node-ip-address="\$HEAD_IP" --port=\$RAY_PORT --num-gpus=4 --block/);
-    assert.match(gen, /srun --overlap --nodes=1 --ntasks=1 -w "\$node" ray start --address="\$HEAD_IP:\$RAY_PORT" --num-gpus=4 --block/);
+    assert.match(
+      gen,
+      /srun --overlap --nodes=1 --ntasks=1 -w "\$HEAD" ray start --head --node-ip-address="\$HEAD_IP" --port=\$RAY_PORT --num-gpus=4 --block/,
+    );
+    assert.match(
+      gen,
+      /srun --overlap --nodes=1 --ntasks=1 -w "\$node" ray start --address="\$HEAD_IP:\$RAY_PORT" --num-gpus=4 --block/,
+    );
     assert.match(gen, /--tensor-parallel-size 4 --pipeline-parallel-size 2 --distributed-executor-backend ray/);
     assert.match(gen, /ray stop/, 'Ray is stopped on the way out');
     // --agent: a derived agent config whose model is the served one.
-    assert.match(r.stdout, /==> .*tiny-model-deepseek_math\.agent\.yaml <==\n[\s\S]*type: agent\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/);
+    assert.match(
+      r.stdout,
+      /==> .*tiny-model-deepseek_math\.agent\.yaml <==\n[\s\S]*type: agent\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/,
+    );
     assert.match(gen, / run --model-config .*tiny-model-deepseek_math\.agent\.yaml/);
   });
 
   test('--agent naming an agent config: its scaffold and settings, the served model in place of its own', async () => {
     const dir = ws();
-    const r = await qed(['slurm', '--model', 'tiny-model', '--agent', 'agents/nano-deepseek', '--num-gpus', '0', '--dry-run'], { cwd: dir });
+    const r = await qed(
+      ['slurm', '--model', 'tiny-model', '--agent', 'agents/nano-deepseek', '--num-gpus', '0', '--dry-run'],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /==> .*tiny-model-nano-deepseek\.agent\.yaml <==\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/);
+    assert.match(
+      r.stdout,
+      /==> .*tiny-model-nano-deepseek\.agent\.yaml <==\n[\s\S]*model_config: ".*configs\/tiny-model\.yaml"\nscaffold_config: ".*agents\/deepseek_math\.yaml"/,
+    );
     assert.doesNotMatch(r.stdout, /gpt-5-nano/);
   });
 });
@@ -143,9 +239,28 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const t0 = Date.now();
     let firstRow: number | undefined;
     const watch = setInterval(() => {
-      if (firstRow === undefined && (existsSync(`${results}.partial`) || existsSync(results))) firstRow = Date.now() - t0;
+      if (firstRow === undefined && (existsSync(`${results}.partial`) || existsSync(results)))
+        firstRow = Date.now() - t0;
     }, 20);
-    const r = await qed(['slurm', '--model', 'tiny-model', '--judge', 't/judge', '--num-gpus', '0', '--data-path', 'data.jsonl', '--port', String(port), '--vllm-command', FAKE_VLLM, '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'tiny-model',
+        '--judge',
+        't/judge',
+        '--num-gpus',
+        '0',
+        '--data-path',
+        'data.jsonl',
+        '--port',
+        String(port),
+        '--vllm-command',
+        FAKE_VLLM,
+        '--wait',
+      ],
+      { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } },
+    );
     clearInterval(watch);
     assert.equal(r.code, 0, r.stderr);
     const [genId, gradeId] = r.stdout.trim().split(' ');
@@ -155,7 +270,10 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     assert.equal(gen.JobState, 'COMPLETED');
     assert.equal(grade.JobState, 'COMPLETED');
     assert.match(grade.Dependency ?? '', /afterok:\d+|\(null\)/);
-    assert.ok(grade.StartTime >= gen.EndTime, `grading started ${grade.StartTime}, after generation ended ${gen.EndTime}`);
+    assert.ok(
+      grade.StartTime >= gen.EndTime,
+      `grading started ${grade.StartTime}, after generation ended ${gen.EndTime}`,
+    );
     const rows = readJsonl(results);
     assert.equal(rows.length, 10);
     for (const row of rows) {
@@ -167,16 +285,39 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const g = timings(join(logs, `generate-${genId}.err`));
     const e = timings(join(logs, `grade-${gradeId}.err`));
     assert.match(readFileSync(join(logs, `generate-${genId}.err`), 'utf8'), /stopping the server/);
-    console.log(`# measured: submit → first row written ${firstRow} ms; launch with --wait ${Date.now() - t0} ms; generation job ${g.job} s of which qed run ${g.qed} s (wrapper ${(g.job - g.qed).toFixed(2)} s, fake vLLM start included); grading job ${e.job} s of which qed eval ${e.qed} s (wrapper ${(e.job - e.qed).toFixed(2)} s)`);
+    console.log(
+      `# measured: submit → first row written ${firstRow} ms; launch with --wait ${Date.now() - t0} ms; generation job ${g.job} s of which qed run ${g.qed} s (wrapper ${(g.job - g.qed).toFixed(2)} s, fake vLLM start included); grading job ${e.job} s of which qed eval ${e.qed} s (wrapper ${(e.job - e.qed).toFixed(2)} s)`,
+    );
     const st = await qed(['slurm', 'status'], { cwd: dir });
     assert.equal(st.code, 0, st.stderr);
-    assert.match(st.stdout, new RegExp(`tiny-model, judge t/judge .*\\(10 rows written\\)\\n  generation ${genId} +COMPLETED`));
+    assert.match(
+      st.stdout,
+      new RegExp(`tiny-model, judge t/judge .*\\(10 rows written\\)\\n  generation ${genId} +COMPLETED`),
+    );
   });
 
   test('vLLM judge (QED_VLLM_COMMAND): served in the grading job, which grades every row', async () => {
     const dir = ws();
     const port = await freePort();
-    const r = await qed(['slurm', '--model', 'tiny-model', '--judge', 'fake-org/judge-7b', '--num-gpus', '0', '--data-path', 'data.jsonl', '--port', String(port), '--output-dir', 'runs/a', '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500', QED_VLLM_COMMAND: FAKE_VLLM } });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'tiny-model',
+        '--judge',
+        'fake-org/judge-7b',
+        '--num-gpus',
+        '0',
+        '--data-path',
+        'data.jsonl',
+        '--port',
+        String(port),
+        '--output-dir',
+        'runs/a',
+        '--wait',
+      ],
+      { cwd: dir, env: { QED_SLURM_POLL_MS: '500', QED_VLLM_COMMAND: FAKE_VLLM } },
+    );
     assert.equal(r.code, 0, r.stderr);
     const [, gradeId] = r.stdout.trim().split(' ');
     const rows = readJsonl(join(dir, 'runs', 'a', 'results', 'tiny-model.jsonl'));
@@ -185,14 +326,35 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const serverLog = readFileSync(join(dir, 'runs', 'a', 'logs', `vllm-grade-${gradeId}.log`), 'utf8');
     assert.match(serverLog, /serve fake-org\/judge-7b .*--max-model-len 29184/);
     assert.match(serverLog, /10 requests served/);
-    assert.match(readFileSync(join(dir, 'runs', 'a', 'configs', 'judge-judge-7b.yaml'), 'utf8'), /model: "fake-org\/judge-7b"\napi: custom\nbase_url: http:\/\/127\.0\.0\.1:\d+\/v1\nmax_tokens: 28672\n/);
+    assert.match(
+      readFileSync(join(dir, 'runs', 'a', 'configs', 'judge-judge-7b.yaml'), 'utf8'),
+      /model: "fake-org\/judge-7b"\napi: custom\nbase_url: http:\/\/127\.0\.0\.1:\d+\/v1\nmax_tokens: 28672\n/,
+    );
   });
 
   test('--agent: the scaffold runs on the served model (a derived agent config), no judge: generation only', async () => {
     const dir = ws();
     writeFileSync(join(dir, 'data3.jsonl'), problems(3));
     const port = await freePort();
-    const r = await qed(['slurm', '--model', 'tiny-model', '--agent', 'selfcheck', '--num-gpus', '0', '--data-path', 'data3.jsonl', '--port', String(port), '--vllm-command', FAKE_VLLM, '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'tiny-model',
+        '--agent',
+        'selfcheck',
+        '--num-gpus',
+        '0',
+        '--data-path',
+        'data3.jsonl',
+        '--port',
+        String(port),
+        '--vllm-command',
+        FAKE_VLLM,
+        '--wait',
+      ],
+      { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /no --judge: nothing will grade the results/);
     const ids = r.stdout.trim().split(' ');
@@ -200,15 +362,42 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const out = join(dir, 'outputs', 'slurm', 'tiny-model');
     const rows = readJsonl(join(out, 'results', 'tiny-model-selfcheck.jsonl'));
     assert.equal(rows.length, 3);
-    assert.ok(rows.every((row) => (row.agent_trace as { scaffold?: string; steps?: unknown[] } | undefined)?.scaffold === 'selfcheck' && (row.agent_trace as { steps: unknown[] }).steps.length > 1), 'agent rows with their traces');
-    const served = Number(/(\d+) requests served/.exec(readFileSync(join(out, 'logs', `vllm-generate-${ids[0]}.log`), 'utf8'))?.[1]);
+    assert.ok(
+      rows.every(
+        (row) =>
+          (row.agent_trace as { scaffold?: string; steps?: unknown[] } | undefined)?.scaffold === 'selfcheck' &&
+          (row.agent_trace as { steps: unknown[] }).steps.length > 1,
+      ),
+      'agent rows with their traces',
+    );
+    const served = Number(
+      /(\d+) requests served/.exec(readFileSync(join(out, 'logs', `vllm-generate-${ids[0]}.log`), 'utf8'))?.[1],
+    );
     assert.ok(served > 3, `the scaffold made several calls per problem (${served})`);
   });
 
   test('a generation job that fails: grading never runs, and the command says why', async () => {
     const dir = ws(`${judge.url}/v1`, 'broken-model');
     const port = await freePort();
-    const r = await qed(['slurm', '--model', 'broken-model', '--judge', 't/judge', '--num-gpus', '0', '--data-path', 'data.jsonl', '--port', String(port), '--vllm-command', FAKE_VLLM, '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } });
+    const r = await qed(
+      [
+        'slurm',
+        '--model',
+        'broken-model',
+        '--judge',
+        't/judge',
+        '--num-gpus',
+        '0',
+        '--data-path',
+        'data.jsonl',
+        '--port',
+        String(port),
+        '--vllm-command',
+        FAKE_VLLM,
+        '--wait',
+      ],
+      { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } },
+    );
     assert.equal(r.code, 1, r.stderr);
     const [genId, gradeId] = r.stdout.trim().split(' ');
     assert.match(r.stderr, new RegExp(`generation job ${genId} ended FAILED`));
@@ -218,13 +407,30 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const grade = scontrol(gradeId);
     assert.notEqual(grade.JobState, 'COMPLETED');
     assert.notEqual(grade.JobState, 'RUNNING');
-    assert.ok(!existsSync(join(dir, 'outputs', 'slurm', 'broken-model', 'logs', `grade-${gradeId}.err`)), 'the grading job never started');
+    assert.ok(
+      !existsSync(join(dir, 'outputs', 'slurm', 'broken-model', 'logs', `grade-${gradeId}.err`)),
+      'the grading job never started',
+    );
   });
 
   test('scancel of a running generation job, then the same launch again generates only the missing rows', async () => {
     const dir = ws(`${judge.url}/v1`);
     const port = await freePort();
-    const args = ['slurm', '--model', 'tiny-model', '--judge', 't/judge', '--num-gpus', '0', '--data-path', 'data.jsonl', '--port', String(port), '--vllm-command', FAKE_VLLM];
+    const args = [
+      'slurm',
+      '--model',
+      'tiny-model',
+      '--judge',
+      't/judge',
+      '--num-gpus',
+      '0',
+      '--data-path',
+      'data.jsonl',
+      '--port',
+      String(port),
+      '--vllm-command',
+      FAKE_VLLM,
+    ];
     const first = await qed(args, { cwd: dir, env: { FAKE_VLLM_STAGGER_MS: '400' } });
     assert.equal(first.code, 0, first.stderr);
     const [genId] = first.stdout.trim().split(' ');
@@ -236,21 +442,29 @@ describe('qed slurm on a local SLURM cluster', { skip: NO_CLUSTER ?? false }, ()
     const rowsIn = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean).length : 0);
     // Poll for rows, with a generous bound (never a verdict by time).
     for (let i = 0; i < 1200 && rowsIn(`${results}.partial`) < 3; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(rowsIn(`${results}.partial`) >= 3, `rows are being written (${rowsIn(results)} in the results file, logs: ${readFileSync(join(out, 'logs', `generate-${genId}.err`), 'utf8')})`);
+    assert.ok(
+      rowsIn(`${results}.partial`) >= 3,
+      `rows are being written (${rowsIn(results)} in the results file, logs: ${readFileSync(join(out, 'logs', `generate-${genId}.err`), 'utf8')})`,
+    );
     spawnSync('scancel', [genId]);
-    for (let i = 0; i < 600 && !['CANCELLED', 'COMPLETED', 'FAILED'].includes(scontrol(genId).JobState); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 600 && !['CANCELLED', 'COMPLETED', 'FAILED'].includes(scontrol(genId).JobState); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(scontrol(genId).JobState, 'CANCELLED');
     // Until SLURM has ended every process of the job (squeue lists it while it is completing).
     const listed = () => spawnSync('squeue', ['-h', '-j', genId], { encoding: 'utf8' }).stdout.trim() !== '';
     for (let i = 0; i < 600 && listed(); i++) await new Promise((r) => setTimeout(r, 100));
     const kept = rowsIn(results) + rowsIn(`${results}.partial`);
     assert.ok(kept >= 3 && kept < 10, `kept ${kept} rows`);
-    console.log(`# scancel after 3+ rows: ${kept} of 10 rows kept (lock left behind: ${existsSync(`${results}.lock`)})`);
+    console.log(
+      `# scancel after 3+ rows: ${kept} of 10 rows kept (lock left behind: ${existsSync(`${results}.lock`)})`,
+    );
 
     const again = await qed([...args, '--wait'], { cwd: dir, env: { QED_SLURM_POLL_MS: '500' } });
     assert.equal(again.code, 0, again.stderr);
     const [genId2] = again.stdout.trim().split(' ');
-    const served = /(\d+) requests served/.exec(readFileSync(join(out, 'logs', `vllm-generate-${genId2}.log`), 'utf8'))?.[1];
+    const served = /(\d+) requests served/.exec(
+      readFileSync(join(out, 'logs', `vllm-generate-${genId2}.log`), 'utf8'),
+    )?.[1];
     assert.equal(Number(served), 10 - kept, 'only the missing rows were generated');
     const rows = readJsonl(results);
     assert.equal(rows.length, 10);

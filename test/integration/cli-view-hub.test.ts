@@ -27,9 +27,16 @@ function pythonCache(home: string, id: string, path: string, bytes: Uint8Array):
 }
 
 /** Starts `qed view`, waits for the address it prints, and returns it with a way to stop it. */
-async function view(args: string[], cwd: string): Promise<{ url: string; stderr: () => string; stop: () => Promise<void> }> {
+async function view(
+  args: string[],
+  cwd: string,
+): Promise<{ url: string; stderr: () => string; stop: () => Promise<void> }> {
   ensureBuilt();
-  const p = spawn(process.execPath, [CLI, 'view', ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd, HF_HUB_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [CLI, 'view', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, HF_HUB_OFFLINE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   p.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -53,7 +60,11 @@ async function view(args: string[], cwd: string): Promise<{ url: string; stderr:
 }
 
 async function summaryRows(url: string): Promise<number> {
-  const res = await fetch(`${url}api`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'request', id: 1, type: 'summary', params: { file: 0 } }) });
+  const res = await fetch(`${url}api`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'request', id: 1, type: 'summary', params: { file: 0 } }),
+  });
   const body = (await res.json()) as { ok: boolean; result: { rows: number } };
   assert.ok(body.ok, JSON.stringify(body));
   return body.result.rows;
@@ -78,15 +89,30 @@ test('qed view ORG/NAME opens a results dataset from the hub cache (parquet), th
   const first = await view(['someone/run-results'], dir);
   try {
     assert.equal(await summaryRows(first.url), 2);
-    assert.match(first.stderr(), new RegExp(`hf:someone/run-results@train \\(revision ${SHA}\\) copied to .*train\\.jsonl`));
+    assert.match(
+      first.stderr(),
+      new RegExp(`hf:someone/run-results@train \\(revision ${SHA}\\) copied to .*train\\.jsonl`),
+    );
   } finally {
     await first.stop();
   }
   const rows = readJsonl(copy);
-  assert.deepEqual(rows.map((r) => [r.problem_id, r.score]), [['PB-1', 7], ['PB-2', 0]]);
+  assert.deepEqual(
+    rows.map((r) => [r.problem_id, r.score]),
+    [
+      ['PB-1', 7],
+      ['PB-2', 0],
+    ],
+  );
 
   // An edit in the copy (a human grade, say) survives: the next open reuses the copy.
-  writeFileSync(copy, rows.slice(0, 1).map((r) => JSON.stringify({ ...r, score: 6 })).join('\n') + '\n');
+  writeFileSync(
+    copy,
+    rows
+      .slice(0, 1)
+      .map((r) => JSON.stringify({ ...r, score: 6 }))
+      .join('\n') + '\n',
+  );
   const second = await view(['hf:someone/run-results'], dir);
   try {
     assert.equal(await summaryRows(second.url), 1);
@@ -96,7 +122,10 @@ test('qed view ORG/NAME opens a results dataset from the hub cache (parquet), th
   }
 
   // Not cached and offline: a clear error, nothing started.
-  const missing = spawn(process.execPath, [CLI, 'view', 'someone/absent'], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, HF_HUB_OFFLINE: '1' } });
+  const missing = spawn(process.execPath, [CLI, 'view', 'someone/absent'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: dir, HF_HUB_OFFLINE: '1' },
+  });
   let err = '';
   missing.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => missing.on('close', r));

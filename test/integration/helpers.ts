@@ -25,11 +25,23 @@ export interface CliResult {
 }
 
 /** Runs `qed …` asynchronously (the fake server lives in this process: never spawnSync). */
-export function qed(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (p: ChildProcess) => void; cli?: string }): Promise<CliResult> {
+export function qed(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (p: ChildProcess) => void; cli?: string },
+): Promise<CliResult> {
   if (!opts.cli) ensureBuilt();
   return new Promise((res, rej) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: opts.cwd, QED_CACHE_DIR: join(opts.cwd, '.cache'), ...opts.env };
-    const p = spawn(process.execPath, [opts.cli ?? CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: opts.cwd,
+      QED_CACHE_DIR: join(opts.cwd, '.cache'),
+      ...opts.env,
+    };
+    const p = spawn(process.execPath, [opts.cli ?? CLI, ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -76,5 +88,13 @@ export function stopAfter(journal: string, rows: number, signal: NodeJS.Signals)
 
 /** Small JSONL dataset of n problems. */
 export function problems(n: number, prefix = 'T'): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify({ problem_id: `${prefix}-${i + 1}`, problem: `Show that ${i + 1} + ${i + 1} = ${2 * (i + 1)}.`, grading_guidelines: `(full) any correct proof` })).join('\n') + '\n';
+  return (
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({
+        problem_id: `${prefix}-${i + 1}`,
+        problem: `Show that ${i + 1} + ${i + 1} = ${2 * (i + 1)}.`,
+        grading_guidelines: `(full) any correct proof`,
+      }),
+    ).join('\n') + '\n'
+  );
 }

@@ -22,8 +22,17 @@ before(async () => {
 after(() => server.close());
 
 const lastUser = (r: RecordedRequest): string => (r.body?.messages?.at(-1)?.content as string) ?? '';
-const PROMPT = 'MY OWN GRADING PROMPT\n{problem_statement}\n{reference_solution}\n{grading_guidelines}\n{candidate_solution}\n';
-const rows = [1, 2, 3].map((i) => JSON.stringify({ problem_id: `R-${i}`, problem: `P${i}`, solution: 'S', grading_guidelines: 'G', model_solution: `proof ${i}` }));
+const PROMPT =
+  'MY OWN GRADING PROMPT\n{problem_statement}\n{reference_solution}\n{grading_guidelines}\n{candidate_solution}\n';
+const rows = [1, 2, 3].map((i) =>
+  JSON.stringify({
+    problem_id: `R-${i}`,
+    problem: `P${i}`,
+    solution: 'S',
+    grading_guidelines: 'G',
+    model_solution: `proof ${i}`,
+  }),
+);
 
 function setup(): { dir: string; file: string } {
   const dir = workspace({
@@ -36,11 +45,18 @@ function setup(): { dir: string; file: string } {
 
 /** What both hosts (qed view, VS Code) do for "as the row was graded". */
 const asGraded = (dir: string) => async (row: Record<string, unknown>) =>
-  (await graderForRow(row, {}, { cwd: dir, shippedRoot: shippedConfigsRoot(), client: (cfg) => createClient(cfg, { getKey: () => undefined }) }))!.grader;
+  (await graderForRow(
+    row,
+    {},
+    { cwd: dir, shippedRoot: shippedConfigsRoot(), client: (cfg) => createClient(cfg, { getKey: () => undefined }) },
+  ))!.grader;
 
 test('regrade with the stamped config and prompt; qed eval then accepts the file as one run', async () => {
   const { dir, file } = setup();
-  const first = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--prompt', 'my-prompt.txt', '--quiet'], { cwd: dir });
+  const first = await qed(
+    ['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--prompt', 'my-prompt.txt', '--quiet'],
+    { cwd: dir },
+  );
   assert.equal(first.code, 0, first.stderr);
   const stamp = readJsonl(file)[1].qed_grade as Record<string, unknown>;
   assert.match(String(stamp.prompt), /my-prompt\.txt$/);
@@ -52,7 +68,20 @@ test('regrade with the stamped config and prompt; qed eval then accepts the file
   assert.equal(server.requests.length, 1);
   assert.match(lastUser(server.requests[0]), /^MY OWN GRADING PROMPT/, 'the prompt the file was graded with');
   // …and the viewer's, through the protocol, with "as the row was graded" (no grader, no mode).
-  const host = new ViewerHost({ files: [file], host: 'stub', grader: async ({ row, ref, mode }) => (await graderForRow(row, { ref, mode }, { cwd: dir, shippedRoot: shippedConfigsRoot(), client: (cfg) => createClient(cfg, { getKey: () => undefined }) }))!.grader });
+  const host = new ViewerHost({
+    files: [file],
+    host: 'stub',
+    grader: async ({ row, ref, mode }) =>
+      (await graderForRow(
+        row,
+        { ref, mode },
+        {
+          cwd: dir,
+          shippedRoot: shippedConfigsRoot(),
+          client: (cfg) => createClient(cfg, { getKey: () => undefined }),
+        },
+      ))!.grader,
+  });
   await host.open();
   const { rev } = await ask(host, 'row', { file: 0, index: 2 });
   await ask(host, 'regrade', { file: 0, index: 2, expect: rev });
@@ -61,9 +90,15 @@ test('regrade with the stamped config and prompt; qed eval then accepts the file
 
   const after = readJsonl(file);
   for (const key of ['config', 'config_hash', 'prompt', 'prompt_hash', 'mode']) {
-    assert.deepEqual(after.map((r) => (r.qed_grade as Record<string, unknown>)[key]), Array(3).fill(stamp[key]), key);
+    assert.deepEqual(
+      after.map((r) => (r.qed_grade as Record<string, unknown>)[key]),
+      Array(3).fill(stamp[key]),
+      key,
+    );
   }
-  const again = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--prompt', 'my-prompt.txt'], { cwd: dir });
+  const again = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--prompt', 'my-prompt.txt'], {
+    cwd: dir,
+  });
   assert.equal(again.code, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /different run/);
   assert.match(again.stderr, /3\/3 rows graded/);
@@ -71,15 +106,25 @@ test('regrade with the stamped config and prompt; qed eval then accepts the file
 
 test('choosing another mode or grader is allowed but listed as a mismatch; the mode rule is one function', async () => {
   const { dir, file } = setup();
-  assert.equal((await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--quiet'], { cwd: dir })).code, 0);
+  assert.equal(
+    (await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--quiet'], { cwd: dir })).code,
+    0,
+  );
   const row = readJsonl(file)[0];
   assert.deepEqual(recordedGrading(row)?.mode, 'proof');
-  const env = { cwd: dir, shippedRoot: shippedConfigsRoot(), client: (cfg: Parameters<typeof createClient>[0]) => createClient(cfg, { getKey: () => undefined }) };
+  const env = {
+    cwd: dir,
+    shippedRoot: shippedConfigsRoot(),
+    client: (cfg: Parameters<typeof createClient>[0]) => createClient(cfg, { getKey: () => undefined }),
+  };
   assert.deepEqual((await graderForRow(row, {}, env))!.differences, []);
   const other = (await graderForRow(row, { mode: 'proofbench' }, env))!;
   assert.deepEqual(other.differences, ['proofbench grading instead of proof']);
   // The stamp decides over the columns; without a stamp, the columns do.
-  assert.equal(gradingModeOf({ ...row, qed_grade: { ...(row.qed_grade as object), mode: 'final-answer' } }), 'final-answer');
+  assert.equal(
+    gradingModeOf({ ...row, qed_grade: { ...(row.qed_grade as object), mode: 'final-answer' } }),
+    'final-answer',
+  );
   assert.equal(gradingModeOf({ problem: 'p', schema_0: [{ title: 'Answer Correctness' }] }), 'final-answer');
   assert.equal(gradingModeOf({ problem: 'p', grading_scheme: 's' }), 'proofbench');
   assert.equal(gradingModeOf({ problem: 'p', grading_guidelines: 'g' }), 'proof');
@@ -88,8 +133,22 @@ test('choosing another mode or grader is allowed but listed as a mismatch; the m
 
 test('without a mode option, qed eval keeps the mode the file was graded in', async () => {
   const { dir, file } = setup();
-  writeFileSync(file, [1, 2].map((i) => JSON.stringify({ problem_id: `A-${i}`, problem: `P${i}`, model_solution: `so \\boxed{${i}}`, answer: String(i) })).join('\n') + '\n');
-  const first = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--final-answer', '--quiet'], { cwd: dir });
+  writeFileSync(
+    file,
+    [1, 2]
+      .map((i) =>
+        JSON.stringify({
+          problem_id: `A-${i}`,
+          problem: `P${i}`,
+          model_solution: `so \\boxed{${i}}`,
+          answer: String(i),
+        }),
+      )
+      .join('\n') + '\n',
+  );
+  const first = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl', '--final-answer', '--quiet'], {
+    cwd: dir,
+  });
   assert.equal(first.code, 0, first.stderr);
   const again = await qed(['eval', '--model-config', 'g.yaml', '--data-path', 'r.jsonl'], { cwd: dir });
   assert.equal(again.code, 0, again.stderr);

@@ -23,18 +23,40 @@ before(async () => {
 after(() => server.close());
 
 async function grader(): Promise<Grader> {
-  const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 2\nwrite_cost: 4\n`, 'g.yaml', 'test/g').config as ModelConfig;
+  const cfg = parseConfigText(
+    `model: g\napi: custom\nbase_url: ${server.url}/v1\nread_cost: 2\nwrite_cost: 4\n`,
+    'g.yaml',
+    'test/g',
+  ).config as ModelConfig;
   const { prompts, source, hash } = await loadGradePrompts('proof', shippedConfigsRoot());
   return {
     client: await createClient(cfg, { getKey: () => undefined }),
-    identity: { config: 'test/g', model: 'g', api: 'custom', config_hash: 'h', prompt: source, prompt_hash: hash, mode: 'proof' },
+    identity: {
+      config: 'test/g',
+      model: 'g',
+      api: 'custom',
+      config_hash: 'h',
+      prompt: source,
+      prompt_hash: hash,
+      mode: 'proof',
+    },
     mode: 'proof',
     columns: defaultColumns('proof'),
     prompts,
   };
 }
 
-const rows = [1, 2, 3].map((i) => JSON.stringify({ problem_id: `R-${i}`, problem: `P${i}`, solution: 'S', grading_guidelines: 'G', model_solution: `proof ${i}`, score: 0, note: 'ünïcødé ∑' }));
+const rows = [1, 2, 3].map((i) =>
+  JSON.stringify({
+    problem_id: `R-${i}`,
+    problem: `P${i}`,
+    solution: 'S',
+    grading_guidelines: 'G',
+    model_solution: `proof ${i}`,
+    score: 0,
+    note: 'ünïcødé ∑',
+  }),
+);
 
 test('regrading row 2 rewrites only line 2, atomically', async () => {
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
@@ -67,7 +89,8 @@ test('a row another program appends while the grader works is kept, after the re
   });
   try {
     const g = await grader();
-    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g')
+      .config as ModelConfig;
     g.client = await createClient(cfg, { getKey: () => undefined });
     assert.equal((await regradeRow(file, 0, g))!.row.score, 6);
     const after = readFileSync(file, 'utf8').split('\n');
@@ -92,7 +115,8 @@ test('refuses to write when the row is changed by another program while the grad
   });
   try {
     const g = await grader();
-    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g')
+      .config as ModelConfig;
     g.client = await createClient(cfg, { getKey: () => undefined });
     await assert.rejects(regradeRow(file, 0, g), /changed on disk.*nothing was written/s);
     assert.equal(readFileSync(file, 'utf8'), other);
@@ -126,12 +150,18 @@ test('holds the file while the grader works: a qed eval started meanwhile is ref
   });
   try {
     const g = await grader();
-    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g').config as ModelConfig;
+    const cfg = parseConfigText(`model: g\napi: custom\nbase_url: ${busy.url}/v1\n`, 'g.yaml', 'test/g')
+      .config as ModelConfig;
     g.client = await createClient(cfg, { getKey: () => undefined });
     const res = (await regradeRow(file, 2, g))!;
     assert.equal(res.row.score, 5);
     assert.equal(during?.code, 2, during?.stderr);
-    assert.match(String(during?.stderr), new RegExp(`a QED Workbench process \\(pid ${process.pid}, saving one row, since [^)]+\\) is writing this output`));
+    assert.match(
+      String(during?.stderr),
+      new RegExp(
+        `a QED Workbench process \\(pid ${process.pid}, saving one row, since [^)]+\\) is writing this output`,
+      ),
+    );
     const after = readFileSync(file, 'utf8').split('\n');
     assert.deepEqual([after[0], after[1]], [rows[0], rows[1]]);
     assert.equal(JSON.parse(after[2]).score, 5);
@@ -145,13 +175,23 @@ test('a lock left by a dead process does not block a regrade; rows a killed job 
   const dir = workspace({ 'r.jsonl': rows.join('\n') + '\n' });
   const file = join(dir, 'r.jsonl');
   // The pid of a process that has ended.
-  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-  writeFileSync(`${file}.lock`, JSON.stringify({ host: hostname(), pid: Number(gone), started: '2026-11-27T00:00:00Z' }));
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout;
+  writeFileSync(
+    `${file}.lock`,
+    JSON.stringify({ host: hostname(), pid: Number(gone), started: '2026-11-27T00:00:00Z' }),
+  );
   assert.equal((await regradeRow(file, 0, await grader()))!.row.score, 6);
   assert.ok(!existsSync(`${file}.lock`));
 
   writeFileSync(`${file}.partial`, rows[1] + '\n');
   const before = readFileSync(file, 'utf8');
-  await assert.rejects(regradeRow(file, 1, await grader()), (e: QedError) => /unfinished job left rows in .*r\.jsonl\.partial/.test(e.message) && /run the same qed run \/ qed eval command again/.test(String(e.hint)));
+  await assert.rejects(
+    regradeRow(file, 1, await grader()),
+    (e: QedError) =>
+      /unfinished job left rows in .*r\.jsonl\.partial/.test(e.message) &&
+      /run the same qed run \/ qed eval command again/.test(String(e.hint)),
+  );
   assert.equal(readFileSync(file, 'utf8'), before);
 });

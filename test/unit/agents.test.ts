@@ -25,7 +25,10 @@ describe('Python str.format', () => {
     assert.deepEqual(templateFields('{question} {{not}} {proof} {question}'), ['question', 'proof']);
   });
   test('an unknown field, a lone brace or a non-name is an error naming it', () => {
-    assert.throws(() => pyFormat('{answer}', { proof: 'p' }), (e: unknown) => e instanceof TemplateError && e.field === 'answer' && /\{proof\}/.test(e.message));
+    assert.throws(
+      () => pyFormat('{answer}', { proof: 'p' }),
+      (e: unknown) => e instanceof TemplateError && e.field === 'answer' && /\{proof\}/.test(e.message),
+    );
     assert.throws(() => templateFields('a { b'), /never closed/);
     assert.throws(() => templateFields('a } b'), /single '\}'/);
     assert.throws(() => templateFields('\\boxed{0.5}'), /not a placeholder name/);
@@ -72,7 +75,10 @@ describe('reading scaffold replies', () => {
     assert.deepEqual(pairVerdict('verdict: 1 or 2?'), { verdict: 'tie', tagged: false });
   });
   test('core components: approaches under headings, the selector letter', () => {
-    assert.deepEqual(splitApproaches('### Suggested Approach 1\nInduct. ##\n### Suggested Approach\n## Parity'), ['1\nInduct.', 'Parity']);
+    assert.deepEqual(splitApproaches('### Suggested Approach 1\nInduct. ##\n### Suggested Approach\n## Parity'), [
+      '1\nInduct.',
+      'Parity',
+    ]);
     assert.deepEqual(selectorChoice('\\boxed{b}', 3), { index: 1 });
     assert.deepEqual(selectorChoice('\\boxed{equal}', 3), { index: 2, equal: true });
     assert.deepEqual(selectorChoice('\\boxed{D}', 3), { index: 2, invalid: true });
@@ -84,14 +90,34 @@ describe('reading scaffold replies', () => {
     assert.equal(substring('no marker', 'Detailed Solution', 'after'), 'no marker');
   });
   test('calls per problem follow the parameters (for cost estimates)', () => {
-    assert.equal(maxCalls('deepseek_agent', new Params({ pool_size: 4, verification_pool_size: 4, max_iterations: 2 })), 60);
-    assert.equal(maxCalls('static_math_agent', new Params({ n_no_approach_solutions: 4, use_no_approach: true, n_solutions_per_approach: 2, n_verifications_per_solution: 1 })), 29);
+    assert.equal(
+      maxCalls('deepseek_agent', new Params({ pool_size: 4, verification_pool_size: 4, max_iterations: 2 })),
+      60,
+    );
+    assert.equal(
+      maxCalls(
+        'static_math_agent',
+        new Params({
+          n_no_approach_solutions: 4,
+          use_no_approach: true,
+          n_solutions_per_approach: 2,
+          n_verifications_per_solution: 1,
+        }),
+      ),
+      29,
+    );
     assert.equal(maxCalls('rsa', new Params({ n_solutions: 8, n_rounds: 3 })), 39);
   });
 });
 
 describe('step journal', () => {
-  const reply = (text: string) => ({ text, usage: { inputTokens: 1, outputTokens: 2 }, cost: 0.5, time: 1, attempts: 1 });
+  const reply = (text: string) => ({
+    text,
+    usage: { inputTokens: 1, outputTokens: 2 },
+    cost: 0.5,
+    time: 1,
+    attempts: 1,
+  });
   test('replays a call only with the same request; keeps unfinished rows, drops finished ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qed-steps-'));
     const path = join(dir, 'out.jsonl.steps');
@@ -128,7 +154,8 @@ describe('step journal', () => {
 describe('scaffold files checked as written (editor, qed config validate)', () => {
   test('every problem of a scaffold file, each at its line; the component set checked as such', async () => {
     const { scaffoldDiagnostics } = await import('../../src/core/agents/validate');
-    const bad = 'scaffold_name: deepseek_agent\ngeneration_prompt: "x {question}"\nverifier_prompt: "check {proof"\nrefinement_prompt: "r {proof} {analysis}"\n';
+    const bad =
+      'scaffold_name: deepseek_agent\ngeneration_prompt: "x {question}"\nverifier_prompt: "check {proof"\nrefinement_prompt: "r {proof} {analysis}"\n';
     const d = scaffoldDiagnostics(bad, '/w/configs/agents/bad.yaml');
     assert.deepEqual(
       d.map((x) => [x.line, x.key]),
@@ -139,11 +166,23 @@ describe('scaffold files checked as written (editor, qed config validate)', () =
       ],
     );
     assert.match(d[1].message, /no \{proof_analysis\} placeholder/);
-    assert.match(scaffoldDiagnostics('scaffold_name: deepseek\n', 'f.yaml')[0].message, /unknown scaffold_name 'deepseek'; the scaffolds are deepseek_agent, nomos/);
+    assert.match(
+      scaffoldDiagnostics('scaffold_name: deepseek\n', 'f.yaml')[0].message,
+      /unknown scaffold_name 'deepseek'; the scaffolds are deepseek_agent, nomos/,
+    );
     const core = scaffoldDiagnostics('solver:\n  sysprompt: s\n  prompt: "solve"\n', 'core.yaml');
     assert.ok(core.some((x) => x.key === 'solver.prompt' && /\{problem_statement\}/.test(x.message)));
     assert.ok(core.some((x) => x.key === 'verifier.sysprompt' && /needs the prompt/.test(x.message)));
-    for (const f of ['deepseek_math', 'nomos', 'reasoning_cache', 'selfcheck', 'math_agent', 'math_core_components', 'rsa_agent', 'math_static_agent']) {
+    for (const f of [
+      'deepseek_math',
+      'nomos',
+      'reasoning_cache',
+      'selfcheck',
+      'math_agent',
+      'math_core_components',
+      'rsa_agent',
+      'math_static_agent',
+    ]) {
       const file = join(__dirname, '..', '..', 'configs', 'agents', `${f}.yaml`);
       assert.deepEqual(scaffoldDiagnostics(readFileSync(file, 'utf8'), file), [], f);
     }

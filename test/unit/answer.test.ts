@@ -6,7 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { CHECKER_VERSION, checkAnswer, extractAnswer, judgeAnswerDeterministically, SAFETY_NET_MS } from '../../src/core/grade/answer';
+import {
+  CHECKER_VERSION,
+  checkAnswer,
+  extractAnswer,
+  judgeAnswerDeterministically,
+  SAFETY_NET_MS,
+} from '../../src/core/grade/answer';
 import { cpuClock } from '../../src/core/grade/answer/expr';
 
 describe('extractAnswer', () => {
@@ -69,7 +75,10 @@ describe('extractAnswer', () => {
     assert.doesNotMatch(j.reason, /\.\.\./);
     assert.equal(judgeAnswerDeterministically('l1\nl2\nl3\nl4\n12', '12').verdict, 'undecided');
     assert.equal(extractAnswer('a\nb\n\nc\nd\n').excerpt, true);
-    assert.deepEqual(extractAnswer('\n The answer is 7.\nDone.\n'), { answer: 'The answer is 7.\nDone.', method: 'last-lines' });
+    assert.deepEqual(extractAnswer('\n The answer is 7.\nDone.\n'), {
+      answer: 'The answer is 7.\nDone.',
+      method: 'last-lines',
+    });
     assert.deepEqual(extractAnswer(''), { answer: '', method: 'last-lines' });
   });
 
@@ -307,7 +316,11 @@ const REGRESSIONS: [string, string, 'not-equivalent' | 'not-different'][] = [
   ['q(x)=x+1', 'f(x)=x+1', 'not-equivalent'],
   // Conditions on a different variable, or inside a sentence with renamed labels.
   ['$0<q<1$', '$0<c<1$', 'not-equivalent'],
-  ['$T(z,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$', '$T(p,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$', 'not-equivalent'],
+  [
+    '$T(z,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$',
+    '$T(p,q,r)=0 if (p,q,r)=(0,0,0), p+q+r otherwise$',
+    'not-equivalent',
+  ],
   ['$g(x)=x^a$ for some $q>0$', '$g(x)=x^a$ for some $a>0$', 'not-equivalent'],
   // "and" between overlapping conditions may mean both at once.
   ['x > 1 \\text{ and } x < 2', '(1, 2)', 'not-different'],
@@ -374,7 +387,10 @@ describe('checkAnswer', () => {
       ['[0, \\sqrt{10^{30}+1})', '[0, 10^{15})'],
     ];
     for (const [c, g] of nearMisses) {
-      for (const [x, y] of [[c, g], [g, c]]) {
+      for (const [x, y] of [
+        [c, g],
+        [g, c],
+      ]) {
         const r = checkAnswer(x, y);
         assert.notEqual(r.verdict, 'equivalent', `${x} vs ${y}: ${r.reason}`);
       }
@@ -446,7 +462,8 @@ describe('checkAnswer', () => {
     const verdicts = cases.map(([c, g]) => checkAnswer(c, g));
     // The nested parentheses and fractions are plain values; the others must not be called equal.
     assert.equal(verdicts[5].verdict, 'equivalent');
-    for (const i of [0, 1, 2, 3, 4, 7, 12, 13, 15, 16]) assert.notEqual(verdicts[i].verdict, 'equivalent', cases[i][0].slice(0, 40));
+    for (const i of [0, 1, 2, 3, 4, 7, 12, 13, 15, 16])
+      assert.notEqual(verdicts[i].verdict, 'equivalent', cases[i][0].slice(0, 40));
     for (const [i, v] of verdicts.entries()) assert.doesNotMatch(v.reason, /too slow|time/, cases[i][0].slice(0, 40));
     // A geometric series of 150 terms is still recognised within the default budget.
     const long = Array.from({ length: 150 }, (_, i) => `x^{${i}}`).join('+');
@@ -489,7 +506,12 @@ describe('high-precision confirmation through every operation', () => {
       ['\\lg 1000 + \\sqrt{2}', '3+\\sqrt{2}'],
       ['\\lfloor \\sqrt{2} \\rfloor + \\sqrt{3}', '1+\\sqrt{3}'],
     ];
-    for (const [c, g] of pairs) assert.deepEqual(checkAnswer(c, g), { verdict: 'equivalent', reason: 'equal values (in high precision)' }, `${c} vs ${g}`);
+    for (const [c, g] of pairs)
+      assert.deepEqual(
+        checkAnswer(c, g),
+        { verdict: 'equivalent', reason: 'equal values (in high precision)' },
+        `${c} vs ${g}`,
+      );
   });
 
   test('near misses found in high precision (an irrational exponent, tanh, a power of pi at every sample point)', () => {
@@ -514,14 +536,28 @@ describe('the verdict depends on the two answers only, never on time', () => {
     ['\\frac{R^2+Rr}{(R^2-2Rr)^{1/2}}', '\\frac{R^2+Rr}{\\sqrt{R^2-2Rr}}'],
     ['\\binom{2k}{k}^2 + \\sin(10^{-20})', '\\binom{2k}{k}^2'],
     [many, reordered],
-    [Array.from({ length: 150 }, (_, i) => `${i}+x^{${i % 7}}`).join(', '), Array.from({ length: 150 }, (_, i) => `x^{${(149 - i) % 7}}+${149 - i}`).join(', ')],
+    [
+      Array.from({ length: 150 }, (_, i) => `${i}+x^{${i % 7}}`).join(', '),
+      Array.from({ length: 150 }, (_, i) => `x^{${(149 - i) % 7}}+${149 - i}`).join(', '),
+    ],
   ];
   const baseline = TRICKY.map(([c, g]) => checkAnswer(c, g));
 
   test('the tricky pairs: decided, or undecided by the step limit', () => {
     assert.deepEqual(
       baseline.map((r) => r.verdict),
-      ['equivalent', 'different', 'different', 'different', 'different', 'equivalent', 'equivalent', 'different', 'equivalent', 'undecided'],
+      [
+        'equivalent',
+        'different',
+        'different',
+        'different',
+        'different',
+        'equivalent',
+        'equivalent',
+        'different',
+        'equivalent',
+        'undecided',
+      ],
     );
     assert.equal(baseline[9].reason, 'step limit reached');
   });
@@ -612,7 +648,12 @@ describe('IMO-AnswerBench golden answers', () => {
       t.skip(`${IMOBENCH} not found: the IMO-Bench data is expected in ../shared/data/imobench beside the repository`);
       return;
     }
-    const rows = parse(readFileSync(file), { columns: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as Record<string, string>[];
+    const rows = parse(readFileSync(file), {
+      columns: true,
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as Record<string, string>[];
     assert.equal(rows.length, 400);
     let undecided = 0;
     for (const row of rows) {

@@ -8,7 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contextLength, deriveServedModel, jobScript, promptMargin, servedModelYaml, sh, type JobSpec } from '../../src/core/cluster';
+import {
+  contextLength,
+  deriveServedModel,
+  jobScript,
+  promptMargin,
+  servedModelYaml,
+  sh,
+  type JobSpec,
+} from '../../src/core/cluster';
 import { parseConfigText } from '../../src/core/config';
 import { QedError } from '../../src/core/errors';
 
@@ -33,9 +41,15 @@ describe('served model limits', () => {
     mkdirSync(join(dir, 'm'));
     writeFileSync(join(dir, 'm', 'config.json'), JSON.stringify({ max_position_embeddings: 40960 }));
     const { served } = deriveServedModel('m', { cwd: dir, revision: 'v1' });
-    assert.deepEqual([served.maxTokens, served.promptMargin, served.maxModelLen, served.model], [35840, 5120, 40960, join(dir, 'm')]);
+    assert.deepEqual(
+      [served.maxTokens, served.promptMargin, served.maxModelLen, served.model],
+      [35840, 5120, 40960, join(dir, 'm')],
+    );
     mkdirSync(join(dir, 'empty'));
-    assert.throws(() => deriveServedModel('empty', { cwd: dir }), (e: unknown) => e instanceof QedError && /'--model': .*has no config\.json/.test(e.message));
+    assert.throws(
+      () => deriveServedModel('empty', { cwd: dir }),
+      (e: unknown) => e instanceof QedError && /'--model': .*has no config\.json/.test(e.message),
+    );
   });
 
   test('a Hub id: the local cache (refs/<revision>), else the defaults with a warning', () => {
@@ -49,16 +63,29 @@ describe('served model limits', () => {
     const cached = deriveServedModel('org/tiny', { cwd: hub, env });
     assert.deepEqual([cached.served.maxTokens, cached.served.promptMargin, cached.warnings.length], [12288, 4096, 0]);
     const missing = deriveServedModel('org/other', { cwd: hub, env });
-    assert.deepEqual([missing.served.maxTokens, missing.served.promptMargin, missing.served.maxModelLen], [28672, 512, 29184]);
+    assert.deepEqual(
+      [missing.served.maxTokens, missing.served.promptMargin, missing.served.maxModelLen],
+      [28672, 512, 29184],
+    );
     assert.match(missing.warnings[0], /not in the local Hugging Face cache/);
   });
 
   test('the derived model config is a valid config of the project (api custom, revision kept)', () => {
-    const { served } = deriveServedModel('org/other', { cwd: tmpdir(), revision: 'v2', env: { HF_HUB_CACHE: '/nonexistent' } });
+    const { served } = deriveServedModel('org/other', {
+      cwd: tmpdir(),
+      revision: 'v2',
+      env: { HF_HUB_CACHE: '/nonexistent' },
+    });
     const text = servedModelYaml(served, 8123);
     const r = parseConfigText(text, '/tmp/served.yaml');
-    assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
-    assert.match(text, /model_revision: "v2"\napi: custom\nbase_url: http:\/\/127\.0\.0\.1:8123\/v1\nmax_tokens: 28672\nprompt_margin: 512\n/);
+    assert.deepEqual(
+      r.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
+    assert.match(
+      text,
+      /model_revision: "v2"\napi: custom\nbase_url: http:\/\/127\.0\.0\.1:8123\/v1\nmax_tokens: 28672\nprompt_margin: 512\n/,
+    );
   });
 });
 
@@ -82,7 +109,11 @@ describe('job scripts', () => {
   test('bash accepts the scripts (one node, several nodes, no server)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qed-job-'));
     const one = base(dir, 'vllm');
-    for (const j of [one, { ...one, resources: { nodes: 3, gpus: 8, partition: 'p', account: 'a', time: '1:00:00' } }, { ...one, kind: 'grade' as const, serve: undefined }]) {
+    for (const j of [
+      one,
+      { ...one, resources: { nodes: 3, gpus: 8, partition: 'p', account: 'a', time: '1:00:00' } },
+      { ...one, kind: 'grade' as const, serve: undefined },
+    ]) {
       const file = join(dir, `${j.kind}-${j.resources.nodes}.sh`);
       writeFileSync(file, jobScript(j));
       const r = spawnSync('bash', ['-n', file], { encoding: 'utf8' });
@@ -105,11 +136,15 @@ describe('job scripts', () => {
     assert.ok(Date.now() - t < 25_000, 'well before the 30 s health timeout');
   });
 
-  test('the server is stopped when qed ends, and the script exits with qed\'s status', () => {
+  test("the server is stopped when qed ends, and the script exits with qed's status", () => {
     const dir = mkdtempSync(join(tmpdir(), 'qed-job-'));
     const fake = join(dir, 'ok-vllm');
     // Answers /health through a marker file the health check reads via a curl stand-in.
-    writeFileSync(fake, `#!/bin/sh\ntouch ${dir}/up\ntrap 'touch ${dir}/stopped; exit 0' TERM\nwhile true; do sleep 0.1; done\n`, { mode: 0o755 });
+    writeFileSync(
+      fake,
+      `#!/bin/sh\ntouch ${dir}/up\ntrap 'touch ${dir}/stopped; exit 0' TERM\nwhile true; do sleep 0.1; done\n`,
+      { mode: 0o755 },
+    );
     mkdirSync(join(dir, 'bin'));
     writeFileSync(join(dir, 'bin', 'curl'), `#!/bin/sh\n[ -e ${dir}/up ]\n`, { mode: 0o755 });
     const j = { ...base(dir, fake), qed: ['/bin/sh', '-c', 'echo "qed $*"; exit 1', 'qed'] };

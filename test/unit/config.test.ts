@@ -167,7 +167,12 @@ describe('normalisation', () => {
     assert.equal(c.sleepOnErrorSec, 1);
     assert.equal(c.sleepAfterRequestSec, 0.5);
     assert.equal(c.throwErrorOnFailure, true);
-    assert.deepEqual(c.metadata, { human_readable_id: 'Nano', date: '2026-11-27', prompt_margin: 4096, model_revision: 'main' });
+    assert.deepEqual(c.metadata, {
+      human_readable_id: 'Nano',
+      date: '2026-11-27',
+      prompt_margin: 4096,
+      model_revision: 'main',
+    });
     assert.deepEqual(c.passthrough, { seed: 1 }, 'only unknown keys are forwarded');
     assert.equal(c.raw.model, 'gpt-5-nano--minimal', 'raw is the file as written');
     assert.equal(c.raw.human_readable_id, 'Nano');
@@ -263,10 +268,16 @@ describe('diagnostics', () => {
     }
     assert.equal(errors(r.diagnostics).length, expectAt.length);
     // negative concurrency, quoted numbers (with a hint), non-integer budgets
-    assert.match(byKey(parse('model: m\nconcurrent_requests: -4\n').diagnostics, 'concurrent_requests').message, /positive integer/);
+    assert.match(
+      byKey(parse('model: m\nconcurrent_requests: -4\n').diagnostics, 'concurrent_requests').message,
+      /positive integer/,
+    );
     assert.match(byKey(parse('model: m\nmax_tokens: "1000"\n').diagnostics, 'max_tokens').message, /remove the quotes/);
     assert.match(byKey(parse('model: m\nmax_tokens: 10.5\n').diagnostics, 'max_tokens').message, /positive integer/);
-    assert.match(byKey(parse('model: m\ndelimiters: [</think>, 3]\n').diagnostics, 'delimiters').message, /list of non-empty strings/);
+    assert.match(
+      byKey(parse('model: m\ndelimiters: [</think>, 3]\n').diagnostics, 'delimiters').message,
+      /list of non-empty strings/,
+    );
     assert.match(byKey(parse('model: 12\n').diagnostics, 'model').message, /non-empty string/);
   });
 
@@ -287,7 +298,10 @@ describe('diagnostics', () => {
     const e = byKey(r.diagnostics, 'api');
     assert.match(e.message, /needs a 'base_url'/);
     assert.deepEqual([e.line, e.column], [2, 6]);
-    assert.match(byKey(parse('model: m\napi: custom\nbase_url: localhost:8000\n').diagnostics, 'base_url').message, /http/);
+    assert.match(
+      byKey(parse('model: m\napi: custom\nbase_url: localhost:8000\n').diagnostics, 'base_url').message,
+      /http/,
+    );
   });
 
   test('api_key_env must be a variable name, and a pasted key is never echoed', () => {
@@ -319,14 +333,20 @@ describe('diagnostics', () => {
   test('consistency warnings: background without the Responses API; Gemini thinking settings', () => {
     const b = byKey(parse('model: m\nbackground: true\n').diagnostics, 'background');
     assert.equal(b.severity, 'warning');
-    const g = parse('model: gemini-2.5-pro\napi: google\nextra_body:\n  extra_body:\n    google:\n      thinking_config:\n        thinking_budget: lots\n');
+    const g = parse(
+      'model: gemini-2.5-pro\napi: google\nextra_body:\n  extra_body:\n    google:\n      thinking_config:\n        thinking_budget: lots\n',
+    );
     const d = byKey(g.diagnostics, 'extra_body.extra_body.google.thinking_config.thinking_budget');
     assert.equal(d.severity, 'error');
     assert.deepEqual([d.line, d.column], [7, 26]);
   });
 
-  test('Gemini tool settings: the original\'s tool_choice words are understood, anything else that is not a toolConfig object is flagged', () => {
-    assert.deepEqual(parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: auto\nmax_tool_calls: 3\n').diagnostics, []);
+  test("Gemini tool settings: the original's tool_choice words are understood, anything else that is not a toolConfig object is flagged", () => {
+    assert.deepEqual(
+      parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: auto\nmax_tool_calls: 3\n')
+        .diagnostics,
+      [],
+    );
     const g = parse('model: gemini-2.5-pro\napi: google\ntools:\n  - googleSearch: {}\ntool_choice: always\n');
     assert.match(byKey(g.diagnostics, 'tool_choice').message, /toolConfig object.*not sent/);
     assert.ok(g.diagnostics.every((d) => d.severity === 'warning'));
@@ -336,7 +356,20 @@ describe('diagnostics', () => {
   });
 
   test('never throws, whatever the input', () => {
-    const samples = ['{', ']', ': :', '? [a]\n: b\n', '*alias', '&a [*a]', 'a: !!binary xyz', '\t\t', '\u0000', 'model: &m x\nother: *m\n', '[1, {a: 2}]', '"'];
+    const samples = [
+      '{',
+      ']',
+      ': :',
+      '? [a]\n: b\n',
+      '*alias',
+      '&a [*a]',
+      'a: !!binary xyz',
+      '\t\t',
+      '\u0000',
+      'model: &m x\nother: *m\n',
+      '[1, {a: 2}]',
+      '"',
+    ];
     for (const s of samples) {
       const r = parse(s);
       assert.ok(Array.isArray(r.diagnostics));
@@ -374,7 +407,11 @@ describe('agent configs', () => {
     assert.equal(r.config, undefined);
     assert.deepEqual(byKey(r.diagnostics, 'model_config').line, 2);
     assert.match(byKey(r.diagnostics, 'scaffold_config').message, /needs 'scaffold_config'/);
-    assert.match(byKey(parse('type: agent\nmodel_confg: x\nmodel_config: y\nscaffold_config: z\n').diagnostics, 'model_confg').message, /did you mean 'model_config'/);
+    assert.match(
+      byKey(parse('type: agent\nmodel_confg: x\nmodel_config: y\nscaffold_config: z\n').diagnostics, 'model_confg')
+        .message,
+      /did you mean 'model_config'/,
+    );
   });
 
   test('a model_config that does not exist is an error on its value, when the configs root is known', async () => {
@@ -386,7 +423,11 @@ describe('agent configs', () => {
     assert.deepEqual([e.line, e.column], [2, 15]);
     assert.match(e.message, /not found/);
     assert.ok(e.message.includes(path.join(SHIPPED, 'models', 'openai', 'does-not-exist.yaml')));
-    assert.equal(r.diagnostics.filter((d) => d.key === 'scaffold_config').length, 0, 'the scaffold exists in the shipped configs');
+    assert.equal(
+      r.diagnostics.filter((d) => d.key === 'scaffold_config').length,
+      0,
+      'the scaffold exists in the shipped configs',
+    );
 
     // the same file placed in a workspace: validateConfigFile finds the root by itself
     const ws = tempDir();
@@ -401,11 +442,19 @@ describe('agent configs', () => {
       'without the shipped root, the scaffold cannot be found either',
     );
     const v2 = await validateConfigFile(file, { cwd: ws, shippedRoot: SHIPPED });
-    assert.deepEqual(errors(v2).map((d) => d.key), ['model_config']);
+    assert.deepEqual(
+      errors(v2).map((d) => d.key),
+      ['model_config'],
+    );
   });
 
   test('a reference written relative to configs/models gets a hint', () => {
-    const r = parseConfigText('type: agent\nmodel_config: openai/gpt-5-mini\nscaffold_config: agents/deepseek_math\n', '/x/a.yaml', 'a', { roots: [SHIPPED] });
+    const r = parseConfigText(
+      'type: agent\nmodel_config: openai/gpt-5-mini\nscaffold_config: agents/deepseek_math\n',
+      '/x/a.yaml',
+      'a',
+      { roots: [SHIPPED] },
+    );
     assert.match(byKey(r.diagnostics, 'model_config').message, /did you mean 'models\/openai\/gpt-5-mini'/);
   });
 
@@ -419,13 +468,20 @@ describe('agent configs', () => {
     assert.ok(r.config);
     const w = warnings(r.diagnostics);
     assert.equal(w.length, 1);
-    assert.match(w[0].message, /'pool_sizes' is not a parameter of scaffold 'agents\/deepseek_math'; did you mean 'pool_size'/);
+    assert.match(
+      w[0].message,
+      /'pool_sizes' is not a parameter of scaffold 'agents\/deepseek_math'; did you mean 'pool_size'/,
+    );
     assert.equal(w[0].line, 4);
   });
 
   test('loadConfig resolves an agent against its own configs root, then the shipped one', async () => {
     const ws = tempDir();
-    write(ws, 'configs/models/agents/mine.yaml', 'type: agent\nmodel_config: models/local/m\nscaffold_config: agents/deepseek_math\n');
+    write(
+      ws,
+      'configs/models/agents/mine.yaml',
+      'type: agent\nmodel_config: models/local/m\nscaffold_config: agents/deepseek_math\n',
+    );
     write(ws, 'configs/models/local/m.yaml', 'model: m\napi: custom\nbase_url: http://localhost:1/v1\n');
     const a = await loadConfig('agents/mine', { cwd: ws, shippedRoot: SHIPPED });
     assert.equal(a.kind, 'agent');
@@ -447,7 +503,12 @@ describe('resolution', () => {
     const cwd = tempDir();
     const mine = write(cwd, 'configs/models/openai/gpt-5-mini.yaml', 'model: gpt-5-mini\nread_cost: 9\n');
     const r = resolveConfigRef('openai/gpt-5-mini', { cwd, shippedRoot });
-    assert.deepEqual(r, { file: mine, id: 'openai/gpt-5-mini', origin: 'workspace', configsRoot: path.join(cwd, 'configs') });
+    assert.deepEqual(r, {
+      file: mine,
+      id: 'openai/gpt-5-mini',
+      origin: 'workspace',
+      configsRoot: path.join(cwd, 'configs'),
+    });
     assert.equal(((await loadConfig('openai/gpt-5-mini', { cwd, shippedRoot })) as ModelConfig).readCost, 9);
     const s = resolveConfigRef('openai/o4-mini', { cwd, shippedRoot });
     assert.equal(s.origin, 'shipped');
@@ -461,7 +522,13 @@ describe('resolution', () => {
     const cwd = tempDir();
     const opts = { cwd, shippedRoot };
     const expected = path.join(shippedRoot, 'models/openai/o4-mini.yaml');
-    for (const ref of ['openai/o4-mini', 'models/openai/o4-mini', 'openai/o4-mini.yaml', 'models/openai/o4-mini.yaml', expected]) {
+    for (const ref of [
+      'openai/o4-mini',
+      'models/openai/o4-mini',
+      'openai/o4-mini.yaml',
+      'models/openai/o4-mini.yaml',
+      expected,
+    ]) {
       const r = resolveConfigRef(ref, opts);
       assert.equal(r.file, expected, ref);
       assert.equal(r.id, 'openai/o4-mini', ref);
@@ -526,7 +593,11 @@ describe('listing', () => {
     assert.equal(mini.name, 'Mine');
     assert.equal(all.find((c) => c.id === 'openai/gpt-5')!.origin, 'shipped');
     const groups = all.map((c) => c.group);
-    assert.deepEqual(groups, [...groups].sort((a, b) => a.localeCompare(b)), 'sorted by group');
+    assert.deepEqual(
+      groups,
+      [...groups].sort((a, b) => a.localeCompare(b)),
+      'sorted by group',
+    );
     assert.ok(ids.indexOf('acme/thing') < ids.indexOf('openai/gpt-5'));
     const agent = all.find((c) => c.id === 'agents/nano-deepseek')!;
     assert.equal(agent.kind, 'agent');
@@ -540,11 +611,19 @@ describe('listing', () => {
 describe('JSON configs', () => {
   test('a .json model config is listed, resolved by id and read like YAML, with positions', async () => {
     const cwd = tempDir();
-    write(cwd, 'configs/models/lab/json-model.json', '{\n  "model": "m-1",\n  "api": "custom",\n  "base_url": "http://127.0.0.1:9/v1",\n  "read_cost": 1\n}\n');
+    write(
+      cwd,
+      'configs/models/lab/json-model.json',
+      '{\n  "model": "m-1",\n  "api": "custom",\n  "base_url": "http://127.0.0.1:9/v1",\n  "read_cost": 1\n}\n',
+    );
     write(cwd, 'configs/models/lab/bad.json', '{\n  "model": "m",\n  "api": "opnai"\n}\n');
     const all = await listConfigs({ cwd, shippedRoot: SHIPPED });
     assert.equal(all.find((c) => c.id === 'lab/json-model')?.model, 'm-1');
-    assert.equal(all.find((c) => c.id === 'openai/gpt-5')?.keyEnv, 'OPENAI_API_KEY', 'the variable a config reads its key from');
+    assert.equal(
+      all.find((c) => c.id === 'openai/gpt-5')?.keyEnv,
+      'OPENAI_API_KEY',
+      'the variable a config reads its key from',
+    );
     const c = (await loadConfig('lab/json-model', { cwd, shippedRoot: SHIPPED })) as ModelConfig;
     assert.equal(c.model, 'm-1');
     assert.equal(c.api, 'custom');
@@ -561,7 +640,11 @@ describe('schema', () => {
   const agentDef = schema.definitions.agentConfig;
 
   test('the schema file and the README key table are what the build writes from the key table', () => {
-    assert.equal(fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'), configSchemaText(), 'run node esbuild.mjs');
+    assert.equal(
+      fs.readFileSync(path.join(SHIPPED, 'schema/model-config.schema.json'), 'utf8'),
+      configSchemaText(),
+      'run node esbuild.mjs',
+    );
     const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     assert.ok(readme.includes(keyTableMarkdown()), 'README key table is current (run node esbuild.mjs)');
     for (const k of MODEL_CONFIG_KEYS) assert.ok(keyTableMarkdown().includes(`| \`${k}\` |`), k);
@@ -615,17 +698,31 @@ describe('shipped configs', () => {
       }
     }
     for (const id of [
-      'openai/gpt-5', 'openai/gpt-5-mini', 'openai/gpt-5-nano', 'openai/o4-mini', 'openai/gpt-5-pro',
-      'google/gemini-2.5-pro', 'google/gemini-2.5-flash', 'google/gemini-3-pro',
-      'together/deepseek-r1', 'together/gpt-oss-120b', 'openrouter/claude-sonnet-4.5', 'openrouter/grok-4',
-      'custom/vllm-example', 'agents/nano-deepseek',
-    ]) assert.ok(ids.has(id), id);
+      'openai/gpt-5',
+      'openai/gpt-5-mini',
+      'openai/gpt-5-nano',
+      'openai/o4-mini',
+      'openai/gpt-5-pro',
+      'google/gemini-2.5-pro',
+      'google/gemini-2.5-flash',
+      'google/gemini-3-pro',
+      'together/deepseek-r1',
+      'together/gpt-oss-120b',
+      'openrouter/claude-sonnet-4.5',
+      'openrouter/grok-4',
+      'custom/vllm-example',
+      'agents/nano-deepseek',
+    ])
+      assert.ok(ids.has(id), id);
     const nano = (await loadConfig('openai/gpt-5-nano', { cwd: tempDir(), shippedRoot: SHIPPED })) as ModelConfig;
     assert.deepEqual([nano.model, nano.reasoningEffort], ['gpt-5-nano', 'minimal']);
     const pro = (await loadConfig('openai/gpt-5-pro', { cwd: tempDir(), shippedRoot: SHIPPED })) as ModelConfig;
     assert.deepEqual([pro.useResponsesApi, pro.background, pro.reasoning], [true, true, { summary: 'auto' }]);
     const vllm = (await loadConfig('custom/vllm-example', { cwd: tempDir(), shippedRoot: SHIPPED })) as ModelConfig;
-    assert.deepEqual([vllm.baseUrl, vllm.apiKeyEnv, vllm.topK, vllm.delimiters, vllm.readCost, vllm.writeCost], ['http://localhost:8000/v1', 'VLLM_API_KEY', 20, ['</think>'], 0, 0]);
+    assert.deepEqual(
+      [vllm.baseUrl, vllm.apiKeyEnv, vllm.topK, vllm.delimiters, vllm.readCost, vllm.writeCost],
+      ['http://localhost:8000/v1', 'VLLM_API_KEY', 20, ['</think>'], 0, 0],
+    );
   });
 });
 
@@ -677,11 +774,29 @@ describe('configIdentity', () => {
 test('foreignKeyHost: a key bound for a host that is not the provider’s own is flagged; loopback and keyless are not', async () => {
   const { foreignKeyHost } = await import('../../src/core/config');
   assert.equal(foreignKeyHost({ api: 'openai', apiKeyEnv: 'OPENAI_API_KEY' }), undefined);
-  assert.equal(foreignKeyHost({ api: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' }), undefined);
-  assert.equal(foreignKeyHost({ api: 'openai', baseUrl: 'https://gateway.example.org/v1', apiKeyEnv: 'OPENAI_API_KEY' }), 'gateway.example.org');
-  assert.equal(foreignKeyHost({ api: 'together', baseUrl: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY' }), undefined);
-  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), undefined);
-  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://localhost:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), undefined);
-  assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://gpu-node-7:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }), 'gpu-node-7');
+  assert.equal(
+    foreignKeyHost({ api: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' }),
+    undefined,
+  );
+  assert.equal(
+    foreignKeyHost({ api: 'openai', baseUrl: 'https://gateway.example.org/v1', apiKeyEnv: 'OPENAI_API_KEY' }),
+    'gateway.example.org',
+  );
+  assert.equal(
+    foreignKeyHost({ api: 'together', baseUrl: 'https://api.together.xyz/v1', apiKeyEnv: 'TOGETHER_API_KEY' }),
+    undefined,
+  );
+  assert.equal(
+    foreignKeyHost({ api: 'custom', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }),
+    undefined,
+  );
+  assert.equal(
+    foreignKeyHost({ api: 'custom', baseUrl: 'http://localhost:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }),
+    undefined,
+  );
+  assert.equal(
+    foreignKeyHost({ api: 'custom', baseUrl: 'http://gpu-node-7:8000/v1', apiKeyEnv: 'VLLM_API_KEY' }),
+    'gpu-node-7',
+  );
   assert.equal(foreignKeyHost({ api: 'custom', baseUrl: 'http://gpu-node-7:8000/v1', apiKeyEnv: '' }), undefined);
 });

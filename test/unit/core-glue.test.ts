@@ -26,7 +26,11 @@ describe('requireModelConfig: the one "agents cannot do this" check', () => {
     const agent = await loadConfig('agents/nano-rsa', opts);
     assert.throws(
       () => requireModelConfig(agent, 'grading'),
-      (e: unknown) => e instanceof QedError && /agents\/nano-rsa' is an agent config; grading needs a model config/.test(e.message) && /model_config/.test(e.hint ?? '') && e.message.includes('nano-rsa.yaml'),
+      (e: unknown) =>
+        e instanceof QedError &&
+        /agents\/nano-rsa' is an agent config; grading needs a model config/.test(e.message) &&
+        /model_config/.test(e.hint ?? '') &&
+        e.message.includes('nano-rsa.yaml'),
     );
   });
 });
@@ -34,7 +38,11 @@ describe('requireModelConfig: the one "agents cannot do this" check', () => {
 describe('buildGrader', () => {
   test('stamps the config, mode and shipped prompt; column overrides replace only what is given', async () => {
     const cfg = await loadConfig('openai/gpt-5', opts);
-    const g = await buildGrader(cfg, { mode: 'final-answer', shippedRoot: SHIPPED, columns: { answer: 'gold', problem: undefined } }, async () => fakeClient);
+    const g = await buildGrader(
+      cfg,
+      { mode: 'final-answer', shippedRoot: SHIPPED, columns: { answer: 'gold', problem: undefined } },
+      async () => fakeClient,
+    );
     assert.ok(g);
     assert.equal(g.client, fakeClient);
     assert.equal(g.mode, 'final-answer');
@@ -47,7 +55,10 @@ describe('buildGrader', () => {
   test('an agent is refused before a client is asked for; no client (the user gave up) gives undefined', async () => {
     let asked = 0;
     const agent = await loadConfig('agents/nano-deepseek', opts);
-    await assert.rejects(buildGrader(agent, { mode: 'proof', shippedRoot: SHIPPED }, async () => (asked++, fakeClient)), /an agent config; grading needs a model config/);
+    await assert.rejects(
+      buildGrader(agent, { mode: 'proof', shippedRoot: SHIPPED }, async () => (asked++, fakeClient)),
+      /an agent config; grading needs a model config/,
+    );
     assert.equal(asked, 0);
     const cfg = await loadConfig('openai/gpt-5', opts);
     assert.equal(await buildGrader(cfg, { mode: 'proof', shippedRoot: SHIPPED }, async () => undefined), undefined);
@@ -72,7 +83,10 @@ describe('gradingModeOf: the one mode rule', () => {
 });
 
 describe('estimateRunCost', () => {
-  const cfg = { id: 'x/priced', maxTokens: 1000, readCost: 2, writeCost: 10 } as Pick<ModelConfig, 'id' | 'maxTokens' | 'readCost' | 'writeCost'>;
+  const cfg = { id: 'x/priced', maxTokens: 1000, readCost: 2, writeCost: 10 } as Pick<
+    ModelConfig,
+    'id' | 'maxTokens' | 'readCost' | 'writeCost'
+  >;
   test('input tokens are counted as qed stats counts text (code points / 4); output = max_tokens', () => {
     const problems = ['Prove that 1 + 1 = 2.', 'Find all $x$ with $x^2 = 𝔸$.'];
     const template = 'Solve: {problem_statement}';
@@ -89,7 +103,10 @@ describe('estimateRunCost', () => {
     assert.equal(estimateRunCost(cfg, ['p'], 't', { outputTokens: 50 }).outputTokensPerRequest, 50);
     assert.equal(estimateRunCost({ ...cfg, maxTokens: 200_000 }, ['p'], 't').outputTokensPerRequest, 32_000);
     assert.equal(estimateRunCost({ ...cfg, maxTokens: undefined }, ['p'], 't').outputTokensPerRequest, 8000);
-    assert.match(describeEstimate(e), /^1 problems × 4 run\(s\) × up to 3 agent calls, about \d+ input and up to 1000 output tokens each, at \$2 \/ \$10 per million tokens \(x\/priced\)$/);
+    assert.match(
+      describeEstimate(e),
+      /^1 problems × 4 run\(s\) × up to 3 agent calls, about \d+ input and up to 1000 output tokens each, at \$2 \/ \$10 per million tokens \(x\/priced\)$/,
+    );
   });
   test('the CLI estimate: --max-cost takes an amount in USD and nothing else', () => {
     assert.equal(maxCostOf(undefined), undefined);

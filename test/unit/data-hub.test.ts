@@ -28,7 +28,12 @@ interface FakeHub {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Uint8Array,
+  headers: Record<string, string> = {},
+): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
   res.writeHead(status, { 'content-length': String(bytes.length), ...headers });
   res.end(bytes);
@@ -64,7 +69,8 @@ async function startHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
       res.on('close', () => clearTimeout(timer));
       return;
     }
-    if (repo.status) return send(res, repo.status, '{"error":"nope"}', repo.errorCode ? { 'x-error-code': repo.errorCode } : {});
+    if (repo.status)
+      return send(res, repo.status, '{"error":"nope"}', repo.errorCode ? { 'x-error-code': repo.errorCode } : {});
     const names = Object.keys(repo.files);
     if (api && api[3] !== 'tree') {
       const info: Record<string, unknown> = { _id: 'x', id: `${m[1]}/${m[2]}`, sha: repo.sha };
@@ -72,19 +78,28 @@ async function startHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
     }
     if (api) {
       const page = Number(url.searchParams.get('cursor') ?? '0');
-      const entries = [{ type: 'directory', path: 'data' }, ...names.map((p) => ({ type: 'file', path: p, size: 1, oid: gitOid(repo.files[p]) }))];
+      const entries = [
+        { type: 'directory', path: 'data' },
+        ...names.map((p) => ({ type: 'file', path: p, size: 1, oid: gitOid(repo.files[p]) })),
+      ];
       const slice = entries.slice(page * 2, page * 2 + 2);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (page * 2 + 2 < entries.length) headers.link = `<${base}${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
+      if (page * 2 + 2 < entries.length)
+        headers.link = `<${base}${url.pathname}?recursive=true&cursor=${page + 1}>; rel="next"`;
       return send(res, 200, JSON.stringify(slice), headers);
     }
     const [, , , rev, filePath] = resolveMatch!;
     const content = repo.files[decodeURIComponent(filePath)];
-    if (rev !== repo.sha || content === undefined) return send(res, 404, 'Entry not found', { 'x-error-code': 'EntryNotFound' });
+    if (rev !== repo.sha || content === undefined)
+      return send(res, 404, 'Entry not found', { 'x-error-code': 'EntryNotFound' });
     const bytes = Buffer.from(content);
     const etag = `"${gitOid(content)}"`;
     if (req.headers.range === 'bytes=0-0') {
-      return send(res, 206, bytes.subarray(0, 1), { 'content-range': `bytes 0-0/${bytes.length}`, etag, 'content-type': 'application/octet-stream' });
+      return send(res, 206, bytes.subarray(0, 1), {
+        'content-range': `bytes 0-0/${bytes.length}`,
+        etag,
+        'content-type': 'application/octet-stream',
+      });
     }
     return send(res, 200, bytes, { etag, 'content-type': 'application/octet-stream' });
   });
@@ -140,7 +155,16 @@ let tmp: string;
 let cacheN = 0;
 const freshCache = () => path.join(tmp, `cache-${++cacheN}`);
 const savedEnv: Record<string, string | undefined> = {};
-const ENV_KEYS = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'XDG_CACHE_HOME'];
+const ENV_KEYS = [
+  'HF_TOKEN',
+  'HUGGING_FACE_HUB_TOKEN',
+  'HF_HUB_OFFLINE',
+  'HF_ENDPOINT',
+  'HF_HOME',
+  'HF_HUB_CACHE',
+  'HUGGINGFACE_HUB_CACHE',
+  'XDG_CACHE_HOME',
+];
 
 before(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'qed-hub-test-'));
@@ -180,7 +204,11 @@ describe('Hugging Face download', () => {
     assert.equal(first.source, `hf:${ID}@train`);
     assert.equal(first.revision, SHA);
     assert.deepEqual(first.columns, ['problem_id', 'problem', 'grading_guidelines']);
-    assert.deepEqual(first.rows[1], { problem_id: 'PB-Advanced-001', problem: 'Prove $y$.', grading_guidelines: '(Almost) ...' });
+    assert.deepEqual(first.rows[1], {
+      problem_id: 'PB-Advanced-001',
+      problem: 'Prove $y$.',
+      grading_guidelines: '(Almost) ...',
+    });
     assert.ok(first.file.startsWith(cacheDir));
     assert.ok(first.file.endsWith(path.join(SHA, 'data', 'train-00000-of-00001.parquet')));
     // Through @huggingface/hub: the commit of main, the file list at it, then the file (a size probe, then the bytes).
@@ -194,7 +222,10 @@ describe('Hugging Face download', () => {
         `/datasets/${ID}/resolve/${SHA}/data/train-00000-of-00001.parquet`,
       ],
     );
-    assert.ok(hub.requests.every((r) => r.auth === undefined), 'no token is sent when none is set');
+    assert.ok(
+      hub.requests.every((r) => r.auth === undefined),
+      'no token is sent when none is set',
+    );
     // The Python tools' layout: refs/main, the content under blobs/<etag>, a relative symlink in the snapshot.
     const repo = path.join(cacheDir, 'datasets--lm-provers--IMOProofBench');
     assert.equal(await readFile(path.join(repo, 'refs', 'main'), 'utf8'), SHA);
@@ -203,7 +234,10 @@ describe('Hugging Face download', () => {
     assert.equal(await readlink(link), path.join('..', '..', '..', 'blobs', gitOid(train)));
     // Only the split's file was downloaded, and no temporary file was left behind.
     const cached = await listFiles(cacheDir);
-    assert.deepEqual(cached, [path.join('datasets--lm-provers--IMOProofBench', 'blobs', gitOid(train)), path.join('datasets--lm-provers--IMOProofBench', 'refs', 'main')]);
+    assert.deepEqual(cached, [
+      path.join('datasets--lm-provers--IMOProofBench', 'blobs', gitOid(train)),
+      path.join('datasets--lm-provers--IMOProofBench', 'refs', 'main'),
+    ]);
     assert.ok((await lstat(link)).isSymbolicLink());
 
     // The hub is closed now: the second read must come from the cache without any request.
@@ -219,14 +253,18 @@ describe('Hugging Face download', () => {
         sha: 'abc123',
         files: {
           'train.jsonl': '{"Problem ID":"t1","Problem":"train q","Short Answer":"1"}\n',
-          'test.jsonl': '{"Problem ID":"s1","Problem":"test q","Short Answer":"2"}\n{"Problem ID":"s2","Problem":"q","Short Answer":"3"}\n',
+          'test.jsonl':
+            '{"Problem ID":"s1","Problem":"test q","Short Answer":"2"}\n{"Problem ID":"s2","Problem":"q","Short Answer":"3"}\n',
         },
       },
     });
     try {
       const d = await readDataset('someone/answers', { split: 'test', hfEndpoint: hub.url, cacheDir: freshCache() });
       assert.equal(d.source, 'hf:someone/answers@test');
-      assert.deepEqual(d.rows.map((r: Row) => r.problem_id), ['s1', 's2']);
+      assert.deepEqual(
+        d.rows.map((r: Row) => r.problem_id),
+        ['s1', 's2'],
+      );
       assert.deepEqual(d.renamed, { 'Problem ID': 'problem_id', Problem: 'problem', 'Short Answer': 'answer' });
       assert.ok(!hub.requests.some((r) => r.path.includes('train.jsonl')));
     } finally {
@@ -248,7 +286,11 @@ describe('Hugging Face download', () => {
       const e = await rejectsQed(readDataset('lm-provers/ProofBench', { hfEndpoint: hub.url, cacheDir: freshCache() }));
       assert.match(e.message, /dataset 'lm-provers\/ProofBench' has no split 'train'; available splits: 24_25, other/);
       assert.equal(e.location.field, 'split');
-      const d = await readDataset('lm-provers/ProofBench', { split: '24_25', hfEndpoint: hub.url, cacheDir: freshCache() });
+      const d = await readDataset('lm-provers/ProofBench', {
+        split: '24_25',
+        hfEndpoint: hub.url,
+        cacheDir: freshCache(),
+      });
       assert.deepEqual(d.rows, [{ problem: 'a' }]);
     } finally {
       await hub.close();
@@ -268,7 +310,10 @@ describe('Hugging Face download', () => {
     });
     try {
       const d = await readDataset('owner/sharded', { hfEndpoint: hub.url, cacheDir: freshCache() });
-      assert.deepEqual(d.rows.map((r: Row) => r.problem), ['first', 'second', 'third', 'fourth']);
+      assert.deepEqual(
+        d.rows.map((r: Row) => r.problem),
+        ['first', 'second', 'third', 'fourth'],
+      );
       assert.equal(d.files?.length, 2);
       assert.ok(hub.requests.filter((r) => r.path.includes('/tree/')).length >= 2, 'follows the Link header');
     } finally {
@@ -280,7 +325,10 @@ describe('Hugging Face download', () => {
     const endpoint = await deadEndpoint();
     const cacheDir = freshCache();
     const e = await rejectsQed(readDataset(ID, { hfEndpoint: endpoint, cacheDir }));
-    assert.match(e.message, new RegExp(`could not reach the Hugging Face Hub at ${endpoint.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`));
+    assert.match(
+      e.message,
+      new RegExp(`could not reach the Hugging Face Hub at ${endpoint.replace(/\./g, '\\.')} \\(ECONNREFUSED\\)`),
+    );
     assert.match(e.message, /dataset 'lm-provers\/IMOProofBench' \(split 'train'\) is not in the local cache/);
     assert.ok(e.message.includes(cacheDir));
     assert.match(e.hint ?? '', /pass a local file instead \(--data-path FILE: \.jsonl, \.json, \.csv or \.parquet\)/);
@@ -305,10 +353,16 @@ describe('Hugging Face download', () => {
     try {
       const opts = { hfEndpoint: hub.url, cacheDir: freshCache() };
       const e401 = await rejectsQed(readDataset('org/private', opts));
-      assert.match(e401.message, /dataset 'org\/private' needs authentication \(HTTP 401\): it is private or gated, or does not exist/);
+      assert.match(
+        e401.message,
+        /dataset 'org\/private' needs authentication \(HTTP 401\): it is private or gated, or does not exist/,
+      );
       assert.match(e401.hint ?? '', /HF_TOKEN/);
       const e404 = await rejectsQed(readDataset('org/missing', opts));
-      assert.match(e404.message, /no dataset 'org\/missing' on the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/);
+      assert.match(
+        e404.message,
+        /no dataset 'org\/missing' on the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ \(HTTP 404\)/,
+      );
       const gated = await rejectsQed(readDataset('org/gated', opts));
       assert.match(gated.message, /dataset 'org\/gated' is gated \(HTTP 403\)/);
     } finally {
@@ -345,7 +399,11 @@ describe('Hugging Face download', () => {
       await readDataset(ID, { hfEndpoint: hub.url, cacheDir });
       const before = hub.requests.length;
       await readDataset(ID, { hfEndpoint: hub.url, cacheDir, refresh: true });
-      assert.equal(hub.requests.length, before + 2, 'the commit and the file list, no re-download of the same revision');
+      assert.equal(
+        hub.requests.length,
+        before + 2,
+        'the commit and the file list, no re-download of the same revision',
+      );
     } finally {
       await hub.close();
     }
@@ -355,34 +413,51 @@ describe('Hugging Face download', () => {
   });
 
   test('offline mode uses only the cache', async () => {
-    const e = await rejectsQed(readDataset(ID, { hfEndpoint: 'http://127.0.0.1:9', cacheDir: freshCache(), offline: true }));
+    const e = await rejectsQed(
+      readDataset(ID, { hfEndpoint: 'http://127.0.0.1:9', cacheDir: freshCache(), offline: true }),
+    );
     assert.match(e.message, /not in the local cache .* offline mode is on/);
   });
 
   // The slow hub never answers in time: only the cancel can end the request before the test's hang guard.
-  test('cancelling (before or during a request) rejects with the abort reason, not an input error', { timeout: 60_000 }, async () => {
-    const hub = await startHub({ 'slow/ds': { sha: SHA, delayMs: 5000, files: {} } });
-    const isAbort = (e: unknown) => {
-      assert.ok(!isQedError(e));
-      assert.equal((e as Error).name, 'AbortError');
-      return true;
-    };
-    try {
-      const early = new AbortController();
-      early.abort();
-      await assert.rejects(readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: early.signal }), isAbort);
-      const late = new AbortController();
-      setTimeout(() => late.abort(), 50);
-      await assert.rejects(readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: late.signal }), isAbort);
-    } finally {
-      await hub.close();
-    }
-  });
+  test(
+    'cancelling (before or during a request) rejects with the abort reason, not an input error',
+    { timeout: 60_000 },
+    async () => {
+      const hub = await startHub({ 'slow/ds': { sha: SHA, delayMs: 5000, files: {} } });
+      const isAbort = (e: unknown) => {
+        assert.ok(!isQedError(e));
+        assert.equal((e as Error).name, 'AbortError');
+        return true;
+      };
+      try {
+        const early = new AbortController();
+        early.abort();
+        await assert.rejects(
+          readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: early.signal }),
+          isAbort,
+        );
+        const late = new AbortController();
+        setTimeout(() => late.abort(), 50);
+        await assert.rejects(
+          readDataset('slow/ds', { hfEndpoint: hub.url, cacheDir: freshCache(), signal: late.signal }),
+          isAbort,
+        );
+      } finally {
+        await hub.close();
+      }
+    },
+  );
 });
 
-describe('the Python tools\' hub cache', () => {
+describe("the Python tools' hub cache", () => {
   /** A dataset as huggingface_hub leaves it: refs/main, blobs/<sha256>, relative symlinks in the snapshot. */
-  async function pythonCache(hubDir: string, id: string, files: Record<string, Uint8Array | string>, sha = SHA): Promise<void> {
+  async function pythonCache(
+    hubDir: string,
+    id: string,
+    files: Record<string, Uint8Array | string>,
+    sha = SHA,
+  ): Promise<void> {
     const repo = path.join(hubDir, `datasets--${id.replace('/', '--')}`);
     await mkdir(path.join(repo, 'refs'), { recursive: true });
     await writeFile(path.join(repo, 'refs', 'main'), sha);
@@ -408,7 +483,11 @@ describe('the Python tools\' hub cache', () => {
       const d = await readDataset('lm-provers/olympiads-proof-graderbench', { hfEndpoint: hub.url });
       assert.deepEqual(d.rows, [{ problem: 'cached $x$' }]);
       assert.equal(d.revision, SHA);
-      assert.ok(d.file.startsWith(path.join(home, 'hub', 'datasets--lm-provers--olympiads-proof-graderbench', 'snapshots', SHA)));
+      assert.ok(
+        d.file.startsWith(
+          path.join(home, 'hub', 'datasets--lm-provers--olympiads-proof-graderbench', 'snapshots', SHA),
+        ),
+      );
       assert.equal(hub.requests.length, 0);
       // HF_HUB_CACHE wins over HF_HOME, as in huggingface_hub.
       process.env.HF_HUB_CACHE = path.join(tmp, 'elsewhere');
@@ -435,13 +514,18 @@ describe('the Python tools\' hub cache', () => {
       'data/train-00000-of-00002.parquet': await parquet({ problem: ['one'] }),
       'data/train-00001-of-00002.parquet': await parquet({ problem: ['two'] }),
     };
-    await pythonCache(cacheDir, 'org/halves', { 'data/train-00000-of-00002.parquet': shards['data/train-00000-of-00002.parquet'] });
+    await pythonCache(cacheDir, 'org/halves', {
+      'data/train-00000-of-00002.parquet': shards['data/train-00000-of-00002.parquet'],
+    });
     const offline = await rejectsQed(readDataset('org/halves', { cacheDir, offline: true }));
     assert.match(offline.message, /not in the local cache/);
     const hub = await startHub({ 'org/halves': { sha: SHA, files: shards } });
     try {
       const d = await readDataset('org/halves', { hfEndpoint: hub.url, cacheDir });
-      assert.deepEqual(d.rows.map((r: Row) => r.problem), ['one', 'two']);
+      assert.deepEqual(
+        d.rows.map((r: Row) => r.problem),
+        ['one', 'two'],
+      );
       // The shard already there is not fetched again.
       assert.ok(!hub.requests.some((r) => r.path.endsWith('train-00000-of-00002.parquet')));
     } finally {
@@ -466,9 +550,10 @@ describe('hub ids and split layouts', () => {
 
   test('split selection follows the usual layouts', () => {
     const pick = (files: string[], split: string) => selectSplitFiles(files, split);
-    assert.deepEqual(pick(['README.md', 'data/train-00000-of-00001.parquet', 'data/test-00000-of-00001.parquet'], 'train').files, [
-      'data/train-00000-of-00001.parquet',
-    ]);
+    assert.deepEqual(
+      pick(['README.md', 'data/train-00000-of-00001.parquet', 'data/test-00000-of-00001.parquet'], 'train').files,
+      ['data/train-00000-of-00001.parquet'],
+    );
     assert.deepEqual(pick(['train-00000-of-00002.parquet', 'train-00001-of-00002.parquet'], 'train').files, [
       'train-00000-of-00002.parquet',
       'train-00001-of-00002.parquet',
@@ -478,11 +563,15 @@ describe('hub ids and split layouts', () => {
     assert.deepEqual(pick(['train/0000.parquet', 'test/0000.parquet'], 'train').files, ['train/0000.parquet']);
     assert.deepEqual(pick(['test/problems.jsonl', 'train/problems.jsonl'], 'test').files, ['test/problems.jsonl']);
     // Several formats of one split: parquet wins.
-    assert.deepEqual(pick(['data/train.csv', 'data/train-00000-of-00001.parquet'], 'train').files, ['data/train-00000-of-00001.parquet']);
+    assert.deepEqual(pick(['data/train.csv', 'data/train-00000-of-00001.parquet'], 'train').files, [
+      'data/train-00000-of-00001.parquet',
+    ]);
     // No split naming at all: everything is 'train'.
     assert.deepEqual(pick(['imoproofbench.csv', 'README.md'], 'train').files, ['imoproofbench.csv']);
     assert.deepEqual(pick(['imoproofbench.csv'], 'test'), { available: ['imoproofbench', 'train'] });
-    assert.deepEqual(pick(['data/a-00000-of-00001.parquet', 'data/b-00000-of-00001.parquet'], 'c'), { available: ['a', 'b'] });
+    assert.deepEqual(pick(['data/a-00000-of-00001.parquet', 'data/b-00000-of-00001.parquet'], 'c'), {
+      available: ['a', 'b'],
+    });
     // Nothing readable.
     assert.deepEqual(pick(['README.md', '.gitattributes'], 'train'), { available: [] });
     // Unsafe paths are never used.

@@ -9,7 +9,16 @@ import { readDataset } from '../../src/core/data';
 const IMOBENCH = path.resolve(__dirname, '../../../shared/data/imobench');
 const present = existsSync(IMOBENCH);
 
-const PROOF_COLUMNS = ['problem_id', 'problem', 'solution', 'grading_guidelines', 'Category', 'Level', 'answer', 'Source'];
+const PROOF_COLUMNS = [
+  'problem_id',
+  'problem',
+  'solution',
+  'grading_guidelines',
+  'Category',
+  'Level',
+  'answer',
+  'Source',
+];
 const ANSWER_COLUMNS = ['problem_id', 'problem', 'answer', 'Category', 'Subcategory', 'Source'];
 
 const FILES: { name: string; rows: number; columns: string[]; idPrefix: string }[] = [
@@ -40,7 +49,10 @@ describe('real IMO-Bench files', () => {
       assert.equal(ids.size, f.rows, 'problem ids are unique');
       if (f.columns.includes('grading_guidelines')) {
         assert.ok(d.rows.every((r) => typeof r.grading_guidelines === 'string' && r.grading_guidelines !== ''));
-        assert.ok(d.rows.some((r) => String(r.solution).includes('\n')), 'multi-line quoted fields are kept whole');
+        assert.ok(
+          d.rows.some((r) => String(r.solution).includes('\n')),
+          'multi-line quoted fields are kept whole',
+        );
       }
     });
   }
@@ -52,7 +64,10 @@ describe('real IMO-Bench files', () => {
     }
     const broken = await readDataset(path.join(IMOBENCH, 'answerbench_v2.csv'));
     assert.equal(broken.warnings?.length, 1);
-    assert.match(broken.warnings![0], /answerbench_v2\.csv:150: the row starting 'imo-bench-algebra-036' has 5 of 6 columns because of a quoting error/);
+    assert.match(
+      broken.warnings![0],
+      /answerbench_v2\.csv:150: the row starting 'imo-bench-algebra-036' has 5 of 6 columns because of a quoting error/,
+    );
     const row = broken.rows.find((r) => r.problem_id === 'imo-bench-algebra-036');
     assert.equal(row?.answer, 'Algebra');
 

@@ -157,7 +157,16 @@ describe('readDataset: CSV', () => {
   test('IMO-Bench headers are renamed; multi-line quoted fields; other columns kept', async () => {
     const d = await readDataset(fx('imobench-sample.csv'));
     assert.equal(d.rows.length, 3);
-    assert.deepEqual(d.columns, ['problem_id', 'problem', 'solution', 'grading_guidelines', 'Category', 'Level', 'answer', 'Source']);
+    assert.deepEqual(d.columns, [
+      'problem_id',
+      'problem',
+      'solution',
+      'grading_guidelines',
+      'Category',
+      'Level',
+      'answer',
+      'Source',
+    ]);
     assert.deepEqual(d.renamed, {
       'Problem ID': 'problem_id',
       Problem: 'problem',
@@ -306,13 +315,22 @@ describe('column mapping', () => {
   });
 
   test('an unknown column or a name collision is an error', () => {
-    assert.throws(() => applyColumnMapping(rows, cols, 'f', { Nope: 'problem' }), (e: unknown) => {
-      assert.ok(isQedError(e));
-      assert.match(e.message, /column 'Nope' is not in the dataset; its columns are 'problem_id' \(was 'Problem ID'\)/);
-      assert.equal(e.location.field, 'Nope');
-      return true;
-    });
-    assert.throws(() => applyColumnMapping(rows, cols, 'f', { Question: 'problem' }), /columns 'Problem' and 'Question' would both be named 'problem'/);
+    assert.throws(
+      () => applyColumnMapping(rows, cols, 'f', { Nope: 'problem' }),
+      (e: unknown) => {
+        assert.ok(isQedError(e));
+        assert.match(
+          e.message,
+          /column 'Nope' is not in the dataset; its columns are 'problem_id' \(was 'Problem ID'\)/,
+        );
+        assert.equal(e.location.field, 'Nope');
+        return true;
+      },
+    );
+    assert.throws(
+      () => applyColumnMapping(rows, cols, 'f', { Question: 'problem' }),
+      /columns 'Problem' and 'Question' would both be named 'problem'/,
+    );
   });
 
   test('an automatic rename that would clash with an existing column is skipped with a warning', () => {
@@ -343,12 +361,18 @@ describe('JSONL helpers', () => {
 
   test('writeJsonlAtomic: creates parent folders, leaves no temp file, replaces the target', async () => {
     const target = path.join(tmp, 'out', 'nested', 'results.jsonl');
-    const rows: Row[] = [{ problem: 'a', score: 7 }, { problem: 'b\u2028', score: null }];
+    const rows: Row[] = [
+      { problem: 'a', score: 7 },
+      { problem: 'b\u2028', score: null },
+    ];
     await writeJsonlAtomic(target, rows);
     assert.equal(await readFile(target, 'utf8'), `${serializeRow(rows[0])}\n${serializeRow(rows[1])}\n`);
-    await writeJsonlAtomic(target, (function* () {
-      yield { only: 1 };
-    })());
+    await writeJsonlAtomic(
+      target,
+      (function* () {
+        yield { only: 1 };
+      })(),
+    );
     assert.equal(await readFile(target, 'utf8'), '{"only":1}\n');
     assert.deepEqual(await readdir(path.dirname(target)), ['results.jsonl']);
   });
@@ -387,7 +411,10 @@ describe('JSONL helpers', () => {
     const e = await rejectsQed(readJsonlRows(p));
     assert.match(e.message, /torn\.jsonl:2: /);
     const r = await readJsonlRows(p, { tolerant: true });
-    assert.deepEqual(r.rows.map((x) => x.line), [1, 3]);
+    assert.deepEqual(
+      r.rows.map((x) => x.line),
+      [1, 3],
+    );
     assert.equal(r.errors.length, 2);
     assert.equal(r.errors[0].line, 2);
     assert.equal(r.errors[0].unterminated, false);
@@ -406,14 +433,22 @@ describe('JSONL helpers', () => {
 
   test('parseJsonlText: U+2028 inside a line does not split it', () => {
     const r = parseJsonlText('{"a":"x\u2028y"}\n{"a":"z\u2029"}\n', 'mem');
-    assert.deepEqual(r.rows.map((x) => x.row.a), ['x\u2028y', 'z\u2029']);
+    assert.deepEqual(
+      r.rows.map((x) => x.row.a),
+      ['x\u2028y', 'z\u2029'],
+    );
   });
 
   test('a written file reads back identically', async () => {
     const target = path.join(tmp, 'roundtrip.jsonl');
-    const rows: Row[] = [{ problem: 'α\u2028β', history: [{ role: 'user', content: 'hi\n' }], cost_run: { cost: 0.1 } }];
+    const rows: Row[] = [
+      { problem: 'α\u2028β', history: [{ role: 'user', content: 'hi\n' }], cost_run: { cost: 0.1 } },
+    ];
     await writeJsonlAtomic(target, rows);
     const back = await readJsonlRows(target);
-    assert.deepEqual(back.rows.map((r) => r.row), rows);
+    assert.deepEqual(
+      back.rows.map((r) => r.row),
+      rows,
+    );
   });
 });

@@ -1,7 +1,16 @@
 // Drives test/fake-llm/server.ts through the REAL openai and @google/genai SDKs on 127.0.0.1.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError, RateLimitError } from 'openai';
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+  RateLimitError,
+} from 'openai';
 import { ApiError, GoogleGenAI } from '@google/genai';
 import { defaultReply, fakeTokens, fnv1a32, FakeLlmServer } from '../fake-llm/server';
 
@@ -45,7 +54,12 @@ describe('fake LLM server', () => {
         { role: 'system' as const, content: 'You are a careful mathematician.' },
         { role: 'user' as const, content: 'Prove that 1 + 1 = 2.' },
       ];
-      const res = await oai.chat.completions.create({ model: 'gpt-5', messages, max_completion_tokens: 1000, reasoning_effort: 'high' });
+      const res = await oai.chat.completions.create({
+        model: 'gpt-5',
+        messages,
+        max_completion_tokens: 1000,
+        reasoning_effort: 'high',
+      });
       const h = fnv1a32('Prove that 1 + 1 = 2.');
       const text = `Fake reply ${h}. The answer is \\boxed{${parseInt(h, 16) % 1000}}.`;
       assert.equal(res.object, 'chat.completion');
@@ -58,7 +72,12 @@ describe('fake LLM server', () => {
       const C = fakeTokens(text);
       const R = fakeTokens(`Fake reasoning ${h}.`);
       assert.deepEqual(
-        { p: res.usage?.prompt_tokens, c: res.usage?.completion_tokens, t: res.usage?.total_tokens, r: res.usage?.completion_tokens_details?.reasoning_tokens },
+        {
+          p: res.usage?.prompt_tokens,
+          c: res.usage?.completion_tokens,
+          t: res.usage?.total_tokens,
+          r: res.usage?.completion_tokens_details?.reasoning_tokens,
+        },
         { p: P, c: C + R, t: P + C + R, r: R },
       );
       assert.deepEqual(defaultReply('chat', { messages, reasoning_effort: 'high' }), {
@@ -96,7 +115,10 @@ describe('fake LLM server', () => {
       const ask = () => oai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] });
       const a = await ask();
       assert.equal(a.choices[0].message.content, 'first');
-      assert.equal((a.choices[0].message as unknown as { reasoning_content: string }).reasoning_content, 'thinking hard');
+      assert.equal(
+        (a.choices[0].message as unknown as { reasoning_content: string }).reasoning_content,
+        'thinking hard',
+      );
       assert.equal(a.usage?.prompt_tokens, 100);
       assert.equal(a.usage?.completion_tokens, 320);
       assert.equal(a.usage?.total_tokens, 420);
@@ -110,14 +132,22 @@ describe('fake LLM server', () => {
     });
 
     it('rejects streaming requests (not emulated)', async () => {
-      const err = await rejection(oai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true }));
+      const err = await rejection(
+        oai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true }),
+      );
       assert.ok(err instanceof BadRequestError);
     });
   });
 
   describe('responses API', () => {
     it('returns a completed response; output_text and the reasoning summary parse', async () => {
-      const res = await oai.responses.create({ model: 'o3', instructions: 'Be brief.', input: 'What is 2+2?', reasoning: { effort: 'low', summary: 'auto' }, max_output_tokens: 500 });
+      const res = await oai.responses.create({
+        model: 'o3',
+        instructions: 'Be brief.',
+        input: 'What is 2+2?',
+        reasoning: { effort: 'low', summary: 'auto' },
+        max_output_tokens: 500,
+      });
       const exp = defaultReply('responses', { instructions: 'Be brief.', input: 'What is 2+2?', reasoning: {} });
       assert.equal(res.object, 'response');
       assert.equal(res.status, 'completed');
@@ -209,17 +239,33 @@ describe('fake LLM server', () => {
 
   describe('gemini', () => {
     it('answers generateContent with a thought part and usageMetadata; records path, key and config', async () => {
-      server.script({ text: 'The answer is 4.', reasoning: 'Let me add.', promptTokens: 11, completionTokens: 5, reasoningTokens: 40 });
+      server.script({
+        text: 'The answer is 4.',
+        reasoning: 'Let me add.',
+        promptTokens: 11,
+        completionTokens: 5,
+        reasoningTokens: 40,
+      });
       const res = await gem.models.generateContent({
         model: 'gemini-2.5-pro',
         contents: 'What is 2+2?',
-        config: { systemInstruction: 'Be exact.', topK: 40, maxOutputTokens: 2048, thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } },
+        config: {
+          systemInstruction: 'Be exact.',
+          topK: 40,
+          maxOutputTokens: 2048,
+          thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 },
+        },
       });
       assert.equal(res.text, 'The answer is 4.'); // the SDK's getter skips thought parts
       const parts = res.candidates?.[0].content?.parts ?? [];
       assert.deepEqual(parts, [{ text: 'Let me add.', thought: true }, { text: 'The answer is 4.' }]);
       assert.equal(res.candidates?.[0].finishReason, 'STOP');
-      assert.deepEqual(res.usageMetadata, { promptTokenCount: 11, candidatesTokenCount: 5, thoughtsTokenCount: 40, totalTokenCount: 56 });
+      assert.deepEqual(res.usageMetadata, {
+        promptTokenCount: 11,
+        candidatesTokenCount: 5,
+        thoughtsTokenCount: 40,
+        totalTokenCount: 56,
+      });
       assert.equal(res.modelVersion, 'gemini-2.5-pro');
 
       const rec = server.requests[0];
@@ -240,11 +286,22 @@ describe('fake LLM server', () => {
       const exp = defaultReply('gemini', { contents: [{ role: 'user', parts: [{ text: 'Compute 7*6.' }] }] });
       assert.equal(plain.text, exp.text);
       assert.equal(plain.candidates?.[0].content?.parts?.length, 1);
-      assert.deepEqual(plain.usageMetadata, { promptTokenCount: exp.promptTokens, candidatesTokenCount: exp.completionTokens, totalTokenCount: exp.promptTokens + exp.completionTokens });
+      assert.deepEqual(plain.usageMetadata, {
+        promptTokenCount: exp.promptTokens,
+        candidatesTokenCount: exp.completionTokens,
+        totalTokenCount: exp.promptTokens + exp.completionTokens,
+      });
 
-      const thinking = await gem.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Compute 7*6.', config: { thinkingConfig: { includeThoughts: true } } });
+      const thinking = await gem.models.generateContent({
+        model: 'gemini-2.5-flash',
+        contents: 'Compute 7*6.',
+        config: { thinkingConfig: { includeThoughts: true } },
+      });
       assert.equal(thinking.candidates?.[0].content?.parts?.[0].thought, true);
-      assert.equal(thinking.usageMetadata?.thoughtsTokenCount, fakeTokens(exp.text.replace(/^Fake reply (\w+)\..*$/, 'Fake reasoning $1.')));
+      assert.equal(
+        thinking.usageMetadata?.thoughtsTokenCount,
+        fakeTokens(exp.text.replace(/^Fake reply (\w+)\..*$/, 'Fake reasoning $1.')),
+      );
 
       server.script({ finishReason: 'length' });
       const cut = await gem.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x' });
@@ -253,7 +310,8 @@ describe('fake LLM server', () => {
   });
 
   describe('faults through the openai SDK', () => {
-    const ask = (signal?: AbortSignal) => oai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }, { signal });
+    const ask = (signal?: AbortSignal) =>
+      oai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }, { signal });
 
     it('429 with Retry-After surfaces as RateLimitError exposing the header', async () => {
       server.script({ kind: 'status', status: 429, retryAfter: 7 });
@@ -306,7 +364,9 @@ describe('fake LLM server', () => {
 
       server.script({ kind: 'hang' });
       const quick = openaiFor(server, { timeout: 150 });
-      const err2 = await rejection(quick.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }));
+      const err2 = await rejection(
+        quick.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }),
+      );
       assert.ok(err2 instanceof APIConnectionTimeoutError, String(err2));
     });
 
@@ -320,7 +380,11 @@ describe('fake LLM server', () => {
         ownBackoff++;
         return computed(...a);
       };
-      server.script({ kind: 'status', status: 429, retryAfterMs: 20 }, { kind: 'status', status: 503, retryAfter: 0.02 }, { text: 'third time' });
+      server.script(
+        { kind: 'status', status: 429, retryAfterMs: 20 },
+        { kind: 'status', status: 503, retryAfter: 0.02 },
+        { text: 'third time' },
+      );
       const res = await retrying.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] });
       assert.equal(res.choices[0].message.content, 'third time');
       assert.equal(ownBackoff, 0, 'retry-after hints are used instead of the default backoff');
@@ -342,7 +406,8 @@ describe('fake LLM server', () => {
   });
 
   describe('faults through @google/genai', () => {
-    const ask = (abortSignal?: AbortSignal) => gem.models.generateContent({ model: 'gemini-2.5-pro', contents: 'q', config: { abortSignal } });
+    const ask = (abortSignal?: AbortSignal) =>
+      gem.models.generateContent({ model: 'gemini-2.5-pro', contents: 'q', config: { abortSignal } });
 
     it('429 surfaces as ApiError with a google.rpc.RetryInfo retryDelay in the message', async () => {
       server.script({ kind: 'status', status: 429, retryAfter: 12 });
@@ -384,13 +449,23 @@ describe('fake LLM server', () => {
 
     it('the reply callback decides per request; raw bodies pass through', async () => {
       const s = await FakeLlmServer.start({
-        reply: (req) => (req.api === 'gemini' ? { kind: 'raw', status: 200, body: JSON.stringify({ candidates: [], promptFeedback: { blockReason: 'SAFETY' } }) } : undefined),
+        reply: (req) =>
+          req.api === 'gemini'
+            ? {
+                kind: 'raw',
+                status: 200,
+                body: JSON.stringify({ candidates: [], promptFeedback: { blockReason: 'SAFETY' } }),
+              }
+            : undefined,
       });
       try {
         const res = await geminiFor(s).models.generateContent({ model: 'gemini-2.5-pro', contents: 'q' });
         assert.equal(res.promptFeedback?.blockReason, 'SAFETY');
         assert.equal(res.text, undefined);
-        const chat = await openaiFor(s).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] });
+        const chat = await openaiFor(s).chat.completions.create({
+          model: 'm',
+          messages: [{ role: 'user', content: 'q' }],
+        });
         assert.match(chat.choices[0].message.content ?? '', /^Fake reply/);
         assert.equal(s.stats.byApi.gemini, 1);
         assert.equal(s.stats.byApi.chat, 1);
@@ -423,7 +498,10 @@ describe('fake LLM server', () => {
         const worker = async () => {
           while (next < 100) {
             next++;
-            await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `problem ${next}` }] });
+            await client.chat.completions.create({
+              model: 'm',
+              messages: [{ role: 'user', content: `problem ${next}` }],
+            });
           }
         };
         await Promise.all(Array.from({ length: 50 }, worker));
@@ -451,11 +529,16 @@ describe('fake LLM server', () => {
     it('apiKey option: a wrong key gets a 401 in each API shape', async () => {
       const s = await FakeLlmServer.start({ apiKey: 'sk-right' });
       try {
-        const e1 = await rejection(openaiFor(s).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }));
+        const e1 = await rejection(
+          openaiFor(s).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }),
+        );
         assert.ok(e1 instanceof AuthenticationError);
         const e2 = await rejection(geminiFor(s).models.generateContent({ model: 'g', contents: 'q' }));
         assert.ok(e2 instanceof ApiError && e2.status === 401 && /UNAUTHENTICATED/.test(e2.message));
-        const ok = await openaiFor(s, { apiKey: 'sk-right' }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] });
+        const ok = await openaiFor(s, { apiKey: 'sk-right' }).chat.completions.create({
+          model: 'm',
+          messages: [{ role: 'user', content: 'q' }],
+        });
         assert.ok(ok.choices[0].message.content);
       } finally {
         await s.close();
@@ -471,7 +554,9 @@ describe('fake LLM server', () => {
     it('close() releases hanging requests', async () => {
       const s = await FakeLlmServer.start();
       s.script({ kind: 'hang' }, { kind: 'hang' });
-      const pending = rejection(openaiFor(s).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }));
+      const pending = rejection(
+        openaiFor(s).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'q' }] }),
+      );
       const pendingGemini = rejection(geminiFor(s).models.generateContent({ model: 'g', contents: 'q' }));
       while (s.stats.total < 2) await new Promise((r) => setTimeout(r, 5));
       await s.close();

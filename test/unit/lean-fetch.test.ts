@@ -24,16 +24,28 @@ test('leanFetch: sends method, headers and body; gives status, headers and body 
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3', 'x-echo': String(req.headers['x-key']) });
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': '3',
+        'x-echo': String(req.headers['x-key']),
+      });
       res.end(JSON.stringify({ method: req.method, body, length: req.headers['content-length'] }));
     });
   });
   try {
-    const res = await leanFetch(`${srv.url}/v1/chat`, { method: 'POST', headers: new Headers({ 'x-key': 'k1', 'content-type': 'application/json' }), body: '{"a":"é"}' });
+    const res = await leanFetch(`${srv.url}/v1/chat`, {
+      method: 'POST',
+      headers: new Headers({ 'x-key': 'k1', 'content-type': 'application/json' }),
+      body: '{"a":"é"}',
+    });
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '3');
     assert.equal(res.headers.get('x-echo'), 'k1');
-    assert.deepEqual(await res.json(), { method: 'POST', body: '{"a":"é"}', length: String(Buffer.byteLength('{"a":"é"}')) });
+    assert.deepEqual(await res.json(), {
+      method: 'POST',
+      body: '{"a":"é"}',
+      length: String(Buffer.byteLength('{"a":"é"}')),
+    });
     const plain = await leanFetch(new URL(`${srv.url}/x`), { method: 'POST', headers: { 'x-key': 'k2' }, body: 'hi' });
     assert.equal(plain.headers.get('x-echo'), 'k2');
   } finally {
@@ -56,7 +68,10 @@ test('leanFetch: an abort rejects at once with the signal reason; a refused conn
   } finally {
     await srv.close();
   }
-  await assert.rejects(leanFetch(srv.url, { method: 'POST', body: '{}' }), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
+  await assert.rejects(
+    leanFetch(srv.url, { method: 'POST', body: '{}' }),
+    (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+  );
 });
 
 test('leanFetch: the reply reads as a fetch Response does (headers by any case, joined, in name order; body once; clone; stream)', async () => {

@@ -9,9 +9,15 @@ import { translateThinking } from '../../src/core/llm/googleClient';
 import { isOpenAiReasoningModel, isOSeriesModel } from '../../src/core/llm/openaiClient';
 
 test('splitReasoning: the first delimiter found splits thought from answer', () => {
-  assert.deepEqual(splitReasoning('<think>hmm</think>The answer is 3.', ['</think>']), { answer: 'The answer is 3.', cot: 'hmm' });
+  assert.deepEqual(splitReasoning('<think>hmm</think>The answer is 3.', ['</think>']), {
+    answer: 'The answer is 3.',
+    cot: 'hmm',
+  });
   // earliest position wins whatever the list order
-  assert.deepEqual(splitReasoning('a</thought>b</think>c', ['</think>', '</thought>']), { answer: 'b</think>c', cot: 'a' });
+  assert.deepEqual(splitReasoning('a</thought>b</think>c', ['</think>', '</thought>']), {
+    answer: 'b</think>c',
+    cot: 'a',
+  });
 });
 
 test('splitReasoning: with delimiters but none found, a cut-off thought leaves the answer empty', () => {
@@ -27,10 +33,22 @@ test('splitReasoning: without delimiters the text is the answer and API reasonin
 
 test('backoff grows exponentially, is jittered, capped, and honours Retry-After as a floor', () => {
   const p = { ...DEFAULT_POLICY, baseDelayMs: 1000, maxDelayMs: 8000 };
-  assert.equal(backoffDelay(1, p, undefined, () => 0), 500);
-  assert.equal(backoffDelay(1, p, undefined, () => 1), 1000);
-  assert.equal(backoffDelay(3, p, undefined, () => 1), 4000);
-  assert.equal(backoffDelay(10, p, undefined, () => 1), 8000);
+  assert.equal(
+    backoffDelay(1, p, undefined, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffDelay(1, p, undefined, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelay(3, p, undefined, () => 1),
+    4000,
+  );
+  assert.equal(
+    backoffDelay(10, p, undefined, () => 1),
+    8000,
+  );
   const d = backoffDelay(1, p, 5000, () => 0.5);
   assert.ok(d >= 5000 && d <= 6000, `Retry-After floor respected: ${d}`);
   assert.ok(backoffDelay(1, p, 10_000_000, () => 0) <= p.maxRetryAfterMs);
@@ -69,10 +87,13 @@ test('withRetries retries transient faults, then gives up with the attempt count
 test('withRetries does not retry auth or bad requests', async () => {
   let calls = 0;
   await assert.rejects(
-    withRetries(async () => {
-      calls++;
-      throw new LlmError('invalid key', 'auth', 401);
-    }, { ...DEFAULT_POLICY, baseDelayMs: 1 }),
+    withRetries(
+      async () => {
+        calls++;
+        throw new LlmError('invalid key', 'auth', 401);
+      },
+      { ...DEFAULT_POLICY, baseDelayMs: 1 },
+    ),
     /invalid key/,
   );
   assert.equal(calls, 1);
@@ -84,7 +105,8 @@ test('withRetries shrinks on context-length errors without spending retries', as
   const r = await withRetries(
     async () => {
       calls++;
-      if (maxTokens > 900) throw new LlmError("This model's maximum context length is 8192 tokens", 'context-length', 400);
+      if (maxTokens > 900)
+        throw new LlmError("This model's maximum context length is 8192 tokens", 'context-length', 400);
       return maxTokens;
     },
     { ...DEFAULT_POLICY, maxRetries: 0, baseDelayMs: 1 },
@@ -97,9 +119,13 @@ test('withRetries shrinks on context-length errors without spending retries', as
 // The server asks for a 60 s wait: only the cancel can end it before the test's 30 s hang guard.
 test('withRetries stops waiting as soon as it is cancelled', { timeout: 30_000 }, async () => {
   const ac = new AbortController();
-  const p = withRetries(async () => {
-    throw new LlmError('slow down', 'rate-limit', 429, 60_000);
-  }, DEFAULT_POLICY, { signal: ac.signal });
+  const p = withRetries(
+    async () => {
+      throw new LlmError('slow down', 'rate-limit', 429, 60_000);
+    },
+    DEFAULT_POLICY,
+    { signal: ac.signal },
+  );
   setTimeout(() => ac.abort(), 30);
   await assert.rejects(p, (e: LlmError) => e.kind === 'cancelled');
 });
@@ -107,9 +133,13 @@ test('withRetries stops waiting as soon as it is cancelled', { timeout: 30_000 }
 test('withRetries removes secrets from error messages', async () => {
   const key = 'sk-test-0123456789abcdefghij';
   await assert.rejects(
-    withRetries(async () => {
-      throw new LlmError(`Incorrect API key provided: ${key}`, 'auth', 401);
-    }, DEFAULT_POLICY, { secrets: [key] }),
+    withRetries(
+      async () => {
+        throw new LlmError(`Incorrect API key provided: ${key}`, 'auth', 401);
+      },
+      DEFAULT_POLICY,
+      { secrets: [key] },
+    ),
     (e: Error) => !e.message.includes(key) && e.message.includes('[redacted]'),
   );
   // A key cut short is hidden as far as it goes.
@@ -123,7 +153,8 @@ test('redact: the key, any run starting with its first 10 characters, never a sh
   assert.equal(redact(`${key.slice(0, 12)}XYZ`, [key]), '[redacted]XYZ');
   assert.equal(redact(`${key.slice(0, 9)} stays`, [key]), `${key.slice(0, 9)} stays`);
   // Placeholders such as 'EMPTY' or 'not-needed' are shorter than the guard: text is untouched.
-  for (const dummy of ['EMPTY', 'none', 'not-needed', 'x']) assert.equal(redact('none of it is EMPTY or not-needed x', [dummy]), 'none of it is EMPTY or not-needed x');
+  for (const dummy of ['EMPTY', 'none', 'not-needed', 'x'])
+    assert.equal(redact('none of it is EMPTY or not-needed x', [dummy]), 'none of it is EMPTY or not-needed x');
 });
 
 test('Limiter never runs more than its size at once and serves in order', async () => {
@@ -151,21 +182,32 @@ test('cost is per million tokens', () => {
 });
 
 test('Gemini thinking settings are read from the original nested extra_body form', () => {
-  const t = translateThinking({ extraBody: { extra_body: { google: { thinking_config: { include_thoughts: true, thinking_level: 'high' } } }, seed: 1 }, reasoningEffort: undefined });
+  const t = translateThinking({
+    extraBody: {
+      extra_body: { google: { thinking_config: { include_thoughts: true, thinking_level: 'high' } } },
+      seed: 1,
+    },
+    reasoningEffort: undefined,
+  });
   assert.deepEqual(t.thinking, { includeThoughts: true, thinkingLevel: 'HIGH' });
   assert.deepEqual(t.rest, { seed: 1 });
-  const b = translateThinking({ extraBody: { google: { thinking_config: { thinking_budget: 2048 } } }, reasoningEffort: undefined });
+  const b = translateThinking({
+    extraBody: { google: { thinking_config: { thinking_budget: 2048 } } },
+    reasoningEffort: undefined,
+  });
   assert.deepEqual(b.thinking, { thinkingBudget: 2048 });
   assert.deepEqual(b.rest, {});
   assert.deepEqual(translateThinking({ extraBody: {}, reasoningEffort: 'low' }).thinking, { thinkingLevel: 'LOW' });
 });
 
 test('OpenAI reasoning models are recognised', () => {
-  for (const m of ['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-nano', 'gpt-5.1']) assert.ok(isOpenAiReasoningModel(m), m);
+  for (const m of ['o1', 'o3-mini', 'o4-mini', 'gpt-5', 'gpt-5-nano', 'gpt-5.1'])
+    assert.ok(isOpenAiReasoningModel(m), m);
   for (const m of ['gpt-4.1', 'gpt-4o', 'openai/gpt-oss-120b']) assert.ok(!isOpenAiReasoningModel(m), m);
   // o-series under any provider prefix; not models that merely contain an o and a digit.
   for (const m of ['o3', 'o4-mini', 'openai/o4-mini', 'openai/o3-pro']) assert.ok(isOSeriesModel(m), m);
-  for (const m of ['gpt-5', 'openai/gpt-oss-120b', 'qwen/qwen3-235b', 'deepseek/deepseek-r1', 'olmo-2']) assert.ok(!isOSeriesModel(m), m);
+  for (const m of ['gpt-5', 'openai/gpt-oss-120b', 'qwen/qwen3-235b', 'deepseek/deepseek-r1', 'olmo-2'])
+    assert.ok(!isOSeriesModel(m), m);
 });
 
 test('withRetries: a job cancel reaches every attempt of every task; many attempts on one task raise no listener warning', async () => {

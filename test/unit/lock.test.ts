@@ -12,10 +12,15 @@ import { ResultStore } from '../../src/core/run/store';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'qed-lock-'));
 const fail = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
-const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+const deadPid = () =>
+  Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
 
 test('a lock that cannot be written leaves nothing behind (disk full, read-only folder)', () => {
-  for (const [code, words] of [['ENOSPC', /the disk is full/], ['EROFS', /read-only file system/], ['EDQUOT', /the disk is full/]] as const) {
+  for (const [code, words] of [
+    ['ENOSPC', /the disk is full/],
+    ['EROFS', /read-only file system/],
+    ['EDQUOT', /the disk is full/],
+  ] as const) {
     const d = dir();
     const file = join(d, 'r.jsonl');
     // The file is created, then its bytes do not fit: what a full disk does to a write.
@@ -28,7 +33,11 @@ test('a lock that cannot be written leaves nothing behind (disk full, read-only 
       unlinkSync,
     };
     const lock = new JobLock(`${file}.lock`, file, 'grading', fs);
-    assert.throws(() => lock.acquire(), (e: unknown) => e instanceof QedError && words.test(e.message) && /nothing was written/.test(e.message), code);
+    assert.throws(
+      () => lock.acquire(),
+      (e: unknown) => e instanceof QedError && words.test(e.message) && /nothing was written/.test(e.message),
+      code,
+    );
     assert.deepEqual(readdirSync(d), [], `${code}: no lock, no temporary file`);
     // Space is back: the file can be locked.
     const again = new JobLock(`${file}.lock`, file);
@@ -41,17 +50,27 @@ test('a lock that cannot be written leaves nothing behind (disk full, read-only 
 test('a failure when linking the lock into place leaves nothing behind either', () => {
   const d = dir();
   const file = join(d, 'r.jsonl');
-  const lock = new JobLock(`${file}.lock`, file, undefined, { writeFileSync, unlinkSync, linkSync: () => { throw fail('ENOSPC'); } });
+  const lock = new JobLock(`${file}.lock`, file, undefined, {
+    writeFileSync,
+    unlinkSync,
+    linkSync: () => {
+      throw fail('ENOSPC');
+    },
+  });
   assert.throws(() => lock.acquire(), /disk is full/);
   assert.deepEqual(readdirSync(d), []);
 });
 
-test('an empty, unreadable or dead holder\'s lock is taken over with a note', () => {
+test("an empty, unreadable or dead holder's lock is taken over with a note", () => {
   const cases: Array<[string, string, RegExp]> = [
     ['empty', '', /was empty/],
     ['unreadable', '{"pid": "x"', /could not be read/],
     ['no pid', '{}', /could not be read/],
-    ['dead', JSON.stringify({ host: hostname(), pid: deadPid(), by: 'qed eval', job: 'grading' }), /qed eval \(pid \d+, grading\), is not running any more/],
+    [
+      'dead',
+      JSON.stringify({ host: hostname(), pid: deadPid(), by: 'qed eval', job: 'grading' }),
+      /qed eval \(pid \d+, grading\), is not running any more/,
+    ],
   ];
   for (const [name, content, note] of cases) {
     const d = dir();
@@ -72,11 +91,22 @@ test('an empty, unreadable or dead holder\'s lock is taken over with a note', ()
 test('the refusal names the holder: which program, what it does, its pid', () => {
   const d = dir();
   const file = join(d, 'r.jsonl');
-  for (const [by, job] of [['qed view', 'saving one row'], ['a VS Code window', 'grading'], ['qed run', 'a run']]) {
-    writeFileSync(`${file}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid, by, job, started: '2026-12-03T10:00:00.000Z' }));
+  for (const [by, job] of [
+    ['qed view', 'saving one row'],
+    ['a VS Code window', 'grading'],
+    ['qed run', 'a run'],
+  ]) {
+    writeFileSync(
+      `${file}.lock`,
+      JSON.stringify({ host: hostname(), pid: process.ppid, by, job, started: '2026-12-03T10:00:00.000Z' }),
+    );
     assert.throws(
       () => new JobLock(`${file}.lock`, file).acquire(),
-      (e: unknown) => e instanceof QedError && e.message.includes(`: ${by} (pid ${process.ppid}, ${job}, since 2026-12-03T10:00:00.000Z) is writing this output`),
+      (e: unknown) =>
+        e instanceof QedError &&
+        e.message.includes(
+          `: ${by} (pid ${process.ppid}, ${job}, since 2026-12-03T10:00:00.000Z) is writing this output`,
+        ),
     );
   }
 });
@@ -97,7 +127,10 @@ test('opening a results file removes the temporary files of a killed rewrite, an
     keyOf: (_r, i) => String(i),
   });
   store.close();
-  assert.deepEqual(readdirSync(d).filter((n) => n.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(d).filter((n) => n.endsWith('.tmp')),
+    [],
+  );
   assert.equal(store.warnings.filter((w) => /left by a rewrite of .* that was killed/.test(w)).length, 2);
 });
 
@@ -106,13 +139,23 @@ test('opening a results file removes the temporary files of a killed rewrite, an
  * file. Contenders are long-lived processes told to race by a line on stdin; each trial counts
  * the winners.
  */
-test('race: contenders for one stale or empty lock — exactly one wins, every trial', { timeout: 120_000 }, async (t) => {
-  const d = dir();
-  const bundle = join(d, 'lock.cjs');
-  buildSync({ entryPoints: [resolve(__dirname, '../../src/core/run/lock.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
-  const CONTENDERS = 4;
-  const TRIALS = 20;
-  const script = `
+test(
+  'race: contenders for one stale or empty lock — exactly one wins, every trial',
+  { timeout: 120_000 },
+  async (t) => {
+    const d = dir();
+    const bundle = join(d, 'lock.cjs');
+    buildSync({
+      entryPoints: [resolve(__dirname, '../../src/core/run/lock.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+    const CONTENDERS = 4;
+    const TRIALS = 20;
+    const script = `
     const { JobLock, setLockOwner } = require(${JSON.stringify(bundle)});
     setLockOwner('contender');
     const held = new Map();
@@ -124,49 +167,64 @@ test('race: contenders for one stale or empty lock — exactly one wins, every t
         catch (e) { process.stdout.write((/is writing this output/.test(e.message) ? 'lost ' : 'error ' + e.message.replace(/\\s+/g, '_') + ' ') + file + '\\n'); }
       } else if (cmd === 'release') { held.get(file)?.release(); held.delete(file); process.stdout.write('released ' + file + '\\n'); }
     });`;
-  const kids = Array.from({ length: CONTENDERS }, () => spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }));
-  const inbox: string[][] = kids.map(() => []);
-  const waiters: Array<() => void> = [];
-  kids.forEach((k, i) => {
-    let buf = '';
-    k.stdout.on('data', (b: Buffer) => {
-      buf += b.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        inbox[i].push(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        waiters.splice(0).forEach((w) => w());
-      }
+    const kids = Array.from({ length: CONTENDERS }, () =>
+      spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const inbox: string[][] = kids.map(() => []);
+    const waiters: Array<() => void> = [];
+    kids.forEach((k, i) => {
+      let buf = '';
+      k.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          inbox[i].push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          waiters.splice(0).forEach((w) => w());
+        }
+      });
     });
-  });
-  const next = async (i: number): Promise<string> => {
-    while (!inbox[i].length) await new Promise<void>((r) => waiters.push(r));
-    return inbox[i].shift()!;
-  };
-  const stale = [() => '', () => JSON.stringify({ host: hostname(), pid: deadPid(), by: 'qed eval' }), () => 'garbage', () => undefined];
-  let wrong = 0;
-  try {
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const file = join(d, `r${trial}.jsonl`);
-      const content = stale[trial % stale.length]();
-      if (content !== undefined) writeFileSync(`${file}.lock`, content);
-      kids.forEach((k) => k.stdin.write(`try ${file}\n`));
-      const answers = await Promise.all(kids.map((_, i) => next(i)));
-      const winners = answers.flatMap((a, i) => (a.startsWith('won ') ? [i] : []));
-      assert.deepEqual(answers.filter((a) => !/^(won|lost) /.test(a)), [], 'every contender won or was refused');
-      if (winners.length !== 1) wrong++;
-      const holder = JSON.parse(readFileSync(`${file}.lock`, 'utf8'));
-      assert.equal(holder.by, 'contender');
-      for (const w of winners) {
-        kids[w].stdin.write(`release ${file}\n`);
-        assert.match(await next(w), /^released /);
+    const next = async (i: number): Promise<string> => {
+      while (!inbox[i].length) await new Promise<void>((r) => waiters.push(r));
+      return inbox[i].shift()!;
+    };
+    const stale = [
+      () => '',
+      () => JSON.stringify({ host: hostname(), pid: deadPid(), by: 'qed eval' }),
+      () => 'garbage',
+      () => undefined,
+    ];
+    let wrong = 0;
+    try {
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const file = join(d, `r${trial}.jsonl`);
+        const content = stale[trial % stale.length]();
+        if (content !== undefined) writeFileSync(`${file}.lock`, content);
+        kids.forEach((k) => k.stdin.write(`try ${file}\n`));
+        const answers = await Promise.all(kids.map((_, i) => next(i)));
+        const winners = answers.flatMap((a, i) => (a.startsWith('won ') ? [i] : []));
+        assert.deepEqual(
+          answers.filter((a) => !/^(won|lost) /.test(a)),
+          [],
+          'every contender won or was refused',
+        );
+        if (winners.length !== 1) wrong++;
+        const holder = JSON.parse(readFileSync(`${file}.lock`, 'utf8'));
+        assert.equal(holder.by, 'contender');
+        for (const w of winners) {
+          kids[w].stdin.write(`release ${file}\n`);
+          assert.match(await next(w), /^released /);
+        }
+        assert.ok(!existsSync(`${file}.lock`));
       }
-      assert.ok(!existsSync(`${file}.lock`));
+    } finally {
+      for (const k of kids) k.stdin.end();
     }
-  } finally {
-    for (const k of kids) k.stdin.end();
-  }
-  t.diagnostic(`${TRIALS} trials, ${CONTENDERS} contenders each: ${wrong} trials without exactly one winner`);
-  assert.equal(wrong, 0);
-  assert.deepEqual(readdirSync(d).filter((n) => n.endsWith('.tmp') || n.endsWith('.takeover')), []);
-});
+    t.diagnostic(`${TRIALS} trials, ${CONTENDERS} contenders each: ${wrong} trials without exactly one winner`);
+    assert.equal(wrong, 0);
+    assert.deepEqual(
+      readdirSync(d).filter((n) => n.endsWith('.tmp') || n.endsWith('.takeover')),
+      [],
+    );
+  },
+);

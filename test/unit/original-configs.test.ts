@@ -33,7 +33,8 @@ function originalConfigs(): { root?: string; why?: string } {
 }
 
 function yamlFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
@@ -62,7 +63,11 @@ describe("the original's configs", { skip }, () => {
     assert.equal(agents.length, 21);
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'qed-ws-'));
     for (const f of [...models, ...agents]) {
-      assert.deepEqual(await validateConfigFile(f, { cwd, shippedRoot: path.join(REPO, 'configs') }), [], path.relative(root, f));
+      assert.deepEqual(
+        await validateConfigFile(f, { cwd, shippedRoot: path.join(REPO, 'configs') }),
+        [],
+        path.relative(root, f),
+      );
     }
   });
 
@@ -81,18 +86,29 @@ describe("the original's configs", { skip }, () => {
       const theirs = await loadConfig(twin, { cwd, shippedRoot: path.join(REPO, 'configs') });
       assert.equal(ours.kind, theirs.kind, id);
       if (ours.kind === 'agent' || theirs.kind === 'agent') {
-        assert.deepEqual([ours.raw.model_config, ours.raw.scaffold_config], [theirs.raw.model_config, theirs.raw.scaffold_config], id);
+        assert.deepEqual(
+          [ours.raw.model_config, ours.raw.scaffold_config],
+          [theirs.raw.model_config, theirs.raw.scaffold_config],
+          id,
+        );
         continue;
       }
       const a = ours as ModelConfig;
       const b = theirs as ModelConfig;
       const view = (c: ModelConfig) => {
-        const v: Record<string, unknown> = { ...identityFields(c), read_cost: c.readCost, write_cost: c.writeCost, concurrent_requests: c.concurrentRequests, background: c.background };
+        const v: Record<string, unknown> = {
+          ...identityFields(c),
+          read_cost: c.readCost,
+          write_cost: c.writeCost,
+          concurrent_requests: c.concurrentRequests,
+          background: c.background,
+        };
         for (const k of onPurpose[id] ?? []) delete v[k];
         return v;
       };
       assert.deepEqual(view(a), view(b), id);
-      for (const k of onPurpose[id] ?? []) assert.match(fs.readFileSync(f, 'utf8'), new RegExp(`#.*${k}`), `${id}: a comment says why ${k} differs`);
+      for (const k of onPurpose[id] ?? [])
+        assert.match(fs.readFileSync(f, 'utf8'), new RegExp(`#.*${k}`), `${id}: a comment says why ${k} differs`);
     }
     assert.ok(compared >= 10, `compared ${compared}`);
   });

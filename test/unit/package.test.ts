@@ -41,8 +41,15 @@ test('the .vsix carries every bundle, stylesheet and font the build writes, and 
   const files = readdirSync(DIST).filter((f) => !f.endsWith('.vsix'));
   const missing = files.filter((f) => !f.endsWith('.map') && !shipped(`dist/${f}`));
   assert.deepEqual(missing, [], `built but left out of the .vsix: ${missing.join(', ')}`);
-  assert.deepEqual(files.filter((f) => f.endsWith('.map') && shipped(`dist/${f}`)), []);
-  assert.ok(!shipped('src/core/run/engine.ts') && !shipped('node_modules/openai/index.js') && !shipped('test/unit/package.test.ts'));
+  assert.deepEqual(
+    files.filter((f) => f.endsWith('.map') && shipped(`dist/${f}`)),
+    [],
+  );
+  assert.ok(
+    !shipped('src/core/run/engine.ts') &&
+      !shipped('node_modules/openai/index.js') &&
+      !shipped('test/unit/package.test.ts'),
+  );
   assert.ok(shipped('configs/models/openai/gpt-5.yaml') && shipped('README.md') && shipped('LICENSE'));
 });
 

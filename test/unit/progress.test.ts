@@ -23,13 +23,28 @@ function progress(over: Partial<RunProgress> = {}): RunProgress {
 }
 
 function summary(over: Partial<RunSummary> = {}): RunSummary {
-  return { ...progress({ done: 60, etaSec: 0, elapsedSec: 130 }), outputPath: '/runs/out.jsonl', cancelled: false, reusedCost: { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 }, written: 60, errors: [], warnings: [], ...over };
+  return {
+    ...progress({ done: 60, etaSec: 0, elapsedSec: 130 }),
+    outputPath: '/runs/out.jsonl',
+    cancelled: false,
+    reusedCost: { cost: 0, input_tokens: 0, output_tokens: 0, time: 0 },
+    written: 60,
+    errors: [],
+    warnings: [],
+    ...over,
+  };
 }
 
 /** A stand-in for process.stderr: records what is written; a terminal when `columns` is given. */
 function fakeStream(columns?: number): NodeJS.WriteStream & { text: () => string; chunks: string[] } {
   const chunks: string[] = [];
-  const s = { isTTY: columns !== undefined, columns, chunks, write: (c: string) => (chunks.push(String(c)), true), text: () => chunks.join('') };
+  const s = {
+    isTTY: columns !== undefined,
+    columns,
+    chunks,
+    write: (c: string) => (chunks.push(String(c)), true),
+    text: () => chunks.join(''),
+  };
   return s as unknown as NodeJS.WriteStream & { text: () => string; chunks: string[] };
 }
 
@@ -50,7 +65,9 @@ describe('progressLine', () => {
   });
 
   test('before the first row finishes the ETA is unknown; small counts are not abbreviated; costs of $1+ in cents', () => {
-    const line = progressLine(progress({ done: 0, etaSec: undefined, cost: { cost: 12.345, input_tokens: 999, output_tokens: 0, time: 0 } }));
+    const line = progressLine(
+      progress({ done: 0, etaSec: undefined, cost: { cost: 12.345, input_tokens: 999, output_tokens: 0, time: 0 } }),
+    );
     assert.ok(line.includes('0/60 rows (0%)'), line);
     assert.ok(line.includes('999 in / 0 out'), line);
     assert.ok(line.includes('$12.35'), line);
@@ -70,7 +87,11 @@ describe('ProgressReporter', () => {
     r.update(progress({ done: 2 })); // within the interval (10 s on a pipe): not printed
     r.update(progress({ done: 3 }), true);
     r.done();
-    assert.deepEqual(s.text().split('\n'), [`progress: ${progressLine(progress({ done: 1 }))}`, `progress: ${progressLine(progress({ done: 3 }))}`, '']);
+    assert.deepEqual(s.text().split('\n'), [
+      `progress: ${progressLine(progress({ done: 1 }))}`,
+      `progress: ${progressLine(progress({ done: 3 }))}`,
+      '',
+    ]);
     assert.ok(!s.text().includes('\x1b') && !s.text().includes('\r') && !s.text().includes('█'));
   });
 
@@ -80,7 +101,12 @@ describe('ProgressReporter', () => {
     r.update(progress({ done: 1 }));
     r.log('row 7: failed for good: 503');
     r.update(progress({ done: 2 }));
-    assert.deepEqual(s.text().split('\n'), [`progress: ${progressLine(progress({ done: 1 }))}`, 'row 7: failed for good: 503', `progress: ${progressLine(progress({ done: 2 }))}`, '']);
+    assert.deepEqual(s.text().split('\n'), [
+      `progress: ${progressLine(progress({ done: 1 }))}`,
+      'row 7: failed for good: 503',
+      `progress: ${progressLine(progress({ done: 2 }))}`,
+      '',
+    ]);
   });
 
   test('a terminal: a bar redrawn in place, as wide as the terminal allows, cleared for log lines, ended with a newline', () => {
@@ -101,7 +127,10 @@ describe('ProgressReporter', () => {
   test('a narrow terminal still gets a 10-cell bar; failures fill it too', () => {
     const s = fakeStream(60);
     new ProgressReporter(s).update(progress({ done: 4, failed: 1, total: 10 }));
-    assert.ok(s.text().startsWith(`\r\x1b[2K${'█'.repeat(5)}${'░'.repeat(5)} 4/10 rows (50%) · 1 failed`), JSON.stringify(s.text()));
+    assert.ok(
+      s.text().startsWith(`\r\x1b[2K${'█'.repeat(5)}${'░'.repeat(5)} 4/10 rows (50%) · 1 failed`),
+      JSON.stringify(s.text()),
+    );
   });
 
   test('done() without a bar drawn writes nothing', () => {
@@ -120,12 +149,17 @@ describe('summaryLine', () => {
   });
 
   test('reused rows: what they cost in the sessions that made them is named beside them', () => {
-    const line = summaryLine(summary({ reused: 28, reusedCost: { cost: 0.0038, input_tokens: 5000, output_tokens: 300, time: 9 } }));
+    const line = summaryLine(
+      summary({ reused: 28, reusedCost: { cost: 0.0038, input_tokens: 5000, output_tokens: 300, time: 9 } }),
+    );
     assert.match(line, /, 28 reused \(\$0\.0038 spent on them earlier\), 0 failed, .*cost \$0\.1234,/);
   });
 
   test('failures and cancellation are said first', () => {
-    assert.match(summaryLine(summary({ done: 58, failed: 2 })), /^finished with failures: 58\/60 rows done, 0 reused, 2 failed, /);
+    assert.match(
+      summaryLine(summary({ done: 58, failed: 2 })),
+      /^finished with failures: 58\/60 rows done, 0 reused, 2 failed, /,
+    );
     assert.match(summaryLine(summary({ done: 10, cancelled: true })), /^cancelled: 10\/60 rows done, /);
   });
 });

@@ -12,7 +12,12 @@ const SPEC: TemplateSpec = {
   required: [['candidate_solution', 'student_answer']],
 };
 
-const load = (text: string, spec = SPEC): PromptTemplate => ({ source: 'p.txt', text, hash: 'h', ...checkTemplate(text, spec, 'p.txt') });
+const load = (text: string, spec = SPEC): PromptTemplate => ({
+  source: 'p.txt',
+  text,
+  hash: 'h',
+  ...checkTemplate(text, spec, 'p.txt'),
+});
 const VARS = { problem_statement: 'P', candidate_solution: 'C', reference_solution: 'R' };
 
 describe('prompt templates', () => {
@@ -29,20 +34,38 @@ describe('prompt templates', () => {
   });
 
   test('a value holding a placeholder is not expanded again', () => {
-    assert.equal(fillTemplate(load('{candidate_solution}'), { ...VARS, candidate_solution: '{problem_statement} {{x}}' }), '{problem_statement} {{x}}');
-    assert.equal(fillTemplate(load('$x^{2}$ {candidate_solution}'), { ...VARS, candidate_solution: '{problem_statement}' }), '$x^{2}$ {problem_statement}');
+    assert.equal(
+      fillTemplate(load('{candidate_solution}'), { ...VARS, candidate_solution: '{problem_statement} {{x}}' }),
+      '{problem_statement} {{x}}',
+    );
+    assert.equal(
+      fillTemplate(load('$x^{2}$ {candidate_solution}'), { ...VARS, candidate_solution: '{problem_statement}' }),
+      '$x^{2}$ {problem_statement}',
+    );
   });
 
   test('errors name the line, the placeholder and the accepted names', () => {
-    assert.throws(() => load('a {{b}}\n{student_answer}\n\n{answer_key}'), (e: Error) => {
-      assert.match(e.message, /^p\.txt:4: '\{answer_key\}': the prompt has a placeholder \{answer_key\} that this command does not fill/);
-      assert.match(e.message, /\{problem_statement\}, \{candidate_solution\}, \{reference_solution\}, \{student_answer\}, \{solution\}, \{max_points\}/);
-      return true;
-    });
+    assert.throws(
+      () => load('a {{b}}\n{student_answer}\n\n{answer_key}'),
+      (e: Error) => {
+        assert.match(
+          e.message,
+          /^p\.txt:4: '\{answer_key\}': the prompt has a placeholder \{answer_key\} that this command does not fill/,
+        );
+        assert.match(
+          e.message,
+          /\{problem_statement\}, \{candidate_solution\}, \{reference_solution\}, \{student_answer\}, \{solution\}, \{max_points\}/,
+        );
+        return true;
+      },
+    );
     // Plain file: a name another command fills is refused; a LaTeX word is not.
     assert.throws(() => load('$\\frac{1}{2}$\n{candidate_solution} {gold_answer}'), /p\.txt:2: '\{gold_answer\}'/);
     assert.equal(load('$\\frac{1}{2}$ \\text{answer} {candidate_solution}').format, 'plain');
-    assert.throws(() => load('{problem_statement} only'), /no \{candidate_solution\} or \{student_answer\} placeholder/);
+    assert.throws(
+      () => load('{problem_statement} only'),
+      /no \{candidate_solution\} or \{student_answer\} placeholder/,
+    );
   });
 
   test("grader-bench: {solution} is the graded response in the original's marking-scheme prompts, the reference in its eval-style ones", () => {

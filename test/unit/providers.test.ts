@@ -30,7 +30,13 @@ describe('providers on the wire', () => {
   after(() => server.close());
   beforeEach(() => server.clearRequests());
 
-  const client = (yaml: string) => createClient(config(`${yaml}\nbase_url: ${server.url}${yaml.includes('api: anthropic') || yaml.includes('api: google') ? '' : '/v1'}\n`), { getKey: () => KEY, policy: fast });
+  const client = (yaml: string) =>
+    createClient(
+      config(
+        `${yaml}\nbase_url: ${server.url}${yaml.includes('api: anthropic') || yaml.includes('api: google') ? '' : '/v1'}\n`,
+      ),
+      { getKey: () => KEY, policy: fast },
+    );
 
   it('GLM goes to the original host, api.z.ai', () => {
     assert.equal(new URL(PROVIDER_BASE_URLS.glm!).hostname, 'api.z.ai');
@@ -38,7 +44,9 @@ describe('providers on the wire', () => {
   });
 
   it('anthropic: the Messages API with system apart, the thinking budget as written, thinking as chain of thought, cost from usage × prices', async () => {
-    const c = await client('model: claude-sonnet-4-5\napi: anthropic\nmax_tokens: 32000\nread_cost: 3\nwrite_cost: 15\ntemperature: null\nthinking:\n  type: enabled\n  budget_tokens: 16000');
+    const c = await client(
+      'model: claude-sonnet-4-5\napi: anthropic\nmax_tokens: 32000\nread_cost: 3\nwrite_cost: 15\ntemperature: null\nthinking:\n  type: enabled\n  budget_tokens: 16000',
+    );
     const messages = [
       { role: 'system' as const, content: 'Be rigorous.' },
       { role: 'user' as const, content: 'Prove that 1 + 1 = 2.' },
@@ -58,9 +66,15 @@ describe('providers on the wire', () => {
     const want = defaultReply('anthropic', req.body);
     assert.equal(r.text, want.text);
     assert.equal(r.cot, want.reasoning);
-    assert.deepEqual(r.usage, { inputTokens: want.promptTokens, outputTokens: want.completionTokens + want.reasoningTokens });
+    assert.deepEqual(r.usage, {
+      inputTokens: want.promptTokens,
+      outputTokens: want.completionTokens + want.reasoningTokens,
+    });
     assert.equal(r.cost, (want.promptTokens * 3 + (want.completionTokens + want.reasoningTokens) * 15) / 1e6);
-    assert.deepEqual(r.history.map((h) => h.type ?? h.role), ['system', 'user', 'cot', 'assistant']);
+    assert.deepEqual(
+      r.history.map((h) => h.type ?? h.role),
+      ['system', 'user', 'cot', 'assistant'],
+    );
   });
 
   it('anthropic: an overloaded 529 is retried; a cut-off reply says length; the key never shows', async () => {
@@ -70,7 +84,10 @@ describe('providers on the wire', () => {
     assert.equal(r.attempts, 2);
     assert.equal(r.finishReason, 'length');
     server.script({ kind: 'status', status: 400, message: `bad thing ${KEY}` });
-    await assert.rejects(c.complete([{ role: 'user', content: 'hi' }]), (e: Error) => !e.message.includes(KEY) && /bad thing/.test(e.message));
+    await assert.rejects(
+      c.complete([{ role: 'user', content: 'hi' }]),
+      (e: Error) => !e.message.includes(KEY) && /bad thing/.test(e.message),
+    );
   });
 
   it('anthropic: requests offering tools go to its OpenAI-compatible endpoint, as in the original', async () => {
@@ -84,7 +101,9 @@ describe('providers on the wire', () => {
   it('the OpenAI-compatible providers (glm, xai, deepseek, together, openrouter): chat completions, bearer key, max_tokens, sampling', async () => {
     for (const api of ['glm', 'xai', 'deepseek', 'together', 'openrouter']) {
       server.clearRequests();
-      const c = await client(`model: ${api}-model\napi: ${api}\napi_key_env: K\nmax_tokens: 77\ntemperature: 0.6\ntop_p: 0.95`);
+      const c = await client(
+        `model: ${api}-model\napi: ${api}\napi_key_env: K\nmax_tokens: 77\ntemperature: 0.6\ntop_p: 0.95`,
+      );
       await c.complete([
         { role: 'system', content: 's' },
         { role: 'user', content: 'u' },
@@ -92,7 +111,20 @@ describe('providers on the wire', () => {
       const req = server.requests[0]!;
       assert.equal(req.path, '/v1/chat/completions', api);
       assert.equal(req.headers.authorization, `Bearer ${KEY}`, api);
-      assert.deepEqual(req.body, { model: `${api}-model`, messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }], max_tokens: 77, temperature: 0.6, top_p: 0.95 }, api);
+      assert.deepEqual(
+        req.body,
+        {
+          model: `${api}-model`,
+          messages: [
+            { role: 'system', content: 's' },
+            { role: 'user', content: 'u' },
+          ],
+          max_tokens: 77,
+          temperature: 0.6,
+          top_p: 0.95,
+        },
+        api,
+      );
     }
   });
 
@@ -112,7 +144,15 @@ describe('providers on the wire', () => {
       { role: 'user', content: 'u' },
     ]);
     assert.equal(b.max_new_tokens, 500);
-    for (const k of ['max_tokens', 'max_retries_inner', 'no_system_messages', 'include_max_tool_calls', 'max_tokens_param', 'use_openai_responses_api_tools', 'max_tool_calls']) {
+    for (const k of [
+      'max_tokens',
+      'max_retries_inner',
+      'no_system_messages',
+      'include_max_tool_calls',
+      'max_tokens_param',
+      'use_openai_responses_api_tools',
+      'max_tool_calls',
+    ]) {
       assert.ok(!(k in b), `${k} not sent`);
     }
   });
@@ -125,13 +165,17 @@ describe('providers on the wire', () => {
       const b = body(server);
       assert.equal(b.max_completion_tokens, 50);
       assert.ok(!('max_tool_calls' in b) && !('tool_choice' in b), JSON.stringify(b));
-      await c.complete([{ role: 'user', content: 'u' }], { tools: [{ type: 'function', function: { name: 'submit' } }] });
+      await c.complete([{ role: 'user', content: 'u' }], {
+        tools: [{ type: 'function', function: { name: 'submit' } }],
+      });
       assert.equal(body(server, 1).tool_choice, 'auto');
     }
   });
 
   it('Responses API: max_output_tokens, effort in reasoning, no max_tool_calls in the body', async () => {
-    const c = await client('model: gpt-5-mini--high\napi: openai\nmax_tokens: 128000\nuse_openai_responses_api: true\nreasoning:\n  summary: auto\nmax_tool_calls: 4');
+    const c = await client(
+      'model: gpt-5-mini--high\napi: openai\nmax_tokens: 128000\nuse_openai_responses_api: true\nreasoning:\n  summary: auto\nmax_tool_calls: 4',
+    );
     await c.complete([{ role: 'user', content: 'u' }]);
     const b = body(server);
     assert.equal(server.requests[0]!.path, '/v1/responses');
@@ -141,8 +185,15 @@ describe('providers on the wire', () => {
   });
 
   it('Gemini: a refused max_output_tokens is cut by 1.2× and retried; tool_choice words become its function-calling mode, with tools only', async () => {
-    const c = await client('model: gemini-x\napi: google\nmax_tokens: 130000\ntool_choice: required\ntools:\n  - codeExecution: {}');
-    server.script({ kind: 'status', status: 400, message: 'Unable to submit request because it has a maxOutputTokens value of 130000 but the supported range is from 1 (inclusive) to 65537 (exclusive).' });
+    const c = await client(
+      'model: gemini-x\napi: google\nmax_tokens: 130000\ntool_choice: required\ntools:\n  - codeExecution: {}',
+    );
+    server.script({
+      kind: 'status',
+      status: 400,
+      message:
+        'Unable to submit request because it has a maxOutputTokens value of 130000 but the supported range is from 1 (inclusive) to 65537 (exclusive).',
+    });
     const r = await c.complete([{ role: 'user', content: 'u' }]);
     assert.equal(server.requests.length, 2);
     const gc = (i: number) => body(server, i).generationConfig as Record<string, unknown>;
@@ -150,7 +201,9 @@ describe('providers on the wire', () => {
     assert.ok(r.text.startsWith('Fake reply'));
     assert.deepEqual(body(server, 1).toolConfig, { functionCallingConfig: { mode: 'ANY' } });
     server.clearRequests();
-    await (await client('model: gemini-x\napi: google\nmax_tokens: 10\ntool_choice: auto')).complete([{ role: 'user', content: 'u' }]);
+    await (
+      await client('model: gemini-x\napi: google\nmax_tokens: 10\ntool_choice: auto')
+    ).complete([{ role: 'user', content: 'u' }]);
     assert.equal(body(server).toolConfig, undefined, 'no tools, no tool choice');
   });
 
@@ -171,7 +224,10 @@ describe('key rules', () => {
     const base = { api: 'custom' as const, model: 'm', maxToolCalls: undefined, maxTokensParam: undefined };
     assert.equal(chatTokensParam(base), 'max_tokens');
     assert.equal(chatTokensParam({ ...base, maxTokensParam: 'max_new_tokens' }), 'max_new_tokens');
-    assert.equal(chatTokensParam({ ...base, api: 'openai', model: 'o4-mini', maxTokensParam: 'max_new_tokens' }), 'max_completion_tokens');
+    assert.equal(
+      chatTokensParam({ ...base, api: 'openai', model: 'o4-mini', maxTokensParam: 'max_new_tokens' }),
+      'max_completion_tokens',
+    );
     assert.equal(chatTokensParam({ ...base, maxToolCalls: { a: 0, b: 1 } }), 'max_completion_tokens');
     assert.equal(chatTokensParam({ ...base, maxToolCalls: 0 }), 'max_tokens');
   });

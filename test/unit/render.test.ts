@@ -20,7 +20,9 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/render');
 
 /** data-latex of every rendered (not failed) formula, unescaped, in order. */
 function formulas(html: string): string[] {
-  return [...html.matchAll(/<span class="math-(?:inline|display)" data-latex="([^"]*)">/g)].map((m) => unescapeAttr(m[1]));
+  return [...html.matchAll(/<span class="math-(?:inline|display)" data-latex="([^"]*)">/g)].map((m) =>
+    unescapeAttr(m[1]),
+  );
 }
 
 function displayFormulas(html: string): string[] {
@@ -28,15 +30,22 @@ function displayFormulas(html: string): string[] {
 }
 
 function errorSpans(html: string): { title: string; latex: string; shown: string }[] {
-  return [...html.matchAll(/<span class="math-error[^"]*" title="([^"]*)" data-latex="([^"]*)">([^<]*)<\/span>/g)].map((m) => ({
-    title: unescapeAttr(m[1]),
-    latex: unescapeAttr(m[2]),
-    shown: unescapeAttr(m[3]),
-  }));
+  return [...html.matchAll(/<span class="math-error[^"]*" title="([^"]*)" data-latex="([^"]*)">([^<]*)<\/span>/g)].map(
+    (m) => ({
+      title: unescapeAttr(m[1]),
+      latex: unescapeAttr(m[2]),
+      shown: unescapeAttr(m[3]),
+    }),
+  );
 }
 
 function unescapeAttr(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The HTML with every rendered formula removed: what the prose turned into. */
@@ -67,19 +76,116 @@ function prose(html: string): string {
 
 const SAFE_TAGS = new Set([
   // markdown-it
-  'p', 'a', 'em', 'strong', 'code', 'pre', 'span', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li',
-  'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 's',
+  'p',
+  'a',
+  'em',
+  'strong',
+  'code',
+  'pre',
+  'span',
+  'div',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'blockquote',
+  'hr',
+  'br',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  's',
   // KaTeX (HTML + MathML + its stretchy SVGs)
-  'math', 'semantics', 'annotation', 'mrow', 'mi', 'mn', 'mo', 'ms', 'mtext', 'mspace', 'msup', 'msub', 'msubsup',
-  'mfrac', 'msqrt', 'mroot', 'mover', 'munder', 'munderover', 'mtable', 'mtr', 'mtd', 'mlabeledtr', 'mpadded', 'mphantom',
-  'mstyle', 'menclose', 'svg', 'path', 'line',
+  'math',
+  'semantics',
+  'annotation',
+  'mrow',
+  'mi',
+  'mn',
+  'mo',
+  'ms',
+  'mtext',
+  'mspace',
+  'msup',
+  'msub',
+  'msubsup',
+  'mfrac',
+  'msqrt',
+  'mroot',
+  'mover',
+  'munder',
+  'munderover',
+  'mtable',
+  'mtr',
+  'mtd',
+  'mlabeledtr',
+  'mpadded',
+  'mphantom',
+  'mstyle',
+  'menclose',
+  'svg',
+  'path',
+  'line',
 ]);
 const SAFE_ATTRS = new Set([
-  'class', 'style', 'href', 'rel', 'title', 'start', 'data-latex', 'aria-hidden', 'xmlns', 'encoding', 'display',
-  'mathvariant', 'stretchy', 'fence', 'separator', 'lspace', 'rspace', 'width', 'height', 'depth', 'voffset', 'viewBox',
-  'preserveAspectRatio', 'd', 'columnalign', 'rowalign', 'columnspacing', 'rowspacing', 'columnlines', 'rowlines',
-  'displaystyle', 'scriptlevel', 'linethickness', 'accent', 'accentunder', 'notation', 'mathbackground', 'mathcolor',
-  'minsize', 'maxsize', 'symmetric', 'largeop', 'movablelimits', 'x1', 'y1', 'x2', 'y2', 'stroke-width', 'side', 'frame',
+  'class',
+  'style',
+  'href',
+  'rel',
+  'title',
+  'start',
+  'data-latex',
+  'aria-hidden',
+  'xmlns',
+  'encoding',
+  'display',
+  'mathvariant',
+  'stretchy',
+  'fence',
+  'separator',
+  'lspace',
+  'rspace',
+  'width',
+  'height',
+  'depth',
+  'voffset',
+  'viewBox',
+  'preserveAspectRatio',
+  'd',
+  'columnalign',
+  'rowalign',
+  'columnspacing',
+  'rowspacing',
+  'columnlines',
+  'rowlines',
+  'displaystyle',
+  'scriptlevel',
+  'linethickness',
+  'accent',
+  'accentunder',
+  'notation',
+  'mathbackground',
+  'mathcolor',
+  'minsize',
+  'maxsize',
+  'symmetric',
+  'largeop',
+  'movablelimits',
+  'x1',
+  'y1',
+  'x2',
+  'y2',
+  'stroke-width',
+  'side',
+  'frame',
 ]);
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'background', 'poster']);
 
@@ -92,7 +198,10 @@ function assertSafeHtml(html: string, label: string): void {
   let last = 0;
   for (const m of html.matchAll(tagRe)) {
     const text = html.slice(last, m.index);
-    assert.ok(!/[<>]/.test(text), `${label}: raw < or > in text near ${JSON.stringify(html.slice(Math.max(0, (m.index ?? 0) - 60), m.index))}`);
+    assert.ok(
+      !/[<>]/.test(text),
+      `${label}: raw < or > in text near ${JSON.stringify(html.slice(Math.max(0, (m.index ?? 0) - 60), m.index))}`,
+    );
     last = (m.index ?? 0) + m[0].length;
     const name = m[2].toLowerCase();
     assert.ok(SAFE_TAGS.has(name), `${label}: tag <${name}>`);
@@ -103,7 +212,10 @@ function assertSafeHtml(html: string, label: string): void {
       assert.ok(SAFE_ATTRS.has(attr), `${label}: attribute ${attr} on <${name}>`);
       if (URL_ATTRS.has(attr)) assert.match(value, /^(?:https?:|mailto:)/i, `${label}: ${attr}="${value}"`);
       if (attr === 'style') {
-        assert.ok(!/url\(|expression|javascript|@import|\\|behavior|binding/i.test(value), `${label}: style="${value}"`);
+        assert.ok(
+          !/url\(|expression|javascript|@import|\\|behavior|binding/i.test(value),
+          `${label}: style="${value}"`,
+        );
         assert.match(value, /^(?:\s*[a-z-]+\s*:\s*[-#a-z0-9. %,]*;?)*$/i, `${label}: style="${value}"`);
       }
     }
@@ -111,7 +223,10 @@ function assertSafeHtml(html: string, label: string): void {
   assert.ok(!/[<>]/.test(html.slice(last)), `${label}: raw < or > in trailing text`);
   // Belt and braces, on the tags only (escaped text may legitimately say "onerror=").
   const tags = [...html.matchAll(tagRe)].map((m) => m[0]).join('\n');
-  assert.ok(!/<script|<img|<iframe|<object|<embed|<style|<link|<meta|<form|<input|<base/i.test(tags), `${label}: forbidden tag`);
+  assert.ok(
+    !/<script|<img|<iframe|<object|<embed|<style|<link|<meta|<form|<input|<base/i.test(tags),
+    `${label}: forbidden tag`,
+  );
   assert.ok(!/\son[a-z]+\s*=/i.test(tags.replace(/(title|data-latex)="[^"]*"/g, '')), `${label}: on*= attribute`);
   assert.ok(!/(?:href|src)\s*=\s*"\s*(?:javascript|vbscript|data|file):/i.test(tags), `${label}: dangerous URL`);
 }
@@ -181,7 +296,17 @@ describe('math delimiters', () => {
     assert.deepEqual(displayFormulas(r.html), ['\na + b \\\\\nc\n', '\n  d\n']);
   });
 
-  for (const env of ['align', 'align*', 'equation', 'equation*', 'gather', 'gather*', 'multline', 'eqnarray', 'cases']) {
+  for (const env of [
+    'align',
+    'align*',
+    'equation',
+    'equation*',
+    'gather',
+    'gather*',
+    'multline',
+    'eqnarray',
+    'cases',
+  ]) {
     test(`bare \\begin{${env}} at top level is display math`, () => {
       const bodies: Record<string, string> = {
         eqnarray: 'a &=& b \\\\ c &=& d',
@@ -201,7 +326,9 @@ describe('math delimiters', () => {
   }
 
   test('an environment inside math stays part of that formula', () => {
-    const r = renderRich('$$\\begin{aligned} a&=b\\\\ c&=d \\end{aligned}$$ and $f=\\begin{cases}1&x\\\\0&y\\end{cases}$');
+    const r = renderRich(
+      '$$\\begin{aligned} a&=b\\\\ c&=d \\end{aligned}$$ and $f=\\begin{cases}1&x\\\\0&y\\end{cases}$',
+    );
     assert.equal(r.mathCount, 2);
     assert.equal(r.mathErrors, 0);
   });
@@ -250,7 +377,9 @@ describe('math is protected from markdown', () => {
   });
 
   test('math in emphasis, headings, lists and tables', () => {
-    const r = renderRich('# Title $T_n$\n\n- item $a_1$\n- *em $b_2$ em*\n\n| h | $x|y$ |\n|---|---|\n| 1 | $\\lvert z \\rvert$ |\n');
+    const r = renderRich(
+      '# Title $T_n$\n\n- item $a_1$\n- *em $b_2$ em*\n\n| h | $x|y$ |\n|---|---|\n| 1 | $\\lvert z \\rvert$ |\n',
+    );
     assert.deepEqual(formulas(r.html), ['T_n', 'a_1', 'b_2', 'x|y', '\\lvert z \\rvert']);
     assert.match(r.html, /<h1>Title <span class="math-inline"/);
     assert.match(r.html, /<table>/);
@@ -259,7 +388,10 @@ describe('math is protected from markdown', () => {
 
   test('math in link text renders; math in a link title or destination is source', () => {
     const a = renderRich('[see $x^2$](https://example.com "t $y$")');
-    assert.match(a.html, /<a href="https:\/\/example\.com" title="t \$y\$" rel="noopener noreferrer">see <span class="math-inline"/);
+    assert.match(
+      a.html,
+      /<a href="https:\/\/example\.com" title="t \$y\$" rel="noopener noreferrer">see <span class="math-inline"/,
+    );
     const b = renderRich('[go](https://example.com/$x$)');
     assert.match(b.html, /href="https:\/\/example\.com\/\$x\$"/);
   });
@@ -371,7 +503,10 @@ describe('KaTeX errors and settings', () => {
     assert.equal(r.mathCount, 4);
     assert.equal(r.mathErrors, 2);
     const errs = errorSpans(r.html);
-    assert.deepEqual(errs.map((e) => e.shown), ['$\\frac{1}$', '$$\\begin{matrix}$$']);
+    assert.deepEqual(
+      errs.map((e) => e.shown),
+      ['$\\frac{1}$', '$$\\begin{matrix}$$'],
+    );
     assert.match(errs[0].title, /KaTeX parse error/);
     assert.ok(!errs[0].title.includes('\u0332'));
     assert.match(r.html, /class="math-error math-error-display"/);
@@ -387,7 +522,16 @@ describe('KaTeX errors and settings', () => {
   });
 
   test('trust is off: \\href, \\url, \\includegraphics, \\html* are refused and shown as source', () => {
-    for (const cmd of ['\\href{javascript:alert(1)}{x}', '\\url{javascript:alert(1)}', '\\includegraphics{http://evil/x.png}', '\\htmlClass{evil}{x}', '\\htmlId{evil}{x}', '\\htmlStyle{color:red}{x}', '\\htmlData{foo=bar}{x}', '\\href{https://ok.example}{x}']) {
+    for (const cmd of [
+      '\\href{javascript:alert(1)}{x}',
+      '\\url{javascript:alert(1)}',
+      '\\includegraphics{http://evil/x.png}',
+      '\\htmlClass{evil}{x}',
+      '\\htmlId{evil}{x}',
+      '\\htmlStyle{color:red}{x}',
+      '\\htmlData{foo=bar}{x}',
+      '\\href{https://ok.example}{x}',
+    ]) {
       const r = renderRich(`$${cmd}$`);
       assert.equal(r.mathErrors, 1, cmd);
       assert.match(errorSpans(r.html)[0].title, /is disabled/, cmd);
@@ -413,8 +557,14 @@ describe('KaTeX errors and settings', () => {
       assert.ok(r.html.length < 100_000, `${c.slice(0, 60)}: ${r.html.length}`);
     }
     const rule = renderRich('$\\rule{1000em}{1000em}$ $\\kern{5000em}$ $\\hspace{9999em}x$');
-    const sizes = rule.html.replace(/data-latex="[^"]*"|<annotation[^>]*>[^<]*<\/annotation>/g, '').match(/(?<![\d.])\d+(?:\.\d+)?em/g) ?? [];
-    assert.ok(sizes.every((v) => parseFloat(v) <= 40), `sizes: ${sizes.filter((v) => parseFloat(v) > 40).join(' ')}`);
+    const sizes =
+      rule.html
+        .replace(/data-latex="[^"]*"|<annotation[^>]*>[^<]*<\/annotation>/g, '')
+        .match(/(?<![\d.])\d+(?:\.\d+)?em/g) ?? [];
+    assert.ok(
+      sizes.every((v) => parseFloat(v) <= 40),
+      `sizes: ${sizes.filter((v) => parseFloat(v) > 40).join(' ')}`,
+    );
   });
 
   test('common olympiad macros render without errors', () => {
@@ -449,14 +599,19 @@ describe('KaTeX errors and settings', () => {
     const ok = renderRich('$\\RR + \\bb{x}$', { macros: { '\\RR': '\\mathbb{R}', bb: '\\mathbf{#1}' } });
     assert.equal(ok.mathErrors, 0);
     // Junk in the setting is ignored, not fatal.
-    const junk = renderRich('$x$', { macros: { '': 'x', 'not a name': 'y', '\\n': 5 as unknown as string, '\\ok': 'z' } });
+    const junk = renderRich('$x$', {
+      macros: { '': 'x', 'not a name': 'y', '\\n': 5 as unknown as string, '\\ok': 'z' },
+    });
     assert.equal(junk.mathErrors, 0);
     // A user macro can override a built-in one.
     assert.equal(renderRich('$\\R$', { macros: { '\\R': '\\mathrm{R}' } }).mathErrors, 0);
     // The formula cache keys on the macros: the same source with other macros renders anew.
     assert.equal(renderRich('$\\RR$').mathErrors, 1);
     assert.match(renderRich('$\\RR$', { macros: { '\\RR': '\\mathbf{Q}' } }).html, /mathbf/);
-    assert.notEqual(renderRich('$\\RR$', { macros: { '\\RR': '\\mathbf{Q}' } }).html, renderRich('$\\RR$', { macros: { '\\RR': '\\mathbb{R}' } }).html);
+    assert.notEqual(
+      renderRich('$\\RR$', { macros: { '\\RR': '\\mathbf{Q}' } }).html,
+      renderRich('$\\RR$', { macros: { '\\RR': '\\mathbb{R}' } }).html,
+    );
   });
 
   test('the macro table is not shared: \\gdef in one call does not reach the next', () => {
@@ -467,7 +622,9 @@ describe('KaTeX errors and settings', () => {
 
 describe('links and images', () => {
   test('http(s) and mailto links are live with rel=noopener noreferrer and no target', () => {
-    const r = renderRich('[a](https://a.example/x?y=1&z=2) [b](http://b.example) [c](mailto:c@d.example) <https://e.example> <f@g.example>');
+    const r = renderRich(
+      '[a](https://a.example/x?y=1&z=2) [b](http://b.example) [c](mailto:c@d.example) <https://e.example> <f@g.example>',
+    );
     assert.match(r.html, /<a href="https:\/\/a\.example\/x\?y=1&amp;z=2" rel="noopener noreferrer">a<\/a>/);
     assert.match(r.html, /<a href="http:\/\/b\.example" rel="noopener noreferrer">b<\/a>/);
     assert.match(r.html, /<a href="mailto:c@d\.example" rel="noopener noreferrer">c<\/a>/);
@@ -477,7 +634,16 @@ describe('links and images', () => {
   });
 
   test('other schemes and relative links are inert text', () => {
-    for (const src of ['[x](javascript:alert(1))', '[x](JaVaScRiPt:alert(1))', '[x](data:text/html,<script>alert(1)</script>)', '[x](vbscript:msgbox(1))', '[x](file:///etc/passwd)', '[x](relative/page.html)', '[x](//evil.example)', '[x](#top)']) {
+    for (const src of [
+      '[x](javascript:alert(1))',
+      '[x](JaVaScRiPt:alert(1))',
+      '[x](data:text/html,<script>alert(1)</script>)',
+      '[x](vbscript:msgbox(1))',
+      '[x](file:///etc/passwd)',
+      '[x](relative/page.html)',
+      '[x](//evil.example)',
+      '[x](#top)',
+    ]) {
       const r = renderRich(src);
       assert.ok(!r.html.includes('<a '), `${src}: ${r.html}`);
       assertSafeHtml(r.html, src);
@@ -490,7 +656,10 @@ describe('links and images', () => {
 
   test('images never load: a link or alt text only', () => {
     const a = renderRich('![a chart](https://img.example/c.png "T")');
-    assert.equal(a.html, '<p><a class="md-image" href="https://img.example/c.png" title="T" rel="noopener noreferrer">[image: a chart]</a></p>\n');
+    assert.equal(
+      a.html,
+      '<p><a class="md-image" href="https://img.example/c.png" title="T" rel="noopener noreferrer">[image: a chart]</a></p>\n',
+    );
     const b = renderRich('![x](data:image/png;base64,AAAA) ![y](javascript:alert(1)) ![z](mailto:a@b.c) ![]()');
     assert.ok(!/<img|<a /.test(b.html.replace(/<span class="md-image">[^<]*<\/span>/g, '')), b.html);
     assertSafeHtml(b.html, 'images');
@@ -558,7 +727,7 @@ describe('hostile corpus', () => {
     '$\\style{color:red}{x}$ $\\class{evil}{x}$ $\\cssId{evil}{x}$',
     '$\\unicode{x3C}script$',
     'unbalanced $ here and \\[ there and $$ and \\( and \\begin{align}',
-    '[' .repeat(5000) + '](javascript:alert(1))',
+    '['.repeat(5000) + '](javascript:alert(1))',
     '>'.repeat(200) + ' $x$',
     '$' + '{'.repeat(9000) + 'x' + '}'.repeat(9000) + '$',
     '$' + '\\left('.repeat(2000) + 'x' + '\\right)'.repeat(2000) + '$',
@@ -626,7 +795,13 @@ describe('bounded work on huge input', () => {
   });
 
   test('deeply nested markdown', () => {
-    for (const s of ['>'.repeat(50_000) + ' x', '- '.repeat(20_000) + 'x', '['.repeat(100_000), '*_'.repeat(100_000), '`'.repeat(100_001)]) {
+    for (const s of [
+      '>'.repeat(50_000) + ' x',
+      '- '.repeat(20_000) + 'x',
+      '['.repeat(100_000),
+      '*_'.repeat(100_000),
+      '`'.repeat(100_001),
+    ]) {
       const r = renderRich(s);
       assertSafeHtml(r.html, s.slice(0, 10));
     }
@@ -636,7 +811,10 @@ describe('bounded work on huge input', () => {
 describe('renderPlainMath', () => {
   test('no markdown, everything escaped, newlines kept', () => {
     const p = renderPlainMath('# not a heading\n**b** <i>x</i> & $a_1*b_2$\n\\$5 \\\\ [l](javascript:x)');
-    assert.equal(prose(p.html), '# not a heading\n**b** &lt;i&gt;x&lt;/i&gt; &amp; \u27e8math\u27e9\n$5 \\\\ [l](javascript:x)');
+    assert.equal(
+      prose(p.html),
+      '# not a heading\n**b** &lt;i&gt;x&lt;/i&gt; &amp; \u27e8math\u27e9\n$5 \\\\ [l](javascript:x)',
+    );
     assert.deepEqual(formulas(p.html), ['a_1*b_2']);
   });
 
@@ -664,7 +842,9 @@ describe('IMO-Bench fields', () => {
       t.skip(`${IMOBENCH} not found (…/shared/data/imobench): IMO-Bench rendering not checked`);
       return;
     }
-    const files = readdirSync(IMOBENCH).filter((f) => f.endsWith('.csv')).sort();
+    const files = readdirSync(IMOBENCH)
+      .filter((f) => f.endsWith('.csv'))
+      .sort();
     assert.ok(files.length > 0);
     let fields = 0;
     let math = 0;
@@ -673,7 +853,11 @@ describe('IMO-Bench fields', () => {
     const failing = new Map<string, string>();
     for (const file of files) {
       // relax_quotes: answerbench_v2.csv has a quoting defect (imo-bench-algebra-036).
-      const rows = parse(readFileSync(path.join(IMOBENCH, file)), { columns: true, relax_column_count: true, relax_quotes: true }) as Record<string, string>[];
+      const rows = parse(readFileSync(path.join(IMOBENCH, file)), {
+        columns: true,
+        relax_column_count: true,
+        relax_quotes: true,
+      }) as Record<string, string>[];
       for (const row of rows) {
         for (const col of ['Problem', 'Solution', 'Grading guidelines']) {
           const text = row[col];

@@ -1,10 +1,28 @@
 /** Rewriting a results file that another program may append to: nothing appended is lost. */
 import assert from 'node:assert/strict';
-import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FileChangedError, readForRewrite, removeStaleTemps, rewriteFileAtomic, writeAll } from '../../src/core/data/atomic';
+import {
+  FileChangedError,
+  readForRewrite,
+  removeStaleTemps,
+  rewriteFileAtomic,
+  writeAll,
+} from '../../src/core/data/atomic';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'qed-rewrite-'));
 const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `{"${tag}":${i}}\n`).join('');
@@ -36,7 +54,14 @@ test('lines written to the old file after the rename are carried over to the new
   });
   const text = readFileSync(file, 'utf8');
   assert.ok(text.startsWith(lines(2, 'b')));
-  assert.deepEqual(text.slice(Buffer.byteLength(lines(2, 'b'))).split('\n').filter(Boolean).sort(), ['{"late":1}', '{"new":1}']);
+  assert.deepEqual(
+    text
+      .slice(Buffer.byteLength(lines(2, 'b')))
+      .split('\n')
+      .filter(Boolean)
+      .sort(),
+    ['{"late":1}', '{"new":1}'],
+  );
   assert.equal(res.late, Buffer.byteLength('{"late":1}\n'));
 });
 
@@ -44,18 +69,34 @@ test('a file replaced, cut or edited in place since the read is not overwritten'
   const d = dir();
   const file = join(d, 'r.jsonl');
   const cases: Array<[string, () => void, RegExp]> = [
-    ['replaced', () => (writeFileSync(`${file}.x`, lines(3, 'z')), renameSync(`${file}.x`, file)), /replaced by another program/],
+    [
+      'replaced',
+      () => (writeFileSync(`${file}.x`, lines(3, 'z')), renameSync(`${file}.x`, file)),
+      /replaced by another program/,
+    ],
     ['cut', () => writeFileSync(file, lines(1, 'a')), /got shorter/],
-    ['edited', () => (writeFileSync(file, lines(3, 'c')), utimesSync(file, new Date(), new Date(Date.now() + 5000))), /edited in place/],
+    [
+      'edited',
+      () => (writeFileSync(file, lines(3, 'c')), utimesSync(file, new Date(), new Date(Date.now() + 5000))),
+      /edited in place/,
+    ],
   ];
   for (const [name, change, msg] of cases) {
     writeFileSync(file, lines(3, 'a'));
     const r = readForRewrite(file)!;
     change();
     const before = readFileSync(file, 'utf8');
-    await assert.rejects(rewriteFileAtomic(file, r.snapshot, (fh) => writeAll(fh, 'new\n')), (e: unknown) => e instanceof FileChangedError && msg.test(e.message), name);
+    await assert.rejects(
+      rewriteFileAtomic(file, r.snapshot, (fh) => writeAll(fh, 'new\n')),
+      (e: unknown) => e instanceof FileChangedError && msg.test(e.message),
+      name,
+    );
     assert.equal(readFileSync(file, 'utf8'), before, name);
-    assert.deepEqual(readdirSync(d).filter((n) => n.endsWith('.tmp')), [], `${name}: no temp file left`);
+    assert.deepEqual(
+      readdirSync(d).filter((n) => n.endsWith('.tmp')),
+      [],
+      `${name}: no temp file left`,
+    );
   }
 });
 
@@ -87,7 +128,10 @@ test('temporary files of a killed rewrite are removed, those of live processes a
   const live = join(d, `.r.jsonl.${process.pid}.0a1b2d.tmp`);
   const other = join(d, '.s.jsonl.999999.0a1b2c.tmp');
   for (const f of [dead, live, other]) writeFileSync(f, 'x');
-  assert.deepEqual(removeStaleTemps(file, (pid) => pid !== 999999), ['.r.jsonl.999999.0a1b2c.tmp']);
+  assert.deepEqual(
+    removeStaleTemps(file, (pid) => pid !== 999999),
+    ['.r.jsonl.999999.0a1b2c.tmp'],
+  );
   assert.ok(!existsSync(dead));
   assert.ok(existsSync(live) && existsSync(other));
 });

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bareObjects, formatCandidates, parseFilterObject, parseFilterVerdict, parseScheme, verdictColumns } from '../../src/core/rubric';
+import {
+  bareObjects,
+  formatCandidates,
+  parseFilterObject,
+  parseFilterVerdict,
+  parseScheme,
+  verdictColumns,
+} from '../../src/core/rubric';
 
 const SCHEME = `Checkpoints (7 points in total)
 1. [2 pts] Prove that the sequence is bounded.
@@ -15,7 +22,9 @@ Deductions
 - [-1 pts] Missing the case n = 0.`;
 
 test('scheme: the <scheme> block without preamble; checkpoints add up to 7', () => {
-  const r = parseScheme(`Sure! Here is a scheme.\n\n<scheme>\n${SCHEME}\n</scheme>\n\nLet me know if you need changes.`);
+  const r = parseScheme(
+    `Sure! Here is a scheme.\n\n<scheme>\n${SCHEME}\n</scheme>\n\nLet me know if you need changes.`,
+  );
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal(r.value.text, SCHEME);
   assert.deepEqual(
@@ -26,29 +35,48 @@ test('scheme: the <scheme> block without preamble; checkpoints add up to 7', () 
 });
 
 test('scheme: the last closed block wins (a quoted template before it does not count)', () => {
-  const r = parseScheme(`The layout is <scheme>Checkpoints\n1. [N pts] …</scheme>. Here it is:\n<scheme>\n${SCHEME}\n</scheme>`);
+  const r = parseScheme(
+    `The layout is <scheme>Checkpoints\n1. [N pts] …</scheme>. Here it is:\n<scheme>\n${SCHEME}\n</scheme>`,
+  );
   assert.ok(r.ok);
   assert.equal(r.value.text, SCHEME);
 });
 
 test('scheme: without tags, from the first Checkpoints heading on; fences and markdown headings are fine', () => {
-  const md = '```markdown\n## Checkpoints (7 points)\n**Checkpoint 1 (3 points):** the key lemma.\n**Checkpoint 2 (4 points):** the finish.\n\n## Zero-credit items\nNone\n\n## Deductions: -1 for an arithmetic slip\n```';
+  const md =
+    '```markdown\n## Checkpoints (7 points)\n**Checkpoint 1 (3 points):** the key lemma.\n**Checkpoint 2 (4 points):** the finish.\n\n## Zero-credit items\nNone\n\n## Deductions: -1 for an arithmetic slip\n```';
   const r = parseScheme(`Here is my proposal.\n\n${md}`);
   assert.ok(r.ok, r.ok ? '' : r.error);
-  assert.ok(r.value.text.startsWith('## Checkpoints (7 points)') && r.value.text.endsWith('arithmetic slip'), r.value.text);
-  assert.deepEqual(r.value.checkpoints.map((c) => c.points), [3, 4]);
+  assert.ok(
+    r.value.text.startsWith('## Checkpoints (7 points)') && r.value.text.endsWith('arithmetic slip'),
+    r.value.text,
+  );
+  assert.deepEqual(
+    r.value.checkpoints.map((c) => c.points),
+    [3, 4],
+  );
 });
 
 test('scheme: points written before the text or at the end of the line; "Total" lines are not items', () => {
-  const r = parseScheme('Checkpoints:\n- 4 points: reduce to a quadratic\n- Solve it — 3 pts\nTotal: 7 points\nZero-credit items: restating the problem\nDeductions: none');
+  const r = parseScheme(
+    'Checkpoints:\n- 4 points: reduce to a quadratic\n- Solve it — 3 pts\nTotal: 7 points\nZero-credit items: restating the problem\nDeductions: none',
+  );
   assert.ok(r.ok, r.ok ? '' : r.error);
-  assert.deepEqual(r.value.checkpoints.map((c) => c.points), [4, 3]);
+  assert.deepEqual(
+    r.value.checkpoints.map((c) => c.points),
+    [4, 3],
+  );
 });
 
 test('scheme: a bracketed points marker wins over a number of points in the text', () => {
-  const r = parseScheme('Checkpoints\n1. Show that 3 points are collinear [5 pts]\n2. Finish [2 pts]\nZero-credit items\nNone\nDeductions\nNone');
+  const r = parseScheme(
+    'Checkpoints\n1. Show that 3 points are collinear [5 pts]\n2. Finish [2 pts]\nZero-credit items\nNone\nDeductions\nNone',
+  );
   assert.ok(r.ok, r.ok ? '' : r.error);
-  assert.deepEqual(r.value.checkpoints.map((c) => c.points), [5, 2]);
+  assert.deepEqual(
+    r.value.checkpoints.map((c) => c.points),
+    [5, 2],
+  );
 });
 
 test('scheme: replies without a usable scheme are errors that say why', () => {
@@ -56,9 +84,18 @@ test('scheme: replies without a usable scheme are errors that say why', () => {
     ['I cannot write a scheme for this problem.', /no <scheme> block and no Checkpoints section/],
     ['<scheme>\nCheckpoints\n1. [2 pts] a\n', /not closed/],
     ['<scheme>Zero-credit items\nNone\nDeductions\nNone</scheme>', /no Checkpoints section/],
-    ['<scheme>Checkpoints\n1. prove it\nZero-credit items\nNone\nDeductions\nNone</scheme>', /no checkpoint states its points/],
-    ['<scheme>Checkpoints\n1. [2 pts] a\n2. [3 pts] b\nZero-credit items\nNone\nDeductions\nNone</scheme>', /add up to 5 points, not 7 \(2 \+ 3\)/],
-    ['<scheme>Checkpoints\n1. [3.5 pts] a\n2. [3.5 pts] b\nZero-credit items\nNone\nDeductions\nNone</scheme>', /3\.5 points, not a whole number/],
+    [
+      '<scheme>Checkpoints\n1. prove it\nZero-credit items\nNone\nDeductions\nNone</scheme>',
+      /no checkpoint states its points/,
+    ],
+    [
+      '<scheme>Checkpoints\n1. [2 pts] a\n2. [3 pts] b\nZero-credit items\nNone\nDeductions\nNone</scheme>',
+      /add up to 5 points, not 7 \(2 \+ 3\)/,
+    ],
+    [
+      '<scheme>Checkpoints\n1. [3.5 pts] a\n2. [3.5 pts] b\nZero-credit items\nNone\nDeductions\nNone</scheme>',
+      /3\.5 points, not a whole number/,
+    ],
     ['<scheme>Checkpoints\n1. [7 pts] all\nDeductions\nNone</scheme>', /no Zero-credit section/],
     ['<scheme>Checkpoints\n1. [7 pts] all\nZero-credit items\nNone</scheme>', /no Deductions section/],
     ['', /no <scheme> block/],
@@ -70,12 +107,24 @@ test('scheme: replies without a usable scheme are errors that say why', () => {
 });
 
 test('scheme: "Checkpoint 1 (2 pts): …" is an item, not a section heading', () => {
-  const r = parseScheme('Checkpoints\nCheckpoint 1 (2 pts): a\nCheckpoint 2 (5 pts): b\nZero-credit items\nNone\nDeductions\nNone');
+  const r = parseScheme(
+    'Checkpoints\nCheckpoint 1 (2 pts): a\nCheckpoint 2 (5 pts): b\nZero-credit items\nNone\nDeductions\nNone',
+  );
   assert.ok(r.ok, r.ok ? '' : r.error);
-  assert.deepEqual(r.value.checkpoints.map((c) => c.points), [2, 5]);
+  assert.deepEqual(
+    r.value.checkpoints.map((c) => c.points),
+    [2, 5],
+  );
 });
 
-const VERDICT = { incomplete: false, difficulty: 6, gaps: true, wrong: false, disagreement: false, computational: true };
+const VERDICT = {
+  incomplete: false,
+  difficulty: 6,
+  gaps: true,
+  wrong: false,
+  disagreement: false,
+  computational: true,
+};
 
 test('filter: a fenced json block, a bare object in prose, or the whole reply', () => {
   const json = JSON.stringify(VERDICT);
@@ -92,15 +141,22 @@ test('filter: a fenced json block, a bare object in prose, or the whole reply', 
 
 test('filter: the last object with verdict fields counts; other keys are ignored', () => {
   const early = { ...VERDICT, difficulty: 2 };
-  const r = parseFilterVerdict(`First guess: ${JSON.stringify(early)}. On reflection: ${JSON.stringify({ ...VERDICT, reason: 'gap in step 2' })}`);
+  const r = parseFilterVerdict(
+    `First guess: ${JSON.stringify(early)}. On reflection: ${JSON.stringify({ ...VERDICT, reason: 'gap in step 2' })}`,
+  );
   assert.deepEqual(r, { ok: true, value: VERDICT });
   // A fenced json block is preferred to a bare object after it (e.g. an echo of the example).
-  const f = parseFilterVerdict(`\`\`\`json\n${JSON.stringify(VERDICT)}\n\`\`\`\nFor reference the format was {"incomplete": false, "difficulty": 5}`);
+  const f = parseFilterVerdict(
+    `\`\`\`json\n${JSON.stringify(VERDICT)}\n\`\`\`\nFor reference the format was {"incomplete": false, "difficulty": 5}`,
+  );
   assert.deepEqual(f, { ok: true, value: VERDICT });
   // extra_cols (the original's column) keeps the object as the model wrote it, other keys included.
   const whole = parseFilterObject(`On reflection: ${JSON.stringify({ ...VERDICT, reason: 'gap in step 2' })}`);
   assert.ok(whole.ok);
-  assert.deepEqual(verdictColumns(whole.value.verdict, whole.value.object).extra_cols, { ...VERDICT, reason: 'gap in step 2' });
+  assert.deepEqual(verdictColumns(whole.value.verdict, whole.value.object).extra_cols, {
+    ...VERDICT,
+    reason: 'gap in step 2',
+  });
 });
 
 test('filter: wrong types, ranges or missing fields are errors naming the field', () => {
@@ -129,7 +185,11 @@ test('filter: wrong types, ranges or missing fields are errors naming the field'
 });
 
 test('bareObjects: braces inside strings and LaTeX braces do not confuse it', () => {
-  assert.deepEqual(bareObjects('a {"k": "}{"} b \\frac{1}{2} {"n": {"m": 1}}'), ['{"k": "}{"}', '{"n": {"m": 1}}', '{"m": 1}']);
+  assert.deepEqual(bareObjects('a {"k": "}{"} b \\frac{1}{2} {"n": {"m": 1}}'), [
+    '{"k": "}{"}',
+    '{"n": {"m": 1}}',
+    '{"m": 1}',
+  ]);
 });
 
 test('candidates: a list is numbered, text as is, objects as JSON, none said so', () => {

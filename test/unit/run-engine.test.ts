@@ -12,14 +12,29 @@ import type { RunIdentity } from '../../src/core/run/store';
 const dir = () => mkdtempSync(join(tmpdir(), 'qed-run-'));
 
 function dataset(n: number, extra: (i: number) => Row = () => ({})): Dataset {
-  const rows = Array.from({ length: n }, (_, i) => ({ problem_id: `P-${i + 1}`, problem: `Prove ${i + 1} > 0.`, grading_guidelines: `guideline ${i + 1}`, ...extra(i) }));
+  const rows = Array.from({ length: n }, (_, i) => ({
+    problem_id: `P-${i + 1}`,
+    problem: `Prove ${i + 1} > 0.`,
+    grading_guidelines: `guideline ${i + 1}`,
+    ...extra(i),
+  }));
   return { source: 'mem', file: 'mem.jsonl', rows, columns: Object.keys(rows[0] ?? {}), renamed: {} };
 }
 
-const identity: RunIdentity = { config: 'test/model', model: 'm', api: 'custom', config_hash: 'c1', prompt: 'p', prompt_hash: 'h1', mode: 'proof' };
+const identity: RunIdentity = {
+  config: 'test/model',
+  model: 'm',
+  api: 'custom',
+  config_hash: 'c1',
+  prompt: 'p',
+  prompt_hash: 'h1',
+  mode: 'proof',
+};
 
 /** A solver that answers instantly, records what it was asked, and can fail chosen prompts. */
-function fakeSolver(opts: { fail?: (prompt: string) => LlmError | undefined; delayMs?: number } = {}): Solver & { calls: string[] } {
+function fakeSolver(
+  opts: { fail?: (prompt: string) => LlmError | undefined; delayMs?: number } = {},
+): Solver & { calls: string[] } {
   const calls: string[] = [];
   return {
     label: 'fake',
@@ -39,7 +54,10 @@ function fakeSolver(opts: { fail?: (prompt: string) => LlmError | undefined; del
       if (err) throw err;
       return {
         answer: `proof of: ${prompt}`,
-        history: [{ role: 'user', content: prompt }, { role: 'assistant', content: 'x' }],
+        history: [
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: 'x' },
+        ],
         cost: { cost: 0.001, input_tokens: 10, output_tokens: 20, time: 0.01 },
         finishReason: 'stop',
         attempts: 1,
@@ -64,7 +82,11 @@ function options(out: string, ds: Dataset, solver: Solver, over: Partial<RunOpti
   };
 }
 
-const readRows = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+const readRows = (p: string) =>
+  readFileSync(p, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
 
 test('writes every input column plus the result columns, in dataset order', async () => {
   const out = join(dir(), 'sub', 'res.jsonl');
@@ -73,7 +95,10 @@ test('writes every input column plus the result columns, in dataset order', asyn
   assert.equal(s.done, 5);
   assert.equal(s.failed, 0);
   const rows = readRows(out);
-  assert.deepEqual(rows.map((r) => r.problem_id), ['P-1', 'P-2', 'P-3', 'P-4', 'P-5']);
+  assert.deepEqual(
+    rows.map((r) => r.problem_id),
+    ['P-1', 'P-2', 'P-3', 'P-4', 'P-5'],
+  );
   assert.equal(rows[0].model_solution, 'proof of: Q: Prove 1 > 0.');
   assert.deepEqual(rows[0].cost_run, { cost: 0.001, input_tokens: 10, output_tokens: 20, time: 0.01 });
   assert.deepEqual(rows[0].schema_0, [{ title: 'Proof Grade', desc: 'guideline 1', points: 7 }]);
@@ -109,13 +134,19 @@ test('after a crash the journal is merged and only missing rows are requested', 
   const s = await runBenchmark(options(out, dataset(5), solver, { onLog: (l) => logs.push(l) }));
   assert.equal(solver.calls.length, 3, 'P-3, P-4, P-5 only');
   assert.equal(s.reused, 2);
-  assert.deepEqual(readRows(out).map((r) => r.problem_id), ['P-1', 'P-2', 'P-3', 'P-4', 'P-5']);
+  assert.deepEqual(
+    readRows(out).map((r) => r.problem_id),
+    ['P-1', 'P-2', 'P-3', 'P-4', 'P-5'],
+  );
   assert.ok(logs.some((l) => /unreadable journal line/.test(l)));
 });
 
 test('a failed row records an explicit error, counts as failed, and is retried next run', async () => {
   const out = join(dir(), 'res.jsonl');
-  const failing = fakeSolver({ fail: (p) => (p.includes('Prove 2 ') ? new LlmError('server error (after 7 attempts)', 'server', 500, undefined, 7) : undefined) });
+  const failing = fakeSolver({
+    fail: (p) =>
+      p.includes('Prove 2 ') ? new LlmError('server error (after 7 attempts)', 'server', 500, undefined, 7) : undefined,
+  });
   const s = await runBenchmark(options(out, dataset(3), failing));
   assert.equal(s.failed, 1);
   assert.equal(s.errors[0].key, 'P-2@0');
@@ -137,14 +168,26 @@ test('throw_error_on_failure: the job stops at the first row that fails for good
   const out = join(dir(), 'res.jsonl');
   const logs: string[] = [];
   const failing = {
-    ...fakeSolver({ fail: (p) => (p.includes('Prove 3 ') ? new LlmError('server error (after 7 attempts)', 'server', 500, undefined, 7) : undefined) }),
+    ...fakeSolver({
+      fail: (p) =>
+        p.includes('Prove 3 ')
+          ? new LlmError('server error (after 7 attempts)', 'server', 500, undefined, 7)
+          : undefined,
+    }),
     stopOnFailure: true,
   };
   const s = await runBenchmark(options(out, dataset(10), failing, { concurrency: 1, onLog: (l) => logs.push(l) }));
   assert.match(String(s.stopped), /P-3@0 failed for good.*throw_error_on_failure/);
   assert.equal(s.cancelled, false);
   assert.equal(failing.calls.length, 3, 'no row is started after the failure');
-  assert.deepEqual(readRows(out).map((r) => [r.problem_id, r.error === undefined]), [['P-1', true], ['P-2', true], ['P-3', false]]);
+  assert.deepEqual(
+    readRows(out).map((r) => [r.problem_id, r.error === undefined]),
+    [
+      ['P-1', true],
+      ['P-2', true],
+      ['P-3', false],
+    ],
+  );
   assert.ok(logs.some((l) => /^stopping: /.test(l)));
 
   // Without the setting the job goes on; the rerun does the failed row and the seven never started.
@@ -160,9 +203,13 @@ test('a row is counted only once its journal line is on disk; rows finishing tog
   // Hold every fdatasync until the test lets it go.
   const held: Array<() => void> = [];
   const real = fs.fdatasync;
-  t.mock.method(fs, 'fdatasync', (fd: number, cb: (e: NodeJS.ErrnoException | null) => void) => held.push(() => real(fd, cb)));
+  t.mock.method(fs, 'fdatasync', (fd: number, cb: (e: NodeJS.ErrnoException | null) => void) =>
+    held.push(() => real(fd, cb)),
+  );
   const seen: number[] = [];
-  const job = runBenchmark(options(out, dataset(8), fakeSolver(), { concurrency: 8, onProgress: (p) => seen.push(p.done) }));
+  const job = runBenchmark(
+    options(out, dataset(8), fakeSolver(), { concurrency: 8, onProgress: (p) => seen.push(p.done) }),
+  );
   for (let i = 0; i < 1000 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
   assert.ok(held.length > 0, 'the journal is synced with fdatasync');
   await new Promise((r) => setTimeout(r, 20));
@@ -186,29 +233,49 @@ test('a journal that cannot be written (disk full) stops the job: no more rows a
   const out = join(dir(), 'res.jsonl');
   const real = fs.writeSync;
   t.mock.method(fs, 'writeSync', (fd: number, data: unknown, ...rest: unknown[]) => {
-    if (typeof data === 'string' && data.includes('Prove 3 ')) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    if (typeof data === 'string' && data.includes('Prove 3 '))
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     return (real as (...a: unknown[]) => number)(fd, data, ...rest);
   });
   const solver = fakeSolver();
   await assert.rejects(runBenchmark(options(out, dataset(10), solver, { concurrency: 1 })), /ENOSPC/);
   assert.equal(solver.calls.length, 3, 'no row is asked after the journal failed');
   t.mock.restoreAll();
-  assert.deepEqual(readRows(out).map((r) => r.problem_id), ['P-1', 'P-2']);
+  assert.deepEqual(
+    readRows(out).map((r) => r.problem_id),
+    ['P-1', 'P-2'],
+  );
 });
 
 test('a different config or prompt is refused instead of mixed in', async () => {
   const out = join(dir(), 'res.jsonl');
   await runBenchmark(options(out, dataset(2), fakeSolver()));
-  await assert.rejects(runBenchmark(options(out, dataset(2), fakeSolver(), { identity: { ...identity, config: 'other', config_hash: 'c2' } })), /different run.*'test\/model'.*--overwrite/s);
-  await assert.rejects(runBenchmark(options(out, dataset(2), fakeSolver(), { identity: { ...identity, prompt_hash: 'h2' } })), /prompt/);
-  const s = await runBenchmark(options(out, dataset(2), fakeSolver(), { identity: { ...identity, config_hash: 'c2' }, overwrite: true }));
+  await assert.rejects(
+    runBenchmark(
+      options(out, dataset(2), fakeSolver(), { identity: { ...identity, config: 'other', config_hash: 'c2' } }),
+    ),
+    /different run.*'test\/model'.*--overwrite/s,
+  );
+  await assert.rejects(
+    runBenchmark(options(out, dataset(2), fakeSolver(), { identity: { ...identity, prompt_hash: 'h2' } })),
+    /prompt/,
+  );
+  const s = await runBenchmark(
+    options(out, dataset(2), fakeSolver(), { identity: { ...identity, config_hash: 'c2' }, overwrite: true }),
+  );
   assert.equal(s.reused, 0);
   assert.ok(readRows(out).every((r) => (r.qed_run as Row).config_hash === 'c2'));
 });
 
 test('rows of another dataset are refused', async () => {
   const out = join(dir(), 'res.jsonl');
-  await runBenchmark(options(out, dataset(2, (i) => ({ problem_id: `X-${i}` })), fakeSolver()));
+  await runBenchmark(
+    options(
+      out,
+      dataset(2, (i) => ({ problem_id: `X-${i}` })),
+      fakeSolver(),
+    ),
+  );
   await assert.rejects(runBenchmark(options(out, dataset(2), fakeSolver())), /not in this dataset/);
 });
 
@@ -217,7 +284,10 @@ test('--n runs each problem n times with run_index, runs of a problem together',
   const solver = fakeSolver();
   await runBenchmark(options(out, dataset(2), solver, { n: 3 }));
   assert.equal(solver.calls.length, 6);
-  assert.deepEqual(readRows(out).map((r) => `${r.problem_id}#${r.run_index}`), ['P-1#0', 'P-1#1', 'P-1#2', 'P-2#0', 'P-2#1', 'P-2#2']);
+  assert.deepEqual(
+    readRows(out).map((r) => `${r.problem_id}#${r.run_index}`),
+    ['P-1#0', 'P-1#1', 'P-1#2', 'P-2#0', 'P-2#1', 'P-2#2'],
+  );
   // Asking for fewer runs later keeps the extra ones (paid work is never dropped).
   await runBenchmark(options(out, dataset(2), fakeSolver(), { n: 1 }));
   assert.equal(readRows(out).length, 6);
@@ -258,7 +328,11 @@ test('--problem-column may name a column as the file has it, before the IMO-Benc
 test('a missing problem column is reported with the columns that exist, before any request', async () => {
   const out = join(dir(), 'res.jsonl');
   const solver = fakeSolver();
-  await assert.rejects(runBenchmark(options(out, dataset(2), solver, { problemColumn: 'question' })), (e: Error) => /row 1 has no column 'question'/.test(e.message) && /problem_id, problem, grading_guidelines/.test(e.message));
+  await assert.rejects(
+    runBenchmark(options(out, dataset(2), solver, { problemColumn: 'question' })),
+    (e: Error) =>
+      /row 1 has no column 'question'/.test(e.message) && /problem_id, problem, grading_guidelines/.test(e.message),
+  );
   assert.equal(solver.calls.length, 0);
 });
 
@@ -271,18 +345,30 @@ test('an existing output that is not JSONL is not overwritten silently', async (
 
 test('final-answer mode writes the answer schema', async () => {
   const out = join(dir(), 'res.jsonl');
-  await runBenchmark(options(out, dataset(1, () => ({ answer: '42' })), fakeSolver(), { mode: 'final-answer', identity: { ...identity, mode: 'final-answer' } }));
+  await runBenchmark(
+    options(
+      out,
+      dataset(1, () => ({ answer: '42' })),
+      fakeSolver(),
+      { mode: 'final-answer', identity: { ...identity, mode: 'final-answer' } },
+    ),
+  );
   assert.deepEqual(readRows(out)[0].schema_0, [{ title: 'Answer Correctness', desc: '42', points: 1 }]);
 });
 
 test('a second run on the same output while one is active is refused', async () => {
   const out = join(dir(), 'res.jsonl');
   const ac = new AbortController();
-  const first = runBenchmark(options(out, dataset(10), fakeSolver({ delayMs: 50 }), { signal: ac.signal, concurrency: 1 }));
+  const first = runBenchmark(
+    options(out, dataset(10), fakeSolver({ delayMs: 50 }), { signal: ac.signal, concurrency: 1 }),
+  );
   await new Promise((r) => setTimeout(r, 10));
   // The lock names this very process; simulate another live process of this host holding it…
   writeFileSync(`${out}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid }));
-  await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /another process \(pid \d+\) is writing this output/);
+  await assert.rejects(
+    runBenchmark(options(out, dataset(10), fakeSolver())),
+    /another process \(pid \d+\) is writing this output/,
+  );
   // …and a run on another node of a cluster sharing the filesystem.
   writeFileSync(`${out}.lock`, JSON.stringify({ host: 'node-042', pid: 7, started: '2026-11-27T10:00:00Z' }));
   await assert.rejects(runBenchmark(options(out, dataset(10), fakeSolver())), /pid 7 on host node-042/);

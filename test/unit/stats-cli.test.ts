@@ -18,7 +18,11 @@ interface Result {
 
 function qed(args: string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -47,11 +51,20 @@ describe('qed stats (CLI)', () => {
   test('a folder and a shorter file: text tables, the warning on stderr, exit 0', async () => {
     const r = await qed(['stats', `${FIXTURES}/runs`, `${FIXTURES}/run-short.jsonl`]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^qed stats: warning: runs differ in length \(run-a\.jsonl: 2 rows, run-b\.jsonl: 2 rows, run-c\.jsonl: 2 rows, run-short\.jsonl: 1 row\)/);
-    assert.match(r.stdout, /^Our figures — 4 files: 7 rows, 4 runs, split Basic \/ Advanced; per-run figures across 4 runs \(std: sample, n − 1\)$/m);
+    assert.match(
+      r.stderr,
+      /^qed stats: warning: runs differ in length \(run-a\.jsonl: 2 rows, run-b\.jsonl: 2 rows, run-c\.jsonl: 2 rows, run-short\.jsonl: 1 row\)/,
+    );
+    assert.match(
+      r.stdout,
+      /^Our figures — 4 files: 7 rows, 4 runs, split Basic \/ Advanced; per-run figures across 4 runs \(std: sample, n − 1\)$/m,
+    );
     assert.match(r.stdout, /^Overall \(graded rows only, points \/ 7\)\s+4\.75\s+2\.22\s+2\.00\s+7\.00\s+4$/m);
     // The original's table comes first, with its note that it would refuse files of different lengths.
-    assert.match(r.stdout, /^The original's figures \(stats\.py, --merge-method mean\): Summary Table \(mean@4 runs\)$/m);
+    assert.match(
+      r.stdout,
+      /^The original's figures \(stats\.py, --merge-method mean\): Summary Table \(mean@4 runs\)$/m,
+    );
     assert.match(r.stdout, /^· the files differ in length: the original refuses them/m);
     assert.match(r.stdout, /^run-short\.jsonl\s+1\s+1\s+0\s+0\s+7\.00\s+100\.0%/m);
     assert.doesNotMatch(r.stdout, /notes\.txt/);
@@ -62,16 +75,29 @@ describe('qed stats (CLI)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\| MAE \(compared rows only\) \| 1\.75 \|/m);
     // The original's MAE counts the missing grade as 0: (14 + |0 − 4|) / 9 rows with points = 2.
-    assert.match(r.stdout, /^\| MAE \| 2\.0000 \| MAE \(compared rows only\) 1\.7500; grader missing 1, human missing 1 \|$/m);
+    assert.match(
+      r.stdout,
+      /^\| MAE \| 2\.0000 \| MAE \(compared rows only\) 1\.7500; grader missing 1, human missing 1 \|$/m,
+    );
     assert.match(r.stdout, /^\| pairwise agreement \| 50\.0% \|/m);
   });
 
-  test('--merge-method: the original\'s choices; anything else exits 2', async () => {
+  test("--merge-method: the original's choices; anything else exits 2", async () => {
     // runs/: per-file means 4, 6, 2 → mean 4, max 6, min 2 (see stats.test.ts).
-    for (const [method, overall] of [['mean', '4.0000'], ['max', '6.0000'], ['min', '2.0000']]) {
+    for (const [method, overall] of [
+      ['mean', '4.0000'],
+      ['max', '6.0000'],
+      ['min', '2.0000'],
+    ]) {
       const r = await qed(['stats', `${FIXTURES}/runs`, '--merge-method', method]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^The original's figures \\(stats\\.py, --merge-method ${method}\\): Summary Table \\(${method}@3 runs\\)$`, 'm'));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^The original's figures \\(stats\\.py, --merge-method ${method}\\): Summary Table \\(${method}@3 runs\\)$`,
+          'm',
+        ),
+      );
       assert.match(r.stdout, new RegExp(`^Overall\\s+${overall.replace('.', '\\.')}\\s`, 'm'));
     }
     const bad = await qed(['stats', `${FIXTURES}/runs`, '--merge-method', 'median']);

@@ -11,7 +11,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { expandStatsPaths, loadStatsFiles, summarizeGrader, summarizeResults, type MergeMethod } from '../../src/core/stats';
+import {
+  expandStatsPaths,
+  loadStatsFiles,
+  summarizeGrader,
+  summarizeResults,
+  type MergeMethod,
+} from '../../src/core/stats';
 
 const DIR = path.resolve(__dirname, '../fixtures/stats/original');
 const REPO = process.env.QED_ORIGINAL_REPO ?? '/work/.mirror/CMU-AIRe+QED-Nano/repo';
@@ -20,7 +26,10 @@ const PYTHON = process.env.QED_PYTHON ?? 'python3';
 function findScript(): { script?: string; skip?: string } {
   let source: string;
   try {
-    source = execFileSync('git', ['-C', REPO, 'show', 'HEAD:eval/scripts/stats.py'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    source = execFileSync('git', ['-C', REPO, 'show', 'HEAD:eval/scripts/stats.py'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return { skip: `the original's repository is not at ${REPO} (set QED_ORIGINAL_REPO)` };
   }
@@ -125,7 +134,11 @@ describe('the original stats.py prints what qed stats shows under its names', { 
       for (const set of [files, files.slice(0, 1)]) {
         const theirs = parseResults(runOriginal([...set, '--merge-method', method]));
         const ours = summarizeResults(await loadStatsFiles(set), { mergeMethod: method }).original;
-        assert.deepEqual(ours.columns.map((c) => [c.name, c.text]), theirs.cells, `${method} × ${set.length}`);
+        assert.deepEqual(
+          ours.columns.map((c) => [c.name, c.text]),
+          theirs.cells,
+          `${method} × ${set.length}`,
+        );
       }
     }
   });
@@ -150,8 +163,14 @@ describe('the original stats.py prints what qed stats shows under its names', { 
       const theirs = parseGrader(runOriginal(['--grader', ...set]));
       const ours = summarizeGrader(await loadStatsFiles(set)).original;
       assert.ok(ours);
-      assert.deepEqual(ours.figures.map((f) => [f.name, f.text]), theirs.figures);
-      assert.deepEqual(ours.distribution.map((d) => [d.text, d.count]), theirs.distribution);
+      assert.deepEqual(
+        ours.figures.map((f) => [f.name, f.text]),
+        theirs.figures,
+      );
+      assert.deepEqual(
+        ours.distribution.map((d) => [d.text, d.count]),
+        theirs.distribution,
+      );
     }
   });
 
@@ -164,10 +183,18 @@ describe('the original stats.py prints what qed stats shows under its names', { 
   for (const [files, method] of graderCases) {
     test(`--grader ${files.join(' ')} --merge-method ${method}`, async () => {
       const theirs = parseGrader(runOriginal(['--grader', ...files, '--merge-method', method]));
-      const ours = summarizeGrader(await loadStatsFiles(files.map((f) => path.join(DIR, f))), { mergeMethod: method }).original;
+      const ours = summarizeGrader(await loadStatsFiles(files.map((f) => path.join(DIR, f))), {
+        mergeMethod: method,
+      }).original;
       assert.ok(ours);
-      assert.deepEqual(ours.figures.map((f) => [f.name, f.text]), theirs.figures);
-      assert.deepEqual(ours.distribution.map((d) => [d.text, d.count]), theirs.distribution);
+      assert.deepEqual(
+        ours.figures.map((f) => [f.name, f.text]),
+        theirs.figures,
+      );
+      assert.deepEqual(
+        ours.distribution.map((d) => [d.text, d.count]),
+        theirs.distribution,
+      );
     });
   }
 });

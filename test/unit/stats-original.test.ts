@@ -41,7 +41,8 @@ function col(figures: readonly OriginalFigure[], name: string): [string, number 
   return [f.text, f.value];
 }
 const cols = (r: ResultsReport, name: string) => col(r.original.columns, name);
-const near = (actual: number | null, expected: number, eps = 1e-9) => assert.ok(actual !== null && Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);
+const near = (actual: number | null, expected: number, eps = 1e-9) =>
+  assert.ok(actual !== null && Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);
 
 /*
  * one.jsonl — one run (ids with 'Basic' → Basic / Advanced):
@@ -55,12 +56,34 @@ const near = (actual: number | null, expected: number, eps = 1e-9) => assert.ok(
  *   7     PB-Basic-004     1 + grade_error   100                     300                      "proof"
  * Our own figures: graded rows 1, 2, 4, 5, 6 (lines 3 and 7 are unreadable grades).
  */
-describe('one run (one.jsonl): the original\'s single-run table', () => {
-  test('columns and title, in the original\'s order', async () => {
+describe("one run (one.jsonl): the original's single-run table", () => {
+  test("columns and title, in the original's order", async () => {
     const r = await results(['one.jsonl']);
     assert.equal(r.original.kind, 'single run');
     assert.equal(r.original.title, 'Summary Table (single run)');
-    assert.deepEqual(r.original.columns.map((c) => c.name), ['Overall', 'Basic', 'Advanced', 'CoT Min', 'CoT Mean', 'CoT Max', 'Sol Min', 'Sol Mean', 'Sol Max', 'Tok Mean', 'Tok Sum/Run', 'TokC Min', 'TokC Mean', 'TokC Max', 'TokI Min', 'TokI Mean', 'TokI Max', 'Truncated Frac']);
+    assert.deepEqual(
+      r.original.columns.map((c) => c.name),
+      [
+        'Overall',
+        'Basic',
+        'Advanced',
+        'CoT Min',
+        'CoT Mean',
+        'CoT Max',
+        'Sol Min',
+        'Sol Mean',
+        'Sol Max',
+        'Tok Mean',
+        'Tok Sum/Run',
+        'TokC Min',
+        'TokC Mean',
+        'TokC Max',
+        'TokI Min',
+        'TokI Mean',
+        'TokI Max',
+        'Truncated Frac',
+      ],
+    );
   });
 
   test('Overall: rows without a score are left out, a stale score with grade_error counts', async () => {
@@ -91,7 +114,10 @@ describe('one run (one.jsonl): the original\'s single-run table', () => {
     assert.deepEqual(cols(r, 'CoT Max'), ['1401', 1401]);
     assert.equal(r.original.cot_negative_rows, 2);
     assert.equal(r.original.cot_rows, 6);
-    assert.ok(r.original.notes.some((n) => /^CoT is below zero on 2 of 6 rows: .*not a count of reasoning tokens/.test(n)), r.original.notes.join('\n'));
+    assert.ok(
+      r.original.notes.some((n) => /^CoT is below zero on 2 of 6 rows: .*not a count of reasoning tokens/.test(n)),
+      r.original.notes.join('\n'),
+    );
   });
 
   test('Sol = grader input tokens', async () => {
@@ -112,8 +138,14 @@ describe('one run (one.jsonl): the original\'s single-run table', () => {
     // Incorrect: lines 3 (null → 0), 4, 5, 6, 7 → 800, 2001, NaN, 1500, 100 → min 100, mean 4401/4 = 1100.25 → 1100, max 2001.
     const r = await results(['one.jsonl']);
     assert.equal(r.original.correct_from, 6);
-    assert.deepEqual(['TokC Min', 'TokC Mean', 'TokC Max'].map((n) => cols(r, n)[0]), ['300', '650', '1000']);
-    assert.deepEqual(['TokI Min', 'TokI Mean', 'TokI Max'].map((n) => cols(r, n)[0]), ['100', '1100', '2001']);
+    assert.deepEqual(
+      ['TokC Min', 'TokC Mean', 'TokC Max'].map((n) => cols(r, n)[0]),
+      ['300', '650', '1000'],
+    );
+    assert.deepEqual(
+      ['TokI Min', 'TokI Mean', 'TokI Max'].map((n) => cols(r, n)[0]),
+      ['100', '1100', '2001'],
+    );
     // Ours, "output tokens, full marks": score = 7 → line 1 only.
     assert.equal(r.tokens.output_correct.mean, 1000);
   });
@@ -124,10 +156,13 @@ describe('one run (one.jsonl): the original\'s single-run table', () => {
     assert.equal(cols(r, 'Truncated Frac')[0], '0.1429');
   });
 
-  test('the table prints the original\'s values with ours beside, named', async () => {
+  test("the table prints the original's values with ours beside, named", async () => {
     const text = renderText(await results(['one.jsonl']));
     assert.match(text, /^The original's figures \(stats\.py, --merge-method mean\): Summary Table \(single run\)$/m);
-    assert.match(text, /^Overall\s+3\.5000\s+Overall \(graded rows only\) 4\.0000; unreadable grades 2, run errors 0, not graded 0$/m);
+    assert.match(
+      text,
+      /^Overall\s+3\.5000\s+Overall \(graded rows only\) 4\.0000; unreadable grades 2, run errors 0, not graded 0$/m,
+    );
     assert.match(text, /^CoT Min\s+-200\s+below zero on 2 of 6 rows: not a token count \(see the note\)$/m);
     assert.match(text, /^TokC Mean\s+650\s+output tokens, full marks 1000 over 1 row \(score = max\)$/m);
     assert.match(text, /^· TokC \/ TokI: score ≥ 6 \/ below/m);
@@ -153,7 +188,7 @@ describe('one run (one.jsonl): the original\'s single-run table', () => {
  *   Putnam-2001-B1   2 / 200             0 / 800 (solution "") null / null
  * grade_cost.input_tokens is 100 on every row.
  */
-describe('several runs (runs/): the original\'s merged table', () => {
+describe("several runs (runs/): the original's merged table", () => {
   test('Overall: per-run means with missing scores as 0, merged by --merge-method', async () => {
     // Run means: r1 (7+5+0+2)/4 = 3.5, r2 (6+4+0+0)/4 = 2.5, r3 (7+7+3+0)/4 = 4.25.
     // mean 10.25/3 = 3.41667 → 3.4167; max 4.2500; min 2.5000.
@@ -179,7 +214,10 @@ describe('several runs (runs/): the original\'s merged table', () => {
   test('2024/2025 and Others: per-run means (missing as 0), averaged', async () => {
     // 2024/2025 (rows 1, 2): r1 6, r2 5, r3 7 → 6.0000. Others (rows 3, 4): r1 1, r2 0, r3 1.5 → 2.5/3 = 0.8333.
     const r = await results(['runs']);
-    assert.deepEqual(r.original.columns.slice(0, 4).map((c) => c.name), ['Overall', 'Std', '2024/2025', 'Others']);
+    assert.deepEqual(
+      r.original.columns.slice(0, 4).map((c) => c.name),
+      ['Overall', 'Std', '2024/2025', 'Others'],
+    );
     assert.equal(cols(r, '2024/2025')[0], '6.0000');
     assert.equal(cols(r, 'Others')[0], '0.8333');
   });
@@ -189,7 +227,12 @@ describe('several runs (runs/): the original\'s merged table', () => {
     // CoT = output − 100: min −50, mean 4450/11 = 404.5 → 404, max 900. Sol: 100 everywhere.
     // Tok Sum/Run: sums 1400, 2200, 1950 → mean 1850.
     const r = await results(['runs']);
-    assert.deepEqual(['CoT Min', 'CoT Mean', 'CoT Max', 'Sol Min', 'Sol Mean', 'Sol Max', 'Tok Mean', 'Tok Sum/Run'].map((n) => cols(r, n)[0]), ['-50', '404', '900', '100', '100', '100', '504', '1850']);
+    assert.deepEqual(
+      ['CoT Min', 'CoT Mean', 'CoT Max', 'Sol Min', 'Sol Mean', 'Sol Max', 'Tok Mean', 'Tok Sum/Run'].map(
+        (n) => cols(r, n)[0],
+      ),
+      ['-50', '404', '900', '100', '100', '100', '504', '1850'],
+    );
   });
 
   test('TokC / TokI: score ≥ 5 across runs', async () => {
@@ -197,7 +240,10 @@ describe('several runs (runs/): the original\'s merged table', () => {
     // < 5: 300, 200, 100, 700, 800, 50 and one without tokens → min 50, mean 2150/6 = 358.3 → 358, max 800.
     const r = await results(['runs']);
     assert.equal(r.original.correct_from, 5);
-    assert.deepEqual(['TokC Min', 'TokC Mean', 'TokC Max', 'TokI Min', 'TokI Mean', 'TokI Max'].map((n) => cols(r, n)[0]), ['400', '680', '1000', '50', '358', '800']);
+    assert.deepEqual(
+      ['TokC Min', 'TokC Mean', 'TokC Max', 'TokI Min', 'TokI Mean', 'TokI Max'].map((n) => cols(r, n)[0]),
+      ['400', '680', '1000', '50', '358', '800'],
+    );
   });
 
   test('Truncated Frac over all runs', async () => {
@@ -208,7 +254,10 @@ describe('several runs (runs/): the original\'s merged table', () => {
 
   test('the markdown (the VS Code summary) carries both, named', async () => {
     const md = renderMarkdown(await results(['runs'], 'max'));
-    assert.match(md, /^\*\*The original's figures \(stats\.py, --merge-method max\): Summary Table \(max@3 runs\)\*\*$/m);
+    assert.match(
+      md,
+      /^\*\*The original's figures \(stats\.py, --merge-method max\): Summary Table \(max@3 runs\)\*\*$/m,
+    );
     assert.match(md, /^\| Std \| 0\.8780 \| std of Overall \(graded rows only\) /m);
     assert.match(md, /^\| Overall \(graded rows only, points \/ 7\) \|/m);
   });
@@ -227,7 +276,26 @@ describe('a file with graded_score and no score column, without --grader', () =>
     assert.equal(r.original.score_column, 'graded_score');
     assert.deepEqual(
       r.original.columns.map((c) => c.text),
-      ['5.0000', '7.0000', '3.0000', '-100', '33', '100', '200', '533', '1000', '566', '1700', '900', '900', '900', '300', '400', '500', 'N/A'],
+      [
+        '5.0000',
+        '7.0000',
+        '3.0000',
+        '-100',
+        '33',
+        '100',
+        '200',
+        '533',
+        '1000',
+        '566',
+        '1700',
+        '900',
+        '900',
+        '900',
+        '300',
+        '400',
+        '500',
+        'N/A',
+      ],
     );
   });
 
@@ -237,10 +305,12 @@ describe('a file with graded_score and no score column, without --grader', () =>
     assert.equal(r.overall, 5);
     assert.equal(r.not_graded, 1);
     assert.deepEqual(r.graded_score_files, [fx('graded-only.jsonl')]);
-    assert.ok(r.warnings.some((w) => /no score column in graded-only\.jsonl: graded_score is read as the score/.test(w)));
+    assert.ok(
+      r.warnings.some((w) => /no score column in graded-only\.jsonl: graded_score is read as the score/.test(w)),
+    );
   });
 
-  test('the QED view\'s list reads its mean from graded_score too', async () => {
+  test("the QED view's list reads its mean from graded_score too", async () => {
     // (7 + 3)/2 = 5 over 2 rows with a grader score, of 3.
     const q = await quickSummary(fx('graded-only.jsonl'));
     assert.deepEqual([q.rows, q.graded, q.meanScore, q.meanMax], [3, 2, 5, 7]);
@@ -258,7 +328,7 @@ describe('a file with graded_score and no score column, without --grader', () =>
  *   6    P3       2       2                null             1000          600            1500
  * g1 alone, missing → 0: g = 7, 5, 5, 0, 0, 2.
  */
-describe('--grader: the original\'s figures', () => {
+describe("--grader: the original's figures", () => {
   test('MAE: missing grader scores count as 0', async () => {
     // |7−7| + |5−6| + |5−2| + |0−4| + |0−3| + |2−2| = 0 + 1 + 3 + 4 + 3 + 0 = 11 → 11/6 = 1.8333.
     // Ours over the 5 compared rows: 8/5 = 1.6.
@@ -321,10 +391,18 @@ describe('--grader: the original\'s figures', () => {
   test('Score Distribution', async () => {
     // g = 7, 5, 5, 0, 0, 2 (a float column: it had a null) → 0.0: 2, 2.0: 1, 5.0: 2, 7.0: 1.
     const r = await grader(['g1.jsonl']);
-    assert.deepEqual(r.original?.distribution.map((d) => [d.text, d.count]), [['0.0', 2], ['2.0', 1], ['5.0', 2], ['7.0', 1]]);
+    assert.deepEqual(
+      r.original?.distribution.map((d) => [d.text, d.count]),
+      [
+        ['0.0', 2],
+        ['2.0', 1],
+        ['5.0', 2],
+        ['7.0', 1],
+      ],
+    );
   });
 
-  test('--merge-method across files: each row\'s graded_score merged (missing as 0), the first file\'s points', async () => {
+  test("--merge-method across files: each row's graded_score merged (missing as 0), the first file's points", async () => {
     /*
      * mean: g = 6.5, 5, 4, 0.5, 1, 1
      *   MAE (0.5 + 1 + 2 + 3.5 + 2 + 1)/6 = 10/6 = 1.6667; Accuracy: 6.5 is in no bucket ✗, (5,6) ✓, (4,2) ✗,
@@ -336,36 +414,66 @@ describe('--grader: the original\'s figures', () => {
      */
     const mean = await grader(['g1.jsonl', 'g2.jsonl']);
     assert.ok(mean.original);
-    assert.deepEqual(mean.original.figures.slice(0, 4).map((f) => f.text), ['1.6667', '0.5000', '0.5', pyRepr(71 / 72)]);
+    assert.deepEqual(
+      mean.original.figures.slice(0, 4).map((f) => f.text),
+      ['1.6667', '0.5000', '0.5', pyRepr(71 / 72)],
+    );
     assert.equal(pyRepr(71 / 72), '0.9861111111111112');
-    assert.deepEqual(mean.original.distribution.map((d) => [d.text, d.count]), [['0.5', 1], ['1.0', 2], ['4.0', 1], ['5.0', 1], ['6.5', 1]]);
+    assert.deepEqual(
+      mean.original.distribution.map((d) => [d.text, d.count]),
+      [
+        ['0.5', 1],
+        ['1.0', 2],
+        ['4.0', 1],
+        ['5.0', 1],
+        ['6.5', 1],
+      ],
+    );
     const max = await grader(['g1.jsonl', 'g2.jsonl'], 'max');
-    assert.deepEqual(max.original?.figures.slice(0, 2).map((f) => f.text), ['1.3333', '0.6667']);
+    assert.deepEqual(
+      max.original?.figures.slice(0, 2).map((f) => f.text),
+      ['1.3333', '0.6667'],
+    );
     const min = await grader(['g1.jsonl', 'g2.jsonl'], 'min');
-    assert.deepEqual(min.original?.figures.slice(0, 2).map((f) => f.text), ['2.0000', '0.3333']);
+    assert.deepEqual(
+      min.original?.figures.slice(0, 2).map((f) => f.text),
+      ['2.0000', '0.3333'],
+    );
     assert.equal(min.merge_method, 'min');
     assert.ok(mean.original.notes.some((n) => /merged row by row across the 2 files \(mean\)/.test(n)));
   });
 
   test('files of different lengths: the original refuses them, so its figures are absent and a warning says why', async () => {
-    const r = summarizeGrader([...(await loadStatsFiles([fx('g1.jsonl')])), { file: 'short.jsonl', rows: [{ row: { problem_id: 'P1', graded_score: 7, points: 7 }, line: 1 }] }]);
+    const r = summarizeGrader([
+      ...(await loadStatsFiles([fx('g1.jsonl')])),
+      { file: 'short.jsonl', rows: [{ row: { problem_id: 'P1', graded_score: 7, points: 7 }, line: 1 }] },
+    ]);
     assert.equal(r.original, null);
     assert.ok(r.warnings.some((w) => /the original refuses them/.test(w)));
   });
 
-  test('originalPerFile (grader-bench: one file per prompt): the original\'s figures of each file alone', async () => {
+  test("originalPerFile (grader-bench: one file per prompt): the original's figures of each file alone", async () => {
     // g1 alone: MAE 1.8333 (above). g2 alone, missing → 0: g = 6, 5, 3, 1, 2, 0 against 7, 6, 2, 4, 3, 2:
     // |−1| + |−1| + 1 + |−3| + |−1| + |−2| = 9 → 9/6 = 1.5000.
     const r = summarizeGrader(await loadStatsFiles([fx('g1.jsonl'), fx('g2.jsonl')]), { originalPerFile: true });
     assert.equal(r.original, null);
-    assert.deepEqual(r.files.map((f) => f.original?.figures[0].text), ['1.8333', '1.5000']);
-    assert.match(renderText(r), /^g2\.jsonl: The original's figures \(stats\.py --grader, --merge-method mean, 1 file\): Summary Table$/m);
+    assert.deepEqual(
+      r.files.map((f) => f.original?.figures[0].text),
+      ['1.8333', '1.5000'],
+    );
+    assert.match(
+      renderText(r),
+      /^g2\.jsonl: The original's figures \(stats\.py --grader, --merge-method mean, 1 file\): Summary Table$/m,
+    );
   });
 
   test('the table prints them with ours beside, named', async () => {
     const text = renderText(await grader(['g1.jsonl']));
     assert.match(text, /^MAE\s+1\.8333\s+MAE \(compared rows only\) 1\.6000; grader missing 1, human missing 0$/m);
-    assert.match(text, /^Local Consistency\s+0\.3333333333333333\s+pairwise agreement \(pairs with different human points, ties ½\) 83\.3%$/m);
+    assert.match(
+      text,
+      /^Local Consistency\s+0\.3333333333333333\s+pairwise agreement \(pairs with different human points, ties ½\) 83\.3%$/m,
+    );
     assert.match(text, /^Advantage Diff\s+1\.0277777777777777$/m);
     assert.match(text, /^MAE \(compared rows only\)\s+1\.60\s/m);
   });
@@ -384,10 +492,18 @@ describe('printing numbers as Python does', () => {
   });
 
   test('repr of a float', () => {
-    assert.deepEqual([1 / 3, 0.5, 1, 1e-5, 1.5e16, 123.456, -2].map(pyRepr), ['0.3333333333333333', '0.5', '1.0', '1e-05', '1.5e+16', '123.456', '-2.0']);
+    assert.deepEqual([1 / 3, 0.5, 1, 1e-5, 1.5e16, 123.456, -2].map(pyRepr), [
+      '0.3333333333333333',
+      '0.5',
+      '1.0',
+      '1e-05',
+      '1.5e+16',
+      '123.456',
+      '-2.0',
+    ]);
   });
 
-  test('numpy\'s pairwise sum (its last bit can differ from a plain loop)', () => {
+  test("numpy's pairwise sum (its last bit can differ from a plain loop)", () => {
     // Under 8 values: left to right. From 8 on: eight accumulators, combined as ((0+1)+(2+3))+((4+5)+(6+7)).
     assert.equal(npSum([0.1, 0.2, 0.3]), 0.1 + 0.2 + 0.3);
     const xs = [1e16, 1, 1, 1, 1, 1, 1, 1, 1];

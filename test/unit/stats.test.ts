@@ -34,7 +34,10 @@ async function results(...names: string[]): Promise<ResultsReport> {
 async function grader(...names: string[]): Promise<GraderReport> {
   return summarizeGrader(await loadStatsFiles(names.map(fx)));
 }
-const input = (rows: Row[], file = 'inline.jsonl'): StatsInput => ({ file, rows: rows.map((row, i) => ({ row, line: i + 1 })) });
+const input = (rows: Row[], file = 'inline.jsonl'): StatsInput => ({
+  file,
+  rows: rows.map((row, i) => ({ row, line: i + 1 })),
+});
 const near = (actual: number | null, expected: number, eps = 1e-12) => {
   assert.ok(actual !== null && Math.abs(actual - expected) <= eps, `expected ${expected}, got ${actual}`);
 };
@@ -85,13 +88,31 @@ describe('one result file (small.jsonl), every figure by hand', () => {
 
     assert.equal(r.splits.kind, 'basic-advanced');
     const [basic, adv] = r.splits.groups;
-    assert.deepEqual({ ...basic, percent: 0 }, { name: 'Basic', rows: 3, graded: 2, parse_failures: 0, run_errors: 0, mean: 4, percent: 0 });
+    assert.deepEqual(
+      { ...basic, percent: 0 },
+      { name: 'Basic', rows: 3, graded: 2, parse_failures: 0, run_errors: 0, mean: 4, percent: 0 },
+    );
     near(basic.percent, (100 * 8) / 14);
-    assert.deepEqual({ ...adv, percent: 0 }, { name: 'Advanced', rows: 4, graded: 2, parse_failures: 1, run_errors: 1, mean: 3, percent: 0 });
+    assert.deepEqual(
+      { ...adv, percent: 0 },
+      { name: 'Advanced', rows: 4, graded: 2, parse_failures: 1, run_errors: 1, mean: 3, percent: 0 },
+    );
     near(adv.percent, (100 * 6) / 14);
 
-    assert.deepEqual(r.tokens.cot, { mean: 30, sum: 180, rows: 6, estimated_rows: 5, label: 'reasoning tokens (est. chars/4 for 5 of 6 rows)' });
-    assert.deepEqual(r.tokens.solution, { mean: 4, sum: 24, rows: 6, estimated_rows: 6, label: 'model_solution tokens (est. chars/4)' });
+    assert.deepEqual(r.tokens.cot, {
+      mean: 30,
+      sum: 180,
+      rows: 6,
+      estimated_rows: 5,
+      label: 'reasoning tokens (est. chars/4 for 5 of 6 rows)',
+    });
+    assert.deepEqual(r.tokens.solution, {
+      mean: 4,
+      sum: 24,
+      rows: 6,
+      estimated_rows: 6,
+      label: 'model_solution tokens (est. chars/4)',
+    });
     assert.deepEqual(r.tokens.output, { mean: 1600 / 6, sum: 1600, rows: 6 });
     assert.deepEqual(r.tokens.output_correct, { mean: 300, sum: 300, rows: 1 });
     assert.deepEqual(r.tokens.output_incorrect, { mean: 1100 / 3, sum: 1100, rows: 3 });
@@ -117,7 +138,10 @@ describe('one result file (small.jsonl), every figure by hand', () => {
     const text = renderText(r);
     assert.match(text, /^unreadable grades\s+1\s+grader reply not parsed; not in the mean$/m);
     assert.match(text, /^run errors\s+1\s+generation failed; not in the mean$/m);
-    assert.match(text, /^Overall \(graded rows only, points \/ 7\)\s+3\.50\s+mean over 4 graded rows \(1 unreadable grade, 1 run error not in the mean\)$/m);
+    assert.match(
+      text,
+      /^Overall \(graded rows only, points \/ 7\)\s+3\.50\s+mean over 4 graded rows \(1 unreadable grade, 1 run error not in the mean\)$/m,
+    );
   });
 
   test('row status: precedence of error, grade_error, score, a grade without score', () => {
@@ -129,7 +153,12 @@ describe('one result file (small.jsonl), every figure by hand', () => {
     assert.equal(f({ score: 3, error: 'HTTP 500' }), 'run_error');
     assert.equal(f({ score: null }), 'not_graded');
     assert.equal(f({}), 'not_graded');
-    const r = summarizeResults([input([{ problem_id: 'A-2024', score: 4, schema_0: SCHEMA }, { problem_id: 'B-2024', score: null, grade: [{ points: 0, desc: '' }], schema_0: SCHEMA }])]);
+    const r = summarizeResults([
+      input([
+        { problem_id: 'A-2024', score: 4, schema_0: SCHEMA },
+        { problem_id: 'B-2024', score: null, grade: [{ points: 0, desc: '' }], schema_0: SCHEMA },
+      ]),
+    ]);
     assert.equal(r.overall, 4);
     assert.equal(r.parse_failures, 1);
   });
@@ -190,7 +219,10 @@ describe('several runs', () => {
      * pooled over all six rows: overall 24/6 = 4
      */
     const r = await results('runs');
-    assert.deepEqual(r.files.map((f) => f.label), ['run-a.jsonl', 'run-b.jsonl', 'run-c.jsonl']);
+    assert.deepEqual(
+      r.files.map((f) => f.label),
+      ['run-a.jsonl', 'run-b.jsonl', 'run-c.jsonl'],
+    );
     assert.equal(r.run_count, 3);
     assert.deepEqual(r.warnings, []);
     const m = r.merged;
@@ -218,11 +250,14 @@ describe('several runs', () => {
     const r = await results('multi-run.jsonl');
     assert.equal(r.files.length, 1);
     assert.equal(r.run_count, 3);
-    assert.deepEqual(r.runs.map((x) => [x.label, x.run_index, x.overall]), [
-      ['multi-run.jsonl (run 0)', 0, 3.5],
-      ['multi-run.jsonl (run 1)', 1, 7],
-      ['multi-run.jsonl (run 2)', 2, 0],
-    ]);
+    assert.deepEqual(
+      r.runs.map((x) => [x.label, x.run_index, x.overall]),
+      [
+        ['multi-run.jsonl (run 0)', 0, 3.5],
+        ['multi-run.jsonl (run 1)', 1, 7],
+        ['multi-run.jsonl (run 2)', 2, 0],
+      ],
+    );
     assert.deepEqual(r.merged?.overall, { mean: 3.5, std: 3.5, min: 0, max: 7, n: 3 });
   });
 
@@ -293,10 +328,13 @@ describe('--grader', () => {
      * are not paired), agreement (5.5 + 1)/10 = 0.65; per-problem (5/6 + 1/6 + 1)/3 = 2/3.
      */
     const r = await grader('grader.jsonl', 'grader-b.jsonl');
-    assert.deepEqual(r.files.map((f) => [f.label, f.mae]), [
-      ['grader.jsonl', 1.75],
-      ['grader-b.jsonl', 0.5],
-    ]);
+    assert.deepEqual(
+      r.files.map((f) => [f.label, f.mae]),
+      [
+        ['grader.jsonl', 1.75],
+        ['grader-b.jsonl', 0.5],
+      ],
+    );
     assert.equal(r.mae, 1.5);
     assert.equal(r.pairwise.pairs, 10);
     near(r.pairwise.pooled, 0.65);
@@ -304,14 +342,40 @@ describe('--grader', () => {
   });
 
   test('buckets round to whole points', () => {
-    assert.deepEqual([0, 0.4, 1, 3, 3.4, 3.6, 6, 6.6, 7, 9].map(bucketOf), ['0', '0', '1-3', '1-3', '1-3', '4-6', '4-6', '7', '7', '7']);
+    assert.deepEqual([0, 0.4, 1, 3, 3.4, 3.6, 6, 6.6, 7, 9].map(bucketOf), [
+      '0',
+      '0',
+      '1-3',
+      '1-3',
+      '1-3',
+      '4-6',
+      '4-6',
+      '7',
+      '7',
+      '7',
+    ]);
   });
 });
 
 describe('rendering', () => {
   test('JSON shape', async () => {
     const one = JSON.parse(renderJson(await results('small.jsonl'))) as Record<string, unknown>;
-    for (const k of ['rows', 'graded', 'parse_failures', 'run_errors', 'overall', 'overall_percent', 'splits', 'tokens', 'truncated_fraction', 'cost', 'human', 'runs', 'files', 'warnings']) {
+    for (const k of [
+      'rows',
+      'graded',
+      'parse_failures',
+      'run_errors',
+      'overall',
+      'overall_percent',
+      'splits',
+      'tokens',
+      'truncated_fraction',
+      'cost',
+      'human',
+      'runs',
+      'files',
+      'warnings',
+    ]) {
       assert.ok(k in one, `missing ${k}`);
     }
     assert.deepEqual(Object.keys(one.cost as object).sort(), ['generation', 'grading', 'total']);
@@ -326,7 +390,10 @@ describe('rendering', () => {
   test('markdown tables', async () => {
     const md = renderMarkdown(await results('runs'));
     const lines = md.trimEnd().split('\n');
-    const tables = md.trimEnd().split('\n\n').filter((b) => b.startsWith('|'));
+    const tables = md
+      .trimEnd()
+      .split('\n\n')
+      .filter((b) => b.startsWith('|'));
     assert.equal(tables.length, 4); // the original's figures, our merged figures, all rows together, per file
     for (const t of tables) {
       const rows = t.split('\n');
@@ -335,26 +402,50 @@ describe('rendering', () => {
       for (const row of rows) assert.equal(row.split(' | ').length, cols, row);
     }
     assert.ok(lines.includes('| Overall (graded rows only, points / 7) | 4.00 | 2.00 | 2.00 | 6.00 | 3 |'), md);
-    assert.ok(lines.includes('| Overall | 4.0000 | Overall (graded rows only, mean of runs) 4.0000; unreadable grades 0, run errors 0, not graded 0 |'), md);
-    assert.ok(lines.includes('| run-b.jsonl | 2 | 2 | 0 | 0 | 6.00 | 85.7% | 7.00 | 5.00 | 0 | 200 | 0.0% | $2.0000 |'), md);
+    assert.ok(
+      lines.includes(
+        '| Overall | 4.0000 | Overall (graded rows only, mean of runs) 4.0000; unreadable grades 0, run errors 0, not graded 0 |',
+      ),
+      md,
+    );
+    assert.ok(
+      lines.includes('| run-b.jsonl | 2 | 2 | 0 | 0 | 6.00 | 85.7% | 7.00 | 5.00 | 0 | 200 | 0.0% | $2.0000 |'),
+      md,
+    );
     // A pipe in a label is escaped.
     assert.match(renderMarkdown(await grader('grader.jsonl')), /mean \\\|graded_score − points\\\|/);
   });
 
   test('aligned text', () => {
-    const t = tableText({ headers: ['name', 'n'], align: ['l', 'r'], rows: [['a', '1'], ['long name', '100']] });
+    const t = tableText({
+      headers: ['name', 'n'],
+      align: ['l', 'r'],
+      rows: [
+        ['a', '1'],
+        ['long name', '100'],
+      ],
+    });
     assert.equal(t, ['name         n', '─────────  ───', 'a            1', 'long name  100'].join('\n'));
   });
 });
 
 describe('bad input', () => {
   test('a file that does not exist', async () => {
-    await assert.rejects(expandStatsPaths([fx('nope.jsonl')]), (e: unknown) => e instanceof QedError && /nope\.jsonl: file not found/.test(e.message));
-    await assert.rejects(loadStatsFiles([fx('nope.jsonl')]), (e: unknown) => e instanceof QedError && /nope\.jsonl: file not found/.test(e.message));
+    await assert.rejects(
+      expandStatsPaths([fx('nope.jsonl')]),
+      (e: unknown) => e instanceof QedError && /nope\.jsonl: file not found/.test(e.message),
+    );
+    await assert.rejects(
+      loadStatsFiles([fx('nope.jsonl')]),
+      (e: unknown) => e instanceof QedError && /nope\.jsonl: file not found/.test(e.message),
+    );
   });
 
   test('a malformed line names file:line', async () => {
-    await assert.rejects(results('bad-line.jsonl'), (e: unknown) => e instanceof QedError && /bad-line\.jsonl:2(:\d+)?: invalid JSON/.test(e.message));
+    await assert.rejects(
+      results('bad-line.jsonl'),
+      (e: unknown) => e instanceof QedError && /bad-line\.jsonl:2(:\d+)?: invalid JSON/.test(e.message),
+    );
   });
 
   test('a non-numeric score names file:line and the field', async () => {
@@ -365,18 +456,37 @@ describe('bad input', () => {
       assert.equal(e.location.line, 3);
       return true;
     });
-    assert.throws(() => summarizeGrader([input([{ problem_id: 'P', graded_score: 'seven', points: 7 }], 'g.jsonl')]), /g\.jsonl:1: 'graded_score'/);
-    assert.throws(() => summarizeResults([input([{ problem_id: 'P', score: 1, human_grade: { points: 'x', total: 7 } }], 'h.jsonl')]), /h\.jsonl:1: 'human_grade\.points'/);
-    assert.throws(() => summarizeResults([input([{ problem_id: 'P', run_index: -1 }], 'r.jsonl')]), /r\.jsonl:1: 'run_index'/);
+    assert.throws(
+      () => summarizeGrader([input([{ problem_id: 'P', graded_score: 'seven', points: 7 }], 'g.jsonl')]),
+      /g\.jsonl:1: 'graded_score'/,
+    );
+    assert.throws(
+      () =>
+        summarizeResults([input([{ problem_id: 'P', score: 1, human_grade: { points: 'x', total: 7 } }], 'h.jsonl')]),
+      /h\.jsonl:1: 'human_grade\.points'/,
+    );
+    assert.throws(
+      () => summarizeResults([input([{ problem_id: 'P', run_index: -1 }], 'r.jsonl')]),
+      /r\.jsonl:1: 'run_index'/,
+    );
   });
 
   test('an empty file, a folder without result files, no files', async () => {
-    await assert.rejects(results('empty.jsonl'), (e: unknown) => e instanceof QedError && /empty\.jsonl: the file holds no rows/.test(e.message));
-    await assert.rejects(expandStatsPaths([path.join(REPO, 'test/fixtures/configs')]), (e: unknown) => e instanceof QedError && /holds no \.jsonl files/.test(e.message));
+    await assert.rejects(
+      results('empty.jsonl'),
+      (e: unknown) => e instanceof QedError && /empty\.jsonl: the file holds no rows/.test(e.message),
+    );
+    await assert.rejects(
+      expandStatsPaths([path.join(REPO, 'test/fixtures/configs')]),
+      (e: unknown) => e instanceof QedError && /holds no \.jsonl files/.test(e.message),
+    );
     assert.throws(() => summarizeResults([]), QedError);
   });
 
   test('--grader on a file without human points', async () => {
-    await assert.rejects(grader('small.jsonl'), (e: unknown) => e instanceof QedError && /'points': no row has human 'points'/.test(e.message));
+    await assert.rejects(
+      grader('small.jsonl'),
+      (e: unknown) => e instanceof QedError && /'points': no row has human 'points'/.test(e.message),
+    );
   });
 });

@@ -18,13 +18,26 @@ const line = (o: Record<string, unknown>) => JSON.stringify(o);
 function rows(n: number, from = 0): string[] {
   return Array.from({ length: n }, (_, k) => {
     const i = from + k;
-    return line({ problem_id: `P-${i + 1}`, problem: `Problem ${i + 1}: show $x_${i}$.`, model_solution: i % 5 === 4 ? '' : `proof of ${i + 1} uses \\frac{a}{b}`, schema_0: [{ title: 'Proof Grade', desc: 'g', points: 7 }], score: i % 3 === 2 ? null : i % 8, grade: i % 3 === 2 ? undefined : [{ points: i % 8, desc: 'ok' }], Category: i % 2 ? 'Algebra' : 'Geometry', cost_run: { cost: i / 100, output_tokens: 1000 - i } });
+    return line({
+      problem_id: `P-${i + 1}`,
+      problem: `Problem ${i + 1}: show $x_${i}$.`,
+      model_solution: i % 5 === 4 ? '' : `proof of ${i + 1} uses \\frac{a}{b}`,
+      schema_0: [{ title: 'Proof Grade', desc: 'g', points: 7 }],
+      score: i % 3 === 2 ? null : i % 8,
+      grade: i % 3 === 2 ? undefined : [{ points: i % 8, desc: 'ok' }],
+      Category: i % 2 ? 'Algebra' : 'Geometry',
+      cost_run: { cost: i / 100, output_tokens: 1000 - i },
+    });
   });
 }
 
-
 test('summaries: status from error, grade_error, score against the scheme maximum', () => {
-  const base = { schema_0: [{ title: 'a', desc: '', points: 3 }, { title: 'b', desc: '', points: 4 }] };
+  const base = {
+    schema_0: [
+      { title: 'a', desc: '', points: 3 },
+      { title: 'b', desc: '', points: 4 },
+    ],
+  };
   assert.equal(summarizeRow({ ...base, score: 7 }).status, 'full');
   assert.equal(summarizeRow({ ...base, score: 3 }).status, 'partial');
   assert.equal(summarizeRow({ ...base, score: 0 }).status, 'zero');
@@ -33,7 +46,14 @@ test('summaries: status from error, grade_error, score against the scheme maximu
   assert.equal(summarizeRow({ ...base, score: null, grade: [{ points: null, desc: 'raw' }] }).status, 'parse_error');
   assert.equal(summarizeRow({ ...base, score: 7, error: 'boom' }).status, 'run_error');
   assert.equal(summarizeRow({ score: 1, judge_method: 'llm' }).status, 'full');
-  const s = summarizeRow({ model_solution: '', cost_run: { cost: 0.5 }, grade_cost: { cost: 0.25 }, human_grade: { points: [1, 2] }, Source: 'IMO 2020', qed_run: { config: 'openai/x' } });
+  const s = summarizeRow({
+    model_solution: '',
+    cost_run: { cost: 0.5 },
+    grade_cost: { cost: 0.25 },
+    human_grade: { points: [1, 2] },
+    Source: 'IMO 2020',
+    qed_run: { config: 'openai/x' },
+  });
   assert.equal(s.truncated, true);
   assert.equal(s.cost, 0.75);
   assert.equal(s.human, 3);
@@ -118,8 +138,14 @@ test('queries: filters, sorts, paging, metadata values', async () => {
   assert.equal(trunc.order.length, 8);
   const statuses = await q.run({ filter: { statuses: ['not_graded'] }, sort: 'index' });
   assert.equal(statuses.order.length, 13);
-  assert.equal((await q.locate({ filter: { column: { name: 'Category', value: 'Algebra' } }, sort: 'index' }, 5)).position, 2);
-  assert.equal((await q.locate({ filter: { column: { name: 'Category', value: 'Algebra' } }, sort: 'index' }, 4)).position, -1);
+  assert.equal(
+    (await q.locate({ filter: { column: { name: 'Category', value: 'Algebra' } }, sort: 'index' }, 5)).position,
+    2,
+  );
+  assert.equal(
+    (await q.locate({ filter: { column: { name: 'Category', value: 'Algebra' } }, sort: 'index' }, 4)).position,
+    -1,
+  );
 });
 
 test('text search: a regular expression over the rows text, in a worker, with bounds', async () => {
@@ -134,7 +160,10 @@ test('text search: a regular expression over the rows text, in a worker, with bo
   assert.equal(hits.order.length, 24);
   const one = await q.run({ filter: { text: '^problem 17:', textField: 'problem' }, sort: 'index' });
   assert.deepEqual([...one.order], [16]);
-  const cs = await q.run({ filter: { text: '^problem 17:', textField: 'problem', caseSensitive: true }, sort: 'index' });
+  const cs = await q.run({
+    filter: { text: '^problem 17:', textField: 'problem', caseSensitive: true },
+    sort: 'index',
+  });
   assert.equal(cs.order.length, 0);
   await assert.rejects(q.run({ filter: { text: '(' }, sort: 'index' }), /not a valid regular expression/);
   // Rows appended later are searched on their own and joined to the earlier result.
@@ -179,7 +208,10 @@ test('edits: one line replaced, other bytes kept (CRLF too); refused on change o
   assert.throws(() => buildHumanGrade(row, [8], '', 'a', f, 1), /at most 7 points/);
   assert.throws(() => buildHumanGrade(row, [1, 2], '', 'a', f, 1), /each of the 1 grading item/);
   writeFileSync(`${f}.lock`, JSON.stringify({ host: hostname(), pid: process.ppid, by: 'qed eval', job: 'grading' }));
-  await assert.rejects(rowForEdit(idx, 0, (await idx.readRow(0)).rev), new RegExp(`qed eval \\(pid ${process.ppid}, grading\\) is writing this file`));
+  await assert.rejects(
+    rowForEdit(idx, 0, (await idx.readRow(0)).rev),
+    new RegExp(`qed eval \\(pid ${process.ppid}, grading\\) is writing this file`),
+  );
 });
 
 test('host: protocol requests, cut long text, change events, override through the protocol', async () => {
@@ -208,9 +240,18 @@ test('host: protocol requests, cut long text, change events, override through th
   assert.ok(events.some((e) => (e as { event?: { type?: string; change?: string } }).event?.change === 'row'));
   const cleared = await ask(host, 'clearOverride', { file: 0, index: 0, expect: res.row.rev });
   assert.equal(cleared.row.summary.human, null);
-  await assert.rejects(ask(host, 'override', { file: 0, index: 0, expect: res.row.rev, points: [6], note: '' }), (e: Error & { code?: string }) => e.code === 'changed');
-  await assert.rejects(ask(host, 'regrade', { file: 0, index: 0, expect: cleared.row.rev }), (e: Error & { code?: string }) => e.code === 'unavailable');
-  await assert.rejects(ask(host, 'page', { file: 0, query: { filter: { text: '[' }, sort: 'index' }, offset: 0, limit: 5 }), (e: Error & { code?: string }) => e.code === 'invalid');
+  await assert.rejects(
+    ask(host, 'override', { file: 0, index: 0, expect: res.row.rev, points: [6], note: '' }),
+    (e: Error & { code?: string }) => e.code === 'changed',
+  );
+  await assert.rejects(
+    ask(host, 'regrade', { file: 0, index: 0, expect: cleared.row.rev }),
+    (e: Error & { code?: string }) => e.code === 'unavailable',
+  );
+  await assert.rejects(
+    ask(host, 'page', { file: 0, query: { filter: { text: '[' }, sort: 'index' }, offset: 0, limit: 5 }),
+    (e: Error & { code?: string }) => e.code === 'invalid',
+  );
   const md = await ask(host, 'export', { file: 0, index: 1 });
   assert.match(md.markdown, /^## P-2/);
   host.dispose();
@@ -228,11 +269,17 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   // Without cost_run the steps' own costs are summed; a trace without steps counts 0.
   assert.ok(Math.abs(summarizeRow({ ...ds, cost_run: undefined }).agentCost! - s.agentCost!) < 1e-12);
   assert.deepEqual(
-    [summarizeRow({ agent_trace: { steps: 'nope' } }).steps, summarizeRow({ agent_trace: { steps: 'nope' } }).agentCost],
+    [
+      summarizeRow({ agent_trace: { steps: 'nope' } }).steps,
+      summarizeRow({ agent_trace: { steps: 'nope' } }).agentCost,
+    ],
     [0, null],
   );
   assert.deepEqual([summarizeRow(plainRow(0)).steps, summarizeRow(plainRow(0)).agentCost], [null, null]);
-  assert.deepEqual([summarizeRow({ agent_trace: 'junk' }).steps, summarizeRow({ agent_trace: [1, 2] }).steps], [null, null]);
+  assert.deepEqual(
+    [summarizeRow({ agent_trace: 'junk' }).steps, summarizeRow({ agent_trace: [1, 2] }).steps],
+    [null, null],
+  );
   // A damaged trace: the count of its entries, whatever they are; bad costs are skipped.
   const bad = summarizeRow({ ...damagedRow(40), cost_run: undefined });
   assert.equal(bad.steps, 40);
@@ -254,13 +301,37 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   assert.equal('agentCost' in page.rows[0], false);
   const ids = async (query: Parameters<typeof q.page>[0]) => (await q.page(query, 0, 10)).rows.map((r) => r.id);
   // Sorting: rows without a trace last in both directions.
-  assert.deepEqual(await ids({ filter: {}, sort: 'steps' }), ['AG-MA-3', 'AG-NO-2', 'AG-DS-1', 'AG-BAD-4', 'PLAIN-1', 'PLAIN-2']);
-  assert.deepEqual(await ids({ filter: {}, sort: 'steps', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
-  assert.deepEqual(await ids({ filter: {}, sort: 'agentCost', descending: true }), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps' }), [
+    'AG-MA-3',
+    'AG-NO-2',
+    'AG-DS-1',
+    'AG-BAD-4',
+    'PLAIN-1',
+    'PLAIN-2',
+  ]);
+  assert.deepEqual(await ids({ filter: {}, sort: 'steps', descending: true }), [
+    'AG-BAD-4',
+    'AG-DS-1',
+    'AG-NO-2',
+    'AG-MA-3',
+    'PLAIN-1',
+    'PLAIN-2',
+  ]);
+  assert.deepEqual(await ids({ filter: {}, sort: 'agentCost', descending: true }), [
+    'AG-BAD-4',
+    'AG-DS-1',
+    'AG-NO-2',
+    'AG-MA-3',
+    'PLAIN-1',
+    'PLAIN-2',
+  ]);
   // Filters: bounds keep only agent rows inside them; `agent` splits agent rows from the others.
   assert.deepEqual(await ids({ filter: { stepsMin: 10, stepsMax: 100 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
   assert.deepEqual(await ids({ filter: { stepsMax: 10 }, sort: 'index' }), ['AG-MA-3']);
-  assert.deepEqual(await ids({ filter: { agentCostMin: 0.003, agentCostMax: 0.01 }, sort: 'index' }), ['AG-DS-1', 'AG-NO-2']);
+  assert.deepEqual(await ids({ filter: { agentCostMin: 0.003, agentCostMax: 0.01 }, sort: 'index' }), [
+    'AG-DS-1',
+    'AG-NO-2',
+  ]);
   assert.deepEqual(await ids({ filter: { agent: false }, sort: 'index' }), ['PLAIN-1', 'PLAIN-2']);
   assert.equal((await q.run({ filter: { agent: true }, sort: 'index' })).order.length, 4);
   // The summaries live in the table's typed arrays (no row text kept).
@@ -270,7 +341,10 @@ test('agent rows: step count and agent cost are summarised, filtered and sorted 
   const md = rowMarkdown(ds, page.rows[1]);
   assert.match(md, /- agent steps: 27, agent cost: \$0\.0088/);
   assert.match(md, /### Agent trace \(deepseek_agent\)\n\n1\. generate: Proof 1 · → p1 · \$0\.0004 · reused\n/);
-  assert.match(md, /11\. verify: Verification 3 of proof 2 · reads p2 · score 0 \/ 1 · \(no score found in the reply: counted as 0\)/);
+  assert.match(
+    md,
+    /11\. verify: Verification 3 of proof 2 · reads p2 · score 0 \/ 1 · \(no score found in the reply: counted as 0\)/,
+  );
   assert.match(md, /Final choice: p5 \(score 1\) — highest mean verification score/);
   const damaged = rowMarkdown(all[5], page.rows[5]);
   assert.match(damaged, /^2\. verify" onmouseover="window.__pwned=1: 42$/m);
@@ -297,12 +371,21 @@ test('host: an agent row without its calls (lazyCalls), then its calls a few at 
   assert.ok(Array.isArray(plain.row.history));
   const some = await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 3, count: 2 });
   assert.deepEqual(some, { entries: history.slice(3, 5), total: history.length });
-  assert.equal((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1000 })).entries.length, Math.min(50, history.length));
+  assert.equal(
+    (await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1000 })).entries.length,
+    Math.min(50, history.length),
+  );
   assert.deepEqual((await ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 500, count: 5 })).entries, []);
-  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: 'not-the-rev', from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
+  await assert.rejects(
+    ask(host, 'calls', { file: 0, index: 1, rev: 'not-the-rev', from: 0, count: 1 }),
+    (e: Error & { code?: string }) => e.code === 'changed',
+  );
   // The row changed on disk: the page's rev no longer matches.
   writeFileSync(f, [line(plainRow(0)), line({ ...ds, problem: 'changed' })].join('\n') + '\n');
   await host.refresh(0);
-  await assert.rejects(ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1 }), (e: Error & { code?: string }) => e.code === 'changed');
+  await assert.rejects(
+    ask(host, 'calls', { file: 0, index: 1, rev: lazy.rev, from: 0, count: 1 }),
+    (e: Error & { code?: string }) => e.code === 'changed',
+  );
   host.dispose();
 });

@@ -18,8 +18,15 @@ export function scratchDirs(prefix: string): () => string {
 }
 
 /** Sends one request through the protocol and returns its result (an error with `code` if it failed). */
-export async function ask<K extends RequestType>(host: ViewerHost, type: K, params: RequestParams<K>): Promise<RequestResult<K>> {
-  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
+export async function ask<K extends RequestType>(
+  host: ViewerHost,
+  type: K,
+  params: RequestParams<K>,
+): Promise<RequestResult<K>> {
+  const reply = (await host.handle({ kind: 'request', id: 1, type, params } as AnyRequest)) as Extract<
+    HostMessage,
+    { kind: 'response' }
+  >;
   if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
   return reply.result as RequestResult<K>;
 }

@@ -15,8 +15,12 @@ import { ask, scratchDirs } from './view-helpers';
 
 const dir = scratchDirs('qed-view-live-');
 const line = (o: Record<string, unknown>) => JSON.stringify(o) + '\n';
-const row = (id: string, extra: Record<string, unknown> = {}) => ({ problem_id: id, problem: `Problem ${id}`, model_solution: `proof of ${id}`, ...extra });
-
+const row = (id: string, extra: Record<string, unknown> = {}) => ({
+  problem_id: id,
+  problem: `Problem ${id}`,
+  model_solution: `proof of ${id}`,
+  ...extra,
+});
 
 test('a first run: the journal alone is shown and followed; the finished file replaces it', async () => {
   const d = dir();
@@ -66,7 +70,16 @@ test('grading in place: a journal row takes the place of the row it grades; edit
   const q = new RowQueries(idx);
   assert.equal((await q.page({ sort: 'index', filter: { text: 'splendid' } }, 0, 10)).matched, 0);
 
-  writeFileSync(j, line(row('P-2', { score: 7, grade: [{ points: 7, desc: 'splendid' }], schema_0: [{ title: 'Proof', desc: '', points: 7 }] })));
+  writeFileSync(
+    j,
+    line(
+      row('P-2', {
+        score: 7,
+        grade: [{ points: 7, desc: 'splendid' }],
+        schema_0: [{ title: 'Proof', desc: '', points: 7 }],
+      }),
+    ),
+  );
   const change = await idx.refresh();
   assert.deepEqual(change, { change: 'rewritten', rows: 3 }, 'a row changed in place');
   q.reset();
@@ -100,8 +113,23 @@ test('grading in place: a journal row takes the place of the row it grades; edit
 test('the real job store: rows appear as the store appends them, then the final file', async () => {
   const d = dir();
   const f = join(d, 'out.jsonl');
-  const identity: RunIdentity = { config: 'local/fake', model: 'fake', api: 'openai', config_hash: 'h', prompt: 'p', prompt_hash: 'ph', mode: 'proof' };
-  const store = ResultStore.open(f, { identity, stampColumn: 'qed_run', overwrite: false, isDone: () => true, isValidKey: () => true, keyOf: (r) => String(r.problem_id) });
+  const identity: RunIdentity = {
+    config: 'local/fake',
+    model: 'fake',
+    api: 'openai',
+    config_hash: 'h',
+    prompt: 'p',
+    prompt_hash: 'ph',
+    mode: 'proof',
+  };
+  const store = ResultStore.open(f, {
+    identity,
+    stampColumn: 'qed_run',
+    overwrite: false,
+    isDone: () => true,
+    isValidKey: () => true,
+    keyOf: (r) => String(r.problem_id),
+  });
   const idx = new ResultsIndex(f);
   try {
     await idx.open();

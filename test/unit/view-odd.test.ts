@@ -14,8 +14,16 @@ import type { AnyRequest, HostMessage } from '../../src/protocol';
 import { ask, scratchDirs } from './view-helpers';
 
 const dir = scratchDirs('qed-view-odd-');
-const row = (id: string) => JSON.stringify({ problem_id: id, problem: `Problem ${id}`, model_solution: 'proof', score: 7, schema_0: [{ title: 't', desc: '', points: 7 }] });
-const deepLine = (id: string, levels: number) => `{"problem_id":"${id}","problem":"p","a":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+const row = (id: string) =>
+  JSON.stringify({
+    problem_id: id,
+    problem: `Problem ${id}`,
+    model_solution: 'proof',
+    score: 7,
+    schema_0: [{ title: 't', desc: '', points: 7 }],
+  });
+const deepLine = (id: string, levels: number) =>
+  `{"problem_id":"${id}","problem":"p","a":${'['.repeat(levels)}${']'.repeat(levels)}}`;
 
 test('a UTF-8 BOM before the first row: read as by the CLI, row 1 readable and searchable', async () => {
   const f = join(dir(), 'bom.jsonl');
@@ -27,7 +35,12 @@ test('a UTF-8 BOM before the first row: read as by the CLI, row 1 readable and s
   assert.equal((await idx.readRow(0)).row.problem_id, 'P-1');
   const host = new ViewerHost({ files: [f], host: 'stub' });
   await host.open();
-  const page = await ask(host, 'page', { file: 0, query: { filter: { text: 'Problem P-1' }, sort: 'index' }, offset: 0, limit: 5 });
+  const page = await ask(host, 'page', {
+    file: 0,
+    query: { filter: { text: 'Problem P-1' }, sort: 'index' },
+    offset: 0,
+    limit: 5,
+  });
   assert.deepEqual(
     page.rows.map((r) => r.id),
     ['P-1'],
@@ -48,7 +61,9 @@ test('a row nested 100 000 levels deep is an unreadable line with a reason; the 
   await host.open();
   const summary = await ask(host, 'summary', { file: 0 });
   assert.equal(summary.rows, 2);
-  assert.deepEqual(summary.badLines, [{ line: 2, message: `nested more than ${MAX_ROW_DEPTH} levels deep, too deep to read safely` }]);
+  assert.deepEqual(summary.badLines, [
+    { line: 2, message: `nested more than ${MAX_ROW_DEPTH} levels deep, too deep to read safely` },
+  ]);
   const r = await ask(host, 'row', { file: 0, index: 1 });
   assert.equal(r.row.problem_id, 'P-3');
   assert.equal(r.line, 3);
@@ -84,7 +99,13 @@ test('deep values: detected without recursion, and written without overflowing t
 
 test('a column named __proto__ or constructor stays a column', async () => {
   const f = join(dir(), 'proto.jsonl');
-  writeFileSync(f, `{"problem_id":"P-1","__proto__":{"polluted":"x".repeat},"constructor":"${'c'.repeat(3000)}"}\n`.replace('"x".repeat', '"yes"'));
+  writeFileSync(
+    f,
+    `{"problem_id":"P-1","__proto__":{"polluted":"x".repeat},"constructor":"${'c'.repeat(3000)}"}\n`.replace(
+      '"x".repeat',
+      '"yes"',
+    ),
+  );
   const host = new ViewerHost({ files: [f], host: 'stub', maxFieldChars: 1000 });
   await host.open();
   const r = await ask(host, 'row', { file: 0, index: 0 });
@@ -96,7 +117,16 @@ test('a column named __proto__ or constructor stays a column', async () => {
   host.dispose();
 });
 
-const PROTOTYPE_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'toLocaleString'];
+const PROTOTYPE_NAMES = [
+  'constructor',
+  'toString',
+  '__proto__',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  '__defineGetter__',
+  'toLocaleString',
+];
 
 test('the host answers only its own request types: prototype names are unknown requests', async () => {
   const f = join(dir(), 'r.jsonl');
@@ -104,10 +134,18 @@ test('the host answers only its own request types: prototype names are unknown r
   const host = new ViewerHost({ files: [f], host: 'stub' });
   await host.open();
   for (const type of [...PROTOTYPE_NAMES, 42, null]) {
-    const reply = (await host.handle({ kind: 'request', id: 7, type, params: { file: 0 } } as unknown as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
+    const reply = (await host.handle({
+      kind: 'request',
+      id: 7,
+      type,
+      params: { file: 0 },
+    } as unknown as AnyRequest)) as Extract<HostMessage, { kind: 'response' }>;
     assert.equal(reply.kind, 'response', String(type));
     assert.equal(reply.ok, false, String(type));
-    assert.ok(!reply.ok && reply.error.code === 'invalid' && /^unknown request/.test(reply.error.message), `${String(type)}: ${JSON.stringify(reply)}`);
+    assert.ok(
+      !reply.ok && reply.error.code === 'invalid' && /^unknown request/.test(reply.error.message),
+      `${String(type)}: ${JSON.stringify(reply)}`,
+    );
   }
   // Still working afterwards.
   assert.equal((await ask(host, 'summary', { file: 0 })).rows, 1);
@@ -120,13 +158,20 @@ test('qed view over HTTP: prototype names get "unknown request", the server keep
   const server = await startViewServer({ files: [f], pollMs: 60_000 });
   try {
     const post = async (body: unknown) => {
-      const res = await fetch(`${server.url}api`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}api`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as Extract<HostMessage, { kind: 'response' }> };
     };
     for (const type of PROTOTYPE_NAMES) {
       const r = await post({ kind: 'request', id: 1, type, params: { file: 0 } });
       assert.equal(r.status, 200, type);
-      assert.ok(!r.body.ok && r.body.error.message === `unknown request '${type}'`, `${type}: ${JSON.stringify(r.body)}`);
+      assert.ok(
+        !r.body.ok && r.body.error.message === `unknown request '${type}'`,
+        `${type}: ${JSON.stringify(r.body)}`,
+      );
     }
     const ok = await post({ kind: 'request', id: 2, type: 'summary', params: { file: 0 } });
     assert.ok(ok.body.ok);

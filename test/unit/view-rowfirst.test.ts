@@ -13,7 +13,12 @@ const dir = scratchDirs('qed-view-rowfirst-');
 
 test('a row asked for together with the list page and the summary is answered first', async () => {
   const f = join(dir(), 'r.jsonl');
-  const rows = Array.from({ length: 400 }, (_, i) => ({ problem_id: `P-${i}`, problem: `Problem ${i}`, model_solution: i === 7 ? 'w '.repeat(1_500_000) : `proof ${i}`, score: i % 8 }));
+  const rows = Array.from({ length: 400 }, (_, i) => ({
+    problem_id: `P-${i}`,
+    problem: `Problem ${i}`,
+    model_solution: i === 7 ? 'w '.repeat(1_500_000) : `proof ${i}`,
+    score: i % 8,
+  }));
   writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const host = new ViewerHost({ files: [f], host: 'stub' });
   await host.open();
@@ -23,7 +28,11 @@ test('a row asked for together with the list page and the summary is answered fi
     // As the page sends them: the summary and the row at once, the first page after the summary.
     const summary = ask(host, 'summary', { file: 0 }).then(note('summary'));
     const row = ask(host, 'row', { file: 0, index: 7 }).then(note('row'));
-    const page = summary.then(() => ask(host, 'page', { file: 0, query: { filter: {}, sort: 'score', descending: true }, offset: 0, limit: 200 })).then(note('page'));
+    const page = summary
+      .then(() =>
+        ask(host, 'page', { file: 0, query: { filter: {}, sort: 'score', descending: true }, offset: 0, limit: 200 }),
+      )
+      .then(note('page'));
     await Promise.all([summary, row, page]);
     assert.ok(order.indexOf('row') < order.indexOf('page'), `answered in the order ${order.join(', ')}`);
   }

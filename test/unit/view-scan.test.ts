@@ -15,7 +15,15 @@ import { ask, scratchDirs } from './view-helpers';
 const dir = scratchDirs('qed-view-scan-');
 
 function row(i: number, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ problem_id: `P-${i + 1}`, problem: `Problem ${i + 1}`, model_solution: `proof ${'x'.repeat(i % 7)}`, schema_0: [{ title: 'g', desc: 'd', points: 7 }], score: i % 3 === 2 ? null : i % 8, Category: i % 2 ? 'Algebra' : 'Geometry', ...extra });
+  return JSON.stringify({
+    problem_id: `P-${i + 1}`,
+    problem: `Problem ${i + 1}`,
+    model_solution: `proof ${'x'.repeat(i % 7)}`,
+    schema_0: [{ title: 'g', desc: 'd', points: 7 }],
+    score: i % 3 === 2 ? null : i % 8,
+    Category: i % 2 ? 'Algebra' : 'Geometry',
+    ...extra,
+  });
 }
 
 /** Everything a user sees of the index: rows (place, line, summary), bad lines, columns. */
@@ -59,7 +67,8 @@ test('offset scan: CRLF, blank lines, no final newline, BOM, bad lines, lines ac
       const { twoPass, onePass } = await both(f, readSize);
       assert.deepEqual(snapshot(twoPass), snapshot(onePass), `${name}, reads of ${readSize} bytes`);
       assert.equal(twoPass.summarized, twoPass.table.n);
-      for (let i = 0; i < twoPass.table.n; i++) assert.deepEqual((await twoPass.readRow(i)).row, (await onePass.readRow(i)).row);
+      for (let i = 0; i < twoPass.table.n; i++)
+        assert.deepEqual((await twoPass.readRow(i)).row, (await onePass.readRow(i)).row);
     }
   }
 });
@@ -82,7 +91,10 @@ test('offset scan: rows are listed and openable before their summaries; summarie
   assert.equal(idx.summarized, 300);
   assert.equal(idx.table.ids[299], 'P-300');
   assert.equal(idx.table.score[9], 1);
-  assert.ok(progress.some((p) => p !== undefined && p < 300), 'progress tells that summaries are being read');
+  assert.ok(
+    progress.some((p) => p !== undefined && p < 300),
+    'progress tells that summaries are being read',
+  );
   assert.equal(progress.at(-1), 300, 'and when they are all read');
 });
 
@@ -107,7 +119,10 @@ test('offset scan: a filter or sort before the summaries are read says it is par
   const done = await q.page(query, 0, 500);
   assert.equal(done.incomplete, undefined);
   const want = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 !== 2 && i % 8 === 7);
-  assert.deepEqual(done.rows.map((r) => r.index).sort((a, b) => a - b), want);
+  assert.deepEqual(
+    done.rows.map((r) => r.index).sort((a, b) => a - b),
+    want,
+  );
 });
 
 test('offset scan: a file growing while its summaries are read, and a bad line found late', async () => {
@@ -131,7 +146,10 @@ test('offset scan: a file growing while its summaries are read, and a bad line f
   await idx.refresh();
   await idx.summaries();
   assert.equal(idx.table.n, 121);
-  assert.deepEqual(idx.badLines.map((b) => b.line), [101]);
+  assert.deepEqual(
+    idx.badLines.map((b) => b.line),
+    [101],
+  );
   assert.ok(changes.includes('rewritten'), 'the dropped line is told as a rewrite');
   assert.deepEqual([idx.table.ids[99], idx.table.ids[100], idx.table.ids[120]], ['P-100', 'P-101', 'P-121']);
   assert.equal((await idx.readRow(100)).row.problem_id, 'P-101');
@@ -146,7 +164,10 @@ test('offset scan: a job journal read after a large file waits for its summaries
   const d = dir();
   const f = join(d, 'r.jsonl');
   writeFileSync(f, `${Array.from({ length: 50 }, (_, i) => row(i, { run_index: 0 })).join('\n')}\n`);
-  writeFileSync(`${f}.partial`, `${row(3, { run_index: 0, score: 7, note: 'regraded' })}\n${row(50, { run_index: 0 })}\n`);
+  writeFileSync(
+    `${f}.partial`,
+    `${row(3, { run_index: 0, score: 7, note: 'regraded' })}\n${row(50, { run_index: 0 })}\n`,
+  );
   const idx = new ResultsIndex(f);
   idx.inlineSummaryBytes = 0;
   idx.readSize = 200;
@@ -175,6 +196,9 @@ test('host: a row opened before its summary is read comes with its figures; the 
   await host.open();
   const s2 = await ask(host, 'summary', { file: 0 });
   assert.equal(s2.summarized, undefined);
-  assert.equal(Object.values(s2.statusCounts).reduce((a, b) => a + b, 0), 400);
+  assert.equal(
+    Object.values(s2.statusCounts).reduce((a, b) => a + b, 0),
+    400,
+  );
   host.dispose();
 });

@@ -11,7 +11,17 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, choose, screenshot, startQedView, tempDir, watchPage, writeJsonl } from './helpers';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM,
+  browserAndScratch,
+  choose,
+  screenshot,
+  startQedView,
+  tempDir,
+  watchPage,
+  writeJsonl,
+} from './helpers';
 import { agentResults, type Row } from '../fixtures/agents/traces';
 
 const scratch = browserAndScratch();
@@ -19,13 +29,27 @@ const scratch = browserAndScratch();
 /** The viewer's own USD format (dom.ts fmtUsd). */
 const usd = (x: number) => (x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(4)}`);
 
-type Step = { kind: string; label: string; cost?: number; score?: number; max?: number; reused?: boolean; candidate?: string; of?: string[] };
+type Step = {
+  kind: string;
+  label: string;
+  cost?: number;
+  score?: number;
+  max?: number;
+  reused?: boolean;
+  candidate?: string;
+  of?: string[];
+};
 const stepsOf = (r: Row) => (r.agent_trace as { steps: Step[] }).steps;
 
 async function waitShown(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((want) => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === String(want), n, { timeout: 10_000 });
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === String(want),
+    n,
+    { timeout: 10_000 },
+  );
 }
-const listIds = (page: Page) => page.$$eval('.list .row[data-index] .row-id', (els) => els.map((e) => e.textContent ?? ''));
+const listIds = (page: Page) =>
+  page.$$eval('.list .row[data-index] .row-id', (els) => els.map((e) => e.textContent ?? ''));
 
 describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   let proc: ChildProcess;
@@ -57,7 +81,13 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     assert.equal(await page.locator('.agent-trace .step').count(), steps.length);
     // Each step: kind, label and cost in the viewer's USD format; scores as "score / max".
     const shown = await page.$$eval('.agent-trace .step', (els) =>
-      els.map((e) => ({ kind: e.querySelector('.kind')?.textContent, label: e.querySelector('.step-label')?.textContent, cost: e.querySelector('.cost')?.textContent, score: e.querySelector('.step-score')?.textContent ?? null, reused: !!e.querySelector('.reused-tag') })),
+      els.map((e) => ({
+        kind: e.querySelector('.kind')?.textContent,
+        label: e.querySelector('.step-label')?.textContent,
+        cost: e.querySelector('.cost')?.textContent,
+        score: e.querySelector('.step-score')?.textContent ?? null,
+        reused: !!e.querySelector('.reused-tag'),
+      })),
     );
     steps.forEach((s, k) => {
       assert.equal(shown[k].kind, s.kind);
@@ -68,21 +98,33 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     });
     assert.ok(shown.some((s) => s.score === '0.5 / 1'));
     const cost = (ds.cost_run as { cost: number }).cost;
-    assert.match((await page.textContent('[data-testid=trace-facts]')) ?? '', new RegExp(`^${steps.length} steps · 26 calls · \\${usd(cost)} .* 2 reused`));
+    assert.match(
+      (await page.textContent('[data-testid=trace-facts]')) ?? '',
+      new RegExp(`^${steps.length} steps · 26 calls · \\${usd(cost)} .* 2 reused`),
+    );
     // The verification without a score is marked as a parse problem, visible while folded.
     const broken = page.locator('.agent-trace .step', { hasText: 'Verification 3 of proof 2' });
-    assert.match((await broken.locator('.step-note.warn').textContent()) ?? '', /⚠ no score found in the reply: counted as 0/);
+    assert.match(
+      (await broken.locator('.step-note.warn').textContent()) ?? '',
+      /⚠ no score found in the reply: counted as 0/,
+    );
     assert.ok(await broken.locator('.step-note.warn').isVisible());
     // The final choice: the candidate, its score, the note; its step starts open with the proof rendered.
     const final = (await page.textContent('[data-testid=trace-final]')) ?? '';
     assert.match(final, /Final choice: p5\s*1 \/ 1\s*highest mean verification score/);
     const finalStep = steps.findIndex((s) => s.candidate === 'p5');
     await page.waitForSelector(`.step[data-step="${finalStep}"] details[open] .step-body .rich .katex`);
-    assert.match((await page.textContent(`.step[data-step="${finalStep}"] .step-body .rich`)) ?? '', /Every integer is congruent/);
+    assert.match(
+      (await page.textContent(`.step[data-step="${finalStep}"] .step-body .rich`)) ?? '',
+      /Every integer is congruent/,
+    );
     // Only opened steps have a body.
     assert.equal(await page.locator('.agent-trace .step-body').count(), 1);
     // The candidates table: p1's four verification scores and their mean.
-    assert.match((await page.locator('[data-testid=trace-candidates] tr', { hasText: 'Proof 1' }).textContent()) ?? '', /1110\.5\s*0\.875 \/ 1/);
+    assert.match(
+      (await page.locator('[data-testid=trace-candidates] tr', { hasText: 'Proof 1' }).textContent()) ?? '',
+      /1110\.5\s*0\.875 \/ 1/,
+    );
     // The plain history dump is replaced, but kept folded below.
     assert.equal(await page.locator('.row-page > .history').count(), 0);
     await page.click('.raw-history > summary');
@@ -159,9 +201,21 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     await page.waitForSelector('.row-page[data-row-index="5"] .agent-trace');
     assert.equal(await page.locator('.agent-trace .step').count(), 200);
     const text = (await page.textContent('.agent-trace')) ?? '';
-    for (const re of [/score is not a number: "high"/, /this step is not an object: null/, /the step has no kind/, /final\.score is not a number/, /no step of the trace produced missing-id/, /cost_run says \$0\.5000/]) assert.match(text, re);
+    for (const re of [
+      /score is not a number: "high"/,
+      /this step is not an object: null/,
+      /the step has no kind/,
+      /final\.score is not a number/,
+      /no step of the trace produced missing-id/,
+      /cost_run says \$0\.5000/,
+    ])
+      assert.match(text, re);
     // h out of range and a history entry without messages are said so when the step is opened.
-    for (const [k, re] of [[1, /h = 99 is outside the history \(3 entries\)/], [3, /history\[2\] has no messages list/], [2, /history\[1\] is not an object/]] as const) {
+    for (const [k, re] of [
+      [1, /h = 99 is outside the history \(3 entries\)/],
+      [3, /history\[2\] has no messages list/],
+      [2, /history\[1\] is not an object/],
+    ] as const) {
       const step = page.locator(`.step[data-step="${k}"]`);
       await step.locator('summary.step-head').click();
       await step.locator('.step-body[data-ready="true"]').waitFor();
@@ -171,7 +225,12 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     const first = page.locator('.step[data-step="0"]');
     await first.locator('summary.step-head').click();
     await first.locator('.step-body .rich .katex').first().waitFor();
-    assert.equal(await page.locator('.agent-trace img, .agent-trace script, .agent-trace [onerror], .agent-trace [onmouseover]').count(), 0);
+    assert.equal(
+      await page
+        .locator('.agent-trace img, .agent-trace script, .agent-trace [onerror], .agent-trace [onmouseover]')
+        .count(),
+      0,
+    );
     await page.click('[data-action=more-steps]');
     await page.waitForFunction(() => document.querySelectorAll('.agent-trace .step').length === 400);
     await page.click('.trace-more .link-button');
@@ -188,11 +247,15 @@ describe('agent traces in qed view', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, ()
     assert.equal(await page.locator('.list .row[data-index="0"] .row-steps').count(), 0);
     await choose(page, 'vscode-single-select[aria-label="Sort by"]', 'steps');
     await page.click('vscode-button[aria-label="Reverse the order"]');
-    await page.waitForFunction(() => document.querySelector('.list .row[data-pos="0"] .row-id')?.textContent === 'AG-BAD-4');
+    await page.waitForFunction(
+      () => document.querySelector('.list .row[data-pos="0"] .row-id')?.textContent === 'AG-BAD-4',
+    );
     assert.deepEqual(await listIds(page), ['AG-BAD-4', 'AG-DS-1', 'AG-NO-2', 'AG-MA-3', 'PLAIN-1', 'PLAIN-2']);
     await choose(page, 'vscode-single-select[aria-label="Sort by"]', 'agentCost');
     await page.click('vscode-button[aria-label="Reverse the order"]');
-    await page.waitForFunction(() => document.querySelector('.list .row[data-pos="0"] .row-id')?.textContent === 'AG-MA-3');
+    await page.waitForFunction(
+      () => document.querySelector('.list .row[data-pos="0"] .row-id')?.textContent === 'AG-MA-3',
+    );
     assert.deepEqual(await listIds(page), ['AG-MA-3', 'AG-NO-2', 'AG-DS-1', 'AG-BAD-4', 'PLAIN-1', 'PLAIN-2']);
     await page.click('vscode-button:has-text("Filters")');
     await page.fill('vscode-textfield[aria-label="Fewest agent steps"] input', '10');

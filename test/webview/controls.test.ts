@@ -9,17 +9,37 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, choose, fillField, proofRow, valueOf, watchPage, writeJsonl } from './helpers';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM,
+  browserAndScratch,
+  choose,
+  fillField,
+  proofRow,
+  valueOf,
+  watchPage,
+  writeJsonl,
+} from './helpers';
 
 const scratch = browserAndScratch();
 
 async function waitShown(page: Page, n: number): Promise<void> {
-  await page.waitForFunction((want) => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === String(want), n);
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === String(want),
+    n,
+  );
 }
 
 /** Native form controls in the page's own DOM (not inside the components), apart from the clipboard's hidden text area. */
 function nativeControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => Array.from(document.querySelectorAll('select, input, textarea:not(.offscreen), .toolbar button:not(.link-button), .filters button, .actions button, dialog button'), (e) => e.outerHTML.slice(0, 80)));
+  return page.evaluate(() =>
+    Array.from(
+      document.querySelectorAll(
+        'select, input, textarea:not(.offscreen), .toolbar button:not(.link-button), .filters button, .actions button, dialog button',
+      ),
+      (e) => e.outerHTML.slice(0, 80),
+    ),
+  );
 }
 
 describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
@@ -58,15 +78,30 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready=true]');
     await waitShown(page, 12);
-    for (const tag of ['vscode-button', 'vscode-single-select', 'vscode-option', 'vscode-textfield', 'vscode-textarea', 'vscode-checkbox']) {
+    for (const tag of [
+      'vscode-button',
+      'vscode-single-select',
+      'vscode-option',
+      'vscode-textfield',
+      'vscode-textarea',
+      'vscode-checkbox',
+    ]) {
       assert.ok(await page.evaluate((t) => !!customElements.get(t), tag), `${tag} is defined`);
     }
     // Rendered: a shadow root with the component's own stylesheet, and a real size.
     const filters = page.locator('.toolbar vscode-button:has-text("Filters")');
-    const look = await filters.evaluate((b) => ({ sheets: b.shadowRoot?.adoptedStyleSheets.length ?? 0, w: b.getBoundingClientRect().width, h: b.getBoundingClientRect().height, bg: getComputedStyle(b).backgroundColor }));
+    const look = await filters.evaluate((b) => ({
+      sheets: b.shadowRoot?.adoptedStyleSheets.length ?? 0,
+      w: b.getBoundingClientRect().width,
+      h: b.getBoundingClientRect().height,
+      bg: getComputedStyle(b).backgroundColor,
+    }));
     assert.ok(look.sheets > 0 && look.w > 30 && look.h > 15, JSON.stringify(look));
     // qed view gives the controls its palette (the page defines the --vscode-* variables they read).
-    assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-button-background').trim()), '');
+    assert.notEqual(
+      await page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-button-background').trim()),
+      '',
+    );
     // Named for assistive technology, inside the components.
     await page.getByRole('combobox', { name: 'Sort by' }).waitFor();
     await page.getByRole('searchbox', { name: 'Search text (regular expression)' }).waitFor();
@@ -77,7 +112,11 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     await page.getByRole('spinbutton', { name: 'Lowest score' }).waitFor();
     await page.getByRole('combobox', { name: 'Graded' }).waitFor();
     await page.getByRole('checkbox', { name: 'truncated' }).waitFor();
-    assert.deepEqual(await nativeControls(page), [], 'no native form control left in the toolbar and the Filters panel');
+    assert.deepEqual(
+      await nativeControls(page),
+      [],
+      'no native form control left in the toolbar and the Filters panel',
+    );
     // A drop-down filters the list, and "Clear filters" brings every row back.
     await choose(page, 'vscode-single-select[aria-label="Graded"]', 'no');
     await waitShown(page, 2);
@@ -87,13 +126,21 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     // A check box filters.
     await page.click('vscode-checkbox:has-text("truncated")');
     await waitShown(page, 1);
-    assert.equal(await page.$eval('vscode-checkbox:has-text("truncated")', (c) => (c as unknown as { checked: boolean }).checked), true);
+    assert.equal(
+      await page.$eval('vscode-checkbox:has-text("truncated")', (c) => (c as unknown as { checked: boolean }).checked),
+      true,
+    );
     await page.click('vscode-checkbox:has-text("truncated")');
     await waitShown(page, 12);
     // A number field filters on Enter.
     await page.fill('vscode-textfield[aria-label="Lowest score"] input', '7');
     await page.press('vscode-textfield[aria-label="Lowest score"] input', 'Enter');
-    await waitShown(page, (await page.$$eval('.chip[data-status=full]', (e) => Number(/\d+$/.exec(e[0]?.textContent ?? '')?.[0] ?? 0))) as number);
+    await waitShown(
+      page,
+      (await page.$$eval('.chip[data-status=full]', (e) =>
+        Number(/\d+$/.exec(e[0]?.textContent ?? '')?.[0] ?? 0),
+      )) as number,
+    );
     await page.fill('vscode-textfield[aria-label="Lowest score"] input', '');
     await page.press('vscode-textfield[aria-label="Lowest score"] input', 'Enter');
     await waitShown(page, 12);

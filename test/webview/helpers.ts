@@ -16,11 +16,21 @@ export const RESULTS = join(ROOT, 'test-results');
 export const CHROMIUM = process.env.QED_CHROMIUM || '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const NO_CHROMIUM = `${CHROMIUM} not found: install it (apt-get install chromium) to run the viewer's browser tests`;
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Builds dist/ (viewer bundle + CLI) once when a test file runs on its own. */
 export function ensureBuilt(): void {
-  if (existsSync(join(DIST, 'webview.js')) && existsSync(join(DIST, 'webview.css')) && existsSync(join(DIST, 'cli.js'))) return;
+  if (existsSync(join(DIST, 'webview.js')) && existsSync(join(DIST, 'webview.css')) && existsSync(join(DIST, 'cli.js')))
+    return;
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('build failed');
 }
@@ -34,10 +44,25 @@ export function tempDir(prefix = 'qed-view-'): string {
  * --user-data-dir, which playwright sets from it), removed by close(). HOME and the XDG folders
  * point inside it so Chromium writes nothing into the real home.
  */
-export async function launch(): Promise<{ context: BrowserContext; newPage: (opts?: { width?: number; height?: number; colorScheme?: 'light' | 'dark' }) => Promise<Page>; close: () => Promise<void> }> {
+export async function launch(): Promise<{
+  context: BrowserContext;
+  newPage: (opts?: { width?: number; height?: number; colorScheme?: 'light' | 'dark' }) => Promise<Page>;
+  close: () => Promise<void>;
+}> {
   const profile = tempDir('qed-chromium-');
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), HOME: profile, XDG_CONFIG_HOME: join(profile, 'config'), XDG_CACHE_HOME: join(profile, 'cache') };
-  const context = await chromium.launchPersistentContext(join(profile, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, env, viewport: { width: 1280, height: 800 } });
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    HOME: profile,
+    XDG_CONFIG_HOME: join(profile, 'config'),
+    XDG_CACHE_HOME: join(profile, 'cache'),
+  };
+  const context = await chromium.launchPersistentContext(join(profile, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    env,
+    viewport: { width: 1280, height: 800 },
+  });
   const first = context.pages()[0];
   let firstUsed = false;
   return {
@@ -141,11 +166,23 @@ export function proofRow(i: number, over: Row = {}): Row {
       { role: 'assistant', type: 'cot', content: `Let me think about $a_n$ first… try $n=3$: $a_3 = 2 \\le 8$.` },
       { role: 'assistant', content: solution },
     ],
-    schema_0: [{ title: 'Proof Grade', desc: '(Partial) 1 point for the base case.\n(Full) A complete induction.', points: 7 }],
+    schema_0: [
+      { title: 'Proof Grade', desc: '(Partial) 1 point for the base case.\n(Full) A complete induction.', points: 7 },
+    ],
     run_index: 0,
     finish_reason: 'stop',
-    qed_run: { config: i % 3 ? 'openai/gpt-5-mini' : 'google/gemini-2.5-pro', model: 'm', api: 'openai', mode: 'proof' },
-    grade: [{ points: score, desc: `The induction is ${score >= 6 ? 'complete' : 'incomplete'}; the step uses $2^{n-1} + 2^{n-2} = \\tfrac34 \\cdot 2^n$. <points>${score} out of 7</points>` }],
+    qed_run: {
+      config: i % 3 ? 'openai/gpt-5-mini' : 'google/gemini-2.5-pro',
+      model: 'm',
+      api: 'openai',
+      mode: 'proof',
+    },
+    grade: [
+      {
+        points: score,
+        desc: `The induction is ${score >= 6 ? 'complete' : 'incomplete'}; the step uses $2^{n-1} + 2^{n-2} = \\tfrac34 \\cdot 2^n$. <points>${score} out of 7</points>`,
+      },
+    ],
     score,
     grade_cost: { cost: 0.002, input_tokens: 1500, output_tokens: 200, time: 3.1 },
     ...over,
@@ -161,18 +198,24 @@ export function proofRow(i: number, over: Row = {}): Row {
 export async function imobenchResults(dir: string): Promise<Array<{ name: string; file: string; rows: number }>> {
   const { readDataset } = await import('../../src/core/data');
   const out: Array<{ name: string; file: string; rows: number }> = [];
-  for (const name of readdirSync(IMOBENCH).filter((f) => f.endsWith('.csv')).sort()) {
+  for (const name of readdirSync(IMOBENCH)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
     const ds = await readDataset(join(IMOBENCH, name));
     const rows = ds.rows.map((r, i) => {
       const proof = typeof r.solution === 'string' && r.solution.trim() !== '';
       const answer = String(r.answer ?? '');
       const row: Row = {
         ...r,
-        model_solution: proof ? r.solution : `Working through the cases, the answer is $\\boxed{${answer.replace(/\$/g, '')}}$.`,
+        model_solution: proof
+          ? r.solution
+          : `Working through the cases, the answer is $\\boxed{${answer.replace(/\$/g, '')}}$.`,
         cost_run: { cost: 0.01, input_tokens: 300, output_tokens: 900 + i, time: 10 },
         history: [{ role: 'user', content: String(r.problem ?? '') }],
         run_index: 0,
-        schema_0: proof ? [{ title: 'Proof Grade', desc: String(r.grading_guidelines ?? ''), points: 7 }] : [{ title: 'Answer Correctness', desc: answer, points: 1 }],
+        schema_0: proof
+          ? [{ title: 'Proof Grade', desc: String(r.grading_guidelines ?? ''), points: 7 }]
+          : [{ title: 'Answer Correctness', desc: answer, points: 1 }],
         grade: [{ points: proof ? [7, 6, 1, 0][i % 4] : i % 2, desc: 'Checked against the reference.' }],
         score: proof ? [7, 6, 1, 0][i % 4] : i % 2,
       };
@@ -187,7 +230,11 @@ export async function imobenchResults(dir: string): Promise<Array<{ name: string
 
 /** Starts the built `qed view` in `cwd` with `args`; resolves with the process and the address it prints. */
 export async function startQedView(cwd: string, args: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [join(DIST, 'cli.js'), 'view', ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [join(DIST, 'cli.js'), 'view', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`qed view printed no address: ${out}`)), 15_000);
@@ -212,13 +259,21 @@ export async function startQedView(cwd: string, args: string[]): Promise<{ proc:
 export async function choose(page: Page, selector: string, want: string | { label: string }): Promise<void> {
   const index = await page.$eval(
     selector,
-    (el, w) => Array.from(el.querySelectorAll('vscode-option')).findIndex((o) => (typeof w === 'string' ? (o.getAttribute('value') ?? '') === w : (o.textContent ?? '').trim() === w.label)),
+    (el, w) =>
+      Array.from(el.querySelectorAll('vscode-option')).findIndex((o) =>
+        typeof w === 'string' ? (o.getAttribute('value') ?? '') === w : (o.textContent ?? '').trim() === w.label,
+      ),
     want,
   );
   if (index < 0) throw new Error(`${selector} has no option ${JSON.stringify(want)}`);
   await page.click(selector);
   await page.click(`${selector} li.option[data-index="${index}"]`);
-  await page.waitForFunction(([s, i]) => (document.querySelector(s as string) as unknown as { selectedIndex: number; open: boolean } | null)?.selectedIndex === i, [selector, index] as const);
+  await page.waitForFunction(
+    ([s, i]) =>
+      (document.querySelector(s as string) as unknown as { selectedIndex: number; open: boolean } | null)
+        ?.selectedIndex === i,
+    [selector, index] as const,
+  );
 }
 
 /** The value of a drop-down, text field or text area (vscode-elements). */

@@ -49,14 +49,17 @@ describe('a deep link opens its row before the list', { skip: !HAVE_CHROMIUM && 
       assert.equal(await page.$$eval('.list .row:not(.placeholder)', (els) => els.length), 0);
       // The row was asked for before any of the list's requests.
       const firstList = asked.findIndex((t) => t === 'summary' || t === 'page');
-      assert.ok(asked.indexOf('row') !== -1 && (firstList === -1 || asked.indexOf('row') < firstList), `requests in order: ${asked.join(', ')}`);
+      assert.ok(
+        asked.indexOf('row') !== -1 && (firstList === -1 || asked.indexOf('row') < firstList),
+        `requests in order: ${asked.join(', ')}`,
+      );
       holding = false;
       for (const r of held.splice(0)) await r.continue();
       // The list fills in after, with the open row selected, and the row page stays.
       await page.waitForSelector('.list .row.selected.open');
       assert.match((await page.textContent('.list .row.selected.open')) ?? '', /#17/);
       assert.ok(await page.$('.row-page[data-row-index="16"]'));
-      assert.match(await page.textContent('[data-testid=counts]') ?? '', /40 rows/);
+      assert.match((await page.textContent('[data-testid=counts]')) ?? '', /40 rows/);
     } finally {
       holding = false;
       for (const r of held.splice(0)) await r.continue().catch(() => undefined);
@@ -68,9 +71,13 @@ describe('a deep link opens its row before the list', { skip: !HAVE_CHROMIUM && 
   test("KaTeX's main fonts come with the page (formulas are not held invisible waiting for them)", async () => {
     await page.goto(`${server.url}?row=2`);
     await page.waitForSelector('.row-page[data-row-index="1"] .katex');
-    const preloaded = await page.$$eval('link[rel=preload][as=font]', (els) => els.map((e) => (e as HTMLLinkElement).href.replace(/.*\//, '')));
+    const preloaded = await page.$$eval('link[rel=preload][as=font]', (els) =>
+      els.map((e) => (e as HTMLLinkElement).href.replace(/.*\//, '')),
+    );
     assert.deepEqual(preloaded.sort(), ['KaTeX_Main-Regular.woff2', 'KaTeX_Math-Italic.woff2']);
-    await page.waitForFunction(() => document.fonts.check('16px KaTeX_Main') && document.fonts.check('italic 16px KaTeX_Math'));
+    await page.waitForFunction(
+      () => document.fonts.check('16px KaTeX_Main') && document.fonts.check('italic 16px KaTeX_Math'),
+    );
     assert.deepEqual(trap.consoleErrors, []);
   });
 });

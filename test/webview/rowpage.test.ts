@@ -17,7 +17,11 @@ const scratch = browserAndScratch();
 
 /** `n` paragraphs, each with formulas and a word of its own (`mark7`…). */
 function longProof(n: number): string {
-  return Array.from({ length: n }, (_, k) => `Paragraph ${k}: mark${k} says $x_{${k}} + y^{${k}} = \\frac{${k}}{2}$ and then some words to fill the line, ${'more words here, '.repeat(6)}so that\n$$\\sum_{i=1}^{${k}} i = \\frac{${k}(${k}+1)}{2}$$`).join('\n\n');
+  return Array.from(
+    { length: n },
+    (_, k) =>
+      `Paragraph ${k}: mark${k} says $x_{${k}} + y^{${k}} = \\frac{${k}}{2}$ and then some words to fill the line, ${'more words here, '.repeat(6)}so that\n$$\\sum_{i=1}^{${k}} i = \\frac{${k}(${k}+1)}{2}$$`,
+  ).join('\n\n');
 }
 
 describe('the block splitter', () => {
@@ -40,8 +44,17 @@ describe('the block splitter', () => {
     // Rendered block by block it gives the same formulas as in one piece.
     const whole = renderRich(text);
     const parts = blocks.map((b) => renderRich(b));
-    assert.equal(parts.reduce((n, r) => n + r.mathCount, 0), whole.mathCount);
-    assert.equal(parts.map((r) => r.html).join('').match(/class="katex"/g)?.length, whole.html.match(/class="katex"/g)?.length);
+    assert.equal(
+      parts.reduce((n, r) => n + r.mathCount, 0),
+      whole.mathCount,
+    );
+    assert.equal(
+      parts
+        .map((r) => r.html)
+        .join('')
+        .match(/class="katex"/g)?.length,
+      whole.html.match(/class="katex"/g)?.length,
+    );
   });
 
   test('a single line longer than any block is cut into bounded pieces', () => {
@@ -61,7 +74,10 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
 
   before(async () => {
     if (!HAVE_CHROMIUM) return;
-    const file = writeJsonl(join(scratch.dir(), 'long.jsonl'), [proofRow(0, { model_solution: proof }), proofRow(1, { model_solution: looping, finish_reason: 'length' })]);
+    const file = writeJsonl(join(scratch.dir(), 'long.jsonl'), [
+      proofRow(0, { model_solution: proof }),
+      proofRow(1, { model_solution: looping, finish_reason: 'length' }),
+    ]);
     server = await startViewServer({ files: [file], maxFieldChars: 6_000_000 });
     page = await scratch.browser().newPage({ width: 1400, height: 900 });
     trap = await watchPage(page);
@@ -78,7 +94,10 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     const first = await page.$$eval(`${sol} > .rich-block`, (els) => els.map((e) => e.classList.contains('pending')));
     assert.ok(first.length > 10, `${first.length} blocks`);
     assert.equal(first[0], false, 'the first block is rendered');
-    assert.ok(first.some((p) => p), 'blocks below the first screen wait');
+    assert.ok(
+      first.some((p) => p),
+      'blocks below the first screen wait',
+    );
     assert.ok(await page.$(`${sol} > .rich-block:first-child .katex`), 'with its formulas');
     // A block far below: shown as its source until it scrolls into view, then rendered.
     const last = page.locator(`${sol} > .rich-block`).last();
@@ -86,7 +105,10 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
     await page.waitForSelector(`${sol} > .rich-block:last-child:not(.pending) .katex`);
     assert.match((await last.textContent()) ?? '', /mark119/);
     await page.waitForSelector('.row-page[data-complete=true]');
-    assert.ok((await page.$$eval(`${sol} > .rich-block.pending`, (e) => e.length)) > 0, 'blocks never in view are not rendered');
+    assert.ok(
+      (await page.$$eval(`${sol} > .rich-block.pending`, (e) => e.length)) > 0,
+      'blocks never in view are not rendered',
+    );
     // Before printing every block is rendered, and counted.
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     assert.equal(await page.$$eval(`${sol} > .rich-block.pending`, (e) => e.length), 0);
@@ -96,18 +118,26 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
 
   test('find-in-page finds text in blocks not rendered yet', async () => {
     await page.goto(`${server.url}?row=2`);
-    await page.waitForSelector('.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:not(.pending) .katex');
+    await page.waitForSelector(
+      '.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:not(.pending) .katex',
+    );
     await page.waitForFunction(() => !document.querySelector('[data-cutting]'), undefined, { timeout: 30_000 });
-    const pendingLast = await page.$eval('.row-page [data-field=model_solution] > .rich-block:last-child', (e) => e.classList.contains('pending'));
+    const pendingLast = await page.$eval('.row-page [data-field=model_solution] > .rich-block:last-child', (e) =>
+      e.classList.contains('pending'),
+    );
     assert.equal(pendingLast, true, 'the end of the 5 MB text is not rendered');
-    const found = await page.evaluate(() => (window as unknown as { find: (s: string) => boolean }).find('THE-LAST-WORDS'));
+    const found = await page.evaluate(() =>
+      (window as unknown as { find: (s: string) => boolean }).find('THE-LAST-WORDS'),
+    );
     assert.equal(found, true);
   });
 
   test('a 5 MB proof opens and shows its first screen, rendered', async () => {
     await page.goto('about:blank');
     await page.goto(`${server.url}?row=2`);
-    await page.waitForSelector('.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:first-child:not(.pending) .katex');
+    await page.waitForSelector(
+      '.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:first-child:not(.pending) .katex',
+    );
     assert.match((await page.textContent('.row-page .callouts')) ?? '', /token limit/);
     assert.equal(await page.evaluate(() => 1 + 1), 2, 'the page answers');
     await screenshot(page, 'viewer-rowpage-5mb');
@@ -117,12 +147,18 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
   test('a formula rendered again (from the cache) gives the same HTML', async () => {
     await page.goto(`${server.url}?row=1`);
     await page.waitForSelector('.row-page[data-row-index="0"][data-complete=true]');
-    const firstHtml = await page.$eval('.row-page [data-field=model_solution] > .rich-block:first-child .math-inline', (e) => e.outerHTML);
+    const firstHtml = await page.$eval(
+      '.row-page [data-field=model_solution] > .rich-block:first-child .math-inline',
+      (e) => e.outerHTML,
+    );
     await page.click('vscode-button[aria-label="Next row"]');
     await page.waitForSelector('.row-page[data-row-index="1"]');
     await page.click('vscode-button[aria-label="Previous row"]');
     await page.waitForSelector('.row-page[data-row-index="0"]');
-    const again = await page.$eval('.row-page [data-field=model_solution] > .rich-block:first-child .math-inline', (e) => e.outerHTML);
+    const again = await page.$eval(
+      '.row-page [data-field=model_solution] > .rich-block:first-child .math-inline',
+      (e) => e.outerHTML,
+    );
     assert.equal(again, firstHtml);
     assert.deepEqual(trap.errors, []);
   });

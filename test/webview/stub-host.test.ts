@@ -12,7 +12,17 @@ import type { Page } from 'playwright-core';
 import { ViewerHost } from '../../src/core/view/host';
 import { makeNonce, viewerHtml, webviewCsp } from '../../src/core/view/html';
 import type { HostMessage } from '../../src/protocol';
-import { DIST, HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl, type Row } from './helpers';
+import {
+  DIST,
+  HAVE_CHROMIUM,
+  NO_CHROMIUM,
+  browserAndScratch,
+  proofRow,
+  screenshot,
+  watchPage,
+  writeJsonl,
+  type Row,
+} from './helpers';
 import { agentResults, damagedRow } from '../fixtures/agents/traces';
 
 const ORIGIN = 'https://qed-webview.test';
@@ -21,7 +31,9 @@ const ORIGIN = 'https://qed-webview.test';
  * A new page serving the viewer like a VS Code webview, wired to a ViewerHost for `files`, with
  * the page error trap installed; resolves once the viewer is ready. `close()` ends both.
  */
-async function openStub(files: string[]): Promise<{ page: Page; host: ViewerHost; trap: Awaited<ReturnType<typeof watchPage>>; close: () => Promise<void> }> {
+async function openStub(
+  files: string[],
+): Promise<{ page: Page; host: ViewerHost; trap: Awaited<ReturnType<typeof watchPage>>; close: () => Promise<void> }> {
   const page = await browser().newPage({ width: 1300, height: 850 });
   const trap = await watchPage(page);
   const host = new ViewerHost({ files, host: 'stub' });
@@ -52,15 +64,30 @@ async function openStub(files: string[]): Promise<{ page: Page; host: ViewerHost
     const path = new URL(route.request().url()).pathname;
     if (path === '/') {
       const nonce = makeNonce();
-      const html = viewerHtml({ scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, nonce, csp: webviewCsp(ORIGIN, nonce), title: 'stub', host: 'vscode' });
+      const html = viewerHtml({
+        scriptUri: `${ORIGIN}/dist/webview.js`,
+        styleUri: `${ORIGIN}/dist/webview.css`,
+        nonce,
+        csp: webviewCsp(ORIGIN, nonce),
+        title: 'stub',
+        host: 'vscode',
+      });
       return route.fulfill({ status: 200, contentType: 'text/html', body: html });
     }
     const m = /^\/dist\/(webview\.js|webview\.css|KaTeX_[\w-]+\.woff2)$/.exec(path);
-    if (m) return route.fulfill({ status: 200, contentType: m[1].endsWith('.js') ? 'text/javascript' : m[1].endsWith('.css') ? 'text/css' : 'font/woff2', body: readFileSync(join(DIST, m[1])) });
+    if (m)
+      return route.fulfill({
+        status: 200,
+        contentType: m[1].endsWith('.js') ? 'text/javascript' : m[1].endsWith('.css') ? 'text/css' : 'font/woff2',
+        body: readFileSync(join(DIST, m[1])),
+      });
     return route.fulfill({ status: 404, body: 'not found' });
   });
   // Anything else (a remote image, a link target) never leaves the machine.
-  await page.route((url) => !url.href.startsWith(ORIGIN), (route) => route.abort());
+  await page.route(
+    (url) => !url.href.startsWith(ORIGIN),
+    (route) => route.abort(),
+  );
   try {
     await page.goto(`${ORIGIN}/`);
     await page.waitForSelector('body[data-ready=true]');
@@ -82,8 +109,15 @@ const HANG_MS = 15_000;
 
 /** Model output written to hurt: each row aims at a different weakness. */
 function hostileRows(): Row[] {
-  const bomb = '\\def\\a{\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b}\\def\\b{\\c\\c\\c\\c\\c\\c\\c\\c\\c\\c}\\def\\c{\\d\\d\\d\\d\\d\\d\\d\\d\\d\\d}\\def\\d{\\e\\e\\e\\e\\e\\e\\e\\e\\e\\e}\\def\\e{xxxxxxxxxx}\\a';
-  const tenMb = ('Consider $x_{n+1} = x_n^2 + \\frac{1}{n}$ and note that <b>bold</b> ' + 'lorem ipsum '.repeat(20) + '\n').repeat(Math.ceil(10_500_000 / 300)).slice(0, 10_000_000);
+  const bomb =
+    '\\def\\a{\\b\\b\\b\\b\\b\\b\\b\\b\\b\\b}\\def\\b{\\c\\c\\c\\c\\c\\c\\c\\c\\c\\c}\\def\\c{\\d\\d\\d\\d\\d\\d\\d\\d\\d\\d}\\def\\d{\\e\\e\\e\\e\\e\\e\\e\\e\\e\\e}\\def\\e{xxxxxxxxxx}\\a';
+  const tenMb = (
+    'Consider $x_{n+1} = x_n^2 + \\frac{1}{n}$ and note that <b>bold</b> ' +
+    'lorem ipsum '.repeat(20) +
+    '\n'
+  )
+    .repeat(Math.ceil(10_500_000 / 300))
+    .slice(0, 10_000_000);
   const rows: Row[] = [
     {
       problem_id: `<img src=x onerror="${P(1)}">`,
@@ -108,7 +142,8 @@ function hostileRows(): Row[] {
     },
     {
       problem_id: 'unbalanced',
-      problem: '$$ a display that never closes\n\n\\[ nor this one \\( or this $ and a price of $5 and $10, \\begin{align} x &= y',
+      problem:
+        '$$ a display that never closes\n\n\\[ nor this one \\( or this $ and a price of $5 and $10, \\begin{align} x &= y',
       model_solution: '\\end{align} } } { $x$ \\] $$ \\right) `$code$` ```\n$$not math$$\n```',
       score: null,
       grade_error: 'could not read the reply',
@@ -128,7 +163,13 @@ function hostileRows(): Row[] {
         { role: 'assistant', type: 'cot', content: `<img src=x onerror="${P(21)}">` },
         { role: 'assistant', content: `[x](javascript:${P(22)})` },
       ],
-      human_grade: { points: [1], total: 1, note: `<img src=x onerror="${P(23)}">`, reviewer: `<b onclick="${P(24)}">me</b>`, at: 'not a date' },
+      human_grade: {
+        points: [1],
+        total: 1,
+        note: `<img src=x onerror="${P(23)}">`,
+        reviewer: `<b onclick="${P(24)}">me</b>`,
+        at: 'not a date',
+      },
       score: 1,
       schema_0: [{ title: 'Proof Grade', desc: '', points: 7 }],
       '<b onclick="x">key</b>': '<i>value</i>',
@@ -144,109 +185,161 @@ const browser = scratch.browser;
 
 describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
   // Six rows, each at most ROW_OPEN_MS + ROW_BUDGET_MS + HANG_MS on a very busy machine, and far less usually.
-  test('hostile model output: nothing executes, nothing loads, the page stays responsive', { timeout: 240_000 }, async () => {
-    const raw = hostileRows();
-    // JSON.stringify drops an own __proto__ key made by a literal: write that row by hand.
-    const file = join(scratch.dir(), 'hostile.jsonl');
-    writeJsonl(file, [...raw, proofRow(1)]);
-    const lines = readFileSync(file, 'utf8').split('\n');
-    lines[5] = lines[5].replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},');
-    writeFileSync(file, lines.join('\n'));
+  test(
+    'hostile model output: nothing executes, nothing loads, the page stays responsive',
+    { timeout: 240_000 },
+    async () => {
+      const raw = hostileRows();
+      // JSON.stringify drops an own __proto__ key made by a literal: write that row by hand.
+      const file = join(scratch.dir(), 'hostile.jsonl');
+      writeJsonl(file, [...raw, proofRow(1)]);
+      const lines = readFileSync(file, 'utf8').split('\n');
+      lines[5] = lines[5].replace(
+        /^\{/,
+        '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},',
+      );
+      writeFileSync(file, lines.join('\n'));
 
-    const { page, trap, close } = await openStub([file]);
-    try {
-      assert.equal(await page.evaluate(() => document.querySelectorAll('.list .row[data-index]').length), raw.length + 1);
-      for (let i = 0; i < raw.length; i++) {
-        // Each row has a budget for its interactions, so that the rows together stay well inside
-        // the test's limit on a busy machine: whatever hovering and clicking is left when the
-        // budget runs out is skipped (and said), the safety checks below always run.
-        const deadline = Date.now() + ROW_BUDGET_MS;
-        const left = (most: number): number => Math.max(1, Math.min(most, deadline - Date.now()));
+      const { page, trap, close } = await openStub([file]);
+      try {
+        assert.equal(
+          await page.evaluate(() => document.querySelectorAll('.list .row[data-index]').length),
+          raw.length + 1,
+        );
+        for (let i = 0; i < raw.length; i++) {
+          // Each row has a budget for its interactions, so that the rows together stay well inside
+          // the test's limit on a busy machine: whatever hovering and clicking is left when the
+          // budget runs out is skipped (and said), the safety checks below always run.
+          const deadline = Date.now() + ROW_BUDGET_MS;
+          const left = (most: number): number => Math.max(1, Math.min(most, deadline - Date.now()));
+          await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
+          if (i > 0) await page.keyboard.press('j');
+          const t0 = Date.now();
+          await page.keyboard.press('Enter');
+          await page.waitForSelector(`.row-page[data-row-index="${i}"]`, { timeout: ROW_OPEN_MS });
+          const openMs = Date.now() - t0;
+          // Open every fold (lazy sections render now), hover and click every link and formula.
+          await page.evaluate(() =>
+            document.querySelectorAll<HTMLDetailsElement>('.row-page details').forEach((d) => (d.open = true)),
+          );
+          await page.waitForTimeout(50);
+          // (A web link would be opened by VS Code itself, outside the webview: those are only hovered.)
+          // Locators by index: a row of 20,000 formulas must not cost 20,000 element handles.
+          const links = page.locator('.row-page a');
+          const linkCount = Math.min(20, await links.count());
+          let skipped = 0;
+          for (let k = 0; k < linkCount; k++) {
+            if (Date.now() >= deadline) {
+              skipped++;
+              continue;
+            }
+            const a = links.nth(k);
+            await a.hover({ force: true, timeout: left(2000) }).catch(() => undefined);
+            if (/^https?:/i.test((await a.getAttribute('href', { timeout: left(2000) }).catch(() => null)) ?? ''))
+              continue;
+            await a.click({ force: true, timeout: left(2000), noWaitAfter: true }).catch(() => undefined);
+          }
+          const formulas = page.locator('.row-page [data-latex]');
+          const formulaCount = Math.min(10, await formulas.count());
+          for (let k = 0; k < formulaCount; k++) {
+            if (Date.now() >= deadline) {
+              skipped++;
+              continue;
+            }
+            await formulas
+              .nth(k)
+              .hover({ force: true, timeout: left(2000) })
+              .catch(() => undefined);
+          }
+          const state = await page.evaluate(() => {
+            const bad: string[] = [];
+            for (const el of Array.from(document.querySelectorAll('body *:not(script[src$="/dist/webview.js"])'))) {
+              for (const attr of el.getAttributeNames()) if (/^on/i.test(attr)) bad.push(`${el.tagName} ${attr}`);
+              if (
+                /^(SCRIPT|IFRAME|OBJECT|EMBED|BASE|META|STYLE|IMG|SVG|FORM)$/i.test(el.tagName) &&
+                !el.closest('.katex')
+              )
+                bad.push(el.tagName);
+              const href = el.getAttribute('href');
+              if (href !== null && !/^(https?:|mailto:)/i.test(href)) bad.push(`href=${href.slice(0, 40)}`);
+            }
+            return {
+              pwned: (window as unknown as { __pwned: number }).__pwned,
+              bad,
+              location: location.href,
+              display: getComputedStyle(document.body).display,
+              polluted: ({} as Record<string, unknown>).polluted,
+            };
+          });
+          assert.equal(state.pwned, 0, `row ${i}: a script ran`);
+          assert.deepEqual(state.bad, [], `row ${i}: dangerous markup in the page`);
+          assert.equal(state.location, `${ORIGIN}/`, `row ${i}: the page navigated`);
+          assert.notEqual(state.display, 'none');
+          assert.equal(state.polluted, undefined);
+          // Responsive: the page answers (a hung page never would: the bound only tells a hang from
+          // an answer, it is not a speed requirement) and the keyboard still moves the selection.
+          assert.equal(
+            await Promise.race([
+              page.evaluate(() => 1 + 1),
+              new Promise((resolve) => setTimeout(() => resolve('no answer'), HANG_MS)),
+            ]),
+            2,
+            'the page answers',
+          );
+          console.log(
+            `# hostile row ${i} (${String(raw[i].problem_id).slice(0, 20)}): opened in ${openMs} ms, ${await page.$$eval('.row-page .math-error', (e) => e.length)} formulas shown as errors; ${Date.now() - t0} ms in all${skipped ? `, ${skipped} hovers skipped at the end of the row's budget` : ''}`,
+          );
+        }
+        // The 10 MB row: cut for transfer, then rendered in blocks (the first screen now, the rest in view).
         await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
-        if (i > 0) await page.keyboard.press('j');
-        const t0 = Date.now();
+        await page.keyboard.press('k');
         await page.keyboard.press('Enter');
-        await page.waitForSelector(`.row-page[data-row-index="${i}"]`, { timeout: ROW_OPEN_MS });
-        const openMs = Date.now() - t0;
-        // Open every fold (lazy sections render now), hover and click every link and formula.
-        await page.evaluate(() => document.querySelectorAll<HTMLDetailsElement>('.row-page details').forEach((d) => (d.open = true)));
-        await page.waitForTimeout(50);
-        // (A web link would be opened by VS Code itself, outside the webview: those are only hovered.)
-        // Locators by index: a row of 20,000 formulas must not cost 20,000 element handles.
-        const links = page.locator('.row-page a');
-        const linkCount = Math.min(20, await links.count());
-        let skipped = 0;
-        for (let k = 0; k < linkCount; k++) {
-          if (Date.now() >= deadline) {
-            skipped++;
-            continue;
-          }
-          const a = links.nth(k);
-          await a.hover({ force: true, timeout: left(2000) }).catch(() => undefined);
-          if (/^https?:/i.test((await a.getAttribute('href', { timeout: left(2000) }).catch(() => null)) ?? '')) continue;
-          await a.click({ force: true, timeout: left(2000), noWaitAfter: true }).catch(() => undefined);
-        }
-        const formulas = page.locator('.row-page [data-latex]');
-        const formulaCount = Math.min(10, await formulas.count());
-        for (let k = 0; k < formulaCount; k++) {
-          if (Date.now() >= deadline) {
-            skipped++;
-            continue;
-          }
-          await formulas.nth(k).hover({ force: true, timeout: left(2000) }).catch(() => undefined);
-        }
-        const state = await page.evaluate(() => {
-          const bad: string[] = [];
-          for (const el of Array.from(document.querySelectorAll('body *:not(script[src$="/dist/webview.js"])'))) {
-            for (const attr of el.getAttributeNames()) if (/^on/i.test(attr)) bad.push(`${el.tagName} ${attr}`);
-            if (/^(SCRIPT|IFRAME|OBJECT|EMBED|BASE|META|STYLE|IMG|SVG|FORM)$/i.test(el.tagName) && !el.closest('.katex')) bad.push(el.tagName);
-            const href = el.getAttribute('href');
-            if (href !== null && !/^(https?:|mailto:)/i.test(href)) bad.push(`href=${href.slice(0, 40)}`);
-          }
-          return { pwned: (window as unknown as { __pwned: number }).__pwned, bad, location: location.href, display: getComputedStyle(document.body).display, polluted: ({} as Record<string, unknown>).polluted };
-        });
-        assert.equal(state.pwned, 0, `row ${i}: a script ran`);
-        assert.deepEqual(state.bad, [], `row ${i}: dangerous markup in the page`);
-        assert.equal(state.location, `${ORIGIN}/`, `row ${i}: the page navigated`);
-        assert.notEqual(state.display, 'none');
-        assert.equal(state.polluted, undefined);
-        // Responsive: the page answers (a hung page never would: the bound only tells a hang from
-        // an answer, it is not a speed requirement) and the keyboard still moves the selection.
-        assert.equal(await Promise.race([page.evaluate(() => 1 + 1), new Promise((resolve) => setTimeout(() => resolve('no answer'), HANG_MS))]), 2, 'the page answers');
-        console.log(`# hostile row ${i} (${String(raw[i].problem_id).slice(0, 20)}): opened in ${openMs} ms, ${await page.$$eval('.row-page .math-error', (e) => e.length)} formulas shown as errors; ${Date.now() - t0} ms in all${skipped ? `, ${skipped} hovers skipped at the end of the row's budget` : ''}`);
+        await page.waitForSelector('.row-page[data-row-index="4"]');
+        assert.match(
+          (await page.textContent('.row-page .callouts')) ?? '',
+          /shortened for display: model_solution \(10000 kB\)/,
+        );
+        await page.waitForSelector('.row-page [data-field=model_solution] > .rich-block:first-child:not(.pending)');
+        await page.keyboard.press('j');
+        await page.waitForSelector('.list .row.selected[data-index="5"]');
+        await screenshot(page, 'viewer-hostile');
+        const csp = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+        // Remote images are refused by the renderer before the CSP ever sees them.
+        assert.deepEqual(csp, [], 'no CSP violation');
+        assert.deepEqual(trap.errors, [], 'no uncaught page errors');
+      } finally {
+        await close();
       }
-      // The 10 MB row: cut for transfer, then rendered in blocks (the first screen now, the rest in view).
-      await page.evaluate(() => document.querySelector<HTMLElement>('.list')!.focus());
-      await page.keyboard.press('k');
-      await page.keyboard.press('Enter');
-      await page.waitForSelector('.row-page[data-row-index="4"]');
-      assert.match((await page.textContent('.row-page .callouts')) ?? '', /shortened for display: model_solution \(10000 kB\)/);
-      await page.waitForSelector('.row-page [data-field=model_solution] > .rich-block:first-child:not(.pending)');
-      await page.keyboard.press('j');
-      await page.waitForSelector('.list .row.selected[data-index="5"]');
-      await screenshot(page, 'viewer-hostile');
-      const csp = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-      // Remote images are refused by the renderer before the CSP ever sees them.
-      assert.deepEqual(csp, [], 'no CSP violation');
-      assert.deepEqual(trap.errors, [], 'no uncaught page errors');
-    } finally {
-      await close();
-    }
-  });
+    },
+  );
 
   test('getState/setState: the open row, filters and font size survive a reload; KaTeX fonts load under the CSP', async () => {
-    const file = writeJsonl(join(scratch.dir(), 'state.jsonl'), Array.from({ length: 30 }, (_, i) => proofRow(i)));
+    const file = writeJsonl(
+      join(scratch.dir(), 'state.jsonl'),
+      Array.from({ length: 30 }, (_, i) => proofRow(i)),
+    );
     const { page, host, trap, close } = await openStub([file]);
     try {
       await page.click('.chip[data-status=full]');
-      await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') !== '30');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') !== '30',
+      );
       const fullCount = await page.getAttribute('[data-testid=counts]', 'data-shown');
       await page.click('.list .row[data-pos="2"]');
       const index = Number(await page.getAttribute('.list .row[data-pos="2"]', 'data-index'));
       await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
       await page.click('vscode-button[aria-label="Larger text"]');
       await page.evaluate(() => document.fonts.ready);
-      assert.ok(await page.evaluate(() => document.fonts.check('16px KaTeX_Main') && Array.from(document.fonts as unknown as Iterable<FontFace>).some((f) => f.family.includes('KaTeX') && f.status === 'loaded')), 'KaTeX fonts loaded');
+      assert.ok(
+        await page.evaluate(
+          () =>
+            document.fonts.check('16px KaTeX_Main') &&
+            Array.from(document.fonts as unknown as Iterable<FontFace>).some(
+              (f) => f.family.includes('KaTeX') && f.status === 'loaded',
+            ),
+        ),
+        'KaTeX fonts loaded',
+      );
       await page.reload();
       await page.waitForSelector(`.row-page[data-row-index="${index}"]`);
       assert.equal(await page.getAttribute('[data-testid=counts]', 'data-shown'), fullCount);
@@ -262,12 +355,18 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
       const row = JSON.parse(lines[index]);
       row.score = 3;
       lines[index] = JSON.stringify(row);
-        writeFileSync(file, lines.join('\n'));
+      writeFileSync(file, lines.join('\n'));
       await host.refresh(0);
       await page.waitForSelector(`.row-page[data-row-index="${index}"] .row-head:has-text("model 3/7")`);
       assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
       // The vscode-elements controls render under the webview's CSP (their styles are constructable stylesheets).
-      assert.ok(await page.$eval('vscode-button[data-action=regrade]', (b) => (b.shadowRoot?.adoptedStyleSheets.length ?? 0) > 0 && b.getBoundingClientRect().width > 30), 'the Regrade button rendered with its styles');
+      assert.ok(
+        await page.$eval(
+          'vscode-button[data-action=regrade]',
+          (b) => (b.shadowRoot?.adoptedStyleSheets.length ?? 0) > 0 && b.getBoundingClientRect().width > 30,
+        ),
+        'the Regrade button rendered with its styles',
+      );
       assert.deepEqual(trap.errors, []);
     } finally {
       await close();
@@ -308,9 +407,14 @@ describe('the bundle in a VS Code-like webview (stub host)', { skip: !HAVE_CHROM
     writeFileSync(file, `\ufeff${JSON.stringify(proofRow(0))}\n${deep}\n${JSON.stringify(proofRow(1))}\n`);
     const { page, trap, close } = await openStub([file]);
     try {
-      await page.waitForFunction(() => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === '2');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=counts]')?.getAttribute('data-shown') === '2',
+      );
       await page.waitForSelector('.banner.warn');
-      assert.match((await page.textContent('.banner.warn')) ?? '', /1 unreadable line\(s\) skipped \(first: line 2, nested more than 1000 levels deep, too deep to read safely\)/);
+      assert.match(
+        (await page.textContent('.banner.warn')) ?? '',
+        /1 unreadable line\(s\) skipped \(first: line 2, nested more than 1000 levels deep, too deep to read safely\)/,
+      );
       await page.click('.list .row[data-pos="0"]');
       await page.waitForSelector('.row-page[data-row-index="0"]');
       assert.deepEqual(trap.errors, []);

@@ -10,7 +10,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, choose, proofRow, screenshot, watchPage, writeJsonl } from './helpers';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM,
+  browserAndScratch,
+  choose,
+  proofRow,
+  screenshot,
+  watchPage,
+  writeJsonl,
+} from './helpers';
 
 const scratch = browserAndScratch();
 
@@ -32,8 +41,17 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
     // Graders with long names and descriptions (the Regrade dialog must still fit its panel).
     const graders = async () => ({
       graders: [
-        { ref: 'configs/models/openai/gpt-5-mini-high-reasoning-long-name.yaml', label: 'openai/gpt-5-mini-high-reasoning-long-name', description: 'GPT-5 mini with high reasoning effort and a long description that goes on and on about its settings' },
-        { ref: 'configs/models/google/gemini-2.5-pro.yaml', label: 'google/gemini-2.5-pro', description: 'Gemini 2.5 Pro' },
+        {
+          ref: 'configs/models/openai/gpt-5-mini-high-reasoning-long-name.yaml',
+          label: 'openai/gpt-5-mini-high-reasoning-long-name',
+          description:
+            'GPT-5 mini with high reasoning effort and a long description that goes on and on about its settings',
+        },
+        {
+          ref: 'configs/models/google/gemini-2.5-pro.yaml',
+          label: 'google/gemini-2.5-pro',
+          description: 'Gemini 2.5 Pro',
+        },
       ],
       hostPicker: false,
     });
@@ -43,7 +61,10 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
     await server?.close();
   });
 
-  async function open(opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}, query = ''): Promise<Page> {
+  async function open(
+    opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+    query = '',
+  ): Promise<Page> {
     const page = await scratch.browser().newPage(opts);
     const trap = await watchPage(page);
     pageErrors = trap.errors;
@@ -57,7 +78,14 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
       const page = await open({ width: 1024, height: 768, colorScheme });
       try {
         await page.waitForSelector(`.list .row[data-index="2"]`);
-        const ids = await page.$$eval('.list .row[data-index] .row-id', (els) => els.map((e) => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1, right: e.getBoundingClientRect().right, rowRight: e.closest('.row')!.getBoundingClientRect().right })));
+        const ids = await page.$$eval('.list .row[data-index] .row-id', (els) =>
+          els.map((e) => ({
+            text: e.textContent,
+            cut: e.scrollWidth > e.clientWidth + 1,
+            right: e.getBoundingClientRect().right,
+            rowRight: e.closest('.row')!.getBoundingClientRect().right,
+          })),
+        );
         for (const id of ids) {
           assert.equal(id.cut, false, `${id.text} is cut`);
           assert.ok(id.right <= id.rowRight, `${id.text} runs past its row`);
@@ -81,7 +109,11 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         await page.mouse.down();
         await page.mouse.move(box.x - 300, box.y + box.height / 2, { steps: 4 });
         await page.mouse.up();
-        assert.equal(await page.$eval(`.list .row[data-index="2"] .row-id`, (e) => e.scrollWidth > e.clientWidth + 1), false, 'still whole after a drag to narrow');
+        assert.equal(
+          await page.$eval(`.list .row[data-index="2"] .row-id`, (e) => e.scrollWidth > e.clientWidth + 1),
+          false,
+          'still whole after a drag to narrow',
+        );
         assert.deepEqual(pageErrors, []);
       } finally {
         await page.close();
@@ -102,11 +134,24 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         await page.waitForSelector('dialog.qed-dialog[open] vscode-single-select[name=grader]');
         const box = (await page.$eval('dialog.qed-dialog[open]', (d) => {
           const r = d.getBoundingClientRect();
-          return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, scrollW: d.scrollWidth, clientW: d.clientWidth };
+          return {
+            left: r.left,
+            top: r.top,
+            right: r.right,
+            bottom: r.bottom,
+            scrollW: d.scrollWidth,
+            clientW: d.clientWidth,
+          };
         }))!;
-        assert.ok(box.left >= 0 && box.top >= 0 && box.right <= width && box.bottom <= height, `dialog ${JSON.stringify(box)} outside ${width}×${height}`);
+        assert.ok(
+          box.left >= 0 && box.top >= 0 && box.right <= width && box.bottom <= height,
+          `dialog ${JSON.stringify(box)} outside ${width}×${height}`,
+        );
         assert.ok(box.scrollW <= box.clientW + 1, 'nothing sticks out sideways');
-        const sel = await page.$eval('dialog.qed-dialog[open] vscode-single-select[name=grader]', (e) => e.getBoundingClientRect().right);
+        const sel = await page.$eval(
+          'dialog.qed-dialog[open] vscode-single-select[name=grader]',
+          (e) => e.getBoundingClientRect().right,
+        );
         assert.ok(sel <= box.right, 'the grader list inside the dialog');
         if (width === 1024) await screenshot(page, `viewer-fixes-regrade-${colorScheme}`);
         await page.keyboard.press('Escape');
@@ -129,8 +174,14 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         const text = (await page.textContent('.row-page .grading .explanation')) ?? '';
         assert.doesNotMatch(text, /<\/?points>/, 'no raw tag');
         assert.equal(await page.textContent('.row-page .grading .explanation .badge.points'), '6 out of 7');
-        assert.match(await page.textContent('.row-page .grading .explanation [data-field=grade]') ?? '', /The induction is complete/);
-        const box = await page.$eval('.row-page .block.problem', (e) => ({ scroll: e.scrollHeight, client: e.clientHeight }));
+        assert.match(
+          (await page.textContent('.row-page .grading .explanation [data-field=grade]')) ?? '',
+          /The induction is complete/,
+        );
+        const box = await page.$eval('.row-page .block.problem', (e) => ({
+          scroll: e.scrollHeight,
+          client: e.clientHeight,
+        }));
         assert.ok(box.scroll <= box.client, `problem box scrolls: ${box.scroll} > ${box.client}`);
         await screenshot(page, `viewer-fixes-row-${colorScheme}`);
         assert.deepEqual(pageErrors, []);
@@ -150,27 +201,40 @@ describe('viewer rough edges', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }, () => {
         await page.waitForSelector('.compare-pair .pair');
         assert.match((await page.textContent('.compare-pair .block h3')) ?? '', /PB-Advanced-001/);
         // PB-Basic-002: A 6/7; B's model gave 3/7 but a human gave 6/7: B shows 6/7, marked, and no difference.
-        const cells = await page.$$eval('.compare-row[data-key="PB-Basic-002"] td', (tds) => tds.map((td) => td.textContent ?? ''));
+        const cells = await page.$$eval('.compare-row[data-key="PB-Basic-002"] td', (tds) =>
+          tds.map((td) => td.textContent ?? ''),
+        );
         assert.match(cells[2], /^6\/7 human/);
         assert.match(cells[2], /model 3\/7/);
         assert.equal(cells[3], '0');
         await page.click('.compare-row[data-key="PB-Basic-002"]');
-        await page.waitForFunction(() => /PB-Basic-002/.test(document.querySelector('.compare-pair .block h3')?.textContent ?? ''));
+        await page.waitForFunction(() =>
+          /PB-Basic-002/.test(document.querySelector('.compare-pair .block h3')?.textContent ?? ''),
+        );
         assert.ok(await page.$('.compare-pair h3 .badge.human'), 'the human grade marked on the pair');
         await screenshot(page, `viewer-fixes-compare-${colorScheme}`);
         // Only differing rows: PB-Basic-002 is filtered out, so its pair gives way to a listed one.
         await page.click('.compare-head vscode-checkbox');
         await page.waitForFunction(() => !document.querySelector('.compare-row[data-key="PB-Basic-002"]'));
-        await page.waitForFunction(() => !/PB-Basic-002/.test(document.querySelector('.compare-pair')?.textContent ?? ''));
+        await page.waitForFunction(
+          () => !/PB-Basic-002/.test(document.querySelector('.compare-pair')?.textContent ?? ''),
+        );
         const listed = await page.$$eval('.compare-row', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key));
         assert.ok(listed.length > 0);
-        await page.waitForFunction((k) => (document.querySelector('.compare-pair .block h3')?.textContent ?? '').includes(k!), listed[0]);
+        await page.waitForFunction(
+          (k) => (document.querySelector('.compare-pair .block h3')?.textContent ?? '').includes(k!),
+          listed[0],
+        );
         // A file against itself: nothing differs, and the page says so.
         await choose(page, '.compare-head vscode-single-select[aria-label="File B"]', { label: 'a.jsonl' });
         await page.waitForSelector('[data-role=compare-empty]');
         assert.match((await page.textContent('[data-role=compare-empty]')) ?? '', /No problem has different scores/);
         assert.equal(await page.$$eval('.compare-row', (e) => e.length), 0);
-        assert.doesNotMatch((await page.textContent('.compare-pair')) ?? '', /PB-/, 'no detail of a row that is not listed');
+        assert.doesNotMatch(
+          (await page.textContent('.compare-pair')) ?? '',
+          /PB-/,
+          'no detail of a row that is not listed',
+        );
         await screenshot(page, `viewer-fixes-compare-empty-${colorScheme}`);
         assert.deepEqual(pageErrors, []);
       } finally {

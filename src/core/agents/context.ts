@@ -91,7 +91,13 @@ function wire(messages: AgentMessage[]): ChatMessage[] {
 export class AgentRun {
   private readonly random: PyRandom;
   /** What a nested agent shares with the agent that called it: one trace, one history, one bill. */
-  private readonly shared: { steps: TraceStep[]; history: HistoryStep[]; cost: CostRecord; attempts: number; pending: Set<Promise<unknown>> };
+  private readonly shared: {
+    steps: TraceStep[];
+    history: HistoryStep[];
+    cost: CostRecord;
+    attempts: number;
+    pending: Set<Promise<unknown>>;
+  };
 
   constructor(
     private readonly env: AgentEnv,
@@ -103,9 +109,13 @@ export class AgentRun {
   ) {
     // Every call in flight listens to the row's signal (through its own child): many at once is expected.
     if (opts.signal) setMaxListeners(0, opts.signal);
-    const seed = createHash('sha256').update(`qed-agent:${rowKey}${nest ? `:${nest.key}` : ''}`).digest();
+    const seed = createHash('sha256')
+      .update(`qed-agent:${rowKey}${nest ? `:${nest.key}` : ''}`)
+      .digest();
     this.random = new PyRandom(seed.readUInt32BE(0) * 2 ** 21 + (seed.readUInt32BE(4) >>> 11));
-    this.shared = nest ? nest.parent.shared : { steps: [], history: [], cost: ZERO_COST, attempts: 0, pending: new Set() };
+    this.shared = nest
+      ? nest.parent.shared
+      : { steps: [], history: [], cost: ZERO_COST, attempts: 0, pending: new Set() };
   }
 
   get steps(): TraceStep[] {
@@ -155,7 +165,13 @@ export class AgentRun {
   }
 
   /** Makes (or replays) one model call. Throws LlmError when the request fails for good. */
-  call(key: string, model: AgentModel, messages: AgentMessage[], step: StepInfo, opts: CallOptions = {}): Promise<CallReply> {
+  call(
+    key: string,
+    model: AgentModel,
+    messages: AgentMessage[],
+    step: StepInfo,
+    opts: CallOptions = {},
+  ): Promise<CallReply> {
     const p = this.doCall(key, model, messages, step, opts);
     this.pending.add(p);
     void p.then(
@@ -190,7 +206,13 @@ export class AgentRun {
     return { step, entry };
   }
 
-  private async doCall(key: string, model: AgentModel, messages: AgentMessage[], info: StepInfo, opts: CallOptions): Promise<CallReply> {
+  private async doCall(
+    key: string,
+    model: AgentModel,
+    messages: AgentMessage[],
+    info: StepInfo,
+    opts: CallOptions,
+  ): Promise<CallReply> {
     const { step, entry } = opts.slot ?? this.reserve();
     Object.assign(step, info, { model: model.id });
     if (this.nest) {
@@ -215,7 +237,11 @@ export class AgentRun {
       // listener on the signal it is given), so the row's signal can be handed on as it is.
       let r;
       try {
-        r = await this.env.limiter.run(() => model.client.complete(sent, { signal: this.opts.signal, onRetry: this.opts.onRetry, tools: opts.tools }), this.opts.signal);
+        r = await this.env.limiter.run(
+          () =>
+            model.client.complete(sent, { signal: this.opts.signal, onRetry: this.opts.onRetry, tools: opts.tools }),
+          this.opts.signal,
+        );
       } catch (e) {
         if (this.opts.signal?.aborted) throw new LlmError('request cancelled', 'cancelled');
         throw e;
@@ -235,13 +261,23 @@ export class AgentRun {
    * messages' texts, one per line, are its problem; its answer is the reply. Its own calls join
    * this trace (labelled with the step that asked) and this bill; this step costs nothing itself.
    */
-  private async viaAgent(key: string, model: AgentModel, messages: AgentMessage[], step: TraceStep, entry: HistoryStep): Promise<CallReply> {
+  private async viaAgent(
+    key: string,
+    model: AgentModel,
+    messages: AgentMessage[],
+    step: TraceStep,
+    entry: HistoryStep,
+  ): Promise<CallReply> {
     const stmt = messages
       .filter((m) => m.type !== 'cot')
       .map((m) => `${m.content ?? ''}\n`)
       .join('')
       .trim();
-    const sub = new AgentRun(this.env, this.rowKey, this.scaffold, this.opts, { key: `${key}/`, label: `${step.candidate ?? step.label} › `, parent: this });
+    const sub = new AgentRun(this.env, this.rowKey, this.scaffold, this.opts, {
+      key: `${key}/`,
+      label: `${step.candidate ?? step.label} › `,
+      parent: this,
+    });
     const res = await model.agent!(sub, stmt);
     step.note = `answered by the agent ${model.id}: its steps are labelled '${step.candidate ?? step.label} ›'`;
     step.cost = 0;
@@ -254,7 +290,12 @@ export class AgentRun {
   }
 
   private record(step: TraceStep, entry: HistoryStep, messages: AgentMessage[], reply: StoredReply): CallReply {
-    const cost: CostRecord = { cost: reply.cost, input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens, time: reply.time };
+    const cost: CostRecord = {
+      cost: reply.cost,
+      input_tokens: reply.usage.inputTokens,
+      output_tokens: reply.usage.outputTokens,
+      time: reply.time,
+    };
     this.cost = addCost(this.cost, cost);
     step.input_tokens = cost.input_tokens;
     step.output_tokens = cost.output_tokens;

@@ -110,8 +110,13 @@ interface BuildShared {
 
 async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltAgent> {
   const opts = shared.opts;
-  if (shared.chain.includes(cfg.file)) throw new QedError(`agent configs name each other in a loop: ${[...shared.chain, cfg.file].join(' → ')}`, { file: cfg.file, field: 'model_config' });
-  if (shared.chain.length >= 4) throw new QedError('agents nested more than 4 deep', { file: cfg.file, field: 'model_config' });
+  if (shared.chain.includes(cfg.file))
+    throw new QedError(`agent configs name each other in a loop: ${[...shared.chain, cfg.file].join(' → ')}`, {
+      file: cfg.file,
+      field: 'model_config',
+    });
+  if (shared.chain.length >= 4)
+    throw new QedError('agents nested more than 4 deep', { file: cfg.file, field: 'model_config' });
   const roots = agentSearchRoots(cfg.file, opts);
   const agentFile = YamlFile.read(cfg.file);
   const scaffold = YamlFile.read(scaffoldFile(cfg, roots));
@@ -130,7 +135,11 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
   const spec = scaffoldSpec(rawName);
   const def: ScaffoldDef | undefined = spec && { ...spec, run: RUNS[spec.names[0]] };
   if (!def) {
-    throw new QedError(`unknown scaffold_name '${String(rawName)}'`, nameSrc.where(['scaffold_name']), `the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`);
+    throw new QedError(
+      `unknown scaffold_name '${String(rawName)}'`,
+      nameSrc.where(['scaffold_name']),
+      `the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`,
+    );
   }
 
   // The agent config's keys override the scaffold's, as the Python stack merges them.
@@ -142,7 +151,11 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
   let core = new Params({});
   if (def.core) {
     const ref = merged.core_components;
-    if (typeof ref !== 'string' || !ref) throw new QedError(`scaffold '${def.names[0]}' needs core_components (the file of its component prompts)`, scaffold.where(['core_components']));
+    if (typeof ref !== 'string' || !ref)
+      throw new QedError(
+        `scaffold '${def.names[0]}' needs core_components (the file of its component prompts)`,
+        scaffold.where(['core_components']),
+      );
     const coreFile = YamlFile.read(coreComponentsFile(ref, scaffold, opts.cwd, roots));
     core = coreParams(coreFile.values);
     checkPrompts(CORE_PROMPTS, core, [coreFile], def.names[0]);
@@ -179,17 +192,41 @@ async function buildAgent(cfg: AgentConfig, shared: BuildShared): Promise<BuiltA
     return am;
   };
   const main = await model('model_config', cfg.modelConfig);
-  const extra = async (key: string): Promise<AgentModel> => (cfg.extraModels[key] !== undefined ? model(key, cfg.extraModels[key]) : main);
-  const models: AgentModels = { model: main, verifier: await extra('verifier_model'), improver: await extra('improver_model'), summarizer: await extra('summarizer_model') };
+  const extra = async (key: string): Promise<AgentModel> =>
+    cfg.extraModels[key] !== undefined ? model(key, cfg.extraModels[key]) : main;
+  const models: AgentModels = {
+    model: main,
+    verifier: await extra('verifier_model'),
+    improver: await extra('improver_model'),
+    summarizer: await extra('summarizer_model'),
+  };
 
   // Identity: every parameter (prompts by hash), the core prompts, and each model's settings.
   const settings: Record<string, unknown> = { scaffold: def.names[0] };
   for (const [k, v] of Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) {
-    if (['model_config', 'scaffold_config', 'verifier_model', 'improver_model', 'summarizer_model', 'n_threads', 'max_concurrent_calls'].includes(k)) continue;
-    settings[k] = typeof v === 'string' && v.length > 80 ? `sha:${shortHash(v)}` : v && typeof v === 'object' ? `sha:${shortHash(v)}` : v;
+    if (
+      [
+        'model_config',
+        'scaffold_config',
+        'verifier_model',
+        'improver_model',
+        'summarizer_model',
+        'n_threads',
+        'max_concurrent_calls',
+      ].includes(k)
+    )
+      continue;
+    settings[k] =
+      typeof v === 'string' && v.length > 80
+        ? `sha:${shortHash(v)}`
+        : v && typeof v === 'object'
+          ? `sha:${shortHash(v)}`
+          : v;
   }
   if (def.core) settings.core_components = `sha:${shortHash(core.values)}`;
-  for (const [role, m] of Object.entries(models)) settings[`${role}_settings`] = `sha:${(m.identity ??= configIdentity(m.config)).replace(/^agent:/, 'agent-').slice(0, 22)}`;
+  for (const [role, m] of Object.entries(models))
+    settings[`${role}_settings`] =
+      `sha:${(m.identity ??= configIdentity(m.config)).replace(/^agent:/, 'agent-').slice(0, 22)}`;
   return { def, params, core, models, main: main.config, settings };
 }
 
@@ -240,7 +277,10 @@ export async function loadAgent(cfg: AgentConfig, opts: AgentLoadOptions): Promi
     },
     async solve(prompt, o): Promise<SolveResult> {
       if (!journal) throw new Error('agent solver used outside a job session');
-      const ctx = new AgentRun({ journal, limiter }, o.key ?? 'row', def.names[0], { signal: o.signal, onRetry: o.onRetry });
+      const ctx = new AgentRun({ journal, limiter }, o.key ?? 'row', def.names[0], {
+        signal: o.signal,
+        onRetry: o.onRetry,
+      });
       let result: ScaffoldResult;
       try {
         result = await def.run(ctx, prompt, params, models, core);
@@ -277,7 +317,8 @@ export function maxCalls(scaffold: string, p: Params): number {
     case 'selfcheck':
       return 2 + 3 * p.int('max_iterations', 30);
     case 'static_math_agent': {
-      const branches = p.int('n_approach_solutions', 0) + (p.bool('use_no_approach', true) ? p.int('n_no_approach_solutions', 0) : 0);
+      const branches =
+        p.int('n_approach_solutions', 0) + (p.bool('use_no_approach', true) ? p.int('n_no_approach_solutions', 0) : 0);
       const perBranch = p.int('n_solutions_per_approach', 1) * (1 + 2 * p.int('n_verifications_per_solution', 0)) + 1;
       return (p.int('n_approach_solutions', 0) > 0 ? 1 : 0) + branches * perBranch + 1;
     }

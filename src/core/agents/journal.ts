@@ -60,11 +60,14 @@ export class StepJournal {
       if (!line.trim()) return;
       try {
         const r = JSON.parse(line) as StepRecord;
-        if (typeof r?.row !== 'string' || typeof r.call !== 'string' || typeof r.reply?.text !== 'string') throw new Error('not a step record');
+        if (typeof r?.row !== 'string' || typeof r.call !== 'string' || typeof r.reply?.text !== 'string')
+          throw new Error('not a step record');
         this.recordsOf(r.row).set(r.call, r);
       } catch (e) {
         // A line torn by a crash mid-write: that call is simply made again.
-        this.warnings.push(`${this.path}:${i + 1}: skipped an unreadable step (${(e as Error).message}); that call will be made again`);
+        this.warnings.push(
+          `${this.path}:${i + 1}: skipped an unreadable step (${(e as Error).message}); that call will be made again`,
+        );
       }
     });
   }

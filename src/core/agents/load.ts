@@ -9,7 +9,11 @@ import { YamlFile } from './yamlFile';
 /** Finds the scaffold file an agent config names (its existence was checked when the config was parsed). */
 export function scaffoldFile(cfg: AgentConfig, roots: string[]): string {
   const res = resolveAgentRef(cfg.scaffoldConfig, roots);
-  if (!res.file) throw new QedError(`'${cfg.scaffoldConfig}' not found; looked for ${res.looked.join(', ')}`, { file: cfg.file, field: 'scaffold_config' });
+  if (!res.file)
+    throw new QedError(`'${cfg.scaffoldConfig}' not found; looked for ${res.looked.join(', ')}`, {
+      file: cfg.file,
+      field: 'scaffold_config',
+    });
   return res.file;
 }
 
@@ -36,13 +40,22 @@ export function coreComponentsFile(ref: string, scaffold: YamlFile, cwd: string,
       /* next */
     }
   }
-  throw new QedError(`core_components file '${ref}' not found; looked for ${[...new Set(tries)].join(', ')}`, scaffold.where(['core_components']));
+  throw new QedError(
+    `core_components file '${ref}' not found; looked for ${[...new Set(tries)].join(', ')}`,
+    scaffold.where(['core_components']),
+  );
 }
 
 /** Loads a config an agent names as one of its models (relative to configs/): a model config, or another agent. */
-export async function agentModelConfig(cfg: AgentConfig, key: string, ref: string, opts: { cwd: string; shippedRoot: string }): Promise<ModelConfig | AgentConfig> {
+export async function agentModelConfig(
+  cfg: AgentConfig,
+  key: string,
+  ref: string,
+  opts: { cwd: string; shippedRoot: string },
+): Promise<ModelConfig | AgentConfig> {
   const roots = agentSearchRoots(cfg.file, opts);
   const res = resolveAgentRef(ref, roots);
-  if (!res.file) throw new QedError(`'${ref}' not found; looked for ${res.looked.join(', ')}`, { file: cfg.file, field: key });
+  if (!res.file)
+    throw new QedError(`'${ref}' not found; looked for ${res.looked.join(', ')}`, { file: cfg.file, field: key });
   return loadConfig(res.file, opts);
 }

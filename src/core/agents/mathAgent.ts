@@ -35,8 +35,18 @@ export function toolSpecs(parts: Params): { specs: unknown[]; byName: Map<string
     const name = c.str('name', t.fallbackName);
     if (byName.has(name)) continue;
     byName.set(name, t.key);
-    const props = c.values.properties && typeof c.values.properties === 'object' ? (c.values.properties as Record<string, unknown>) : {};
-    specs.push({ type: 'function', function: { name, description: c.str('description'), parameters: { type: 'object', properties: props, required: Object.keys(props) } } });
+    const props =
+      c.values.properties && typeof c.values.properties === 'object'
+        ? (c.values.properties as Record<string, unknown>)
+        : {};
+    specs.push({
+      type: 'function',
+      function: {
+        name,
+        description: c.str('description'),
+        parameters: { type: 'object', properties: props, required: Object.keys(props) },
+      },
+    });
   }
   return { specs, byName };
 }
@@ -47,7 +57,13 @@ function parseArgs(raw: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: AgentModels, coreValues: Params): Promise<ScaffoldResult> {
+export async function runMathAgent(
+  ctx: AgentRun,
+  stmt: string,
+  p: Params,
+  m: AgentModels,
+  coreValues: Params,
+): Promise<ScaffoldResult> {
   const maxCalls = p.int('max_calls', 10);
   // The agent's own `submit` entry joins the component set, as the Python stack does.
   const parts = new Params({ ...coreValues.values, submit: p.values.submit ?? coreValues.values.submit ?? {} });
@@ -69,7 +85,9 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
   };
   const component = async (kind: ComponentKind, inputs: Parameters<typeof runComponent>[6]): Promise<string> => {
     if (callsLeft <= 0) return p.str('no_tools_message', 'No tool calls left.');
-    const o = await runComponent(ctx, core, m.model, `tool/${componentCalls++}`, kind, stmt, inputs, ids, { timestep: maxCalls - callsLeft + 1 });
+    const o = await runComponent(ctx, core, m.model, `tool/${componentCalls++}`, kind, stmt, inputs, ids, {
+      timestep: maxCalls - callsLeft + 1,
+    });
     callsLeft--;
     if (o.approaches) for (const a of o.approaches) approaches.set(a.id!, a);
     if (kind === 'verifier') verifications.set(o.id, { id: o.id, text: o.text });
@@ -99,7 +117,9 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
         return pyFormat(parts.map('submit').str('output_format', 'Submitted {solution_id}.'), { solution_id: id });
       }
       case 'determine_approaches':
-        return component('determine_approaches', { count: typeof args.number_of_approaches === 'number' ? args.number_of_approaches : 2 });
+        return component('determine_approaches', {
+          count: typeof args.number_of_approaches === 'number' ? args.number_of_approaches : 2,
+        });
       case 'solver':
       case 'approach_solver': {
         if (args.approach_id === undefined || args.approach_id === null) return component('solver', {});
@@ -144,7 +164,13 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
     let ranTool = true;
     while (ranTool && turns < maxTurns) {
       ranTool = false;
-      const r = await ctx.call(`plan/${turns}`, m.model, convo, { kind: 'plan', label: `Planner turn ${turns + 1}${phase}` }, { historyStep: 'Main Solve Loop', timestep: 0, tools: specs });
+      const r = await ctx.call(
+        `plan/${turns}`,
+        m.model,
+        convo,
+        { kind: 'plan', label: `Planner turn ${turns + 1}${phase}` },
+        { historyStep: 'Main Solve Loop', timestep: 0, tools: specs },
+      );
       turns++;
       convo = [...r.messages];
       const calls: ToolCall[] = r.toolCalls ?? [];
@@ -159,7 +185,8 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
           try {
             out = await tool(kind, parseArgs(c.arguments));
           } catch (e) {
-            if (e instanceof SyntaxError || (e instanceof Error && e.message.includes('JSON object'))) out = `Error executing tool ${c.name}. Exception: ${e.message}`;
+            if (e instanceof SyntaxError || (e instanceof Error && e.message.includes('JSON object')))
+              out = `Error executing tool ${c.name}. Exception: ${e.message}`;
             else throw e;
           }
         }
@@ -173,6 +200,13 @@ export async function runMathAgent(ctx: AgentRun, stmt: string, p: Params, m: Ag
     convo.push({ role: 'user', content: main.str('reminder_submit') });
     await plan(' (reminded to submit)');
   }
-  if (!output) return { answer: 'No solution submitted by the agent.', final: { note: `the planner did not submit a solution (${componentCalls} component calls)` } };
-  return { answer: output.text, final: { candidate: output.id, note: `submitted by the planner after ${componentCalls} component calls` } };
+  if (!output)
+    return {
+      answer: 'No solution submitted by the agent.',
+      final: { note: `the planner did not submit a solution (${componentCalls} component calls)` },
+    };
+  return {
+    answer: output.text,
+    final: { candidate: output.id, note: `submitted by the planner after ${componentCalls} component calls` },
+  };
 }

@@ -20,7 +20,8 @@ export class IdManager {
   }
 }
 
-export type ComponentKind = 'solver' | 'approach_solver' | 'determine_approaches' | 'verifier' | 'improver' | 'selector' | 'merger';
+export type ComponentKind =
+  'solver' | 'approach_solver' | 'determine_approaches' | 'verifier' | 'improver' | 'selector' | 'merger';
 
 /** A result a component produced (or will produce): its id and text once known. */
 export interface Result {
@@ -79,18 +80,40 @@ export class CoreComponents {
   }
 
   /** The messages of one component call. */
-  query(kind: ComponentKind, problem: string, inputs: { approach?: Result; solution?: Result; verification?: Result; solutions?: Result[]; count?: number }): AgentMessage[] {
+  query(
+    kind: ComponentKind,
+    problem: string,
+    inputs: { approach?: Result; solution?: Result; verification?: Result; solutions?: Result[]; count?: number },
+  ): AgentMessage[] {
     const c = this.part(kind);
     const dev = (k: ComponentKind): AgentMessage => ({ role: 'developer', content: this.part(k).str('sysprompt') });
     switch (kind) {
       case 'solver':
         return [dev('solver'), { role: 'user', content: pyFormat(c.str('prompt'), { problem_statement: problem }) }];
       case 'approach_solver':
-        return [dev('approach_solver'), { role: 'user', content: pyFormat(c.str('prompt'), { problem_statement: problem, approach: inputs.approach?.text ?? '' }) }];
+        return [
+          dev('approach_solver'),
+          {
+            role: 'user',
+            content: pyFormat(c.str('prompt'), { problem_statement: problem, approach: inputs.approach?.text ?? '' }),
+          },
+        ];
       case 'determine_approaches':
-        return [dev('determine_approaches'), { role: 'user', content: pyFormat(c.str('prompt'), { problem_statement: problem, number_of_approaches: inputs.count ?? 2 }) }];
+        return [
+          dev('determine_approaches'),
+          {
+            role: 'user',
+            content: pyFormat(c.str('prompt'), { problem_statement: problem, number_of_approaches: inputs.count ?? 2 }),
+          },
+        ];
       case 'verifier':
-        return [dev('verifier'), { role: 'user', content: pyFormat(c.str('prompt'), { problem_statement: problem, solution: inputs.solution?.text ?? '' }) }];
+        return [
+          dev('verifier'),
+          {
+            role: 'user',
+            content: pyFormat(c.str('prompt'), { problem_statement: problem, solution: inputs.solution?.text ?? '' }),
+          },
+        ];
       case 'improver':
         return [
           dev('solver'),
@@ -100,8 +123,16 @@ export class CoreComponents {
         ];
       case 'selector':
       case 'merger': {
-        const shown = (inputs.solutions ?? []).map((s, i) => pyFormat(c.str('solution_format'), { index: LETTER(i), solution: s.text ?? '' }));
-        return [dev(kind), { role: 'user', content: pyFormat(c.str('prompt'), { problem_statement: problem, solutions: shown.join('\n\n') }) }];
+        const shown = (inputs.solutions ?? []).map((s, i) =>
+          pyFormat(c.str('solution_format'), { index: LETTER(i), solution: s.text ?? '' }),
+        );
+        return [
+          dev(kind),
+          {
+            role: 'user',
+            content: pyFormat(c.str('prompt'), { problem_statement: problem, solutions: shown.join('\n\n') }),
+          },
+        ];
       }
     }
   }
@@ -111,13 +142,19 @@ export class CoreComponents {
     const f = this.part(kind).str('output_format');
     switch (kind) {
       case 'determine_approaches': {
-        const shown = (o.approaches ?? []).map((a) => pyFormat(this.part(kind).str('approach_format'), { approach_id: a.id ?? '', approach: a.text ?? '' }));
+        const shown = (o.approaches ?? []).map((a) =>
+          pyFormat(this.part(kind).str('approach_format'), { approach_id: a.id ?? '', approach: a.text ?? '' }),
+        );
         return pyFormat(f, { approaches: shown.join('\n\n'), tool_calls: callsLeft });
       }
       case 'verifier':
         return pyFormat(f, { verification_id: o.id, verification: o.text, tool_calls: callsLeft });
       case 'selector': {
-        const id = o.equal ? 'All solutions are considered equally good.' : o.invalid ? 'No valid selection found in the response.' : o.id;
+        const id = o.equal
+          ? 'All solutions are considered equally good.'
+          : o.invalid
+            ? 'No valid selection found in the response.'
+            : o.id;
         return pyFormat(f, { solution_id: id, reasoning: o.reasoning ?? '', tool_calls: callsLeft });
       }
       default:
@@ -171,17 +208,28 @@ export async function runComponent(
   ids: IdManager,
   opts: { id?: string; timestep?: number; limiter?: { run<T>(f: () => Promise<T>): Promise<T> }; slot?: Slot } = {},
 ): Promise<ComponentOutcome> {
-  const of = [inputs.approach, inputs.solution, inputs.verification, ...(inputs.solutions ?? [])].filter((r): r is Result => !!r).map((r) => r.id ?? '?');
+  const of = [inputs.approach, inputs.solution, inputs.verification, ...(inputs.solutions ?? [])]
+    .filter((r): r is Result => !!r)
+    .map((r) => r.id ?? '?');
   const label = componentLabel(kind, of, inputs.count ?? 2);
   const messages = core.query(kind, problem, inputs);
-  const call = () => ctx.call(key, model, messages, { kind: KIND_STEP[kind], label, ...(of.length ? { of } : {}) }, { historyStep: `${kind}:${key}`, timestep: opts.timestep, slot: opts.slot });
+  const call = () =>
+    ctx.call(
+      key,
+      model,
+      messages,
+      { kind: KIND_STEP[kind], label, ...(of.length ? { of } : {}) },
+      { historyStep: `${kind}:${key}`, timestep: opts.timestep, slot: opts.slot },
+    );
   const r = await (opts.limiter ? opts.limiter.run(call) : call());
   if (kind === 'determine_approaches') {
     const found = splitApproaches(r.text);
     const n = inputs.count ?? 2;
     const approaches: Result[] = [];
-    for (let i = 0; i < n; i++) approaches.push({ id: ids.take('approach'), text: i < found.length ? found[i] : 'No valid approach generated.' });
-    if (found.length < n) r.step.note = `${found.length} of ${n} approaches found under '### Suggested Approach' headings`;
+    for (let i = 0; i < n; i++)
+      approaches.push({ id: ids.take('approach'), text: i < found.length ? found[i] : 'No valid approach generated.' });
+    if (found.length < n)
+      r.step.note = `${found.length} of ${n} approaches found under '### Suggested Approach' headings`;
     r.step.verdict = approaches.map((a) => a.id).join(', ');
     return { id: approaches.map((a) => a.id).join(' - '), text: r.text, approaches };
   }
@@ -202,5 +250,7 @@ export async function runComponent(
 
 /** The `core_components` parameter as Params (an empty set when missing). */
 export function coreParams(values: unknown): Params {
-  return new Params(values && typeof values === 'object' && !Array.isArray(values) ? (values as Record<string, unknown>) : {});
+  return new Params(
+    values && typeof values === 'object' && !Array.isArray(values) ? (values as Record<string, unknown>) : {},
+  );
 }

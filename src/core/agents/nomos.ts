@@ -9,7 +9,8 @@ import type { ScaffoldResult } from './types';
  * a knockout tournament of pairwise comparisons picks the answer.
  */
 
-const EMPTY_REPLY = 'The model returned an empty response. This proof is therefore invalid and should be given a score of 0.';
+const EMPTY_REPLY =
+  'The model returned an empty response. This proof is therefore invalid and should be given a score of 0.';
 
 /** The first `\boxed{N}` (N a decimal number) of a grading; undefined when there is none. */
 export function nomosScore(text: string): number | undefined {
@@ -53,10 +54,22 @@ export async function runNomos(ctx: AgentRun, stmt: string, p: Params, m: AgentM
 
   const generated = await ctx.all(
     Array.from({ length: n }, (_, i) =>
-      ctx.call(`solve/${i}`, m.model, [{ role: 'user', content: stmt }], { kind: 'generate', label: `Solution s${i + 1}`, candidate: `s${i + 1}` }, { historyStep: `solve_${i}`, timestep: 0 }),
+      ctx.call(
+        `solve/${i}`,
+        m.model,
+        [{ role: 'user', content: stmt }],
+        { kind: 'generate', label: `Solution s${i + 1}`, candidate: `s${i + 1}` },
+        { historyStep: `solve_${i}`, timestep: 0 },
+      ),
     ),
   );
-  let pool: Candidate[] = generated.map((g, i) => ({ id: `s${i + 1}`, solution: g.text.trim() ? g.text : EMPTY_REPLY, score: 0, feedback: '', perfect: false }));
+  let pool: Candidate[] = generated.map((g, i) => ({
+    id: `s${i + 1}`,
+    solution: g.text.trim() ? g.text : EMPTY_REPLY,
+    score: 0,
+    feedback: '',
+    perfect: false,
+  }));
 
   const graded = await ctx.all(
     pool.map((c, i) =>
@@ -120,7 +133,16 @@ export async function runNomos(ctx: AgentRun, stmt: string, p: Params, m: AgentM
         ctx.call(
           `compare/${round}/${k}`,
           m.model,
-          [{ role: 'user', content: pyFormat(p.str('pairwise_prompt'), { problem: stmt, submission1: a.solution, submission2: b.solution }) }],
+          [
+            {
+              role: 'user',
+              content: pyFormat(p.str('pairwise_prompt'), {
+                problem: stmt,
+                submission1: a.solution,
+                submission2: b.solution,
+              }),
+            },
+          ],
           { kind: 'compare', label: `Round ${round}: ${a.id} vs ${b.id}`, round, of: [a.id, b.id] },
           { historyStep: `tournament_${round}_${k}`, timestep: 3 },
         ),
@@ -149,5 +171,12 @@ export async function runNomos(ctx: AgentRun, stmt: string, p: Params, m: AgentM
   }
   const w = pool[0];
   ctx.decide({ kind: 'select', label: `Answer: ${w.id}`, verdict: w.id, of: [w.id], score: w.score, max: 7 });
-  return { answer: w.solution, final: { candidate: w.id, score: w.score, note: round ? 'won the pairwise tournament' : 'the only solution left after grouping' } };
+  return {
+    answer: w.solution,
+    final: {
+      candidate: w.id,
+      score: w.score,
+      note: round ? 'won the pairwise tournament' : 'the only solution left after grouping',
+    },
+  };
 }

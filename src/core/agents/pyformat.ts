@@ -43,12 +43,16 @@ function parsePieces(template: string): Piece[] {
         continue;
       }
       const close = template.indexOf('}', i + 1);
-      if (close < 0) throw new TemplateError(`a single '{' at offset ${i} is never closed (write '{{' for a literal brace)`);
+      if (close < 0)
+        throw new TemplateError(`a single '{' at offset ${i} is never closed (write '{{' for a literal brace)`);
       const inner = template.slice(i + 1, close);
       // Conversions and format specs ({x!r}, {x:>5}) are not used by prompts: keep the name only.
       const name = inner.split(/[!:]/)[0];
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        throw new TemplateError(`'{${inner}}' is not a placeholder name (write '{{' and '}}' for literal braces)`, inner);
+        throw new TemplateError(
+          `'{${inner}}' is not a placeholder name (write '{{' and '}}' for literal braces)`,
+          inner,
+        );
       }
       if (text) out.push({ text });
       text = '';
@@ -82,7 +86,15 @@ export function pyFormat(template: string, values: Record<string, string | numbe
   for (const p of parseTemplate(template)) {
     if ('text' in p) parts.push(p.text);
     else if (Object.prototype.hasOwnProperty.call(values, p.field)) parts.push(String(values[p.field]));
-    else throw new TemplateError(`unknown placeholder {${p.field}}; this prompt is filled with ${Object.keys(values).map((k) => `{${k}}`).join(', ') || 'nothing'}`, p.field);
+    else
+      throw new TemplateError(
+        `unknown placeholder {${p.field}}; this prompt is filled with ${
+          Object.keys(values)
+            .map((k) => `{${k}}`)
+            .join(', ') || 'nothing'
+        }`,
+        p.field,
+      );
   }
   return parts.join('');
 }

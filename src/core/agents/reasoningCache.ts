@@ -11,7 +11,12 @@ import type { ScaffoldResult } from './types';
 /** What an empty final answer becomes, as in the Python stack. */
 export const NO_ANSWER = 'The model did not return an answer.';
 
-export async function runReasoningCache(ctx: AgentRun, stmt: string, p: Params, m: AgentModels): Promise<ScaffoldResult> {
+export async function runReasoningCache(
+  ctx: AgentRun,
+  stmt: string,
+  p: Params,
+  m: AgentModels,
+): Promise<ScaffoldResult> {
   const n = p.int('n_iterations', 3);
   let summary = '[No previous summary]';
   let answer = '';
@@ -21,7 +26,13 @@ export async function runReasoningCache(ctx: AgentRun, stmt: string, p: Params, 
       `reason/${i}`,
       m.model,
       [{ role: 'user', content: pyFormat(p.str('solve_prompt'), { curr_summary: summary, problem: stmt }) }],
-      { kind: 'generate', label: `Attempt a${i + 1}${i ? ` from summary ${i}` : ''}`, round: i + 1, candidate: `a${i + 1}`, ...(i ? { of: [`summary ${i}`] } : {}) },
+      {
+        kind: 'generate',
+        label: `Attempt a${i + 1}${i ? ` from summary ${i}` : ''}`,
+        round: i + 1,
+        candidate: `a${i + 1}`,
+        ...(i ? { of: [`summary ${i}`] } : {}),
+      },
       { historyStep: `reasoning_${i}`, timestep: i },
     );
     // The chain of thought when the model gave one, else the visible answer, is what gets summarised.
@@ -32,7 +43,12 @@ export async function runReasoningCache(ctx: AgentRun, stmt: string, p: Params, 
     const s = await ctx.call(
       `summarize/${i}`,
       m.summarizer,
-      [{ role: 'user', content: pyFormat(p.str('summarization_prompt'), { problem: stmt, existing_summary: summary, reasoning }) }],
+      [
+        {
+          role: 'user',
+          content: pyFormat(p.str('summarization_prompt'), { problem: stmt, existing_summary: summary, reasoning }),
+        },
+      ],
       { kind: 'summarize', label: `Summary ${i + 1} of a${i + 1}`, round: i + 1, of: [`a${i + 1}`] },
       { historyStep: `summarization_${i}`, timestep: i },
     );
@@ -40,5 +56,11 @@ export async function runReasoningCache(ctx: AgentRun, stmt: string, p: Params, 
   }
   if (!last) return { answer: NO_ANSWER, final: { note: 'n_iterations is 0: nothing was asked' } };
   ctx.decide({ kind: 'select', label: `Answer: the last attempt, a${last}`, verdict: `a${last}`, of: [`a${last}`] });
-  return { answer: answer || NO_ANSWER, final: { candidate: `a${last}`, note: answer ? 'the answer of the last attempt' : 'the last attempt gave no answer' } };
+  return {
+    answer: answer || NO_ANSWER,
+    final: {
+      candidate: `a${last}`,
+      note: answer ? 'the answer of the last attempt' : 'the last attempt gave no answer',
+    },
+  };
 }

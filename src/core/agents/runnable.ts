@@ -7,7 +7,10 @@ import { loadAgent } from './index';
  * checked exactly as `qed run` does before anything is spent (no request is made, no key is
  * needed). The reason is the first line of the error that run would stop with.
  */
-export async function agentRunnable(ref: string, opts: { cwd: string; shippedRoot: string }): Promise<{ runnable: true } | { runnable: false; reason: string }> {
+export async function agentRunnable(
+  ref: string,
+  opts: { cwd: string; shippedRoot: string },
+): Promise<{ runnable: true } | { runnable: false; reason: string }> {
   try {
     const cfg = await loadConfig(ref, opts);
     if (cfg.kind !== 'agent') return { runnable: true };

@@ -60,7 +60,13 @@ export async function runSelfcheck(ctx: AgentRun, stmt: string, p: Params, m: Ag
     { historyStep: 'init', timestep },
   );
   const improveMsgs: AgentMessage[] = [...first.messages, { role: 'user', content: prompts.str('self_improvement') }];
-  const improved = await ctx.call('init/improve', m.model, improveMsgs, { kind: 'improve', label: 'Self-improvement: v1', candidate: 'v1', of: ['v0'] }, { historyStep: 'init', timestep });
+  const improved = await ctx.call(
+    'init/improve',
+    m.model,
+    improveMsgs,
+    { kind: 'improve', label: 'Self-improvement: v1', candidate: 'v1', of: ['v0'] },
+    { historyStep: 'init', timestep },
+  );
   timestep++;
   let solution = substring(improved.text, THINK_MARKERS, 'after');
   let version = 1;
@@ -69,7 +75,11 @@ export async function runSelfcheck(ctx: AgentRun, stmt: string, p: Params, m: Ag
 
   const finish = (why: string, accepted: boolean): ScaffoldResult => {
     const answer = accepted || returnAnyway ? solution : 'Fail.';
-    ctx.decide({ kind: 'select', label: accepted || returnAnyway ? `Answer: v${version} (${why})` : `No answer (${why})`, verdict: accepted || returnAnyway ? `v${version}` : 'Fail.' });
+    ctx.decide({
+      kind: 'select',
+      label: accepted || returnAnyway ? `Answer: v${version} (${why})` : `No answer (${why})`,
+      verdict: accepted || returnAnyway ? `v${version}` : 'Fail.',
+    });
     return { answer, final: { candidate: accepted || returnAnyway ? `v${version}` : undefined, note: why } };
   };
 
@@ -89,7 +99,12 @@ export async function runSelfcheck(ctx: AgentRun, stmt: string, p: Params, m: Ag
       `check/${it}`,
       m.model,
       [{ role: 'user', content: verdictQuestion(p, ver.text) }],
-      { kind: 'check', label: `Round ${it}: does the verification accept v${version}?`, round: it, of: [`v${version}`] },
+      {
+        kind: 'check',
+        label: `Round ${it}: does the verification accept v${version}?`,
+        round: it,
+        of: [`v${version}`],
+      },
       { historyStep: `verify-it=${it}-cor`, timestep: timestep++ },
     );
     const verdict = substring(check.text, THINK_MARKERS, 'after');
@@ -113,7 +128,13 @@ export async function runSelfcheck(ctx: AgentRun, stmt: string, p: Params, m: Ag
           { role: 'assistant', content: solution },
           { role: 'user', content: `${prompts.str('correction')}\n\n${bugReport}` },
         ],
-        { kind: 'correct', label: `Round ${it}: correct v${version} into v${version + 1}`, round: it, of: [`v${version}`], candidate: `v${version + 1}` },
+        {
+          kind: 'correct',
+          label: `Round ${it}: correct v${version} into v${version + 1}`,
+          round: it,
+          of: [`v${version}`],
+          candidate: `v${version + 1}`,
+        },
         { historyStep: `correct-it=${it}`, timestep: timestep++ },
       );
       solution = substring(fix.text, THINK_MARKERS, 'after');

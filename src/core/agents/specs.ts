@@ -7,13 +7,22 @@ import type { PromptSpec } from './params';
 const DEEPSEEK_PROMPTS: PromptSpec[] = [
   { path: ['generation_prompt'], required: ['question'], allowed: ['question'], mandatory: true },
   { path: ['verifier_prompt'], required: ['proof'], allowed: ['question', 'proof'], mandatory: true },
-  { path: ['refinement_prompt'], required: ['proof', 'proof_analysis'], allowed: ['proof_generation_prompt', 'proof', 'proof_analysis'], mandatory: true },
+  {
+    path: ['refinement_prompt'],
+    required: ['proof', 'proof_analysis'],
+    allowed: ['proof_generation_prompt', 'proof', 'proof_analysis'],
+    mandatory: true,
+  },
 ];
 
 const NOMOS_PROMPTS: PromptSpec[] = [
   { path: ['score_prompt'], required: ['answer'], allowed: ['problem', 'answer'] },
   { path: ['consolidation_prompt'], required: ['submissions'], allowed: ['problem', 'submissions'] },
-  { path: ['pairwise_prompt'], required: ['submission1', 'submission2'], allowed: ['problem', 'submission1', 'submission2'] },
+  {
+    path: ['pairwise_prompt'],
+    required: ['submission1', 'submission2'],
+    allowed: ['problem', 'submission1', 'submission2'],
+  },
 ];
 
 const RC_PROMPTS: PromptSpec[] = [
@@ -40,7 +49,12 @@ export const CORE_PROMPTS: PromptSpec[] = [
   { path: ['verifier', 'prompt'], required: ['solution'], allowed: ['problem_statement', 'solution'], mandatory: true },
   { path: ['improver', 'prompt'], required: ['bug_report'], allowed: ['bug_report'], mandatory: true },
   { path: ['selector', 'sysprompt'], required: [], mandatory: true },
-  { path: ['selector', 'prompt'], required: ['solutions'], allowed: ['problem_statement', 'solutions'], mandatory: true },
+  {
+    path: ['selector', 'prompt'],
+    required: ['solutions'],
+    allowed: ['problem_statement', 'solutions'],
+    mandatory: true,
+  },
   { path: ['selector', 'solution_format'], required: ['solution'], allowed: ['index', 'solution'], mandatory: true },
   { path: ['merger', 'sysprompt'], required: [], mandatory: true },
   { path: ['merger', 'prompt'], required: ['solutions'], allowed: ['problem_statement', 'solutions'], mandatory: true },
@@ -49,7 +63,12 @@ export const CORE_PROMPTS: PromptSpec[] = [
 
 const MATH_AGENT_PROMPTS: PromptSpec[] = [
   { path: ['main', 'sysprompt'], required: [], mandatory: true },
-  { path: ['main', 'prompt'], required: ['problem_statement'], allowed: ['problem_statement', 'max_calls'], mandatory: true },
+  {
+    path: ['main', 'prompt'],
+    required: ['problem_statement'],
+    allowed: ['problem_statement', 'max_calls'],
+    mandatory: true,
+  },
   { path: ['main', 'reminder_submit'], required: [] },
   { path: ['submit', 'output_format'], required: [], allowed: ['solution_id'] },
 ];

@@ -19,7 +19,13 @@ class GraphNode implements Result {
   constructor(
     readonly index: number,
     readonly kind: ComponentKind,
-    readonly inputs: { approach?: GraphNode; solution?: GraphNode; verification?: GraphNode; solutions?: GraphNode[]; count?: number },
+    readonly inputs: {
+      approach?: GraphNode;
+      solution?: GraphNode;
+      verification?: GraphNode;
+      solutions?: GraphNode[];
+      count?: number;
+    },
     readonly presetId?: string,
     /** For an approach: the determine_approaches node and which of its approaches this is. */
     readonly approachOf?: { node: GraphNode; i: number },
@@ -33,7 +39,12 @@ class GraphNode implements Result {
   }
 
   private async execute(g: Graph): Promise<void> {
-    const deps = [this.inputs.approach, this.inputs.solution, this.inputs.verification, ...(this.inputs.solutions ?? [])].filter((n): n is GraphNode => !!n);
+    const deps = [
+      this.inputs.approach,
+      this.inputs.solution,
+      this.inputs.verification,
+      ...(this.inputs.solutions ?? []),
+    ].filter((n): n is GraphNode => !!n);
     await g.ctx.all(deps.map((d) => d.run(g)));
     if (this.approachOf) {
       const a = g.approaches.get(this.approachOf.node)?.[this.approachOf.i];
@@ -41,7 +52,17 @@ class GraphNode implements Result {
       this.text = a?.text;
       return;
     }
-    const out = await runComponent(g.ctx, g.core, g.models.model, `node/${this.index}`, this.kind, g.problem, this.inputs, g.ids, { id: this.presetId, timestep: this.index, limiter: g.limiter, slot: this.slot });
+    const out = await runComponent(
+      g.ctx,
+      g.core,
+      g.models.model,
+      `node/${this.index}`,
+      this.kind,
+      g.problem,
+      this.inputs,
+      g.ids,
+      { id: this.presetId, timestep: this.index, limiter: g.limiter, slot: this.slot },
+    );
     if (out.approaches) g.approaches.set(this, out.approaches);
     this.id = out.id;
     this.text = out.text;
@@ -91,14 +112,29 @@ export class Graph {
   /** `count` approach placeholders filled by one determine_approaches call. */
   approachesOf(count: number): GraphNode[] {
     const d = this.add('determine_approaches', { count });
-    return Array.from({ length: count }, (_, i) => new GraphNode(-1, 'solver', { solution: d }, undefined, { node: d, i }));
+    return Array.from(
+      { length: count },
+      (_, i) => new GraphNode(-1, 'solver', { solution: d }, undefined, { node: d, i }),
+    );
   }
 
   async answer(root: GraphNode, scaffold: string): Promise<ScaffoldResult> {
     await root.run(this);
-    this.ctx.decide({ kind: 'select', label: `Answer: ${root.id ?? 'none'}`, verdict: root.id ?? 'none', ...(root.id ? { of: [root.id] } : {}) });
-    if (root.text === undefined) return { answer: 'No solution submitted by the agent.', final: { note: 'the graph produced no solution' } };
-    return { answer: root.text, final: { candidate: root.id, note: `the result of the ${scaffold} graph's last ${root.kind === 'selector' ? 'selection' : root.kind}` } };
+    this.ctx.decide({
+      kind: 'select',
+      label: `Answer: ${root.id ?? 'none'}`,
+      verdict: root.id ?? 'none',
+      ...(root.id ? { of: [root.id] } : {}),
+    });
+    if (root.text === undefined)
+      return { answer: 'No solution submitted by the agent.', final: { note: 'the graph produced no solution' } };
+    return {
+      answer: root.text,
+      final: {
+        candidate: root.id,
+        note: `the result of the ${scaffold} graph's last ${root.kind === 'selector' ? 'selection' : root.kind}`,
+      },
+    };
   }
 }
 
@@ -106,7 +142,8 @@ export function buildStatic(g: Graph, p: Params): GraphNode {
   const roots: Array<GraphNode | undefined> = [];
   const nApproach = p.int('n_approach_solutions', 0);
   if (nApproach > 0) roots.push(...g.approachesOf(nApproach));
-  if (p.bool('use_no_approach', true)) for (let i = 0; i < p.int('n_no_approach_solutions', 0); i++) roots.push(undefined);
+  if (p.bool('use_no_approach', true))
+    for (let i = 0; i < p.int('n_no_approach_solutions', 0); i++) roots.push(undefined);
   const branches: GraphNode[] = [];
   for (const approach of roots) {
     const sols: GraphNode[] = [];
@@ -143,7 +180,8 @@ export function buildRsa(g: Graph, p: Params, seeded: (seed: number) => PyRandom
   if (!p.bool('select_pairwise', false)) return g.select(sols);
   while (sols.length > 1) {
     const next: GraphNode[] = [];
-    for (let i = 0; i < sols.length; i += 2) next.push(i + 1 < sols.length ? g.select([sols[i], sols[i + 1]]) : sols[i]);
+    for (let i = 0; i < sols.length; i += 2)
+      next.push(i + 1 < sols.length ? g.select([sols[i], sols[i + 1]]) : sols[i]);
     sols = rng.shuffle(next);
   }
   return sols[0];

@@ -16,11 +16,22 @@ export function scaffoldDiagnostics(text: string, file: string): ConfigDiagnosti
   } catch (e) {
     if (!(e instanceof QedError)) throw e;
     const loc = e.location;
-    return [{ severity: 'error', message: e.message.replace(/^.*?: /, ''), file, line: loc.line ?? 1, column: loc.column ?? 1 }];
+    return [
+      {
+        severity: 'error',
+        message: e.message.replace(/^.*?: /, ''),
+        file,
+        line: loc.line ?? 1,
+        column: loc.column ?? 1,
+      },
+    ];
   }
   const params = new Params(doc.values);
   const name = doc.values.scaffold_name;
-  const toDiag = (p: { message: string; at: { line: number; column: number; field: string }; hint?: string }, severity: ConfigDiagnostic['severity'] = 'error'): ConfigDiagnostic => ({
+  const toDiag = (
+    p: { message: string; at: { line: number; column: number; field: string }; hint?: string },
+    severity: ConfigDiagnostic['severity'] = 'error',
+  ): ConfigDiagnostic => ({
     severity,
     message: p.hint ? `${p.message} (${p.hint})` : p.message,
     file,
@@ -30,10 +41,25 @@ export function scaffoldDiagnostics(text: string, file: string): ConfigDiagnosti
   });
   if (name === undefined) {
     // A core components set (math_core_components) is checked as such; anything else needs a name.
-    if (looksLikeCoreComponents(doc.values)) return promptProblems(CORE_PROMPTS, params, [doc], 'core components').map((p) => toDiag(p));
-    return [toDiag({ message: `no scaffold_name: name the scaffold (${SCAFFOLD_NAMES.join(', ')})`, at: { line: 1, column: 1, field: 'scaffold_name' } }, 'warning')];
+    if (looksLikeCoreComponents(doc.values))
+      return promptProblems(CORE_PROMPTS, params, [doc], 'core components').map((p) => toDiag(p));
+    return [
+      toDiag(
+        {
+          message: `no scaffold_name: name the scaffold (${SCAFFOLD_NAMES.join(', ')})`,
+          at: { line: 1, column: 1, field: 'scaffold_name' },
+        },
+        'warning',
+      ),
+    ];
   }
   const spec = scaffoldSpec(name);
-  if (!spec) return [toDiag({ message: `unknown scaffold_name '${String(name)}'; the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`, at: doc.where(['scaffold_name']) })];
+  if (!spec)
+    return [
+      toDiag({
+        message: `unknown scaffold_name '${String(name)}'; the scaffolds are ${SCAFFOLD_NAMES.join(', ')}`,
+        at: doc.where(['scaffold_name']),
+      }),
+    ];
   return promptProblems(spec.prompts, params, [doc], spec.names[0]).map((p) => toDiag(p));
 }

@@ -22,7 +22,8 @@ export class YamlFile {
       throw new QedError(`invalid YAML: ${e.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
     }
     const js: unknown = this.doc.toJS();
-    if (!js || typeof js !== 'object' || Array.isArray(js)) throw new QedError('a scaffold file must hold a YAML mapping of parameters', { file, line: 1 });
+    if (!js || typeof js !== 'object' || Array.isArray(js))
+      throw new QedError('a scaffold file must hold a YAML mapping of parameters', { file, line: 1 });
     this.values = js as Record<string, unknown>;
   }
 
@@ -42,7 +43,10 @@ export class YamlFile {
     let at = node?.range?.[0];
     if (at === undefined) {
       // A key without a value (or a missing one): point at its parent.
-      const parent = keys.length > 1 ? (this.doc.getIn(keys.slice(0, -1), true) as { range?: [number, number] } | undefined) : undefined;
+      const parent =
+        keys.length > 1
+          ? (this.doc.getIn(keys.slice(0, -1), true) as { range?: [number, number] } | undefined)
+          : undefined;
       at = parent?.range?.[0] ?? 0;
     }
     const pos = this.lines.linePos(at);
@@ -79,7 +83,12 @@ export interface PromptProblem {
 }
 
 /** Every problem of a scaffold's prompts (see checkPrompts), in the order of the specs. */
-export function promptProblems(specs: PromptSpec[], values: Params, sources: YamlFile[], scaffoldName: string): PromptProblem[] {
+export function promptProblems(
+  specs: PromptSpec[],
+  values: Params,
+  sources: YamlFile[],
+  scaffoldName: string,
+): PromptProblem[] {
   const out: PromptProblem[] = [];
   for (const spec of specs) {
     const v = valueAt(values.values, spec.path);
@@ -88,7 +97,12 @@ export function promptProblems(specs: PromptSpec[], values: Params, sources: Yam
     const name = spec.path.join('.');
     const needs = spec.required.length ? ` with ${spec.required.map((r) => `{${r}}`).join(', ')}` : '';
     if (v === undefined || v === null) {
-      if (spec.mandatory) out.push({ message: `scaffold '${scaffoldName}' needs the prompt '${name}'${needs}`, at: { ...at, field: name }, hint: 'add it to the scaffold file or the agent config' });
+      if (spec.mandatory)
+        out.push({
+          message: `scaffold '${scaffoldName}' needs the prompt '${name}'${needs}`,
+          at: { ...at, field: name },
+          hint: 'add it to the scaffold file or the agent config',
+        });
       continue;
     }
     if (typeof v !== 'string') {
@@ -107,13 +121,20 @@ export function promptProblems(specs: PromptSpec[], values: Params, sources: Yam
     const missing = spec.required.filter((r) => !fields.includes(r));
     const hint = `its placeholders are ${spec.allowed.map((r) => `{${r}}`).join(', ')}; write {{ and }} for literal braces`;
     if (missing.length) {
-      out.push({ message: `the prompt '${name}' has no ${missing.map((r) => `{${r}}`).join(', ')} placeholder, which scaffold '${scaffoldName}' fills and needs`, at, hint });
+      out.push({
+        message: `the prompt '${name}' has no ${missing.map((r) => `{${r}}`).join(', ')} placeholder, which scaffold '${scaffoldName}' fills and needs`,
+        at,
+        hint,
+      });
     }
     const unknown = fields.filter((f) => !spec.allowed!.includes(f));
     if (unknown.length) {
-      out.push({ message: `the prompt '${name}' uses ${unknown.map((r) => `{${r}}`).join(', ')}, which scaffold '${scaffoldName}' does not fill`, at, hint });
+      out.push({
+        message: `the prompt '${name}' uses ${unknown.map((r) => `{${r}}`).join(', ')}, which scaffold '${scaffoldName}' does not fill`,
+        at,
+        hint,
+      });
     }
   }
   return out;
 }
-

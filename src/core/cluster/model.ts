@@ -9,7 +9,15 @@ import { QedError } from '../errors';
 import { hubCacheDir, hubRepoFolder } from '../data/hub';
 
 /** The config.json keys that hold a context length, in the order they are tried. */
-export const CONTEXT_KEYS = ['max_position_embeddings', 'n_positions', 'seq_length', 'max_sequence_length', 'max_seq_len', 'max_seq_length', 'model_max_length'] as const;
+export const CONTEXT_KEYS = [
+  'max_position_embeddings',
+  'n_positions',
+  'seq_length',
+  'max_sequence_length',
+  'max_seq_len',
+  'max_seq_length',
+  'model_max_length',
+] as const;
 
 /** When the model's config.json cannot be read (a Hub id not in the local cache). */
 export const DEFAULT_MAX_TOKENS = 28672;
@@ -70,7 +78,10 @@ function cachedConfigJson(id: string, revision: string | undefined, env: NodeJS.
  * naming `field` otherwise); a Hub id is looked up in the local cache, else the defaults are used
  * and `warnings` says so.
  */
-export function deriveServedModel(model: string, opts: { cwd: string; revision?: string; env?: NodeJS.ProcessEnv; field?: string }): { served: ServedModel; warnings: string[] } {
+export function deriveServedModel(
+  model: string,
+  opts: { cwd: string; revision?: string; env?: NodeJS.ProcessEnv; field?: string },
+): { served: ServedModel; warnings: string[] } {
   const field = opts.field ?? '--model';
   const warnings: string[] = [];
   let file: string | undefined;
@@ -78,11 +89,20 @@ export function deriveServedModel(model: string, opts: { cwd: string; revision?:
   if (isLocalModel(model, opts.cwd)) {
     name = resolve(opts.cwd, model);
     file = join(name, 'config.json');
-    if (!existsSync(file)) throw new QedError(`the model folder ${name} has no config.json`, { field }, 'point at a Hugging Face model folder (config.json, tokenizer and weights)');
+    if (!existsSync(file))
+      throw new QedError(
+        `the model folder ${name} has no config.json`,
+        { field },
+        'point at a Hugging Face model folder (config.json, tokenizer and weights)',
+      );
   } else {
-    if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new QedError(`'${model}' is neither a folder nor a Hugging Face id (owner/name)`, { field });
+    if (!/^[\w.-]+\/[\w.-]+$/.test(model))
+      throw new QedError(`'${model}' is neither a folder nor a Hugging Face id (owner/name)`, { field });
     file = cachedConfigJson(model, opts.revision, opts.env ?? process.env);
-    if (!file) warnings.push(`${model}: config.json is not in the local Hugging Face cache; using max_tokens ${DEFAULT_MAX_TOKENS} with a prompt margin of ${DEFAULT_PROMPT_MARGIN}`);
+    if (!file)
+      warnings.push(
+        `${model}: config.json is not in the local Hugging Face cache; using max_tokens ${DEFAULT_MAX_TOKENS} with a prompt margin of ${DEFAULT_PROMPT_MARGIN}`,
+      );
   }
   let context: number | undefined;
   if (file) {
@@ -93,11 +113,23 @@ export function deriveServedModel(model: string, opts: { cwd: string; revision?:
       throw new QedError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`, { field });
     }
     context = contextLength(json);
-    if (context === undefined) warnings.push(`${file} declares no context length (${CONTEXT_KEYS.join(', ')}); using the defaults`);
+    if (context === undefined)
+      warnings.push(`${file} declares no context length (${CONTEXT_KEYS.join(', ')}); using the defaults`);
   }
   const margin = context !== undefined ? promptMargin(context) : DEFAULT_PROMPT_MARGIN;
   const maxTokens = context !== undefined ? Math.max(0, context - margin) : DEFAULT_MAX_TOKENS;
-  return { served: { model: name, revision: opts.revision, source: context !== undefined ? file : undefined, context, maxTokens, promptMargin: margin, maxModelLen: maxTokens + margin }, warnings };
+  return {
+    served: {
+      model: name,
+      revision: opts.revision,
+      source: context !== undefined ? file : undefined,
+      context,
+      maxTokens,
+      promptMargin: margin,
+      maxModelLen: maxTokens + margin,
+    },
+    warnings,
+  };
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -106,7 +138,9 @@ const q = (s: string): string => JSON.stringify(s);
 export function servedModelYaml(s: ServedModel, port: number, today = new Date().toISOString().slice(0, 10)): string {
   return [
     `# Written by 'qed slurm': ${s.model} served by vLLM inside the job, on its first node.`,
-    s.source ? `# max_tokens + prompt_margin = the context length ${s.context} of ${s.source}` : '# max_tokens, prompt_margin: defaults (the model\'s config.json was not found locally)',
+    s.source
+      ? `# max_tokens + prompt_margin = the context length ${s.context} of ${s.source}`
+      : "# max_tokens, prompt_margin: defaults (the model's config.json was not found locally)",
     `human_readable_id: ${q(`${s.model} (vLLM on SLURM)`)}`,
     `date: ${q(today)}`,
     `model: ${q(s.model)}`,
@@ -125,7 +159,10 @@ export function servedModelYaml(s: ServedModel, port: number, today = new Date()
 }
 
 /** An agent config that runs `scaffoldFile` (absolute) with the served model config `modelFile` (absolute). */
-export function servedAgentYaml(opts: { name: string; modelFile: string; scaffoldFile: string; extra?: string }, today = new Date().toISOString().slice(0, 10)): string {
+export function servedAgentYaml(
+  opts: { name: string; modelFile: string; scaffoldFile: string; extra?: string },
+  today = new Date().toISOString().slice(0, 10),
+): string {
   return [
     `# Written by 'qed slurm': the ${opts.name} agent driven by the model served in the job.`,
     'type: agent',

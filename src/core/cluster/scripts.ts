@@ -113,14 +113,16 @@ export function jobScript(j: JobSpec): string {
     '  fi',
   );
   if (s && r.nodes > 1) {
-    L.push('  if [ ${#RAY_PIDS[@]} -gt 0 ]; then srun --overlap --nodes="$SLURM_JOB_NUM_NODES" --ntasks-per-node=1 ray stop --force >/dev/null 2>&1; kill "${RAY_PIDS[@]}" 2>/dev/null; fi');
+    L.push(
+      '  if [ ${#RAY_PIDS[@]} -gt 0 ]; then srun --overlap --nodes="$SLURM_JOB_NUM_NODES" --ntasks-per-node=1 ray stop --force >/dev/null 2>&1; kill "${RAY_PIDS[@]}" 2>/dev/null; fi',
+    );
   }
   L.push(
     '  say "job ended with status $rc after $(since "$T0") s"',
     '  exit "$rc"',
     '}',
     'trap cleanup EXIT',
-    "trap 'say \"signal TERM (scancel, preemption or time limit)\"; exit 143' TERM",
+    'trap \'say "signal TERM (scancel, preemption or time limit)"; exit 143\' TERM',
     "trap 'exit 130' INT",
     '',
   );

@@ -18,7 +18,11 @@ export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boole
   return false;
 }
 
-function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
+function run(
+  cmd: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, timeout: 60_000 });
   if (r.error) return { code: null, stdout: '', stderr: r.error.message };
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -29,7 +33,10 @@ export function submit(script: string, opts: { afterOk?: string; env?: NodeJS.Pr
   const args = ['--parsable', ...(opts.afterOk ? [`--dependency=afterok:${opts.afterOk}`] : []), script];
   const r = run('sbatch', args, opts.env);
   const id = r.stdout.trim().split(';')[0];
-  if (r.code !== 0 || !/^\d+$/.test(id)) throw new QedError(`sbatch refused ${script}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? 'no reason given'}`);
+  if (r.code !== 0 || !/^\d+$/.test(id))
+    throw new QedError(
+      `sbatch refused ${script}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? 'no reason given'}`,
+    );
   return id;
 }
 
@@ -47,7 +54,18 @@ export interface JobInfo {
   exitCode?: string;
 }
 
-export const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'OUT_OF_MEMORY', 'BOOT_FAIL', 'DEADLINE', 'UNKNOWN']);
+export const ENDED = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'PREEMPTED',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'UNKNOWN',
+]);
 
 /** One job's state: scontrol (queued and recently ended jobs), else sacct (then sacct -c, the job completion file). */
 export function jobInfo(id: string): JobInfo {
@@ -55,7 +73,13 @@ export function jobInfo(id: string): JobInfo {
   if (sc.code === 0 && sc.stdout.includes('JobState=')) {
     const f = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(sc.stdout)?.[1];
     const reason = f('Reason');
-    return { id, state: (f('JobState') ?? 'UNKNOWN').toUpperCase(), reason: reason && reason !== 'None' ? reason : undefined, elapsed: f('RunTime'), exitCode: f('ExitCode') };
+    return {
+      id,
+      state: (f('JobState') ?? 'UNKNOWN').toUpperCase(),
+      reason: reason && reason !== 'None' ? reason : undefined,
+      elapsed: f('RunTime'),
+      exitCode: f('ExitCode'),
+    };
   }
   for (const extra of [[], ['-c']]) {
     const sa = run('sacct', [...extra, '-n', '-P', '-X', '-j', id, '-o', 'JobID,State,Elapsed,ExitCode']);

@@ -28,7 +28,9 @@ const IDENTITY_VERSION = 1;
  * default when a key is absent.
  */
 export function configIdentity(c: ModelConfig): string {
-  return createHash('sha256').update(canonicalJson({ v: IDENTITY_VERSION, ...identityFields(c) })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ v: IDENTITY_VERSION, ...identityFields(c) }))
+    .digest('hex');
 }
 
 /**

@@ -51,15 +51,37 @@ export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const KNOWN_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 export const MODEL_KEY_SPECS: readonly KeySpec[] = [
-  { name: 'type', role: 'structure', check: expect((v) => v === 'model', '"model" (or leave it out); write "agent" for an agent config') },
+  {
+    name: 'type',
+    role: 'structure',
+    check: expect((v) => v === 'model', '"model" (or leave it out); write "agent" for an agent config'),
+  },
   { name: 'model', role: 'request', check: nonEmptyString },
   { name: 'api', role: 'client', check: nonEmptyString },
   { name: 'api_key_env', role: 'client', check: nonEmptyString },
   { name: 'base_url', role: 'client', check: nonEmptyString },
   { name: 'max_tokens', role: 'request', check: positiveInt },
-  { name: 'temperature', role: 'request', check: expect((v) => v === null || (isFiniteNumber(v) && v >= 0), 'a number ≥ 0, or null to leave it unset') },
-  { name: 'top_p', role: 'request', check: expect((v) => v === null || (isFiniteNumber(v) && v >= 0 && v <= 1), 'a number between 0 and 1, or null to leave it unset') },
-  { name: 'top_k', role: 'request', check: expect((v) => v === null || (Number.isInteger(v) && (v as number) >= -1), 'a whole number ≥ -1, or null to leave it unset') },
+  {
+    name: 'temperature',
+    role: 'request',
+    check: expect((v) => v === null || (isFiniteNumber(v) && v >= 0), 'a number ≥ 0, or null to leave it unset'),
+  },
+  {
+    name: 'top_p',
+    role: 'request',
+    check: expect(
+      (v) => v === null || (isFiniteNumber(v) && v >= 0 && v <= 1),
+      'a number between 0 and 1, or null to leave it unset',
+    ),
+  },
+  {
+    name: 'top_k',
+    role: 'request',
+    check: expect(
+      (v) => v === null || (Number.isInteger(v) && (v as number) >= -1),
+      'a whole number ≥ -1, or null to leave it unset',
+    ),
+  },
   { name: 'concurrent_requests', role: 'client', check: positiveInt },
   { name: 'read_cost', role: 'client', check: nonNegativeNumber },
   { name: 'write_cost', role: 'client', check: nonNegativeNumber },
@@ -71,7 +93,8 @@ export const MODEL_KEY_SPECS: readonly KeySpec[] = [
     name: 'delimiters',
     role: 'client',
     check: expect(
-      (v) => (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.every((d) => typeof d === 'string' && d !== '')),
+      (v) =>
+        (typeof v === 'string' && v !== '') || (Array.isArray(v) && v.every((d) => typeof d === 'string' && d !== '')),
       'a non-empty string or a list of non-empty strings',
     ),
   },
@@ -87,17 +110,34 @@ export const MODEL_KEY_SPECS: readonly KeySpec[] = [
     name: 'max_tool_calls',
     role: 'client',
     check: expect(
-      (v) => (Number.isInteger(v) && (v as number) >= 0) || (isPlainMap(v) && Object.values(v).every((n) => Number.isInteger(n) && (n as number) >= 0)),
+      (v) =>
+        (Number.isInteger(v) && (v as number) >= 0) ||
+        (isPlainMap(v) && Object.values(v).every((n) => Number.isInteger(n) && (n as number) >= 0)),
       'a whole number ≥ 0, or a mapping of tool names to whole numbers ≥ 0',
     ),
   },
   { name: 'include_max_tool_calls', role: 'client', check: boolean },
   { name: 'no_system_messages', role: 'client', check: boolean },
-  { name: 'max_tokens_param', role: 'client', check: expect((v) => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v), 'the name of a request parameter, e.g. max_completion_tokens') },
+  {
+    name: 'max_tokens_param',
+    role: 'client',
+    check: expect(
+      (v) => typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+      'the name of a request parameter, e.g. max_completion_tokens',
+    ),
+  },
   { name: 'use_openai_responses_api_tools', role: 'client', check: boolean },
-  { name: 'tool_choice', role: 'request', check: expect((v) => typeof v === 'string' || isPlainMap(v), 'a string (auto, none, required) or a mapping') },
+  {
+    name: 'tool_choice',
+    role: 'request',
+    check: expect((v) => typeof v === 'string' || isPlainMap(v), 'a string (auto, none, required) or a mapping'),
+  },
   { name: 'human_readable_id', role: 'metadata', check: nonEmptyString },
-  { name: 'date', role: 'metadata', check: expect((v) => typeof v === 'string' && v.trim() !== '', 'a date written as text, e.g. "2026-11-27"') },
+  {
+    name: 'date',
+    role: 'metadata',
+    check: expect((v) => typeof v === 'string' && v.trim() !== '', 'a date written as text, e.g. "2026-11-27"'),
+  },
   { name: 'prompt_margin', role: 'metadata', check: nonNegativeInt },
   { name: 'model_revision', role: 'metadata', check: nonEmptyString },
 ];
@@ -128,12 +168,44 @@ export const AGENT_EXTRA_MODEL_KEYS = ['verifier_model', 'improver_model', 'summ
  * "did you mean" warning even when they look like one of ours (top_a vs top_k, min_p vs top_p).
  */
 export const KNOWN_REQUEST_PARAMS: ReadonlySet<string> = new Set([
-  'seed', 'stop', 'n', 'min_p', 'top_a', 'min_tokens', 'presence_penalty', 'frequency_penalty',
-  'repetition_penalty', 'length_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'response_format',
-  'user', 'service_tier', 'verbosity', 'provider', 'transforms', 'models', 'route', 'include_reasoning',
-  'thinking', 'stream_options', 'parallel_tool_calls', 'chat_template_kwargs', 'skip_special_tokens',
-  'include_stop_str_in_output', 'prompt_cache_key', 'safety_identifier', 'store', 'prediction',
-  'modalities', 'web_search_options', 'usage', 'guided_json', 'guided_regex', 'guided_choice',
+  'seed',
+  'stop',
+  'n',
+  'min_p',
+  'top_a',
+  'min_tokens',
+  'presence_penalty',
+  'frequency_penalty',
+  'repetition_penalty',
+  'length_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'response_format',
+  'user',
+  'service_tier',
+  'verbosity',
+  'provider',
+  'transforms',
+  'models',
+  'route',
+  'include_reasoning',
+  'thinking',
+  'stream_options',
+  'parallel_tool_calls',
+  'chat_template_kwargs',
+  'skip_special_tokens',
+  'include_stop_str_in_output',
+  'prompt_cache_key',
+  'safety_identifier',
+  'store',
+  'prediction',
+  'modalities',
+  'web_search_options',
+  'usage',
+  'guided_json',
+  'guided_regex',
+  'guided_choice',
 ]);
 
 /**
@@ -164,6 +236,13 @@ export const KEY_ALIASES: Readonly<Record<string, string>> = {
  * Keys that must never be in a config: a secret written into a file travels into result files,
  * logs and shared repositories. Keys belong in the environment or the editor's secret store.
  */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['api_key', 'apikey', 'openai_api_key', 'google_api_key', 'authorization']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  'api_key',
+  'apikey',
+  'openai_api_key',
+  'google_api_key',
+  'authorization',
+]);
 
-export const isKnownApi = (v: unknown): v is ApiKind => typeof v === 'string' && (KNOWN_APIS as readonly string[]).includes(v);
+export const isKnownApi = (v: unknown): v is ApiKind =>
+  typeof v === 'string' && (KNOWN_APIS as readonly string[]).includes(v);

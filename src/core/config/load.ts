@@ -16,7 +16,8 @@ import {
 } from './resolve';
 import type { AnyConfig, ConfigDiagnostic, ConfigListEntry } from './types';
 
-const formatDiagnostic = (d: ConfigDiagnostic): string => `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.key ? `'${d.key}': ` : ''}${d.message}`;
+const formatDiagnostic = (d: ConfigDiagnostic): string =>
+  `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.key ? `'${d.key}': ` : ''}${d.message}`;
 
 /**
  * One QedError for a config's errors: located at the first error, its message listing every
@@ -26,7 +27,10 @@ export function configErrorsToQedError(diagnostics: readonly ConfigDiagnostic[])
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const first = errors[0];
   if (!first) return new QedError('invalid config');
-  const rest = errors.slice(1).map((d) => `\n  ${formatDiagnostic(d)}`).join('');
+  const rest = errors
+    .slice(1)
+    .map((d) => `\n  ${formatDiagnostic(d)}`)
+    .join('');
   const count = errors.length > 1 ? ` (${errors.length} errors in this config)` : '';
   return new QedError(
     `${first.message}${count}${rest}`,
@@ -47,7 +51,9 @@ export async function loadConfig(ref: string, opts: ConfigSearchOptions): Promis
   } catch (e) {
     throw new QedError(`cannot read config: ${describeError(e)}`, { file: found.file });
   }
-  const { config, diagnostics } = parseConfigText(text, found.file, found.id, { roots: agentSearchRoots(found.file, opts) });
+  const { config, diagnostics } = parseConfigText(text, found.file, found.id, {
+    roots: agentSearchRoots(found.file, opts),
+  });
   if (!config) throw configErrorsToQedError(diagnostics);
   return config;
 }
@@ -57,7 +63,10 @@ export async function loadConfig(ref: string, opts: ConfigSearchOptions): Promis
  * YAML mapping. Agent references are checked against the configs root holding the file and,
  * when given, the workspace's and the shipped configs. Never throws.
  */
-export async function validateConfigFile(file: string, opts: Partial<ConfigSearchOptions> = {}): Promise<ConfigDiagnostic[]> {
+export async function validateConfigFile(
+  file: string,
+  opts: Partial<ConfigSearchOptions> = {},
+): Promise<ConfigDiagnostic[]> {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   let text: string;
   try {
@@ -69,7 +78,11 @@ export async function validateConfigFile(file: string, opts: Partial<ConfigSearc
 }
 
 /** The problems of a config's text as it is now (an editor's unsaved buffer, say), for `file`. */
-export function validateConfigText(text: string, file: string, opts: Partial<ConfigSearchOptions> = {}): ConfigDiagnostic[] {
+export function validateConfigText(
+  text: string,
+  file: string,
+  opts: Partial<ConfigSearchOptions> = {},
+): ConfigDiagnostic[] {
   const abs = path.resolve(opts.cwd ?? process.cwd(), file);
   if (isScaffoldFile(abs)) {
     const read = parseScaffoldText(text, abs);
@@ -109,12 +122,21 @@ async function describeConfigFile(
   opts: ConfigSearchOptions,
 ): Promise<ConfigListEntry> {
   const slash = id.indexOf('/');
-  const entry: ConfigListEntry = { id, file, kind: 'model', group: slash >= 0 ? id.slice(0, slash) : '', origin, diagnostics: [] };
+  const entry: ConfigListEntry = {
+    id,
+    file,
+    kind: 'model',
+    group: slash >= 0 ? id.slice(0, slash) : '',
+    origin,
+    diagnostics: [],
+  };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    entry.diagnostics = [{ severity: 'error', message: `cannot read config: ${describeError(e)}`, file, line: 1, column: 1 }];
+    entry.diagnostics = [
+      { severity: 'error', message: `cannot read config: ${describeError(e)}`, file, line: 1, column: 1 },
+    ];
     return entry;
   }
   const roots = [...new Set([root, path.resolve(opts.shippedRoot)])];
@@ -127,7 +149,8 @@ async function describeConfigFile(
   } else if (config?.kind === 'agent' || raw?.type === 'agent') {
     entry.kind = 'agent';
     // What an agent is, in the place a model config shows its model: scaffold · model config.
-    if (config?.kind === 'agent') entry.model = `${config.scaffoldConfig.replace(/^agents\//, '')} · ${config.modelConfig.replace(/^models\//, '')}`;
+    if (config?.kind === 'agent')
+      entry.model = `${config.scaffoldConfig.replace(/^agents\//, '')} · ${config.modelConfig.replace(/^models\//, '')}`;
   } else if (raw) {
     entry.api = typeof raw.api === 'string' ? raw.api : raw.api === undefined ? 'openai' : undefined;
     if (typeof raw.model === 'string') entry.model = raw.model;

@@ -4,7 +4,17 @@
  */
 
 import * as fs from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 import {
   AGENT_EXTRA_MODEL_KEYS,
   AGENT_KEY_SPECS,
@@ -20,7 +30,14 @@ import {
 import { DEFAULT_API_KEY_ENV, MODEL_DEFAULTS, PROVIDER_BASE_URLS } from './providers';
 import { YAML_EXT, configIdFromFile, resolveAgentRef } from './resolve';
 import { closestMatch } from './suggest';
-import { KNOWN_APIS, type AgentConfig, type AnyConfig, type ApiKind, type ConfigDiagnostic, type ModelConfig } from './types';
+import {
+  KNOWN_APIS,
+  type AgentConfig,
+  type AnyConfig,
+  type ApiKind,
+  type ConfigDiagnostic,
+  type ModelConfig,
+} from './types';
 
 export interface ParseOptions {
   /**
@@ -51,11 +68,22 @@ class Reporter {
     private readonly lines: LineCounter,
   ) {}
 
-  at(severity: ConfigDiagnostic['severity'], message: string, span: readonly [number, number] | undefined, key?: string): void {
+  at(
+    severity: ConfigDiagnostic['severity'],
+    message: string,
+    span: readonly [number, number] | undefined,
+    key?: string,
+  ): void {
     const [start, end] = span ?? [0, 0];
     const a = this.lines.linePos(start);
     const b = this.lines.linePos(Math.max(start, end));
-    const d: ConfigDiagnostic = { severity, message, file: this.file, line: Math.max(1, a.line), column: Math.max(1, a.col) };
+    const d: ConfigDiagnostic = {
+      severity,
+      message,
+      file: this.file,
+      line: Math.max(1, a.line),
+      column: Math.max(1, a.col),
+    };
     if (span) {
       d.endLine = Math.max(1, b.line);
       d.endColumn = Math.max(1, b.col);
@@ -146,7 +174,12 @@ function checkSpec(spec: KeySpec, value: unknown, path: Path, rep: Reporter, loc
   let extra = '';
   if (want === 'true or false' && typeof value === 'string' && YES_NO.test(value)) {
     extra = ' (YAML 1.2 reads yes/no/on/off as text: write true or false)';
-  } else if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && /number|integer|whole/.test(want)) {
+  } else if (
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    Number.isFinite(Number(value)) &&
+    /number|integer|whole/.test(want)
+  ) {
     extra = ' (remove the quotes to make it a number)';
   }
   rep.at('error', `'${spec.name}' must be ${want}, got ${show(value)}${extra}`, loc.valueSpan(path), path.join('.'));
@@ -154,7 +187,11 @@ function checkSpec(spec: KeySpec, value: unknown, path: Path, rep: Reporter, loc
 }
 
 /** Parses one YAML document into the raw mapping; reports syntax problems. */
-function readMapping(text: string, rep: Reporter, lines: LineCounter): { raw: Record<string, unknown>; loc: Locator } | undefined {
+function readMapping(
+  text: string,
+  rep: Reporter,
+  lines: LineCounter,
+): { raw: Record<string, unknown>; loc: Locator } | undefined {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, version: '1.2' });
   for (const e of doc.errors) rep.at('error', `YAML syntax: ${e.message}`, e.pos);
   for (const w of doc.warnings) rep.at('warning', `YAML: ${w.message}`, w.pos);
@@ -166,7 +203,11 @@ function readMapping(text: string, rep: Reporter, lines: LineCounter): { raw: Re
   }
   if (!isMap(contents)) {
     const what = isSeq(contents) ? 'a list' : 'a single value';
-    rep.at('error', `a config must be a mapping of keys to values (key: value lines), found ${what}`, contents.range ? [contents.range[0], contents.range[1]] : undefined);
+    rep.at(
+      'error',
+      `a config must be a mapping of keys to values (key: value lines), found ${what}`,
+      contents.range ? [contents.range[0], contents.range[1]] : undefined,
+    );
     return undefined;
   }
   let ok = true;
@@ -212,7 +253,12 @@ export function analyzeConfigText(text: string, file: string, id?: string, optio
   } else if (raw.type === undefined || raw.type === 'model') {
     config = parseModel(raw, loc, rep, configId, file);
   } else {
-    rep.at('error', `unknown config type ${show(raw.type)}: write 'type: agent' for an agent config, or leave 'type' out for a model config`, loc.valueSpan(['type']), 'type');
+    rep.at(
+      'error',
+      `unknown config type ${show(raw.type)}: write 'type: agent' for an agent config, or leave 'type' out for a model config`,
+      loc.valueSpan(['type']),
+      'type',
+    );
   }
   return { config: rep.hasErrors ? undefined : config, diagnostics: rep.sorted(), raw };
 }
@@ -220,7 +266,8 @@ export function analyzeConfigText(text: string, file: string, id?: string, optio
 function unknownKeyWarning(key: string, known: readonly string[], rep: Reporter, loc: Locator, fate: string): void {
   if (KNOWN_REQUEST_PARAMS.has(key)) return;
   const guess = KEY_ALIASES[key] ?? closestMatch(key, known);
-  if (guess && guess !== key) rep.at('warning', `unknown key '${key}' ${fate}; did you mean '${guess}'?`, loc.keySpan([key]), key);
+  if (guess && guess !== key)
+    rep.at('warning', `unknown key '${key}' ${fate}; did you mean '${guess}'?`, loc.keySpan([key]), key);
 }
 
 function splitEffort(model: string): { model: string; effort?: string } {
@@ -229,7 +276,13 @@ function splitEffort(model: string): { model: string; effort?: string } {
   return { model: model.slice(0, i), effort: model.slice(i + 2) };
 }
 
-function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, id: string, file: string): ModelConfig | undefined {
+function parseModel(
+  raw: Record<string, unknown>,
+  loc: Locator,
+  rep: Reporter,
+  id: string,
+  file: string,
+): ModelConfig | undefined {
   const specs = new Map(MODEL_KEY_SPECS.map((s) => [s.name, s]));
   const known = MODEL_KEY_SPECS.map((s) => s.name);
   const valid = new Set<string>();
@@ -254,7 +307,8 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
     }
   }
 
-  if (!('model' in raw)) rep.at('error', "missing required key 'model' (the provider's model id, e.g. gpt-5-mini)", loc.topSpan(), 'model');
+  if (!('model' in raw))
+    rep.at('error', "missing required key 'model' (the provider's model id, e.g. gpt-5-mini)", loc.topSpan(), 'model');
 
   // api: one of the known providers.
   let api: ApiKind = MODEL_DEFAULTS.api;
@@ -262,7 +316,12 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
     if (isKnownApi(raw.api)) api = raw.api;
     else {
       const guess = closestMatch(String(raw.api), KNOWN_APIS);
-      rep.at('error', `unknown api '${String(raw.api)}'; known apis: ${KNOWN_APIS.join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`, loc.valueSpan(['api']), 'api');
+      rep.at(
+        'error',
+        `unknown api '${String(raw.api)}'; known apis: ${KNOWN_APIS.join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        loc.valueSpan(['api']),
+        'api',
+      );
       valid.delete('api');
     }
   }
@@ -286,10 +345,21 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
     } catch {
       okUrl = false;
     }
-    if (!okUrl) rep.at('error', `'base_url' must be an http:// or https:// URL, got ${show(raw.base_url)}`, loc.valueSpan(['base_url']), 'base_url');
+    if (!okUrl)
+      rep.at(
+        'error',
+        `'base_url' must be an http:// or https:// URL, got ${show(raw.base_url)}`,
+        loc.valueSpan(['base_url']),
+        'base_url',
+      );
   }
   if (api === 'custom' && !('base_url' in raw)) {
-    rep.at('error', "api 'custom' needs a 'base_url' (the server's OpenAI-compatible endpoint, e.g. http://localhost:8000/v1)", loc.valueSpan(['api']), 'api');
+    rep.at(
+      'error',
+      "api 'custom' needs a 'base_url' (the server's OpenAI-compatible endpoint, e.g. http://localhost:8000/v1)",
+      loc.valueSpan(['api']),
+      'api',
+    );
   }
 
   // Effort: an explicit reasoning_effort wins over the model-name suffix.
@@ -304,26 +374,56 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
   }
 
   if (raw.background === true && raw.use_openai_responses_api !== true) {
-    rep.at('warning', "'background' only applies to the Responses API: set 'use_openai_responses_api: true' or remove it", loc.valueSpan(['background']), 'background');
+    rep.at(
+      'warning',
+      "'background' only applies to the Responses API: set 'use_openai_responses_api: true' or remove it",
+      loc.valueSpan(['background']),
+      'background',
+    );
   }
 
   if (api === 'google') {
     // Gemini takes tools in its own format (`googleSearch`, `codeExecution`, function declarations)
     // and a tool choice only as its `toolConfig` object.
-    if (valid.has('tool_choice') && !isPlainMap(raw.tool_choice) && !['auto', 'none', 'required'].includes(String(raw.tool_choice))) {
-      rep.at('warning', "with api 'google', 'tool_choice' must be auto, none, required or a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent", loc.valueSpan(['tool_choice']), 'tool_choice');
+    if (
+      valid.has('tool_choice') &&
+      !isPlainMap(raw.tool_choice) &&
+      !['auto', 'none', 'required'].includes(String(raw.tool_choice))
+    ) {
+      rep.at(
+        'warning',
+        "with api 'google', 'tool_choice' must be auto, none, required or a Gemini toolConfig object (e.g. {functionCallingConfig: {mode: ANY}}); this value is not sent",
+        loc.valueSpan(['tool_choice']),
+        'tool_choice',
+      );
     }
   }
 
   if (api === 'anthropic') {
-    if (!('max_tokens' in raw)) rep.at('error', "api 'anthropic' needs 'max_tokens' (Anthropic's Messages API requires an output limit)", loc.valueSpan(['api']), 'api');
+    if (!('max_tokens' in raw))
+      rep.at(
+        'error',
+        "api 'anthropic' needs 'max_tokens' (Anthropic's Messages API requires an output limit)",
+        loc.valueSpan(['api']),
+        'api',
+      );
     if (valid.has('reasoning_effort') || split.effort) {
-      rep.at('warning', "Anthropic's Messages API takes no reasoning effort, so it is not sent; give a thinking budget instead: thinking: {type: enabled, budget_tokens: 16000}", valid.has('reasoning_effort') ? loc.valueSpan(['reasoning_effort']) : loc.valueSpan(['model']), valid.has('reasoning_effort') ? 'reasoning_effort' : 'model');
+      rep.at(
+        'warning',
+        "Anthropic's Messages API takes no reasoning effort, so it is not sent; give a thinking budget instead: thinking: {type: enabled, budget_tokens: 16000}",
+        valid.has('reasoning_effort') ? loc.valueSpan(['reasoning_effort']) : loc.valueSpan(['model']),
+        valid.has('reasoning_effort') ? 'reasoning_effort' : 'model',
+      );
     }
   }
 
   if (valid.has('delimiters') && Array.isArray(raw.delimiters) && raw.delimiters.length === 0) {
-    rep.at('warning', "'delimiters' is an empty list: leave the key out instead", loc.valueSpan(['delimiters']), 'delimiters');
+    rep.at(
+      'warning',
+      "'delimiters' is an empty list: leave the key out instead",
+      loc.valueSpan(['delimiters']),
+      'delimiters',
+    );
   }
 
   if (valid.has('extra_body')) checkThinkingConfig(raw.extra_body as Record<string, unknown>, rep, loc);
@@ -332,7 +432,12 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
 
   const num = (key: string, dflt: number): number => (valid.has(key) ? (raw[key] as number) : dflt);
   const nullable = (key: string): number | null | undefined => (key in raw ? (raw[key] as number | null) : undefined);
-  const delimiters = raw.delimiters === undefined ? [] : typeof raw.delimiters === 'string' ? [raw.delimiters] : [...(raw.delimiters as string[])];
+  const delimiters =
+    raw.delimiters === undefined
+      ? []
+      : typeof raw.delimiters === 'string'
+        ? [raw.delimiters]
+        : [...(raw.delimiters as string[])];
   const effort = valid.has('reasoning_effort') ? String(raw.reasoning_effort) : split.effort;
 
   const c: ModelConfig = {
@@ -368,7 +473,10 @@ function parseModel(raw: Record<string, unknown>, loc: Locator, rep: Reporter, i
   if (effort !== undefined) c.reasoningEffort = effort;
   if (isPlainMap(raw.reasoning)) c.reasoning = raw.reasoning;
   if (Array.isArray(raw.tools)) c.tools = raw.tools;
-  if (valid.has('max_tool_calls')) c.maxToolCalls = isPlainMap(raw.max_tool_calls) ? (raw.max_tool_calls as Record<string, number>) : (raw.max_tool_calls as number);
+  if (valid.has('max_tool_calls'))
+    c.maxToolCalls = isPlainMap(raw.max_tool_calls)
+      ? (raw.max_tool_calls as Record<string, number>)
+      : (raw.max_tool_calls as number);
   if (valid.has('max_retries_inner')) c.maxRetriesInner = raw.max_retries_inner as number;
   if (valid.has('max_tokens_param')) c.maxTokensParam = String(raw.max_tokens_param);
   if ('tool_choice' in raw) c.toolChoice = raw.tool_choice;
@@ -391,14 +499,21 @@ function checkThinkingConfig(extraBody: Record<string, unknown>, rep: Reporter, 
     rep.at('error', `'thinking_config' must be a mapping, got ${show(tc)}`, loc.valueSpan(base), base.join('.'));
     return;
   }
-  const bad = (k: string, want: string): void => rep.at('error', `'${k}' must be ${want}, got ${show(tc[k])}`, loc.valueSpan([...base, k]), [...base, k].join('.'));
+  const bad = (k: string, want: string): void =>
+    rep.at('error', `'${k}' must be ${want}, got ${show(tc[k])}`, loc.valueSpan([...base, k]), [...base, k].join('.'));
   if ('include_thoughts' in tc && typeof tc.include_thoughts !== 'boolean') bad('include_thoughts', 'true or false');
   if ('thinking_budget' in tc && !(Number.isInteger(tc.thinking_budget) && (tc.thinking_budget as number) >= -1)) {
     bad('thinking_budget', 'a whole number of tokens (0 turns thinking off, -1 lets the model decide)');
   }
-  if ('thinking_level' in tc && (typeof tc.thinking_level !== 'string' || tc.thinking_level === '')) bad('thinking_level', 'a level name such as low or high');
+  if ('thinking_level' in tc && (typeof tc.thinking_level !== 'string' || tc.thinking_level === ''))
+    bad('thinking_level', 'a level name such as low or high');
   if ('thinking_budget' in tc && 'thinking_level' in tc) {
-    rep.at('warning', "Gemini accepts either 'thinking_budget' or 'thinking_level', not both", loc.keySpan([...base, 'thinking_level']), [...base, 'thinking_level'].join('.'));
+    rep.at(
+      'warning',
+      "Gemini accepts either 'thinking_budget' or 'thinking_level', not both",
+      loc.keySpan([...base, 'thinking_level']),
+      [...base, 'thinking_level'].join('.'),
+    );
   }
 }
 
@@ -421,7 +536,12 @@ function parseAgent(
       if (checkSpec(spec, value, [key], rep, loc)) valid.add(key);
       if (spec.role === 'metadata') metadata[key] = value;
     } else if (FORBIDDEN_KEYS.has(key.toLowerCase())) {
-      rep.at('error', `'${key}': a config must not hold an API key; keep keys in the environment`, loc.keySpan([key]), key);
+      rep.at(
+        'error',
+        `'${key}': a config must not hold an API key; keep keys in the environment`,
+        loc.keySpan([key]),
+        key,
+      );
     } else {
       overrides[key] = value;
       unknownKeyWarning(key, known, rep, loc, 'will be passed to the scaffold as a parameter override');
@@ -430,7 +550,12 @@ function parseAgent(
   for (const req of ['model_config', 'scaffold_config']) {
     if (!(req in raw)) {
       const example = req === 'model_config' ? 'models/openai/gpt-5-mini' : 'agents/deepseek_math';
-      rep.at('error', `an agent config needs '${req}' (a path relative to configs/, e.g. ${example})`, loc.topSpan(), req);
+      rep.at(
+        'error',
+        `an agent config needs '${req}' (a path relative to configs/, e.g. ${example})`,
+        loc.topSpan(),
+        req,
+      );
     }
   }
 
@@ -446,8 +571,16 @@ function parseAgent(
         continue;
       }
       const prefix = key === 'scaffold_config' ? 'agents/' : 'models/';
-      const hint = !ref.startsWith(prefix) && resolveAgentRef(prefix + ref, roots).file ? `; did you mean '${prefix}${ref.replace(YAML_EXT, '')}'? (paths are relative to configs/)` : '';
-      rep.at('error', `'${key}': '${ref}' not found; looked for ${res.looked.join(', ')}${hint}`, loc.valueSpan([key]), key);
+      const hint =
+        !ref.startsWith(prefix) && resolveAgentRef(prefix + ref, roots).file
+          ? `; did you mean '${prefix}${ref.replace(YAML_EXT, '')}'? (paths are relative to configs/)`
+          : '';
+      rep.at(
+        'error',
+        `'${key}': '${ref}' not found; looked for ${res.looked.join(', ')}${hint}`,
+        loc.valueSpan([key]),
+        key,
+      );
     }
   }
 
@@ -458,7 +591,13 @@ function parseAgent(
       for (const key of Object.keys(overrides)) {
         if (params.includes(key)) continue;
         const guess = closestMatch(key, params);
-        if (guess) rep.at('warning', `'${key}' is not a parameter of scaffold '${String(raw.scaffold_config)}'; did you mean '${guess}'?`, loc.keySpan([key]), key);
+        if (guess)
+          rep.at(
+            'warning',
+            `'${key}' is not a parameter of scaffold '${String(raw.scaffold_config)}'; did you mean '${guess}'?`,
+            loc.keySpan([key]),
+            key,
+          );
       }
     }
   }
@@ -496,7 +635,10 @@ function scaffoldParameterNames(file: string): string[] {
  * Checks a scaffold file (`configs/agents/<name>.yaml`): valid YAML holding a mapping. Its keys
  * are the scaffold's own parameters, interpreted by the scaffold.
  */
-export function parseScaffoldText(text: string, file: string): { params?: Record<string, unknown>; diagnostics: ConfigDiagnostic[] } {
+export function parseScaffoldText(
+  text: string,
+  file: string,
+): { params?: Record<string, unknown>; diagnostics: ConfigDiagnostic[] } {
   const lines = new LineCounter();
   const rep = new Reporter(file, lines);
   const read = readMapping(text, rep, lines);

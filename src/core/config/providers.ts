@@ -68,6 +68,7 @@ export function foreignKeyHost(cfg: { api: ApiKind; baseUrl?: string; apiKeyEnv:
     return undefined;
   }
   if (LOOPBACK.test(host)) return undefined;
-  const own = OWN_HOSTS[cfg.api] ?? (PROVIDER_BASE_URLS[cfg.api] ? new URL(PROVIDER_BASE_URLS[cfg.api]!).hostname : undefined);
+  const own =
+    OWN_HOSTS[cfg.api] ?? (PROVIDER_BASE_URLS[cfg.api] ? new URL(PROVIDER_BASE_URLS[cfg.api]!).hostname : undefined);
   return own === host ? undefined : host;
 }

@@ -105,7 +105,12 @@ export function configIdFromFile(file: string): string | undefined {
  */
 export function resolveConfigRef(ref: string, opts: ConfigSearchOptions): ResolvedConfigRef {
   const given = ref.trim();
-  if (given === '') throw new QedError('empty config reference', {}, 'name a config such as openai/gpt-5-mini; `qed config list` shows them all');
+  if (given === '')
+    throw new QedError(
+      'empty config reference',
+      {},
+      'name a config such as openai/gpt-5-mini; `qed config list` shows them all',
+    );
   const looked: string[] = [];
   const tryFile = (p: string): boolean => {
     looked.push(p);
@@ -126,7 +131,8 @@ export function resolveConfigRef(ref: string, opts: ConfigSearchOptions): Resolv
 
   // './x', '../x': a path relative to cwd and nothing else.
   if (/^\.\.?[\\/]/.test(given)) {
-    for (const ext of exts) if (tryFile(path.resolve(opts.cwd, given + ext))) return asPath(path.resolve(opts.cwd, given + ext));
+    for (const ext of exts)
+      if (tryFile(path.resolve(opts.cwd, given + ext))) return asPath(path.resolve(opts.cwd, given + ext));
     throw notFound(given, looked, opts);
   }
   // 'some/file.yaml': a path relative to cwd if it exists there, else a name under configs/.
@@ -173,12 +179,15 @@ function notFound(ref: string, looked: string[], opts: ConfigSearchOptions): Qed
     return new QedError(
       'this is a folder, not a config file',
       { file: folder },
-      inside.length ? `name one config in it, e.g. ${inside.join(', ')}` : 'run `qed config list` to see the available configs',
+      inside.length
+        ? `name one config in it, e.g. ${inside.join(', ')}`
+        : 'run `qed config list` to see the available configs',
     );
   }
   const ids = new Set<string>();
   for (const root of [workspaceConfigsRoot(opts.cwd), path.resolve(opts.shippedRoot)]) {
-    for (const f of walkYamlFilesSync(path.join(root, 'models'))) ids.add(toPosix(path.relative(path.join(root, 'models'), f)).replace(YAML_EXT, ''));
+    for (const f of walkYamlFilesSync(path.join(root, 'models')))
+      ids.add(toPosix(path.relative(path.join(root, 'models'), f)).replace(YAML_EXT, ''));
   }
   const guess = closestMatch(ref.replace(YAML_EXT, '').replace(/^models\//, ''), ids);
   const places = [...new Set(looked)].map((p) => `\n  - ${p}`).join('');
@@ -217,7 +226,11 @@ export function walkYamlFilesSync(dir: string): string[] {
  * elsewhere), then the shipped configs.
  */
 export function agentSearchRoots(agentFile: string, opts: Partial<ConfigSearchOptions> = {}): string[] {
-  const roots = [findConfigsRoot(agentFile), opts.cwd ? workspaceConfigsRoot(opts.cwd) : undefined, opts.shippedRoot ? path.resolve(opts.shippedRoot) : undefined];
+  const roots = [
+    findConfigsRoot(agentFile),
+    opts.cwd ? workspaceConfigsRoot(opts.cwd) : undefined,
+    opts.shippedRoot ? path.resolve(opts.shippedRoot) : undefined,
+  ];
   return [...new Set(roots.filter((r): r is string => r !== undefined))];
 }
 

@@ -96,7 +96,11 @@ export class FileChangedError extends QedError {
     /** What happened, e.g. 'was replaced by another program'. */
     readonly what: string,
   ) {
-    super(`the file ${what} since it was read; nothing was written`, { file }, 'repeat the action (it reads the file again)');
+    super(
+      `the file ${what} since it was read; nothing was written`,
+      { file },
+      'repeat the action (it reads the file again)',
+    );
   }
 }
 
@@ -106,7 +110,10 @@ function tempPath(file: string): string {
 }
 
 /** How a file stands now, for a snapshot taken by the caller from an open handle. */
-export function snapshotOf(st: { dev: number; ino: number; size: number; mtimeMs: number }, size = st.size): FileSnapshot {
+export function snapshotOf(
+  st: { dev: number; ino: number; size: number; mtimeMs: number },
+  size = st.size,
+): FileSnapshot {
   return { dev: st.dev, ino: st.ino, size, mtimeMs: st.mtimeMs };
 }
 
@@ -167,7 +174,7 @@ async function copyTail(from: FileHandle, to: FileHandle, start: number, end: nu
 /** Where the whole lines of `fh` between `start` and `end` end (a line being written is left for later). */
 async function lastLineEnd(fh: FileHandle, start: number, end: number): Promise<number> {
   const buf = Buffer.allocUnsafe(64 << 10);
-  for (let hi = end; hi > start; ) {
+  for (let hi = end; hi > start;) {
     const lo = Math.max(start, hi - buf.length);
     const { bytesRead } = await fh.read(buf, 0, hi - lo, lo);
     const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
@@ -233,10 +240,13 @@ export async function rewriteFileAtomic(
     }
     const [mine, onDisk] = await Promise.all([old.stat(), stat(file).catch(() => undefined)]);
     if (!onDisk) throw new FileChangedError(file, 'was removed');
-    if (onDisk.ino !== mine.ino || onDisk.dev !== mine.dev) throw new FileChangedError(file, 'was replaced by another program');
-    if (read && (mine.ino !== read.ino || mine.dev !== read.dev)) throw new FileChangedError(file, 'was replaced by another program');
+    if (onDisk.ino !== mine.ino || onDisk.dev !== mine.dev)
+      throw new FileChangedError(file, 'was replaced by another program');
+    if (read && (mine.ino !== read.ino || mine.dev !== read.dev))
+      throw new FileChangedError(file, 'was replaced by another program');
     if (mine.size < carried) throw new FileChangedError(file, 'got shorter');
-    if (read && mine.size === read.size && mine.mtimeMs !== read.mtimeMs) throw new FileChangedError(file, 'was edited in place');
+    if (read && mine.size === read.size && mine.mtimeMs !== read.mtimeMs)
+      throw new FileChangedError(file, 'was edited in place');
     return mine.size;
   };
   try {
@@ -246,7 +256,8 @@ export async function rewriteFileAtomic(
     fh = await open(tmp, 'wx');
     await content(fh);
     // Lines appended since the read go after the new content (the new file has only us as writer yet).
-    for (let size = await check(); size > carried; size = await check()) carried += await copyTail(old!, fh, carried, size);
+    for (let size = await check(); size > carried; size = await check())
+      carried += await copyTail(old!, fh, carried, size);
     await fh.sync();
     // A second handle on the new file, kept across the rename, for lines that reach the old one late.
     if (old) fresh = await open(tmp, 'a');
@@ -264,7 +275,7 @@ export async function rewriteFileAtomic(
   try {
     if (old && fresh) {
       // A writer that opened the old file just before the rename writes into it: carry those lines over.
-      for (let quiet = 0; quiet < SETTLE_CHECKS; ) {
+      for (let quiet = 0; quiet < SETTLE_CHECKS;) {
         const size = (await old.stat()).size;
         const upTo = quiet === SETTLE_CHECKS - 1 ? size : await lastLineEnd(old, carried, size);
         if (upTo > carried) {

@@ -44,7 +44,9 @@ export function applyColumnMapping(
     const target = Object.prototype.hasOwnProperty.call(IMOBENCH_COLUMN_MAP, c) ? IMOBENCH_COLUMN_MAP[c] : undefined;
     if (target === undefined || target === c) continue;
     if (present.has(target)) {
-      warnings.push(`${file}: column '${c}' was not renamed to '${target}' because the file already has a '${target}' column`);
+      warnings.push(
+        `${file}: column '${c}' was not renamed to '${target}' because the file already has a '${target}' column`,
+      );
       continue;
     }
     finalName.set(c, target);

@@ -13,7 +13,8 @@ export function plainCopy<T extends object>(o: T, ...leave: string[]): Record<st
     if (leave.length && leave.includes(k)) continue;
     const v = (o as Record<string, unknown>)[k];
     // A `__proto__` column (JSON.parse makes it an own field) stays a field, as a spread keeps it.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else out[k] = v;
   }
   return out;

@@ -105,7 +105,11 @@ export function parseCsvText(input: string, file: string, delimiter = ','): Tabl
   }
 
   if (kept.length === 0) {
-    throw new QedError('the CSV file is empty: it has no header row', { file }, 'the first row must name the columns, e.g. Problem ID,Problem,Solution');
+    throw new QedError(
+      'the CSV file is empty: it has no header row',
+      { file },
+      'the first row must name the columns, e.g. Problem ID,Problem,Solution',
+    );
   }
 
   const warnings: string[] = [];
@@ -113,7 +117,9 @@ export function parseCsvText(input: string, file: string, delimiter = ','): Tabl
     const trimmed = name.trim();
     if (trimmed !== '') return name;
     const made = `column_${i + 1}`;
-    warnings.push(`${file}:${lineAt(newlines, starts[0])}: column ${i + 1} has no name in the header; it is called '${made}'`);
+    warnings.push(
+      `${file}:${lineAt(newlines, starts[0])}: column ${i + 1} has no name in the header; it is called '${made}'`,
+    );
     return made;
   });
   const seen = new Map<string, number>();
@@ -136,7 +142,10 @@ export function parseCsvText(input: string, file: string, delimiter = ','): Tabl
     if (fields.length !== header.length) {
       const recordText = bytes.subarray(starts[r], kept[r].end).toString('utf8');
       if (fields.length < header.length && hasQuotingDefect(recordText, delimiter)) {
-        const missing = header.slice(fields.length).map((c) => `'${c}'`).join(', ');
+        const missing = header
+          .slice(fields.length)
+          .map((c) => `'${c}'`)
+          .join(', ');
         warnings.push(
           `${file}:${line}: the row starting '${fields[0].slice(0, 40)}' has ${fields.length} of ${header.length} columns because of a quoting error in the file; ` +
             `${missing} left empty — its values are probably shifted into the wrong columns`,

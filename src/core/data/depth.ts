@@ -30,7 +30,10 @@ export function deeperThan(value: unknown, limit = MAX_ROW_DEPTH): boolean {
  * (same output for plain JSON data: parsed rows and what jobs add to them). `replacer` applies
  * to the first attempt only.
  */
-export function stringifyJson(value: unknown, replacer?: (this: unknown, key: string, v: unknown) => unknown): string | undefined {
+export function stringifyJson(
+  value: unknown,
+  replacer?: (this: unknown, key: string, v: unknown) => unknown,
+): string | undefined {
   try {
     return JSON.stringify(value, replacer);
   } catch (e) {
@@ -39,7 +42,8 @@ export function stringifyJson(value: unknown, replacer?: (this: unknown, key: st
   return stringifyWithoutRecursion(value);
 }
 
-type Frame = { items: unknown[]; i: number } | { obj: Record<string, unknown>; keys: string[]; i: number; wrote: boolean };
+type Frame =
+  { items: unknown[]; i: number } | { obj: Record<string, unknown>; keys: string[]; i: number; wrote: boolean };
 
 const omitted = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 

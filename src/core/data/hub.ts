@@ -154,7 +154,12 @@ export function selectSplitFiles(repoFiles: readonly string[], split: string): S
     return { available: [...available].sort() };
   }
   const best = DATA_EXTS.find((e) => chosen.some((d) => d.ext === e));
-  return { files: chosen.filter((d) => d.ext === best).map((d) => d.path).sort() };
+  return {
+    files: chosen
+      .filter((d) => d.ext === best)
+      .map((d) => d.path)
+      .sort(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +291,11 @@ function networkReason(e: unknown): string {
     if (typeof x !== 'object' || x === null) return undefined;
     const o = x as { code?: unknown; message?: unknown; errors?: unknown[] };
     if (typeof o.code === 'string') return o.code;
-    if (Array.isArray(o.errors)) for (const inner of o.errors) { const r = pick(inner); if (r) return r; }
+    if (Array.isArray(o.errors))
+      for (const inner of o.errors) {
+        const r = pick(inner);
+        if (r) return r;
+      }
     return typeof o.message === 'string' && o.message ? o.message : undefined;
   };
   return pick(cause) ?? (e instanceof Error ? e.message : String(e));
@@ -349,7 +358,9 @@ async function failStatus(ctx: Ctx, res: Response, what: string): Promise<never>
     throw new QedError(
       `dataset '${ctx.id}' is gated (HTTP ${res.status}): its conditions must be accepted on ${page}`,
       {},
-      ctx.token ? 'accept the conditions with the account whose token is in HF_TOKEN' : 'accept its conditions, then set HF_TOKEN to a token of that account',
+      ctx.token
+        ? 'accept the conditions with the account whose token is in HF_TOKEN'
+        : 'accept its conditions, then set HF_TOKEN to a token of that account',
     );
   }
   if (res.status === 401 || res.status === 403) {
@@ -372,9 +383,14 @@ type HubLib = typeof lib;
 
 /** An error of @huggingface/hub itself (a reply it could not read) as a QedError. */
 function libraryError(ctx: Ctx, e: unknown): unknown {
-  if (e instanceof QedError || e instanceof HubUnreachable || ctx.signal?.aborted) return ctx.signal?.aborted ? (ctx.signal.reason ?? e) : e;
+  if (e instanceof QedError || e instanceof HubUnreachable || ctx.signal?.aborted)
+    return ctx.signal?.aborted ? (ctx.signal.reason ?? e) : e;
   const message = e instanceof Error ? e.message : String(e);
-  return new QedError(`unexpected reply from the Hugging Face Hub at ${ctx.endpoint} for dataset '${ctx.id}': ${message}`, {}, 'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)');
+  return new QedError(
+    `unexpected reply from the Hugging Face Hub at ${ctx.endpoint} for dataset '${ctx.id}': ${message}`,
+    {},
+    'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)',
+  );
 }
 
 interface RepoFile {
@@ -389,10 +405,20 @@ async function fetchListing(lib: HubLib, ctx: Ctx): Promise<{ revision: string; 
   const info = await lib.datasetInfo({ name: ctx.id, hubUrl: ctx.endpoint, fetch: f, additionalFields: ['sha'] });
   const sha = (info as { sha?: unknown }).sha;
   if (typeof sha !== 'string' || !REVISION_RE.test(sha)) {
-    throw new QedError(`unexpected reply from the Hugging Face Hub at ${ctx.endpoint}: dataset '${ctx.id}' has no commit sha`, {}, 'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)');
+    throw new QedError(
+      `unexpected reply from the Hugging Face Hub at ${ctx.endpoint}: dataset '${ctx.id}' has no commit sha`,
+      {},
+      'check HF_ENDPOINT: it must point at a Hugging Face Hub (or a mirror of its API)',
+    );
   }
   const files: RepoFile[] = [];
-  for await (const e of lib.listFiles({ repo: { type: 'dataset', name: ctx.id }, recursive: true, revision: sha, hubUrl: ctx.endpoint, fetch: f })) {
+  for await (const e of lib.listFiles({
+    repo: { type: 'dataset', name: ctx.id },
+    recursive: true,
+    revision: sha,
+    hubUrl: ctx.endpoint,
+    fetch: f,
+  })) {
     if (e.type !== 'file') continue;
     const etag = e.lfs?.oid ?? e.oid;
     files.push({ path: e.path, etag: etag && ETAG_RE.test(etag) ? etag : undefined });
@@ -405,14 +431,31 @@ async function fetchListing(lib: HubLib, ctx: Ctx): Promise<{ revision: string; 
  * checked) and links it into the snapshot. A blob already there (another revision, or the Python
  * tools) is linked without downloading it again.
  */
-async function downloadInto(lib: HubLib, ctx: Ctx, root: string, revision: string, file: RepoFile, dest: string): Promise<void> {
+async function downloadInto(
+  lib: HubLib,
+  ctx: Ctx,
+  root: string,
+  revision: string,
+  file: RepoFile,
+  dest: string,
+): Promise<void> {
   const blobs = join(root, 'blobs');
   if (file.etag && (await isFile(join(blobs, file.etag)))) return linkIntoSnapshot(join(blobs, file.etag), dest);
-  const blob = await lib.downloadFile({ repo: { type: 'dataset', name: ctx.id }, path: file.path, revision, hubUrl: ctx.endpoint, fetch: hubFetch(ctx) });
-  if (!blob) throw new QedError(`the Hugging Face Hub at ${ctx.endpoint} has no file ${file.path} in dataset '${ctx.id}'`);
+  const blob = await lib.downloadFile({
+    repo: { type: 'dataset', name: ctx.id },
+    path: file.path,
+    revision,
+    hubUrl: ctx.endpoint,
+    fetch: hubFetch(ctx),
+  });
+  if (!blob)
+    throw new QedError(`the Hugging Face Hub at ${ctx.endpoint} has no file ${file.path} in dataset '${ctx.id}'`);
   // Without an etag from the listing, name the blob by its git object id, as git (and the hub) would.
   const gitOid = createHash('sha1').update(`blob ${blob.size}\0`);
-  const pending = join(blobs, `qed-${process.pid}-${createHash('sha1').update(file.path).digest('hex').slice(0, 12)}.incomplete`);
+  const pending = join(
+    blobs,
+    `qed-${process.pid}-${createHash('sha1').update(file.path).digest('hex').slice(0, 12)}.incomplete`,
+  );
   try {
     await writeFileAtomic(pending, async (fh) => {
       const reader = blob.stream().getReader();
@@ -424,7 +467,8 @@ async function downloadInto(lib: HubLib, ctx: Ctx, root: string, revision: strin
         gitOid.update(value);
         await writeAll(fh, value);
       }
-      if (received !== blob.size) throw new HubUnreachable(`the download of ${file.path} ended early (${received} of ${blob.size} bytes)`);
+      if (received !== blob.size)
+        throw new HubUnreachable(`the download of ${file.path} ended early (${received} of ${blob.size} bytes)`);
     });
   } catch (e) {
     await unlink(pending).catch(() => undefined);
@@ -445,7 +489,11 @@ function envFlag(v: string | undefined): boolean {
 
 function unknownSplit(id: string, split: string, available: string[]): QedError {
   if (available.length === 0) {
-    return new QedError(`dataset '${id}' has no data files this workbench can read (parquet, jsonl, json, csv, tsv)`, {}, 'download the data yourself and pass it with --data-path');
+    return new QedError(
+      `dataset '${id}' has no data files this workbench can read (parquet, jsonl, json, csv, tsv)`,
+      {},
+      'download the data yourself and pass it with --data-path',
+    );
   }
   return new QedError(
     `dataset '${id}' has no split '${split}'; available splits: ${available.join(', ')}`,
@@ -455,7 +503,11 @@ function unknownSplit(id: string, split: string, available: string[]): QedError 
 }
 
 /** The endpoint, token and offline switch from the options, else the environment (as huggingface_hub reads them). */
-export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'offline'> = {}): { endpoint: string; token?: string; offline: boolean } {
+export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'offline'> = {}): {
+  endpoint: string;
+  token?: string;
+  offline: boolean;
+} {
   const endpointRaw = (opts.hfEndpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).trim();
   const endpoint = endpointRaw.replace(/\/+$/, '');
   let protocol: string;
@@ -465,7 +517,11 @@ export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'off
     protocol = '';
   }
   if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new QedError(`'${endpointRaw}' is not an http(s) URL`, { field: 'HF_ENDPOINT' }, 'set HF_ENDPOINT to e.g. https://huggingface.co');
+    throw new QedError(
+      `'${endpointRaw}' is not an http(s) URL`,
+      { field: 'HF_ENDPOINT' },
+      'set HF_ENDPOINT to e.g. https://huggingface.co',
+    );
   }
   const tokenRaw = opts.token ?? process.env.HF_TOKEN ?? process.env.HUGGING_FACE_HUB_TOKEN;
   const token = tokenRaw && tokenRaw.trim() !== '' ? tokenRaw.trim() : undefined;
@@ -482,14 +538,24 @@ export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'off
 export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {}): Promise<HubDownload> {
   const id = parseHubId(idOrRef);
   if (id === undefined) {
-    throw new QedError(`'${idOrRef}' is not a Hugging Face dataset id`, {}, "a dataset id looks like 'owner/name', e.g. lm-provers/IMOProofBench");
+    throw new QedError(
+      `'${idOrRef}' is not a Hugging Face dataset id`,
+      {},
+      "a dataset id looks like 'owner/name', e.g. lm-provers/IMOProofBench",
+    );
   }
   const split = opts.split ?? 'train';
   const { endpoint, token, offline } = hubSettings(opts);
   const cacheDir = resolve(opts.cacheDir ?? hubCacheDir());
   const root = hubRepoFolder(cacheDir, 'dataset', id);
 
-  const done = (revision: string, repoFiles: string[], files: string[], fromCache: boolean, warnings: string[] = []): HubDownload => ({
+  const done = (
+    revision: string,
+    repoFiles: string[],
+    files: string[],
+    fromCache: boolean,
+    warnings: string[] = [],
+  ): HubDownload => ({
     id,
     split,
     revision,
@@ -526,7 +592,8 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
       const snapshot = join(root, 'snapshots', listing.revision);
       const files = pick.files.map((p) => cachePath(snapshot, p));
       for (let i = 0; i < files.length; i++) {
-        if (!(await isFile(files[i]))) await downloadInto(lib, ctx, root, listing.revision, byPath.get(pick.files[i])!, files[i]);
+        if (!(await isFile(files[i])))
+          await downloadInto(lib, ctx, root, listing.revision, byPath.get(pick.files[i])!, files[i]);
       }
       // huggingface_hub writes the sha without a newline.
       await writeFileAtomic(join(root, 'refs', 'main'), listing.revision);

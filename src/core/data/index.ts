@@ -14,7 +14,16 @@ export {
   type JsonlParseResult,
   type ReadJsonlOptions,
 } from './jsonl';
-export { writeFileAtomic, rewriteFileAtomic, readForRewrite, removeStaleTemps, snapshotOf, FileChangedError, type FileSnapshot, type RewriteResult } from './atomic';
+export {
+  writeFileAtomic,
+  rewriteFileAtomic,
+  readForRewrite,
+  removeStaleTemps,
+  snapshotOf,
+  FileChangedError,
+  type FileSnapshot,
+  type RewriteResult,
+} from './atomic';
 export { parseCsvText } from './csv';
 export { parseJsonText } from './json';
 export type { Table } from './table';

@@ -35,7 +35,12 @@ function checkRows(items: unknown[], file: string, where: string): Row[] {
  */
 export function parseJsonText(input: string, file: string): Table {
   const text = stripBom(input);
-  if (text.trim() === '') throw new QedError('the file is empty', { file }, 'a JSON dataset is an array of objects: [{"problem": "..."}, ...]');
+  if (text.trim() === '')
+    throw new QedError(
+      'the file is empty',
+      { file },
+      'a JSON dataset is an array of objects: [{"problem": "..."}, ...]',
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -58,7 +63,12 @@ export function parseJsonText(input: string, file: string): Table {
     rows = checkRows(value.data, file, 'data');
   } else {
     const found = isPlainObject(value)
-      ? `an object with keys ${Object.keys(value).slice(0, 8).map((k) => `'${k}'`).join(', ') || '(none)'}`
+      ? `an object with keys ${
+          Object.keys(value)
+            .slice(0, 8)
+            .map((k) => `'${k}'`)
+            .join(', ') || '(none)'
+        }`
       : kindOf(value);
     throw new QedError(
       `expected an array of row objects, or an object with a "rows" or "data" array; found ${found}`,

@@ -69,7 +69,11 @@ export function parseJsonlText(text: string, file: string, opts: { tolerant?: bo
       continue;
     }
     if (!isPlainObject(value)) {
-      fail(`expected a JSON object on this line, found ${kindOf(value)}`, undefined, 'each line must hold one JSON object such as {"problem": "..."}');
+      fail(
+        `expected a JSON object on this line, found ${kindOf(value)}`,
+        undefined,
+        'each line must hold one JSON object such as {"problem": "..."}',
+      );
       continue;
     }
     rows.push({ line: lineNo, row: value });
@@ -82,7 +86,10 @@ export function parseJsonlText(text: string, file: string, opts: { tolerant?: bo
  * malformed lines are returned in `errors` instead of throwing, so a run can resume after a crash
  * that left a torn last line.
  */
-export async function readJsonlRows(path: string, opts: ReadJsonlOptions = {}): Promise<JsonlParseResult & { file: string }> {
+export async function readJsonlRows(
+  path: string,
+  opts: ReadJsonlOptions = {},
+): Promise<JsonlParseResult & { file: string }> {
   const file = resolve(path);
   let buf: Buffer;
   try {
@@ -136,7 +143,11 @@ export function serializeRow(row: Row): string {
  * exist), the file is checked before the rename and lines appended to it meanwhile are kept
  * at the end (see rewriteFileAtomic).
  */
-export async function writeJsonlAtomic(path: string, rows: Iterable<Row | JournalLine> | AsyncIterable<Row | JournalLine>, read?: FileSnapshot | null): Promise<RewriteResult | undefined> {
+export async function writeJsonlAtomic(
+  path: string,
+  rows: Iterable<Row | JournalLine> | AsyncIterable<Row | JournalLine>,
+  read?: FileSnapshot | null,
+): Promise<RewriteResult | undefined> {
   const CHUNK = 1 << 20;
   const produce = async (fh: FileHandle) => {
     let pending = '';

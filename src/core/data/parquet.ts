@@ -57,7 +57,11 @@ export async function readParquetFile(file: string): Promise<Table> {
         'convert it to JSONL, CSV or parquet compressed with snappy, gzip, brotli, zstd or lz4',
       );
     }
-    throw new QedError(`cannot read the parquet file: ${message}`, { file }, 'check that the file is complete (not a partial download or a Git LFS pointer)');
+    throw new QedError(
+      `cannot read the parquet file: ${message}`,
+      { file },
+      'check that the file is complete (not a partial download or a Git LFS pointer)',
+    );
   }
   const rows: Row[] = raw.map((r) => normalize(r) as Row);
   return { rows, columns: columnsOf(rows), warnings: [] };

@@ -59,7 +59,13 @@ function expandHome(p: string): string {
   return p;
 }
 
-function build(table: Table, file: string, source: string, columnMap: Record<string, string> | undefined, extra: Partial<Dataset> = {}): Dataset {
+function build(
+  table: Table,
+  file: string,
+  source: string,
+  columnMap: Record<string, string> | undefined,
+  extra: Partial<Dataset> = {},
+): Dataset {
   if (table.rows.length === 0) {
     throw new QedError('the dataset has no rows', { file }, 'check that this is the right file (and split)');
   }
@@ -83,7 +89,8 @@ function build(table: Table, file: string, source: string, columnMap: Record<str
  */
 export async function readDataset(pathOrId: string, opts: ReadDatasetOptions = {}): Promise<Dataset> {
   opts.signal?.throwIfAborted();
-  if (pathOrId.trim() === '') throw new QedError('no dataset given', { field: 'data-path' }, 'pass a file path or a Hugging Face dataset id');
+  if (pathOrId.trim() === '')
+    throw new QedError('no dataset given', { field: 'data-path' }, 'pass a file path or a Hugging Face dataset id');
 
   if (!pathOrId.startsWith('hf:')) {
     const file = resolve(expandHome(pathOrId));
@@ -98,11 +105,19 @@ export async function readDataset(pathOrId: string, opts: ReadDatasetOptions = {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
     }
     if (isDir) {
-      throw new QedError('this is a folder; pass a data file', { file }, `use a file ending in ${DATASET_EXTENSIONS.join(', ')}`);
+      throw new QedError(
+        'this is a folder; pass a data file',
+        { file },
+        `use a file ending in ${DATASET_EXTENSIONS.join(', ')}`,
+      );
     }
     if (exists) return build(await readTableFile(file), file, pathOrId, opts.columnMap);
     if (!looksLikeHubId(pathOrId)) {
-      throw new QedError('file not found', { file }, `check the path; a relative path is resolved from ${process.cwd()}`);
+      throw new QedError(
+        'file not found',
+        { file },
+        `check the path; a relative path is resolved from ${process.cwd()}`,
+      );
     }
   }
 
@@ -115,9 +130,15 @@ export async function readDataset(pathOrId: string, opts: ReadDatasetOptions = {
     for (const r of t.rows) rows.push(r);
     warnings.push(...t.warnings);
   }
-  return build({ rows, columns: columnsOf(rows), warnings }, hub.files[0], `hf:${hub.id}@${hub.split}`, opts.columnMap, {
-    revision: hub.revision,
-    files: hub.files,
-    warnings: hub.warnings,
-  });
+  return build(
+    { rows, columns: columnsOf(rows), warnings },
+    hub.files[0],
+    `hf:${hub.id}@${hub.split}`,
+    opts.columnMap,
+    {
+      revision: hub.revision,
+      files: hub.files,
+      warnings: hub.warnings,
+    },
+  );
 }

@@ -18,6 +18,7 @@ export function columnsOf(rows: readonly Row[]): string[] {
 
 /** Sets a property, treating '__proto__' as an ordinary key (a column may be called anything). */
 export function setField(row: Row, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(row, key, { value, enumerable: true, writable: true, configurable: true });
   else row[key] = value;
 }

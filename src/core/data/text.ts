@@ -16,11 +16,7 @@ export function decodeText(buf: Uint8Array, file: string): string {
     // ignoreBOM: false (the default) makes the decoder drop a leading UTF-8 BOM.
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw new QedError(
-      'the file is not valid UTF-8 text',
-      { file },
-      'save it with UTF-8 encoding',
-    );
+    throw new QedError('the file is not valid UTF-8 text', { file }, 'save it with UTF-8 encoding');
   }
 }
 

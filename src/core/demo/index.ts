@@ -20,10 +20,18 @@ import type { JobProgress } from '../run/rows';
 import { singleCallSolver } from '../run/solver';
 import { DEMO_GRADER, DEMO_MODEL, startDemoServer, type DemoServer } from './server';
 
-export { DEMO_GRADER, DEMO_MODEL, DEMO_GRADER_NOTE, DEMO_SOLVER_NOTE, startDemoServer, type DemoServer } from './server';
+export {
+  DEMO_GRADER,
+  DEMO_MODEL,
+  DEMO_GRADER_NOTE,
+  DEMO_SOLVER_NOTE,
+  startDemoServer,
+  type DemoServer,
+} from './server';
 
 /** What the viewer's banner says over demo results. */
-export const DEMO_NOTICE = "Demo: these rows come from qed demo's built-in demo model, which answers with the dataset's own reference solutions; proofs are graded by a demo grader (not a real judgement), final answers by the real answer checker.";
+export const DEMO_NOTICE =
+  "Demo: these rows come from qed demo's built-in demo model, which answers with the dataset's own reference solutions; proofs are graded by a demo grader (not a real judgement), final answers by the real answer checker.";
 
 /** The shipped demo problems (`configs/demo/problems.jsonl`). */
 export function demoDataPath(shippedRoot: string): string {
@@ -74,12 +82,22 @@ function hasAnswer(r: Row): boolean {
  * and writes what `qed run` / `qed eval` need into `outputDir`: a dataset file per mode and the
  * model and grader configs. Close `plan.server` when done.
  */
-export async function prepareDemo(opts: { shippedRoot: string; outputDir: string; dataPath?: string; port?: number }): Promise<DemoPlan> {
+export async function prepareDemo(opts: {
+  shippedRoot: string;
+  outputDir: string;
+  dataPath?: string;
+  port?: number;
+}): Promise<DemoPlan> {
   const dataPath = opts.dataPath ?? demoDataPath(opts.shippedRoot);
   const dataset = await readDataset(dataPath, {});
   const rows = dataset.rows;
   const bad = rows.findIndex((r) => typeof r.problem !== 'string' || !r.problem.trim());
-  if (bad >= 0) throw new QedError(`row ${bad + 1} has no text in column 'problem'`, { file: dataset.file, field: 'problem' }, 'the demo reads problem, solution and answer (or grading_guidelines) columns');
+  if (bad >= 0)
+    throw new QedError(
+      `row ${bad + 1} has no text in column 'problem'`,
+      { file: dataset.file, field: 'problem' },
+      'the demo reads problem, solution and answer (or grading_guidelines) columns',
+    );
   const outputDir = resolve(opts.outputDir);
   await mkdir(join(outputDir, 'data'), { recursive: true });
   await mkdir(join(outputDir, 'configs'), { recursive: true });
@@ -87,8 +105,24 @@ export async function prepareDemo(opts: { shippedRoot: string; outputDir: string
   try {
     const modelConfig = join(outputDir, 'configs', 'demo-model.yaml');
     const graderConfig = join(outputDir, 'configs', 'demo-grader.yaml');
-    await writeFile(modelConfig, configYaml('Demo model (answers with the reference solutions)', DEMO_MODEL, server.baseUrl, "a demo model that answers with the dataset's own reference solutions"));
-    await writeFile(graderConfig, configYaml('Demo grader (not a real judgement)', DEMO_GRADER, server.baseUrl, 'a demo grader: full marks when a proof repeats the reference, not a real judgement'));
+    await writeFile(
+      modelConfig,
+      configYaml(
+        'Demo model (answers with the reference solutions)',
+        DEMO_MODEL,
+        server.baseUrl,
+        "a demo model that answers with the dataset's own reference solutions",
+      ),
+    );
+    await writeFile(
+      graderConfig,
+      configYaml(
+        'Demo grader (not a real judgement)',
+        DEMO_GRADER,
+        server.baseUrl,
+        'a demo grader: full marks when a proof repeats the reference, not a real judgement',
+      ),
+    );
     const parts: DemoPart[] = [];
     for (const mode of ['proof', 'final-answer'] as const) {
       const mine = rows.filter((r) => hasAnswer(r) === (mode === 'final-answer'));
@@ -117,7 +151,15 @@ export interface DemoResult {
  * starting afresh (overwrite). The caller then shows `part.outputFile` in the viewer with
  * `DEMO_NOTICE`, and closes `plan.server` when the viewer is closed (regrading asks it).
  */
-export async function runDemo(plan: DemoPlan, opts: { shippedRoot: string; signal?: AbortSignal; onLog?: (line: string) => void; onProgress?: (what: string, p: JobProgress) => void }): Promise<DemoResult[]> {
+export async function runDemo(
+  plan: DemoPlan,
+  opts: {
+    shippedRoot: string;
+    signal?: AbortSignal;
+    onLog?: (line: string) => void;
+    onProgress?: (what: string, p: JobProgress) => void;
+  },
+): Promise<DemoResult[]> {
   const cfgOpts = { cwd: plan.outputDir, shippedRoot: opts.shippedRoot };
   const model = (await loadConfig(plan.modelConfig, cfgOpts)) as ModelConfig;
   const graderCfg = await loadConfig(plan.graderConfig, cfgOpts);
@@ -142,7 +184,9 @@ export async function runDemo(plan: DemoPlan, opts: { shippedRoot: string; signa
       onLog: opts.onLog,
       onProgress: opts.onProgress && ((p) => opts.onProgress!(`run ${part.mode}`, p)),
     });
-    const grader = (await buildGrader(graderCfg, { mode: part.mode, shippedRoot: opts.shippedRoot }, (c) => createClient(c, noKey)))!;
+    const grader = (await buildGrader(graderCfg, { mode: part.mode, shippedRoot: opts.shippedRoot }, (c) =>
+      createClient(c, noKey),
+    ))!;
     const grade = await gradeResults({
       file: part.outputFile,
       outputPath: part.outputFile,

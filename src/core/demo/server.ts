@@ -12,9 +12,11 @@ export const DEMO_MODEL = 'qed-demo';
 export const DEMO_GRADER = 'qed-demo-grader';
 
 /** The first line of every demo solution. */
-export const DEMO_SOLVER_NOTE = "*Demo model (qed demo): this reply is the dataset's own reference solution, not a model's work.*";
+export const DEMO_SOLVER_NOTE =
+  "*Demo model (qed demo): this reply is the dataset's own reference solution, not a model's work.*";
 /** The first line of every demo grade. */
-export const DEMO_GRADER_NOTE = "*Demo grader (qed demo): not a real judgement: full marks when the candidate repeats the dataset's reference word for word, else none.*";
+export const DEMO_GRADER_NOTE =
+  "*Demo grader (qed demo): not a real judgement: full marks when the candidate repeats the dataset's reference word for word, else none.*";
 
 export interface DemoServer {
   /** e.g. http://127.0.0.1:40123/v1 — a config's base_url. */
@@ -43,7 +45,8 @@ function findProblem(known: Known[], prompt: string): Known | undefined {
 
 /** The demo model's reply to a request for a solution. */
 export function demoSolution(known: Known | undefined): string {
-  if (!known) return `${DEMO_SOLVER_NOTE}\n\nThis problem is not in the demo's dataset, so there is no reference solution to give.`;
+  if (!known)
+    return `${DEMO_SOLVER_NOTE}\n\nThis problem is not in the demo's dataset, so there is no reference solution to give.`;
   const body = known.solution || 'The dataset gives no reference solution for this problem.';
   return `${DEMO_SOLVER_NOTE}\n\n${body}${known.answer ? `\n\nThe final answer is $\\boxed{${known.answer}}$.` : ''}`;
 }
@@ -54,11 +57,17 @@ export function demoGrade(known: Known | undefined, prompt: string): string {
   // The reference occurs once as the reference and once more in a candidate that repeats it.
   const repeated = (s: string | undefined) => !!s && p.split(squash(s)).length - 1 >= 2;
   // The final-answer judge: the golden answer and the candidate's answer.
-  if (/\\boxed\{\s*Correct\s*\}/.test(prompt)) return `${DEMO_GRADER_NOTE}\n\n\\boxed{${repeated(known?.answer) ? 'Correct' : 'Incorrect'}}`;
+  if (/\\boxed\{\s*Correct\s*\}/.test(prompt))
+    return `${DEMO_GRADER_NOTE}\n\n\\boxed{${repeated(known?.answer) ? 'Correct' : 'Incorrect'}}`;
   const full = repeated(known?.solution);
-  const why = full ? 'The candidate repeats the reference solution.' : known ? 'The candidate does not repeat the reference solution.' : 'The problem is not in the demo dataset.';
+  const why = full
+    ? 'The candidate repeats the reference solution.'
+    : known
+      ? 'The candidate does not repeat the reference solution.'
+      : 'The problem is not in the demo dataset.';
   const items = [...prompt.matchAll(/Item (\d+) \(at most (\d+) points\)/g)];
-  if (items.length) return `${DEMO_GRADER_NOTE}\n\n${items.map((m) => `<item id="${m[1]}">${why}<points>${full ? m[2] : 0}</points></item>`).join('\n')}`;
+  if (items.length)
+    return `${DEMO_GRADER_NOTE}\n\n${items.map((m) => `<item id="${m[1]}">${why}<points>${full ? m[2] : 0}</points></item>`).join('\n')}`;
   return `${DEMO_GRADER_NOTE}\n\n${why}\n\n<points>${full ? 7 : 0}</points>`;
 }
 
@@ -78,28 +87,44 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 type Content = string | Array<{ type?: string; text?: string }> | null | undefined;
-const textOf = (c: Content): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => x.text ?? '').join('') : '');
+const textOf = (c: Content): string =>
+  typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => x.text ?? '').join('') : '';
 
 /**
  * Starts the demo model on 127.0.0.1 (a free port unless `port` is given). `rows` are the
  * dataset's rows: `problem` is matched against each request's text, `solution` and `answer` are
  * what the model replies with.
  */
-export async function startDemoServer(rows: readonly Row[], opts: { port?: number; problemColumn?: string } = {}): Promise<DemoServer> {
+export async function startDemoServer(
+  rows: readonly Row[],
+  opts: { port?: number; problemColumn?: string } = {},
+): Promise<DemoServer> {
   const col = opts.problemColumn ?? 'problem';
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-  const known: Known[] = rows.map((r) => ({ text: squash(str(r[col])), solution: str(r.solution), answer: str(r.answer) }));
+  const known: Known[] = rows.map((r) => ({
+    text: squash(str(r[col])),
+    solution: str(r.solution),
+    answer: str(r.answer),
+  }));
   let requests = 0;
   let nextId = 0;
   const server = createServer((req, res) => {
     void (async () => {
       const url = req.url ?? '';
       if (req.method === 'GET' && /^\/v1\/models\/?$/.test(url)) {
-        send(res, 200, { object: 'list', data: [DEMO_MODEL, DEMO_GRADER].map((id) => ({ id, object: 'model', owned_by: 'qed-demo' })) });
+        send(res, 200, {
+          object: 'list',
+          data: [DEMO_MODEL, DEMO_GRADER].map((id) => ({ id, object: 'model', owned_by: 'qed-demo' })),
+        });
         return;
       }
       if (req.method !== 'POST' || !/^\/v1\/chat\/completions\/?$/.test(url)) {
-        send(res, 404, { error: { message: `the demo model answers POST /v1/chat/completions only, not ${req.method} ${url}`, type: 'not_found' } });
+        send(res, 404, {
+          error: {
+            message: `the demo model answers POST /v1/chat/completions only, not ${req.method} ${url}`,
+            type: 'not_found',
+          },
+        });
         return;
       }
       let body: { model?: string; messages?: Array<{ role?: string; content?: Content }>; stream?: boolean };

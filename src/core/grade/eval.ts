@@ -27,7 +27,13 @@ export interface GradeColumns {
 }
 
 export function defaultColumns(mode: GradeMode): GradeColumns {
-  return { problem: 'problem', modelSolution: 'model_solution', solution: 'solution', answer: 'answer', grading: mode === 'proofbench' ? 'grading_scheme' : 'grading_guidelines' };
+  return {
+    problem: 'problem',
+    modelSolution: 'model_solution',
+    solution: 'solution',
+    answer: 'answer',
+    grading: mode === 'proofbench' ? 'grading_scheme' : 'grading_guidelines',
+  };
 }
 
 /** The prompts a grading job uses: the main one for its mode, and the per-item one for several-item schemes. */
@@ -73,23 +79,40 @@ export function isGraded(row: Row): boolean {
 /** The scheme a row is graded against: its own several-item `schema_0`, else one item from its guidelines. */
 export function schemaOf(row: Row, grader: Pick<Grader, 'mode' | 'columns'>): SchemaItem[] {
   const existing = row.schema_0;
-  if (grader.mode !== 'final-answer' && Array.isArray(existing) && existing.length > 1 && existing.every(isSchemaItem)) return existing as SchemaItem[];
-  if (grader.mode === 'final-answer') return [{ title: 'Answer Correctness', desc: String(row[grader.columns.answer] ?? ''), points: 1 }];
+  if (grader.mode !== 'final-answer' && Array.isArray(existing) && existing.length > 1 && existing.every(isSchemaItem))
+    return existing as SchemaItem[];
+  if (grader.mode === 'final-answer')
+    return [{ title: 'Answer Correctness', desc: String(row[grader.columns.answer] ?? ''), points: 1 }];
   return [{ title: 'Proof Grade', desc: String(row[grader.columns.grading] ?? ''), points: 7 }];
 }
 
 function isSchemaItem(v: unknown): boolean {
   const o = v as SchemaItem;
-  return typeof o === 'object' && o !== null && typeof o.title === 'string' && typeof o.points === 'number' && o.points >= 0;
+  return (
+    typeof o === 'object' && o !== null && typeof o.title === 'string' && typeof o.points === 'number' && o.points >= 0
+  );
 }
 
 /**
  * Checks, before anything is spent, that every row to grade has the columns its mode needs.
  * The error names the file, the line and the missing column, and lists the columns that exist.
  */
-export function checkColumns(rows: Row[], grader: Pick<Grader, 'mode' | 'columns'>, file: string, lines?: number[]): void {
+export function checkColumns(
+  rows: Row[],
+  grader: Pick<Grader, 'mode' | 'columns'>,
+  file: string,
+  lines?: number[],
+): void {
   const c = grader.columns;
-  const needed = [c.problem, c.modelSolution, ...(grader.mode === 'final-answer' ? [c.answer] : grader.mode === 'proofbench' ? [c.grading] : [c.solution, c.grading])];
+  const needed = [
+    c.problem,
+    c.modelSolution,
+    ...(grader.mode === 'final-answer'
+      ? [c.answer]
+      : grader.mode === 'proofbench'
+        ? [c.grading]
+        : [c.solution, c.grading]),
+  ];
   rows.forEach((row, i) => {
     if (hasRunError(row)) return;
     for (const col of needed) {
@@ -107,7 +130,13 @@ export function checkColumns(rows: Row[], grader: Pick<Grader, 'mode' | 'columns
 }
 
 /** Grades one row (no retry of parse failures here: the next run re-asks them). */
-export async function gradeRow(input: Row, key: string, grader: Grader, signal?: AbortSignal, onRetry?: (info: RetryInfo) => void): Promise<GradedRow> {
+export async function gradeRow(
+  input: Row,
+  key: string,
+  grader: Grader,
+  signal?: AbortSignal,
+  onRetry?: (info: RetryInfo) => void,
+): Promise<GradedRow> {
   const c = grader.columns;
   const schema = schemaOf(input, grader);
   const solution = stripSelfEvaluation(String(input[c.modelSolution] ?? ''));
@@ -115,8 +144,16 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
   row.schema_0 = schema;
   // A parse failure of the same grader was paid for too: keep the running total.
   const prevStamp = input.qed_grade as Partial<RunStamp> | undefined;
-  const carried: CostRecord = (prevStamp?.config_hash === grader.identity.config_hash && !isGraded(input) ? asCost(input.grade_cost) : undefined) ?? ZERO_COST;
-  const stamp = (attempts: number): RunStamp => Object.assign(plainCopy(grader.identity), { key, attempts, finished_at: new Date().toISOString() }) as unknown as RunStamp;
+  const carried: CostRecord =
+    (prevStamp?.config_hash === grader.identity.config_hash && !isGraded(input)
+      ? asCost(input.grade_cost)
+      : undefined) ?? ZERO_COST;
+  const stamp = (attempts: number): RunStamp =>
+    Object.assign(plainCopy(grader.identity), {
+      key,
+      attempts,
+      finished_at: new Date().toISOString(),
+    }) as unknown as RunStamp;
 
   if (!solution.trim()) {
     row.grade = schema.map(() => ({ points: 0, desc: 'The solution is empty: graded 0 without calling the grader.' }));
@@ -157,7 +194,13 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
       row.qed_grade = stamp(0);
       return { row, cost: ZERO_COST };
     }
-    await ask(fillTemplate(grader.prompts.main, { problem_statement: problem, golden_answer: golden, candidate_answer: det.extracted }));
+    await ask(
+      fillTemplate(grader.prompts.main, {
+        problem_statement: problem,
+        golden_answer: golden,
+        candidate_answer: det.extracted,
+      }),
+    );
     row.judge_method = 'llm';
     const v = parseVerdict(reply!);
     return finish(v.ok ? { grade: [{ points: v.value ? 1 : 0, desc: reply! }] } : { error: v.error });
@@ -165,13 +208,30 @@ export async function gradeRow(input: Row, key: string, grader: Grader, signal?:
 
   if (schema.length > 1) {
     if (!grader.prompts.items) throw new Error('several-item scheme without an items prompt');
-    const items = schema.map((s, i) => `Item ${i + 1} (at most ${s.points} points): ${s.title}\n${s.desc}`).join('\n\n');
-    await ask(fillTemplate(grader.prompts.items, { problem_statement: problem, reference_solution: String(input[c.solution] ?? ''), grading_items: items, candidate_solution: solution }));
-    const p = parseItems(reply!, schema.map((s) => s.points));
+    const items = schema
+      .map((s, i) => `Item ${i + 1} (at most ${s.points} points): ${s.title}\n${s.desc}`)
+      .join('\n\n');
+    await ask(
+      fillTemplate(grader.prompts.items, {
+        problem_statement: problem,
+        reference_solution: String(input[c.solution] ?? ''),
+        grading_items: items,
+        candidate_solution: solution,
+      }),
+    );
+    const p = parseItems(
+      reply!,
+      schema.map((s) => s.points),
+    );
     return finish(p.ok ? { grade: p.value } : { error: p.error });
   }
 
-  const vars = { problem_statement: problem, reference_solution: String(input[c.solution] ?? ''), grading_guidelines: String(input[c.grading] ?? ''), candidate_solution: solution };
+  const vars = {
+    problem_statement: problem,
+    reference_solution: String(input[c.solution] ?? ''),
+    grading_guidelines: String(input[c.grading] ?? ''),
+    candidate_solution: solution,
+  };
   await ask(fillTemplate(grader.prompts.main, vars));
   const p = parsePoints(reply!, schema[0].points);
   const desc = grader.mode === 'proofbench' ? proofBenchExplanation(reply!) : reply!;
@@ -267,8 +327,18 @@ export async function gradeResults(opts: GradeJobOptions): Promise<GradeSummary>
       return { row: g.row, cost: g.cost, flag: g.flag };
     },
     onFailure: (task, e, elapsedSec) => {
-      const row: Row = { ...task.row, score: null, grade_error: `grading request failed: ${e.message}`, grade_cost: { cost: 0, input_tokens: 0, output_tokens: 0, time: elapsedSec } };
-      row.qed_grade = { ...grader.identity, key: task.key, attempts: e.attempts, finished_at: new Date().toISOString() } satisfies RunStamp;
+      const row: Row = {
+        ...task.row,
+        score: null,
+        grade_error: `grading request failed: ${e.message}`,
+        grade_cost: { cost: 0, input_tokens: 0, output_tokens: 0, time: elapsedSec },
+      };
+      row.qed_grade = {
+        ...grader.identity,
+        key: task.key,
+        attempts: e.attempts,
+        finished_at: new Date().toISOString(),
+      } satisfies RunStamp;
       return row;
     },
   });

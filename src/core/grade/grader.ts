@@ -16,7 +16,11 @@ import { loadGradePrompts } from './prompts';
  */
 export function requireModelConfig(cfg: AnyConfig, what: string, ref: string = cfg.id): ModelConfig {
   if (cfg.kind === 'model') return cfg;
-  throw new QedError(`'${ref}' is an agent config; ${what} needs a model config (an agent cannot do this)`, { file: cfg.file || undefined, field: 'type' }, `use its model_config (${cfg.modelConfig}) or another model config`);
+  throw new QedError(
+    `'${ref}' is an agent config; ${what} needs a model config (an agent cannot do this)`,
+    { file: cfg.file || undefined, field: 'type' },
+    `use its model_config (${cfg.modelConfig}) or another model config`,
+  );
 }
 
 export interface GraderSpec {
@@ -29,11 +33,17 @@ export interface GraderSpec {
 }
 
 /** What a grader is before its client exists: the checked config, prompts, columns and identity stamp. */
-export async function graderPlan(cfg: AnyConfig, spec: GraderSpec): Promise<{ cfg: ModelConfig; make: (client: BoundClient) => Grader; identity: Grader['identity'] }> {
+export async function graderPlan(
+  cfg: AnyConfig,
+  spec: GraderSpec,
+): Promise<{ cfg: ModelConfig; make: (client: BoundClient) => Grader; identity: Grader['identity'] }> {
   const model = requireModelConfig(cfg, 'grading');
   const { prompts, source, hash } = await loadGradePrompts(spec.mode, spec.shippedRoot, spec.promptFile);
   const identity = runIdentity(model, { source, hash }, spec.mode);
-  const columns = { ...defaultColumns(spec.mode), ...Object.fromEntries(Object.entries(spec.columns ?? {}).filter(([, v]) => v !== undefined)) } as GradeColumns;
+  const columns = {
+    ...defaultColumns(spec.mode),
+    ...Object.fromEntries(Object.entries(spec.columns ?? {}).filter(([, v]) => v !== undefined)),
+  } as GradeColumns;
   return { cfg: model, identity, make: (client) => ({ client, identity, mode: spec.mode, columns, prompts }) };
 }
 
@@ -41,7 +51,11 @@ export async function graderPlan(cfg: AnyConfig, spec: GraderSpec): Promise<{ cf
  * The grader of a config: refuses an agent config, loads the mode's prompts (or the user's), and
  * builds the client with `client` (undefined when the user gave up, e.g. no key entered in VS Code).
  */
-export async function buildGrader(cfg: AnyConfig, spec: GraderSpec, client: (cfg: ModelConfig) => Promise<BoundClient | undefined>): Promise<Grader | undefined> {
+export async function buildGrader(
+  cfg: AnyConfig,
+  spec: GraderSpec,
+  client: (cfg: ModelConfig) => Promise<BoundClient | undefined>,
+): Promise<Grader | undefined> {
   const plan = await graderPlan(cfg, spec);
   const c = await client(plan.cfg);
   return c ? plan.make(c) : undefined;

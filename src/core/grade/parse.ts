@@ -33,7 +33,11 @@ function wholeNumber(block: string, max: number): Parsed<number> {
  */
 export function parsePoints(reply: string, max: number): Parsed<number> {
   const blocks = [...reply.matchAll(/<points>([\s\S]*?)<\/points>/gi)];
-  if (!blocks.length) return { ok: false, error: /<points>/i.test(reply) ? 'the <points> block is not closed' : 'the reply has no <points> block' };
+  if (!blocks.length)
+    return {
+      ok: false,
+      error: /<points>/i.test(reply) ? 'the <points> block is not closed' : 'the reply has no <points> block',
+    };
   return wholeNumber(blocks[blocks.length - 1][1], max);
 }
 
@@ -41,7 +45,9 @@ export function parsePoints(reply: string, max: number): Parsed<number> {
 export function parseItems(reply: string, maxima: number[]): Parsed<Array<{ points: number; desc: string }>> {
   const out: Array<{ points: number; desc: string }> = [];
   for (let i = 0; i < maxima.length; i++) {
-    const blocks = [...reply.matchAll(new RegExp(`<item\\s+id\\s*=\\s*["']?${i + 1}["']?\\s*>([\\s\\S]*?)</item>`, 'gi'))];
+    const blocks = [
+      ...reply.matchAll(new RegExp(`<item\\s+id\\s*=\\s*["']?${i + 1}["']?\\s*>([\\s\\S]*?)</item>`, 'gi')),
+    ];
     if (!blocks.length) return { ok: false, error: `no block for item ${i + 1}` };
     const body = blocks[blocks.length - 1][1];
     const p = parsePoints(body, maxima[i]);
@@ -60,7 +66,9 @@ export function proofBenchExplanation(reply: string): string {
   const assessment = tag('assessment');
   const errors = tag('errors');
   if (assessment === undefined && errors === undefined) return reply.trim();
-  return [assessment, errors && !/^none\.?$/i.test(errors) ? `Errors:\n${errors}` : undefined].filter(Boolean).join('\n\n');
+  return [assessment, errors && !/^none\.?$/i.test(errors) ? `Errors:\n${errors}` : undefined]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /** The judge's verdict: the last `\boxed{Correct}` / `\boxed{Incorrect}` (text wrappers allowed). */

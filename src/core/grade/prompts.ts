@@ -16,7 +16,10 @@ const PROOF_SPEC: TemplateSpec = {
 const ANSWER_SPEC: TemplateSpec = {
   names: ['problem_statement', 'golden_answer', 'candidate_answer'],
   rename: { gold_answer: 'golden_answer', student_answer: 'candidate_answer' },
-  required: [['golden_answer', 'gold_answer'], ['candidate_answer', 'student_answer']],
+  required: [
+    ['golden_answer', 'gold_answer'],
+    ['candidate_answer', 'student_answer'],
+  ],
 };
 
 /** Shipped prompt file and placeholders for each grading mode. */
@@ -27,10 +30,17 @@ export const GRADE_PROMPTS: Record<GradeMode, { file: string; spec: TemplateSpec
 };
 
 /** The per-item prompt of several-item schemes (ours only: the original has none). */
-const ITEMS_SPEC: TemplateSpec = { names: ['problem_statement', 'reference_solution', 'grading_items', 'candidate_solution'], required: [['grading_items'], ['candidate_solution']] };
+const ITEMS_SPEC: TemplateSpec = {
+  names: ['problem_statement', 'reference_solution', 'grading_items', 'candidate_solution'],
+  required: [['grading_items'], ['candidate_solution']],
+};
 
 /** Loads the prompts of a grading mode (the user's file replaces the main one). */
-export async function loadGradePrompts(mode: GradeMode, shippedRoot: string, userFile?: string): Promise<{ prompts: GradePrompts; source: string; hash: string }> {
+export async function loadGradePrompts(
+  mode: GradeMode,
+  shippedRoot: string,
+  userFile?: string,
+): Promise<{ prompts: GradePrompts; source: string; hash: string }> {
   const g = GRADE_PROMPTS[mode];
   const main = await loadTemplate(shippedRoot, g.file, g.spec, userFile);
   const items = mode === 'final-answer' ? undefined : await loadTemplate(shippedRoot, 'grade_items.txt', ITEMS_SPEC);

@@ -42,7 +42,8 @@ async function currentRow(index: ResultsIndex, i: number, expect?: string): Prom
   assertNotLocked(index.file);
   await index.refresh();
   if (!index.complete) await index.waitForRows(i + 1);
-  if (!Number.isInteger(i) || i < 0 || i >= index.table.n) throw new EditRefused('changed', `there is no row ${i + 1} (the file has ${index.table.n})`, index.file);
+  if (!Number.isInteger(i) || i < 0 || i >= index.table.n)
+    throw new EditRefused('changed', `there is no row ${i + 1} (the file has ${index.table.n})`, index.file);
   return index.readRow(i);
 }
 
@@ -52,11 +53,17 @@ async function currentRow(index: ResultsIndex, i: number, expect?: string): Prom
  * up; then nothing happens and undefined is returned. Nothing is written if the row changed since
  * it was read (or since the user saw it, with `expect`) or if a job holds the file.
  */
-export async function regradeIndexedRow(index: ResultsIndex, i: number, pick: Grader | ((row: Row) => Promise<Grader | undefined>), opts: RegradeOptions = {}): Promise<RegradeResult | undefined> {
+export async function regradeIndexedRow(
+  index: ResultsIndex,
+  i: number,
+  pick: Grader | ((row: Row) => Promise<Grader | undefined>),
+  opts: RegradeOptions = {},
+): Promise<RegradeResult | undefined> {
   const file = index.file;
   const { row, rev } = await currentRow(index, i, opts.expect);
   const line = index.table.line[i];
-  if (hasRunError(row)) throw new EditRefused('invalid', 'this row has no solution to grade: its generation failed', file, line);
+  if (hasRunError(row))
+    throw new EditRefused('invalid', 'this row has no solution to grade: its generation failed', file, line);
   const grader = typeof pick === 'function' ? await pick(row) : pick;
   if (!grader) return undefined;
   checkColumns([row], grader, file, [line]);
@@ -72,7 +79,14 @@ export async function regradeIndexedRow(index: ResultsIndex, i: number, pick: Gr
     // Under the lock, the row must still be the one the grader was chosen for.
     await index.refresh();
     const now = i < index.table.n ? await index.readRow(i) : undefined;
-    if (now?.rev !== rev) throw new EditRefused('changed', 'this row changed on disk since it was read; nothing was written', file, line, 'look at the row again, then repeat the action');
+    if (now?.rev !== rev)
+      throw new EditRefused(
+        'changed',
+        'this row changed on disk since it was read; nothing was written',
+        file,
+        line,
+        'look at the row again, then repeat the action',
+      );
     opts.onStart?.(grader);
     const g = await gradeRow(row, `#${i}`, grader, opts.signal, opts.onRetry);
     opts.signal?.throwIfAborted();
@@ -84,7 +98,12 @@ export async function regradeIndexedRow(index: ResultsIndex, i: number, pick: Gr
 }
 
 /** Regrades row `index` (0-based) of a results file (see regradeIndexedRow); undefined when the user gave up. */
-export async function regradeRow(file: string, index: number, grader: Grader | ((row: Row) => Promise<Grader | undefined>), opts: RegradeOptions = {}): Promise<RegradeResult | undefined> {
+export async function regradeRow(
+  file: string,
+  index: number,
+  grader: Grader | ((row: Row) => Promise<Grader | undefined>),
+  opts: RegradeOptions = {},
+): Promise<RegradeResult | undefined> {
   const { index: idx, release } = acquireIndex(file);
   try {
     await idx.open();
@@ -136,7 +155,13 @@ export function recordedGrading(row: Row): RecordedGrading | undefined {
   const s = row.qed_grade as Partial<RunStamp> | undefined;
   if (!s || typeof s !== 'object' || typeof s.config !== 'string' || !s.config) return undefined;
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  return { config: s.config, configHash: str(s.config_hash), prompt: str(s.prompt), promptHash: str(s.prompt_hash), mode: isMode(s.mode) ? s.mode : gradingModeOf({ ...row, qed_grade: undefined }) };
+  return {
+    config: s.config,
+    configHash: str(s.config_hash),
+    prompt: str(s.prompt),
+    promptHash: str(s.prompt_hash),
+    mode: isMode(s.mode) ? s.mode : gradingModeOf({ ...row, qed_grade: undefined }),
+  };
 }
 
 /** What the user chose in the regrade dialog; unset fields: as the row was graded. */
@@ -157,9 +182,15 @@ export interface RowGrader {
 export function gradingDifferences(recorded: RecordedGrading | undefined, identity: RunIdentity): string[] {
   const differences: string[] = [];
   if (!recorded) return differences;
-  if (recorded.configHash !== identity.config_hash) differences.push(recorded.config === identity.config ? `the config '${recorded.config}' has changed since` : `grader '${identity.config}' instead of '${recorded.config}'`);
+  if (recorded.configHash !== identity.config_hash)
+    differences.push(
+      recorded.config === identity.config
+        ? `the config '${recorded.config}' has changed since`
+        : `grader '${identity.config}' instead of '${recorded.config}'`,
+    );
   if (identity.mode !== recorded.mode) differences.push(`${identity.mode} grading instead of ${recorded.mode}`);
-  else if (recorded.promptHash !== identity.prompt_hash) differences.push(`the grading prompt${recorded.prompt ? ` ${recorded.prompt}` : ''} has changed since`);
+  else if (recorded.promptHash !== identity.prompt_hash)
+    differences.push(`the grading prompt${recorded.prompt ? ` ${recorded.prompt}` : ''} has changed since`);
   return differences;
 }
 
@@ -186,7 +217,10 @@ export async function graderForRow(
   const cfg = await loadConfig(ref, { cwd: env.cwd, shippedRoot: env.shippedRoot });
   // The recorded prompt file when the mode is the recorded one (a user's --prompt file is kept
   // by its path; a shipped one by its name).
-  const userPrompt = recorded?.prompt && mode === recorded.mode && !recorded.prompt.startsWith('configs/prompts/') ? recorded.prompt : undefined;
+  const userPrompt =
+    recorded?.prompt && mode === recorded.mode && !recorded.prompt.startsWith('configs/prompts/')
+      ? recorded.prompt
+      : undefined;
   const plan = await graderPlan(cfg, { mode, shippedRoot: env.shippedRoot, promptFile: userPrompt });
   const differences = gradingDifferences(recorded, plan.identity);
   const client = await env.client(plan.cfg);

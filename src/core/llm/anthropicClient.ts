@@ -1,4 +1,9 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import Anthropic, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from '@anthropic-ai/sdk';
 import type { ModelConfig } from '../config/types';
 import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure, parseRetryAfter } from './errors';
@@ -72,7 +77,9 @@ export class AnthropicClient implements LlmClient {
       model: this.cfg.model,
       // The Messages API requires a limit; the parser insists on max_tokens for this api.
       max_tokens: this.budget.maxTokens ?? 4096,
-      messages: messages.filter((m) => m.role === 'user' || m.role === 'assistant').map((m) => ({ role: m.role, content: m.content })),
+      messages: messages
+        .filter((m) => m.role === 'user' || m.role === 'assistant')
+        .map((m) => ({ role: m.role, content: m.content })),
     };
     if (system.length) body.system = system.join('\n\n');
     if (this.cfg.temperature != null) body.temperature = this.cfg.temperature;
@@ -100,7 +107,12 @@ export function readMessage(res: MessagesResponse): RawReply {
     text: text ?? '',
     reasoning: thoughts.length ? thoughts.join('\n\n') : undefined,
     usage,
-    finishReason: stop === 'max_tokens' ? 'length' : stop === 'end_turn' || stop === 'stop_sequence' || stop == null ? 'stop' : stop,
+    finishReason:
+      stop === 'max_tokens'
+        ? 'length'
+        : stop === 'end_turn' || stop === 'stop_sequence' || stop == null
+          ? 'stop'
+          : stop,
   };
 }
 
@@ -113,9 +125,14 @@ export function classifyAnthropicError(e: unknown): LlmError {
     return new LlmError(`connection failed${cause instanceof Error ? `: ${cause.message}` : ''}`, 'network');
   }
   if (e instanceof APIError && typeof e.status === 'number') {
-    const f = httpFailure(e.status, e.message, parseRetryAfter(e.headers as { get(name: string): string | null } | undefined));
+    const f = httpFailure(
+      e.status,
+      e.message,
+      parseRetryAfter(e.headers as { get(name: string): string | null } | undefined),
+    );
     // "max_tokens: 130000 > 64000, which is the maximum allowed…": shrink and retry, as the original does.
-    if (e.status === 400 && f.kind === 'bad-request' && /max_tokens/.test(e.message)) return new LlmError(f.message, 'context-length', f.status);
+    if (e.status === 400 && f.kind === 'bad-request' && /max_tokens/.test(e.message))
+      return new LlmError(f.message, 'context-length', f.status);
     return f;
   }
   return classifyError(e);

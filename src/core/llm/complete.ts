@@ -36,7 +36,13 @@ export async function completeWith(
   cfg: ModelConfig,
   messages: ChatMessage[],
   options: CompletionOptions,
-  how: { policy: RetryPolicy; apiKey: string; budget: OutputBudget; classify: (e: unknown) => LlmError; call: (signal?: AbortSignal) => Promise<RawReply> },
+  how: {
+    policy: RetryPolicy;
+    apiKey: string;
+    budget: OutputBudget;
+    classify: (e: unknown) => LlmError;
+    call: (signal?: AbortSignal) => Promise<RawReply>;
+  },
 ): Promise<CompletionResult> {
   const started = Date.now();
   const { value, attempts } = await withRetries((_attempt, signal) => how.call(signal), how.policy, {
@@ -46,7 +52,9 @@ export async function completeWith(
     onContextLength: () => how.budget.shrink(),
   });
   const { answer, cot } = splitReasoning(value.text, cfg.delimiters, value.reasoning);
-  const history: HistoryEntry[] = messages.filter((m) => m.role !== 'tool').map((m) => ({ role: m.role as HistoryEntry['role'], content: m.content }));
+  const history: HistoryEntry[] = messages
+    .filter((m) => m.role !== 'tool')
+    .map((m) => ({ role: m.role as HistoryEntry['role'], content: m.content }));
   if (cot !== undefined) history.push({ role: 'assistant', type: 'cot', content: cot });
   history.push({ role: 'assistant', content: answer });
   if (cfg.sleepAfterRequestSec > 0) await sleep(cfg.sleepAfterRequestSec * 1000, options.signal);
@@ -60,6 +68,8 @@ export async function completeWith(
     history,
     attempts,
     ...(value.toolCalls?.length ? { toolCalls: value.toolCalls } : {}),
-    ...(cfg.delimiters.some(Boolean) && !answer && cot === value.text && value.text.trim() ? { missingDelimiters: cfg.delimiters.filter(Boolean) } : {}),
+    ...(cfg.delimiters.some(Boolean) && !answer && cot === value.text && value.text.trim()
+      ? { missingDelimiters: cfg.delimiters.filter(Boolean) }
+      : {}),
   };
 }

@@ -1,4 +1,3 @@
-
 /** What kind of failure a request met; decides whether it is retried. */
 export type FailureKind =
   | 'rate-limit'
@@ -78,7 +77,11 @@ export function classifyError(e: unknown): LlmError {
     if (e instanceof SyntaxError || /JSON|Unexpected token|invalid json/i.test(e.message)) {
       return new LlmError(`malformed response from the API: ${jsonErrorWithoutSnippet(e.message)}`, 'bad-response');
     }
-    if (/fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT|terminated|other side closed/i.test(e.message)) {
+    if (
+      /fetch failed|ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT|terminated|other side closed/i.test(
+        e.message,
+      )
+    ) {
       const cause = (e as { cause?: unknown }).cause;
       const detail = cause instanceof Error ? ` (${cause.message})` : '';
       return new LlmError(`connection failed: ${e.message}${detail}`, 'network');
@@ -141,7 +144,10 @@ export function describeLlmError(e: LlmError): string {
       msg = inner[1];
     }
   }
-  msg = msg.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  msg = msg
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (msg.length > 300) msg = `${msg.slice(0, 300)}…`;
   return `HTTP ${e.status}${msg ? `: ${msg}` : ''}`;
 }

@@ -1,4 +1,12 @@
-import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type ThinkingConfig, ThinkingLevel } from '@google/genai';
+import {
+  ApiError,
+  GoogleGenAI,
+  type Content,
+  type GenerateContentConfig,
+  type GenerateContentResponse,
+  type ThinkingConfig,
+  ThinkingLevel,
+} from '@google/genai';
 import type { ModelConfig } from '../config/types';
 import { completeWith, OutputBudget, type RawReply } from './complete';
 import { LlmError, classifyError, httpFailure } from './errors';
@@ -22,7 +30,10 @@ const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null &&
  * - `reasoning_effort` (or a `--high` model suffix) as the thinking level.
  * Returns the native setting and `extra_body` with the translated part removed.
  */
-export function translateThinking(cfg: Pick<ModelConfig, 'extraBody' | 'reasoningEffort'>): { thinking?: ThinkingConfig; rest: Dict } {
+export function translateThinking(cfg: Pick<ModelConfig, 'extraBody' | 'reasoningEffort'>): {
+  thinking?: ThinkingConfig;
+  rest: Dict;
+} {
   const rest: Dict = structuredClone(cfg.extraBody);
   let raw: Dict | undefined;
   const take = (holder: Dict, key: string) => {
@@ -70,7 +81,8 @@ export function classifyGoogleError(e: unknown): LlmError {
     const f = httpFailure(e.status, e.message, m ? Number(m[1]) * 1000 : undefined);
     // A max_output_tokens above the model's limit: shrink it and try again, as the original does
     // with any error naming max_tokens (its configs ask Gemini for 130000).
-    if (e.status === 400 && /max_?output_?tokens/i.test(e.message)) return new LlmError(f.message, 'context-length', f.status);
+    if (e.status === 400 && /max_?output_?tokens/i.test(e.message))
+      return new LlmError(f.message, 'context-length', f.status);
     return f;
   }
   return classifyError(e);
@@ -94,7 +106,11 @@ export class GoogleClient implements LlmClient {
   ) {
     this.sdk = new GoogleGenAI({
       apiKey: opts.apiKey,
-      httpOptions: { ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}), timeout: cfg.timeoutSec * 1000, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
+      httpOptions: {
+        ...(cfg.baseUrl ? { baseUrl: cfg.baseUrl } : {}),
+        timeout: cfg.timeoutSec * 1000,
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      },
     });
     this.budget = new OutputBudget(cfg.maxTokens);
     const t = translateThinking(cfg);
@@ -130,17 +146,32 @@ export class GoogleClient implements LlmClient {
     // Tools as the config writes them, in Gemini's format; a tool choice as a toolConfig object, or
     // auto / none / required as its function-calling mode when there are tools.
     if (this.cfg.tools) config.tools = this.cfg.tools as GenerateContentConfig['tools'];
-    if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object') config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
+    if (this.cfg.toolChoice && typeof this.cfg.toolChoice === 'object')
+      config.toolConfig = this.cfg.toolChoice as GenerateContentConfig['toolConfig'];
     else if (typeof this.cfg.toolChoice === 'string' && config.tools && GEMINI_TOOL_MODES[this.cfg.toolChoice]) {
-      config.toolConfig = { functionCallingConfig: { mode: GEMINI_TOOL_MODES[this.cfg.toolChoice] } } as GenerateContentConfig['toolConfig'];
+      config.toolConfig = {
+        functionCallingConfig: { mode: GEMINI_TOOL_MODES[this.cfg.toolChoice] },
+      } as GenerateContentConfig['toolConfig'];
     }
     if (signal) config.abortSignal = signal;
-    if (Object.keys(this.restBody).length) config.httpOptions = { timeout: this.cfg.timeoutSec * 1000, extraBody: this.restBody, ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}) };
-    const res: GenerateContentResponse = await this.sdk.models.generateContent({ model: this.cfg.model, contents, config });
+    if (Object.keys(this.restBody).length)
+      config.httpOptions = {
+        timeout: this.cfg.timeoutSec * 1000,
+        extraBody: this.restBody,
+        ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      };
+    const res: GenerateContentResponse = await this.sdk.models.generateContent({
+      model: this.cfg.model,
+      contents,
+      config,
+    });
     const cand = res.candidates?.[0];
     if (!cand) {
       const block = res.promptFeedback?.blockReason;
-      throw new LlmError(block ? `the prompt was blocked (${block})` : 'the API returned no candidates', block ? 'bad-request' : 'bad-response');
+      throw new LlmError(
+        block ? `the prompt was blocked (${block})` : 'the API returned no candidates',
+        block ? 'bad-request' : 'bad-response',
+      );
     }
     const texts: string[] = [];
     const thoughts: string[] = [];
@@ -160,7 +191,8 @@ export class GoogleClient implements LlmClient {
       text: texts.join(''),
       reasoning: thoughts.length ? thoughts.join('\n\n') : undefined,
       usage,
-      finishReason: fr === 'MAX_TOKENS' ? 'length' : fr === 'STOP' || fr === undefined ? 'stop' : String(fr).toLowerCase(),
+      finishReason:
+        fr === 'MAX_TOKENS' ? 'length' : fr === 'STOP' || fr === undefined ? 'stop' : String(fr).toLowerCase(),
     };
   }
 }

@@ -51,7 +51,13 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
   const logged = opts.logRequests ? new RequestLog(opts.logRequests, cfg.model, [apiKey]).fetch() : undefined;
   const fetchOpt = logged ? { fetch: logged } : {};
   // The SDKs load on first use, so the extension activates without paying for them.
-  const openai = async (c: ModelConfig): Promise<LlmClient> => new (await import('./openaiClient')).OpenAiClient(c, { apiKey, policy, pollIntervalMs: opts.pollIntervalMs, ...fetchOpt });
+  const openai = async (c: ModelConfig): Promise<LlmClient> =>
+    new (await import('./openaiClient')).OpenAiClient(c, {
+      apiKey,
+      policy,
+      pollIntervalMs: opts.pollIntervalMs,
+      ...fetchOpt,
+    });
   const inner: LlmClient =
     cfg.api === 'google'
       ? new (await import('./googleClient')).GoogleClient(cfg, { apiKey, policy, ...fetchOpt })
@@ -69,7 +75,9 @@ export async function createClient(cfg: ModelConfig, opts: ClientOptions): Promi
     limiter,
     complete: async (messages: ChatMessage[], o?: CompletionOptions): Promise<CompletionResult> => {
       const onRetry = o?.onRetry;
-      const options: CompletionOptions | undefined = onRetry ? { ...o, onRetry: (info) => onRetry({ ...info, error: redact(info.error, secrets) }) } : o;
+      const options: CompletionOptions | undefined = onRetry
+        ? { ...o, onRetry: (info) => onRetry({ ...info, error: redact(info.error, secrets) }) }
+        : o;
       try {
         return redactResult(await limiter.run(() => inner.complete(messages, options), o?.signal), secrets);
       } catch (e) {
@@ -108,10 +116,21 @@ export function retriesOf(cfg: Pick<ModelConfig, 'maxRetries' | 'maxRetriesInner
 }
 
 /** Anthropic's Messages API; requests offering tools go to its OpenAI-compatible endpoint, as in the original. */
-async function anthropicClient(cfg: ModelConfig, apiKey: string, policy: RetryPolicy, openai: (c: ModelConfig) => Promise<LlmClient>, fetchFn?: typeof fetch): Promise<LlmClient> {
+async function anthropicClient(
+  cfg: ModelConfig,
+  apiKey: string,
+  policy: RetryPolicy,
+  openai: (c: ModelConfig) => Promise<LlmClient>,
+  fetchFn?: typeof fetch,
+): Promise<LlmClient> {
   const { AnthropicClient, anthropicSdkBase } = await import('./anthropicClient');
   const compat = `${anthropicSdkBase(cfg.baseUrl) ?? 'https://api.anthropic.com'}/v1/`;
-  return new AnthropicClient(cfg, { apiKey, policy, tools: () => openai({ ...cfg, baseUrl: compat }), ...(fetchFn ? { fetch: fetchFn } : {}) });
+  return new AnthropicClient(cfg, {
+    apiKey,
+    policy,
+    tools: () => openai({ ...cfg, baseUrl: compat }),
+    ...(fetchFn ? { fetch: fetchFn } : {}),
+  });
 }
 
 async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string> {
@@ -120,5 +139,9 @@ async function resolveKey(cfg: ModelConfig, opts: ClientOptions): Promise<string
   // A local OpenAI-compatible server (vLLM) usually needs no key: allow it when none was named.
   if (cfg.api === 'custom' && cfg.raw.api_key_env === undefined) return 'not-needed';
   const how = opts.keyHint ?? `export ${cfg.apiKeyEnv}=<your key>`;
-  throw new QedError(`no API key for '${cfg.api}': the variable ${cfg.apiKeyEnv} is not set`, { file: cfg.file || undefined, field: 'api_key_env' }, `set it with: ${how}`);
+  throw new QedError(
+    `no API key for '${cfg.api}': the variable ${cfg.apiKeyEnv} is not set`,
+    { file: cfg.file || undefined, field: 'api_key_env' },
+    `set it with: ${how}`,
+  );
 }

@@ -179,7 +179,14 @@ function targetOf(input: string | URL): Target | null {
   const secure = url.protocol === 'https:';
   t =
     secure || url.protocol === 'http:'
-      ? { secure, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, path: `${url.pathname}${url.search}`, host: url.host, href: url.href }
+      ? {
+          secure,
+          hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: url.port,
+          path: `${url.pathname}${url.search}`,
+          host: url.host,
+          href: url.href,
+        }
       : null;
   if (targets.size >= 256) targets.clear();
   targets.set(key, t);
@@ -204,15 +211,22 @@ function headerList(h: RequestInit['headers'], t: Target, method: string, body: 
   else if (h) for (const [k, v] of Object.entries(h)) if (v !== undefined) add(k, String(v));
   if (!host) out.push('host', t.host);
   // As node:http sets it when the headers are left to it: the body's length, 0 for a POST without one.
-  if (!length && (body !== undefined || !NO_BODY.has(method.toUpperCase()))) out.push('content-length', String(body === undefined ? 0 : Buffer.byteLength(body)));
+  if (!length && (body !== undefined || !NO_BODY.has(method.toUpperCase())))
+    out.push('content-length', String(body === undefined ? 0 : Buffer.byteLength(body)));
   return out;
 }
 
-const aborted = (signal: AbortSignal): unknown => signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+const aborted = (signal: AbortSignal): unknown =>
+  signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 
 export function leanFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const body = init.body;
-  if (process.env.QED_HTTP === 'fetch' || input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string')) return fetch(input, init);
+  if (
+    process.env.QED_HTTP === 'fetch' ||
+    input instanceof Request ||
+    (body !== undefined && body !== null && typeof body !== 'string')
+  )
+    return fetch(input, init);
   const t = targetOf(input);
   if (!t) return fetch(input, init);
   const signal = init.signal ?? undefined;
@@ -250,7 +264,15 @@ export function leanFetch(input: string | URL | Request, init: RequestInit = {})
         const status = res.statusCode ?? 502;
         const empty = status === 204 || status === 205 || status === 304;
         const bytes = empty ? null : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        resolve(new LeanResponse(bytes, status >= 200 && status <= 599 ? status : 502, res.statusMessage ?? '', new LeanHeaders(res.rawHeaders), t.href) as unknown as Response);
+        resolve(
+          new LeanResponse(
+            bytes,
+            status >= 200 && status <= 599 ? status : 502,
+            res.statusMessage ?? '',
+            new LeanHeaders(res.rawHeaders),
+            t.href,
+          ) as unknown as Response,
+        );
       });
     });
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -65,7 +65,10 @@ export class OpenAiClient implements LlmClient {
       apiKey: this.opts.apiKey,
       budget: this.budget,
       classify: classifyOpenAiError,
-      call: (signal) => (this.cfg.useResponsesApi ? this.viaResponses(messages, signal, options.tools) : this.viaChat(messages, signal, options.tools)),
+      call: (signal) =>
+        this.cfg.useResponsesApi
+          ? this.viaResponses(messages, signal, options.tools)
+          : this.viaChat(messages, signal, options.tools),
     });
   }
 
@@ -94,20 +97,38 @@ export class OpenAiClient implements LlmClient {
     else if (this.cfg.tools) body.tools = this.cfg.tools;
     // As the original: a tool choice only goes with tools (the Gemini configs say `tool_choice: auto` and offer none).
     if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
-    const res = (await this.sdk.chat.completions.create(this.extras(body) as never, { signal, ...this.perRequest })) as unknown as ChatResponse;
+    const res = (await this.sdk.chat.completions.create(this.extras(body) as never, {
+      signal,
+      ...this.perRequest,
+    })) as unknown as ChatResponse;
     const choice = res?.choices?.[0];
     if (!choice || !choice.message) throw new LlmError('the API returned no choices', 'bad-response');
     const msg = choice.message;
-    const reasoning = typeof msg.reasoning_content === 'string' ? msg.reasoning_content : typeof msg.reasoning === 'string' ? msg.reasoning : undefined;
+    const reasoning =
+      typeof msg.reasoning_content === 'string'
+        ? msg.reasoning_content
+        : typeof msg.reasoning === 'string'
+          ? msg.reasoning
+          : undefined;
     const u = res.usage;
     const inputTokens = u?.prompt_tokens ?? 0;
     // Bill everything that is not prompt as output: reasoning tokens included.
-    const outputTokens = u ? (typeof u.total_tokens === 'number' ? u.total_tokens - inputTokens : (u.completion_tokens ?? 0)) : 0;
+    const outputTokens = u
+      ? typeof u.total_tokens === 'number'
+        ? u.total_tokens - inputTokens
+        : (u.completion_tokens ?? 0)
+      : 0;
     const usage: Usage = { inputTokens, outputTokens };
     const rt = u?.completion_tokens_details?.reasoning_tokens;
     if (typeof rt === 'number') usage.reasoningTokens = rt;
     const toolCalls = readToolCalls(msg.tool_calls);
-    return { text: typeof msg.content === 'string' ? msg.content : '', reasoning, usage, finishReason: choice.finish_reason ?? undefined, ...(toolCalls.length ? { toolCalls } : {}) };
+    return {
+      text: typeof msg.content === 'string' ? msg.content : '',
+      reasoning,
+      usage,
+      finishReason: choice.finish_reason ?? undefined,
+      ...(toolCalls.length ? { toolCalls } : {}),
+    };
   }
 
   private async viaResponses(messages: ChatMessage[], signal?: AbortSignal, tools?: unknown[]): Promise<RawReply> {
@@ -124,7 +145,10 @@ export class OpenAiClient implements LlmClient {
     if (tools?.length) body.tools = tools.map(responsesTool);
     else if (this.cfg.tools) body.tools = this.cfg.tools;
     if (this.cfg.toolChoice !== undefined && body.tools) body.tool_choice = this.cfg.toolChoice;
-    let res = (await this.sdk.responses.create(this.extras(body) as never, { signal, ...this.perRequest })) as unknown as ResponsesResponse;
+    let res = (await this.sdk.responses.create(this.extras(body) as never, {
+      signal,
+      ...this.perRequest,
+    })) as unknown as ResponsesResponse;
     if (this.cfg.background) res = await this.poll(res, signal);
     return readResponse(res);
   }
@@ -134,14 +158,19 @@ export class OpenAiClient implements LlmClient {
     const interval = this.opts.pollIntervalMs ?? 5000;
     const deadline = Date.now() + this.cfg.timeoutSec * 1000;
     while (res.status === 'queued' || res.status === 'in_progress') {
-      if (Date.now() > deadline) throw new LlmError(`background response ${res.id} did not finish within ${this.cfg.timeoutSec}s`, 'timeout');
+      if (Date.now() > deadline)
+        throw new LlmError(`background response ${res.id} did not finish within ${this.cfg.timeoutSec}s`, 'timeout');
       try {
         await sleep(interval, signal);
       } catch (e) {
         await this.sdk.responses.cancel(res.id).catch(() => undefined);
         throw e;
       }
-      res = (await this.sdk.responses.retrieve(res.id, {}, { signal, ...this.perRequest })) as unknown as ResponsesResponse;
+      res = (await this.sdk.responses.retrieve(
+        res.id,
+        {},
+        { signal, ...this.perRequest },
+      )) as unknown as ResponsesResponse;
     }
     return res;
   }
@@ -166,13 +195,22 @@ export function chatTokensParam(cfg: Pick<ModelConfig, 'api' | 'model' | 'maxToo
 }
 
 /** `no_system_messages`: the role system instructions are sent under. */
-const systemRole = (m: ChatMessage, developer: boolean): string => (m.role === 'system' && developer ? 'developer' : m.role);
+const systemRole = (m: ChatMessage, developer: boolean): string =>
+  m.role === 'system' && developer ? 'developer' : m.role;
 
 /** A message in the chat completions wire format (tool calls and tool replies included). */
 function chatMessage(m: ChatMessage, developer = false): Body {
   if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
   if (m.role === 'assistant' && m.toolCalls?.length) {
-    return { role: 'assistant', content: m.content || null, tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) };
+    return {
+      role: 'assistant',
+      content: m.content || null,
+      tool_calls: m.toolCalls.map((c) => ({
+        id: c.id,
+        type: 'function',
+        function: { name: c.name, arguments: c.arguments },
+      })),
+    };
   }
   return { role: systemRole(m, developer), content: m.content };
 }
@@ -185,7 +223,12 @@ function chatMessage(m: ChatMessage, developer = false): Body {
 function responsesInput(m: ChatMessage, developer = false): Body[] {
   if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.toolCallId ?? '', output: m.content }];
   if (m.role === 'assistant' && m.toolCalls?.length) {
-    const calls = m.toolCalls.map((c) => ({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments }));
+    const calls = m.toolCalls.map((c) => ({
+      type: 'function_call',
+      call_id: c.id,
+      name: c.name,
+      arguments: c.arguments,
+    }));
     return m.content ? [{ role: 'assistant', content: m.content }, ...calls] : calls;
   }
   return [{ role: systemRole(m, developer), content: m.content }];
@@ -205,7 +248,11 @@ function readToolCalls(raw: unknown): ToolCall[] {
     const name = c?.function?.name;
     if (typeof name !== 'string' || !name) return;
     const args = c.function?.arguments;
-    out.push({ id: typeof c.id === 'string' && c.id ? c.id : `call_${i}`, name, arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) });
+    out.push({
+      id: typeof c.id === 'string' && c.id ? c.id : `call_${i}`,
+      name,
+      arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+    });
   });
   return out;
 }
@@ -218,7 +265,8 @@ export function classifyOpenAiError(e: unknown): LlmError {
     const cause = (e as { cause?: unknown }).cause;
     return new LlmError(`connection failed${cause instanceof Error ? `: ${cause.message}` : ''}`, 'network');
   }
-  if (e instanceof APIError && typeof e.status === 'number') return httpFailure(e.status, e.message, parseRetryAfter(e.headers));
+  if (e instanceof APIError && typeof e.status === 'number')
+    return httpFailure(e.status, e.message, parseRetryAfter(e.headers));
   return classifyError(e);
 }
 
@@ -230,7 +278,8 @@ function readResponse(res: ResponsesResponse): RawReply {
   const thoughts: string[] = [];
   for (const item of res.output ?? []) {
     if (item.type === 'message') {
-      for (const c of item.content ?? []) if (c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
+      for (const c of item.content ?? [])
+        if (c.type === 'output_text' && typeof c.text === 'string') texts.push(c.text);
     } else if (item.type === 'reasoning') {
       for (const s of item.summary ?? []) if (typeof s.text === 'string') thoughts.push(s.text);
       for (const c of item.content ?? []) if (typeof c.text === 'string') thoughts.push(c.text);
@@ -239,7 +288,11 @@ function readResponse(res: ResponsesResponse): RawReply {
   const toolCalls: ToolCall[] = [];
   for (const item of res.output ?? []) {
     if (item.type === 'function_call' && typeof item.name === 'string' && item.name) {
-      toolCalls.push({ id: item.call_id || item.id || `call_${toolCalls.length}`, name: item.name, arguments: typeof item.arguments === 'string' ? item.arguments : '{}' });
+      toolCalls.push({
+        id: item.call_id || item.id || `call_${toolCalls.length}`,
+        name: item.name,
+        arguments: typeof item.arguments === 'string' ? item.arguments : '{}',
+      });
     }
   }
   const u = res.usage;
@@ -251,7 +304,11 @@ function readResponse(res: ResponsesResponse): RawReply {
     text: texts.join(''),
     reasoning: thoughts.length ? thoughts.join('\n\n') : undefined,
     usage,
-    finishReason: truncated ? 'length' : res.status === 'incomplete' ? (res.incomplete_details?.reason ?? 'incomplete') : 'stop',
+    finishReason: truncated
+      ? 'length'
+      : res.status === 'incomplete'
+        ? (res.incomplete_details?.reason ?? 'incomplete')
+        : 'stop',
     ...(toolCalls.length ? { toolCalls } : {}),
   };
 }

@@ -42,12 +42,26 @@ export class RequestLog {
           .clone()
           .text()
           .then(
-            (text) => this.write(n, started, { ...record, response_info: { status: res.status, seconds: (Date.now() - started) / 1000 }, response: parseText(text) }),
-            (e: unknown) => this.write(n, started, { ...record, response_info: { status: res.status }, response: { exception: String(e) } }),
+            (text) =>
+              this.write(n, started, {
+                ...record,
+                response_info: { status: res.status, seconds: (Date.now() - started) / 1000 },
+                response: parseText(text),
+              }),
+            (e: unknown) =>
+              this.write(n, started, {
+                ...record,
+                response_info: { status: res.status },
+                response: { exception: String(e) },
+              }),
           );
         return res;
       } catch (e) {
-        void this.write(n, started, { ...record, response_info: { seconds: (Date.now() - started) / 1000 }, response: { exception: e instanceof Error ? e.message : String(e) } });
+        void this.write(n, started, {
+          ...record,
+          response_info: { seconds: (Date.now() - started) / 1000 },
+          response: { exception: e instanceof Error ? e.message : String(e) },
+        });
         throw e;
       }
     };
@@ -62,7 +76,10 @@ export class RequestLog {
       await fs.mkdir(this.folder, { recursive: true });
       await fs.writeFile(file, `${redact(JSON.stringify(record, null, 2), [...this.secrets])}\n`);
     } catch (e) {
-      if (!this.warned) this.warn(`warning: cannot write the request log ${file}: ${e instanceof Error ? e.message : String(e)} (requests go on unlogged)`);
+      if (!this.warned)
+        this.warn(
+          `warning: cannot write the request log ${file}: ${e instanceof Error ? e.message : String(e)} (requests go on unlogged)`,
+        );
       this.warned = true;
     }
   }

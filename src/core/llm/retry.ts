@@ -30,7 +30,12 @@ export const DEFAULT_POLICY: RetryPolicy = {
  * random), so many clients that failed together do not come back together. A server's Retry-After
  * is honoured as a floor.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
   const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = exp / 2 + random() * (exp / 2);
   if (retryAfterMs !== undefined) {
@@ -110,7 +115,10 @@ export function childSignal(parent?: AbortSignal): { signal?: AbortSignal; dispo
  * The signal for one attempt: a task's own signal (from childSignal) as it is — it ends with the
  * task, so the listeners an SDK leaves on it go with it — else a child of a longer-lived one.
  */
-function attemptSignal(signal: AbortSignal | undefined, attempt: number): { signal?: AbortSignal; dispose: () => void } {
+function attemptSignal(
+  signal: AbortSignal | undefined,
+  attempt: number,
+): { signal?: AbortSignal; dispose: () => void } {
   if (!signal || !taskSignals.has(signal)) return childSignal(signal);
   // Each attempt's SDK leaves a listener on it: past ten attempts that is by design, not a leak
   // (Node's warning is turned off then; an agent turns it off for its many calls itself).
@@ -124,7 +132,11 @@ function attemptSignal(signal: AbortSignal | undefined, attempt: number): { sign
  * own (see attemptSignal). Throws an LlmError carrying the number of
  * attempts made.
  */
-export async function withRetries<T>(fn: (attempt: number, signal?: AbortSignal) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<{ value: T; attempts: number }> {
+export async function withRetries<T>(
+  fn: (attempt: number, signal?: AbortSignal) => Promise<T>,
+  policy: RetryPolicy,
+  hooks: RetryHooks = {},
+): Promise<{ value: T; attempts: number }> {
   let attempt = 0;
   let shrinks = 0;
   for (;;) {

@@ -7,7 +7,11 @@
  * - With delimiters but none found and no separate reasoning from the API, the model was cut off
  *   while still thinking: the whole text is chain of thought and the answer is empty.
  */
-export function splitReasoning(text: string, delimiters: string[], apiReasoning?: string): { answer: string; cot?: string } {
+export function splitReasoning(
+  text: string,
+  delimiters: string[],
+  apiReasoning?: string,
+): { answer: string; cot?: string } {
   const parts: string[] = [];
   if (apiReasoning && apiReasoning.trim()) parts.push(apiReasoning);
   let answer = text;
@@ -19,7 +23,10 @@ export function splitReasoning(text: string, delimiters: string[], apiReasoning?
       if (at >= 0 && (!best || at < best.at)) best = { at, len: d.length };
     }
     if (best) {
-      const before = text.slice(0, best.at).replace(/^\s*<think(?:ing)?>/, '').trim();
+      const before = text
+        .slice(0, best.at)
+        .replace(/^\s*<think(?:ing)?>/, '')
+        .trim();
       if (before) parts.push(before);
       answer = text.slice(best.at + best.len).trim();
     } else if (!parts.length) {

@@ -46,7 +46,10 @@ export const BENCH_DATASETS = {
 } as const satisfies Record<string, { id: string; columns: Partial<GradeColumns> }>;
 
 /** The columns grader-bench reads by default (`--*-column` options override each). */
-export const benchColumns = (over: Partial<GradeColumns> = {}): GradeColumns => ({ ...defaultColumns('proof'), ...over });
+export const benchColumns = (over: Partial<GradeColumns> = {}): GradeColumns => ({
+  ...defaultColumns('proof'),
+  ...over,
+});
 
 interface SchemeItem {
   title?: unknown;
@@ -110,15 +113,28 @@ export function prepareHumanGraded(ds: Dataset, groundTruth: boolean, columns: G
   const rows = Object.keys(map).length ? applyColumnMapping(ds.rows, ds.columns, ds.file, map).rows : ds.rows;
   if (!rows.length) throw new QedError('the human-graded set has no rows', { file: ds.file });
   requireText(rows, columns.problem, ds.file, 'the problem statement', { option: '--problem-column' });
-  requireText(rows, columns.modelSolution, ds.file, 'the graded response', { allowEmpty: true, option: '--model-solution-column' });
-  if (groundTruth) requireText(rows, columns.solution, ds.file, 'the reference solution, needed with --ground-truth', { option: '--solution-column' });
+  requireText(rows, columns.modelSolution, ds.file, 'the graded response', {
+    allowEmpty: true,
+    option: '--model-solution-column',
+  });
+  if (groundTruth)
+    requireText(rows, columns.solution, ds.file, 'the reference solution, needed with --ground-truth', {
+      option: '--solution-column',
+    });
   return rows.map((input, i) => {
     const row: Row = { ...input };
     const v = row.points;
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
     if (!Number.isFinite(n) || n < 0 || n > 7) {
-      const what = v === undefined ? "has no column 'points' (the human grade)" : `has human points ${JSON.stringify(v)}, not a number 0..7`;
-      throw new QedError(`row ${i + 1} ${what}`, { file: ds.file, field: 'points' }, `columns present: ${Object.keys(input).join(', ')}`);
+      const what =
+        v === undefined
+          ? "has no column 'points' (the human grade)"
+          : `has human points ${JSON.stringify(v)}, not a number 0..7`;
+      throw new QedError(
+        `row ${i + 1} ${what}`,
+        { file: ds.file, field: 'points' },
+        `columns present: ${Object.keys(input).join(', ')}`,
+      );
     }
     row.points = n;
     // The scheme column is read when grading (schema_0 in the original's graderbench), then replaced.
@@ -142,13 +158,21 @@ export function benchSpec(text: string, groundTruth: boolean): TemplateSpec {
       names,
       rename: { problem: 'problem_statement', solution: 'candidate_solution', marking_scheme: 'grading_guidelines' },
       constants: { max_points: '7' },
-      required: [['problem_statement', 'problem'], ['candidate_solution', 'solution'], ...(groundTruth ? [['reference_solution']] : [])],
+      required: [
+        ['problem_statement', 'problem'],
+        ['candidate_solution', 'solution'],
+        ...(groundTruth ? [['reference_solution']] : []),
+      ],
     };
   }
   return {
     names,
     rename: { student_answer: 'candidate_solution', solution: 'reference_solution', guidelines: 'grading_guidelines' },
-    required: [['problem_statement'], ['candidate_solution', 'student_answer'], ...(groundTruth ? [['reference_solution', 'solution']] : [])],
+    required: [
+      ['problem_statement'],
+      ['candidate_solution', 'student_answer'],
+      ...(groundTruth ? [['reference_solution', 'solution']] : []),
+    ],
   };
 }
 
@@ -157,12 +181,23 @@ export function benchSpec(text: string, groundTruth: boolean): TemplateSpec {
  * it must show the reference solution; without, it must not, so that a "no reference" experiment
  * never quietly grades with an empty reference.
  */
-export async function loadBenchPrompt(shippedRoot: string, groundTruth: boolean, userFile?: string): Promise<PromptTemplate> {
+export async function loadBenchPrompt(
+  shippedRoot: string,
+  groundTruth: boolean,
+  userFile?: string,
+): Promise<PromptTemplate> {
   const shipped = groundTruth ? BENCH_PROMPTS.groundTruth : BENCH_PROMPTS.noReference;
   const t = await loadTemplate(shippedRoot, shipped, (text) => benchSpec(text, groundTruth), userFile);
-  const shown = ['reference_solution', ...Object.keys(t.rename ?? {}).filter((k) => t.rename![k] === 'reference_solution')].find((n) => t.text.includes(`{${n}}`));
+  const shown = [
+    'reference_solution',
+    ...Object.keys(t.rename ?? {}).filter((k) => t.rename![k] === 'reference_solution'),
+  ].find((n) => t.text.includes(`{${n}}`));
   if (!groundTruth && shown) {
-    throw new QedError(`this prompt shows the reference solution ({${shown}}), but --ground-truth is not set`, { file: t.source, field: '--prompt' }, `pass --ground-truth, or use a prompt without {${shown}}`);
+    throw new QedError(
+      `this prompt shows the reference solution ({${shown}}), but --ground-truth is not set`,
+      { file: t.source, field: '--prompt' },
+      `pass --ground-truth, or use a prompt without {${shown}}`,
+    );
   }
   return t;
 }
@@ -222,7 +257,10 @@ export async function benchPrompt(opts: BenchJobOptions): Promise<JobSummary> {
       // gradeRow adds the cost of an earlier unreadable reply of this grader to the new one.
       const prev = previous.get(task.key);
       const carried = carriedCost(prev, 'qed_grade', 'grade_cost', 'grade_error', identity);
-      const shown: Row = { ...task.row, [columns.grading]: formatGuidelines(task.row[columns.grading], opts.itemTemplate) };
+      const shown: Row = {
+        ...task.row,
+        [columns.grading]: formatGuidelines(task.row[columns.grading], opts.itemTemplate),
+      };
       const input = carried ? { ...shown, qed_grade: prev!.qed_grade, grade_cost: carried } : shown;
       const g = await gradeRow(input, task.key, grader, ctx.signal, ctx.onRetry);
       if (g.flag === 'parse_failure') ctx.log(`${task.key}: ${String(g.row.grade_error)}`);
@@ -230,8 +268,18 @@ export async function benchPrompt(opts: BenchJobOptions): Promise<JobSummary> {
     },
     onFailure: (task, e, elapsedSec) => {
       const prev = carriedCost(previous.get(task.key), 'qed_grade', 'grade_cost', 'grade_error', identity) ?? ZERO_COST;
-      const row: Row = { ...task.row, score: null, grade_error: `grading request failed: ${e.message}`, grade_cost: { ...prev, time: prev.time + elapsedSec } };
-      row.qed_grade = { ...identity, key: task.key, attempts: e.attempts, finished_at: new Date().toISOString() } satisfies RunStamp;
+      const row: Row = {
+        ...task.row,
+        score: null,
+        grade_error: `grading request failed: ${e.message}`,
+        grade_cost: { ...prev, time: prev.time + elapsedSec },
+      };
+      row.qed_grade = {
+        ...identity,
+        key: task.key,
+        attempts: e.attempts,
+        finished_at: new Date().toISOString(),
+      } satisfies RunStamp;
       return finish(row, task.row);
     },
   });

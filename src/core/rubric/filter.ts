@@ -55,7 +55,8 @@ export interface FilterVerdict {
 function candidates(reply: string): string[] {
   const json: string[] = [];
   const other: string[] = [];
-  for (const m of reply.matchAll(/```[ \t]*([\w-]*)[^\n]*\n([\s\S]*?)```/g)) (m[1].toLowerCase() === 'json' ? json : other).push(m[2]);
+  for (const m of reply.matchAll(/```[ \t]*([\w-]*)[^\n]*\n([\s\S]*?)```/g))
+    (m[1].toLowerCase() === 'json' ? json : other).push(m[2]);
   return [...json.reverse(), ...other.reverse(), ...bareObjects(reply).reverse()];
 }
 
@@ -97,7 +98,8 @@ function validate(o: Record<string, unknown>): Parsed<FilterVerdict> {
   for (const f of VERDICT_FIELDS) {
     const v = o[f];
     if (f === 'difficulty') {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10) problems.push(`difficulty must be a whole number 1..10, got ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10)
+        problems.push(`difficulty must be a whole number 1..10, got ${describe(v)}`);
     } else if (typeof v !== 'boolean') {
       problems.push(`${f} must be true or false, got ${describe(v)}`);
     }
@@ -135,7 +137,10 @@ export function parseFilterObject(reply: string): Parsed<{ verdict: FilterVerdic
     const v = validate(o);
     return v.ok ? { ok: true, value: { verdict: v.value, object: o } } : v;
   }
-  return { ok: false, error: sawJson ? 'the reply has JSON, but no object with the verdict fields' : 'the reply has no JSON object' };
+  return {
+    ok: false,
+    error: sawJson ? 'the reply has JSON, but no object with the verdict fields' : 'the reply has no JSON object',
+  };
 }
 
 /** The verdict as the row's columns: `extra_cols` (the whole object, else the verdict) and `filter_<field>`. */
@@ -153,7 +158,9 @@ export function formatCandidates(v: unknown): string {
   const list = Array.isArray(v) ? v : [v];
   if (!list.length) return '(none given)';
   const text = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x, null, 1));
-  return list.length === 1 && !Array.isArray(v) ? text(v) : list.map((x, i) => `Candidate ${i + 1}:\n${text(x)}`).join('\n\n');
+  return list.length === 1 && !Array.isArray(v)
+    ? text(v)
+    : list.map((x, i) => `Candidate ${i + 1}:\n${text(x)}`).join('\n\n');
 }
 
 /** The candidates as the original's filter script shows them: each after a "Comment:" line. */

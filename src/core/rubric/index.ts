@@ -1,7 +1,16 @@
 // Public API of the rubric tools: scheme generation, AoPS filtering, grader experiments.
 export { annotateRows, type AnnotateOptions, type AnnotationColumns } from './job';
 export { rowKeys, previousRows, carriedCost, requireText, ID_COLUMNS, type RowKeys } from './keys';
-export { parseScheme, loadSchemePrompt, schemePrompt, SCHEME_COLUMNS, SCHEME_PROMPT, SCHEME_TOTAL, type ParsedScheme, type Checkpoint } from './scheme';
+export {
+  parseScheme,
+  loadSchemePrompt,
+  schemePrompt,
+  SCHEME_COLUMNS,
+  SCHEME_PROMPT,
+  SCHEME_TOTAL,
+  type ParsedScheme,
+  type Checkpoint,
+} from './scheme';
 export {
   parseFilterVerdict,
   parseFilterObject,

@@ -63,7 +63,8 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
     for (const col of [c.stamp, c.cost, c.usd, c.error, c.reply, ...written]) if (col) leave.push(col);
     return plainCopy(input, ...leave);
   };
-  const stamp = (key: string, attempts: number): RunStamp => Object.assign(plainCopy(identity), { key, attempts, finished_at: new Date().toISOString() }) as unknown as RunStamp;
+  const stamp = (key: string, attempts: number): RunStamp =>
+    Object.assign(plainCopy(identity), { key, attempts, finished_at: new Date().toISOString() }) as unknown as RunStamp;
 
   return processRows({
     ...jobOptions(opts),
@@ -82,7 +83,12 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
         signal: ctx.signal,
         onRetry: ctx.onRetry,
       });
-      const cost: CostRecord = { cost: r.cost, input_tokens: r.usage.inputTokens, output_tokens: r.usage.outputTokens, time: r.time };
+      const cost: CostRecord = {
+        cost: r.cost,
+        input_tokens: r.usage.inputTokens,
+        output_tokens: r.usage.outputTokens,
+        time: r.time,
+      };
       const carried = carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST;
       const row = base(task.row);
       const parsed = opts.parse(r.text);
@@ -104,7 +110,10 @@ export async function annotateRows(opts: AnnotateOptions): Promise<JobSummary> {
       const row = base(task.row);
       for (const f of written) row[f] = null;
       row[c.error] = `request failed: ${e.message}`;
-      row[c.cost] = addCost(carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST, { ...ZERO_COST, time: elapsedSec });
+      row[c.cost] = addCost(carriedCost(previous.get(task.key), c.stamp, c.cost, c.error, identity) ?? ZERO_COST, {
+        ...ZERO_COST,
+        time: elapsedSec,
+      });
       if (c.usd) row[c.usd] = (row[c.cost] as CostRecord).cost;
       row[c.stamp] = stamp(task.key, e.attempts);
       return row;

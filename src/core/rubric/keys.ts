@@ -28,10 +28,14 @@ export function rowKeys(rows: Row[], contentColumns: string[], idColumns: string
     const ids = rows.map((r) => r[col]);
     const usable = ids.every((v) => (typeof v === 'string' && v !== '') || typeof v === 'number');
     if (usable && new Set(ids.map(String)).size === ids.length) {
-      return { keys: ids.map(String), keyOf: (row) => (row[col] === undefined || row[col] === null ? undefined : String(row[col])) };
+      return {
+        keys: ids.map(String),
+        keyOf: (row) => (row[col] === undefined || row[col] === null ? undefined : String(row[col])),
+      };
     }
   }
-  const positional = (row: Row, i: number) => `#${i}:${shortHash(contentColumns.map((c) => String(row[c] ?? '')).join('\u0000'))}`;
+  const positional = (row: Row, i: number) =>
+    `#${i}:${shortHash(contentColumns.map((c) => String(row[c] ?? '')).join('\u0000'))}`;
   return { keys: rows.map(positional), keyOf: positional };
 }
 
@@ -62,22 +66,39 @@ export async function previousRows(outputPath: string, stampColumn: string): Pro
  * The cost a failed earlier attempt of the same config and prompt already spent on a row, taken
  * from that row's cost column when it failed (its `errorColumn` is set); zero otherwise.
  */
-export function carriedCost(prev: Row | undefined, stampColumn: string, costColumn: string, errorColumn: string, identity: { config_hash: string; prompt_hash: string }): CostRecord | undefined {
+export function carriedCost(
+  prev: Row | undefined,
+  stampColumn: string,
+  costColumn: string,
+  errorColumn: string,
+  identity: { config_hash: string; prompt_hash: string },
+): CostRecord | undefined {
   if (!prev) return undefined;
   const stamp = prev[stampColumn] as Partial<RunStamp> | undefined;
   const failed = prev[errorColumn] !== undefined && prev[errorColumn] !== null && prev[errorColumn] !== '';
-  if (!failed || stamp?.config_hash !== identity.config_hash || stamp?.prompt_hash !== identity.prompt_hash) return undefined;
+  if (!failed || stamp?.config_hash !== identity.config_hash || stamp?.prompt_hash !== identity.prompt_hash)
+    return undefined;
   return asCost(prev[costColumn]);
 }
 
 /** A column check before anything is spent: the message names the row and lists the columns it has. */
-export function requireText(rows: Row[], column: string, file: string, what: string, opts: { allowEmpty?: boolean; option?: string } = {}): void {
+export function requireText(
+  rows: Row[],
+  column: string,
+  file: string,
+  what: string,
+  opts: { allowEmpty?: boolean; option?: string } = {},
+): void {
   rows.forEach((row, i) => {
     const v = row[column];
     const missing = v === undefined || v === null;
     const bad = missing || typeof v !== 'string' || (!opts.allowEmpty && !v.trim());
     if (!bad) return;
-    const how = missing ? 'has no column' : typeof v !== 'string' ? 'has a non-text value in column' : 'has an empty value in column';
+    const how = missing
+      ? 'has no column'
+      : typeof v !== 'string'
+        ? 'has a non-text value in column'
+        : 'has an empty value in column';
     throw new QedError(
       `row ${i + 1} ${how} '${column}' (${what})`,
       { file, field: column },

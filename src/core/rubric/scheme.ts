@@ -10,7 +10,10 @@ export const SCHEME_PROMPT: { file: string; spec: TemplateSpec } = {
   spec: {
     names: ['problem_statement', 'reference_solution'],
     rename: { problem: 'problem_statement', solution: 'reference_solution' },
-    required: [['problem_statement', 'problem'], ['reference_solution', 'solution']],
+    required: [
+      ['problem_statement', 'problem'],
+      ['reference_solution', 'solution'],
+    ],
   },
 };
 
@@ -44,14 +47,19 @@ type Section = 'checkpoints' | 'zero-credit' | 'deductions';
  * "**Zero-credit items:**", "3. Deductions", "Deductions: none". A keyword followed by a number or
  * a name ("Checkpoint 1 (2 pts): …") is an item, not a heading.
  */
-const HEADING = /^\s*(?:#{1,6}\s*)?[*_]*\s*(?:(?:\d+|[ivx]+)[.)]\s*)?[*_]*\s*(checkpoints?|zero[- ]credit(?:\s+items?)?|no[- ]credit(?:\s+items?)?|deductions?|penalties)\s*[*_]*\s*(?:\([^)\n]*\))?\s*[*_]*\s*(?::|[-–—]\s|$)/i;
+const HEADING =
+  /^\s*(?:#{1,6}\s*)?[*_]*\s*(?:(?:\d+|[ivx]+)[.)]\s*)?[*_]*\s*(checkpoints?|zero[- ]credit(?:\s+items?)?|no[- ]credit(?:\s+items?)?|deductions?|penalties)\s*[*_]*\s*(?:\([^)\n]*\))?\s*[*_]*\s*(?::|[-–—]\s|$)/i;
 
 /** The section a heading line opens, and what follows the heading's colon on the same line. */
 function sectionOf(line: string): { section: Section; rest: string } | undefined {
   const m = HEADING.exec(line);
   if (!m) return undefined;
   const k = m[1].toLowerCase();
-  const section: Section = k.startsWith('checkpoint') ? 'checkpoints' : k.startsWith('deduction') || k === 'penalties' ? 'deductions' : 'zero-credit';
+  const section: Section = k.startsWith('checkpoint')
+    ? 'checkpoints'
+    : k.startsWith('deduction') || k === 'penalties'
+      ? 'deductions'
+      : 'zero-credit';
   return { section, rest: line.slice(m.index + m[0].length) };
 }
 
@@ -88,7 +96,10 @@ function schemeBody(reply: string): Parsed<string> {
   }
   body = body.trim();
   // A fence around the scheme (or a fence the preamble opened and the scheme closes).
-  body = body.replace(/^```[^\n]*\n/, '').replace(/\n```\s*$/, '').trim();
+  body = body
+    .replace(/^```[^\n]*\n/, '')
+    .replace(/\n```\s*$/, '')
+    .trim();
   return { ok: true, value: body };
 }
 
@@ -126,11 +137,16 @@ export function parseScheme(reply: string): Parsed<ParsedScheme> {
   const checkpoints: Checkpoint[] = [];
   for (const line of scored.filter((l) => indentOf(l) === top)) {
     const raw = pointsOf(line)!;
-    if (!/^\d+$/.test(raw)) return { ok: false, error: `checkpoint ${checkpoints.length + 1} gives ${raw} points, not a whole number` };
+    if (!/^\d+$/.test(raw))
+      return { ok: false, error: `checkpoint ${checkpoints.length + 1} gives ${raw} points, not a whole number` };
     checkpoints.push({ points: Number(raw), line: line.trim() });
   }
   const sum = checkpoints.reduce((s, c) => s + c.points, 0);
-  if (sum !== SCHEME_TOTAL) return { ok: false, error: `the checkpoints add up to ${sum} points, not ${SCHEME_TOTAL} (${checkpoints.map((c) => c.points).join(' + ')})` };
+  if (sum !== SCHEME_TOTAL)
+    return {
+      ok: false,
+      error: `the checkpoints add up to ${sum} points, not ${SCHEME_TOTAL} (${checkpoints.map((c) => c.points).join(' + ')})`,
+    };
   if (!sections.has('zero-credit')) return { ok: false, error: 'the scheme has no Zero-credit section' };
   if (!sections.has('deductions')) return { ok: false, error: 'the scheme has no Deductions section' };
   return { ok: true, value: { text: body.value, checkpoints } };

@@ -35,7 +35,9 @@ export function missingDelimiterWarning(delimiters: string[], key: string): stri
 
 /** The summary's words for `n` replies without delimiters (empty when none). */
 export function missingDelimiterSummary(n: number, delimiters: string[] = ['</think>']): string {
-  return n ? `${n} ${n === 1 ? 'reply' : 'replies'} had no ${quoteAll(delimiters)}: ${n === 1 ? 'its answer is' : 'their answers are'} empty` : '';
+  return n
+    ? `${n} ${n === 1 ? 'reply' : 'replies'} had no ${quoteAll(delimiters)}: ${n === 1 ? 'its answer is' : 'their answers are'} empty`
+    : '';
 }
 
 /** The columns that identify a problem, in order of preference. */
@@ -48,8 +50,14 @@ const ID_COLUMNS = ['problem_id', 'question_id', 'id'];
 export function rowKeys(rows: Row[]): { base: string[]; keyOf: (row: Row) => string | undefined } {
   for (const col of ID_COLUMNS) {
     const ids = rows.map((r) => r[col]);
-    if (ids.every((v) => (typeof v === 'string' && v !== '') || typeof v === 'number') && new Set(ids.map(String)).size === ids.length) {
-      return { base: ids.map(String), keyOf: (row) => (row[col] === undefined ? undefined : `${row[col]}@${Number(row.run_index ?? 0)}`) };
+    if (
+      ids.every((v) => (typeof v === 'string' && v !== '') || typeof v === 'number') &&
+      new Set(ids.map(String)).size === ids.length
+    ) {
+      return {
+        base: ids.map(String),
+        keyOf: (row) => (row[col] === undefined ? undefined : `${row[col]}@${Number(row.run_index ?? 0)}`),
+      };
     }
   }
   return { base: rows.map((_, i) => `#${i}`), keyOf: () => undefined };
@@ -71,8 +79,10 @@ function checkProblems(ds: Dataset, rows: Row[], col: string): void {
 }
 
 function schemaFor(row: Row, mode: RunMode): unknown[] | undefined {
-  if (mode === 'final-answer') return [{ title: 'Answer Correctness', desc: row.answer === undefined ? '' : String(row.answer), points: 1 }];
-  if (typeof row.grading_guidelines === 'string') return [{ title: 'Proof Grade', desc: row.grading_guidelines, points: 7 }];
+  if (mode === 'final-answer')
+    return [{ title: 'Answer Correctness', desc: row.answer === undefined ? '' : String(row.answer), points: 1 }];
+  if (typeof row.grading_guidelines === 'string')
+    return [{ title: 'Proof Grade', desc: row.grading_guidelines, points: 7 }];
   return undefined;
 }
 
@@ -93,14 +103,19 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
   if (!rows.length) throw new QedError('the dataset has no rows', { file: dataset.file });
   // A column may be named as the file has it even when it was renamed on reading (`Problem` in an
   // IMO-Bench CSV is read as `problem`).
-  const problemColumn = !dataset.columns.includes(opts.problemColumn) && dataset.renamed[opts.problemColumn] ? dataset.renamed[opts.problemColumn] : opts.problemColumn;
+  const problemColumn =
+    !dataset.columns.includes(opts.problemColumn) && dataset.renamed[opts.problemColumn]
+      ? dataset.renamed[opts.problemColumn]
+      : opts.problemColumn;
   checkProblems(dataset, rows, problemColumn);
-  if (!(opts.n >= 1) || !Number.isInteger(opts.n)) throw new QedError(`--n must be a positive whole number, got ${opts.n}`, { field: '--n' });
+  if (!(opts.n >= 1) || !Number.isInteger(opts.n))
+    throw new QedError(`--n must be a positive whole number, got ${opts.n}`, { field: '--n' });
 
   const { base, keyOf } = rowKeys(dataset.rows);
   const position = new Map(base.map((b, i) => [b, i]));
   const tasks = [];
-  for (let r = 0; r < opts.n; r++) for (let i = 0; i < rows.length; i++) tasks.push({ key: `${base[i]}@${r}`, row: rows[i], runIndex: r });
+  for (let r = 0; r < opts.n; r++)
+    for (let i = 0; i < rows.length; i++) tasks.push({ key: `${base[i]}@${r}`, row: rows[i], runIndex: r });
   const runOf = new Map(tasks.map((t) => [t.key, t.runIndex]));
   // Each key's place, worked out once (a sort compares every key many times).
   const places = new Map<string, { pos: number; run: number }>();
@@ -122,7 +137,15 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
   const build = (
     input: Row,
     key: string,
-    r: { model_solution: string; cost_run: CostRecord; history: unknown[]; finish_reason?: string; error?: string; attempts: number; extra?: Record<string, unknown> },
+    r: {
+      model_solution: string;
+      cost_run: CostRecord;
+      history: unknown[];
+      finish_reason?: string;
+      error?: string;
+      attempts: number;
+      extra?: Record<string, unknown>;
+    },
   ): Row => {
     const row = plainCopy(input, 'error');
     row.model_solution = r.model_solution;
@@ -173,7 +196,14 @@ export async function runBenchmark(opts: RunOptions): Promise<RunSummary> {
         ctx.log(`warning: ${missingDelimiterWarning(res.missingDelimiters, task.key)}`);
       }
       return {
-        row: build(task.row, task.key, { model_solution: res.answer, cost_run: res.cost, history: res.history, finish_reason: res.finishReason, attempts: res.attempts, extra: res.extra }),
+        row: build(task.row, task.key, {
+          model_solution: res.answer,
+          cost_run: res.cost,
+          history: res.history,
+          finish_reason: res.finishReason,
+          attempts: res.attempts,
+          extra: res.extra,
+        }),
         cost: res.cost,
         ...(res.missingDelimiters ? { flag: NO_DELIMITER } : {}),
       };

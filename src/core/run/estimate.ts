@@ -37,7 +37,9 @@ export function estimateRunCost(
   // The template's placeholder is replaced by the problem: count the template once per problem.
   const templateTokens = estimateTokens(template);
   const inputTokens = problems.reduce((s, p) => s + templateTokens + estimateTokens(p), 0);
-  const usd = (callsPerProblem * n * (inputTokens * cfg.readCost + problems.length * outputTokensPerRequest * cfg.writeCost)) / 1e6;
+  const usd =
+    (callsPerProblem * n * (inputTokens * cfg.readCost + problems.length * outputTokensPerRequest * cfg.writeCost)) /
+    1e6;
   return {
     usd,
     problems: problems.length,

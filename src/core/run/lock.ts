@@ -75,7 +75,13 @@ export class JobLock {
    * written); `edit`: the refusal says that nothing was written.
    */
   acquire(edit = false): void {
-    const mine = JSON.stringify({ host: hostname(), pid: process.pid, started: new Date().toISOString(), by: owner, job: this.job });
+    const mine = JSON.stringify({
+      host: hostname(),
+      pid: process.pid,
+      started: new Date().toISOString(),
+      by: owner,
+      job: this.job,
+    });
     for (let attempt = 0; attempt < 200; attempt++) {
       if (this.create(this.lockPath, mine)) {
         this.hold();
@@ -87,7 +93,11 @@ export class JobLock {
       // Stale (a dead holder) or empty / unreadable (a crash while it was written): take it over.
       this.takeOver(found);
     }
-    throw new QedError('could not take the lock of this file (other processes kept taking it)', { file: this.file }, `try again; if it persists, delete ${this.lockPath}`);
+    throw new QedError(
+      'could not take the lock of this file (other processes kept taking it)',
+      { file: this.file },
+      `try again; if it persists, delete ${this.lockPath}`,
+    );
   }
 
   /** Removes a stale lock under the takeover guard, if it is still the same stale lock. */
@@ -115,7 +125,10 @@ export class JobLock {
    * cannot be written (disk full, read-only folder) throws and leaves nothing behind.
    */
   private create(path: string, content: string): boolean {
-    const tmp = join(dirname(path), `.${basename(this.file)}.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(
+      dirname(path),
+      `.${basename(this.file)}.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    );
     try {
       this.fs.writeFileSync(tmp, content, { flag: 'wx' });
     } catch (e) {
@@ -127,7 +140,8 @@ export class JobLock {
       return true;
     } catch (e) {
       if (errCode(e) === 'EEXIST') return false;
-      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes(errCode(e) ?? '')) throw cannotLock(this.file, this.lockPath, e);
+      if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes(errCode(e) ?? ''))
+        throw cannotLock(this.file, this.lockPath, e);
       // A file system without hard links: create the lock directly, and remove it if it cannot be written whole.
       return this.createDirectly(path, content);
     } finally {
@@ -182,7 +196,11 @@ function cannotLock(file: string, lockPath: string, e: unknown): QedError {
         : code === 'EACCES' || code === 'EPERM'
           ? 'the folder is not writable'
           : `${code ?? 'error'}: ${(e as Error)?.message ?? String(e)}`;
-  return new QedError(`cannot create the lock file ${basename(lockPath)} (${why}); nothing was written`, { file }, code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and try again' : 'check that the folder is writable');
+  return new QedError(
+    `cannot create the lock file ${basename(lockPath)} (${why}); nothing was written`,
+    { file },
+    code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and try again' : 'check that the folder is writable',
+  );
 }
 
 /** Who holds a lock, in words: "qed eval (pid 123, grading, since 2026-12-03T16:00:00Z)". */
@@ -194,7 +212,11 @@ export function describeHolder(h: LockHolder): string {
 
 /** The error for a file another job holds. */
 function lockedError(lockPath: string, file: string, holder: LockHolder, edit: boolean): QedError {
-  return new QedError(`${describeHolder(holder)} is writing this ${edit ? 'file; nothing was written' : 'output'}`, { file }, `wait for it to finish or cancel it; if it is not running any more, delete ${lockPath}`);
+  return new QedError(
+    `${describeHolder(holder)} is writing this ${edit ? 'file; nothing was written' : 'output'}`,
+    { file },
+    `wait for it to finish or cancel it; if it is not running any more, delete ${lockPath}`,
+  );
 }
 
 interface InspectedLock {
@@ -241,7 +263,8 @@ export function liveLockHolder(lockPath: string): LockHolder | undefined {
 function parseLock(text: string): LockHolder | undefined {
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   try {
-    const v = JSON.parse(text) as { host?: unknown; pid?: unknown; started?: unknown; by?: unknown; job?: unknown } | number;
+    const v = JSON.parse(text) as
+      { host?: unknown; pid?: unknown; started?: unknown; by?: unknown; job?: unknown } | number;
     if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? { pid: v } : undefined;
     if (typeof v !== 'object' || v === null || typeof v.pid !== 'number') return undefined;
     return { host: str(v.host), pid: v.pid, started: str(v.started), by: str(v.by), job: str(v.job) };
@@ -274,7 +297,10 @@ export function editBlocker(file: string): { message: string; hint: string } | u
   const lockPath = `${file}.lock`;
   const holder = liveLockHolder(lockPath);
   if (holder) {
-    return { message: `${describeHolder(holder)} is writing this file; nothing was written`, hint: `wait for it to finish; if it is not running any more, delete ${lockPath}` };
+    return {
+      message: `${describeHolder(holder)} is writing this file; nothing was written`,
+      hint: `wait for it to finish; if it is not running any more, delete ${lockPath}`,
+    };
   }
   const journal = `${file}.partial`;
   if (existsSync(journal)) {

@@ -21,12 +21,21 @@ function statOrNone(p: string): Stats | undefined {
 export function checkOutputPath(file: string, option = '--output-path'): void {
   const where = { file, field: option };
   if (statOrNone(file)?.isDirectory()) {
-    throw new QedError('this is a folder; the output must be a file', where, `name a file inside it, e.g. ${join(file, 'results.jsonl')}`);
+    throw new QedError(
+      'this is a folder; the output must be a file',
+      where,
+      `name a file inside it, e.g. ${join(file, 'results.jsonl')}`,
+    );
   }
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const st = statOrNone(dir);
     if (st) {
-      if (!st.isDirectory()) throw new QedError(`cannot create the output under ${dir}: it is a file, not a folder`, where, `choose another ${option}`);
+      if (!st.isDirectory())
+        throw new QedError(
+          `cannot create the output under ${dir}: it is a file, not a folder`,
+          where,
+          `choose another ${option}`,
+        );
       break;
     }
     if (dirname(dir) === dir) break;
@@ -38,7 +47,11 @@ export function checkOutputPath(file: string, option = '--output-path'): void {
     closeSync(openSync(probe, 'wx'));
   } catch (e) {
     if (!isEnvironmentError(e)) throw e;
-    throw new QedError(`cannot write to the folder ${folder}: ${describeErrno(e, false)}`, where, `choose a folder you can write to with ${option}`);
+    throw new QedError(
+      `cannot write to the folder ${folder}: ${describeErrno(e, false)}`,
+      where,
+      `choose a folder you can write to with ${option}`,
+    );
   } finally {
     try {
       unlinkSync(probe);

@@ -50,7 +50,14 @@ export interface TemplateSpec {
 
 /** Every name a spec accepts. */
 export function acceptedNames(spec: TemplateSpec): string[] {
-  return [...new Set([...spec.names, ...Object.keys(spec.rename ?? {}), ...(spec.extra ?? []), ...Object.keys(spec.constants ?? {})])];
+  return [
+    ...new Set([
+      ...spec.names,
+      ...Object.keys(spec.rename ?? {}),
+      ...(spec.extra ?? []),
+      ...Object.keys(spec.constants ?? {}),
+    ]),
+  ];
 }
 
 /**
@@ -58,9 +65,23 @@ export function acceptedNames(spec: TemplateSpec): string[] {
  * current command does not fill gets an error instead of sending `{name}` as text.
  */
 const ALL_NAMES = new Set([
-  'problem_statement', 'problem', 'reference_solution', 'solution', 'candidate_solution', 'student_answer',
-  'grading_guidelines', 'guidelines', 'marking_scheme', 'max_points', 'golden_answer', 'gold_answer',
-  'candidate_answer', 'grading_items', 'path', 'candidates', 'comments',
+  'problem_statement',
+  'problem',
+  'reference_solution',
+  'solution',
+  'candidate_solution',
+  'student_answer',
+  'grading_guidelines',
+  'guidelines',
+  'marking_scheme',
+  'max_points',
+  'golden_answer',
+  'gold_answer',
+  'candidate_answer',
+  'grading_items',
+  'path',
+  'candidates',
+  'comments',
 ]);
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -88,7 +109,11 @@ function plainFields(text: string): { name: string; at: number }[] {
  * - Otherwise (single LaTeX or JSON braces) only the accepted names are replaced; a name that
  *   another command fills is refused, since it would be sent as text.
  */
-export function checkTemplate(text: string, spec: TemplateSpec, file: string): Pick<PromptTemplate, 'format' | 'rename' | 'constants'> {
+export function checkTemplate(
+  text: string,
+  spec: TemplateSpec,
+  file: string,
+): Pick<PromptTemplate, 'format' | 'rename' | 'constants'> {
   const accepted = acceptedNames(spec);
   const hint = `this command fills ${accepted.map((n) => `{${n}}`).join(', ')}; write {{ and }} for literal braces in a file that uses them`;
   let fields: string[] | undefined;
@@ -105,22 +130,38 @@ export function checkTemplate(text: string, spec: TemplateSpec, file: string): P
     used = fields;
   } else {
     used = [...new Set(plainFields(text).map((f) => f.name))];
-    const unknown = fields && pyEscapes ? fields.find((f) => !accepted.includes(f)) : plainFields(text).find((f) => ALL_NAMES.has(f.name) && !accepted.includes(f.name))?.name;
+    const unknown =
+      fields && pyEscapes
+        ? fields.find((f) => !accepted.includes(f))
+        : plainFields(text).find((f) => ALL_NAMES.has(f.name) && !accepted.includes(f.name))?.name;
     if (unknown !== undefined) {
       const at = IDENT.test(unknown) ? text.search(new RegExp(`\\{${unknown}[}!:]`)) : -1;
-      throw new QedError(`the prompt has a placeholder {${unknown}} that this command does not fill`, { file, line: at >= 0 ? lineOf(text, at) : undefined, field: `{${unknown}}` }, hint);
+      throw new QedError(
+        `the prompt has a placeholder {${unknown}} that this command does not fill`,
+        { file, line: at >= 0 ? lineOf(text, at) : undefined, field: `{${unknown}}` },
+        hint,
+      );
     }
   }
   for (const group of spec.required) {
     if (!group.some((n) => used.includes(n))) {
       const names = group.map((n) => `{${n}}`).join(' or ');
-      throw new QedError(`the prompt has no ${names} placeholder, so that text would never be sent`, { file, field: '--prompt' }, hint);
+      throw new QedError(
+        `the prompt has no ${names} placeholder, so that text would never be sent`,
+        { file, field: '--prompt' },
+        hint,
+      );
     }
   }
-  const present = (o?: Record<string, string>) => (o ? Object.fromEntries(Object.entries(o).filter(([k]) => used.includes(k))) : {});
+  const present = (o?: Record<string, string>) =>
+    o ? Object.fromEntries(Object.entries(o).filter(([k]) => used.includes(k))) : {};
   const rename = present(spec.rename);
   const constants = present(spec.constants);
-  return { format, ...(Object.keys(rename).length ? { rename } : {}), ...(Object.keys(constants).length ? { constants } : {}) };
+  return {
+    format,
+    ...(Object.keys(rename).length ? { rename } : {}),
+    ...(Object.keys(constants).length ? { constants } : {}),
+  };
 }
 
 /**
@@ -129,7 +170,13 @@ export function checkTemplate(text: string, spec: TemplateSpec, file: string): P
  * the original's two grading scripts give {solution} different meanings); a list of names means
  * exactly those, each required.
  */
-export async function loadTemplate(shippedRoot: string, shippedName: string, spec: TemplateSpec | ((text: string) => TemplateSpec) | string[], userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+export async function loadTemplate(
+  shippedRoot: string,
+  shippedName: string,
+  spec: TemplateSpec | ((text: string) => TemplateSpec) | string[],
+  userFile?: string,
+  cwd = process.cwd(),
+): Promise<PromptTemplate> {
   // A plain list: those names, each required.
   if (Array.isArray(spec)) spec = { names: spec, required: spec.map((n) => [n]) };
   const file = userFile ? resolve(cwd, userFile) : join(shippedRoot, 'prompts', shippedName);
@@ -137,17 +184,30 @@ export async function loadTemplate(shippedRoot: string, shippedName: string, spe
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new QedError(`cannot read the prompt template: ${(e as NodeJS.ErrnoException).code ?? e}`, { file, field: '--prompt' });
+    throw new QedError(`cannot read the prompt template: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      file,
+      field: '--prompt',
+    });
   }
   const how = checkTemplate(text, typeof spec === 'function' ? spec(text) : spec, file);
-  return { source: userFile ? file : `configs/prompts/${shippedName}`, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 16), ...how };
+  return {
+    source: userFile ? file : `configs/prompts/${shippedName}`,
+    text,
+    hash: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    ...how,
+  };
 }
 
 /** Generation: ours and the original's name are the same. */
 export const RUN_SPEC: TemplateSpec = { names: ['problem_statement'], required: [['problem_statement']] };
 
 /** Loads a generation prompt: a user's `--prompt` file, or the shipped default for the mode. */
-export function loadPrompt(mode: RunMode, shippedRoot: string, userFile?: string, cwd = process.cwd()): Promise<PromptTemplate> {
+export function loadPrompt(
+  mode: RunMode,
+  shippedRoot: string,
+  userFile?: string,
+  cwd = process.cwd(),
+): Promise<PromptTemplate> {
   return loadTemplate(shippedRoot, DEFAULT_PROMPTS[mode], RUN_SPEC, userFile, cwd);
 }
 
@@ -160,7 +220,8 @@ export function loadPrompt(mode: RunMode, shippedRoot: string, userFile?: string
 export function fillTemplate(template: PromptTemplate | string, vars: Record<string, string>): string {
   if (typeof template !== 'string' && (template.rename || template.constants)) {
     vars = plainCopy(vars) as Record<string, string>;
-    for (const [name, ours] of Object.entries(template.rename ?? {})) if (vars[ours] !== undefined) vars[name] = vars[ours];
+    for (const [name, ours] of Object.entries(template.rename ?? {}))
+      if (vars[ours] !== undefined) vars[name] = vars[ours];
     Object.assign(vars, template.constants);
   }
   const text = typeof template === 'string' ? template : template.text;

@@ -79,7 +79,14 @@ export interface RowJobOptions {
 
 /** The common options of a row job, to hand on to processRows. */
 export function jobOptions(o: RowJobOptions): RowJobOptions {
-  return { outputPath: o.outputPath, overwrite: o.overwrite, concurrency: o.concurrency, signal: o.signal, onProgress: o.onProgress, onLog: o.onLog };
+  return {
+    outputPath: o.outputPath,
+    overwrite: o.overwrite,
+    concurrency: o.concurrency,
+    signal: o.signal,
+    onProgress: o.onProgress,
+    onLog: o.onLog,
+  };
 }
 
 export interface ProcessRowsOptions extends Omit<StoreOptions, 'isValidKey'>, RowJobOptions {
@@ -213,15 +220,24 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       try {
         // A row nested absurdly deep would overflow the stack of whatever walks it: record why
         // it was not done instead of failing the whole job.
-        if (deeperThan(task.row)) throw new LlmError(`not sent: the row is ${TOO_DEEP}`, 'bad-request', undefined, undefined, 0);
-        outcome = await opts.work(task, { signal: child.signal, log, onRetry: (info) => log(`${task.key}: ${describeRetry(info)}`) });
+        if (deeperThan(task.row))
+          throw new LlmError(`not sent: the row is ${TOO_DEEP}`, 'bad-request', undefined, undefined, 0);
+        outcome = await opts.work(task, {
+          signal: child.signal,
+          log,
+          onRetry: (info) => log(`${task.key}: ${describeRetry(info)}`),
+        });
       } catch (e) {
         if (opts.signal?.aborted || (e instanceof LlmError && e.kind === 'cancelled')) {
           counts.inFlight--;
           break; // unfinished: nothing is written, the next run does it
         }
         if (!(e instanceof LlmError)) throw e;
-        outcome = { row: opts.onFailure(task, e, (Date.now() - t0) / 1000), cost: ZERO_COST, failure: describeError(e) };
+        outcome = {
+          row: opts.onFailure(task, e, (Date.now() - t0) / 1000),
+          cost: ZERO_COST,
+          failure: describeError(e),
+        };
       } finally {
         child.dispose();
       }
@@ -266,7 +282,10 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
     const known = new Set(order.map((o) => o.key));
     const extra = store.keys().filter((k) => !known.has(k));
     if (opts.extraOrder) extra.sort(opts.extraOrder);
-    written = await finalizeOrRelease(store, [...order.map((o) => ({ key: o.key, fallback: o.fallback })), ...extra.map((key) => ({ key }))]);
+    written = await finalizeOrRelease(store, [
+      ...order.map((o) => ({ key: o.key, fallback: o.fallback })),
+      ...extra.map((key) => ({ key })),
+    ]);
     for (const w of store.warnings.slice(warned)) opts.onLog?.(`warning: ${w}`);
   }
   return {

@@ -11,7 +11,14 @@ export interface Solver {
   readonly stopOnFailure?: boolean;
   /** Rows worked on at once, when the solver decides it (agents: the scaffold's n_threads). */
   readonly rowsAtOnce?: number;
-  solve(prompt: string, opts: { signal?: AbortSignal; onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void; key?: string }): Promise<SolveResult>;
+  solve(
+    prompt: string,
+    opts: {
+      signal?: AbortSignal;
+      onRetry?: (info: { attempt: number; delayMs: number; error: string }) => void;
+      key?: string;
+    },
+  ): Promise<SolveResult>;
   /**
    * State a solver keeps beside the output while a job runs (an agent's step journal): opened
    * under the output's lock once the job starts (`fresh` with --overwrite; returns warnings), and

@@ -1,8 +1,25 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+  mkdirSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { QedError } from '../errors';
 import type { Row } from '../data/types';
-import { FileChangedError, JournalLine, readForRewrite, removeStaleTemps, serializeRow, writeJsonlAtomic, type FileSnapshot } from '../data';
+import {
+  FileChangedError,
+  JournalLine,
+  readForRewrite,
+  removeStaleTemps,
+  serializeRow,
+  writeJsonlAtomic,
+  type FileSnapshot,
+} from '../data';
 import { GroupSync } from './groupSync';
 import { JobLock, processAlive } from './lock';
 
@@ -70,7 +87,11 @@ export class ResultStore {
     lockPath: string,
     private readonly opts: StoreOptions,
   ) {
-    this.jobLock = new JobLock(lockPath, outputPath, opts.stampColumn === 'qed_grade' ? 'grading' : opts.stampColumn === 'qed_run' ? 'a run' : 'a row job');
+    this.jobLock = new JobLock(
+      lockPath,
+      outputPath,
+      opts.stampColumn === 'qed_grade' ? 'grading' : opts.stampColumn === 'qed_run' ? 'a run' : 'a row job',
+    );
   }
   private readonly jobLock: JobLock;
   /** The output as read under the lock (null: there was none), checked again before it is replaced. */
@@ -85,7 +106,8 @@ export class ResultStore {
     mkdirSync(dirname(outputPath), { recursive: true });
     store.lock();
     try {
-      for (const name of removeStaleTemps(outputPath, processAlive)) store.warnings.push(`removed ${name}, left by a rewrite of ${outputPath} that was killed`);
+      for (const name of removeStaleTemps(outputPath, processAlive))
+        store.warnings.push(`removed ${name}, left by a rewrite of ${outputPath} that was killed`);
       // Read under the lock: what this job rewrites at the end is exactly what it read now, plus
       // its own rows, plus whatever another program appends meanwhile (see finalize).
       const current = readForRewrite(outputPath);
@@ -151,12 +173,19 @@ export class ResultStore {
     }
     try {
       const r = await writeJsonlAtomic(this.outputPath, out, this.snapshot);
-      if (r?.carried) this.warnings.push(`${this.outputPath}: another program appended ${r.carried} bytes to the file while the job ran; they are kept at its end`);
+      if (r?.carried)
+        this.warnings.push(
+          `${this.outputPath}: another program appended ${r.carried} bytes to the file while the job ran; they are kept at its end`,
+        );
     } catch (e) {
       // The journal keeps every row of this job: nothing is lost, the next run merges it.
       this.close();
       if (e instanceof FileChangedError) {
-        throw new QedError(`the file ${e.what} while the job ran, so it was not rewritten; this job's rows are kept in ${this.journalPath}`, { file: this.outputPath }, 'run the same command again: it reads the file as it is now and merges those rows');
+        throw new QedError(
+          `the file ${e.what} while the job ran, so it was not rewritten; this job's rows are kept in ${this.journalPath}`,
+          { file: this.outputPath },
+          'run the same command again: it reads the file as it is now and merges those rows',
+        );
       }
       throw e;
     }
@@ -196,15 +225,22 @@ export class ResultStore {
       let row: Row;
       try {
         const parsed: unknown = JSON.parse(line);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('not a JSON object');
         row = parsed as Row;
       } catch (e) {
         if (isJournal) {
           // A line torn by a crash mid-write: its row is simply requested again.
-          this.warnings.push(`${path}:${i + 1}: skipped an unreadable journal line (${(e as Error).message}); that row will be run again`);
+          this.warnings.push(
+            `${path}:${i + 1}: skipped an unreadable journal line (${(e as Error).message}); that row will be run again`,
+          );
           continue;
         }
-        throw new QedError(`the existing output is not valid JSONL (${(e as Error).message})`, { file: path, line: i + 1 }, 'fix or move the file, or pass --overwrite to replace it');
+        throw new QedError(
+          `the existing output is not valid JSONL (${(e as Error).message})`,
+          { file: path, line: i + 1 },
+          'fix or move the file, or pass --overwrite to replace it',
+        );
       }
       const index = ordinal++;
       const stamp = row[opts.stampColumn] as Partial<RunStamp> | undefined;
@@ -230,7 +266,10 @@ export class ResultStore {
       }
       this.rows.set(key, row);
     }
-    if (foreign) this.warnings.push(`${path}: ${foreign} finished row(s) carry no '${opts.stampColumn}' stamp (written by another tool); they are kept as they are`);
+    if (foreign)
+      this.warnings.push(
+        `${path}: ${foreign} finished row(s) carry no '${opts.stampColumn}' stamp (written by another tool); they are kept as they are`,
+      );
   }
 
   private lock(): void {
@@ -249,7 +288,9 @@ function identityDifference(want: RunIdentity, have: Partial<RunStamp>): string 
     if (!have.settings || !want.settings) return what;
     const keys = [...new Set([...Object.keys(have.settings), ...Object.keys(want.settings)])].sort();
     const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
-    const diffs = keys.filter((k) => JSON.stringify(have.settings![k]) !== JSON.stringify(want.settings![k])).map((k) => `${k} ${show(have.settings![k])} → ${show(want.settings![k])}`);
+    const diffs = keys
+      .filter((k) => JSON.stringify(have.settings![k]) !== JSON.stringify(want.settings![k]))
+      .map((k) => `${k} ${show(have.settings![k])} → ${show(want.settings![k])}`);
     return diffs.length ? `${what}: ${diffs.join(', ')}` : what;
   }
   if (have.prompt_hash !== want.prompt_hash) return `prompt '${have.prompt ?? '?'}' vs '${want.prompt}'`;

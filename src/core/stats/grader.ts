@@ -106,7 +106,9 @@ export function pairwiseAgreement(facts: readonly GraderFacts[]): GraderSummary[
 }
 
 export function summarizeGraderFacts(facts: readonly GraderFacts[], label: string, file?: string): GraderSummary {
-  const compared = facts.filter((f): f is GraderFacts & { grader: number; human: number } => f.grader !== null && f.human !== null);
+  const compared = facts.filter(
+    (f): f is GraderFacts & { grader: number; human: number } => f.grader !== null && f.human !== null,
+  );
   const n = compared.length;
   const frac = (k: number) => (n ? k / n : null);
   const grader = new Array<number>(TOP + 1).fill(0);
@@ -146,7 +148,10 @@ export function summarizeGraderFacts(facts: readonly GraderFacts[], label: strin
  * Compares grader scores with human points over grader-experiment files. The top-level figures
  * pool all files (pairs are still formed within one file's problem); `files` has one entry each.
  */
-export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod; originalPerFile?: boolean } = {}): GraderReport {
+export function summarizeGrader(
+  inputs: readonly StatsInput[],
+  opts: { mergeMethod?: MergeMethod; originalPerFile?: boolean } = {},
+): GraderReport {
   checkInputs(inputs);
   const labels = fileLabels(inputs.map((i) => i.file));
   const perFile = inputs.map((i) => graderFacts(i));
@@ -155,21 +160,48 @@ export function summarizeGrader(inputs: readonly StatsInput[], opts: { mergeMeth
   inputs.forEach((input, k) => {
     const facts = perFile[k];
     if (!facts.some((f) => f.human !== null)) {
-      throw new QedError("no row has human 'points': this is not a grader-experiment file", { file: input.file, field: 'points' }, "drop --grader to summarise a results file");
+      throw new QedError(
+        "no row has human 'points': this is not a grader-experiment file",
+        { file: input.file, field: 'points' },
+        'drop --grader to summarise a results file',
+      );
     }
-    const offScale = facts.filter((f) => (f.grader !== null && (f.grader < 0 || f.grader > TOP || !Number.isInteger(f.grader))) || (f.human !== null && (f.human < 0 || f.human > TOP || !Number.isInteger(f.human)))).length;
-    if (offScale) warnings.push(`${labels[k]}: ${offScale} row(s) have a score that is not a whole number 0..7; it was rounded / clamped for buckets and the histogram`);
+    const offScale = facts.filter(
+      (f) =>
+        (f.grader !== null && (f.grader < 0 || f.grader > TOP || !Number.isInteger(f.grader))) ||
+        (f.human !== null && (f.human < 0 || f.human > TOP || !Number.isInteger(f.human))),
+    ).length;
+    if (offScale)
+      warnings.push(
+        `${labels[k]}: ${offScale} row(s) have a score that is not a whole number 0..7; it was rounded / clamped for buckets and the histogram`,
+      );
     const noId = facts.filter((f) => f.problem === undefined).length;
-    if (noId) warnings.push(`${labels[k]}: ${noId} row(s) have no problem_id and are left out of the pairwise agreement`);
+    if (noId)
+      warnings.push(`${labels[k]}: ${noId} row(s) have no problem_id and are left out of the pairwise agreement`);
   });
-  const pooled = summarizeGraderFacts(perFile.flat(), inputs.length === 1 ? labels[0] : 'all', inputs.length === 1 ? inputs[0].file : undefined);
+  const pooled = summarizeGraderFacts(
+    perFile.flat(),
+    inputs.length === 1 ? labels[0] : 'all',
+    inputs.length === 1 ? inputs[0].file : undefined,
+  );
   const mergeMethod = opts.mergeMethod ?? 'mean';
   if (opts.originalPerFile && inputs.length > 1) {
     // Files that are not repeats of one grading (e.g. one per prompt): the original's figures of each alone.
     files.forEach((f, k) => (f.original = originalGrader([inputs[k]], mergeMethod)));
-    return { mode: 'grader', ...pooled, files, original: null, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
+    return {
+      mode: 'grader',
+      ...pooled,
+      files,
+      original: null,
+      merge_method: mergeMethod,
+      labels: GRADER_LABELS,
+      warnings,
+    };
   }
   const original = originalGrader(inputs, mergeMethod);
-  if (!original) warnings.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are");
+  if (!original)
+    warnings.push(
+      "the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'), so its figures are not shown; ours are",
+    );
   return { mode: 'grader', ...pooled, files, original, merge_method: mergeMethod, labels: GRADER_LABELS, warnings };
 }

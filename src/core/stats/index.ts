@@ -31,7 +31,15 @@ export {
   splitNames,
   checkInputs,
 } from './summary';
-export { originalResults, originalGrader, MERGE_METHODS, type MergeMethod, type OriginalFigure, type OriginalResults, type OriginalGrader } from './original';
+export {
+  originalResults,
+  originalGrader,
+  MERGE_METHODS,
+  type MergeMethod,
+  type OriginalFigure,
+  type OriginalResults,
+  type OriginalGrader,
+} from './original';
 export { pyFixed, pyRepr, pyInt, npSum } from './pyformat';
 export { summarizeGrader, graderFacts, pairwiseAgreement, bucketOf, wholePoints, type GraderFacts } from './grader';
 export { expandStatsPaths, loadStatsFiles } from './load';

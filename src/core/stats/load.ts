@@ -33,7 +33,10 @@ export async function expandStatsPaths(paths: readonly string[], cwd = process.c
       continue;
     }
     const entries = await readdir(resolve(cwd, p), { withFileTypes: true });
-    const names = entries.filter((e) => e.isFile() && e.name.endsWith('.jsonl')).map((e) => e.name).sort();
+    const names = entries
+      .filter((e) => e.isFile() && e.name.endsWith('.jsonl'))
+      .map((e) => e.name)
+      .sort();
     if (!names.length) throw new QedError('this folder holds no .jsonl files', { file: p });
     for (const n of names) add(join(p, n));
   }

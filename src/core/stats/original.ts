@@ -54,7 +54,8 @@ export interface OriginalGrader {
   notes: string[];
 }
 
-const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const obj = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 /** pandas reads a JSON number as a number and anything else in a numeric column as missing. */
 const numOrNaN = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
 /** A column exists when some row of the file has the key (pandas takes the union of keys). */
@@ -106,9 +107,17 @@ function tokenStats(rows: readonly OrigRow[], select: (r: OrigRow) => boolean): 
   return [nanMin(picked), nanMean(picked), nanMax(picked)];
 }
 
-const token = (name: string, x: number): OriginalFigure => ({ name, value: nul(x), text: Number.isNaN(x) ? 'N/A' : pyInt(x) });
+const token = (name: string, x: number): OriginalFigure => ({
+  name,
+  value: nul(x),
+  text: Number.isNaN(x) ? 'N/A' : pyInt(x),
+});
 /** `fmt_score` / `fmt_frac`: four decimals, N/A when missing. */
-const score4 = (name: string, x: number): OriginalFigure => ({ name, value: nul(x), text: Number.isNaN(x) ? 'N/A' : pyFixed(x, 4) });
+const score4 = (name: string, x: number): OriginalFigure => ({
+  name,
+  value: nul(x),
+  text: Number.isNaN(x) ? 'N/A' : pyFixed(x, 4),
+});
 /** The single-run scores are printed with a bare `:.4f`: a missing mean prints 'nan'. */
 const raw4 = (name: string, x: number): OriginalFigure => ({ name, value: nul(x), text: pyFixed(x, 4) });
 
@@ -122,30 +131,53 @@ export function originalResults(inputs: readonly StatsInput[], mergeMethod: Merg
   const notes: string[] = [];
   const first = inputs[0];
   const several = inputs.length > 1 && hasColumn(first, 'score');
-  if (inputs.length > 1 && !several) notes.push(`the first file (${basename(first.file)}) has no score column: the original then summarises that file alone, as a single run`);
+  if (inputs.length > 1 && !several)
+    notes.push(
+      `the first file (${basename(first.file)}) has no score column: the original then summarises that file alone, as a single run`,
+    );
   const used = several ? inputs : [first];
-  if (new Set(used.map((i) => i.rows.length)).size > 1) notes.push("the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'); its figures are computed here anyway");
+  if (new Set(used.map((i) => i.rows.length)).size > 1)
+    notes.push(
+      "the files differ in length: the original refuses them ('All input files must have the same number of rows to merge.'); its figures are computed here anyway",
+    );
   for (const i of used) {
     const runs = new Set(i.rows.map(({ row }) => (typeof row.run_index === 'number' ? row.run_index : 0)));
-    if (runs.size > 1) notes.push(`${basename(i.file)} holds ${runs.size} runs (run_index): the original reads each file as one run, so they are pooled here`);
+    if (runs.size > 1)
+      notes.push(
+        `${basename(i.file)} holds ${runs.size} runs (run_index): the original reads each file as one run, so they are pooled here`,
+      );
   }
 
   const idCol = hasColumn(first, 'question_id') ? 'question_id' : 'problem_id';
-  if (!hasColumn(first, idCol)) notes.push('no question_id or problem_id column: the original stops with an error; every row is counted in the second group here');
-  const scoreCol: OriginalResults['score_column'] = hasColumn(first, 'score') ? 'score' : hasColumn(first, 'graded_score') ? 'graded_score' : null;
+  if (!hasColumn(first, idCol))
+    notes.push(
+      'no question_id or problem_id column: the original stops with an error; every row is counted in the second group here',
+    );
+  const scoreCol: OriginalResults['score_column'] = hasColumn(first, 'score')
+    ? 'score'
+    : hasColumn(first, 'graded_score')
+      ? 'graded_score'
+      : null;
   if (scoreCol === 'graded_score') notes.push('no score column: the original reads graded_score as the score');
-  if (scoreCol === null) notes.push('no score or graded_score column: the original reports a score of 0 and no tokens for every row');
-  for (const i of used.slice(1)) if (!hasColumn(i, 'score')) notes.push(`${basename(i.file)} has no score column: the original stops with an error; its rows count as 0 here`);
+  if (scoreCol === null)
+    notes.push('no score or graded_score column: the original reports a score of 0 and no tokens for every row');
+  for (const i of used.slice(1))
+    if (!hasColumn(i, 'score'))
+      notes.push(`${basename(i.file)} has no score column: the original stops with an error; its rows count as 0 here`);
 
   const perFile = used.map((i) => readRows(i, scoreCol, idCol));
   const all = perFile.flat();
   const basicSplit = perFile[0].some((r) => r.id.includes('Basic'));
-  const inGroup0 = (r: OrigRow) => (basicSplit ? r.id.includes('Basic') : r.id.includes('2024') || r.id.includes('2025'));
+  const inGroup0 = (r: OrigRow) =>
+    basicSplit ? r.id.includes('Basic') : r.id.includes('2024') || r.id.includes('2025');
   const splitNames = basicSplit ? ['Basic', 'Advanced'] : ['2024/2025', 'Others'];
   const correctFrom = several ? 5 : 6;
 
   const noGradeCost = all.filter((r) => r.noGradeCost).length;
-  if (noGradeCost) notes.push(`${plural(noGradeCost, 'row')} without grade_cost.input_tokens: the original stops with an error on such a file; they are left out of CoT and Sol here`);
+  if (noGradeCost)
+    notes.push(
+      `${plural(noGradeCost, 'row')} without grade_cost.input_tokens: the original stops with an error on such a file; they are left out of CoT and Sol here`,
+    );
 
   const cot = all.map((r) => r.out - r.sol);
   const sol = all.map((r) => r.sol);
@@ -160,13 +192,22 @@ export function originalResults(inputs: readonly StatsInput[], mergeMethod: Merg
   const missing = all.filter((r) => Number.isNaN(r.score)).length;
   const are = missing === 1 ? 'is' : 'are';
   const count = missing === 1 ? 'counts' : 'count';
-  if (missing && several) notes.push(`${plural(missing, 'row')} without a score ${count} as 0 in Overall, Std and the groups, and as below ${correctFrom} in TokC / TokI`);
-  if (missing && !several) notes.push(`${plural(missing, 'row')} without a score ${are} left out of Overall and the groups, yet ${count} as 0 (below ${correctFrom}) in TokC / TokI`);
+  if (missing && several)
+    notes.push(
+      `${plural(missing, 'row')} without a score ${count} as 0 in Overall, Std and the groups, and as below ${correctFrom} in TokC / TokI`,
+    );
+  if (missing && !several)
+    notes.push(
+      `${plural(missing, 'row')} without a score ${are} left out of Overall and the groups, yet ${count} as 0 (below ${correctFrom}) in TokC / TokI`,
+    );
 
   const [cMin, cMean, cMax] = tokenStats(all, (r) => fill0(r.score) >= correctFrom);
   const [iMin, iMean, iMax] = tokenStats(all, (r) => fill0(r.score) < correctFrom);
-  const perRunSum = (rows: readonly OrigRow[]) => (rows.every((r) => Number.isNaN(r.out)) ? NaN : npSum(rows.map((r) => fill0(r.out))));
-  const truncated = used.every((i) => hasColumn(i, 'model_solution')) ? all.filter((r) => r.emptySolution).length / all.length : NaN;
+  const perRunSum = (rows: readonly OrigRow[]) =>
+    rows.every((r) => Number.isNaN(r.out)) ? NaN : npSum(rows.map((r) => fill0(r.out)));
+  const truncated = used.every((i) => hasColumn(i, 'model_solution'))
+    ? all.filter((r) => r.emptySolution).length / all.length
+    : NaN;
   const tokens: OriginalFigure[] = [
     token('CoT Min', nanMin(cot)),
     token('CoT Mean', nanMean(cot)),
@@ -189,9 +230,16 @@ export function originalResults(inputs: readonly StatsInput[], mergeMethod: Merg
   if (several) {
     const runMean = (rows: readonly OrigRow[]) => nanMean(rows.map((r) => fill0(r.score)));
     const runMeans = perFile.map(runMean);
-    const final = mergeMethod === 'mean' ? npMean(runMeans) : mergeMethod === 'max' ? Math.max(...runMeans) : Math.min(...runMeans);
+    const final =
+      mergeMethod === 'mean' ? npMean(runMeans) : mergeMethod === 'max' ? Math.max(...runMeans) : Math.min(...runMeans);
     const group = (g: boolean) => nanMean(perFile.map((rows) => runMean(rows.filter((r) => inGroup0(r) === g))));
-    columns = [score4('Overall', final), score4('Std', npStdSample(runMeans)), score4(splitNames[0], group(true)), score4(splitNames[1], group(false)), ...tokens];
+    columns = [
+      score4('Overall', final),
+      score4('Std', npStdSample(runMeans)),
+      score4(splitNames[0], group(true)),
+      score4(splitNames[1], group(false)),
+      ...tokens,
+    ];
   } else {
     const scores = all.map((r) => r.score);
     columns = [
@@ -217,7 +265,12 @@ export function originalResults(inputs: readonly StatsInput[], mergeMethod: Merg
 
 /** The original's bucket accuracy: {0}, {1–3}, {4–6}, {7} on the raw values; a row without points never matches. */
 function sameBucket(g: number, p: number): boolean {
-  return (g === 0 && p === 0) || (g === 7 && p === 7) || (g >= 1 && g <= 3 && p >= 1 && p <= 3) || (g >= 4 && g <= 6 && p >= 4 && p <= 6);
+  return (
+    (g === 0 && p === 0) ||
+    (g === 7 && p === 7) ||
+    (g >= 1 && g <= 3 && p >= 1 && p <= 3) ||
+    (g >= 4 && g <= 6 && p >= 4 && p <= 6)
+  );
 }
 
 /** Rows of one problem, in file order; rows without a problem id are in no group. */
@@ -247,17 +300,29 @@ const pyAverage = (xs: readonly number[]): number | null => {
  * by the merge method, compared with the first file's human `points`. Null when the files differ
  * in length (the original refuses them).
  */
-export function originalGrader(inputs: readonly StatsInput[], mergeMethod: MergeMethod = 'mean'): OriginalGrader | null {
+export function originalGrader(
+  inputs: readonly StatsInput[],
+  mergeMethod: MergeMethod = 'mean',
+): OriginalGrader | null {
   const n = inputs[0].rows.length;
   if (inputs.some((i) => i.rows.length !== n)) return null;
   const notes: string[] = [];
-  if (inputs.length > 1) notes.push(`graded_score is merged row by row across the ${inputs.length} files (${mergeMethod}), as the original does: meaningful for repeated gradings of the same rows, not for different prompts — name one file to see it alone`);
+  if (inputs.length > 1)
+    notes.push(
+      `graded_score is merged row by row across the ${inputs.length} files (${mergeMethod}), as the original does: meaningful for repeated gradings of the same rows, not for different prompts — name one file to see it alone`,
+    );
   const perFile = inputs.map((input) => {
-    if (!hasColumn(input, 'graded_score')) notes.push(`${basename(input.file)} has no graded_score column: the original stops with an error; its scores count as 0 here`);
+    if (!hasColumn(input, 'graded_score'))
+      notes.push(
+        `${basename(input.file)} has no graded_score column: the original stops with an error; its scores count as 0 here`,
+      );
     return input.rows.map(({ row, line }) => optionalNumber(row, 'graded_score', { file: input.file, line }) ?? NaN);
   });
   const unread = perFile.flat().filter((x) => Number.isNaN(x)).length;
-  if (unread) notes.push(`${plural(unread, 'grader score')} missing (unreadable or not graded) ${unread === 1 ? 'counts' : 'count'} as 0 in every figure`);
+  if (unread)
+    notes.push(
+      `${plural(unread, 'grader score')} missing (unreadable or not graded) ${unread === 1 ? 'counts' : 'count'} as 0 in every figure`,
+    );
   const g = Array.from({ length: n }, (_, i) => {
     const vals = perFile.map((f) => fill0(f[i]));
     return mergeMethod === 'mean' ? npMean(vals) : mergeMethod === 'max' ? Math.max(...vals) : Math.min(...vals);
@@ -265,15 +330,21 @@ export function originalGrader(inputs: readonly StatsInput[], mergeMethod: Merge
   const rows = inputs[0].rows.map(({ row }) => row);
   const p = inputs[0].rows.map(({ row, line }) => optionalNumber(row, 'points', { file: inputs[0].file, line }) ?? NaN);
   const noPoints = p.filter((x) => Number.isNaN(x)).length;
-  if (noPoints) notes.push(`${plural(noPoints, 'row')} without human points: left out of MAE but counted as wrong in Accuracy`);
+  if (noPoints)
+    notes.push(`${plural(noPoints, 'row')} without human points: left out of MAE but counted as wrong in Accuracy`);
 
   const mae = nanMean(g.map((x, i) => Math.abs(x - p[i])));
   const acc = g.filter((x, i) => sameBucket(x, p[i])).length / n;
 
-  const col = hasColumn(inputs[0], 'problem_id') ? 'problem_id' : hasColumn(inputs[0], 'problem_idx') ? 'problem_idx' : null;
+  const col = hasColumn(inputs[0], 'problem_id')
+    ? 'problem_id'
+    : hasColumn(inputs[0], 'problem_idx')
+      ? 'problem_idx'
+      : null;
   let lc: number | null = 0;
   let adv: number | null = 0;
-  if (col === null) notes.push('no problem_id or problem_idx column: the original prints 0 for Local Consistency and Advantage Diff');
+  if (col === null)
+    notes.push('no problem_id or problem_idx column: the original prints 0 for Local Consistency and Advantage Diff');
   else {
     const groups = problemGroups(rows, col).filter((ix) => ix.length > 1);
     const consistency: number[] = [];
@@ -297,15 +368,20 @@ export function originalGrader(inputs: readonly StatsInput[], mergeMethod: Merge
     lc = pyAverage(consistency);
     adv = pyAverage(advantage);
   }
-  const reprOr = (name: string, x: number | null): OriginalFigure => (x === null ? { name, value: null, text: 'N/A' } : { name, value: nul(x), text: col === null ? '0' : pyRepr(x) });
+  const reprOr = (name: string, x: number | null): OriginalFigure =>
+    x === null ? { name, value: null, text: 'N/A' } : { name, value: nul(x), text: col === null ? '0' : pyRepr(x) };
 
   const missingCost = (field: string, pick: (r: Row) => unknown) => {
     const k = rows.filter((r) => pick(r) === undefined).length;
-    if (k) notes.push(`${plural(k, 'row')} without ${field}: the original stops with an error on such a file; they are left out here`);
+    if (k)
+      notes.push(
+        `${plural(k, 'row')} without ${field}: the original stops with an error on such a file; they are left out here`,
+      );
   };
   missingCost('grade_cost.output_tokens', (r) => obj(r.grade_cost)?.output_tokens);
   missingCost('grade_cost.input_tokens', (r) => obj(r.grade_cost)?.input_tokens);
-  if (!hasColumn(inputs[0], 'cost_run')) notes.push('no cost_run column: the original stops with an error on this file; CoT is nan here');
+  if (!hasColumn(inputs[0], 'cost_run'))
+    notes.push('no cost_run column: the original stops with an error on this file; CoT is nan here');
   const gradeOut = rows.map((r) => numOrNaN(obj(r.grade_cost)?.output_tokens));
   const sol = rows.map((r) => numOrNaN(obj(r.grade_cost)?.input_tokens));
   const cot = rows.map((r, i) => numOrNaN(obj(r.cost_run)?.output_tokens) - sol[i]);
@@ -315,7 +391,9 @@ export function originalGrader(inputs: readonly StatsInput[], mergeMethod: Merge
   const floatColumn = mergeMethod === 'mean' || perFile.some((f) => f.some((x) => !Number.isInteger(x)));
   const counts = new Map<number, number>();
   for (const x of g) counts.set(x, (counts.get(x) ?? 0) + 1);
-  const distribution = [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([score, count]) => ({ score, text: floatColumn ? pyRepr(score) : String(score), count }));
+  const distribution = [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([score, count]) => ({ score, text: floatColumn ? pyRepr(score) : String(score), count }));
 
   return {
     merge_method: mergeMethod,

@@ -36,9 +36,15 @@ export async function quickSummary(file: string, parseLimitBytes = 64 * 1024 * 1
     rows++;
     if (!parse) continue;
     try {
-      const row = JSON.parse(line) as { score?: unknown; graded_score?: unknown; schema_0?: Array<{ points?: unknown }> };
+      const row = JSON.parse(line) as {
+        score?: unknown;
+        graded_score?: unknown;
+        schema_0?: Array<{ points?: unknown }>;
+      };
       if (row !== null && typeof row === 'object' && 'score' in row) sawScore = true;
-      const max = Array.isArray(row.schema_0) ? row.schema_0.reduce((s, i) => s + (typeof i?.points === 'number' ? i.points : 0), 0) : 0;
+      const max = Array.isArray(row.schema_0)
+        ? row.schema_0.reduce((s, i) => s + (typeof i?.points === 'number' ? i.points : 0), 0)
+        : 0;
       if (typeof row.score === 'number') {
         graded++;
         sum += row.score;
@@ -60,5 +66,12 @@ export async function quickSummary(file: string, parseLimitBytes = 64 * 1024 * 1
     }
   }
   if (!sawScore && alt.graded) ({ graded, sum, maxSum, maxCount } = alt);
-  return { rows, graded, meanScore: graded ? sum / graded : undefined, meanMax: maxCount ? maxSum / maxCount : undefined, bytes: size, countedOnly: !parse };
+  return {
+    rows,
+    graded,
+    meanScore: graded ? sum / graded : undefined,
+    meanMax: maxCount ? maxSum / maxCount : undefined,
+    bytes: size,
+    countedOnly: !parse,
+  };
 }

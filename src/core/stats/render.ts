@@ -1,7 +1,15 @@
 // Renders a stats report as aligned text tables, markdown tables, or JSON.
 
 import type { OriginalGrader, OriginalResults } from './original';
-import type { Aggregate, GraderReport, GraderSummary, MergedSummary, ResultsReport, StatsReport, Summary } from './types';
+import type {
+  Aggregate,
+  GraderReport,
+  GraderSummary,
+  MergedSummary,
+  ResultsReport,
+  StatsReport,
+  Summary,
+} from './types';
 import { SCORE_BUCKETS } from './types';
 
 export interface RenderOptions {
@@ -59,7 +67,10 @@ interface Figure {
 }
 
 function excluded(s: { parse_failures: number; run_errors: number }): string {
-  const parts = [s.parse_failures ? plural(s.parse_failures, 'unreadable grade') : '', s.run_errors ? plural(s.run_errors, 'run error') : ''].filter(Boolean);
+  const parts = [
+    s.parse_failures ? plural(s.parse_failures, 'unreadable grade') : '',
+    s.run_errors ? plural(s.run_errors, 'run error') : '',
+  ].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')} not in the mean)` : '';
 }
 
@@ -68,28 +79,122 @@ function figures(top: Summary, f: Fmt): Figure[] {
   const list: Figure[] = [
     { label: 'rows', fmt: 'int', value: (s) => s.rows, merged: (m) => m.rows },
     { label: 'graded', fmt: 'int', value: (s) => s.graded, merged: (m) => m.graded, detail: () => 'score is a number' },
-    { label: 'unreadable grades', fmt: 'int', value: (s) => s.parse_failures, merged: (m) => m.parse_failures, detail: () => 'grader reply not parsed; not in the mean' },
-    { label: 'run errors', fmt: 'int', value: (s) => s.run_errors, merged: (m) => m.run_errors, detail: () => 'generation failed; not in the mean' },
-    { label: 'not graded', fmt: 'int', value: (s) => s.not_graded, merged: (m) => m.not_graded, detail: () => 'no score and no grade yet' },
-    { label: `Overall (graded rows only, points${max})`, fmt: 'points', value: (s) => s.overall, merged: (m) => m.overall, detail: (s) => `mean over ${plural(s.graded, 'graded row')}${excluded(s)}` },
-    { label: 'Overall (graded rows only, % of max)', fmt: 'percent', value: (s) => s.overall_percent, merged: (m) => m.overall_percent },
+    {
+      label: 'unreadable grades',
+      fmt: 'int',
+      value: (s) => s.parse_failures,
+      merged: (m) => m.parse_failures,
+      detail: () => 'grader reply not parsed; not in the mean',
+    },
+    {
+      label: 'run errors',
+      fmt: 'int',
+      value: (s) => s.run_errors,
+      merged: (m) => m.run_errors,
+      detail: () => 'generation failed; not in the mean',
+    },
+    {
+      label: 'not graded',
+      fmt: 'int',
+      value: (s) => s.not_graded,
+      merged: (m) => m.not_graded,
+      detail: () => 'no score and no grade yet',
+    },
+    {
+      label: `Overall (graded rows only, points${max})`,
+      fmt: 'points',
+      value: (s) => s.overall,
+      merged: (m) => m.overall,
+      detail: (s) => `mean over ${plural(s.graded, 'graded row')}${excluded(s)}`,
+    },
+    {
+      label: 'Overall (graded rows only, % of max)',
+      fmt: 'percent',
+      value: (s) => s.overall_percent,
+      merged: (m) => m.overall_percent,
+    },
   ];
   top.splits.groups.forEach((g, k) => {
     list.push(
-      { label: `${g.name} (graded rows only, points)`, fmt: 'points', value: (s) => s.splits.groups[k].mean, merged: (m) => m.splits.groups[k].mean, detail: (s) => `${s.splits.groups[k].graded} graded of ${plural(s.splits.groups[k].rows, 'row')}${excluded(s.splits.groups[k])}` },
-      { label: `${g.name} (graded rows only, % of max)`, fmt: 'percent', value: (s) => s.splits.groups[k].percent, merged: (m) => m.splits.groups[k].percent },
+      {
+        label: `${g.name} (graded rows only, points)`,
+        fmt: 'points',
+        value: (s) => s.splits.groups[k].mean,
+        merged: (m) => m.splits.groups[k].mean,
+        detail: (s) =>
+          `${s.splits.groups[k].graded} graded of ${plural(s.splits.groups[k].rows, 'row')}${excluded(s.splits.groups[k])}`,
+      },
+      {
+        label: `${g.name} (graded rows only, % of max)`,
+        fmt: 'percent',
+        value: (s) => s.splits.groups[k].percent,
+        merged: (m) => m.splits.groups[k].percent,
+      },
     );
   });
   list.push(
-    { label: 'human overrides', fmt: 'int', value: (s) => s.human.count, merged: (m) => m.human_count, detail: () => 'human_grade rows, kept apart from the score' },
-    { label: 'human grade (points)', fmt: 'points', value: (s) => s.human.mean, merged: (m) => m.human_mean, detail: (s) => (s.human.percent !== null ? `${f.percent(s.human.percent)} of their totals` : '') },
-    { label: `${top.tokens.cot.label}, mean`, fmt: 'tokens', value: (s) => s.tokens.cot.mean, merged: (m) => m.tokens.cot_mean, detail: (s) => `sum ${f.tokens(s.tokens.cot.sum)} over ${plural(s.tokens.cot.rows, 'row')}` },
-    { label: `${top.tokens.solution.label}, mean`, fmt: 'tokens', value: (s) => s.tokens.solution.mean, merged: (m) => m.tokens.solution_mean, detail: (s) => `sum ${f.tokens(s.tokens.solution.sum)}` },
-    { label: 'output tokens, mean', fmt: 'tokens', value: (s) => s.tokens.output.mean, merged: (m) => m.tokens.output_mean, detail: (s) => `over ${plural(s.tokens.output.rows, 'row')} without run error` },
-    { label: 'output tokens, sum', fmt: 'tokens', value: (s) => (s.tokens.output.rows ? s.tokens.output.sum : null), merged: (m) => m.tokens.output_sum },
-    { label: 'output tokens, full marks', fmt: 'tokens', value: (s) => s.tokens.output_correct.mean, merged: (m) => m.tokens.output_correct_mean, detail: (s) => `mean over ${plural(s.tokens.output_correct.rows, 'row')} with score = max` },
-    { label: 'output tokens, below full marks', fmt: 'tokens', value: (s) => s.tokens.output_incorrect.mean, merged: (m) => m.tokens.output_incorrect_mean, detail: (s) => `mean over ${plural(s.tokens.output_incorrect.rows, 'row')} with score < max` },
-    { label: 'truncated', fmt: 'fraction', value: (s) => s.truncated_fraction, merged: (m) => m.truncated_fraction, detail: (s) => `${s.truncated} of ${plural(s.rows - s.run_errors, 'row')} without run error: empty or cut off` },
+    {
+      label: 'human overrides',
+      fmt: 'int',
+      value: (s) => s.human.count,
+      merged: (m) => m.human_count,
+      detail: () => 'human_grade rows, kept apart from the score',
+    },
+    {
+      label: 'human grade (points)',
+      fmt: 'points',
+      value: (s) => s.human.mean,
+      merged: (m) => m.human_mean,
+      detail: (s) => (s.human.percent !== null ? `${f.percent(s.human.percent)} of their totals` : ''),
+    },
+    {
+      label: `${top.tokens.cot.label}, mean`,
+      fmt: 'tokens',
+      value: (s) => s.tokens.cot.mean,
+      merged: (m) => m.tokens.cot_mean,
+      detail: (s) => `sum ${f.tokens(s.tokens.cot.sum)} over ${plural(s.tokens.cot.rows, 'row')}`,
+    },
+    {
+      label: `${top.tokens.solution.label}, mean`,
+      fmt: 'tokens',
+      value: (s) => s.tokens.solution.mean,
+      merged: (m) => m.tokens.solution_mean,
+      detail: (s) => `sum ${f.tokens(s.tokens.solution.sum)}`,
+    },
+    {
+      label: 'output tokens, mean',
+      fmt: 'tokens',
+      value: (s) => s.tokens.output.mean,
+      merged: (m) => m.tokens.output_mean,
+      detail: (s) => `over ${plural(s.tokens.output.rows, 'row')} without run error`,
+    },
+    {
+      label: 'output tokens, sum',
+      fmt: 'tokens',
+      value: (s) => (s.tokens.output.rows ? s.tokens.output.sum : null),
+      merged: (m) => m.tokens.output_sum,
+    },
+    {
+      label: 'output tokens, full marks',
+      fmt: 'tokens',
+      value: (s) => s.tokens.output_correct.mean,
+      merged: (m) => m.tokens.output_correct_mean,
+      detail: (s) => `mean over ${plural(s.tokens.output_correct.rows, 'row')} with score = max`,
+    },
+    {
+      label: 'output tokens, below full marks',
+      fmt: 'tokens',
+      value: (s) => s.tokens.output_incorrect.mean,
+      merged: (m) => m.tokens.output_incorrect_mean,
+      detail: (s) => `mean over ${plural(s.tokens.output_incorrect.rows, 'row')} with score < max`,
+    },
+    {
+      label: 'truncated',
+      fmt: 'fraction',
+      value: (s) => s.truncated_fraction,
+      merged: (m) => m.truncated_fraction,
+      detail: (s) => `${s.truncated} of ${plural(s.rows - s.run_errors, 'row')} without run error: empty or cut off`,
+    },
     { label: 'cost, generation', fmt: 'usd', value: (s) => s.cost.generation, merged: (m) => m.cost.generation },
     { label: 'cost, grading', fmt: 'usd', value: (s) => s.cost.grading, merged: (m) => m.cost.grading },
     { label: 'cost, total', fmt: 'usd', value: (s) => s.cost.total, merged: (m) => m.cost.total },
@@ -102,7 +207,21 @@ function listTable(title: string, first: string, items: readonly Summary[], f: F
   const [a, b] = items[0].splits.groups.map((g) => g.name);
   return {
     title,
-    headers: [first, 'rows', 'graded', 'unreadable', 'run err', 'overall (graded)', '%', a, b, 'human', 'out tok', 'truncated', 'cost'],
+    headers: [
+      first,
+      'rows',
+      'graded',
+      'unreadable',
+      'run err',
+      'overall (graded)',
+      '%',
+      a,
+      b,
+      'human',
+      'out tok',
+      'truncated',
+      'cost',
+    ],
     align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     rows: items.map((s) => [
       s.label,
@@ -142,7 +261,9 @@ function oursBeside(r: ResultsReport, o: OriginalResults, f: Fmt): (name: string
       case o.columns[o.kind === 'several runs' ? 3 : 2].name:
         return `${groupName(1)} (graded rows only${across}) ${four(group(1))}`;
       case 'CoT Min':
-        return o.cot_negative_rows ? `below zero on ${o.cot_negative_rows} of ${plural(o.cot_rows, 'row')}: not a token count (see the note)` : '';
+        return o.cot_negative_rows
+          ? `below zero on ${o.cot_negative_rows} of ${plural(o.cot_rows, 'row')}: not a token count (see the note)`
+          : '';
       case 'CoT Mean':
         return `${t.cot.label}, mean ${f.tokens(m ? m.tokens.cot_mean.mean : t.cot.mean)}`;
       case 'Sol Mean':
@@ -204,9 +325,33 @@ export function resultsTables(r: ResultsReport, opts: RenderOptions = {}): Table
   });
   tables.push({
     title: 'all rows together',
-    headers: ['rows', 'graded', 'unreadable grades', 'run errors', 'not graded', 'overall (graded rows only)', '%', 'cost, generation', 'cost, grading', 'cost, total'],
+    headers: [
+      'rows',
+      'graded',
+      'unreadable grades',
+      'run errors',
+      'not graded',
+      'overall (graded rows only)',
+      '%',
+      'cost, generation',
+      'cost, grading',
+      'cost, total',
+    ],
     align: ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-    rows: [[String(r.rows), String(r.graded), String(r.parse_failures), String(r.run_errors), String(r.not_graded), f.points(r.overall), f.percent(r.overall_percent), f.usd(r.cost.generation), f.usd(r.cost.grading), f.usd(r.cost.total)]],
+    rows: [
+      [
+        String(r.rows),
+        String(r.graded),
+        String(r.parse_failures),
+        String(r.run_errors),
+        String(r.not_graded),
+        f.points(r.overall),
+        f.percent(r.overall_percent),
+        f.usd(r.cost.generation),
+        f.usd(r.cost.grading),
+        f.usd(r.cost.total),
+      ],
+    ],
   });
   const multiRunFile = r.runs.length > r.files.length;
   if (multiRunFile || r.files.length === 1) tables.push(listTable('per run', 'run', r.runs, f));
@@ -223,8 +368,16 @@ function graderFigures(s: GraderSummary, f: Fmt): string[][] {
     ['MAE (compared rows only)', f.points(s.mae), 'mean |graded_score − points|'],
     ['bucket accuracy (compared rows only)', f.fraction(s.bucket_accuracy), 'same bucket of {0} {1–3} {4–6} {7}'],
     ['exact accuracy', f.fraction(s.exact_accuracy), 'same whole points'],
-    ['pairwise agreement', f.fraction(s.pairwise.per_problem_mean), `mean over ${plural(s.pairwise.problems, 'problem')}; grader ties count ½`],
-    ['pairwise, pooled', f.fraction(s.pairwise.pooled), `over ${plural(s.pairwise.pairs, 'pair')} with different human points`],
+    [
+      'pairwise agreement',
+      f.fraction(s.pairwise.per_problem_mean),
+      `mean over ${plural(s.pairwise.problems, 'problem')}; grader ties count ½`,
+    ],
+    [
+      'pairwise, pooled',
+      f.fraction(s.pairwise.pooled),
+      `over ${plural(s.pairwise.pairs, 'pair')} with different human points`,
+    ],
   ];
 }
 
@@ -246,7 +399,12 @@ function distributionTables(s: GraderSummary, prefix: string): Table[] {
 }
 
 /** The original's `--grader` summary table and its score distribution, ours beside. */
-export function originalGraderTables(r: GraderSummary, o: OriginalGrader, opts: RenderOptions = {}, prefix = ''): Table[] {
+export function originalGraderTables(
+  r: GraderSummary,
+  o: OriginalGrader,
+  opts: RenderOptions = {},
+  prefix = '',
+): Table[] {
   const f = formatters(opts);
   const beside: Record<string, string> = {
     MAE: `MAE (compared rows only) ${four(r.mae)}; grader missing ${r.grader_missing}, human missing ${r.human_missing}`,
@@ -260,28 +418,64 @@ export function originalGraderTables(r: GraderSummary, o: OriginalGrader, opts: 
       align: ['l', 'r', 'l'],
       rows: o.figures.map((x) => [x.name, x.text, beside[x.name] ?? '']),
       notes: [
-        'Local Consistency: per problem, the share of row pairs with (grader a ≤ grader b) = (human a ≤ human b); a tie counts as ≤, so a grader tie agrees only when the first row\'s human points are ≤ the second\'s',
+        "Local Consistency: per problem, the share of row pairs with (grader a ≤ grader b) = (human a ≤ human b); a tie counts as ≤, so a grader tie agrees only when the first row's human points are ≤ the second's",
         ...o.notes,
       ],
     },
-    { title: `${prefix}The original's Score Distribution (merged graded_score)`, headers: ['graded_score', 'count'], align: ['r', 'r'], rows: o.distribution.map((d) => [d.text, String(d.count)]) },
+    {
+      title: `${prefix}The original's Score Distribution (merged graded_score)`,
+      headers: ['graded_score', 'count'],
+      align: ['r', 'r'],
+      rows: o.distribution.map((d) => [d.text, String(d.count)]),
+    },
   ];
 }
 
 /** The tables of a grader report, in display order: the original's figures, then ours. */
 export function graderTables(r: GraderReport, opts: RenderOptions = {}): Table[] {
   const f = formatters(opts);
-  const original = r.original ? originalGraderTables(r, r.original, opts) : r.files.flatMap((s) => (s.original ? originalGraderTables(s, s.original, opts, `${s.label}: `) : []));
+  const original = r.original
+    ? originalGraderTables(r, r.original, opts)
+    : r.files.flatMap((s) => (s.original ? originalGraderTables(s, s.original, opts, `${s.label}: `) : []));
   if (r.files.length === 1) {
-    return [...original, { title: `Our figures — grader vs human: ${r.label}`, headers: ['figure', 'value', 'detail'], align: ['l', 'r', 'l'], rows: graderFigures(r, f) }, ...distributionTables(r, '')];
+    return [
+      ...original,
+      {
+        title: `Our figures — grader vs human: ${r.label}`,
+        headers: ['figure', 'value', 'detail'],
+        align: ['l', 'r', 'l'],
+        rows: graderFigures(r, f),
+      },
+      ...distributionTables(r, ''),
+    ];
   }
   const tables: Table[] = [
     ...original,
     {
       title: `Our figures — grader vs human: ${plural(r.files.length, 'file')} (pairs never cross files)`,
-      headers: ['file', 'rows', 'compared', 'grader missing', 'MAE (compared)', 'bucket acc', 'exact acc', 'pairwise', 'pairwise pooled'],
+      headers: [
+        'file',
+        'rows',
+        'compared',
+        'grader missing',
+        'MAE (compared)',
+        'bucket acc',
+        'exact acc',
+        'pairwise',
+        'pairwise pooled',
+      ],
       align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-      rows: [...r.files, r].map((s) => [s === r ? 'all files' : s.label, String(s.rows), String(s.compared), String(s.grader_missing), f.points(s.mae), f.fraction(s.bucket_accuracy), f.fraction(s.exact_accuracy), f.fraction(s.pairwise.per_problem_mean), f.fraction(s.pairwise.pooled)]),
+      rows: [...r.files, r].map((s) => [
+        s === r ? 'all files' : s.label,
+        String(s.rows),
+        String(s.compared),
+        String(s.grader_missing),
+        f.points(s.mae),
+        f.fraction(s.bucket_accuracy),
+        f.fraction(s.exact_accuracy),
+        f.fraction(s.pairwise.per_problem_mean),
+        f.fraction(s.pairwise.pooled),
+      ]),
     },
   ];
   for (const s of r.files) tables.push(...distributionTables(s, `${s.label}: `));

@@ -34,7 +34,8 @@ export interface RowFacts {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const obj = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false;
 
 function describe(v: unknown): string {
@@ -49,7 +50,11 @@ export function optionalNumber(row: Row, field: string, at: RowPlace): number | 
   const v = row[field];
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  throw new QedError(`expected a number or null, found ${describe(v)}`, { file: at.file, line: at.line, field }, `fix or remove the '${field}' value on this line`);
+  throw new QedError(
+    `expected a number or null, found ${describe(v)}`,
+    { file: at.file, line: at.line, field },
+    `fix or remove the '${field}' value on this line`,
+  );
 }
 
 /**
@@ -94,7 +99,11 @@ export function runIndex(row: Row, at: RowPlace): number {
   const v = row.run_index;
   if (v === undefined || v === null) return 0;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  throw new QedError(`expected a whole number ≥ 0, found ${typeof v === 'number' ? String(v) : describe(v)}`, { file: at.file, line: at.line, field: 'run_index' });
+  throw new QedError(`expected a whole number ≥ 0, found ${typeof v === 'number' ? String(v) : describe(v)}`, {
+    file: at.file,
+    line: at.line,
+    field: 'run_index',
+  });
 }
 
 function humanGrade(row: Row, at: RowPlace): RowFacts['human'] {
@@ -102,14 +111,20 @@ function humanGrade(row: Row, at: RowPlace): RowFacts['human'] {
   if (v === undefined || v === null) return null;
   const h = obj(v);
   const bad = (field: string, what: string): never => {
-    throw new QedError(what, { file: at.file, line: at.line, field }, 'a human grade looks like {"points": [5], "total": 7, "note": "...", "reviewer": "...", "at": "..."}');
+    throw new QedError(
+      what,
+      { file: at.file, line: at.line, field },
+      'a human grade looks like {"points": [5], "total": 7, "note": "...", "reviewer": "...", "at": "..."}',
+    );
   };
   if (!h) return bad('human_grade', `expected an object, found ${describe(v)}`);
   let points: number;
   if (typeof h.points === 'number' && Number.isFinite(h.points)) points = h.points;
-  else if (Array.isArray(h.points) && h.points.every((p) => typeof p === 'number' && Number.isFinite(p))) points = (h.points as number[]).reduce((a, b) => a + b, 0);
+  else if (Array.isArray(h.points) && h.points.every((p) => typeof p === 'number' && Number.isFinite(p)))
+    points = (h.points as number[]).reduce((a, b) => a + b, 0);
   else return bad('human_grade.points', `expected a number or a list of numbers, found ${describe(h.points)}`);
-  if (h.total !== undefined && h.total !== null && num(h.total) === null) bad('human_grade.total', `expected a number, found ${describe(h.total)}`);
+  if (h.total !== undefined && h.total !== null && num(h.total) === null)
+    bad('human_grade.total', `expected a number, found ${describe(h.total)}`);
   return { points, total: num(h.total) };
 }
 

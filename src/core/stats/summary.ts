@@ -69,12 +69,20 @@ function tokenFigure(values: readonly number[]): TokenFigure {
 }
 
 function estimatedFigure(values: readonly number[], estimated: number, name: string): EstimatedTokenFigure {
-  const label = estimated === 0 ? name : estimated === values.length ? `${name} (est. chars/4)` : `${name} (est. chars/4 for ${estimated} of ${values.length} rows)`;
+  const label =
+    estimated === 0
+      ? name
+      : estimated === values.length
+        ? `${name} (est. chars/4)`
+        : `${name} (est. chars/4 for ${estimated} of ${values.length} rows)`;
   return { ...tokenFigure(values), estimated_rows: estimated, label };
 }
 
 /** The figures of a set of row facts. */
-export function summarizeFacts(facts: readonly RowFacts[], opts: { label: string; split: SplitKind; file?: string; run_index?: number }): Summary {
+export function summarizeFacts(
+  facts: readonly RowFacts[],
+  opts: { label: string; split: SplitKind; file?: string; run_index?: number },
+): Summary {
   const graded = facts.filter((f) => f.status === 'graded');
   const generated = facts.filter((f) => f.status !== 'run_error');
   const count = (s: RowFacts['status'], fs: readonly RowFacts[] = facts) => fs.filter((f) => f.status === s).length;
@@ -139,7 +147,9 @@ export function summarizeFacts(facts: readonly RowFacts[], opts: { label: string
     human: {
       count: humans.length,
       mean: mean(humans.map((h) => h.points)),
-      percent: humanTotals.length ? (100 * sum(humanTotals.map((h) => h.points))) / sum(humanTotals.map((h) => h.total as number)) : null,
+      percent: humanTotals.length
+        ? (100 * sum(humanTotals.map((h) => h.points))) / sum(humanTotals.map((h) => h.total as number))
+        : null,
     },
   };
   if (opts.file !== undefined) summary.file = opts.file;
@@ -197,7 +207,11 @@ export function mergeRuns(runs: readonly Summary[]): MergedSummary {
       output_incorrect_mean: agg((s) => s.tokens.output_incorrect.mean),
     },
     truncated_fraction: agg((s) => s.truncated_fraction),
-    cost: { generation: agg((s) => s.cost.generation), grading: agg((s) => s.cost.grading), total: agg((s) => s.cost.total) },
+    cost: {
+      generation: agg((s) => s.cost.generation),
+      grading: agg((s) => s.cost.grading),
+      total: agg((s) => s.cost.total),
+    },
     human_count: agg((s) => s.human.count),
     human_mean: agg((s) => s.human.mean),
   };
@@ -232,9 +246,15 @@ export function fileLabels(files: readonly string[]): string[] {
 
 /** Refuses inputs that cannot be summarised: none, or a file without a single row. */
 export function checkInputs(inputs: readonly StatsInput[]): void {
-  if (!inputs.length) throw new QedError('no result files to summarise', {}, 'name one or more .jsonl files or folders holding them');
+  if (!inputs.length)
+    throw new QedError('no result files to summarise', {}, 'name one or more .jsonl files or folders holding them');
   for (const i of inputs) {
-    if (!i.rows.length) throw new QedError('the file holds no rows', { file: i.file }, 'a result file has one JSON object per line; was the run finished?');
+    if (!i.rows.length)
+      throw new QedError(
+        'the file holds no rows',
+        { file: i.file },
+        'a result file has one JSON object per line; was the run finished?',
+      );
   }
 }
 
@@ -242,7 +262,10 @@ export function checkInputs(inputs: readonly StatsInput[]): void {
  * Summarises result files. Each file is a run, unless it holds rows with run_index > 0: then each
  * run_index is a run. The split kind is decided once over all ids so every run is split alike.
  */
-export function summarizeResults(inputs: readonly StatsInput[], opts: { mergeMethod?: MergeMethod } = {}): ResultsReport {
+export function summarizeResults(
+  inputs: readonly StatsInput[],
+  opts: { mergeMethod?: MergeMethod } = {},
+): ResultsReport {
   checkInputs(inputs);
   const warnings: string[] = [];
   const labels = fileLabels(inputs.map((i) => i.file));
@@ -250,7 +273,9 @@ export function summarizeResults(inputs: readonly StatsInput[], opts: { mergeMet
   const all = perFile.flat();
   const split = detectSplit(all.map((f) => f.id));
 
-  const files: Summary[] = inputs.map((input, k) => summarizeFacts(perFile[k], { label: labels[k], split, file: input.file }));
+  const files: Summary[] = inputs.map((input, k) =>
+    summarizeFacts(perFile[k], { label: labels[k], split, file: input.file }),
+  );
   const runs: Summary[] = [];
   inputs.forEach((input, k) => {
     const facts = perFile[k];
@@ -260,27 +285,52 @@ export function summarizeResults(inputs: readonly StatsInput[], opts: { mergeMet
       return;
     }
     for (const r of indexes) {
-      runs.push(summarizeFacts(facts.filter((f) => f.run_index === r), { label: `${labels[k]} (run ${r})`, split, file: input.file, run_index: r }));
+      runs.push(
+        summarizeFacts(
+          facts.filter((f) => f.run_index === r),
+          { label: `${labels[k]} (run ${r})`, split, file: input.file, run_index: r },
+        ),
+      );
     }
   });
 
   const sizes = new Set(runs.map((r) => r.rows));
   if (sizes.size > 1) {
-    warnings.push(`runs differ in length (${runs.map((r) => `${r.label}: ${r.rows} row${r.rows === 1 ? '' : 's'}`).join(', ')}); figures are merged per run, each run counting once`);
+    warnings.push(
+      `runs differ in length (${runs.map((r) => `${r.label}: ${r.rows} row${r.rows === 1 ? '' : 's'}`).join(', ')}); figures are merged per run, each run counting once`,
+    );
   }
   const noId = all.filter((f) => f.id === undefined).length;
-  if (noId) warnings.push(`${noId} row(s) have no question_id / problem_id; they are counted in the ${splitNames(split)[1]} group`);
+  if (noId)
+    warnings.push(
+      `${noId} row(s) have no question_id / problem_id; they are counted in the ${splitNames(split)[1]} group`,
+    );
   const gradedNoMax = all.filter((f) => f.status === 'graded' && f.max === null).length;
-  if (gradedNoMax) warnings.push(`${gradedNoMax} graded row(s) have no usable schema_0 points: they count in the mean but not in the percentage nor in correct/incorrect`);
-  const outOfRange = all.filter((f) => f.status === 'graded' && ((f.score as number) < 0 || (f.max !== null && (f.score as number) > f.max))).length;
+  if (gradedNoMax)
+    warnings.push(
+      `${gradedNoMax} graded row(s) have no usable schema_0 points: they count in the mean but not in the percentage nor in correct/incorrect`,
+    );
+  const outOfRange = all.filter(
+    (f) => f.status === 'graded' && ((f.score as number) < 0 || (f.max !== null && (f.score as number) > f.max)),
+  ).length;
   if (outOfRange) warnings.push(`${outOfRange} graded row(s) have a score outside 0..max points`);
   const maxes = new Set(all.filter((f) => f.status === 'graded').map((f) => f.max));
-  if (maxes.size > 1) warnings.push(`graded rows have different max points (${[...maxes].map((m) => m ?? 'unknown').join(', ')}): the mean mixes scales, prefer the percentage`);
+  if (maxes.size > 1)
+    warnings.push(
+      `graded rows have different max points (${[...maxes].map((m) => m ?? 'unknown').join(', ')}): the mean mixes scales, prefer the percentage`,
+    );
 
   const gradedScoreFiles = inputs.filter((i) => scoreFieldOf(i) === 'graded_score').map((i) => i.file);
-  if (gradedScoreFiles.length) warnings.push(`no score column in ${gradedScoreFiles.map((f) => basename(f)).join(', ')}: graded_score is read as the score`);
+  if (gradedScoreFiles.length)
+    warnings.push(
+      `no score column in ${gradedScoreFiles.map((f) => basename(f)).join(', ')}: graded_score is read as the score`,
+    );
 
-  const pooled = summarizeFacts(all, { label: inputs.length === 1 ? labels[0] : 'all', split, file: inputs.length === 1 ? inputs[0].file : undefined });
+  const pooled = summarizeFacts(all, {
+    label: inputs.length === 1 ? labels[0] : 'all',
+    split,
+    file: inputs.length === 1 ? inputs[0].file : undefined,
+  });
   return {
     mode: 'results',
     ...pooled,

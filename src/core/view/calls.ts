@@ -19,7 +19,10 @@ export function hasAgentCalls(row: Row): boolean {
  * The row without its history, and how many entries that history had (undefined: left as it was).
  * `from` names where the row was read: its history is kept for the `calls` that follow.
  */
-export function withoutCalls(row: Row, from?: { index: ResultsIndex; i: number; rev: string }): { row: Row; calls?: number } {
+export function withoutCalls(
+  row: Row,
+  from?: { index: ResultsIndex; i: number; rev: string },
+): { row: Row; calls?: number } {
   if (!hasAgentCalls(row)) return { row };
   const rest: Row = { ...row };
   delete rest.history;
@@ -31,7 +34,13 @@ export function withoutCalls(row: Row, from?: { index: ResultsIndex; i: number; 
  * history[from, from + count) of row i, read again from the file. Refused ('changed') when the
  * line is no longer the one the page shows (its fingerprint `rev`).
  */
-export async function readCalls(index: ResultsIndex, i: number, rev: string, from: number, count: number): Promise<{ entries: unknown[]; total: number }> {
+export async function readCalls(
+  index: ResultsIndex,
+  i: number,
+  rev: string,
+  from: number,
+  count: number,
+): Promise<{ entries: unknown[]; total: number }> {
   const history = await historyOf(index, i, rev);
   const start = Math.max(0, Math.floor(from) || 0);
   const n = Math.max(0, Math.min(MAX_CALLS_PER_REQUEST, Math.floor(count) || 0));
@@ -51,7 +60,14 @@ async function historyOf(index: ResultsIndex, i: number, rev: string): Promise<u
     return last.history;
   }
   const got = await index.readRow(i);
-  if (got.rev !== rev) throw new EditRefused('changed', 'the row changed on disk since it was opened', index.file, index.table.line[i], 'the view shows it again');
+  if (got.rev !== rev)
+    throw new EditRefused(
+      'changed',
+      'the row changed on disk since it was opened',
+      index.file,
+      index.table.line[i],
+      'the view shows it again',
+    );
   const history = Array.isArray(got.row.history) ? (got.row.history as unknown[]) : [];
   remember(index, i, rev, history);
   return history;

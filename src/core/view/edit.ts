@@ -74,10 +74,17 @@ export async function rowForEdit(index: ResultsIndex, i: number, expect: string)
   assertNotLocked(index.file);
   await index.refresh();
   if (!index.complete) await index.waitForRows(i + 1);
-  if (i < 0 || i >= index.table.n) throw new EditRefused('changed', `there is no row ${i + 1} any more (the file has ${index.table.n})`, index.file);
+  if (i < 0 || i >= index.table.n)
+    throw new EditRefused('changed', `there is no row ${i + 1} any more (the file has ${index.table.n})`, index.file);
   const { row, rev } = await index.readRow(i);
   if (rev !== expect) {
-    throw new EditRefused('changed', 'this row changed on disk since it was shown; nothing was written', index.file, index.table.line[i], 'look at the row again, then repeat the action');
+    throw new EditRefused(
+      'changed',
+      'this row changed on disk since it was shown; nothing was written',
+      index.file,
+      index.table.line[i],
+      'look at the row again, then repeat the action',
+    );
   }
   return { row, rev };
 }
@@ -88,7 +95,13 @@ export async function rowForEdit(index: ResultsIndex, i: number, expect: string)
  * the index is updated in place. Takes the file's lock unless the caller holds it (`locked`);
  * the file is looked at again under the lock. When this returns, the new line is on disk.
  */
-export async function replaceRow(index: ResultsIndex, i: number, expect: string, row: Row, opts: { locked?: boolean } = {}): Promise<void> {
+export async function replaceRow(
+  index: ResultsIndex,
+  i: number,
+  expect: string,
+  row: Row,
+  opts: { locked?: boolean } = {},
+): Promise<void> {
   const file = index.file;
   const work = async () => {
     // Under the lock: the index catches up with the file (rows appended, or a rewrite by a job
@@ -104,11 +117,24 @@ export async function replaceRow(index: ResultsIndex, i: number, expect: string,
       try {
         const st = await src.stat();
         if (st.ino !== sig.ino || st.size < sig.size || (st.size === sig.size && st.mtimeMs !== sig.mtimeMs)) {
-          throw new EditRefused('changed', 'the file changed on disk while the row was being saved; nothing was written', file, lineNo, 'the view reloads the file: repeat the action');
+          throw new EditRefused(
+            'changed',
+            'the file changed on disk while the row was being saved; nothing was written',
+            file,
+            lineNo,
+            'the view reloads the file: repeat the action',
+          );
         }
         const old = Buffer.alloc(len);
         await src.read(old, 0, len, start);
-        if (lineRev(old) !== expect) throw new EditRefused('changed', 'this row changed on disk since it was shown; nothing was written', file, lineNo, 'look at the row again, then repeat the action');
+        if (lineRev(old) !== expect)
+          throw new EditRefused(
+            'changed',
+            'this row changed on disk since it was shown; nothing was written',
+            file,
+            lineNo,
+            'look at the row again, then repeat the action',
+          );
         const crlf = old.length > 0 && old[old.length - 1] === 0x0d;
         const text = Buffer.from(serializeRow(row), 'utf8');
         const line = crlf ? Buffer.concat([text, Buffer.from('\r')]) : text;
@@ -123,14 +149,25 @@ export async function replaceRow(index: ResultsIndex, i: number, expect: string,
             await copyRange(src, out, start + len, read.size, buf);
           });
         } catch (e) {
-          if (e instanceof FileChangedError) throw new EditRefused('changed', `the file ${e.what} while the row was being saved; nothing was written`, file, lineNo, 'the view reloads the file: repeat the action');
+          if (e instanceof FileChangedError)
+            throw new EditRefused(
+              'changed',
+              `the file ${e.what} while the row was being saved; nothing was written`,
+              file,
+              lineNo,
+              'the view reloads the file: repeat the action',
+            );
           throw e;
         }
         // The index knows the bytes it had read, shifted by the edit; appended lines it has not
         // read yet are found by its next refresh.
         const indexed = sig.size + line.length - len;
         const after = await stat(file);
-        index.applyEdit(i, row, line.length, { size: indexed, mtimeMs: after.size === indexed ? after.mtimeMs : 0, ino: after.ino });
+        index.applyEdit(i, row, line.length, {
+          size: indexed,
+          mtimeMs: after.size === indexed ? after.mtimeMs : 0,
+          ino: after.ino,
+        });
         await index.reprobe();
       } finally {
         await src.close();
@@ -141,18 +178,37 @@ export async function replaceRow(index: ResultsIndex, i: number, expect: string,
 }
 
 /** Checks an override against the row's scheme and builds the human_grade value. */
-export function buildHumanGrade(row: Row, points: unknown, note: unknown, reviewer: string, file: string, line: number): HumanGrade {
+export function buildHumanGrade(
+  row: Row,
+  points: unknown,
+  note: unknown,
+  reviewer: string,
+  file: string,
+  line: number,
+): HumanGrade {
   const schema = Array.isArray(row.schema_0) ? (row.schema_0 as Array<{ points?: unknown; title?: unknown }>) : [];
-  const maxes = schema.length ? schema.map((s) => (typeof s?.points === 'number' ? s.points : NaN)) : [typeof row.judge_method === 'string' ? 1 : 7];
+  const maxes = schema.length
+    ? schema.map((s) => (typeof s?.points === 'number' ? s.points : NaN))
+    : [typeof row.judge_method === 'string' ? 1 : 7];
   if (!Array.isArray(points) || points.length !== maxes.length) {
     throw new EditRefused('invalid', `give points for each of the ${maxes.length} grading item(s)`, file, line);
   }
   points.forEach((p, k) => {
-    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0) throw new EditRefused('invalid', `item ${k + 1}: points must be a number ≥ 0`, file, line);
-    if (Number.isFinite(maxes[k]) && p > maxes[k]) throw new EditRefused('invalid', `item ${k + 1}: at most ${maxes[k]} points`, file, line);
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0)
+      throw new EditRefused('invalid', `item ${k + 1}: points must be a number ≥ 0`, file, line);
+    if (Number.isFinite(maxes[k]) && p > maxes[k])
+      throw new EditRefused('invalid', `item ${k + 1}: at most ${maxes[k]} points`, file, line);
   });
-  if (note !== undefined && typeof note !== 'string') throw new EditRefused('invalid', 'the note must be text', file, line);
-  if (typeof note === 'string' && note.length > 20000) throw new EditRefused('invalid', 'the note is too long (20000 characters at most)', file, line);
+  if (note !== undefined && typeof note !== 'string')
+    throw new EditRefused('invalid', 'the note must be text', file, line);
+  if (typeof note === 'string' && note.length > 20000)
+    throw new EditRefused('invalid', 'the note is too long (20000 characters at most)', file, line);
   const pts = points as number[];
-  return { points: pts, total: pts.reduce((a, b) => a + b, 0), note: (note as string | undefined) ?? '', reviewer, at: new Date().toISOString() };
+  return {
+    points: pts,
+    total: pts.reduce((a, b) => a + b, 0),
+    note: (note as string | undefined) ?? '',
+    reviewer,
+    at: new Date().toISOString(),
+  };
 }

@@ -94,8 +94,20 @@ export class ViewerHost {
         if ((p.bytes < p.size || summarizing) && now - last < 250) return;
         last = now;
         // Rows are listed before their summaries are read: the list says how far that is.
-        if (p.summarized !== undefined) this.emit({ type: 'progress', file, message: summarizing ? `${p.rows} rows, reading their scores` : `${p.rows} rows`, fraction: p.rows ? p.summarized / p.rows : 1 });
-        else this.emit({ type: 'progress', file, message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`, fraction: p.size ? p.bytes / p.size : 1 });
+        if (p.summarized !== undefined)
+          this.emit({
+            type: 'progress',
+            file,
+            message: summarizing ? `${p.rows} rows, reading their scores` : `${p.rows} rows`,
+            fraction: p.rows ? p.summarized / p.rows : 1,
+          });
+        else
+          this.emit({
+            type: 'progress',
+            file,
+            message: p.bytes < p.size ? `reading ${basename(path)}: ${p.rows} rows` : `${p.rows} rows`,
+            fraction: p.size ? p.bytes / p.size : 1,
+          });
       });
       // Changes come from the index, whoever noticed them: several hosts (panels, a compare view)
       // share one index per file, and only the first to refresh it sees the change happen.
@@ -104,7 +116,13 @@ export class ViewerHost {
         unsubscribe();
         unwatch();
       };
-      return { info: { file, path: index.file, name: basename(path) }, index, queries: new RowQueries(index), release, unsubscribe: stop };
+      return {
+        info: { file, path: index.file, name: basename(path) },
+        index,
+        queries: new RowQueries(index),
+        release,
+        unsubscribe: stop,
+      };
     });
   }
 
@@ -172,7 +190,15 @@ export class ViewerHost {
    */
   async handle(msg: ViewerMessage, session = ''): Promise<HostMessage | undefined> {
     if (msg.kind === 'ready') {
-      return { kind: 'init', protocol: PROTOCOL_VERSION, files: this.fileInfos, capabilities: this.capabilities(), settings: { reviewer: defaultReviewer(), ...this.opts.settings }, state: msg.state, host: this.opts.host };
+      return {
+        kind: 'init',
+        protocol: PROTOCOL_VERSION,
+        files: this.fileInfos,
+        capabilities: this.capabilities(),
+        settings: { reviewer: defaultReviewer(), ...this.opts.settings },
+        state: msg.state,
+        host: this.opts.host,
+      };
     }
     if (msg.kind === 'cancel') {
       this.running.get(`${session}:${msg.id}`)?.abort();
@@ -186,7 +212,12 @@ export class ViewerHost {
       const result = await this.dispatch(msg, controller.signal);
       return { kind: 'response', id: msg.id, ok: true, result };
     } catch (e) {
-      return { kind: 'response', id: msg.id, ok: false, error: { code: errorCode(e, controller.signal), message: describeError(e) } };
+      return {
+        kind: 'response',
+        id: msg.id,
+        ok: false,
+        error: { code: errorCode(e, controller.signal), message: describeError(e) },
+      };
     } finally {
       this.running.delete(key);
     }
@@ -199,7 +230,9 @@ export class ViewerHost {
   }
 
   private dispatch(msg: AnyRequest, signal: AbortSignal): Promise<unknown> {
-    const handlers: { [K in RequestType]: (p: RequestParams<K>, signal: AbortSignal, id: number) => Promise<RequestResult<K>> } = {
+    const handlers: {
+      [K in RequestType]: (p: RequestParams<K>, signal: AbortSignal, id: number) => Promise<RequestResult<K>>;
+    } = {
       summary: async (p) => {
         await this.rowsFirst(p.file);
         return this.served(p.file).index.serve(() => this.summary(p.file));
@@ -207,11 +240,23 @@ export class ViewerHost {
       page: async (p, s, id) => {
         const f = this.served(p.file);
         await this.rowsFirst(p.file);
-        const run = () => f.queries.page(normalQuery(p.query), p.offset, p.limit, { signal: s, onProgress: (x) => this.emit({ type: 'progress', file: p.file, id, message: `searching: ${Math.round(x * 100)}%`, fraction: x }) });
+        const run = () =>
+          f.queries.page(normalQuery(p.query), p.offset, p.limit, {
+            signal: s,
+            onProgress: (x) =>
+              this.emit({
+                type: 'progress',
+                file: p.file,
+                id,
+                message: `searching: ${Math.round(x * 100)}%`,
+                fraction: x,
+              }),
+          });
         // A text search runs in a worker for seconds: it does not hold up the indexing.
         return p.query?.filter?.text ? run() : f.index.serve(run);
       },
-      locate: (p) => this.served(p.file).index.serve(() => this.served(p.file).queries.locate(normalQuery(p.query), p.index)),
+      locate: (p) =>
+        this.served(p.file).index.serve(() => this.served(p.file).queries.locate(normalQuery(p.query), p.index)),
       row: (p) => {
         const f = this.served(p.file);
         const work = f.index.serve(() => this.fullRow(p.file, p.index, p.maxFieldChars, p.lazyCalls));
@@ -235,7 +280,14 @@ export class ViewerHost {
         return f.index.serve(async () => {
           const res = await readCalls(f.index, p.index, p.rev, p.from, p.count);
           const cut = new Map<string, number>();
-          return { entries: cutLongText({ history: res.entries }, Math.max(1000, p.maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD), cut).history as unknown[], total: res.total };
+          return {
+            entries: cutLongText(
+              { history: res.entries },
+              Math.max(1000, p.maxFieldChars ?? this.opts.maxFieldChars ?? DEFAULT_MAX_FIELD),
+              cut,
+            ).history as unknown[],
+            total: res.total,
+          };
         });
       },
       graders: async (p) => {
@@ -249,7 +301,14 @@ export class ViewerHost {
       override: async (p) => {
         const f = this.served(p.file);
         const { row, rev } = await rowForEdit(f.index, p.index, p.expect);
-        const human = buildHumanGrade(row, p.points, p.note, (p.reviewer || this.opts.settings?.reviewer || defaultReviewer()).slice(0, 200), f.index.file, f.index.table.line[p.index]);
+        const human = buildHumanGrade(
+          row,
+          p.points,
+          p.note,
+          (p.reviewer || this.opts.settings?.reviewer || defaultReviewer()).slice(0, 200),
+          f.index.file,
+          f.index.table.line[p.index],
+        );
         await replaceRow(f.index, p.index, rev, { ...row, human_grade: human });
         return { row: await this.fullRow(p.file, p.index) };
       },
@@ -294,7 +353,10 @@ export class ViewerHost {
       .filter((m) => !m.dropped && m.values.values.length > 0)
       .map((m) => ({
         name: m.name,
-        values: m.values.values.map((value, k) => ({ value, count: m.counts[k] ?? 0 })).filter((v) => v.count > 0).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
+        values: m.values.values
+          .map((value, k) => ({ value, count: m.counts[k] ?? 0 }))
+          .filter((v) => v.count > 0)
+          .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
       }))
       .filter((m) => m.values.length > 0);
     return {
@@ -309,7 +371,9 @@ export class ViewerHost {
       statusCounts,
       generation: f.index.generation,
       locked: liveLockHolder(`${f.index.file}.lock`) !== undefined,
-      ...(f.index.journalBase !== undefined ? { live: { rows: f.index.liveRows, journal: basename(f.index.journalFile) } } : {}),
+      ...(f.index.journalBase !== undefined
+        ? { live: { rows: f.index.liveRows, journal: basename(f.index.journalFile) } }
+        : {}),
     };
   }
 
@@ -337,7 +401,9 @@ export class ViewerHost {
       line: f.index.table.line[i],
       row,
       // A row listed before its summary was read gets one from the row just read.
-      summary: f.index.table.pending[i] ? { ...f.index.table.summary(i), ...pendingSummary(got.row) } : f.index.table.summary(i),
+      summary: f.index.table.pending[i]
+        ? { ...f.index.table.summary(i), ...pendingSummary(got.row) }
+        : f.index.table.summary(i),
       rev: got.rev,
       bytes: got.bytes,
       cut: cut.size ? Object.fromEntries(cut) : undefined,
@@ -345,7 +411,11 @@ export class ViewerHost {
     };
   }
 
-  private async regrade(p: RequestParams<'regrade'>, signal: AbortSignal, id: number): Promise<RequestResult<'regrade'>> {
+  private async regrade(
+    p: RequestParams<'regrade'>,
+    signal: AbortSignal,
+    id: number,
+  ): Promise<RequestResult<'regrade'>> {
     const f = this.served(p.file);
     const why = this.unavailable();
     const pickGrader = this.opts.grader;
@@ -405,7 +475,9 @@ export class ViewerHost {
       const rs = r ? (r.human ?? r.score) : null;
       rows.push({ key, left: l, right: r, diff: ls !== null && rs !== null ? rs - ls : null });
     }
-    if (!query) for (const [key, j] of lb) if (!la.has(key)) rows.push({ key, left: null, right: b.index.table.summary(j), diff: null });
+    if (!query)
+      for (const [key, j] of lb)
+        if (!la.has(key)) rows.push({ key, left: null, right: b.index.table.summary(j), diff: null });
     return { left, right, joinedOn: 'question_id / problem_id', rows };
   }
 
@@ -424,7 +496,10 @@ export class ViewerHost {
       parts.push(rowMarkdown(row, f.index.table.summary(i)));
     }
     const markdown = parts.join('\n\n---\n\n') + '\n';
-    const name = p.index !== undefined ? `${f.index.table.summary(p.index).id.replace(/[^\w.-]+/g, '_')}.md` : `${f.info.name.replace(/\.jsonl$/i, '')}-filtered.md`;
+    const name =
+      p.index !== undefined
+        ? `${f.index.table.summary(p.index).id.replace(/[^\w.-]+/g, '_')}.md`
+        : `${f.info.name.replace(/\.jsonl$/i, '')}-filtered.md`;
     const saved = this.opts.saveExport ? await this.opts.saveExport(markdown, name) : undefined;
     return { markdown: this.opts.saveExport ? '' : markdown, rows: indices.length, saved };
   }
@@ -454,7 +529,8 @@ function errorCode(e: unknown, signal: AbortSignal): ErrorCode {
   if (e instanceof EditRefused) return e.code;
   if (e instanceof EditRefusedUnavailable) return 'unavailable';
   if (e instanceof QedError && /^no file|there is no row/.test(e.message)) return 'not_found';
-  if (e instanceof QedError && /regular expression|filter on|unknown sort|^unknown request/.test(e.message)) return 'invalid';
+  if (e instanceof QedError && /regular expression|filter on|unknown sort|^unknown request/.test(e.message))
+    return 'invalid';
   return 'failed';
 }
 
@@ -481,7 +557,9 @@ function cutLongText(row: Row, max: number, cut: Map<string, number>): Row {
     if (typeof v === 'string') return cutStr(v, name);
     if (depth > 3 || v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map((x) => walk(x, name, depth + 1));
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, name, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, walk(x, name, depth + 1)]),
+    );
   };
   // fromEntries defines own properties: a column named `__proto__` stays a column.
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, walk(v, k, 0)])) as Row;

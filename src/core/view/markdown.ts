@@ -21,7 +21,10 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
   if (s.source) facts.push(`source: ${s.source}`);
   if (s.tokens !== null) facts.push(`output tokens: ${s.tokens}`);
   if (s.cost !== null) facts.push(`cost: $${s.cost.toFixed(4)}`);
-  if (s.steps !== undefined) facts.push(`agent steps: ${s.steps}${s.agentCost !== null && s.agentCost !== undefined ? `, agent cost: $${s.agentCost.toFixed(4)}` : ''}`);
+  if (s.steps !== undefined)
+    facts.push(
+      `agent steps: ${s.steps}${s.agentCost !== null && s.agentCost !== undefined ? `, agent cost: $${s.agentCost.toFixed(4)}` : ''}`,
+    );
   out.push(facts.map((f) => `- ${f}`).join('\n'), '');
   const section = (title: string, v: unknown) => {
     const t = str(v);
@@ -31,7 +34,11 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
   section('Solution', row.model_solution);
   section('Reference solution', row.solution);
   section('Golden answer', row.answer);
-  if (str(row.extracted_answer) !== undefined) out.push(`Extracted answer: ${String(row.extracted_answer)}${str(row.judge_method) ? ` (decided by: ${String(row.judge_method)})` : ''}`, '');
+  if (str(row.extracted_answer) !== undefined)
+    out.push(
+      `Extracted answer: ${String(row.extracted_answer)}${str(row.judge_method) ? ` (decided by: ${String(row.judge_method)})` : ''}`,
+      '',
+    );
   section('Grading guidelines', row.grading_guidelines);
   const schema = Array.isArray(row.schema_0) ? (row.schema_0 as Array<Record<string, unknown>>) : [];
   const grade = Array.isArray(row.grade) ? (row.grade as Array<Record<string, unknown>>) : [];
@@ -46,7 +53,12 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
   }
   const human = row.human_grade as Record<string, unknown> | undefined;
   if (human && typeof human === 'object') {
-    out.push('### Human grade', '', `${String(human.total ?? '')} points by ${String(human.reviewer ?? '?')} at ${String(human.at ?? '?')}`, '');
+    out.push(
+      '### Human grade',
+      '',
+      `${String(human.total ?? '')} points by ${String(human.reviewer ?? '?')} at ${String(human.at ?? '?')}`,
+      '',
+    );
     if (str(human.note)) out.push(String(human.note).trim(), '');
   }
   traceMarkdown(row.agent_trace, out);
@@ -54,7 +66,6 @@ export function rowMarkdown(row: Row, s: RowSummary): string {
   if (str(row.error)) out.push(`> generation error: ${String(row.error)}`, '');
   return out.join('\n').trimEnd();
 }
-
 
 /** Steps listed in an export at most. */
 const MAX_EXPORT_STEPS = 1000;
@@ -64,7 +75,8 @@ function traceMarkdown(value: unknown, out: string[]): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   const t = value as Record<string, unknown>;
   const steps = Array.isArray(t.steps) ? t.steps : [];
-  const text = (v: unknown) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').slice(0, 300) : typeof v === 'number' ? String(v) : undefined);
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v.replace(/\s+/g, ' ').slice(0, 300) : typeof v === 'number' ? String(v) : undefined;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   out.push(`### Agent trace${text(t.scaffold) ? ` (${text(t.scaffold)})` : ''}`, '');
   steps.slice(0, MAX_EXPORT_STEPS).forEach((x, k) => {
@@ -83,6 +95,10 @@ function traceMarkdown(value: unknown, out: string[]): void {
   });
   if (steps.length > MAX_EXPORT_STEPS) out.push(`… and ${steps.length - MAX_EXPORT_STEPS} more steps`);
   const f = t.final !== null && typeof t.final === 'object' ? (t.final as Record<string, unknown>) : undefined;
-  if (f) out.push('', `Final choice: ${text(f.candidate) ?? '–'}${num(f.score) !== undefined ? ` (score ${num(f.score)})` : ''}${text(f.note) ? ` — ${text(f.note)}` : ''}`);
+  if (f)
+    out.push(
+      '',
+      `Final choice: ${text(f.candidate) ?? '–'}${num(f.score) !== undefined ? ` (score ${num(f.score)})` : ''}${text(f.note) ? ` — ${text(f.note)}` : ''}`,
+    );
   out.push('');
 }

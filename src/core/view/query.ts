@@ -32,7 +32,10 @@ export class RowQueries {
   constructor(private readonly index: ResultsIndex) {}
 
   /** The rows of the query in order (cached for the last query until the file changes). */
-  async run(query: RowQuery, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<QueryRun> {
+  async run(
+    query: RowQuery,
+    opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
+  ): Promise<QueryRun> {
     const idx = this.index;
     const generation = idx.generation;
     const n = idx.table.n;
@@ -42,20 +45,29 @@ export class RowQueries {
 
     const f = query.filter ?? {};
     let textHits: Uint8Array | undefined;
-    let incomplete: QueryRun['incomplete'] = idx.complete ? undefined : { reason: 'the file is still being read', searched: n };
+    let incomplete: QueryRun['incomplete'] = idx.complete
+      ? undefined
+      : { reason: 'the file is still being read', searched: n };
     // Rows listed before their summaries are read: a filter or sort on figures keeps only the rows
     // whose figures are known, and says so.
     const partial = pending > 0 && needsFigures(query);
     if (pending > 0 && !incomplete) {
       const pct = Math.floor(((n - pending) / n) * 100);
       incomplete = partial
-        ? { reason: `scores and flags are read for ${pct}% of the rows so far: only those are filtered and sorted`, searched: n - pending }
+        ? {
+            reason: `scores and flags are read for ${pct}% of the rows so far: only those are filtered and sorted`,
+            searched: n - pending,
+          }
         : { reason: `scores and flags are still being read (${pct}%)`, searched: n };
     }
     if (f.text) {
       const s = await this.searchText(f, opts);
       textHits = s.hits;
-      if (s.searched < n) incomplete = { reason: `the text search stopped after ${(this.searchBudgetMs / 1000).toFixed(0)} s`, searched: s.searched };
+      if (s.searched < n)
+        incomplete = {
+          reason: `the text search stopped after ${(this.searchBudgetMs / 1000).toFixed(0)} s`,
+          searched: s.searched,
+        };
     }
     if (idx.generation !== generation) return this.run(query, opts);
 
@@ -72,7 +84,12 @@ export class RowQueries {
     return run;
   }
 
-  async page(query: RowQuery, offset: number, limit: number, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<PageResult> {
+  async page(
+    query: RowQuery,
+    offset: number,
+    limit: number,
+    opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
+  ): Promise<PageResult> {
     const idx = this.index;
     const plain = isPlain(query);
     // The first pages of the file in file order need only the rows read so far.
@@ -81,7 +98,14 @@ export class RowQueries {
     const rows: RowSummary[] = [];
     const end = Math.min(run.order.length, offset + Math.max(0, Math.min(limit, 2000)));
     for (let k = Math.max(0, offset); k < end; k++) rows.push(idx.table.summary(run.order[k]));
-    return { generation: run.generation, matched: run.order.length, total: idx.table.n, offset, rows, incomplete: run.incomplete };
+    return {
+      generation: run.generation,
+      matched: run.order.length,
+      total: idx.table.n,
+      offset,
+      rows,
+      incomplete: run.incomplete,
+    };
   }
 
   async locate(query: RowQuery, index: number): Promise<{ position: number; matched: number }> {
@@ -89,7 +113,10 @@ export class RowQueries {
     return { position: run.order.indexOf(index), matched: run.order.length };
   }
 
-  private async searchText(f: RowFilter, opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void }): Promise<{ hits: Uint8Array; searched: number }> {
+  private async searchText(
+    f: RowFilter,
+    opts: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
+  ): Promise<{ hits: Uint8Array; searched: number }> {
     const idx = this.index;
     compilePattern(f.text!, f.caseSensitive);
     const key = JSON.stringify([f.text, !!f.caseSensitive, f.textField ?? '']);
@@ -130,14 +157,26 @@ export class RowQueries {
 
 function isPlain(q: RowQuery): boolean {
   const f = q.filter ?? {};
-  return (q.sort ?? 'index') === 'index' && !q.descending && Object.values(f).every((v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0));
+  return (
+    (q.sort ?? 'index') === 'index' &&
+    !q.descending &&
+    Object.values(f).every((v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0))
+  );
 }
 
 /** Whether a query looks at the rows' summaries (anything beyond the text search in file order). */
 function needsFigures(q: RowQuery): boolean {
   const f = q.filter ?? {};
   if ((q.sort ?? 'index') !== 'index') return true;
-  return Object.entries(f).some(([k, v]) => k !== 'text' && k !== 'caseSensitive' && k !== 'textField' && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0));
+  return Object.entries(f).some(
+    ([k, v]) =>
+      k !== 'text' &&
+      k !== 'caseSensitive' &&
+      k !== 'textField' &&
+      v !== undefined &&
+      v !== '' &&
+      !(Array.isArray(v) && v.length === 0),
+  );
 }
 
 type Table = ResultsIndex['table'];

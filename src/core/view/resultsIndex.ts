@@ -59,8 +59,10 @@ const SLICE_READ = 1 << 20;
 
 type ParsedLine = { row: Row } | { bad: string } | undefined;
 
-const sameStat = (a: FileStat | undefined, b: FileStat | undefined) => (!a || !b ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino);
-const sameSig = (a: FileSignature | undefined, b: FileSignature) => !!a && sameStat(a, b) && sameStat(a.journal, b.journal);
+const sameStat = (a: FileStat | undefined, b: FileStat | undefined) =>
+  !a || !b ? a === b : a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+const sameSig = (a: FileSignature | undefined, b: FileSignature) =>
+  !!a && sameStat(a, b) && sameStat(a.journal, b.journal);
 
 /** The row a journal row finishes: the same id and run index. */
 function liveKey(id: string | undefined, run: unknown): string | undefined {
@@ -211,7 +213,12 @@ export class ResultsIndex {
         while (this.table.pendingCount > 0) {
           await this.exclusive(() => this.summarizeSlice(SUMMARY_SLICE_MS));
           const t = this.table;
-          this.emit({ bytes: size0OrZero(this.sig), size: size0OrZero(this.sig), rows: t.n, summarized: t.n - t.pendingCount });
+          this.emit({
+            bytes: size0OrZero(this.sig),
+            size: size0OrZero(this.sig),
+            rows: t.n,
+            summarized: t.n - t.pendingCount,
+          });
           // Requests first: a page or a row asked for meanwhile is answered before the next slice.
           await this.giveWay();
         }
@@ -258,7 +265,12 @@ export class ResultsIndex {
           if (!bytesRead) break;
           got += bytesRead;
         }
-        if (got < span) throw new QedError('the file changed while it was being read', { file: this.file }, 'the view reads it again');
+        if (got < span)
+          throw new QedError(
+            'the file changed while it was being read',
+            { file: this.file },
+            'the view reads it again',
+          );
         let over = false;
         for (let k = i; k < j; k++) {
           // The budget is checked between rows, not only between reads: one 4 MB read holds a few
@@ -321,7 +333,8 @@ export class ResultsIndex {
    */
   private async giveWay(): Promise<void> {
     await new Promise((r) => setImmediate(r));
-    for (const until = Date.now() + 100; this.active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+    for (const until = Date.now() + 100; this.active > 0 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 1));
   }
 
   /**
@@ -401,7 +414,10 @@ export class ResultsIndex {
     const grown =
       !!old &&
       (old.journal || st.journal
-        ? sameStat({ size: old.size, mtimeMs: old.mtimeMs, ino: old.ino }, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) &&
+        ? sameStat(
+            { size: old.size, mtimeMs: old.mtimeMs, ino: old.ino },
+            { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino },
+          ) &&
           !!st.journal &&
           (!old.journal || (st.journal.ino === old.journal.ino && st.journal.size > old.journal.size))
         : st.ino === old.ino && st.size > old.size);
@@ -500,14 +516,20 @@ export class ResultsIndex {
           const lineEnd = pos + nl;
           const live = journalBase !== undefined && lineStart >= journalBase;
           // A journal row may take an earlier row's place, found by its id: every summary first.
-          if (live && this.table.pendingCount > 0) while (this.table.pendingCount > 0) await this.summarizeSlice(Infinity);
+          if (live && this.table.pendingCount > 0)
+            while (this.table.pendingCount > 0) await this.summarizeSlice(Infinity);
           const add = defer && !live ? this.addOffset : this.addLine;
           if (carryLen) {
             if (carryLen + nl - p <= MAX_LINE_BYTES) {
               carry.push(buf.subarray(p, nl));
               const whole = Buffer.concat(carry);
               add.call(this, whole, 0, whole.length, lineStart, lineEnd - lineStart);
-            } else this.addBad(lineStart, lineEnd - lineStart, `the line is ${Math.round((lineEnd - lineStart) / 2 ** 20)} MB: too long to show`);
+            } else
+              this.addBad(
+                lineStart,
+                lineEnd - lineStart,
+                `the line is ${Math.round((lineEnd - lineStart) / 2 ** 20)} MB: too long to show`,
+              );
             carry = [];
             carryLen = 0;
           } else add.call(this, buf, p, nl, lineStart, lineEnd - lineStart);
@@ -550,12 +572,20 @@ export class ResultsIndex {
       const journalSize = fh.journalBase === undefined ? 0 : size - fh.journalBase;
       const keep = (now: FileStat | undefined, read: number, before: FileStat | undefined): FileStat | undefined =>
         now && { size: read, mtimeMs: now.size === read ? now.mtimeMs : (before?.mtimeMs ?? 0), ino: now.ino };
-      this.sig = { ...(keep(end.main, mainSize, st) ?? { size: 0, mtimeMs: 0, ino: 0 }), journal: keep(end.journal, journalSize, st.journal) };
+      this.sig = {
+        ...(keep(end.main, mainSize, st) ?? { size: 0, mtimeMs: 0, ino: 0 }),
+        journal: keep(end.journal, journalSize, st.journal),
+      };
     } finally {
       await fh.close();
     }
     this.complete = true;
-    this.emit({ bytes: size0(this.sig), size: size0(this.sig), rows: this.table.n, ...(this.table.pendingCount ? { summarized: this.summarized } : {}) });
+    this.emit({
+      bytes: size0(this.sig),
+      size: size0(this.sig),
+      rows: this.table.n,
+      ...(this.table.pendingCount ? { summarized: this.summarized } : {}),
+    });
     this.wake(true);
     this.startSummaries();
   }
@@ -586,7 +616,11 @@ export class ResultsIndex {
     try {
       row = JSON.parse(buf.toString('utf8', s, e));
     } catch (err) {
-      return { bad: `not valid JSON (${describeJsonError(err).message.replace(/^invalid JSON: /, '').slice(0, 120)})` };
+      return {
+        bad: `not valid JSON (${describeJsonError(err)
+          .message.replace(/^invalid JSON: /, '')
+          .slice(0, 120)})`,
+      };
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row) || deeperThan(row)) {
       return { bad: row !== null && typeof row === 'object' && !Array.isArray(row) ? TOO_DEEP : 'not a JSON object' };
@@ -654,7 +688,8 @@ export class ResultsIndex {
 
   /** The bytes of row i's line (without the newline). */
   async readLine(i: number, fh?: Reader): Promise<Buffer> {
-    if (i < 0 || i >= this.table.n) throw new QedError(`there is no row ${i + 1} (the file has ${this.table.n})`, { file: this.file });
+    if (i < 0 || i >= this.table.n)
+      throw new QedError(`there is no row ${i + 1} (the file has ${this.table.n})`, { file: this.file });
     const start = this.table.start[i];
     const len = this.table.len[i];
     const own = !fh;
@@ -686,7 +721,11 @@ export class ResultsIndex {
       row = undefined;
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new QedError('the line changed on disk since the file was read', { file: this.file, line: this.table.line[i] }, 'the view reloads the file');
+      throw new QedError(
+        'the line changed on disk since the file was read',
+        { file: this.file, line: this.table.line[i] },
+        'the view reloads the file',
+      );
     }
     return { row: row as Row, rev: lineRev(bytes), bytes: bytes.length };
   }

@@ -102,14 +102,28 @@ export function compilePattern(pattern: string, caseSensitive = false): RegExp {
 }
 
 /** Searches the rows whose lines are at (starts[i], lens[i]) of `path`. */
-export function searchRows(path: string, starts: Float64Array, lens: Float64Array, opts: SearchOptions): Promise<SearchResult> {
+export function searchRows(
+  path: string,
+  starts: Float64Array,
+  lens: Float64Array,
+  opts: SearchOptions,
+): Promise<SearchResult> {
   compilePattern(opts.pattern, opts.caseSensitive);
   const budgetMs = opts.budgetMs ?? 8000;
   if (!starts.length) return Promise.resolve({ hits: new Uint8Array(0), searched: 0 });
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, journal: opts.journal, starts, lens, pattern: opts.pattern, flags: opts.caseSensitive ? '' : 'i', field: opts.field, budgetMs },
+      workerData: {
+        path,
+        journal: opts.journal,
+        starts,
+        lens,
+        pattern: opts.pattern,
+        flags: opts.caseSensitive ? '' : 'i',
+        field: opts.field,
+        budgetMs,
+      },
       resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
     let settled = false;
@@ -124,7 +138,16 @@ export function searchRows(path: string, starts: Float64Array, lens: Float64Arra
     // A pattern stuck on one row (catastrophic backtracking) never checks the clock again.
     const killAfter = budgetMs + Math.max(1000, budgetMs / 2);
     const killer = setTimeout(
-      () => finish(() => reject(new QedError(`the search pattern takes too long (stopped after ${(killAfter / 1000).toFixed(1)} s)`, { field: 'text' }, 'simplify the regular expression (nested repetition such as (a+)+ can take forever)'))),
+      () =>
+        finish(() =>
+          reject(
+            new QedError(
+              `the search pattern takes too long (stopped after ${(killAfter / 1000).toFixed(1)} s)`,
+              { field: 'text' },
+              'simplify the regular expression (nested repetition such as (a+)+ can take forever)',
+            ),
+          ),
+        ),
       killAfter,
     );
     const onAbort = () => finish(() => reject(new QedError('search cancelled')));

@@ -23,9 +23,11 @@ export interface SummaryFields {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+const obj = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 const present = (v: unknown): boolean => v !== undefined && v !== null && v !== '' && v !== false;
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 
 /** Columns that are the row's content or the tool's bookkeeping, not metadata to filter on. */
 export const CONTENT_COLUMNS = new Set([
@@ -57,7 +59,8 @@ export function humanTotal(v: unknown): number | null {
   const h = obj(v);
   if (!h) return null;
   if (num(h.points) !== null) return h.points as number;
-  if (Array.isArray(h.points) && h.points.length && h.points.every((p) => num(p) !== null)) return (h.points as number[]).reduce((a, b) => a + b, 0);
+  if (Array.isArray(h.points) && h.points.length && h.points.every((p) => num(p) !== null))
+    return (h.points as number[]).reduce((a, b) => a + b, 0);
   return num(h.total);
 }
 
@@ -124,9 +127,12 @@ export function summarizeRow(row: Row): SummaryFields {
     max,
     status,
     model: modelOf(row),
-    tokens: num(run?.output_tokens) ?? (solution !== undefined && present(row.model_solution) ? Math.round(estimateTokens(solution)) : null),
+    tokens:
+      num(run?.output_tokens) ??
+      (solution !== undefined && present(row.model_solution) ? Math.round(estimateTokens(solution)) : null),
     cost: runCost === null && gradeCost === null ? null : (runCost ?? 0) + (gradeCost ?? 0),
-    truncated: (solution !== undefined && solution.trim() === '' && !present(row.error)) || row.finish_reason === 'length',
+    truncated:
+      (solution !== undefined && solution.trim() === '' && !present(row.error)) || row.finish_reason === 'length',
     human: humanTotal(row.human_grade),
     steps: agent.steps,
     agentCost: agent.cost,

@@ -139,7 +139,14 @@ export class RowTable {
     this.start[i] = start;
     this.len[i] = len;
     this.line[i] = line;
-    this.score[i] = this.max[i] = this.tokens[i] = this.cost[i] = this.human[i] = this.steps[i] = this.agentCost[i] = NaN;
+    this.score[i] =
+      this.max[i] =
+      this.tokens[i] =
+      this.cost[i] =
+      this.human[i] =
+      this.steps[i] =
+      this.agentCost[i] =
+        NaN;
     this.status[i] = STATUS_CODE.get('not_graded') ?? 0;
     this.truncated[i] = 0;
     this.pending[i] = 1;
@@ -155,7 +162,18 @@ export class RowTable {
   compact(keep: (i: number) => boolean): void {
     let w = 0;
     this.pendingCount = 0;
-    const cols = [this.start, this.len, this.line, this.score, this.max, this.tokens, this.cost, this.human, this.steps, this.agentCost];
+    const cols = [
+      this.start,
+      this.len,
+      this.line,
+      this.score,
+      this.max,
+      this.tokens,
+      this.cost,
+      this.human,
+      this.steps,
+      this.agentCost,
+    ];
     for (let i = 0; i < this.n; i++) {
       if (!keep(i)) {
         for (const m of this.meta.values()) if (!m.dropped && m.ids[i] >= 0) m.counts[m.ids[i]]--;
@@ -180,7 +198,15 @@ export class RowTable {
   }
 
   /** Puts another line in row i's place (a job's journal finished the row): summary, columns, metadata. */
-  replace(i: number, start: number, len: number, line: number, s: SummaryFields, keys: string[], meta: Map<string, string>): void {
+  replace(
+    i: number,
+    start: number,
+    len: number,
+    line: number,
+    s: SummaryFields,
+    keys: string[],
+    meta: Map<string, string>,
+  ): void {
     this.set(i, start, len, line, s);
     for (const k of keys) {
       if (!this.columnSet.has(k)) {

@@ -154,7 +154,7 @@ export class App {
     this.build();
     applyFont(this.fontSize);
     this.rpc.onEvent((e) => this.events.onEvent(e));
-    const open = link.row ?? (restored?.open ?? null);
+    const open = link.row ?? restored?.open ?? null;
     if (open !== null && open !== undefined) {
       // The row first: its page is built and painted before the list is asked for (the list's
       // summary, pages and rendering would otherwise compete with it, on the host and here).
@@ -177,7 +177,11 @@ export class App {
     clear(this.root);
     this.root.className = 'qed-app';
     this.filters.build();
-    setChoices(this.fileSelect, this.files.map((f) => ({ value: String(f.file), label: f.name, title: f.path })), String(this.file));
+    setChoices(
+      this.fileSelect,
+      this.files.map((f) => ({ value: String(f.file), label: f.name, title: f.path })),
+      String(this.file),
+    );
     this.fileSelect.addEventListener('change', () => {
       this.file = Number(selectValue(this.fileSelect));
       this.page.open = null;
@@ -197,7 +201,9 @@ export class App {
     const toolbar = h(
       'header',
       { class: 'toolbar' },
-      this.files.length > 1 ? this.fileSelect : h('span', { class: 'file-name', title: this.files[0]?.path ?? '', text: this.files[0]?.name ?? '' }),
+      this.files.length > 1
+        ? this.fileSelect
+        : h('span', { class: 'file-name', title: this.files[0]?.path ?? '', text: this.files[0]?.name ?? '' }),
       h('div', { class: 'search-box' }, this.filters.search, this.filters.searchError),
       h('label', { class: 'sort' }, 'Sort ', this.filters.sortSelect, this.filters.dirButton),
       this.filters.filtersToggle,

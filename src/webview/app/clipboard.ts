@@ -49,6 +49,8 @@ export function bindDetailClicks(detail: HTMLElement, host: 'vscode' | 'http'): 
     e.preventDefault();
     const tex = math.dataset.latex ?? '';
     const wrapped = math.classList.contains('math-display') ? `\\[${tex}\\]` : `$${tex}$`;
-    void copyText(wrapped).then(() => toast(`Copied with delimiters: ${wrapped.length > 60 ? `${wrapped.slice(0, 60)}…` : wrapped}`));
+    void copyText(wrapped).then(() =>
+      toast(`Copied with delimiters: ${wrapped.length > 60 ? `${wrapped.slice(0, 60)}…` : wrapped}`),
+    );
   });
 }

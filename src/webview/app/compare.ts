@@ -24,7 +24,11 @@ export class CompareView {
   ) {
     this.right = files.find((f) => f.file !== left)?.file ?? left;
     const pick = (label: string, value: number, on: (v: number) => void) => {
-      const s = select({ 'aria-label': `File ${label}` }, files.map((f) => ({ value: String(f.file), label: f.name })), String(value));
+      const s = select(
+        { 'aria-label': `File ${label}` },
+        files.map((f) => ({ value: String(f.file), label: f.name })),
+        String(value),
+      );
       s.addEventListener('change', () => on(Number(selectValue(s))));
       return s;
     };
@@ -37,8 +41,18 @@ export class CompareView {
       h(
         'div',
         { class: 'compare-head' },
-        h('label', {}, 'A ', pick('A', this.left, (v) => ((this.left = v), void this.load()))),
-        h('label', {}, 'B ', pick('B', this.right, (v) => ((this.right = v), void this.load()))),
+        h(
+          'label',
+          {},
+          'A ',
+          pick('A', this.left, (v) => ((this.left = v), void this.load())),
+        ),
+        h(
+          'label',
+          {},
+          'B ',
+          pick('B', this.right, (v) => ((this.right = v), void this.load())),
+        ),
         only,
       ),
       this.table,
@@ -69,16 +83,49 @@ export class CompareView {
     const ma = mean(both.map((r) => effective(r.left)!));
     const mb = mean(both.map((r) => effective(r.right)!));
     const humans = d.rows.filter((r) => r.left?.human != null || r.right?.human != null).length;
-    this.table.append(h('p', { class: 'muted', text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length ? `${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}${humans ? ` (${humans} with a human grade, which counts instead of the model's)` : ''}` : 'no problem is scored in both files, so there are no means to compare (grade both first)'}` }));
+    this.table.append(
+      h('p', {
+        class: 'muted',
+        text: `${d.rows.length} problems joined on ${d.joinedOn}; ${both.length ? `${both.length} scored in both: mean A ${ma.toFixed(2)}, mean B ${mb.toFixed(2)}${humans ? ` (${humans} with a human grade, which counts instead of the model's)` : ''}` : 'no problem is scored in both files, so there are no means to compare (grade both first)'}`,
+      }),
+    );
     // The pair below belongs to a row that is still listed; otherwise the first listed row is shown.
     if (this.shownKey !== undefined && !rows.some((r) => r.key === this.shownKey)) this.shownKey = undefined;
     if (!rows.length) {
-      this.table.append(h('p', { class: 'notice compare-empty', 'data-role': 'compare-empty', text: this.onlyDiff ? 'No problem has different scores in A and B: every problem scored in both got the same score.' : 'No problems to compare.' }));
+      this.table.append(
+        h('p', {
+          class: 'notice compare-empty',
+          'data-role': 'compare-empty',
+          text: this.onlyDiff
+            ? 'No problem has different scores in A and B: every problem scored in both got the same score.'
+            : 'No problems to compare.',
+        }),
+      );
       clear(this.pair);
-      this.pair.append(h('p', { class: 'muted compare-hint', text: this.onlyDiff ? 'Clear “only rows whose scores differ” to see every problem.' : '' }));
+      this.pair.append(
+        h('p', {
+          class: 'muted compare-hint',
+          text: this.onlyDiff ? 'Clear “only rows whose scores differ” to see every problem.' : '',
+        }),
+      );
       return;
     }
-    const t = h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', { text: 'problem' }), h('th', { text: 'A' }), h('th', { text: 'B' }), h('th', { text: 'B − A' }))));
+    const t = h(
+      'table',
+      { class: 'grid' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { text: 'problem' }),
+          h('th', { text: 'A' }),
+          h('th', { text: 'B' }),
+          h('th', { text: 'B − A' }),
+        ),
+      ),
+    );
     const body = h('tbody');
     for (const r of rows.slice(0, 5000)) {
       const cls = r.diff === null ? '' : r.diff > 0 ? 'up' : r.diff < 0 ? 'down' : 'same';
@@ -110,10 +157,12 @@ export class CompareView {
   private async openPair(a: number | undefined, b: number | undefined, key: string, scroll = true): Promise<void> {
     const seq = ++this.pairSeq;
     this.shownKey = key;
-    for (const tr of Array.from(this.table.querySelectorAll<HTMLElement>('.compare-row'))) tr.classList.toggle('shown', tr.dataset.key === key);
+    for (const tr of Array.from(this.table.querySelectorAll<HTMLElement>('.compare-row')))
+      tr.classList.toggle('shown', tr.dataset.key === key);
     clear(this.pair);
     this.pair.append(h('p', { class: 'muted', text: `Loading ${key}…` }));
-    const get = (file: number, i: number | undefined) => (i === undefined ? Promise.resolve(undefined) : this.rpc.request('row', { file, index: i }));
+    const get = (file: number, i: number | undefined) =>
+      i === undefined ? Promise.resolve(undefined) : this.rpc.request('row', { file, index: i });
     const [l, r] = await Promise.all([get(this.left, a), get(this.right, b)]);
     if (seq !== this.pairSeq) return;
     const ctx: DetailContext = { macros: this.opts.macros, stats: { formulas: 0, errors: 0 } };
@@ -121,15 +170,34 @@ export class CompareView {
       h(
         'section',
         { class: 'block' },
-        h('h3', {}, `${label}: ${f ? fmtScore(f.summary.score, f.summary.max) : 'absent'}`, f && f.summary.human !== null ? h('span', { class: 'badge human', title: 'a saved human grade (counts instead of the model’s in the table)', text: `human ${fmtScore(f.summary.human, f.summary.max)}` }) : null),
-        f ? richBlock(String(f.row.model_solution ?? ''), 'model_solution', ctx) : h('p', { class: 'muted', text: 'No row for this problem.' }),
+        h(
+          'h3',
+          {},
+          `${label}: ${f ? fmtScore(f.summary.score, f.summary.max) : 'absent'}`,
+          f && f.summary.human !== null
+            ? h('span', {
+                class: 'badge human',
+                title: 'a saved human grade (counts instead of the model’s in the table)',
+                text: `human ${fmtScore(f.summary.human, f.summary.max)}`,
+              })
+            : null,
+        ),
+        f
+          ? richBlock(String(f.row.model_solution ?? ''), 'model_solution', ctx)
+          : h('p', { class: 'muted', text: 'No row for this problem.' }),
         f && Array.isArray(f.row.grade)
-          ? explanationBlock((f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'), ctx)
+          ? explanationBlock(
+              (f.row.grade as Array<{ desc?: unknown }>).map((g) => String(g?.desc ?? '')).join('\n\n'),
+              ctx,
+            )
           : null,
       );
     clear(this.pair);
     const problem = String((l ?? r)?.row.problem ?? '');
-    this.pair.append(h('section', { class: 'block' }, h('h3', { text: key }), richBlock(problem, 'problem', ctx)), h('div', { class: 'pair' }, side(this.files[this.left].name, l), side(this.files[this.right].name, r)));
+    this.pair.append(
+      h('section', { class: 'block' }, h('h3', { text: key }), richBlock(problem, 'problem', ctx)),
+      h('div', { class: 'pair' }, side(this.files[this.left].name, l), side(this.files[this.right].name, r)),
+    );
     if (scroll) this.pair.scrollIntoView({ block: 'start' });
   }
 }
@@ -145,7 +213,10 @@ function scoreCell(s: RowSummary | null): HTMLElement {
   if (s.human === null) return h('td', { class: `st-text-${s.status}`, text: fmtScore(s.score, s.max) });
   return h(
     'td',
-    { class: 'human-score', title: `human grade ${fmtScore(s.human, s.max)}; the model gave ${fmtScore(s.score, s.max)}` },
+    {
+      class: 'human-score',
+      title: `human grade ${fmtScore(s.human, s.max)}; the model gave ${fmtScore(s.score, s.max)}`,
+    },
     fmtScore(s.human, s.max),
     ' ',
     h('span', { class: 'badge human', text: 'human' }),

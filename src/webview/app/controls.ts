@@ -48,7 +48,11 @@ export interface Choice {
 }
 
 /** A drop-down of `choices` with `selected` chosen (else the first). */
-export function select(attrs: Attrs & { 'aria-label'?: string }, choices: Choice[], selected?: string): VscodeSingleSelect {
+export function select(
+  attrs: Attrs & { 'aria-label'?: string },
+  choices: Choice[],
+  selected?: string,
+): VscodeSingleSelect {
   const s = h('vscode-single-select', attrs);
   if (attrs['aria-label']) s.label = String(attrs['aria-label']);
   setChoices(s, choices, selected);
@@ -70,7 +74,11 @@ export function select(attrs: Attrs & { 'aria-label'?: string }, choices: Choice
 
 /** Replaces the choices of a drop-down. */
 export function setChoices(s: VscodeSingleSelect, choices: Choice[], selected?: string): void {
-  s.replaceChildren(...choices.map((c) => h('vscode-option', { value: c.value, title: c.title, selected: c.value === selected }, c.label)));
+  s.replaceChildren(
+    ...choices.map((c) =>
+      h('vscode-option', { value: c.value, title: c.title, selected: c.value === selected }, c.label),
+    ),
+  );
   if (selected !== undefined && s.isConnected) s.value = selected;
 }
 

@@ -26,14 +26,23 @@ export interface DetailContext {
   onRender?: () => void;
 }
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Rendered markdown + math in a container: long texts in blocks (first screen now, the rest as
  * it scrolls into view), very long plain-math texts as plain text with a button. */
-export function richBlock(text: string, field: string, ctx: DetailContext, opts: { plain?: boolean; cls?: string } = {}): HTMLElement {
-  const box = h('div', { class: `rich${opts.plain ? ' plain-math' : ''}${opts.cls ? ` ${opts.cls}` : ''}`, 'data-field': field });
+export function richBlock(
+  text: string,
+  field: string,
+  ctx: DetailContext,
+  opts: { plain?: boolean; cls?: string } = {},
+): HTMLElement {
+  const box = h('div', {
+    class: `rich${opts.plain ? ' plain-math' : ''}${opts.cls ? ` ${opts.cls}` : ''}`,
+    'data-field': field,
+  });
   const fill = () => {
     const r = opts.plain ? renderPlainMath(text, { macros: ctx.macros }) : renderRich(text, { macros: ctx.macros });
     ctx.stats.formulas += r.mathCount;
@@ -43,13 +52,25 @@ export function richBlock(text: string, field: string, ctx: DetailContext, opts:
   if (!opts.plain && text.length > ONE_PIECE_CHARS) fillLazy(box, text, ctx);
   else if (text.length > RICH_LIMIT) {
     const pre = h('pre', { class: 'plain-text' }, text.slice(0, 2_000_000));
-    const btn = h('button', { type: 'button', class: 'link-button' }, `Render ${Math.round(text.length / 1000)} kB of text (may take a while)`);
+    const btn = h(
+      'button',
+      { type: 'button', class: 'link-button' },
+      `Render ${Math.round(text.length / 1000)} kB of text (may take a while)`,
+    );
     btn.addEventListener('click', () => {
       clear(box);
       box.append(h('p', { class: 'muted', text: 'Rendering…' }));
       setTimeout(fill, 20);
     });
-    box.append(h('p', { class: 'notice' }, `This text is long (${Math.round(text.length / 1000)} kB): shown as plain text. `, btn), pre);
+    box.append(
+      h(
+        'p',
+        { class: 'notice' },
+        `This text is long (${Math.round(text.length / 1000)} kB): shown as plain text. `,
+        btn,
+      ),
+      pre,
+    );
   } else if (text.trim() === '') box.append(h('p', { class: 'muted', text: '(empty)' }));
   else fill();
   return box;
@@ -67,7 +88,14 @@ export function explanationBlock(text: string, ctx: DetailContext): HTMLElement 
   return h(
     'div',
     { class: 'explanation' },
-    h('div', { class: 'label' }, "Grader's explanation", ...points.map((p) => h('span', { class: 'badge points', title: "the grader's verdict (its <points> tag)", text: p }))),
+    h(
+      'div',
+      { class: 'label' },
+      "Grader's explanation",
+      ...points.map((p) =>
+        h('span', { class: 'badge points', title: "the grader's verdict (its <points> tag)", text: p }),
+      ),
+    ),
     richBlock(body, 'grade', ctx),
   );
 }
@@ -78,8 +106,16 @@ let currentDefer: Array<() => void> | undefined;
  * A collapsible section. Open: built now. Folded and small: built just after the page is shown
  * (so the first paint is not held up by what is hidden). Folded and large: built on first opening.
  */
-function fold(title: string | Node, build: () => Node, opts: { open?: boolean; size?: number; cls?: string; field?: string } = {}): HTMLDetailsElement {
-  const d = h('details', { class: `fold${opts.cls ? ` ${opts.cls}` : ''}`, open: !!opts.open, 'data-section': opts.field });
+function fold(
+  title: string | Node,
+  build: () => Node,
+  opts: { open?: boolean; size?: number; cls?: string; field?: string } = {},
+): HTMLDetailsElement {
+  const d = h('details', {
+    class: `fold${opts.cls ? ` ${opts.cls}` : ''}`,
+    open: !!opts.open,
+    'data-section': opts.field,
+  });
   d.append(h('summary', {}, title));
   let built = false;
   const ensure = () => {
@@ -130,7 +166,11 @@ function costLine(label: string, c: Record<string, unknown> | undefined): HTMLEl
     'tr',
     {},
     h('th', { text: label }),
-    h('td', {}, `${fmtInt(num(c.input_tokens))} in · ${fmtInt(num(c.output_tokens))} out${num(c.reasoning_tokens) !== undefined ? ` (${fmtInt(num(c.reasoning_tokens))} reasoning)` : ''} · ${fmtUsd(num(c.cost))} · ${fmtSeconds(c.time)}`),
+    h(
+      'td',
+      {},
+      `${fmtInt(num(c.input_tokens))} in · ${fmtInt(num(c.output_tokens))} out${num(c.reasoning_tokens) !== undefined ? ` (${fmtInt(num(c.reasoning_tokens))} reasoning)` : ''} · ${fmtUsd(num(c.cost))} · ${fmtSeconds(c.time)}`,
+    ),
   );
 }
 
@@ -177,7 +217,12 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
 
   // Header: id, the model's grade and the human one side by side, actions.
   const human = obj(row.human_grade);
-  const humanTotal = human ? (num(human.total) ?? (Array.isArray(human.points) ? (human.points as unknown[]).reduce<number>((a, b) => a + (num(b) ?? 0), 0) : num(human.points))) : undefined;
+  const humanTotal = human
+    ? (num(human.total) ??
+      (Array.isArray(human.points)
+        ? (human.points as unknown[]).reduce<number>((a, b) => a + (num(b) ?? 0), 0)
+        : num(human.points)))
+    : undefined;
   page.append(
     h(
       'header',
@@ -186,19 +231,71 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
         'div',
         { class: 'row-title' },
         h('h2', { text: s.id }),
-        h('span', { class: `badge big st-${s.status}`, title: STATUS_LABEL[s.status], 'data-field': 'score' }, s.score !== null ? `model ${fmtScore(s.score, s.max)}` : STATUS_LABEL[s.status]),
-        humanTotal !== undefined ? h('span', { class: 'badge big human', 'data-field': 'human_grade', title: 'human grade' }, `human ${fmtScore(humanTotal, s.max)}`) : null,
-        h('span', { class: 'muted' }, [`row ${full.index + 1} · ${s.live ? 'journal ' : ''}line ${full.line}`, s.model ? ` · ${s.model}` : '', s.source ? ` · ${s.source}` : ''].join('')),
+        h(
+          'span',
+          { class: `badge big st-${s.status}`, title: STATUS_LABEL[s.status], 'data-field': 'score' },
+          s.score !== null ? `model ${fmtScore(s.score, s.max)}` : STATUS_LABEL[s.status],
+        ),
+        humanTotal !== undefined
+          ? h(
+              'span',
+              { class: 'badge big human', 'data-field': 'human_grade', title: 'human grade' },
+              `human ${fmtScore(humanTotal, s.max)}`,
+            )
+          : null,
+        h(
+          'span',
+          { class: 'muted' },
+          [
+            `row ${full.index + 1} · ${s.live ? 'journal ' : ''}line ${full.line}`,
+            s.model ? ` · ${s.model}` : '',
+            s.source ? ` · ${s.source}` : '',
+          ].join(''),
+        ),
       ),
       actions,
     ),
   );
 
   const callouts = h('div', { class: 'callouts' });
-  if (str(row.error)) callouts.append(h('div', { class: 'callout error', 'data-field': 'error' }, h('strong', { text: 'Generation failed: ' }), String(row.error)));
-  if (str(row.grade_error)) callouts.append(h('div', { class: 'callout warn', 'data-field': 'grade_error' }, h('strong', { text: 'Grading problem: ' }), String(row.grade_error)));
-  if (s.truncated) callouts.append(h('div', { class: 'callout warn' }, row.finish_reason === 'length' ? 'The model stopped at its token limit: the solution may be cut short.' : 'The solution is empty.'));
-  if (full.cut) callouts.append(h('div', { class: 'callout warn' }, `Very long text was shortened for display: ${Object.entries(full.cut).map(([k, n]) => `${k} (${Math.round(n / 1000)} kB)`).join(', ')}.`));
+  if (str(row.error))
+    callouts.append(
+      h(
+        'div',
+        { class: 'callout error', 'data-field': 'error' },
+        h('strong', { text: 'Generation failed: ' }),
+        String(row.error),
+      ),
+    );
+  if (str(row.grade_error))
+    callouts.append(
+      h(
+        'div',
+        { class: 'callout warn', 'data-field': 'grade_error' },
+        h('strong', { text: 'Grading problem: ' }),
+        String(row.grade_error),
+      ),
+    );
+  if (s.truncated)
+    callouts.append(
+      h(
+        'div',
+        { class: 'callout warn' },
+        row.finish_reason === 'length'
+          ? 'The model stopped at its token limit: the solution may be cut short.'
+          : 'The solution is empty.',
+      ),
+    );
+  if (full.cut)
+    callouts.append(
+      h(
+        'div',
+        { class: 'callout warn' },
+        `Very long text was shortened for display: ${Object.entries(full.cut)
+          .map(([k, n]) => `${k} (${Math.round(n / 1000)} kB)`)
+          .join(', ')}.`,
+      ),
+    );
   if (callouts.childElementCount) page.append(callouts);
 
   // Problem and proof side by side.
@@ -209,7 +306,13 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
       'div',
       { class: 'pair' },
       section('Problem', richBlock(problem, 'problem', ctx), 'problem'),
-      section('Model solution', solution !== undefined ? richBlock(solution, 'model_solution', ctx) : h('p', { class: 'muted', text: 'No model_solution column.' }), 'solution'),
+      section(
+        'Model solution',
+        solution !== undefined
+          ? richBlock(solution, 'model_solution', ctx)
+          : h('p', { class: 'muted', text: 'No model_solution column.' }),
+        'solution',
+      ),
     ),
   );
 
@@ -222,23 +325,68 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
         h(
           'table',
           { class: 'facts' },
-          h('tr', {}, h('th', { text: 'Golden answer' }), h('td', {}, richBlock(String(answer ?? ''), 'answer', ctx, { plain: true, cls: 'inline' }))),
-          h('tr', {}, h('th', { text: 'Extracted answer' }), h('td', {}, richBlock(String(row.extracted_answer ?? ''), 'extracted_answer', ctx, { plain: true, cls: 'inline' }))),
-          h('tr', {}, h('th', { text: 'Decided by' }), h('td', { 'data-field': 'judge_method', text: row.judge_method === 'llm' ? 'the LLM judge' : row.judge_method === 'deterministic' ? 'the deterministic check (no judge call)' : String(row.judge_method ?? '–') })),
+          h(
+            'tr',
+            {},
+            h('th', { text: 'Golden answer' }),
+            h('td', {}, richBlock(String(answer ?? ''), 'answer', ctx, { plain: true, cls: 'inline' })),
+          ),
+          h(
+            'tr',
+            {},
+            h('th', { text: 'Extracted answer' }),
+            h(
+              'td',
+              {},
+              richBlock(String(row.extracted_answer ?? ''), 'extracted_answer', ctx, { plain: true, cls: 'inline' }),
+            ),
+          ),
+          h(
+            'tr',
+            {},
+            h('th', { text: 'Decided by' }),
+            h('td', {
+              'data-field': 'judge_method',
+              text:
+                row.judge_method === 'llm'
+                  ? 'the LLM judge'
+                  : row.judge_method === 'deterministic'
+                    ? 'the deterministic check (no judge call)'
+                    : String(row.judge_method ?? '–'),
+            }),
+          ),
         ),
         'answer-check',
       ),
     );
   } else if (answer !== undefined && answer !== null && String(answer).trim() !== '') {
-    page.append(fold('Golden answer', () => richBlock(String(answer), 'answer', ctx, { plain: true }), { open: true, field: 'answer' }));
+    page.append(
+      fold('Golden answer', () => richBlock(String(answer), 'answer', ctx, { plain: true }), {
+        open: true,
+        field: 'answer',
+      }),
+    );
   }
 
   const reference = str(row.solution);
-  if (reference !== undefined) page.append(fold('Reference solution', () => richBlock(reference, 'solution', ctx), { size: reference.length, field: 'solution' }));
+  if (reference !== undefined)
+    page.append(
+      fold('Reference solution', () => richBlock(reference, 'solution', ctx), {
+        size: reference.length,
+        field: 'solution',
+      }),
+    );
   for (const col of ['grading_guidelines', 'grading_scheme']) {
     const v = row[col];
     // Rubrics are line-structured ("(Partial)", numbered items…): shown as written, with math.
-    if (typeof v === 'string' && v.trim()) page.append(fold(col === 'grading_guidelines' ? 'Grading guidelines' : 'Grading scheme', () => richBlock(v, col, ctx, { plain: true }), { size: v.length, field: col }));
+    if (typeof v === 'string' && v.trim())
+      page.append(
+        fold(
+          col === 'grading_guidelines' ? 'Grading guidelines' : 'Grading scheme',
+          () => richBlock(v, col, ctx, { plain: true }),
+          { size: v.length, field: col },
+        ),
+      );
   }
 
   page.append(gradingSection(full, ctx, human));
@@ -253,8 +401,21 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
     const n = calls.total ?? 0;
     const hist = row.history;
     const labels = new Map(trace.steps.filter((st) => st.h !== undefined).map((st) => [st.h!, st.label || st.kind]));
-    if (n) page.append(lazyFold(`Raw calls (history, ${n} entr${n === 1 ? 'y' : 'ies'})`, () => (Array.isArray(hist) ? historySection(hist, ctx) : rawCalls(calls, n, labels, ctx)), 'raw-history'));
-    page.append(lazyFold('Raw trace (agent_trace as JSON)', () => h('pre', { class: 'plain-text', 'data-field': 'agent_trace' }, jsonText(row.agent_trace)), 'raw-trace'));
+    if (n)
+      page.append(
+        lazyFold(
+          `Raw calls (history, ${n} entr${n === 1 ? 'y' : 'ies'})`,
+          () => (Array.isArray(hist) ? historySection(hist, ctx) : rawCalls(calls, n, labels, ctx)),
+          'raw-history',
+        ),
+      );
+    page.append(
+      lazyFold(
+        'Raw trace (agent_trace as JSON)',
+        () => h('pre', { class: 'plain-text', 'data-field': 'agent_trace' }, jsonText(row.agent_trace)),
+        'raw-trace',
+      ),
+    );
   } else if (Array.isArray(row.history) && row.history.length) page.append(historySection(row.history, ctx));
 
   page.append(factsSection(full));
@@ -265,7 +426,12 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
   const row = full.row;
   const schema = Array.isArray(row.schema_0) ? row.schema_0.map(obj) : [];
   const grade = Array.isArray(row.grade) ? row.grade.map(obj) : [];
-  const humanPoints = human && Array.isArray(human.points) ? (human.points as unknown[]) : human && num(human.points) !== undefined ? [human.points] : [];
+  const humanPoints =
+    human && Array.isArray(human.points)
+      ? (human.points as unknown[])
+      : human && num(human.points) !== undefined
+        ? [human.points]
+        : [];
   const box = h('section', { class: 'block grading' }, h('h3', { text: 'Grading' }));
   if (!schema.length && !grade.length) {
     box.append(h('p', { class: 'muted', text: 'No grading scheme or grade in this row.' }));
@@ -276,14 +442,27 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
     const g = grade[k];
     const max = num(item?.points);
     const pts = g ? (g.points === null ? null : num(g.points)) : undefined;
-    const cls = pts === undefined || pts === null ? 'not_graded' : pts <= 0 ? 'zero' : max !== undefined && pts >= max ? 'full' : 'partial';
+    const cls =
+      pts === undefined || pts === null
+        ? 'not_graded'
+        : pts <= 0
+          ? 'zero'
+          : max !== undefined && pts >= max
+            ? 'full'
+            : 'partial';
     const hp = num(humanPoints[k]);
     const head = h(
       'div',
       { class: 'item-head' },
       h('span', { class: 'item-title' }, renderTitle(str(item?.title) ?? `Item ${k + 1}`, ctx)),
-      h('span', { class: `badge st-${cls}`, title: 'awarded / max' }, `${pts === undefined ? '–' : pts === null ? '?' : pts} / ${max ?? '?'}`),
-      hp !== undefined ? h('span', { class: 'badge human', title: 'human grade' }, `human ${hp} / ${max ?? '?'}`) : null,
+      h(
+        'span',
+        { class: `badge st-${cls}`, title: 'awarded / max' },
+        `${pts === undefined ? '–' : pts === null ? '?' : pts} / ${max ?? '?'}`,
+      ),
+      hp !== undefined
+        ? h('span', { class: 'badge human', title: 'human grade' }, `human ${hp} / ${max ?? '?'}`)
+        : null,
     );
     const rubric = str(item?.desc);
     const explanation = str(g?.desc);
@@ -292,7 +471,13 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
         'div',
         { class: `item st-border-${cls}` },
         head,
-        rubric ? fold('Rubric', () => richBlock(rubric, 'schema_0', ctx, { plain: true }), { size: rubric.length, cls: 'rubric', open: rubric.length < 1500 }) : null,
+        rubric
+          ? fold('Rubric', () => richBlock(rubric, 'schema_0', ctx, { plain: true }), {
+              size: rubric.length,
+              cls: 'rubric',
+              open: rubric.length < 1500,
+            })
+          : null,
         explanation !== undefined
           ? explanationBlock(explanation, ctx)
           : h('p', { class: 'muted', text: 'Not graded yet.' }),
@@ -304,14 +489,25 @@ function gradingSection(full: FullRow, ctx: DetailContext, human: Record<string,
       h(
         'div',
         { class: 'human-grade', 'data-field': 'human_grade' },
-        h('div', { class: 'human-head' }, h('strong', { text: `Human grade: ${String(human.total ?? '?')} points` }), ` by ${String(human.reviewer ?? 'someone')}${str(human.at) && !Number.isNaN(Date.parse(String(human.at))) ? `, ${new Date(String(human.at)).toLocaleString()}` : ''}`),
+        h(
+          'div',
+          { class: 'human-head' },
+          h('strong', { text: `Human grade: ${String(human.total ?? '?')} points` }),
+          ` by ${String(human.reviewer ?? 'someone')}${str(human.at) && !Number.isNaN(Date.parse(String(human.at))) ? `, ${new Date(String(human.at)).toLocaleString()}` : ''}`,
+        ),
         str(human.note) ? richBlock(String(human.note), 'human_grade', ctx) : null,
       ),
     );
   }
   const gc = obj(row.grade_cost);
   const stamp = obj(row.qed_grade);
-  const by = [stamp ? `graded by ${String(stamp.config ?? stamp.model ?? '?')}${stamp.mode ? ` (${String(stamp.mode)})` : ''}` : '', gc ? `grading cost ${fmtUsd(num(gc.cost))}` : '', stamp && str(stamp.finished_at) ? new Date(String(stamp.finished_at)).toLocaleString() : ''].filter(Boolean);
+  const by = [
+    stamp
+      ? `graded by ${String(stamp.config ?? stamp.model ?? '?')}${stamp.mode ? ` (${String(stamp.mode)})` : ''}`
+      : '',
+    gc ? `grading cost ${fmtUsd(num(gc.cost))}` : '',
+    stamp && str(stamp.finished_at) ? new Date(String(stamp.finished_at)).toLocaleString() : '',
+  ].filter(Boolean);
   if (by.length) box.append(h('p', { class: 'muted small', text: by.join(' · ') }));
   return box;
 }
@@ -326,7 +522,11 @@ function renderTitle(title: string, ctx: DetailContext): HTMLElement {
 }
 
 function historySection(history: unknown[], ctx: DetailContext, top = true): HTMLElement {
-  const box = h('section', { class: 'block history', 'data-field': 'history' }, top ? h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }) : null);
+  const box = h(
+    'section',
+    { class: 'block history', 'data-field': 'history' },
+    top ? h('h3', { text: `Conversation (${history.length} message${history.length === 1 ? '' : 's'})` }) : null,
+  );
   history.forEach((entry, k) => {
     const e = obj(entry);
     if (!e) {
@@ -336,20 +536,40 @@ function historySection(history: unknown[], ctx: DetailContext, top = true): HTM
     if (Array.isArray(e.messages)) {
       // One call of an agent: its messages, folded together.
       const msgs = e.messages;
-      const title = h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: ` ${str(e.step) ?? ''} · ${msgs.length} message${msgs.length === 1 ? '' : 's'}` }));
+      const title = h(
+        'span',
+        {},
+        h('span', { class: 'tag', text: `call ${k + 1}` }),
+        h('span', {
+          class: 'muted',
+          text: ` ${str(e.step) ?? ''} · ${msgs.length} message${msgs.length === 1 ? '' : 's'}`,
+        }),
+      );
       box.append(lazyFold(title, () => historySection(msgs, ctx, false), 'msg call'));
       return;
     }
-    const content = typeof e.content === 'string' ? e.content : e.content === undefined ? jsonText(e) : jsonText(e.content);
+    const content =
+      typeof e.content === 'string' ? e.content : e.content === undefined ? jsonText(e) : jsonText(e.content);
     const cot = e.type === 'cot' || e.type === 'reasoning' || e.role === 'reasoning';
     const role = str(e.role) ?? str(e.type) ?? `step ${k + 1}`;
     const title = h(
       'span',
       {},
-      cot ? h('span', { class: 'tag cot-tag', text: 'chain of thought' }) : h('span', { class: `tag role-${role.replace(/\W/g, '')}`, text: role }),
-      h('span', { class: 'muted', text: ` ${content.length < 1000 ? `${content.length} chars` : `${(content.length / 1000).toFixed(1)}k chars`}` }),
+      cot
+        ? h('span', { class: 'tag cot-tag', text: 'chain of thought' })
+        : h('span', { class: `tag role-${role.replace(/\W/g, '')}`, text: role }),
+      h('span', {
+        class: 'muted',
+        text: ` ${content.length < 1000 ? `${content.length} chars` : `${(content.length / 1000).toFixed(1)}k chars`}`,
+      }),
     );
-    box.append(fold(title, () => richBlock(content, 'history', ctx), { size: content.length, cls: cot ? 'msg cot' : `msg role-${role.replace(/\W/g, '')}`, open: false }));
+    box.append(
+      fold(title, () => richBlock(content, 'history', ctx), {
+        size: content.length,
+        cls: cot ? 'msg cot' : `msg role-${role.replace(/\W/g, '')}`,
+        open: false,
+      }),
+    );
   });
   return box;
 }
@@ -369,24 +589,36 @@ function rawCalls(calls: Calls, n: number, labels: Map<number, string>, ctx: Det
   const shown = Math.min(n, 2000);
   for (let k = 0; k < shown; k++) {
     box.append(
-      lazyFold(h('span', {}, h('span', { class: 'tag', text: `call ${k + 1}` }), h('span', { class: 'muted', text: labels.has(k) ? ` ${labels.get(k)!.slice(0, 200)}` : '' })), () => {
-        const slot = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
-        calls.get(k).then(
-          (entry) => {
-            clear(slot);
-            const e = obj(entry);
-            slot.append(historySection(e && Array.isArray(e.messages) ? e.messages : [entry], ctx, false));
-          },
-          (err: unknown) => {
-            clear(slot);
-            slot.append(h('p', { class: 'step-note warn' }, `⚠ history[${k}] could not be read: ${(err as Error).message}`));
-          },
-        );
-        return slot;
-      }, 'msg call'),
+      lazyFold(
+        h(
+          'span',
+          {},
+          h('span', { class: 'tag', text: `call ${k + 1}` }),
+          h('span', { class: 'muted', text: labels.has(k) ? ` ${labels.get(k)!.slice(0, 200)}` : '' }),
+        ),
+        () => {
+          const slot = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+          calls.get(k).then(
+            (entry) => {
+              clear(slot);
+              const e = obj(entry);
+              slot.append(historySection(e && Array.isArray(e.messages) ? e.messages : [entry], ctx, false));
+            },
+            (err: unknown) => {
+              clear(slot);
+              slot.append(
+                h('p', { class: 'step-note warn' }, `⚠ history[${k}] could not be read: ${(err as Error).message}`),
+              );
+            },
+          );
+          return slot;
+        },
+        'msg call',
+      ),
     );
   }
-  if (n > shown) box.append(h('p', { class: 'muted', text: `… and ${n - shown} more calls (open the steps above to read them)` }));
+  if (n > shown)
+    box.append(h('p', { class: 'muted', text: `… and ${n - shown} more calls (open the steps above to read them)` }));
   return box;
 }
 
@@ -394,21 +626,52 @@ function factsSection(full: FullRow): HTMLElement {
   const row = full.row;
   const t = h('table', { class: 'facts' });
   t.append(
-    costLine('Generation', obj(row.cost_run)) ?? h('tr', {}, h('th', { text: 'Generation' }), h('td', { text: 'no cost recorded' })),
-    costLine('Grading', obj(row.grade_cost)) ?? h('tr', {}, h('th', { text: 'Grading' }), h('td', { text: 'no cost recorded' })),
+    costLine('Generation', obj(row.cost_run)) ??
+      h('tr', {}, h('th', { text: 'Generation' }), h('td', { text: 'no cost recorded' })),
+    costLine('Grading', obj(row.grade_cost)) ??
+      h('tr', {}, h('th', { text: 'Grading' }), h('td', { text: 'no cost recorded' })),
   );
-  if (row.finish_reason !== undefined) t.append(h('tr', {}, h('th', { text: 'finish_reason' }), h('td', { text: String(row.finish_reason) })));
+  if (row.finish_reason !== undefined)
+    t.append(h('tr', {}, h('th', { text: 'finish_reason' }), h('td', { text: String(row.finish_reason) })));
   const run = obj(row.qed_run);
   if (run) {
-    const parts = [`${String(run.config ?? '?')} (${String(run.api ?? '?')}: ${String(run.model ?? '?')})`, run.mode ? `${String(run.mode)} mode` : '', str(run.finished_at) ? new Date(String(run.finished_at)).toLocaleString() : ''];
+    const parts = [
+      `${String(run.config ?? '?')} (${String(run.api ?? '?')}: ${String(run.model ?? '?')})`,
+      run.mode ? `${String(run.mode)} mode` : '',
+      str(run.finished_at) ? new Date(String(run.finished_at)).toLocaleString() : '',
+    ];
     t.append(h('tr', {}, h('th', { text: 'Generated by' }), h('td', { text: parts.filter(Boolean).join(' · ') })));
   }
   const long: HTMLElement[] = [];
   for (const [k, v] of Object.entries(row)) {
-    if (SHOWN.has(k) || k === 'finish_reason' || k === 'qed_run' || k === 'qed_grade' || k === 'problem_id' || k === 'question_id') continue;
+    if (
+      SHOWN.has(k) ||
+      k === 'finish_reason' ||
+      k === 'qed_run' ||
+      k === 'qed_grade' ||
+      k === 'problem_id' ||
+      k === 'question_id'
+    )
+      continue;
     const text = typeof v === 'string' ? v : JSON.stringify(v, null, 1);
-    if (text.length > 200 || text.includes('\n')) long.push(fold(k, () => h('pre', { class: 'plain-text', 'data-field': k }, text), { size: text.length, cls: 'meta-long' }));
+    if (text.length > 200 || text.includes('\n'))
+      long.push(
+        fold(k, () => h('pre', { class: 'plain-text', 'data-field': k }, text), {
+          size: text.length,
+          cls: 'meta-long',
+        }),
+      );
     else t.append(h('tr', {}, h('th', { text: k }), h('td', { 'data-field': k, text })));
   }
-  return h('section', { class: 'block meta' }, h('h3', { text: 'Metadata' }), t, long, h('p', { class: 'muted', text: `${Math.round(full.bytes / 100) / 10} kB on ${full.summary.live ? 'journal ' : ''}line ${full.line}` }));
+  return h(
+    'section',
+    { class: 'block meta' },
+    h('h3', { text: 'Metadata' }),
+    t,
+    long,
+    h('p', {
+      class: 'muted',
+      text: `${Math.round(full.bytes / 100) / 10} kB on ${full.summary.live ? 'journal ' : ''}line ${full.line}`,
+    }),
+  );
 }

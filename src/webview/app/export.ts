@@ -8,10 +8,18 @@ import { toast } from './dialogs';
 /** Exports row `index` of `file`, or (without an index) the rows `query` shows, at most 2000. */
 export async function exportRows(rpc: Rpc, file: number, query: RowQuery, index?: number): Promise<void> {
   try {
-    const res = await rpc.request('export', { file, index, query: index === undefined ? query : undefined, limit: 2000 });
+    const res = await rpc.request('export', {
+      file,
+      index,
+      query: index === undefined ? query : undefined,
+      limit: 2000,
+    });
     if (res.saved) toast(`Saved ${res.rows} row(s) to ${res.saved}`);
     else if (res.markdown) {
-      const a = h('a', { href: URL.createObjectURL(new Blob([res.markdown], { type: 'text/markdown' })), download: index === undefined ? 'rows.md' : `row-${index + 1}.md` });
+      const a = h('a', {
+        href: URL.createObjectURL(new Blob([res.markdown], { type: 'text/markdown' })),
+        download: index === undefined ? 'rows.md' : `row-${index + 1}.md`,
+      });
       document.body.append(a);
       a.click();
       a.remove();

@@ -16,14 +16,30 @@ export interface FilterHost {
 }
 
 export class FilterBar {
-  readonly search = textfield({ type: 'search', class: 'search', placeholder: 'Search text (regular expression)   /', 'aria-label': 'Search text (regular expression)', spellcheck: 'false' });
+  readonly search = textfield({
+    type: 'search',
+    class: 'search',
+    placeholder: 'Search text (regular expression)   /',
+    'aria-label': 'Search text (regular expression)',
+    spellcheck: 'false',
+  });
   readonly searchError = h('span', { class: 'search-error', role: 'alert' });
   readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
   readonly filtersBox = h('div', { class: 'filters' });
   readonly filtersToggle = button('Filters', { 'aria-expanded': 'false' }, true);
   readonly sortSelect = select({ 'aria-label': 'Sort by' }, []);
-  readonly dirButton = button('', { class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' }, true);
-  readonly clearAll = h('button', { type: 'button', class: 'link-button', 'data-action': 'clear-filters', text: 'show all', hidden: true });
+  readonly dirButton = button(
+    '',
+    { class: 'icon', title: 'Reverse the order', 'aria-label': 'Reverse the order' },
+    true,
+  );
+  readonly clearAll = h('button', {
+    type: 'button',
+    class: 'link-button',
+    'data-action': 'clear-filters',
+    text: 'show all',
+    hidden: true,
+  });
 
   constructor(private readonly host: FilterHost) {}
 
@@ -39,9 +55,17 @@ export class FilterBar {
       ['steps', 'agent steps'],
       ['agentCost', 'agent cost'],
     ];
-    setChoices(this.sortSelect, sorts.map(([value, label]) => ({ value, label })), query.sort);
-    this.sortSelect.addEventListener('change', () => this.host.setQuery({ ...this.host.query(), sort: selectValue(this.sortSelect) as SortKey }));
-    this.dirButton.addEventListener('click', () => this.host.setQuery({ ...this.host.query(), descending: !this.host.query().descending }));
+    setChoices(
+      this.sortSelect,
+      sorts.map(([value, label]) => ({ value, label })),
+      query.sort,
+    );
+    this.sortSelect.addEventListener('change', () =>
+      this.host.setQuery({ ...this.host.query(), sort: selectValue(this.sortSelect) as SortKey }),
+    );
+    this.dirButton.addEventListener('click', () =>
+      this.host.setQuery({ ...this.host.query(), descending: !this.host.query().descending }),
+    );
     this.clearAll.addEventListener('click', () => this.clearFilters());
     this.search.value = query.filter.text ?? '';
     let timer = 0;
@@ -90,7 +114,18 @@ export class FilterBar {
     for (const st of ROW_STATUSES) {
       const n = counts?.[st] ?? 0;
       if (!n && !active.has(st)) continue;
-      const chip = h('button', { type: 'button', class: `chip st-${st}${active.has(st) ? ' active' : ''}`, 'aria-pressed': String(active.has(st)), 'data-status': st, title: `Show only: ${STATUS_SHORT[st]} (click again to clear)` }, h('span', { class: 'dot' }), `${STATUS_SHORT[st]} ${n}`);
+      const chip = h(
+        'button',
+        {
+          type: 'button',
+          class: `chip st-${st}${active.has(st) ? ' active' : ''}`,
+          'aria-pressed': String(active.has(st)),
+          'data-status': st,
+          title: `Show only: ${STATUS_SHORT[st]} (click again to clear)`,
+        },
+        h('span', { class: 'dot' }),
+        `${STATUS_SHORT[st]} ${n}`,
+      );
       chip.addEventListener('click', () => {
         const next = new Set(active);
         if (next.has(st)) next.delete(st);
@@ -101,16 +136,31 @@ export class FilterBar {
     }
     const s = this.host.summary();
     if (s) {
-      this.chips.append(h('span', { class: 'muted file-facts', text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}` }));
+      this.chips.append(
+        h('span', {
+          class: 'muted file-facts',
+          text: `${fmtBytes(s.bytes)}${s.complete ? '' : ' · reading…'}${s.summarized !== undefined && s.rows ? ` · scores ${Math.floor((s.summarized / s.rows) * 100)}%…` : ''}`,
+        }),
+      );
     }
   }
 
   buildFilters(): void {
     clear(this.filtersBox);
     const f = this.host.query().filter;
-    const min = textfield({ type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min' }, String(f.scoreMin ?? ''));
-    const max = textfield({ type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max' }, String(f.scoreMax ?? ''));
-    const onScore = () => this.setFilter({ scoreMin: min.value === '' ? undefined : Number(min.value), scoreMax: max.value === '' ? undefined : Number(max.value) });
+    const min = textfield(
+      { type: 'number', step: 'any', class: 'num', 'aria-label': 'Lowest score', placeholder: 'min' },
+      String(f.scoreMin ?? ''),
+    );
+    const max = textfield(
+      { type: 'number', step: 'any', class: 'num', 'aria-label': 'Highest score', placeholder: 'max' },
+      String(f.scoreMax ?? ''),
+    );
+    const onScore = () =>
+      this.setFilter({
+        scoreMin: min.value === '' ? undefined : Number(min.value),
+        scoreMax: max.value === '' ? undefined : Number(max.value),
+      });
     min.addEventListener('change', onScore);
     max.addEventListener('change', onScore);
     const graded = select(
@@ -122,19 +172,28 @@ export class FilterBar {
       ],
       f.hasGrade === undefined ? '' : f.hasGrade ? 'yes' : 'no',
     );
-    graded.addEventListener('change', () => this.setFilter({ hasGrade: selectValue(graded) === '' ? undefined : selectValue(graded) === 'yes' }));
+    graded.addEventListener('change', () =>
+      this.setFilter({ hasGrade: selectValue(graded) === '' ? undefined : selectValue(graded) === 'yes' }),
+    );
     const flag = (key: 'parseFailure' | 'truncated' | 'runError' | 'overridden', label: string) => {
       const box = checkbox(label, !!f[key]);
       box.addEventListener('change', () => this.setFilter({ [key]: box.checked || undefined } as Partial<RowFilter>));
       return box;
     };
     const meta = this.host.summary()?.meta ?? [];
-    const col = select({ 'aria-label': 'Metadata column' }, [{ value: '', label: 'any column' }, ...meta.map((m) => ({ value: m.name, label: m.name }))], f.column?.name ?? '');
+    const col = select(
+      { 'aria-label': 'Metadata column' },
+      [{ value: '', label: 'any column' }, ...meta.map((m) => ({ value: m.name, label: m.name }))],
+      f.column?.name ?? '',
+    );
     const val = select({ 'aria-label': 'Value' }, []);
     const fillValues = (colName: string, chosen: string) => {
       const m = meta.find((x) => x.name === colName);
       val.disabled = !m;
-      const choices: Choice[] = [{ value: '', label: m ? 'any value' : '—' }, ...(m?.values ?? []).map((v) => ({ value: v.value, label: `${v.value} (${v.count})` }))];
+      const choices: Choice[] = [
+        { value: '', label: m ? 'any value' : '—' },
+        ...(m?.values ?? []).map((v) => ({ value: v.value, label: `${v.value} (${v.count})` })),
+      ];
       setChoices(val, choices, chosen);
     };
     fillValues(f.column?.name ?? '', f.column?.value ?? '');
@@ -149,13 +208,27 @@ export class FilterBar {
     });
     const caseBox = checkbox('match case', !!f.caseSensitive);
     caseBox.addEventListener('change', () => this.setFilter({ caseSensitive: caseBox.checked || undefined }));
-    const field = select({ 'aria-label': 'Search in' }, [{ value: '', label: 'all text' }, ...(this.host.summary()?.columns ?? []).map((c) => ({ value: c, label: c }))], f.textField ?? '');
+    const field = select(
+      { 'aria-label': 'Search in' },
+      [{ value: '', label: 'all text' }, ...(this.host.summary()?.columns ?? []).map((c) => ({ value: c, label: c }))],
+      f.textField ?? '',
+    );
     field.addEventListener('change', () => this.setFilter({ textField: selectValue(field) || undefined }));
     // Agent rows: bounds on the number of steps and on what the agent's calls cost.
     const range = (lo: 'stepsMin' | 'agentCostMin', hi: 'stepsMax' | 'agentCostMax', what: string, step: string) => {
-      const a = textfield({ type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min' }, String(f[lo] ?? ''));
-      const b = textfield({ type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max' }, String(f[hi] ?? ''));
-      const on = () => this.setFilter({ [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value), [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value) } as Partial<RowFilter>);
+      const a = textfield(
+        { type: 'number', step, min: 0, class: 'num', 'aria-label': `Fewest ${what}`, placeholder: 'min' },
+        String(f[lo] ?? ''),
+      );
+      const b = textfield(
+        { type: 'number', step, min: 0, class: 'num', 'aria-label': `Most ${what}`, placeholder: 'max' },
+        String(f[hi] ?? ''),
+      );
+      const on = () =>
+        this.setFilter({
+          [lo]: a.value === '' || !Number.isFinite(Number(a.value)) ? undefined : Number(a.value),
+          [hi]: b.value === '' || !Number.isFinite(Number(b.value)) ? undefined : Number(b.value),
+        } as Partial<RowFilter>);
       a.addEventListener('change', on);
       b.addEventListener('change', on);
       return [a, b];
@@ -171,7 +244,9 @@ export class FilterBar {
       ],
       f.agent === undefined ? '' : f.agent ? 'yes' : 'no',
     );
-    agent.addEventListener('change', () => this.setFilter({ agent: selectValue(agent) === '' ? undefined : selectValue(agent) === 'yes' }));
+    agent.addEventListener('change', () =>
+      this.setFilter({ agent: selectValue(agent) === '' ? undefined : selectValue(agent) === 'yes' }),
+    );
     const reset = button('Clear filters', {}, true);
     reset.addEventListener('click', () => this.clearFilters());
     this.filtersBox.append(
@@ -205,5 +280,21 @@ export class FilterBar {
 }
 
 function hasAdvanced(f: RowFilter): boolean {
-  return f.scoreMin !== undefined || f.scoreMax !== undefined || f.hasGrade !== undefined || !!f.parseFailure || !!f.runError || !!f.truncated || f.overridden !== undefined || !!f.column || !!f.textField || !!f.caseSensitive || f.agent !== undefined || f.stepsMin !== undefined || f.stepsMax !== undefined || f.agentCostMin !== undefined || f.agentCostMax !== undefined;
+  return (
+    f.scoreMin !== undefined ||
+    f.scoreMax !== undefined ||
+    f.hasGrade !== undefined ||
+    !!f.parseFailure ||
+    !!f.runError ||
+    !!f.truncated ||
+    f.overridden !== undefined ||
+    !!f.column ||
+    !!f.textField ||
+    !!f.caseSensitive ||
+    f.agent !== undefined ||
+    f.stepsMin !== undefined ||
+    f.stepsMax !== undefined ||
+    f.agentCostMin !== undefined ||
+    f.agentCostMax !== undefined
+  );
 }

@@ -34,12 +34,17 @@ export class HostEvents {
     }
     if (e.file !== host.file()) return;
     if (e.type === 'progress') {
-      if (e.fraction !== undefined && e.fraction < 1) host.loader.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
+      if (e.fraction !== undefined && e.fraction < 1)
+        host.loader.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
       else if (host.loader.endProgress()) this.scheduleRefresh();
       return;
     }
     if (e.type === 'changed') {
-      if (e.change === 'removed') host.loader.showBanner('The file is no longer on disk (deleted or moved); the view shows it again if it comes back.', 'warn');
+      if (e.change === 'removed')
+        host.loader.showBanner(
+          'The file is no longer on disk (deleted or moved); the view shows it again if it comes back.',
+          'warn',
+        );
       this.scheduleRefresh(e.change === 'row' ? e.index : undefined, e.change);
     }
   }
@@ -47,7 +52,8 @@ export class HostEvents {
   /** Coalesces bursts of changes (a job appending rows) into one reload of the visible part. */
   scheduleRefresh(index?: number, change?: string): void {
     const host = this.host;
-    if (change === 'rewritten' || change === 'removed' || (index !== undefined && index === host.open())) this.refreshReopen = true;
+    if (change === 'rewritten' || change === 'removed' || (index !== undefined && index === host.open()))
+      this.refreshReopen = true;
     if (this.pendingRefresh !== undefined) return;
     this.pendingRefresh = window.setTimeout(async () => {
       this.pendingRefresh = undefined;

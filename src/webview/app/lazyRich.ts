@@ -52,7 +52,7 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
   let brackets = 0;
   let envs = 0;
   let blank = false;
-  for (let ls = from; ls < s.length; ) {
+  for (let ls = from; ls < s.length;) {
     let le = s.indexOf('\n', ls);
     if (le === -1) le = s.length;
     const size = ls - from;
@@ -60,7 +60,19 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
     // A new paragraph: at most one space of indent (more may continue a list item).
     const lead = line.charCodeAt(0) === 0x20 ? 1 : 0;
     const c = line.charCodeAt(lead);
-    if (size >= target && blank && fence === null && dollars % 2 === 0 && brackets <= 0 && envs <= 0 && c !== 0x20 && c !== 0x09 && line.trim() !== '' && !LIST_OR_QUOTE.test(line.slice(lead))) return ls;
+    if (
+      size >= target &&
+      blank &&
+      fence === null &&
+      dollars % 2 === 0 &&
+      brackets <= 0 &&
+      envs <= 0 &&
+      c !== 0x20 &&
+      c !== 0x09 &&
+      line.trim() !== '' &&
+      !LIST_OR_QUOTE.test(line.slice(lead))
+    )
+      return ls;
     if (size >= MAX_BLOCK_CHARS) return ls;
     if (le - ls > MAX_BLOCK_CHARS) {
       if (ls > from) return ls;
@@ -88,7 +100,7 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
 /** Splits a whole text into blocks (tests and benches; the page cuts long texts a slice at a time). */
 export function splitBlocks(s: string): string[] {
   const out: string[] = [];
-  for (let at = 0; at < s.length; ) {
+  for (let at = 0; at < s.length;) {
     const end = blockEnd(s, at);
     out.push(s.slice(at, end));
     at = end;
@@ -166,7 +178,11 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   const addBlock = (eager: boolean): void => {
     // The first screen's blocks stop near FIRST_SCREEN_CHARS rather than a whole block past it
     // (its formulas are what the page waits for before it is shown).
-    const target = eager ? Math.max(MIN_EAGER_CHARS, Math.min(BLOCK_CHARS, FIRST_SCREEN_CHARS - firstChars)) : big ? BIG_BLOCK_CHARS : BLOCK_CHARS;
+    const target = eager
+      ? Math.max(MIN_EAGER_CHARS, Math.min(BLOCK_CHARS, FIRST_SCREEN_CHARS - firstChars))
+      : big
+        ? BIG_BLOCK_CHARS
+        : BLOCK_CHARS;
     const end = blockEnd(text, at, target);
     const src = text.slice(at, end);
     at = end;
@@ -207,7 +223,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   const slice = () => {
     // Another row was opened meanwhile: the rest is not needed.
     if (!box.isConnected) return;
-    for (const until = at + CHARS_PER_SLICE; at < until && at < text.length; ) addBlock(false);
+    for (const until = at + CHARS_PER_SLICE; at < until && at < text.length;) addBlock(false);
     if (at < text.length) setTimeout(slice, 0);
     else delete box.dataset.cutting;
   };

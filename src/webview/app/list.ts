@@ -59,14 +59,28 @@ export class RowList {
    * (`--id-col` on the pane). The column is never narrower than its widest id.
    */
   private columnHead(): HTMLElement {
-    const grip = h('span', { class: 'col-resize', role: 'separator', 'aria-orientation': 'vertical', 'aria-label': 'Resize the id column', title: 'Drag to resize the id column (double-click: fit)' });
+    const grip = h('span', {
+      class: 'col-resize',
+      role: 'separator',
+      'aria-orientation': 'vertical',
+      'aria-label': 'Resize the id column',
+      title: 'Drag to resize the id column (double-click: fit)',
+    });
     const idCol = h('span', { class: 'row-id col-id' }, 'problem id', grip);
-    const head = h('div', { class: 'list-head', 'aria-hidden': 'true' }, h('span', { class: 'row-num', text: 'row · score' }), idCol, h('span', { class: 'row-model', text: 'model' }));
+    const head = h(
+      'div',
+      { class: 'list-head', 'aria-hidden': 'true' },
+      h('span', { class: 'row-num', text: 'row · score' }),
+      idCol,
+      h('span', { class: 'row-model', text: 'model' }),
+    );
     grip.addEventListener('pointerdown', (e) => {
       e.preventDefault();
       grip.setPointerCapture(e.pointerId);
       const start = e.clientX;
-      const width = this.rowsEl.querySelector<HTMLElement>('.row[data-index] .row-id')?.getBoundingClientRect().width ?? idCol.getBoundingClientRect().width;
+      const width =
+        this.rowsEl.querySelector<HTMLElement>('.row[data-index] .row-id')?.getBoundingClientRect().width ??
+        idCol.getBoundingClientRect().width;
       const move = (ev: PointerEvent) => this.setIdWidth(Math.max(40, width + ev.clientX - start));
       const up = () => {
         grip.removeEventListener('pointermove', move);
@@ -133,7 +147,8 @@ export class RowList {
     if (!sample) return;
     pane.style.setProperty('--id-fit', `${this.fitWidth(sample)}px`);
     let need = 0;
-    for (const el of Array.from(this.rowsEl.querySelectorAll<HTMLElement>('.row-id'))) need = Math.max(need, el.offsetLeft + el.scrollWidth);
+    for (const el of Array.from(this.rowsEl.querySelectorAll<HTMLElement>('.row-id')))
+      need = Math.max(need, el.offsetLeft + el.scrollWidth);
     // The row's right padding and a little air after the id.
     need += 24 + (pane.offsetWidth - this.root.clientWidth);
     if (need > pane.offsetWidth) pane.style.minWidth = `${Math.min(need, Math.round(window.innerWidth * 0.7))}px`;
@@ -236,7 +251,8 @@ export class RowList {
     const height = this.root.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
     const last = Math.min(this.count - 1, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
-    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(Math.max(first, last) / PAGE_SIZE) && last >= 0; p++) void this.fetch(p);
+    for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(Math.max(first, last) / PAGE_SIZE) && last >= 0; p++)
+      void this.fetch(p);
     clear(this.rowsEl);
     this.rowsEl.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
     for (let pos = first; pos <= last; pos++) this.rowsEl.append(this.rowEl(pos));
@@ -246,8 +262,17 @@ export class RowList {
   private rowEl(pos: number): HTMLElement {
     const s = this.at(pos);
     const selected = pos === this.selected;
-    if (!s) return h('div', { class: `row placeholder${selected ? ' selected' : ''}`, 'data-pos': pos, role: 'option' }, h('span', { class: 'row-num', text: '…' }));
-    const badge = h('span', { class: `badge st-${s.status}`, title: STATUS_LABEL[s.status] }, s.score !== null ? fmtScore(s.score, s.max) : STATUS_SHORT[s.status]);
+    if (!s)
+      return h(
+        'div',
+        { class: `row placeholder${selected ? ' selected' : ''}`, 'data-pos': pos, role: 'option' },
+        h('span', { class: 'row-num', text: '…' }),
+      );
+    const badge = h(
+      'span',
+      { class: `badge st-${s.status}`, title: STATUS_LABEL[s.status] },
+      s.score !== null ? fmtScore(s.score, s.max) : STATUS_SHORT[s.status],
+    );
     return h(
       'div',
       {
@@ -262,10 +287,26 @@ export class RowList {
       h('span', { class: 'row-num', text: `#${s.index + 1}` }),
       badge,
       h('span', { class: 'row-id', title: s.id, text: s.id }),
-      s.human !== null ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` }) : null,
-      s.truncated ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' }) : null,
-      s.live ? h('span', { class: 'live-dot', title: 'just written by a running job (in its journal, not in the file yet)', text: '●' }) : null,
-      s.steps !== undefined ? h('span', { class: 'row-steps', title: `an agent's row: ${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}, agent cost ${fmtUsd(s.agentCost)}`, text: `${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}` }) : null,
+      s.human !== null
+        ? h('span', { class: 'badge human', title: 'human grade', text: `H ${fmtScore(s.human, s.max)}` })
+        : null,
+      s.truncated
+        ? h('span', { class: 'flag', title: 'empty solution, or stopped at the token limit', text: '✂' })
+        : null,
+      s.live
+        ? h('span', {
+            class: 'live-dot',
+            title: 'just written by a running job (in its journal, not in the file yet)',
+            text: '●',
+          })
+        : null,
+      s.steps !== undefined
+        ? h('span', {
+            class: 'row-steps',
+            title: `an agent's row: ${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}, agent cost ${fmtUsd(s.agentCost)}`,
+            text: `${fmtInt(s.steps)} step${s.steps === 1 ? '' : 's'}`,
+          })
+        : null,
       h('span', { class: 'row-source', text: s.source ?? '' }),
       h('span', { class: 'row-model', text: s.model ?? '' }),
     );

@@ -43,9 +43,15 @@ export class ListLoader {
     const s = this.summary;
     const notice = this.host.notice();
     const notes: string[] = notice ? [notice] : [];
-    if (s.badLines.length) notes.push(`${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`);
+    if (s.badLines.length)
+      notes.push(
+        `${s.badLines.length} unreadable line(s) skipped (first: line ${s.badLines[0].line}, ${s.badLines[0].message})`,
+      );
     if (s.locked) notes.push('A run or grading job is writing this file: regrade and override wait until it ends.');
-    if (s.live) notes.push(`${fmtInt(s.live.rows)} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`);
+    if (s.live)
+      notes.push(
+        `${fmtInt(s.live.rows)} row(s) shown live (●) from the job's journal ${s.live.journal}${s.locked ? '' : ': the job is not running; run it again to finish it'}.`,
+      );
     if (notes.length) this.showBanner(notes.join(' · '), 'warn');
     else if (!this.banner.classList.contains('progress')) this.banner.hidden = true;
   }
@@ -69,7 +75,12 @@ export class ListLoader {
     const version = ++this.queryVersion;
     filters.searchError.textContent = '';
     try {
-      const first = await rpc.request('page', { file: this.host.file(), query: this.host.query(), offset: 0, limit: PAGE_SIZE });
+      const first = await rpc.request('page', {
+        file: this.host.file(),
+        query: this.host.query(),
+        offset: 0,
+        limit: PAGE_SIZE,
+      });
       if (version !== this.queryVersion) return;
       list.reset(first.matched, first.rows);
       this.updateCounts(first.matched, first.total, first.incomplete);
@@ -105,7 +116,12 @@ export class ListLoader {
   async fetchPage(p: number) {
     const version = this.queryVersion;
     try {
-      const res = await this.host.rpc.request('page', { file: this.host.file(), query: this.host.query(), offset: p * PAGE_SIZE, limit: PAGE_SIZE });
+      const res = await this.host.rpc.request('page', {
+        file: this.host.file(),
+        query: this.host.query(),
+        offset: p * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
       if (version !== this.queryVersion) return undefined;
       if (res.matched !== this.host.list.length) {
         // The file changed under the list: start again from its new state.
@@ -122,7 +138,11 @@ export class ListLoader {
   async locateOpen(): Promise<void> {
     const open = this.host.open();
     if (open === null) return;
-    const { position } = await this.host.rpc.request('locate', { file: this.host.file(), query: this.host.query(), index: open });
+    const { position } = await this.host.rpc.request('locate', {
+      file: this.host.file(),
+      query: this.host.query(),
+      index: open,
+    });
     if (position >= 0) this.host.list.select(position);
   }
 }

@@ -8,7 +8,8 @@ import { connect } from './transport';
 /** `qed view` follows the browser's colour scheme (a VS Code webview follows the theme's classes). */
 function followColourScheme(): void {
   const dark = matchMedia('(prefers-color-scheme: dark)');
-  const apply = () => document.body.classList.toggle('qed-dark', dark.matches && !/\bvscode-/.test(document.body.className));
+  const apply = () =>
+    document.body.classList.toggle('qed-dark', dark.matches && !/\bvscode-/.test(document.body.className));
   apply();
   dark.addEventListener('change', apply);
 }
@@ -22,7 +23,9 @@ function boot(): void {
   const rpc = new Rpc(connect());
   new App(mount, rpc).start().catch((e: unknown) => {
     mount.textContent = '';
-    mount.append(h('div', { class: 'callout error' }, `The viewer could not start: ${e instanceof Error ? e.message : String(e)}`));
+    mount.append(
+      h('div', { class: 'callout error' }, `The viewer could not start: ${e instanceof Error ? e.message : String(e)}`),
+    );
   });
 }
 

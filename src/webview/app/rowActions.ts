@@ -31,16 +31,27 @@ export class RowActions {
   bar(full: FullRow): HTMLElement {
     const caps = this.host.caps();
     const bar = h('div', { class: 'actions' });
-    const prev = button('◀', { class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row' }, true);
+    const prev = button(
+      '◀',
+      { class: 'icon', title: 'Previous row (k, then Enter)', 'aria-label': 'Previous row' },
+      true,
+    );
     const next = button('▶', { class: 'icon', title: 'Next row (j, then Enter)', 'aria-label': 'Next row' }, true);
     prev.addEventListener('click', () => void this.host.step(-1));
     next.addEventListener('click', () => void this.host.step(1));
     const regrade = button('Regrade…', { 'data-action': 'regrade' });
-    const live = full.summary.live ? 'this row is still in the running job\'s journal: wait until the job ends' : undefined;
+    const live = full.summary.live
+      ? "this row is still in the running job's journal: wait until the job ends"
+      : undefined;
     regrade.disabled = !caps.regrade || !!full.row.error || !!live;
-    regrade.title = !caps.regrade ? (caps.regradeUnavailable ?? 'not available here') : (live ?? (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
+    regrade.title = !caps.regrade
+      ? (caps.regradeUnavailable ?? 'not available here')
+      : (live ??
+        (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
     regrade.addEventListener('click', () => void this.regrade());
-    const override = button(full.row.human_grade ? 'Edit human grade…' : 'Override grade…', { 'data-action': 'override' });
+    const override = button(full.row.human_grade ? 'Edit human grade…' : 'Override grade…', {
+      'data-action': 'override',
+    });
     override.disabled = !caps.override || !!live;
     if (live) override.title = live;
     override.addEventListener('click', () => void this.override());
@@ -65,7 +76,9 @@ export class RowActions {
       const res = await regradeDialog(this.host.rpc, full);
       if (res) {
         const s = res.row.summary;
-        toast(`Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`);
+        toast(
+          `Regraded ${s.id}: ${s.score ?? (res.flag === 'parse_failure' ? 'reply unreadable' : '–')}${s.max !== null && s.score !== null ? `/${s.max}` : ''}, cost ${fmtUsd(res.cost?.cost)}`,
+        );
         await this.host.reopen(full.index);
       }
     } finally {
@@ -80,7 +93,11 @@ export class RowActions {
     try {
       const res = await overrideDialog(this.host.rpc, full, this.host.reviewer());
       if (res) {
-        toast(res.row.row.human_grade ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}` : 'Human grade removed');
+        toast(
+          res.row.row.human_grade
+            ? `Human grade saved: ${String((res.row.row.human_grade as { total?: unknown }).total)}`
+            : 'Human grade removed',
+        );
         await this.host.reopen(full.index);
       }
     } finally {

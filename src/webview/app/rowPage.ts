@@ -11,7 +11,8 @@ import { renderRich } from './render';
 import { updateLink } from './state';
 
 /** Rendered once while the first row is fetched (see prefetch): the common paths of markdown and KaTeX. */
-const WARM_UP = '**Warm-up.** Let $x_{n+1} = x_n^2 + c$ and $\\frac{a+b}{2} \\ge \\sqrt{ab}$, so\n$$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}, \\quad \\binom{2n}{n} \\mid p$$\n\n1. $f(x+y) = f(x) + f(y)$, *hence* $\\angle ABC = 90^\\circ$.\n2. `code` and $\\gcd(a, b) = 1$.';
+const WARM_UP =
+  '**Warm-up.** Let $x_{n+1} = x_n^2 + c$ and $\\frac{a+b}{2} \\ge \\sqrt{ab}$, so\n$$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}, \\quad \\binom{2n}{n} \\mid p$$\n\n1. $f(x+y) = f(x) + f(y)$, *hence* $\\angle ABC = 90^\\circ$.\n2. `code` and $\\gcd(a, b) = 1$.';
 
 export interface RowPageHost {
   rpc: Rpc;
@@ -80,11 +81,15 @@ export class RowPage {
       // An agent's row comes without its calls: the steps fetch theirs when opened.
       const early = this.early;
       this.early = undefined;
-      full = await (early && early.file === this.host.file() && early.index === index ? early.reply : rpc.request('row', { file: this.host.file(), index, lazyCalls: true }));
+      full = await (early && early.file === this.host.file() && early.index === index
+        ? early.reply
+        : rpc.request('row', { file: this.host.file(), index, lazyCalls: true }));
     } catch (e) {
       if (seq !== this.detailSeq) return;
       clear(this.detail);
-      this.detail.append(h('div', { class: 'callout error' }, `Row ${index + 1} cannot be shown: ${(e as Error).message}`));
+      this.detail.append(
+        h('div', { class: 'callout error' }, `Row ${index + 1} cannot be shown: ${(e as Error).message}`),
+      );
       return;
     }
     if (seq !== this.detailSeq) return;
@@ -92,7 +97,13 @@ export class RowPage {
     this.current = full;
     const file = this.host.file();
     const rev = full.rev;
-    const calls = full.calls !== undefined ? remoteCalls(full.calls, async (from, count) => (await rpc.request('calls', { file, index, rev, from, count })).entries) : undefined;
+    const calls =
+      full.calls !== undefined
+        ? remoteCalls(
+            full.calls,
+            async (from, count) => (await rpc.request('calls', { file, index, rev, from, count })).entries,
+          )
+        : undefined;
     const ctx: DetailContext = { macros: this.host.macros(), stats: { formulas: 0, errors: 0 }, deferred: [], calls };
     const t0 = performance.now();
     const page = renderDetail(full, ctx, this.host.actions(full));
@@ -185,5 +196,10 @@ export class RowPage {
 }
 
 function emptyDetail(): HTMLElement {
-  return h('div', { class: 'empty' }, h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }), h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }));
+  return h(
+    'div',
+    { class: 'empty' },
+    h('p', { text: 'Pick a row to see the problem, the proof and how it was graded.' }),
+    h('p', { class: 'muted', text: 'j / k or ↑ / ↓ move · Enter opens · / searches · Esc goes back' }),
+  );
 }

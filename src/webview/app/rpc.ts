@@ -1,6 +1,15 @@
 // Requests to the host with ids, their answers, cancellation, and the host's events.
 
-import { PROTOCOL_VERSION, type ErrorCode, type HostEvent, type HostMessage, type RequestParams, type RequestResult, type RequestType, type ViewerState } from '../../protocol';
+import {
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type HostEvent,
+  type HostMessage,
+  type RequestParams,
+  type RequestResult,
+  type RequestType,
+  type ViewerState,
+} from '../../protocol';
 import type { Transport } from './transport';
 
 export class RpcError extends Error {
@@ -16,7 +25,14 @@ type Init = Extract<HostMessage, { kind: 'init' }>;
 
 export class Rpc {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (message: string, fraction?: number) => void }>();
+  private readonly pending = new Map<
+    number,
+    {
+      resolve: (v: unknown) => void;
+      reject: (e: Error) => void;
+      progress?: (message: string, fraction?: number) => void;
+    }
+  >();
   private readonly eventListeners: Array<(e: HostEvent) => void> = [];
   private initWaiter: ((m: Init) => void) | undefined;
 
@@ -41,7 +57,15 @@ export class Rpc {
     if (m.kind === 'probe') {
       // Test-only: what the open row page shows (see RenderedRow).
       const page = document.querySelector<HTMLElement>('.row-page');
-      const row = page ? { index: Number(page.dataset.rowIndex), complete: page.dataset.complete === 'true', text: page.innerText, formulas: Number(page.dataset.formulas ?? 0), mathErrors: Number(page.dataset.mathErrors ?? 0) } : null;
+      const row = page
+        ? {
+            index: Number(page.dataset.rowIndex),
+            complete: page.dataset.complete === 'true',
+            text: page.innerText,
+            formulas: Number(page.dataset.formulas ?? 0),
+            mathErrors: Number(page.dataset.mathErrors ?? 0),
+          }
+        : null;
       // The banner over the list as shown (e.g. the demo's notice), when it is.
       const bannerEl = document.querySelector<HTMLElement>('.banner');
       const banner = bannerEl && !bannerEl.hidden ? (bannerEl.textContent ?? '') : undefined;
@@ -70,7 +94,11 @@ export class Rpc {
     this.eventListeners.push(fn);
   }
 
-  request<K extends RequestType>(type: K, params: RequestParams<K>, opts: { signal?: AbortSignal; progress?: (message: string, fraction?: number) => void } = {}): Promise<RequestResult<K>> {
+  request<K extends RequestType>(
+    type: K,
+    params: RequestParams<K>,
+    opts: { signal?: AbortSignal; progress?: (message: string, fraction?: number) => void } = {},
+  ): Promise<RequestResult<K>> {
     const id = this.nextId++;
     return new Promise<RequestResult<K>>((resolve, reject) => {
       if (opts.signal?.aborted) return reject(new RpcError('cancelled', 'cancelled'));

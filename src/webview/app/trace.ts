@@ -18,7 +18,8 @@ export const STEP_BATCH = 200;
 
 type Rich = (text: string, field: string) => HTMLElement;
 
-const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 /** A short plain-text picture of any value, for reporting it. */
 const show = (v: unknown): string => {
@@ -56,7 +57,8 @@ export function readTrace(value: unknown): Trace | undefined {
   const t = obj(value);
   if (!t) return undefined;
   const problems: string[] = [];
-  if (!Array.isArray(t.steps)) problems.push(t.steps === undefined ? 'the trace has no steps' : `steps is not a list: ${show(t.steps)}`);
+  if (!Array.isArray(t.steps))
+    problems.push(t.steps === undefined ? 'the trace has no steps' : `steps is not a list: ${show(t.steps)}`);
   const steps = (Array.isArray(t.steps) ? t.steps : []).map((s, i) => readStep(s, i));
   let final: Trace['final'];
   const f = obj(t.final);
@@ -158,11 +160,15 @@ export function remoteCalls(total: number, fetch: (from: number, count: number) 
 }
 
 /** The messages of history[h], or why there are none. */
-export async function callOf(calls: Calls, idx: number | undefined): Promise<{ messages?: Array<Record<string, unknown>>; problem?: string }> {
+export async function callOf(
+  calls: Calls,
+  idx: number | undefined,
+): Promise<{ messages?: Array<Record<string, unknown>>; problem?: string }> {
   if (idx === undefined) return {};
   const total = calls.total;
   if (total === undefined) return { problem: `h = ${idx}, but the row has no history list` };
-  if (idx < 0 || idx >= total) return { problem: `h = ${idx} is outside the history (${total} entr${total === 1 ? 'y' : 'ies'})` };
+  if (idx < 0 || idx >= total)
+    return { problem: `h = ${idx} is outside the history (${total} entr${total === 1 ? 'y' : 'ies'})` };
   let entry: unknown;
   try {
     entry = await calls.get(idx);
@@ -177,11 +183,16 @@ export async function callOf(calls: Calls, idx: number | undefined): Promise<{ m
   return { problem: `history[${idx}] has no messages list: ${show(e.messages)}` };
 }
 
-const contentOf = (m: Record<string, unknown>): string => (typeof m.content === 'string' ? m.content : m.content === undefined || m.content === null ? '' : show(m.content));
+const contentOf = (m: Record<string, unknown>): string =>
+  typeof m.content === 'string' ? m.content : m.content === undefined || m.content === null ? '' : show(m.content);
 const isCot = (m: Record<string, unknown>) => m.type === 'cot' || m.type === 'reasoning' || m.role === 'reasoning';
 
 /** The reply (last assistant message that is not a chain of thought) and the chain of thought before it. */
-export function replyOf(messages: Array<Record<string, unknown>>): { reply?: string; cot?: string; request: Array<Record<string, unknown>> } {
+export function replyOf(messages: Array<Record<string, unknown>>): {
+  reply?: string;
+  cot?: string;
+  request: Array<Record<string, unknown>>;
+} {
   let r = -1;
   for (let k = messages.length - 1; k >= 0; k--) {
     if (messages[k].role === 'assistant' && !isCot(messages[k])) {
@@ -191,12 +202,18 @@ export function replyOf(messages: Array<Record<string, unknown>>): { reply?: str
   }
   const cots = messages.filter((m, k) => isCot(m) && (r < 0 || k < r));
   const request = messages.filter((m, k) => k !== r && !isCot(m));
-  return { reply: r >= 0 ? contentOf(messages[r]) : undefined, cot: cots.length ? cots.map(contentOf).join('\n\n') : undefined, request };
+  return {
+    reply: r >= 0 ? contentOf(messages[r]) : undefined,
+    cot: cots.length ? cots.map(contentOf).join('\n\n') : undefined,
+    request,
+  };
 }
 
 const fmtNum = (x: number) => String(Math.round(x * 1000) / 1000);
-export const fmtStepScore = (score: number, max?: number) => (max !== undefined ? `${fmtNum(score)} / ${fmtNum(max)}` : fmtNum(score));
-const scoreClass = (score: number, max?: number) => (max === undefined || max <= 0 ? 'not_graded' : score <= 0 ? 'zero' : score >= max ? 'full' : 'partial');
+export const fmtStepScore = (score: number, max?: number) =>
+  max !== undefined ? `${fmtNum(score)} / ${fmtNum(max)}` : fmtNum(score);
+const scoreClass = (score: number, max?: number) =>
+  max === undefined || max <= 0 ? 'not_graded' : score <= 0 ? 'zero' : score >= max ? 'full' : 'partial';
 
 /** Which family a kind belongs to, for its colour. */
 function family(kind: string): string {
@@ -208,7 +225,8 @@ function family(kind: string): string {
 }
 
 /** A note that says a reply could not be read as intended. */
-const PARSE_NOTE = /no (score|verdict|answer)|not found|could not|couldn't|unparsable|unreadable|parse|counted as|malformed|invalid|missing/i;
+const PARSE_NOTE =
+  /no (score|verdict|answer)|not found|could not|couldn't|unparsable|unreadable|parse|counted as|malformed|invalid|missing/i;
 
 /** Candidate ids as they go into a data attribute (space-separated list, matched with ~=). */
 const token = (id: string) => id.replace(/\s+/g, '_') || '_';
@@ -240,7 +258,8 @@ export class Timeline {
       }
       for (const c of s.of) {
         this.relate(c, s.i);
-        if (s.score !== undefined && s.of.length === 1) this.scores.set(c, [...(this.scores.get(c) ?? []), { score: s.score, max: s.max, step: s.i }]);
+        if (s.score !== undefined && s.of.length === 1)
+          this.scores.set(c, [...(this.scores.get(c) ?? []), { score: s.score, max: s.max, step: s.i }]);
       }
     }
     this.root = h('section', { class: 'block agent-trace', 'data-field': 'agent_trace' });
@@ -280,16 +299,39 @@ export class Timeline {
     if (reused) facts.push(`${reused} reused from an earlier session`);
     this.root.append(h('p', { class: 'trace-facts muted', 'data-testid': 'trace-facts' }, facts.join(' · ')));
     if (this.runCost !== undefined && Math.abs(this.runCost - cost) > 1e-9 * Math.max(1, Math.abs(this.runCost))) {
-      this.root.append(h('p', { class: 'callout warn' }, `The steps' costs add up to ${fmtUsd(cost)}, but cost_run says ${fmtUsd(this.runCost)}.`));
+      this.root.append(
+        h(
+          'p',
+          { class: 'callout warn' },
+          `The steps' costs add up to ${fmtUsd(cost)}, but cost_run says ${fmtUsd(this.runCost)}.`,
+        ),
+      );
     }
     for (const p of t.problems) this.root.append(h('p', { class: 'callout warn trace-problem' }, `⚠ ${p}`));
     this.root.append(this.finalBox(), this.candidatesTable());
 
     // The steps, with a "Follow" choice.
-    const follow = select({ 'aria-label': 'Follow a candidate', class: 'trace-follow' }, [{ value: '', label: `all ${fmtInt(steps.length)} steps` }, ...[...this.related.keys()].map((c) => ({ value: c, label: `${c} (${this.related.get(c)!.size} steps)` }))], '');
+    const follow = select(
+      { 'aria-label': 'Follow a candidate', class: 'trace-follow' },
+      [
+        { value: '', label: `all ${fmtInt(steps.length)} steps` },
+        ...[...this.related.keys()].map((c) => ({ value: c, label: `${c} (${this.related.get(c)!.size} steps)` })),
+      ],
+      '',
+    );
     follow.addEventListener('change', () => this.setFollow(selectValue(follow)));
     this.followSelect = follow;
-    this.root.append(h('div', { class: 'trace-bar' }, h('label', {}, 'Follow ', follow), h('span', { class: 'muted small', text: 'Click a candidate id to go to the step that produced it; hover it to light up the steps that used it.' })));
+    this.root.append(
+      h(
+        'div',
+        { class: 'trace-bar' },
+        h('label', {}, 'Follow ', follow),
+        h('span', {
+          class: 'muted small',
+          text: 'Click a candidate id to go to the step that produced it; hover it to light up the steps that used it.',
+        }),
+      ),
+    );
     this.root.append(this.list, this.more);
     this.setFollow('');
 
@@ -319,14 +361,26 @@ export class Timeline {
     this.lit = id;
     for (const el of Array.from(this.list.querySelectorAll('.step.lit'))) el.classList.remove('lit');
     if (id === undefined) return;
-    for (const el of Array.from(this.list.querySelectorAll(`.step[data-cands~="${CSS.escape(token(id))}"]`))) el.classList.add('lit');
+    for (const el of Array.from(this.list.querySelectorAll(`.step[data-cands~="${CSS.escape(token(id))}"]`)))
+      el.classList.add('lit');
   }
 
   private chip(id: string, role: 'made' | 'read' | 'final' = 'read'): HTMLElement {
     const at = this.producerOf(id);
     const sc = this.scores.get(id);
-    const title = [`${id}: ${at === undefined ? 'no step produced it' : `produced by step ${at + 1} (${this.trace.steps[at].label || this.trace.steps[at].kind})`}`, sc?.length ? `scores ${sc.map((x) => fmtNum(x.score)).join(', ')}` : ''].filter(Boolean).join(' · ');
-    return h('a', { href: '#', class: `cand cand-${role}${at === undefined ? ' orphan' : ''}`, 'data-cand': id, title, text: id });
+    const title = [
+      `${id}: ${at === undefined ? 'no step produced it' : `produced by step ${at + 1} (${this.trace.steps[at].label || this.trace.steps[at].kind})`}`,
+      sc?.length ? `scores ${sc.map((x) => fmtNum(x.score)).join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    return h('a', {
+      href: '#',
+      class: `cand cand-${role}${at === undefined ? ' orphan' : ''}`,
+      'data-cand': id,
+      title,
+      text: id,
+    });
   }
 
   private finalBox(): HTMLElement {
@@ -337,15 +391,25 @@ export class Timeline {
       return box;
     }
     const at = f.candidate !== undefined ? this.producerOf(f.candidate) : undefined;
-    const scale = f.candidate !== undefined ? this.scores.get(f.candidate)?.find((x) => x.max !== undefined)?.max : undefined;
-    append(
-      box,
-      [h('strong', { text: 'Final choice: ' }),
-      f.candidate !== undefined ? this.chip(f.candidate, 'final') : h('span', { class: 'muted', text: 'no candidate named' }),
-      f.score !== undefined ? h('span', { class: `badge st-${scoreClass(f.score, scale)}`, title: 'its score', text: fmtStepScore(f.score, scale) }) : null,
+    const scale =
+      f.candidate !== undefined ? this.scores.get(f.candidate)?.find((x) => x.max !== undefined)?.max : undefined;
+    append(box, [
+      h('strong', { text: 'Final choice: ' }),
+      f.candidate !== undefined
+        ? this.chip(f.candidate, 'final')
+        : h('span', { class: 'muted', text: 'no candidate named' }),
+      f.score !== undefined
+        ? h('span', {
+            class: `badge st-${scoreClass(f.score, scale)}`,
+            title: 'its score',
+            text: fmtStepScore(f.score, scale),
+          })
+        : null,
       f.note ? h('span', { class: 'final-note', text: ` ${f.note}` }) : null,
-      f.candidate !== undefined && at === undefined ? h('span', { class: 'warn-text', text: ` ⚠ no step of the trace produced ${f.candidate}` }) : null],
-    );
+      f.candidate !== undefined && at === undefined
+        ? h('span', { class: 'warn-text', text: ` ⚠ no step of the trace produced ${f.candidate}` })
+        : null,
+    ]);
     return box;
   }
 
@@ -353,7 +417,18 @@ export class Timeline {
     const ids = [...this.producers.keys()];
     if (!ids.length) return h('div');
     const finalId = this.trace.final?.candidate;
-    const table = h('table', { class: 'grid trace-candidates', 'data-testid': 'trace-candidates' }, h('tr', {}, h('th', { text: 'Candidate' }), h('th', { text: 'Produced by' }), h('th', { text: 'Scores' }), h('th', { text: 'Mean' })));
+    const table = h(
+      'table',
+      { class: 'grid trace-candidates', 'data-testid': 'trace-candidates' },
+      h(
+        'tr',
+        {},
+        h('th', { text: 'Candidate' }),
+        h('th', { text: 'Produced by' }),
+        h('th', { text: 'Scores' }),
+        h('th', { text: 'Mean' }),
+      ),
+    );
     for (const id of ids.slice(0, 500)) {
       const at = this.producerOf(id)!;
       const sc = this.scores.get(id) ?? [];
@@ -365,13 +440,27 @@ export class Timeline {
           { class: id === finalId ? 'final' : '' },
           h('td', {}, this.chip(id, id === finalId ? 'final' : 'made')),
           h('td', { text: `${at + 1}. ${this.trace.steps[at].label || this.trace.steps[at].kind}` }),
-          h('td', {}, sc.length ? sc.map((x) => h('span', { class: `badge st-${scoreClass(x.score, x.max)}`, text: fmtNum(x.score) })) : h('span', { class: 'muted', text: '–' })),
+          h(
+            'td',
+            {},
+            sc.length
+              ? sc.map((x) => h('span', { class: `badge st-${scoreClass(x.score, x.max)}`, text: fmtNum(x.score) }))
+              : h('span', { class: 'muted', text: '–' }),
+          ),
           h('td', { text: mean !== undefined ? fmtStepScore(mean, max) : '–' }),
         ),
       );
     }
-    if (ids.length > 500) table.append(h('tr', {}, h('td', { colspan: 4, class: 'muted', text: `… and ${ids.length - 500} more candidates` })));
-    return h('details', { class: 'fold trace-cands', open: ids.length <= 40 }, h('summary', { text: `Candidates (${ids.length})` }), table);
+    if (ids.length > 500)
+      table.append(
+        h('tr', {}, h('td', { colspan: 4, class: 'muted', text: `… and ${ids.length - 500} more candidates` })),
+      );
+    return h(
+      'details',
+      { class: 'fold trace-cands', open: ids.length <= 40 },
+      h('summary', { text: `Candidates (${ids.length})` }),
+      table,
+    );
   }
 
   private setFollow(id: string): void {
@@ -407,7 +496,11 @@ export class Timeline {
     clear(this.more);
     const left = this.shown.length - this.built;
     if (left > 0) {
-      const btn = button(`Show ${Math.min(STEP_BATCH, left)} more steps (${fmtInt(left)} not shown)`, { 'data-action': 'more-steps' }, true);
+      const btn = button(
+        `Show ${Math.min(STEP_BATCH, left)} more steps (${fmtInt(left)} not shown)`,
+        { 'data-action': 'more-steps' },
+        true,
+      );
       btn.addEventListener('click', () => this.buildMore(STEP_BATCH));
       const all = h('button', { type: 'button', class: 'link-button', text: 'show all' });
       all.addEventListener('click', () => this.buildMore(left));
@@ -432,32 +525,95 @@ export class Timeline {
 
   private stepEl(s: Step): HTMLElement {
     const fam = family(s.kind);
-    const cands = [s.candidate, ...s.of].filter((x): x is string => x !== undefined).map(token).join(' ');
+    const cands = [s.candidate, ...s.of]
+      .filter((x): x is string => x !== undefined)
+      .map(token)
+      .join(' ');
     const isFinal = s.candidate !== undefined && s.candidate === this.trace.final?.candidate;
-    const li = h('li', { class: `step fam-${fam}${isFinal ? ' final' : ''}${s.reused ? ' reused' : ''}`, 'data-step': s.i, 'data-kind': s.kind.slice(0, 40), 'data-cands': cands });
+    const li = h('li', {
+      class: `step fam-${fam}${isFinal ? ' final' : ''}${s.reused ? ' reused' : ''}`,
+      'data-step': s.i,
+      'data-kind': s.kind.slice(0, 40),
+      'data-cands': cands,
+    });
     const details = h('details', { class: 'step-fold' });
     const head = h(
       'summary',
       { class: 'step-head' },
       h('span', { class: 'step-num', text: String(s.i + 1) }),
       h('span', { class: `kind fam-${fam}`, text: s.kind.length > 24 ? `${s.kind.slice(0, 24)}…` : s.kind }),
-      s.round !== undefined ? h('span', { class: 'round', title: `round ${s.round}`, text: `R${fmtNum(s.round)}` }) : null,
-      h('span', { class: 'step-label', title: s.label.length > 300 ? s.label.slice(0, 5000) : undefined, text: s.label.length > 300 ? `${s.label.slice(0, 300)}…` : s.label || '(no label)' }),
-      s.candidate !== undefined ? h('span', { class: 'made' }, '→ ', this.chip(s.candidate, isFinal ? 'final' : 'made')) : null,
-      s.of.length ? h('span', { class: 'reads' }, h('span', { class: 'muted', text: 'reads ' }), s.of.slice(0, 12).map((c) => this.chip(c)), s.of.length > 12 ? h('span', { class: 'muted', text: ` +${s.of.length - 12}` }) : null) : null,
-      s.score !== undefined ? h('span', { class: `badge step-score st-${scoreClass(s.score, s.max)}`, title: 'score given', text: fmtStepScore(s.score, s.max) }) : null,
-      s.verdict !== undefined ? h('span', { class: 'verdict', title: 'verdict' }, '⇒ ', this.producers.has(s.verdict) ? this.chip(s.verdict, s.verdict === this.trace.final?.candidate ? 'final' : 'read') : h('span', { text: s.verdict.length > 60 ? `${s.verdict.slice(0, 60)}…` : s.verdict })) : null,
-      s.reused ? h('span', { class: 'reused-tag', title: 'replayed from the step journal after a resume (paid in an earlier session)', text: '↺ reused' }) : null,
+      s.round !== undefined
+        ? h('span', { class: 'round', title: `round ${s.round}`, text: `R${fmtNum(s.round)}` })
+        : null,
+      h('span', {
+        class: 'step-label',
+        title: s.label.length > 300 ? s.label.slice(0, 5000) : undefined,
+        text: s.label.length > 300 ? `${s.label.slice(0, 300)}…` : s.label || '(no label)',
+      }),
+      s.candidate !== undefined
+        ? h('span', { class: 'made' }, '→ ', this.chip(s.candidate, isFinal ? 'final' : 'made'))
+        : null,
+      s.of.length
+        ? h(
+            'span',
+            { class: 'reads' },
+            h('span', { class: 'muted', text: 'reads ' }),
+            s.of.slice(0, 12).map((c) => this.chip(c)),
+            s.of.length > 12 ? h('span', { class: 'muted', text: ` +${s.of.length - 12}` }) : null,
+          )
+        : null,
+      s.score !== undefined
+        ? h('span', {
+            class: `badge step-score st-${scoreClass(s.score, s.max)}`,
+            title: 'score given',
+            text: fmtStepScore(s.score, s.max),
+          })
+        : null,
+      s.verdict !== undefined
+        ? h(
+            'span',
+            { class: 'verdict', title: 'verdict' },
+            '⇒ ',
+            this.producers.has(s.verdict)
+              ? this.chip(s.verdict, s.verdict === this.trace.final?.candidate ? 'final' : 'read')
+              : h('span', { text: s.verdict.length > 60 ? `${s.verdict.slice(0, 60)}…` : s.verdict }),
+          )
+        : null,
+      s.reused
+        ? h('span', {
+            class: 'reused-tag',
+            title: 'replayed from the step journal after a resume (paid in an earlier session)',
+            text: '↺ reused',
+          })
+        : null,
       h(
         'span',
         { class: 'step-figures' },
-        s.input !== undefined || s.output !== undefined ? h('span', { class: 'tokens', title: 'input → output tokens', text: `${fmtInt(s.input)} → ${fmtInt(s.output)} tok` }) : null,
+        s.input !== undefined || s.output !== undefined
+          ? h('span', {
+              class: 'tokens',
+              title: 'input → output tokens',
+              text: `${fmtInt(s.input)} → ${fmtInt(s.output)} tok`,
+            })
+          : null,
         s.time !== undefined ? h('span', { class: 'time', text: fmtSeconds(s.time) }) : null,
-        h('span', { class: 'cost', title: 'cost of the call (USD)', text: s.cost !== undefined ? fmtUsd(s.cost) : s.h === undefined ? '' : '–' }),
+        h('span', {
+          class: 'cost',
+          title: 'cost of the call (USD)',
+          text: s.cost !== undefined ? fmtUsd(s.cost) : s.h === undefined ? '' : '–',
+        }),
       ),
     );
     const notes: HTMLElement[] = [];
-    if (s.note) notes.push(h('div', { class: `step-note${PARSE_NOTE.test(s.note) ? ' warn' : ''}` }, PARSE_NOTE.test(s.note) ? '⚠ ' : '', s.note.length > 2000 ? `${s.note.slice(0, 2000)}…` : s.note));
+    if (s.note)
+      notes.push(
+        h(
+          'div',
+          { class: `step-note${PARSE_NOTE.test(s.note) ? ' warn' : ''}` },
+          PARSE_NOTE.test(s.note) ? '⚠ ' : '',
+          s.note.length > 2000 ? `${s.note.slice(0, 2000)}…` : s.note,
+        ),
+      );
     for (const p of s.problems) notes.push(h('div', { class: 'step-note warn problem' }, `⚠ ${p}`));
     // Inside the summary, so the notes show while the step is folded.
     if (notes.length) head.append(h('div', { class: 'step-notes' }, notes));
@@ -492,24 +648,47 @@ export class Timeline {
       const { reply, cot, request } = replyOf(call.messages);
       if (reply !== undefined) body.append(this.rich(reply, 'trace-reply'));
       else body.append(h('p', { class: 'muted', text: 'The call has no reply.' }));
-      if (cot !== undefined) body.append(lazyFold(`Chain of thought (${sizeText(cot.length)})`, () => this.rich(cot, 'trace-cot'), 'msg cot'));
+      if (cot !== undefined)
+        body.append(
+          lazyFold(`Chain of thought (${sizeText(cot.length)})`, () => this.rich(cot, 'trace-cot'), 'msg cot'),
+        );
       if (request.length) {
         body.append(
-          lazyFold(`Request (${request.length} message${request.length === 1 ? '' : 's'})`, () => {
-            const box = h('div', { class: 'request' });
-            for (const m of request.slice(0, 200)) {
-              const role = typeof m.role === 'string' ? m.role : '?';
-              const c = contentOf(m);
-              const tool = typeof m.tool_name === 'string' ? ` ${m.tool_name}` : '';
-              box.append(lazyFold(h('span', {}, h('span', { class: `tag role-${role.replace(/\W/g, '')}`, text: role + tool }), h('span', { class: 'muted', text: ` ${sizeText(c.length)}` })), () => this.rich(c, 'trace-request'), 'msg'));
-              if (Array.isArray(m.tool_calls) && m.tool_calls.length) box.append(h('pre', { class: 'plain-text', text: show(m.tool_calls).slice(0, 20_000) }));
-            }
-            return box;
-          }, 'request-fold'),
+          lazyFold(
+            `Request (${request.length} message${request.length === 1 ? '' : 's'})`,
+            () => {
+              const box = h('div', { class: 'request' });
+              for (const m of request.slice(0, 200)) {
+                const role = typeof m.role === 'string' ? m.role : '?';
+                const c = contentOf(m);
+                const tool = typeof m.tool_name === 'string' ? ` ${m.tool_name}` : '';
+                box.append(
+                  lazyFold(
+                    h(
+                      'span',
+                      {},
+                      h('span', { class: `tag role-${role.replace(/\W/g, '')}`, text: role + tool }),
+                      h('span', { class: 'muted', text: ` ${sizeText(c.length)}` }),
+                    ),
+                    () => this.rich(c, 'trace-request'),
+                    'msg',
+                  ),
+                );
+                if (Array.isArray(m.tool_calls) && m.tool_calls.length)
+                  box.append(h('pre', { class: 'plain-text', text: show(m.tool_calls).slice(0, 20_000) }));
+              }
+              return box;
+            },
+            'request-fold',
+          ),
         );
       }
     }
-    const facts = [s.model ? `model ${s.model}` : '', s.h !== undefined ? `history[${s.h}]` : '', s.cost !== undefined ? `cost ${fmtUsd(s.cost)} (${Number(s.cost.toPrecision(6))} USD)` : ''].filter(Boolean);
+    const facts = [
+      s.model ? `model ${s.model}` : '',
+      s.h !== undefined ? `history[${s.h}]` : '',
+      s.cost !== undefined ? `cost ${fmtUsd(s.cost)} (${Number(s.cost.toPrecision(6))} USD)` : '',
+    ].filter(Boolean);
     if (facts.length) body.append(h('p', { class: 'muted small', text: facts.join(' · ') }));
     body.dataset.ready = 'true';
   }

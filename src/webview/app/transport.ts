@@ -76,10 +76,25 @@ class HttpTransport implements Transport {
         if (msg.kind === 'cancel') return;
         const body: unknown = await res.json().catch(() => undefined);
         if (isHostMessage(body)) this.deliver(body);
-        else if (msg.kind === 'request') this.deliver({ kind: 'response', id: msg.id, ok: false, error: { code: 'failed', message: `the server answered ${res.status} ${res.statusText}` } });
+        else if (msg.kind === 'request')
+          this.deliver({
+            kind: 'response',
+            id: msg.id,
+            ok: false,
+            error: { code: 'failed', message: `the server answered ${res.status} ${res.statusText}` },
+          });
       })
       .catch((e: unknown) => {
-        if (msg.kind === 'request') this.deliver({ kind: 'response', id: msg.id, ok: false, error: { code: 'failed', message: `cannot reach qed view (${e instanceof Error ? e.message : String(e)}); is it still running?` } });
+        if (msg.kind === 'request')
+          this.deliver({
+            kind: 'response',
+            id: msg.id,
+            ok: false,
+            error: {
+              code: 'failed',
+              message: `cannot reach qed view (${e instanceof Error ? e.message : String(e)}); is it still running?`,
+            },
+          });
       });
   }
 

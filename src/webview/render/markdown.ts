@@ -144,7 +144,8 @@ export function renderMarkdown(src: string, env: RenderEnv): string {
     active = previous;
   }
   // Whatever placeholder is left sits in code or an attribute: its escaped source goes there.
-  if (html.indexOf(PH_OPEN) !== -1) html = html.replace(PH_ANY, (_m, k: string) => escapeHtml(env.raw[parseInt(k, 36)] ?? '\uFFFD'));
+  if (html.indexOf(PH_OPEN) !== -1)
+    html = html.replace(PH_ANY, (_m, k: string) => escapeHtml(env.raw[parseInt(k, 36)] ?? '\uFFFD'));
   return html;
 }
 

@@ -26,7 +26,8 @@ export const MAX_FORMULA_HTML = 5_000_000;
  */
 export const MAX_EXPAND_WITH_DEFS = 100;
 export const MAX_FORMULA_CHARS_WITH_DEFS = 2_000;
-const DEFINES_MACROS = /\\(?:[gex]?def|let|futurelet|global|(?:re)?newcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator)(?![A-Za-z])/;
+const DEFINES_MACROS =
+  /\\(?:[gex]?def|let|futurelet|global|(?:re)?newcommand|providecommand|newenvironment|renewenvironment|DeclareMathOperator)(?![A-Za-z])/;
 /** Per call of renderRich / renderPlainMath; past these, formulas are shown as plain source
  * (MAX_FORMULAS is applied by the scanner, the others here). */
 export const MAX_FORMULAS = 10_000;
@@ -105,21 +106,24 @@ function escapeTextArg(label: string): string {
 function blankLinesToRowBreaks(tex: string): string {
   if (!/\n[ \t]*\n/.test(tex)) return tex;
   let depth = 0;
-  return tex.replace(/\\(begin|end)\{[^{}\n]{0,30}\}|\n[ \t]*\n(?:[ \t]*\n)*/g, (m, be: string | undefined, offset: number) => {
-    if (be === 'begin') {
-      depth++;
-      return m;
-    }
-    if (be === 'end') {
-      depth = Math.max(0, depth - 1);
-      return m;
-    }
-    if (depth === 0) return '\n';
-    const before = tex.slice(Math.max(0, offset - 40), offset).trimEnd();
-    const after = tex.slice(offset + m.length, offset + m.length + 10).trimStart();
-    if (before.endsWith('\\\\') || after.startsWith('\\end') || after.startsWith('\\\\')) return '\n';
-    return ' \\\\\n';
-  });
+  return tex.replace(
+    /\\(begin|end)\{[^{}\n]{0,30}\}|\n[ \t]*\n(?:[ \t]*\n)*/g,
+    (m, be: string | undefined, offset: number) => {
+      if (be === 'begin') {
+        depth++;
+        return m;
+      }
+      if (be === 'end') {
+        depth = Math.max(0, depth - 1);
+        return m;
+      }
+      if (depth === 0) return '\n';
+      const before = tex.slice(Math.max(0, offset - 40), offset).trimEnd();
+      const after = tex.slice(offset + m.length, offset + m.length + 10).trimStart();
+      if (before.endsWith('\\\\') || after.startsWith('\\end') || after.startsWith('\\\\')) return '\n';
+      return ' \\\\\n';
+    },
+  );
 }
 
 /** Source rewrites applied before KaTeX (the original source is what data-latex carries). */

@@ -46,11 +46,34 @@ export type Piece = TextPiece | MathPiece;
 
 /** Environments that start display math when they appear outside any math. */
 export const TOP_LEVEL_ENVS: ReadonlySet<string> = new Set([
-  'align', 'align*', 'aligned', 'alignat', 'alignat*', 'alignedat',
-  'equation', 'equation*', 'gather', 'gather*', 'gathered',
-  'multline', 'multline*', 'eqnarray', 'eqnarray*', 'flalign', 'flalign*', 'split',
-  'cases', 'dcases', 'rcases', 'array',
-  'matrix', 'pmatrix', 'bmatrix', 'Bmatrix', 'vmatrix', 'Vmatrix',
+  'align',
+  'align*',
+  'aligned',
+  'alignat',
+  'alignat*',
+  'alignedat',
+  'equation',
+  'equation*',
+  'gather',
+  'gather*',
+  'gathered',
+  'multline',
+  'multline*',
+  'eqnarray',
+  'eqnarray*',
+  'flalign',
+  'flalign*',
+  'split',
+  'cases',
+  'dcases',
+  'rcases',
+  'array',
+  'matrix',
+  'pmatrix',
+  'bmatrix',
+  'Bmatrix',
+  'vmatrix',
+  'Vmatrix',
 ]);
 
 const BACKSLASH = 0x5c;
@@ -266,7 +289,9 @@ class RegionScanner {
   /** `$$…$$`: returns the index after the closer, or -1. */
   private tryDisplayDollar(i: number): number {
     const s = this.s;
-    return this.scanDollarBody(i + 2, (j) => (s.charCodeAt(j + 1) !== DOLLAR ? undefined : s.slice(i + 2, j).trim() === '' ? -1 : j + 2));
+    return this.scanDollarBody(i + 2, (j) =>
+      s.charCodeAt(j + 1) !== DOLLAR ? undefined : s.slice(i + 2, j).trim() === '' ? -1 : j + 2,
+    );
   }
 
   /**
@@ -418,7 +443,11 @@ export interface MathBudget {
  * Splits `src` into text and math pieces. `markdown`: skip fenced code blocks and code spans.
  * Adjacent text pieces are merged; concatenating every piece's text/raw gives `src` back.
  */
-export function scanMath(src: string, markdown: boolean, budget: MathBudget = { limit: Infinity, found: 0, skipped: 0 }): Piece[] {
+export function scanMath(
+  src: string,
+  markdown: boolean,
+  budget: MathBudget = { limit: Infinity, found: 0, skipped: 0 },
+): Piece[] {
   const out: Piece[] = [];
   const pushText = (text: string): void => {
     if (text === '') return;

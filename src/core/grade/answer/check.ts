@@ -84,7 +84,11 @@ export function checkAnswer(candidate: string, golden: string, opts: CheckOption
   }
 }
 
-export function judgeAnswerDeterministically(solution: string, golden: string, opts: CheckOptions = {}): DeterministicJudgement {
+export function judgeAnswerDeterministically(
+  solution: string,
+  golden: string,
+  opts: CheckOptions = {},
+): DeterministicJudgement {
   const ex = extractAnswer(solution);
   if (ex.answer.trim() === '' && typeof golden === 'string' && golden.trim() !== '' && ex.method === 'last-lines') {
     return { extracted: ex.answer, method: ex.method, verdict: 'different', reason: 'the solution is empty' };

@@ -61,15 +61,38 @@ function samplePoints(vars: string[], dense: boolean): Point[] {
   const add = (vals: Rational[]): void => {
     const env = new Map<string, Rational>();
     vars.forEach((v, i) => env.set(v, vals[i]));
-    const cls = vals.every((r) => r.isInteger() && r.sign() > 0) ? 'posint' : vals.every((r) => r.sign() > 0) ? 'posfrac' : 'other';
+    const cls = vals.every((r) => r.isInteger() && r.sign() > 0)
+      ? 'posint'
+      : vals.every((r) => r.sign() > 0)
+        ? 'posfrac'
+        : 'other';
     pts.push({ env, cls });
   };
   if (vars.length === 1) {
     const top = dense ? 150 : 30;
     for (let i = 1; i <= top; i++) add([Rational.int(i)]);
     for (let i = 0; i < 8; i++) add([Rational.int(int(top + 1, 600))]);
-    for (const [p, q] of [[1, 2], [3, 2], [5, 3], [7, 4], [9, 5], [13, 7], [17, 3], [23, 6], [31, 10], [2, 7]]) add([Rational.of(BigInt(p), BigInt(q))]);
-    for (const [p, q] of [[0, 1], [-1, 1], [-2, 1], [-3, 1], [-7, 2]]) add([Rational.of(BigInt(p), BigInt(q))]);
+    for (const [p, q] of [
+      [1, 2],
+      [3, 2],
+      [5, 3],
+      [7, 4],
+      [9, 5],
+      [13, 7],
+      [17, 3],
+      [23, 6],
+      [31, 10],
+      [2, 7],
+    ])
+      add([Rational.of(BigInt(p), BigInt(q))]);
+    for (const [p, q] of [
+      [0, 1],
+      [-1, 1],
+      [-2, 1],
+      [-3, 1],
+      [-7, 2],
+    ])
+      add([Rational.of(BigInt(p), BigInt(q))]);
     // Small fractions, for expressions defined only on a short interval such as 4/(x√(4-x²)).
     for (let k = 1; k <= 20; k++) if (k % 7 !== 0) add([Rational.of(BigInt(k), 7n)]);
     for (let k = 1; k <= 6; k++) add([Rational.of(BigInt(-k), 5n)]);
@@ -128,7 +151,8 @@ export function compareExpr(a0: Node, b0: Node, budget: Budget): R {
 function compareExprResolved(a: Node, b: Node, budget: Budget): R {
   const va = freeSymbols(a);
   const vb = freeSymbols(b);
-  if (!sameSet(va, vb)) return unk(`the expressions use different variables ({${[...va].join(',')}} vs {${[...vb].join(',')}})`);
+  if (!sameSet(va, vb))
+    return unk(`the expressions use different variables ({${[...va].join(',')}} vs {${[...vb].join(',')}})`);
   try {
     if (va.size === 0) return compareConstants(a, b, budget);
     return compareBySampling(a, b, [...va].sort(), budget);
@@ -181,11 +205,15 @@ function num(v: Val): { x: number; err: number } {
 
 /** True when all values are equal: exactly, or within their error bounds and to 1e-9 relative. */
 function allSame(vals: Val[]): boolean {
-  if (vals.every(isExact)) return vals.every((v) => (v as { exact: Rational }).exact.equals((vals[0] as { exact: Rational }).exact));
+  if (vals.every(isExact))
+    return vals.every((v) => (v as { exact: Rational }).exact.equals((vals[0] as { exact: Rational }).exact));
   const first = num(vals[0]);
   return vals.every((v) => {
     const a = num(v);
-    return Math.abs(a.x - first.x) <= 4 * (a.err + first.err) + 1e-9 * Math.max(1, Math.abs(first.x)) && a.err <= 1e-9 * Math.max(1, Math.abs(a.x));
+    return (
+      Math.abs(a.x - first.x) <= 4 * (a.err + first.err) + 1e-9 * Math.max(1, Math.abs(first.x)) &&
+      a.err <= 1e-9 * Math.max(1, Math.abs(a.x))
+    );
   });
 }
 
@@ -251,7 +279,8 @@ function compareBySampling(a: Node, b: Node, vars: string[], budget: Budget): R 
   // A constant non-zero difference, or a constant ratio other than 1, holds on any domain.
   if (neN >= 6 && unkN === 0) {
     if (eqN === 0 && allSame(diffs)) return ne('the expressions differ by a constant');
-    if (!ratioBroken && ratios.length === neN && allSame(ratios)) return ne('the expressions differ by a constant factor');
+    if (!ratioBroken && ratios.length === neN && allSame(ratios))
+      return ne('the expressions differ by a constant factor');
   }
   const validPosint = neBy.posint + eqBy.posint;
   const share = piecewise ? 0.95 : 0.8;
@@ -270,11 +299,13 @@ function compareExprAns(c: ExprAns, g: ExprAns, budget: Budget): R {
   const r = compareExpr(c.node, g.node, budget);
   if (r.v !== 'ne') return r;
   const degrees = (a: ExprAns): boolean => !!a.degrees || hasOp(a.node, (op) => op === 'Degrees');
-  if ((degrees(c) || degrees(g)) && (containsPi(c.node) || containsPi(g.node))) return unk(`${r.why}; degrees against radians`);
+  if ((degrees(c) || degrees(g)) && (containsPi(c.node) || containsPi(g.node)))
+    return unk(`${r.why}; degrees against radians`);
   if ((c.unit || g.unit) && c.unit !== g.unit) return unk(`${r.why}; units differ or are missing`);
   if (!!c.percent !== !!g.percent) return unk(`${r.why}; one side is a percentage`);
   if (c.ambiguousComma || g.ambiguousComma) return unk(`${r.why}; a comma may be a thousands separator`);
-  if (containsPi(c.node) !== containsPi(g.node)) return unk(`${r.why}; one side may be in radians, the other in degrees`);
+  if (containsPi(c.node) !== containsPi(g.node))
+    return unk(`${r.why}; one side may be in radians, the other in degrees`);
   return r;
 }
 
@@ -365,7 +396,10 @@ function relRegion(terms: Node[], ops: string[], budget: Budget): Piece[] {
   }
   if (notEqual) {
     if (ops.length !== 1) throw new Unclear('≠ inside a chain');
-    out.push({ lo: { inf: -1 }, hi: notEqual, loC: false, hiC: false }, { lo: notEqual, hi: { inf: 1 }, loC: false, hiC: false });
+    out.push(
+      { lo: { inf: -1 }, hi: notEqual, loC: false, hiC: false },
+      { lo: notEqual, hi: { inf: 1 }, loC: false, hiC: false },
+    );
     return out;
   }
   return [piece];
@@ -395,7 +429,14 @@ function toRegion(a: Ans, budget: Budget): Piece[] {
         if (a.items.length !== 2) throw new Unclear('a tuple');
         const [x, y] = a.items;
         if (x.t !== 'expr' || y.t !== 'expr') throw new Unclear('a tuple');
-        return [{ lo: { v: constVal(x.node, budget) }, hi: { v: constVal(y.node, budget) }, loC: a.open === '[', hiC: a.close === ']' }];
+        return [
+          {
+            lo: { v: constVal(x.node, budget) },
+            hi: { v: constVal(y.node, budget) },
+            loC: a.open === '[',
+            hiC: a.close === ']',
+          },
+        ];
       }
       return listRegion(a, budget);
     default:
@@ -423,7 +464,10 @@ function overlaps(a: Piece[], b: Piece[]): boolean {
   const merged = canonical([...a, ...b]);
   const count = (ps: Piece[]): number => ps.length;
   // Disjoint pieces that do not touch stay separate after merging.
-  return count(merged) < count(a) + count(b) || a.some((p) => b.some((q) => cmpEnd(p.lo, q.hi) === 0 || cmpEnd(q.lo, p.hi) === 0));
+  return (
+    count(merged) < count(a) + count(b) ||
+    a.some((p) => b.some((q) => cmpEnd(p.lo, q.hi) === 0 || cmpEnd(q.lo, p.hi) === 0))
+  );
 }
 
 /** Sorted, disjoint, non-empty pieces. */
@@ -455,7 +499,12 @@ function samePieces(a: Piece[], b: Piece[]): boolean {
     a.length === b.length &&
     a.every((p, i) => {
       const q = b[i];
-      return cmpEnd(p.lo, q.lo) === 0 && cmpEnd(p.hi, q.hi) === 0 && ('inf' in p.lo || p.loC === q.loC) && ('inf' in p.hi || p.hiC === q.hiC);
+      return (
+        cmpEnd(p.lo, q.lo) === 0 &&
+        cmpEnd(p.hi, q.hi) === 0 &&
+        ('inf' in p.lo || p.loC === q.loC) &&
+        ('inf' in p.hi || p.hiC === q.hiC)
+      );
     })
   );
 }
@@ -529,7 +578,8 @@ function regionVars(a: Ans, out = new Set<string>()): Set<string> {
 function compareRegions(c: Ans, g: Ans, budget: Budget): R {
   const vc = regionVars(c);
   const vg = regionVars(g);
-  if (vc.size > 0 && vg.size > 0 && !sameSet(vc, vg)) return unk(`conditions on different variables ({${[...vc].join(',')}} vs {${[...vg].join(',')}})`);
+  if (vc.size > 0 && vg.size > 0 && !sameSet(vc, vg))
+    return unk(`conditions on different variables ({${[...vc].join(',')}} vs {${[...vg].join(',')}})`);
   try {
     const rc = canonical(toRegion(c, budget));
     const rg = canonical(toRegion(g, budget));
@@ -557,7 +607,8 @@ function compareRegions(c: Ans, g: Ans, budget: Budget): R {
 
 /** `3a^2 - b^2 = 3` against `b^2 = 3a^2 - 3`: the differences of the sides are proportional. */
 function compareEquations(c: Ans & { t: 'rel' }, g: Ans & { t: 'rel' }, budget: Budget): R {
-  if (c.ops.length !== 1 || g.ops.length !== 1 || c.ops[0] !== '=' || g.ops[0] !== '=') return unk('relations of different shapes');
+  if (c.ops.length !== 1 || g.ops.length !== 1 || c.ops[0] !== '=' || g.ops[0] !== '=')
+    return unk('relations of different shapes');
   const fc: Node = { k: 'op', op: 'Subtract', a: [c.terms[0], c.terms[1]] };
   const fg: Node = { k: 'op', op: 'Subtract', a: [g.terms[0], g.terms[1]] };
   const vars = freeSymbols(fc);
@@ -677,7 +728,8 @@ function compareLists(c: ListAns, g: ListAns, budget: Budget): R {
   if (ct && gt) {
     const r = compareOrdered(c.items, g.items, budget);
     const bracketsDiffer = c.open !== g.open || c.close !== g.close;
-    if (bracketsDiffer && c.items.length === 2 && g.items.length === 2 && r.v === 'eq') return unk('(a,b) and [a,b] may be intervals');
+    if (bracketsDiffer && c.items.length === 2 && g.items.length === 2 && r.v === 'eq')
+      return unk('(a,b) and [a,b] may be intervals');
     return r;
   }
   if (!ct && !gt) return compareUnordered(c.items, g.items, budget);
@@ -735,7 +787,11 @@ function compareLabeled(c: Ans & { t: 'labeled' }, g: Ans & { t: 'labeled' }, bu
   // The name matters (P and Q may be two different functions of one answer); argument names do not.
   if (lc.kind !== lg.kind || lc.name !== lg.name || lc.params.length !== lg.params.length) {
     const r = compareAns(cv, g.value, budget);
-    return r.v === 'eq' ? unk(`equal values under different labels (${lc.src}, ${lg.src})`) : r.v === 'ne' && lc.kind === lg.kind ? r : unk(`different labels; ${r.why}`);
+    return r.v === 'eq'
+      ? unk(`equal values under different labels (${lc.src}, ${lg.src})`)
+      : r.v === 'ne' && lc.kind === lg.kind
+        ? r
+        : unk(`different labels; ${r.why}`);
   }
   if (lc.kind === 'function' && lg.kind === 'function') {
     if (lc.params.length !== lg.params.length) return unk('functions of different arities');
@@ -788,7 +844,8 @@ function asRecord(a: Ans): Map<string, Ans> | undefined {
 function hasValues(a: Ans): boolean {
   if (a.t === 'expr' || a.t === 'interval') return true;
   if (a.t === 'labeled') return hasValues(a.value);
-  if (a.t === 'list') return a.items.length > 0 && a.items.every((i) => i.t === 'expr' || i.t === 'list' || i.t === 'labeled');
+  if (a.t === 'list')
+    return a.items.length > 0 && a.items.every((i) => i.t === 'expr' || i.t === 'list' || i.t === 'labeled');
   return false;
 }
 
@@ -800,7 +857,8 @@ function hasAmbiguousComma(a: Ans): boolean {
 
 export function compareAns(c: Ans, g: Ans, budget: Budget): R {
   const r = compareAnsInner(c, g, budget);
-  if (r.v === 'ne' && (hasAmbiguousComma(c) || hasAmbiguousComma(g))) return unk(`${r.why}; a comma may be a thousands separator`);
+  if (r.v === 'ne' && (hasAmbiguousComma(c) || hasAmbiguousComma(g)))
+    return unk(`${r.why}; a comma may be a thousands separator`);
   return r;
 }
 
@@ -838,7 +896,8 @@ function compareAnsInner(c: Ans, g: Ans, budget: Budget): R {
   if (c.t === 'rel' && g.t === 'rel') return compareEquations(c, g, budget);
   if (c.t === 'expr' && g.t === 'expr') return compareExprAns(c, g, budget);
   if (c.t === 'list' || g.t === 'list') {
-    if ((c.t !== 'list' && c.t !== 'expr') || (g.t !== 'list' && g.t !== 'expr')) return unk(`a ${c.t} against a ${g.t}`);
+    if ((c.t !== 'list' && c.t !== 'expr') || (g.t !== 'list' && g.t !== 'expr'))
+      return unk(`a ${c.t} against a ${g.t}`);
     return compareLists(asList(c), asList(g), budget);
   }
   return unk(`a ${c.t} against a ${g.t}`);

@@ -101,7 +101,8 @@ export class Budget {
   private guard(): void {
     const now = this.clock();
     this.start ??= now;
-    if (now - this.start > this.safetyNetMs) throw new TooSlow(`too slow: more than ${Math.round(this.safetyNetMs / 1000)} s of CPU time on one check`);
+    if (now - this.start > this.safetyNetMs)
+      throw new TooSlow(`too slow: more than ${Math.round(this.safetyNetMs / 1000)} s of CPU time on one check`);
   }
 }
 
@@ -112,9 +113,29 @@ const EPS = 2 ** -52;
 const CONSTANTS = new Set(['Pi', 'ExponentialE']);
 /** Symbols the LaTeX parser gives to things that are not numbers (∞, sets, the ellipsis, ...). */
 const SPECIAL = new Set([
-  'PositiveInfinity', 'NegativeInfinity', 'ComplexInfinity', 'EmptySet', 'Integers', 'RealNumbers', 'NonNegativeIntegers',
-  'PositiveIntegers', 'NegativeIntegers', 'NonPositiveIntegers', 'RationalNumbers', 'ComplexNumbers', 'ContinuationPlaceholder',
-  'ImaginaryUnit', 'Nothing', 'Undefined', 'NaN', 'True', 'False', 'Half', 'CatalanConstant', 'EulerGamma', 'Missing',
+  'PositiveInfinity',
+  'NegativeInfinity',
+  'ComplexInfinity',
+  'EmptySet',
+  'Integers',
+  'RealNumbers',
+  'NonNegativeIntegers',
+  'PositiveIntegers',
+  'NegativeIntegers',
+  'NonPositiveIntegers',
+  'RationalNumbers',
+  'ComplexNumbers',
+  'ContinuationPlaceholder',
+  'ImaginaryUnit',
+  'Nothing',
+  'Undefined',
+  'NaN',
+  'True',
+  'False',
+  'Half',
+  'CatalanConstant',
+  'EulerGamma',
+  'Missing',
 ]);
 const TRIG = new Set(['Sin', 'Cos', 'Tan', 'Cot', 'Sec', 'Csc', 'Sinh', 'Cosh', 'Tanh']);
 /** Operators whose value depends on integrality or that jump: sampled more densely. */
@@ -171,10 +192,46 @@ function symbolNode(name: string): Node {
 
 const PASS_THROUGH = new Set(['Annotated', 'Hold']);
 const KNOWN_OPS = new Set([
-  'Add', 'Subtract', 'Negate', 'Multiply', 'Divide', 'Rational', 'Power', 'Sqrt', 'Root', 'Exp', 'Ln', 'Log', 'Lb', 'Lg',
-  'Sin', 'Cos', 'Tan', 'Cot', 'Sec', 'Csc', 'Arcsin', 'Arccos', 'Arctan', 'Sinh', 'Cosh', 'Tanh',
-  'Floor', 'Ceil', 'Round', 'Abs', 'Factorial', 'Factorial2', 'Binomial', 'GCD', 'LCM', 'Mod', 'Max', 'Min',
-  'Degrees', 'Square',
+  'Add',
+  'Subtract',
+  'Negate',
+  'Multiply',
+  'Divide',
+  'Rational',
+  'Power',
+  'Sqrt',
+  'Root',
+  'Exp',
+  'Ln',
+  'Log',
+  'Lb',
+  'Lg',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Cot',
+  'Sec',
+  'Csc',
+  'Arcsin',
+  'Arccos',
+  'Arctan',
+  'Sinh',
+  'Cosh',
+  'Tanh',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Abs',
+  'Factorial',
+  'Factorial2',
+  'Binomial',
+  'GCD',
+  'LCM',
+  'Mod',
+  'Max',
+  'Min',
+  'Degrees',
+  'Square',
 ]);
 /** Single letters that, followed by parentheses, are read as a function application, not a product. */
 const FUNCTION_LETTERS = new Set(['f', 'g', 'h']);
@@ -220,7 +277,8 @@ export function fromMathJson(x: Json): Node {
     for (let i = 0; i + 1 < parts.length; i++) {
       const p = parts[i];
       const q = parts[i + 1];
-      if (p.k === 'num' && q.k === 'op' && q.op === 'Divide' && q.a.every((t) => t.k === 'num')) throw new Unsupported('mixed number');
+      if (p.k === 'num' && q.k === 'op' && q.op === 'Divide' && q.a.every((t) => t.k === 'num'))
+        throw new Unsupported('mixed number');
       if (p.k === 'num' && q.k === 'num') throw new Unsupported('two numbers side by side');
     }
     for (let i = 0; i + 1 < a.length; i++) {
@@ -233,13 +291,18 @@ export function fromMathJson(x: Json): Node {
     if (units.length) {
       const rest = parts.filter((p) => !(p.k === 'op' && p.op === 'Unit'));
       if (units.length !== 1 || rest.length === 0) throw new Unsupported('units');
-      return { k: 'op', op: 'WithUnit', a: [rest.length === 1 ? rest[0] : { k: 'op', op: 'Multiply', a: rest }, units[0]] };
+      return {
+        k: 'op',
+        op: 'WithUnit',
+        a: [rest.length === 1 ? rest[0] : { k: 'op', op: 'Multiply', a: rest }, units[0]],
+      };
     }
     return parts.length === 1 ? parts[0] : { k: 'op', op: 'Multiply', a: parts };
   }
   if (h === '__unit__') {
     const u = a[0];
-    const name = typeof u === 'string' ? u : typeof (u as { str?: unknown })?.str === 'string' ? (u as { str: string }).str : '?';
+    const name =
+      typeof u === 'string' ? u : typeof (u as { str?: unknown })?.str === 'string' ? (u as { str: string }).str : '?';
     return { k: 'op', op: 'Unit', a: [{ k: 'sym', s: `unit:${name}` }] };
   }
   if (h === 'Sequence') {
@@ -432,7 +495,7 @@ function power(b: Val, e: Val, budget: Budget): Val {
     if (isExact(e) && e.exact.d % 2n === 1n) {
       const mag = Math.pow(-a.x, p.x);
       const sign = e.exact.n % 2n === 0n ? 1 : -1;
-      return mk(sign * mag, Math.abs(mag) * (Math.abs(p.x) * a.err / Math.abs(a.x)) * 1.01);
+      return mk(sign * mag, Math.abs(mag) * ((Math.abs(p.x) * a.err) / Math.abs(a.x)) * 1.01);
     }
     throw new Invalid('power of a negative number');
   }
@@ -442,15 +505,27 @@ function power(b: Val, e: Val, budget: Budget): Val {
   }
   if (a.err >= Math.abs(a.x)) throw new Invalid('base too uncertain');
   const x = Math.pow(a.x, p.x);
-  const err = Math.abs(x) * (Math.abs(p.x) * a.err / Math.abs(a.x) + Math.abs(Math.log(a.x)) * p.err) * 1.01;
+  const err = Math.abs(x) * ((Math.abs(p.x) * a.err) / Math.abs(a.x) + Math.abs(Math.log(a.x)) * p.err) * 1.01;
   return mk(x, err);
 }
 
 function log(v: Val, base: Val | undefined): Val {
   // Exact when the result is an integer: log_2 8 = 3.
-  if (base && isExact(v) && isExact(base) && v.exact.sign() > 0 && base.exact.sign() > 0 && !base.exact.equals(Rational.int(1))) {
+  if (
+    base &&
+    isExact(v) &&
+    isExact(base) &&
+    v.exact.sign() > 0 &&
+    base.exact.sign() > 0 &&
+    !base.exact.equals(Rational.int(1))
+  ) {
     const guess = Math.round(Math.log(v.exact.toNumber()) / Math.log(base.exact.toNumber()));
-    if (Number.isFinite(guess) && Math.abs(guess) < 4000 && base.exact.bits() * Math.abs(guess) < MAX_BITS && base.exact.pow(BigInt(guess)).equals(v.exact)) {
+    if (
+      Number.isFinite(guess) &&
+      Math.abs(guess) < 4000 &&
+      base.exact.bits() * Math.abs(guess) < MAX_BITS &&
+      base.exact.pow(BigInt(guess)).equals(v.exact)
+    ) {
       return { exact: Rational.int(guess) };
     }
   }
@@ -465,7 +540,7 @@ function log(v: Val, base: Val | undefined): Val {
   const lb = Math.log(b.x);
   if (Math.abs(lb) <= b.err / b.x) throw new Invalid('logarithm base 1');
   const x = lx / lb;
-  return mk(x, (ex + Math.abs(x) * (b.err / b.x)) / Math.abs(lb) * 1.01);
+  return mk(x, ((ex + Math.abs(x) * (b.err / b.x)) / Math.abs(lb)) * 1.01);
 }
 
 function factorial(n: bigint, step: bigint, budget: Budget): Rational {
@@ -583,7 +658,8 @@ function evaluateOp(n: Node & { k: 'op' }, env: Env, budget: Budget): Val {
       for (let i = 1; i < n.a.length; i++) {
         const t = evalArg(n, i, env, budget);
         const s = n.op === 'Subtract' ? -1 : 1;
-        if (isExact(acc) && isExact(t)) acc = exactOrBudget(s > 0 ? acc.exact.add(t.exact) : acc.exact.sub(t.exact), budget);
+        if (isExact(acc) && isExact(t))
+          acc = exactOrBudget(s > 0 ? acc.exact.add(t.exact) : acc.exact.sub(t.exact), budget);
         else {
           const a = approx(acc);
           const b = approx(t);
@@ -722,7 +798,10 @@ function evaluateOp(n: Node & { k: 'op' }, env: Env, budget: Budget): Val {
       return exactOrBudget(factorial(k, 2n, budget), budget);
     }
     case 'Binomial':
-      return exactOrBudget(binomial(asInteger(evalArg(n, 0, env, budget)), asInteger(evalArg(n, 1, env, budget)), budget), budget);
+      return exactOrBudget(
+        binomial(asInteger(evalArg(n, 0, env, budget)), asInteger(evalArg(n, 1, env, budget)), budget),
+        budget,
+      );
     case 'GCD':
     case 'LCM': {
       const xs = n.a.map((_, i) => asInteger(evalArg(n, i, env, budget)));
@@ -777,7 +856,8 @@ export function compareValues(a: Val, b: Val): Cmp {
   const x = approx(a);
   const y = approx(b);
   // An exact value too large for a double against a computed (finite) one: far apart.
-  if (!Number.isFinite(x.x) || !Number.isFinite(y.x)) return Number.isFinite(x.x) !== Number.isFinite(y.x) ? 'ne' : 'unknown';
+  if (!Number.isFinite(x.x) || !Number.isFinite(y.x))
+    return Number.isFinite(x.x) !== Number.isFinite(y.x) ? 'ne' : 'unknown';
   const diff = Math.abs(x.x - y.x);
   const scale = Math.max(1, Math.abs(x.x), Math.abs(y.x));
   const err = x.err + y.err;

@@ -64,7 +64,6 @@ function findBoxes(text: string): Box[] {
   return boxes;
 }
 
-
 /** `\boxed{x}` inside an answer becomes `x` (one level, as the original; an unclosed one stays). */
 function removeInnerBoxes(answer: string): string {
   const inner = findBoxes(answer).filter((b) => b.closed);

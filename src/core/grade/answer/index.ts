@@ -4,5 +4,12 @@
  */
 export { extractAnswer } from './extract';
 export type { ExtractedAnswer } from './extract';
-export { checkAnswer, judgeAnswerDeterministically, CHECKER_VERSION, DEFAULT_MAX_STEPS, MAX_ANSWER_LENGTH, SAFETY_NET_MS } from './check';
+export {
+  checkAnswer,
+  judgeAnswerDeterministically,
+  CHECKER_VERSION,
+  DEFAULT_MAX_STEPS,
+  MAX_ANSWER_LENGTH,
+  SAFETY_NET_MS,
+} from './check';
 export type { CheckOptions, CheckResult, DeterministicJudgement, Verdict } from './check';

@@ -43,8 +43,35 @@ const UNICODE: [RegExp, string][] = [
 
 /** Words that may follow a number as a unit; they are dropped with a flag (see parse.ts). */
 export const UNIT_WORDS = new Set([
-  'cm', 'mm', 'm', 'km', 'cm^2', 'm^2', 'units', 'unit', 'square units', 'sq units', 'degrees', 'degree', 'deg', 'radians', 'rad',
-  'seconds', 'second', 's', 'minutes', 'min', 'hours', 'days', 'steps', 'moves', 'ways', 'points', 'coins', 'people', 'students',
+  'cm',
+  'mm',
+  'm',
+  'km',
+  'cm^2',
+  'm^2',
+  'units',
+  'unit',
+  'square units',
+  'sq units',
+  'degrees',
+  'degree',
+  'deg',
+  'radians',
+  'rad',
+  'seconds',
+  'second',
+  's',
+  'minutes',
+  'min',
+  'hours',
+  'days',
+  'steps',
+  'moves',
+  'ways',
+  'points',
+  'coins',
+  'people',
+  'students',
 ]);
 
 /**
@@ -69,24 +96,41 @@ export function normalizeLatex(input: string): string {
   // Style switches that carry no meaning.
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|scriptscriptstyle|limits|nolimits)(?![a-zA-Z])/g, ' ');
   s = mapCommand(s, ['mathbf', 'boldsymbol', 'bm', 'mathit', 'mathsf', 'mathnormal', 'pmb'], (a) => `{${a}}`);
-  s = mapCommand(s, ['textbf', 'textit', 'emph', 'textrm', 'textnormal', 'textsf', 'texttt', 'mbox', 'textup', 'textmd', 'hbox'], (a) => `\\text{${a}}`);
-  s = mapCommand(s, ['mathrm', 'operatorname'], (a) => (/^\s*[A-Za-z]{2,}\s*$/.test(a) && !/^(?:lcm|gcd|mod|log|ln|sin|cos|tan|max|min|deg)$/i.test(a.trim()) ? `\\text{${a}}` : `\\operatorname{${a.trim()}}`));
+  s = mapCommand(
+    s,
+    ['textbf', 'textit', 'emph', 'textrm', 'textnormal', 'textsf', 'texttt', 'mbox', 'textup', 'textmd', 'hbox'],
+    (a) => `\\text{${a}}`,
+  );
+  s = mapCommand(s, ['mathrm', 'operatorname'], (a) =>
+    /^\s*[A-Za-z]{2,}\s*$/.test(a) && !/^(?:lcm|gcd|mod|log|ln|sin|cos|tan|max|min|deg)$/i.test(a.trim())
+      ? `\\text{${a}}`
+      : `\\operatorname{${a.trim()}}`,
+  );
   s = s.replace(/\\operatorname\{([a-zA-Z])\}/g, '$1');
   // Thousands separators that cannot be read any other way: 1{,}000 and 1\,000.
   for (let i = 0; i < 4; i++) s = s.replace(/(\d)(?:\{,\}|\\,|\\!|\\ |\{\\,\})(\d{3})(?!\d)/g, '$1$2');
   // Spacing commands.
   s = s.replace(/\\(?:hspace|hskip|vspace|kern|mkern|mskip)\*?\s*\{[^}]*\}/g, ' ');
-  s = s.replace(/\\(?:quad|qquad|enspace|thinspace|medspace|thickspace|negthinspace|space|nobreakspace)(?![a-zA-Z])/g, ' ');
+  s = s.replace(
+    /\\(?:quad|qquad|enspace|thinspace|medspace|thickspace|negthinspace|space|nobreakspace)(?![a-zA-Z])/g,
+    ' ',
+  );
   s = s.replace(/\\[,;:!> ]/g, ' ').replace(/~/g, ' ');
   // Relation spellings.
   s = s.replace(/\\(?:geqslant|geq)(?![a-zA-Z])/g, '\\ge ').replace(/\\(?:leqslant|leq)(?![a-zA-Z])/g, '\\le ');
-  s = s.replace(/\\neq(?![a-zA-Z])/g, '\\ne ').replace(/\\lt(?![a-zA-Z])/g, '<').replace(/\\gt(?![a-zA-Z])/g, '>');
+  s = s
+    .replace(/\\neq(?![a-zA-Z])/g, '\\ne ')
+    .replace(/\\lt(?![a-zA-Z])/g, '<')
+    .replace(/\\gt(?![a-zA-Z])/g, '>');
   s = s.replace(/>=/g, '\\ge ').replace(/<=/g, '\\le ').replace(/!=/g, '\\ne ');
   s = s.replace(/\\(?:dots[bcmio]?|ldots|cdots)(?![a-zA-Z])/g, '\\ldots ').replace(/\.\.\.|\u2026/g, '\\ldots ');
   s = s.replace(/\\(?:ast|star)(?![a-zA-Z])|\*/g, '\\cdot ');
   s = s.replace(/\\(?:to|rightarrow|longrightarrow|mapsto)(?![a-zA-Z])/g, '\\to ');
   // Degrees.
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\\textdegree(?![a-zA-Z])/g, '^\\circ ');
+  s = s.replace(
+    /\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\\textdegree(?![a-zA-Z])/g,
+    '^\\circ ',
+  );
   // Empty text groups.
   s = s.replace(/\\text\s*\{\s*\}/g, ' ');
   return tidy(s);
@@ -119,8 +163,10 @@ function tidy(input: string): string {
 // ---------------------------------------------------------------------------------------------
 // Top-level splitting
 
-const OPEN_RE = /^(?:\\\{|\\langle(?![a-zA-Z])|\\lfloor(?![a-zA-Z])|\\lceil(?![a-zA-Z])|\\lvert(?![a-zA-Z])|\\lVert(?![a-zA-Z])|[([{])/;
-const CLOSE_RE = /^(?:\\\}|\\rangle(?![a-zA-Z])|\\rfloor(?![a-zA-Z])|\\rceil(?![a-zA-Z])|\\rvert(?![a-zA-Z])|\\rVert(?![a-zA-Z])|[)\]}])/;
+const OPEN_RE =
+  /^(?:\\\{|\\langle(?![a-zA-Z])|\\lfloor(?![a-zA-Z])|\\lceil(?![a-zA-Z])|\\lvert(?![a-zA-Z])|\\lVert(?![a-zA-Z])|[([{])/;
+const CLOSE_RE =
+  /^(?:\\\}|\\rangle(?![a-zA-Z])|\\rfloor(?![a-zA-Z])|\\rceil(?![a-zA-Z])|\\rvert(?![a-zA-Z])|\\rVert(?![a-zA-Z])|[)\]}])/;
 
 export interface Piece {
   text: string;
@@ -229,7 +275,10 @@ export function normalizeText(s: string): string {
   let t = normalizeLatexKeepSpaces(s);
   t = mapCommand(t, ['text', 'mathrm', 'textrm', 'mbox', 'operatorname'], (a) => ` ${a} `);
   t = t.replace(/[{}]/g, ' ').replace(/\\,|\\;|\\ |~/g, ' ');
-  return t.replace(/\s+/g, ' ').replace(/[\s.;:,!]+$/, '').trim();
+  return t
+    .replace(/\s+/g, ' ')
+    .replace(/[\s.;:,!]+$/, '')
+    .trim();
 }
 
 /** Like normalizeLatex but keeps spaces between tokens (for prose). */
@@ -239,7 +288,10 @@ function normalizeLatexKeepSpaces(s: string): string {
   t = t.replace(/\$/g, ' ');
   t = mapCommand(t, ['textbf', 'textit', 'emph', 'textrm', 'textnormal', 'mbox', 'boxed', 'fbox'], (a) => ` ${a} `);
   t = t.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
-  t = t.replace(/\\(?:geqslant|geq)(?![a-zA-Z])/g, '\\ge ').replace(/\\(?:leqslant|leq)(?![a-zA-Z])/g, '\\le ').replace(/\\neq(?![a-zA-Z])/g, '\\ne ');
+  t = t
+    .replace(/\\(?:geqslant|geq)(?![a-zA-Z])/g, '\\ge ')
+    .replace(/\\(?:leqslant|leq)(?![a-zA-Z])/g, '\\le ')
+    .replace(/\\neq(?![a-zA-Z])/g, '\\ne ');
   t = t.replace(/\\(?:left|right)(?![a-zA-Z])\s*\.?/g, '');
   return t;
 }

@@ -68,10 +68,64 @@ export const MAX_LEAF = 600;
 // Prose detection
 
 const SHORT_WORDS = new Set([
-  'an', 'and', 'or', 'of', 'if', 'is', 'be', 'by', 'for', 'all', 'odd', 'the', 'any', 'are', 'not', 'no', 'in', 'on', 'at', 'to', 'as',
-  'it', 'its', 'one', 'two', 'set', 'has', 'can', 'but', 'nor', 'so', 'we', 'iff', 'let', 'mod', 'sum', 'max', 'min', 'yes', 'and',
+  'an',
+  'and',
+  'or',
+  'of',
+  'if',
+  'is',
+  'be',
+  'by',
+  'for',
+  'all',
+  'odd',
+  'the',
+  'any',
+  'are',
+  'not',
+  'no',
+  'in',
+  'on',
+  'at',
+  'to',
+  'as',
+  'it',
+  'its',
+  'one',
+  'two',
+  'set',
+  'has',
+  'can',
+  'but',
+  'nor',
+  'so',
+  'we',
+  'iff',
+  'let',
+  'mod',
+  'sum',
+  'max',
+  'min',
+  'yes',
+  'and',
 ]);
-const MATH_WORDS = new Set(['sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'log', 'ln', 'exp', 'gcd', 'lcm', 'deg', 'det', 'arg', 'dim']);
+const MATH_WORDS = new Set([
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'sec',
+  'csc',
+  'log',
+  'ln',
+  'exp',
+  'gcd',
+  'lcm',
+  'deg',
+  'det',
+  'arg',
+  'dim',
+]);
 
 const SYMBOL = String.raw`(?:[A-Za-z]|\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi|Sigma|Phi|Psi|Omega)(?![a-zA-Z]))(?:_(?:[A-Za-z0-9]|\{[A-Za-z0-9,]+\}))?`;
 const SYMBOL_RE = new RegExp(`^${SYMBOL}$`);
@@ -116,7 +170,11 @@ export function parseAnswer(raw: string): Ans {
   const texts = segments.filter((s): s is { text: string } => 'text' in s);
   if (texts.every((t) => t.text.trim() === '' || CONNECTIVE_RE.test(t.text))) {
     // Only connectives between the math parts: read it all as math.
-    const joined = segments.map((s) => ('math' in s ? s.math : /(?:and|or)/i.test(s.text) ? ' \\text{and} ' : s.text.trim() === '' ? ' ' : ',')).join('');
+    const joined = segments
+      .map((s) =>
+        'math' in s ? s.math : /(?:and|or)/i.test(s.text) ? ' \\text{and} ' : s.text.trim() === '' ? ' ' : ',',
+      )
+      .join('');
     return parseMath(joined);
   }
   const parts: Array<{ text: string } | { math: Ans; src: string }> = [];
@@ -199,7 +257,8 @@ function segment(raw: string): Segment[] {
 // Math
 
 const LIST_SEPS = /,|;|\\qedand(?![a-zA-Z])|\\qedor(?![a-zA-Z])/;
-const REL_SEPS = /=|<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\ne(?![a-zA-Z])|\\in(?![a-zA-Z])|\\notin(?![a-zA-Z])|\\equiv(?![a-zA-Z])|\\approx(?![a-zA-Z])|\\sim(?![a-zA-Z])|\\to(?![a-zA-Z])|\\subseteq?(?![a-zA-Z])|\\mid(?![a-zA-Z])/;
+const REL_SEPS =
+  /=|<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\ne(?![a-zA-Z])|\\in(?![a-zA-Z])|\\notin(?![a-zA-Z])|\\equiv(?![a-zA-Z])|\\approx(?![a-zA-Z])|\\sim(?![a-zA-Z])|\\to(?![a-zA-Z])|\\subseteq?(?![a-zA-Z])|\\mid(?![a-zA-Z])/;
 
 /** Parses an answer that holds only math (and perhaps connectives or units). */
 export function parseMath(raw: string): Ans {
@@ -211,7 +270,10 @@ export function parseMath(raw: string): Ans {
     if (/^,?\s*or$/.test(w)) return ' \\qedor ';
     return `\\text{${a}}`;
   });
-  s = s.replace(/(^|[^\\A-Za-z])(and|or)(?![A-Za-z])/gi, (_m, pre: string, w: string) => `${pre} \\qed${w.toLowerCase()} `);
+  s = s.replace(
+    /(^|[^\\A-Za-z])(and|or)(?![A-Za-z])/gi,
+    (_m, pre: string, w: string) => `${pre} \\qed${w.toLowerCase()} `,
+  );
   const n = normalizeLatex(s);
   if (n === '') return { t: 'opaque', src: n, why: 'empty' };
   return parseList(n);
@@ -298,19 +360,28 @@ function parseItem(raw: string): Ans {
   if (br) {
     const { open, close, inner } = br;
     if (open === '\\{' && close === '\\}') {
-      if (splitTop(inner, /:|\\mid(?![a-zA-Z])|\|/)?.length !== 1) return { t: 'opaque', src: n, why: 'set-builder notation' };
+      if (splitTop(inner, /:|\\mid(?![a-zA-Z])|\|/)?.length !== 1)
+        return { t: 'opaque', src: n, why: 'set-builder notation' };
       const pieces = splitTop(inner, /,|;/);
       if (!pieces) return { t: 'opaque', src: n, why: 'unbalanced brackets' };
       const items = pieces.filter((p) => p.text.trim() !== '').map((p) => parseUnion(p.text));
       if (items.length === 0) return { t: 'empty' };
-      return { t: 'list', kind: 'set', items, ellipsis: pieces.some((p) => p.text === '\\ldots'), seps: pieces.slice(0, -1).map((p) => p.sep) };
+      return {
+        t: 'list',
+        kind: 'set',
+        items,
+        ellipsis: pieces.some((p) => p.text === '\\ldots'),
+        seps: pieces.slice(0, -1).map((p) => p.sep),
+      };
     }
     if ((open === '(' || open === '[') && (close === ')' || close === ']')) {
       const pieces = splitTop(inner, /,|;/);
       if (!pieces) return { t: 'opaque', src: n, why: 'unbalanced brackets' };
       if (pieces.length === 1) {
         // Grouping brackets around a single item.
-        return open === '(' && close === ')' ? parseList(inner) : { t: 'opaque', src: n, why: 'one item in square brackets' };
+        return open === '(' && close === ')'
+          ? parseList(inner)
+          : { t: 'opaque', src: n, why: 'one item in square brackets' };
       }
       const texts = pieces.map((p) => p.text);
       if (texts.length === 2 && (open !== (close === ')' ? '(' : '[') || texts.some((t) => INFINITY_RE.test(t)))) {
@@ -320,12 +391,28 @@ function parseItem(raw: string): Ans {
         return { t: 'interval', lo, hi };
       }
       const items = texts.map((t) => parseUnion(t));
-      return { t: 'list', kind: 'tuple', items, open, close, ellipsis: texts.includes('\\ldots'), seps: pieces.slice(0, -1).map((p) => p.sep) };
+      return {
+        t: 'list',
+        kind: 'tuple',
+        items,
+        open,
+        close,
+        ellipsis: texts.includes('\\ldots'),
+        seps: pieces.slice(0, -1).map((p) => p.sep),
+      };
     }
     if (open.startsWith('\\langle')) {
       const pieces = splitTop(inner, /,/);
       if (!pieces) return { t: 'opaque', src: n, why: 'unbalanced brackets' };
-      return { t: 'list', kind: 'tuple', items: pieces.map((p) => parseUnion(p.text)), open: '(', close: ')', ellipsis: false, seps: [] };
+      return {
+        t: 'list',
+        kind: 'tuple',
+        items: pieces.map((p) => parseUnion(p.text)),
+        open: '(',
+        close: ')',
+        ellipsis: false,
+        seps: [],
+      };
     }
   }
 
@@ -339,11 +426,13 @@ function parseItem(raw: string): Ans {
       if (label) return { t: 'labeled', label, value: parseList(rel[1].text) };
       if (ops[0] === '\\in') return { t: 'opaque', src: n, why: 'membership' };
     }
-    if (ops.some((o) => !['=', '<', '>', '\\le', '\\ge', '\\ne'].includes(o))) return { t: 'opaque', src: n, why: `relation ${ops.join(' ')}` };
+    if (ops.some((o) => !['=', '<', '>', '\\le', '\\ge', '\\ne'].includes(o)))
+      return { t: 'opaque', src: n, why: `relation ${ops.join(' ')}` };
     const terms: Node[] = [];
     for (const p of rel) {
       const leaf = leafNode(p.text);
-      if (leaf.t !== 'expr' || leaf.unit || leaf.degrees || leaf.percent) return { t: 'opaque', src: n, why: 'relation terms' };
+      if (leaf.t !== 'expr' || leaf.unit || leaf.degrees || leaf.percent)
+        return { t: 'opaque', src: n, why: 'relation terms' };
       terms.push(leaf.node);
     }
     return { t: 'rel', terms, ops, src: n };
@@ -397,7 +486,12 @@ export function ambiguousSlash(s: string): boolean {
     while (s[j] === ' ') j++;
     const rest = s.slice(j);
     if (/^[A-Za-z0-9([{]/.test(rest)) return true;
-    if (/^\\(?!(?:cdot|times|div|right|le|ge|ne|cup|quad|rfloor|rceil|rvert|rVert|rangle|ldots)(?![a-zA-Z]))[a-zA-Z]/.test(rest)) return true;
+    if (
+      /^\\(?!(?:cdot|times|div|right|le|ge|ne|cup|quad|rfloor|rceil|rvert|rVert|rangle|ldots)(?![a-zA-Z]))[a-zA-Z]/.test(
+        rest,
+      )
+    )
+      return true;
   }
   return false;
 }
@@ -438,7 +532,14 @@ export function leafNode(raw: string): Ans {
   }
   try {
     const node = fromMathJson(json);
-    return { t: 'expr', node, src: s, ...(unit ? { unit } : {}), ...(degrees ? { degrees } : {}), ...(percent ? { percent } : {}) };
+    return {
+      t: 'expr',
+      node,
+      src: s,
+      ...(unit ? { unit } : {}),
+      ...(degrees ? { degrees } : {}),
+      ...(percent ? { percent } : {}),
+    };
   } catch (e) {
     if (e instanceof Unsupported) return { t: 'opaque', src: s, why: e.message };
     if (e instanceof RangeError) return { t: 'opaque', src: s, why: 'too deeply nested' };

@@ -183,13 +183,31 @@ function bigEvalOp(n: OpNode, env: Env, digits: number, budget: Budget): Big {
       return x.div(y);
     }
     case 'Power':
-      return power(argBig(n, 0, env, digits, budget), exactArg(n, 1, env, budget), () => argBig(n, 1, env, digits, budget), digits, budget);
+      return power(
+        argBig(n, 0, env, digits, budget),
+        exactArg(n, 1, env, budget),
+        () => argBig(n, 1, env, digits, budget),
+        digits,
+        budget,
+      );
     case 'Sqrt':
-      return power(argBig(n, 0, env, digits, budget), Rational.of(1n, 2n), () => argBig(n, 1, env, digits, budget), digits, budget);
+      return power(
+        argBig(n, 0, env, digits, budget),
+        Rational.of(1n, 2n),
+        () => argBig(n, 1, env, digits, budget),
+        digits,
+        budget,
+      );
     case 'Root': {
       const k = exactArg(n, 1, env, budget);
       if (!k || !k.isInteger() || k.n < 2n || k.n > 64n) throw new NotExpressible('root index');
-      return power(argBig(n, 0, env, digits, budget), Rational.of(1n, k.n), () => argBig(n, 1, env, digits, budget), digits, budget);
+      return power(
+        argBig(n, 0, env, digits, budget),
+        Rational.of(1n, k.n),
+        () => argBig(n, 1, env, digits, budget),
+        digits,
+        budget,
+      );
     }
     case 'Exp':
       budget.tick(series);
@@ -224,7 +242,17 @@ function bigEvalOp(n: OpNode, env: Env, digits: number, budget: Budget): Big {
     case 'Arctan': {
       const x = argBig(n, 0, env, digits, budget);
       budget.tick(series);
-      const f = { Sin: 'sin', Cos: 'cos', Tan: 'tan', Sinh: 'sinh', Cosh: 'cosh', Tanh: 'tanh', Arcsin: 'asin', Arccos: 'acos', Arctan: 'atan' } as const;
+      const f = {
+        Sin: 'sin',
+        Cos: 'cos',
+        Tan: 'tan',
+        Sinh: 'sinh',
+        Cosh: 'cosh',
+        Tanh: 'tanh',
+        Arcsin: 'asin',
+        Arccos: 'acos',
+        Arctan: 'atan',
+      } as const;
       return x[f[n.op]]();
     }
     case 'Cot':
