@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       steps.push(
         await page.evaluate(async (want) => {
           const since = performance.now();
-          document.querySelector<HTMLButtonElement>(`button[aria-label="${want ? 'Next' : 'Previous'} row"]`)!.click();
+          document.querySelector<HTMLElement>(`vscode-button[aria-label="${want ? 'Next' : 'Previous'} row"]`)!.click();
           const el = await new Promise<HTMLElement>((resolve) => {
             const check = () => {
               const p = document.querySelector<HTMLElement>(`.row-page[data-row-index="${want}"]`);

@@ -415,7 +415,7 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       for (let k = 0; k < 8; k++) {
         const want = (k + 1) % 2;
         const t = performance.now();
-        document.querySelector<HTMLButtonElement>(`button[aria-label="${want ? 'Next' : 'Previous'} row"]`)!.click();
+        document.querySelector<HTMLElement>(`vscode-button[aria-label="${want ? 'Next' : 'Previous'} row"]`)!.click();
         const el = await new Promise<HTMLElement>((resolve) => {
           const check = () => {
             const p = document.querySelector<HTMLElement>(`.row-page[data-row-index="${want}"]`);
