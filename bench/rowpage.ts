@@ -265,5 +265,5 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   console.error(e);
-  process.exitCode = 1;
+  process.exit(1); // a browser or server left open would keep a failed bench waiting
 });

@@ -460,5 +460,5 @@ if (args[0] === '--child-host') void childHost(args[1]);
 else
   main().catch((e: unknown) => {
     console.error(e);
-    process.exitCode = 1;
+    process.exit(1); // a browser or server left open would keep a failed bench waiting
   });
