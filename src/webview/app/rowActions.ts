@@ -28,8 +28,31 @@ export class RowActions {
 
   constructor(private readonly host: RowActionsHost) {}
 
+  /** The bar's elements, built once and moved to each row page (a control costs more to build than
+   *  to update: each is a web component with its own shadow root). */
+  private built:
+    { bar: HTMLElement; regrade: ReturnType<typeof button>; override: ReturnType<typeof button> } | undefined;
+
+  /** The action bar for `full`: the same element for every row, its buttons set for this one. */
   bar(full: FullRow): HTMLElement {
     const caps = this.host.caps();
+    const { bar, regrade, override } = (this.built ??= this.build());
+    const live = full.summary.live
+      ? "this row is still in the running job's journal: wait until the job ends"
+      : undefined;
+    regrade.disabled = !caps.regrade || !!full.row.error || !!live;
+    regrade.title = !caps.regrade
+      ? (caps.regradeUnavailable ?? 'not available here')
+      : (live ??
+        (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
+    override.textContent = full.row.human_grade ? 'Edit human grade…' : 'Override grade…';
+    override.disabled = !caps.override || !!live;
+    if (live) override.title = live;
+    else override.removeAttribute('title');
+    return bar;
+  }
+
+  private build(): NonNullable<RowActions['built']> {
     const bar = h('div', { class: 'actions' });
     const prev = button(
       '◀',
@@ -40,23 +63,14 @@ export class RowActions {
     prev.addEventListener('click', () => void this.host.step(-1));
     next.addEventListener('click', () => void this.host.step(1));
     const regrade = button('Regrade…', { 'data-action': 'regrade' });
-    const live = full.summary.live
-      ? "this row is still in the running job's journal: wait until the job ends"
-      : undefined;
-    regrade.disabled = !caps.regrade || !!full.row.error || !!live;
-    regrade.title = !caps.regrade
-      ? (caps.regradeUnavailable ?? 'not available here')
-      : (live ??
-        (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
     regrade.addEventListener('click', () => void this.regrade());
-    const override = button(full.row.human_grade ? 'Edit human grade…' : 'Override grade…', {
-      'data-action': 'override',
-    });
-    override.disabled = !caps.override || !!live;
-    if (live) override.title = live;
+    const override = button('Override grade…', { 'data-action': 'override' });
     override.addEventListener('click', () => void this.override());
     const exp = button('Export', { 'data-action': 'export-row' }, true);
-    exp.addEventListener('click', () => this.host.exportRow(full.index));
+    exp.addEventListener('click', () => {
+      const full = this.host.current();
+      if (full) this.host.exportRow(full.index);
+    });
     const back = button('List', { class: 'back', title: 'Back to the list (Esc)' }, true);
     back.addEventListener('click', () => this.host.closeRow());
     bar.append(back, prev, next, regrade, override, exp);
@@ -65,7 +79,7 @@ export class RowActions {
       link.addEventListener('click', () => void copyText(location.href).then(() => toast('Link copied')));
       bar.append(link);
     }
-    return bar;
+    return { bar, regrade, override };
   }
 
   private async regrade(): Promise<void> {
