@@ -12,8 +12,12 @@
 
 import { renderRich } from './render';
 
-/** Texts up to this size are rendered in one piece. */
-export const ONE_PIECE_CHARS = 4_000;
+/**
+ * Texts up to this size are rendered in one piece. Longer ones (a typical proof) are rendered in
+ * blocks: the first screen's before the page is shown, the rest as it scrolls into view, so the
+ * first frame lays out only what is on screen (its first layout is what a deep link waits for).
+ */
+export const ONE_PIECE_CHARS = 2_500;
 /** What is rendered before the page is shown: blocks until this many characters. */
 export const FIRST_SCREEN_CHARS = 2_000;
 /** The smallest block cut to complete the first screen. */
