@@ -11,15 +11,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  QUIET_SETTINGS,
   cleanup,
   log,
   openWorkbench,
   pick,
+  quickInput,
   runCommand,
   screenshot,
   setUpHost,
@@ -38,13 +37,24 @@ after(() => {
   if (root) cleanup(root);
 });
 
-/** The `workbench.colorTheme` values of the themes VS Code 1.139 ships (extensions/theme-defaults). */
+/**
+ * The themes VS Code 1.139 ships (extensions/theme-defaults): `setting` is their
+ * `workbench.colorTheme` value, `label` their name in the Color Theme picker.
+ */
 const THEMES = [
-  { setting: 'Light Modern', kind: 'vscode-light', workbench: 'vs', file: 'light', hc: false },
-  { setting: 'Dark Modern', kind: 'vscode-dark', workbench: 'vs-dark', file: 'dark', hc: false },
-  { setting: 'Default High Contrast', kind: 'vscode-high-contrast', workbench: 'hc-black', file: 'hc-dark', hc: true },
+  { setting: 'Light Modern', label: 'Light Modern', kind: 'vscode-light', workbench: 'vs', file: 'light', hc: false },
+  { setting: 'Dark Modern', label: 'Dark Modern', kind: 'vscode-dark', workbench: 'vs-dark', file: 'dark', hc: false },
+  {
+    setting: 'Default High Contrast',
+    label: 'Dark High Contrast',
+    kind: 'vscode-high-contrast',
+    workbench: 'hc-black',
+    file: 'hc-dark',
+    hc: true,
+  },
   {
     setting: 'Default High Contrast Light',
+    label: 'Light High Contrast',
     kind: 'vscode-high-contrast-light',
     workbench: 'hc-light',
     file: 'hc-light',
@@ -79,31 +89,30 @@ interface Look {
 }
 
 async function look(v: FrameLocator): Promise<Look> {
+  // No named functions in here: tsx wraps them in a __name() helper the page does not have.
   return v.locator('body').evaluate((body) => {
     const root = getComputedStyle(document.documentElement);
-    /** A colour as the browser computes it (rgb(…)), '' for none. */
-    const resolve = (value: string): string => {
-      if (!value.trim()) return '';
+    // VS Code's variables as the colours the browser computes them to (rgb(…)), '' for unset.
+    const [buttonVar, contrastBorder] = ['--vscode-button-background', '--vscode-contrastBorder'].map((name) => {
+      const value = root.getPropertyValue(name).trim();
+      if (!value) return '';
       const probe = document.createElement('div');
-      probe.style.backgroundColor = value.trim();
+      probe.style.backgroundColor = value;
       body.append(probe);
       const c = getComputedStyle(probe).backgroundColor;
       probe.remove();
       return c;
-    };
-    const box = (el: Element): Element =>
-      el.shadowRoot?.querySelector('.base, .select-face, .root, .icon, input, textarea') ?? el;
-    const main = document.querySelector('vscode-button[data-action=regrade]');
-    const contrastBorder = resolve(root.getPropertyValue('--vscode-contrastBorder'));
+    });
+    const main = document.querySelector('vscode-button[data-action=regrade]')?.shadowRoot?.querySelector('.base');
     const visible = Array.from(
       document.querySelectorAll('vscode-button, vscode-textfield, vscode-single-select, vscode-checkbox'),
     ).filter((el) => (el as HTMLElement).offsetParent !== null && !el.closest('[hidden]'));
     const unbordered: string[] = [];
     for (const el of visible) {
-      // The box is the element in the shadow root, or something around it (a text field's inner
-      // input sits in a bordered wrapper): any of them drawing a contrast-coloured line will do.
-      const candidates = [el, box(el), ...Array.from(el.shadowRoot?.querySelectorAll('*') ?? [])];
-      const ok = candidates.some((c) => {
+      // The control's box is some element in its shadow root (a text field's input sits in a
+      // bordered wrapper, a check box's mark in a bordered square): any of them drawing a
+      // contrast-coloured line will do.
+      const ok = [el, ...Array.from(el.shadowRoot?.querySelectorAll('*') ?? [])].some((c) => {
         const s = getComputedStyle(c);
         const border = parseFloat(s.borderTopWidth) >= 1 && s.borderTopStyle !== 'none' && s.borderTopColor;
         const outline = parseFloat(s.outlineWidth) >= 1 && s.outlineStyle !== 'none' && s.outlineColor;
@@ -116,18 +125,25 @@ async function look(v: FrameLocator): Promise<Look> {
     }
     return {
       classes: Array.from(body.classList),
-      buttonVar: resolve(root.getPropertyValue('--vscode-button-background')),
+      buttonVar,
       contrastBorder,
-      buttonPaint: main ? getComputedStyle(box(main)).backgroundColor : '(no main button)',
+      buttonPaint: main ? getComputedStyle(main).backgroundColor : '(no main button)',
       unbordered,
       controls: visible.length,
     };
   });
 }
 
-/** Switches the workbench's colour theme by rewriting the user settings (VS Code applies it live). */
-function setTheme(settingsFile: string, base: Record<string, unknown>, theme: string): void {
-  writeFileSync(settingsFile, JSON.stringify({ ...base, 'workbench.colorTheme': theme }, null, 2) + '\n');
+/**
+ * Switches the colour theme with **Preferences: Color Theme** (a rewritten settings file is not
+ * picked up by code-server's workbench while it runs).
+ */
+async function setTheme(page: Page, label: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  const row = quickInput(page).locator('.monaco-list-row', { hasText: label });
+  await quickInput(page).locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.type(label);
+  await row.first().click();
 }
 
 async function waitForTheme(page: Page, v: FrameLocator, t: (typeof THEMES)[number]): Promise<void> {
@@ -154,7 +170,6 @@ test(
         settings: { ...settings, 'workbench.colorTheme': THEMES[0].setting },
       },
       async ({ page }, server) => {
-        const settingsFile = join(server.userDataDir, 'User', 'settings.json');
         await openWorkbench(page, server.url, ws);
         await runCommand(page, 'QED: Open Results');
         await pick(page, 'Open Results: results file', 'outputs/run.jsonl');
@@ -165,8 +180,8 @@ test(
         log('viewer open on row T-2');
 
         for (const t of THEMES) {
-          await tt.test(t.setting, async () => {
-            setTheme(settingsFile, { ...QUIET_SETTINGS, ...settings }, t.setting);
+          await tt.test(t.label, async () => {
+            if (t !== THEMES[0]) await setTheme(page, t.label);
             await waitForTheme(page, v, t);
             // Nothing hovered or focused: the main button shows its resting colour.
             await page.mouse.move(1, 1);
