@@ -83,6 +83,9 @@ interface Look {
   contrastBorder: string;
   /** The computed background of the main button's box (inside its shadow root). */
   buttonPaint: string;
+  /** The same for a secondary button (the row's Export) and VS Code's colour for those. */
+  secondaryVar: string;
+  secondaryPaint: string;
   /** In high contrast: visible controls whose box has no border in the contrast colour. */
   unbordered: string[];
   controls: number;
@@ -93,7 +96,11 @@ async function look(v: FrameLocator): Promise<Look> {
   return v.locator('body').evaluate((body) => {
     const root = getComputedStyle(document.documentElement);
     // VS Code's variables as the colours the browser computes them to (rgb(…)), '' for unset.
-    const [buttonVar, contrastBorder] = ['--vscode-button-background', '--vscode-contrastBorder'].map((name) => {
+    const [buttonVar, secondaryVar, contrastBorder] = [
+      '--vscode-button-background',
+      '--vscode-button-secondaryBackground',
+      '--vscode-contrastBorder',
+    ].map((name) => {
       const value = root.getPropertyValue(name).trim();
       if (!value) return '';
       const probe = document.createElement('div');
@@ -104,6 +111,7 @@ async function look(v: FrameLocator): Promise<Look> {
       return c;
     });
     const main = document.querySelector('vscode-button[data-action=regrade]')?.shadowRoot?.querySelector('.base');
+    const second = document.querySelector('vscode-button[data-action=export-row]')?.shadowRoot?.querySelector('.base');
     const visible = Array.from(
       document.querySelectorAll('vscode-button, vscode-textfield, vscode-single-select, vscode-checkbox'),
     ).filter((el) => (el as HTMLElement).offsetParent !== null && !el.closest('[hidden]'));
@@ -128,6 +136,8 @@ async function look(v: FrameLocator): Promise<Look> {
       buttonVar,
       contrastBorder,
       buttonPaint: main ? getComputedStyle(main).backgroundColor : '(no main button)',
+      secondaryVar,
+      secondaryPaint: second ? getComputedStyle(second).backgroundColor : '(no secondary button)',
       unbordered,
       controls: visible.length,
     };
@@ -191,6 +201,13 @@ test(
             assert.ok(seen.classes.includes(t.kind), `body has ${t.kind}`);
             assert.ok(seen.buttonVar, `VS Code gives the webview --vscode-button-background in ${t.setting}`);
             assert.equal(seen.buttonPaint, seen.buttonVar, "the main button is painted in the theme's button colour");
+            // A theme without a secondary button colour (dark high contrast) gets no fill, as in
+            // VS Code's own dialogs, not vscode-elements' grey.
+            assert.equal(
+              seen.secondaryPaint,
+              seen.secondaryVar || 'rgba(0, 0, 0, 0)',
+              "a secondary button is painted in the theme's secondary colour",
+            );
             if (t.hc) {
               assert.ok(seen.contrastBorder, 'VS Code gives the webview --vscode-contrastBorder');
               assert.ok(seen.controls >= 5, `the toolbar and row controls are there (${seen.controls})`);
