@@ -128,12 +128,19 @@ export class RowList {
 
   private canvas: CanvasRenderingContext2D | null | undefined;
 
-  /** The width of the longest id in the rows' font (a few px spare for wider glyphs elsewhere). */
+  /**
+   * The width of the longest id in the rows' font (a few px spare for wider glyphs elsewhere), and
+   * never less than the column's title (short ids would leave it running under the resize grip).
+   */
   private fitWidth(sample: HTMLElement): number {
     this.canvas ??= document.createElement('canvas').getContext('2d');
     if (!this.canvas) return sample.scrollWidth;
     this.canvas.font = getComputedStyle(sample).font;
-    return Math.ceil(this.canvas.measureText(this.longestId).width * 1.08) + 4;
+    const ids = Math.ceil(this.canvas.measureText(this.longestId).width * 1.08) + 4;
+    const title = this.head.querySelector<HTMLElement>('.col-id');
+    if (!title?.textContent) return ids;
+    this.canvas.font = getComputedStyle(title).font;
+    return Math.max(ids, Math.ceil(this.canvas.measureText(title.textContent).width) + 8);
   }
 
   private widen = false;
