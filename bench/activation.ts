@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     'QuickPickItemKind',
     'ViewColumn',
     'Disposable',
+    'ExtensionMode',
   ]) {
     vscodeStub[k] = stub();
   }
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   };
   const context = {
     subscriptions: { push: () => 0 },
+    extensionMode: 1, // Production
     extensionPath: ROOT,
     secrets: stub(),
     globalState: stub(),
