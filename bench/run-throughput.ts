@@ -65,6 +65,20 @@ async function startInProcess(latency: number): Promise<{ url: string; stop: () 
  * around it (no engine, no journal, no retries). Its CPU per request is what the engine cannot go
  * below; the engine's own cost is the difference.
  */
+/** One run's figures: wall against the ideal (every batch of `concurrency` takes one latency), CPU per request. */
+function figures(rows: number, concurrency: number, latency: number, wallMs: number, cpu: NodeJS.CpuUsage) {
+  const ideal = Math.ceil(rows / concurrency) * latency;
+  return {
+    rows,
+    concurrency,
+    wallMs,
+    ideal,
+    ratio: wallMs / ideal,
+    cpuPerReq: (cpu.user + cpu.system) / 1000 / rows,
+    sysPerReq: cpu.system / 1000 / rows,
+  };
+}
+
 async function measureSdk(url: string, rows: number, concurrency: number, latency: number, builtinFetch = false) {
   const { OpenAI, leanFetch } = target;
   // The same transport as the engine's client (leanFetch), or Node's built-in fetch (the SDK's default).
@@ -93,16 +107,7 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
   );
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
-  const ideal = Math.ceil(rows / concurrency) * latency;
-  return {
-    rows,
-    concurrency,
-    wallMs,
-    ideal,
-    ratio: wallMs / ideal,
-    cpuPerReq: (cpu.user + cpu.system) / 1000 / rows,
-    sysPerReq: cpu.system / 1000 / rows,
-  };
+  return figures(rows, concurrency, latency, wallMs, cpu);
 }
 
 async function startServer(latency: number): Promise<{ url: string; stop: () => void }> {
@@ -173,16 +178,7 @@ async function measure(url: string, rows: number, concurrency: number, latency: 
   const cpu = process.cpuUsage(cpu0);
   rmSync(dir, { recursive: true, force: true });
   if (s.done !== rows || s.failed) throw new Error(`bench run incomplete: ${s.done}/${rows}, ${s.failed} failed`);
-  const ideal = Math.ceil(rows / concurrency) * latency;
-  return {
-    rows,
-    concurrency,
-    wallMs,
-    ideal,
-    ratio: wallMs / ideal,
-    cpuPerReq: (cpu.user + cpu.system) / 1000 / rows,
-    sysPerReq: cpu.system / 1000 / rows,
-  };
+  return figures(rows, concurrency, latency, wallMs, cpu);
 }
 
 function report(m: Awaited<ReturnType<typeof measure>>): void {
