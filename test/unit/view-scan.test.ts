@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ResultsIndex } from '../../src/core/view/resultsIndex';
+import { ResultsIndex, acquireIndex } from '../../src/core/view/resultsIndex';
 import { RowQueries } from '../../src/core/view/query';
 import { ViewerHost } from '../../src/core/view/host';
 import { ask, scratchDirs } from './view-helpers';
@@ -96,6 +96,34 @@ test('offset scan: rows are listed and openable before their summaries; summarie
     'progress tells that summaries are being read',
   );
   assert.equal(progress.at(-1), 300, 'and when they are all read');
+});
+
+test('offset scan: when the last user releases the index, its background reading of summaries stops', async () => {
+  const d = dir();
+  const f = join(d, 'r.jsonl');
+  writeFileSync(f, `${Array.from({ length: 3000 }, (_, i) => row(i)).join('\n')}\n`);
+  const { index, release } = acquireIndex(f);
+  index.inlineSummaryBytes = 0;
+  index.readSize = 512;
+  await index.offsets();
+  assert.equal(index.table.n, 3000);
+  release();
+  await index.close(); // already closed by the release: waits for a slice under way to end
+  const after = index.summarized;
+  for (let k = 0; k < 200; k++) await new Promise((r) => setImmediate(r));
+  assert.equal(index.summarized, after, 'no summary is read after the release');
+  assert.ok(after < 3000, `the reading stopped early (${after} of 3000)`);
+  await assert.rejects(index.summaries(), /was closed before its summaries were read/);
+  // The next user gets a fresh index that reads everything.
+  const again = acquireIndex(f);
+  try {
+    assert.notEqual(again.index, index);
+    await again.index.offsets();
+    await again.index.summaries();
+    assert.equal(again.index.summarized, 3000);
+  } finally {
+    again.release();
+  }
 });
 
 test('offset scan: a filter or sort before the summaries are read says it is partial, and is exact after', async () => {

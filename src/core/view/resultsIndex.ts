@@ -131,6 +131,8 @@ export class ResultsIndex {
   private summarizer: Promise<void> | undefined;
   private summaryError: unknown;
   private summaryBuf: Buffer | undefined;
+  /** Its last user is gone: the background reading of summaries stops at its next slice. */
+  private closed = false;
 
   constructor(file: string) {
     this.file = resolve(file);
@@ -171,6 +173,15 @@ export class ResultsIndex {
     return run;
   }
 
+  /**
+   * Stops the background reading of summaries (the index's last user is gone; it is not used
+   * again). Resolves once a slice under way has ended.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.summarizer;
+  }
+
   /** Starts the first build (idempotent); resolves when the whole file has been read and summarised. */
   async open(): Promise<void> {
     await this.offsets();
@@ -194,6 +205,7 @@ export class ResultsIndex {
   /** Resolves when every row listed so far has its summary. */
   async summaries(): Promise<void> {
     while (this.table.pendingCount > 0) {
+      if (this.closed) throw new Error(`the index of ${this.file} was closed before its summaries were read`);
       this.startSummaries();
       await this.summarizer;
       if (this.summaryError !== undefined && this.table.pendingCount > 0) {
@@ -206,11 +218,11 @@ export class ResultsIndex {
 
   /** Reads the pending summaries in the background (idempotent). */
   private startSummaries(): void {
-    if (this.summarizer || !this.table.pendingCount) return;
+    if (this.summarizer || !this.table.pendingCount || this.closed) return;
     this.summaryError = undefined;
     this.summarizer = (async () => {
       try {
-        while (this.table.pendingCount > 0) {
+        while (this.table.pendingCount > 0 && !this.closed) {
           await this.exclusive(() => this.summarizeSlice(SUMMARY_SLICE_MS));
           const t = this.table;
           this.emit({
@@ -810,7 +822,10 @@ export function acquireIndex(file: string): { index: ResultsIndex; release: () =
     release: () => {
       if (released) return;
       released = true;
-      if (--e.users <= 0 && cache.get(key) === e) cache.delete(key);
+      if (--e.users <= 0 && cache.get(key) === e) {
+        cache.delete(key);
+        void e.index.close();
+      }
     },
   };
 }
