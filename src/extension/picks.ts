@@ -97,11 +97,17 @@ export async function pickResultsFiles(cwd: string, title: string): Promise<stri
   const first = await ui.showQuickPick(items, {
     title: `${title} (1/2): first run`,
     placeHolder: 'Which results file?',
+    // Two steps in a row: the pick stays open when a viewer panel takes the focus meanwhile.
+    ignoreFocusOut: true,
   });
   if (!first) return undefined;
   const second = await ui.showQuickPick(
     items.filter((i) => i !== first),
-    { title: `${title} (2/2): compare ${first.label} with`, placeHolder: 'A run of the same problems' },
+    {
+      title: `${title} (2/2): compare ${first.label} with`,
+      placeHolder: 'A run of the same problems',
+      ignoreFocusOut: true,
+    },
   );
   return second ? [first.file, second.file] : undefined;
 }
