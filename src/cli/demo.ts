@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { DEMO_MODEL, DEMO_NOTICE, prepareDemo } from '../core/demo';
+import { DEMO_MODEL, DEMO_NOTICE, demoProblems, prepareDemo } from '../core/demo';
 import { parse, positiveInt, str } from './args';
 import { evalCommand } from './eval';
 import { runCommand } from './run';
@@ -51,7 +51,7 @@ export async function demoCommand(args: string[], env: { shippedRoot: string }):
   const say = (line: string) => process.stderr.write(`${line}\n`);
   try {
     say(
-      `qed demo: demo model '${DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${plan.parts.map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`).join(' and ')} from ${plan.source}`,
+      `qed demo: demo model '${DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${demoProblems(plan)} from ${plan.source}`,
     );
     for (const part of plan.parts) {
       const fa = part.mode === 'final-answer' ? ['--final-answer'] : [];

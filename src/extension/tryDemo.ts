@@ -75,9 +75,7 @@ async function runTheDemo(s: Services, panels: ResultsPanels): Promise<void> {
   session = mine;
   let keepServer = false;
   try {
-    const what = plan.parts
-      .map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`)
-      .join(' and ');
+    const what = demo.demoProblems(plan);
     s.log.info(
       `demo: demo model '${demo.DEMO_MODEL}' on ${plan.server.baseUrl} (loopback; no key, no network), ${what} from ${plan.source} → ${dir}`,
     );

@@ -59,6 +59,11 @@ export interface DemoPlan {
   outputDir: string;
 }
 
+/** What a plan runs, in words: "3 proof problems and 4 final-answer problems". */
+export function demoProblems(plan: DemoPlan): string {
+  return plan.parts.map((p) => `${p.rows} ${p.mode === 'proof' ? 'proof' : 'final-answer'} problems`).join(' and ');
+}
+
 const configYaml = (name: string, model: string, baseUrl: string, note: string) => `# Written by qed demo: ${note}
 # The server lives as long as the qed demo that started it; this file is written afresh each time.
 human_readable_id: ${name}
