@@ -68,6 +68,35 @@ describe('a deep link opens its row before the list', { skip: !HAVE_CHROMIUM && 
     assert.deepEqual(trap.errors, []);
   });
 
+  test('Next, clicked before the list has arrived, opens the row after the linked one (not row 2)', async () => {
+    const held: Route[] = [];
+    let holding = true;
+    await page.route('**/api', async (route) => {
+      const msg = JSON.parse(route.request().postData() ?? '{}') as { kind?: string; type?: string };
+      if (holding && msg.kind === 'request' && (msg.type === 'summary' || msg.type === 'page' || msg.type === 'locate'))
+        held.push(route);
+      else await route.continue();
+    });
+    try {
+      await page.goto(`${server.url}?row=17`);
+      await page.waitForSelector('.row-page[data-row-index="16"][data-complete=true]');
+      await page.click('vscode-button[aria-label="Next row"]');
+      // Nothing moves while the list is held: the step waits for it.
+      assert.ok(await page.$('.row-page[data-row-index="16"]'));
+      holding = false;
+      for (const r of held.splice(0)) await r.continue();
+      await page.waitForSelector('.row-page[data-row-index="17"][data-complete=true]');
+      assert.match((await page.textContent('.row-page h2')) ?? '', /PB-Basic-018/);
+      await page.waitForSelector('.list .row.selected.open');
+      assert.match((await page.textContent('.list .row.selected.open')) ?? '', /#18/);
+    } finally {
+      holding = false;
+      for (const r of held.splice(0)) await r.continue().catch(() => undefined);
+      await page.unroute('**/api');
+    }
+    assert.deepEqual(trap.errors, []);
+  });
+
   test("KaTeX's main fonts come with the page (formulas are not held invisible waiting for them)", async () => {
     await page.goto(`${server.url}?row=2`);
     await page.waitForSelector('.row-page[data-row-index="1"] .katex');

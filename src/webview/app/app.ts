@@ -79,6 +79,7 @@ export class App {
       macros: () => this.settings.macros,
       actions: (full) => this.actions.bar(full),
       locateOpen: () => this.loader.locateOpen(),
+      listSettled: () => this.loader.settled(),
       saveState: () => this.saveState(),
     });
     this.actions = new RowActions({
@@ -162,7 +163,6 @@ export class App {
       await this.page.openIndex(open, false);
       await this.page.whenPainted();
       await this.loadFile(restored?.scrollTop, restored?.selected, true);
-      await this.loader.locateOpen();
     } else await this.loadFile(restored?.scrollTop, restored?.selected);
     // QED: Compare Results opens straight into the comparison.
     if (restored?.compare && this.files.length > 1 && !this.compare.view) this.compare.toggle();

@@ -29,8 +29,26 @@ export class ListLoader {
   readonly counts = h('span', { class: 'counts', 'data-testid': 'counts' });
   readonly banner = h('div', { class: 'banner', hidden: true });
   private queryVersion = 0;
+  /** The list's first load has been asked for (see settled). */
+  private started: () => void = () => undefined;
+  private readonly firstLoad = new Promise<void>((resolve) => (this.started = resolve));
+  /** The latest reload of the list, the open row's place in it included. */
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: ListHost) {}
+
+  /**
+   * Resolves once the list is loaded and its selection is where the open row is: stepping to the
+   * next row waits for it (with a deep link, the row page is shown before the list is asked for).
+   */
+  async settled(): Promise<void> {
+    await this.firstLoad;
+    let current: Promise<void>;
+    do {
+      current = this.reloading;
+      await current;
+    } while (current !== this.reloading);
+  }
 
   async loadSummary(): Promise<void> {
     try {
@@ -70,7 +88,14 @@ export class ListLoader {
     return true;
   }
 
-  async reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
+  reloadList(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
+    this.started();
+    const p = this.reload(toTop, scrollTop, selected);
+    this.reloading = p;
+    return p;
+  }
+
+  private async reload(toTop: boolean, scrollTop?: number, selected?: number): Promise<void> {
     const { rpc, list, filters } = this.host;
     const version = ++this.queryVersion;
     filters.searchError.textContent = '';
@@ -84,14 +109,13 @@ export class ListLoader {
       if (version !== this.queryVersion) return;
       list.reset(first.matched, first.rows);
       this.updateCounts(first.matched, first.total, first.incomplete);
-      if (toTop) {
-        list.setScrollTop(0);
-        list.select(0, false);
-      } else {
-        if (scrollTop !== undefined) list.setScrollTop(scrollTop);
-        if (selected !== undefined) list.select(selected, false);
-      }
-      if (this.host.open() !== null) void this.locateOpen();
+      if (toTop) list.setScrollTop(0);
+      else if (scrollTop !== undefined) list.setScrollTop(scrollTop);
+      // With a row open, the selection is that row's place (the next row is the one after it).
+      if (this.host.open() !== null && (await this.locateOpen().catch(() => false))) return;
+      if (version !== this.queryVersion) return;
+      if (toTop) list.select(0, false);
+      else if (selected !== undefined) list.select(selected, false);
     } catch (e) {
       if (version !== this.queryVersion) return;
       if (e instanceof RpcError && e.code === 'invalid') {
@@ -134,15 +158,17 @@ export class ListLoader {
     }
   }
 
-  /** Selects the open row in the list (when the query shows it). */
-  async locateOpen(): Promise<void> {
+  /** Selects the open row in the list; false when no row is open or the query does not show it. */
+  async locateOpen(): Promise<boolean> {
     const open = this.host.open();
-    if (open === null) return;
+    if (open === null) return false;
     const { position } = await this.host.rpc.request('locate', {
       file: this.host.file(),
       query: this.host.query(),
       index: open,
     });
-    if (position >= 0) this.host.list.select(position);
+    if (position < 0 || this.host.open() !== open) return false;
+    this.host.list.select(position);
+    return true;
   }
 }

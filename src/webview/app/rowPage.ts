@@ -23,7 +23,9 @@ export interface RowPageHost {
   macros(): Record<string, string> | undefined;
   /** The action bar of a row page (rowActions.ts). */
   actions(full: FullRow): HTMLElement;
-  locateOpen(): Promise<void>;
+  locateOpen(): Promise<unknown>;
+  /** Resolves once the list is loaded with the open row selected (ListLoader.settled). */
+  listSettled(): Promise<void>;
   saveState(): void;
 }
 
@@ -179,6 +181,8 @@ export class RowPage {
 
   /** Moves the selection by `delta` rows, and opens the row there when `openIt`. */
   async step(delta: number, openIt: boolean): Promise<void> {
+    // Shown by a deep link, a row page can be stepped from before the list has arrived.
+    await this.host.listSettled();
     const list = this.host.list;
     const pos = list.selected + delta;
     if (pos < 0 || pos >= list.length) return;
