@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isQedError, type QedError } from '../../src/core/errors';
+import { hubToken } from '../../src/core/data/hub';
 import { hubCacheDir, looksLikeHubId, parseHubId, readDataset, selectSplitFiles, type Row } from '../../src/core/data';
 
 interface FakeRepo {
@@ -164,6 +165,7 @@ const ENV_KEYS = [
   'HF_HUB_CACHE',
   'HUGGINGFACE_HUB_CACHE',
   'XDG_CACHE_HOME',
+  'HF_TOKEN_PATH',
 ];
 
 before(async () => {
@@ -172,6 +174,8 @@ before(async () => {
     savedEnv[k] = process.env[k];
     delete process.env[k];
   }
+  // No test reads this machine's own Hugging Face login (~/.cache/huggingface/token).
+  process.env.HF_TOKEN_PATH = path.join(tmp, 'no-login', 'token');
 });
 after(async () => {
   await rm(tmp, { recursive: true, force: true });
@@ -387,6 +391,46 @@ describe('Hugging Face download', () => {
       assert.ok(!e.message.includes('hf_WrongTokenValue456') && !(e.hint ?? '').includes('hf_WrongTokenValue456'));
     } finally {
       delete process.env.HF_TOKEN;
+      await hub.close();
+    }
+  });
+
+  test('the token `huggingface-cli login` saved ($HF_HOME/token, or $HF_TOKEN_PATH) is sent when HF_TOKEN is not set', async () => {
+    const secret = 'hf_SavedByLoginToken789';
+    const hub = await startHub({
+      'org/needs-token': { sha: SHA, token: secret, files: { 'train.jsonl': '{"problem":"p"}\n' } },
+    });
+    const home = path.join(tmp, 'hf-home-login');
+    await mkdir(home, { recursive: true });
+    await writeFile(path.join(home, 'token'), `${secret}\n`);
+    const savedPath = process.env.HF_TOKEN_PATH;
+    try {
+      delete process.env.HF_TOKEN_PATH;
+      process.env.HF_HOME = home;
+      assert.deepEqual(hubToken(), { token: secret, from: path.join(home, 'token') });
+      const d = await readDataset('org/needs-token', { hfEndpoint: hub.url, cacheDir: freshCache() });
+      assert.deepEqual(d.rows, [{ problem: 'p' }]);
+      assert.ok(hub.requests.every((r) => r.auth === `Bearer ${secret}`));
+
+      // HF_TOKEN_PATH names another file; HF_TOKEN still comes first.
+      const other = path.join(tmp, 'elsewhere-token');
+      await writeFile(other, 'hf_WrongSavedToken000\n');
+      process.env.HF_TOKEN_PATH = other;
+      const e = await rejectsQed(readDataset('org/needs-token', { hfEndpoint: hub.url, cacheDir: freshCache() }));
+      assert.match(e.message, /refused access/);
+      // The hint says which file's token was sent, never the token.
+      assert.ok((e.hint ?? '').includes(other), e.hint);
+      assert.ok(!`${e.message} ${e.hint}`.includes('hf_WrongSavedToken000'));
+      process.env.HF_TOKEN = secret;
+      assert.deepEqual(hubToken(), { token: secret, from: 'HF_TOKEN' });
+      // An empty file is no token.
+      await writeFile(other, '\n');
+      delete process.env.HF_TOKEN;
+      assert.equal(hubToken(), undefined);
+    } finally {
+      delete process.env.HF_TOKEN;
+      delete process.env.HF_HOME;
+      process.env.HF_TOKEN_PATH = savedPath;
       await hub.close();
     }
   });

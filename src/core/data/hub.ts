@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -22,7 +23,7 @@ export interface HubOptions {
   cacheDir?: string;
   /** Hub base URL (default: $HF_ENDPOINT, else https://huggingface.co). */
   hfEndpoint?: string;
-  /** Access token (default: $HF_TOKEN, else $HUGGING_FACE_HUB_TOKEN). Sent as a Bearer token, never printed. */
+  /** Access token (default: hubToken(), as huggingface_hub finds it). Sent as a Bearer token, never printed. */
   token?: string;
   signal?: AbortSignal;
   /** fetch implementation (default: the global one). */
@@ -280,6 +281,8 @@ interface Ctx {
   id: string;
   endpoint: string;
   token?: string;
+  /** Where the token came from, for messages ("HF_TOKEN", the token file's path). */
+  tokenFrom?: string;
   signal?: AbortSignal;
   fetch: typeof fetch;
 }
@@ -342,7 +345,7 @@ async function failStatus(ctx: Ctx, res: Response, what: string): Promise<never>
   const code = res.headers.get('x-error-code') ?? '';
   const page = `${ctx.endpoint}/datasets/${ctx.id}`;
   const tokenHint = ctx.token
-    ? 'the token in HF_TOKEN was sent; check that it is valid and that its account has access'
+    ? `the token in ${ctx.tokenFrom ?? 'HF_TOKEN'} was sent; check that it is valid and that its account has access`
     : 'if the dataset is private or gated, set HF_TOKEN to a token of an account that has access';
   if (res.status === 404 || code === 'RepoNotFound' || code === 'EntryNotFound' || code === 'RevisionNotFound') {
     const missingFile = code === 'EntryNotFound' || (res.status === 404 && what !== 'dataset');
@@ -359,7 +362,7 @@ async function failStatus(ctx: Ctx, res: Response, what: string): Promise<never>
       `dataset '${ctx.id}' is gated (HTTP ${res.status}): its conditions must be accepted on ${page}`,
       {},
       ctx.token
-        ? 'accept the conditions with the account whose token is in HF_TOKEN'
+        ? `accept the conditions with the account whose token is in ${ctx.tokenFrom ?? 'HF_TOKEN'}`
         : 'accept its conditions, then set HF_TOKEN to a token of that account',
     );
   }
@@ -502,10 +505,35 @@ function unknownSplit(id: string, split: string, available: string[]): QedError 
   );
 }
 
+/**
+ * The access token as huggingface_hub finds it: $HF_TOKEN, else $HUGGING_FACE_HUB_TOKEN, else the
+ * file `huggingface-cli login` writes ($HF_TOKEN_PATH, else $HF_HOME/token, else
+ * $XDG_CACHE_HOME/huggingface/token, else ~/.cache/huggingface/token). `from` names where it was
+ * found (the variable or the file), never the token itself.
+ */
+export function hubToken(env: NodeJS.ProcessEnv = process.env): { token: string; from: string } | undefined {
+  const set = (v: string | undefined) => (v && v.trim() !== '' ? v.trim() : undefined);
+  for (const name of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN']) {
+    const v = set(env[name]);
+    if (v) return { token: v, from: name };
+  }
+  const home = set(env.HF_HOME) ?? join(set(env.XDG_CACHE_HOME) ?? join(homedir(), '.cache'), 'huggingface');
+  const file = set(env.HF_TOKEN_PATH) ?? join(home, 'token');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // no login on this machine: public datasets need none
+  }
+  const v = set(text.split(/\r?\n/)[0]);
+  return v ? { token: v, from: file } : undefined;
+}
+
 /** The endpoint, token and offline switch from the options, else the environment (as huggingface_hub reads them). */
 export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'offline'> = {}): {
   endpoint: string;
   token?: string;
+  tokenFrom?: string;
   offline: boolean;
 } {
   const endpointRaw = (opts.hfEndpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_HF_ENDPOINT).trim();
@@ -523,9 +551,14 @@ export function hubSettings(opts: Pick<HubOptions, 'hfEndpoint' | 'token' | 'off
       'set HF_ENDPOINT to e.g. https://huggingface.co',
     );
   }
-  const tokenRaw = opts.token ?? process.env.HF_TOKEN ?? process.env.HUGGING_FACE_HUB_TOKEN;
-  const token = tokenRaw && tokenRaw.trim() !== '' ? tokenRaw.trim() : undefined;
-  return { endpoint, token, offline: opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE) };
+  const given = opts.token?.trim() ? { token: opts.token.trim(), from: 'the token given' } : undefined;
+  const found = given ?? hubToken();
+  return {
+    endpoint,
+    token: found?.token,
+    tokenFrom: found?.from,
+    offline: opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE),
+  };
 }
 
 /**
@@ -545,7 +578,7 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
     );
   }
   const split = opts.split ?? 'train';
-  const { endpoint, token, offline } = hubSettings(opts);
+  const { endpoint, token, tokenFrom, offline } = hubSettings(opts);
   const cacheDir = resolve(opts.cacheDir ?? hubCacheDir());
   const root = hubRepoFolder(cacheDir, 'dataset', id);
 
@@ -579,7 +612,7 @@ export async function downloadHubDataset(idOrRef: string, opts: HubOptions = {})
     );
   }
 
-  const ctx: Ctx = { id, endpoint, token, signal: opts.signal, fetch: opts.fetch ?? globalThis.fetch };
+  const ctx: Ctx = { id, endpoint, token, tokenFrom, signal: opts.signal, fetch: opts.fetch ?? globalThis.fetch };
   try {
     try {
       const listing = await fetchListing(lib, ctx);
