@@ -14,7 +14,7 @@
  *   - 400 rows at concurrency 1 and at 40: the same figures, to show the scaling.
  *
  * Run: npm run bench:run-throughput   (options: --rows N --latency MS --concurrency C --repeat R
- *      --skip-scaling --skip-in-process)
+ *      --skip-scaling --skip-in-process --only-in-process)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -195,6 +195,16 @@ async function main(): Promise<void> {
   const repeat = arg('repeat', 3);
   target = await loadTarget();
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  if (process.argv.includes('--only-in-process')) {
+    // For profiling the in-process figure alone (node --cpu-prof).
+    const own = await startInProcess(latency);
+    try {
+      for (let k = 0; k <= repeat; k++) report(await measure(own.url, rows, concurrency, latency));
+    } finally {
+      own.stop();
+    }
+    return;
+  }
   const server = await startServer(latency);
   try {
     // Warm-up: loads the SDK and opens connections, so the figures below are steady-state
@@ -251,7 +261,9 @@ async function main(): Promise<void> {
         const inProc = [];
         for (let k = 0; k < repeat; k++) inProc.push(await measure(own.url, rows, concurrency, latency));
         const r = med(inProc.map((m) => m.ratio));
-        console.log(`in-process fake server: ${inProc.map((m) => m.ratio.toFixed(3)).join(', ')}`);
+        console.log(
+          `in-process fake server: ${inProc.map((m) => m.ratio.toFixed(3)).join(', ')} (CPU of the engine and the fake server together ${inProc.map((m) => m.cpuPerReq.toFixed(2)).join(', ')} ms/request)`,
+        );
         figure({
           name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in this process`,
           value: r,

@@ -392,6 +392,13 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       met: paintedAt <= 300,
       note: `from the navigation start, Chromium headless, median of 3 fresh servers (${runs.map((r) => ms(r.painted)).join(', ')}; load average ${runs.map((r) => r.load.toFixed(1)).join(', ')})`,
     });
+    const limit = await staticFirstScreen(browser, page, server.url);
+    figure({
+      name: "the same row page's first screen as a static page (no script): painted",
+      value: limit.fcp,
+      unit: 'ms',
+      note: `the limit of this machine's Chromium for that content: header and problem beside the proof's first screen, saved from the page above (${limit.kb} kB of HTML, ${limit.elements} elements), served with the viewer's stylesheet and fonts and opened in a fresh page; first contentful paint, median of 3 (${limit.runs.map(ms).join(', ')}); the header alone: ${ms(limit.header)}; ours ${(paintedAt / limit.fcp).toFixed(2)}× it`,
+    });
     console.log(
       `  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`,
     );
@@ -437,6 +444,100 @@ async function browserFigures(file: string, proof: string): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   } finally {
     await browser.close();
+  }
+}
+
+/**
+ * What Chromium itself takes to show the first screen of the open row page, with no script at all:
+ * the page's header and its problem/proof pair (the first screen's blocks only) saved as static
+ * HTML, served with dist/webview.css and the KaTeX fonts from a plain server, opened in a fresh
+ * page. Its first contentful paint is the floor under the `?row=1` figure on this machine.
+ */
+async function staticFirstScreen(
+  browser: Awaited<ReturnType<(typeof import('../test/webview/helpers'))['launch']>>,
+  page: import('playwright-core').Page,
+  viewUrl: string,
+): Promise<{ fcp: number; runs: number[]; header: number; kb: number; elements: number }> {
+  const { createServer } = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const { viewerHtml, PRELOAD_FONTS } = await import('../src/core/view/html');
+  await page.goto(`${viewUrl}?row=1`);
+  await page.waitForSelector('.row-page[data-row-index="0"][data-complete=true]');
+  const cut = (keepPair: boolean) =>
+    page.evaluate((pair) => {
+      const app = document.querySelector('.qed-app')!.cloneNode(true) as HTMLElement;
+      const rowPage = app.querySelector('.row-page')!;
+      for (const el of Array.from(rowPage.children)) if (!el.matches(pair ? 'header, .pair' : 'header')) el.remove();
+      for (const el of Array.from(rowPage.querySelectorAll('.rich.lazy > .rich-block:not(.first)'))) el.remove();
+      app.querySelector('.list')?.replaceChildren();
+      return { html: app.outerHTML, elements: rowPage.querySelectorAll('*').length };
+    }, keepPair);
+  const docs = { pair: await cut(true), header: await cut(false) };
+  const dist = join(__dirname, '..', 'dist');
+  const page0 = (body: string) =>
+    viewerHtml({
+      scriptUri: 'none.js',
+      styleUri: 'webview.css',
+      fontUris: PRELOAD_FONTS,
+      nonce: 'none',
+      csp: "default-src 'none'; style-src 'self' 'unsafe-inline'; font-src 'self'",
+      title: 'static first screen',
+      host: 'http',
+    })
+      .replace(/<script[^>]*><\/script>/, '')
+      .replace(/<div id="app">.*<\/div>/, `<div id="app">${body}</div>`);
+  const html = { pair: page0(docs.pair.html), header: page0(docs.header.html) };
+  const srv = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0].slice(1);
+    if (path === 'pair' || path === 'header') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(html[path]);
+    }
+    try {
+      const body = readFileSync(join(dist, path.replace(/[^\w.-]/g, '')));
+      res.writeHead(200, { 'content-type': path.endsWith('.css') ? 'text/css' : 'font/woff2' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', () => resolve()));
+  const base = `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+  const fcp = async (path: string, k: number) => {
+    const p = await browser.newPage({ width: 1400, height: 900 });
+    try {
+      await p.goto(`${base}/${path}?run=${k}`);
+      return await p.evaluate(
+        () =>
+          new Promise<number>((resolve) =>
+            new PerformanceObserver((l) => resolve(l.getEntries()[0].startTime)).observe({
+              type: 'paint',
+              buffered: true,
+            }),
+          ),
+      );
+    } finally {
+      await p.close();
+    }
+  };
+  try {
+    const runs: number[] = [];
+    const header: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      runs.push(await fcp('pair', k));
+      header.push(await fcp('header', k));
+    }
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    return {
+      fcp: mid(runs),
+      runs,
+      header: mid(header),
+      kb: Math.round(html.pair.length / 1024),
+      elements: docs.pair.elements,
+    };
+  } finally {
+    srv.close();
   }
 }
 
