@@ -105,6 +105,8 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
     // Named for assistive technology, inside the components.
     await page.getByRole('combobox', { name: 'Sort by' }).waitFor();
     await page.getByRole('searchbox', { name: 'Search text (regular expression)' }).waitFor();
+    // A regular expression is not prose: no spelling squiggles under it.
+    assert.equal(await page.getAttribute('.search input', 'spellcheck'), 'false');
     await page.getByRole('button', { name: 'Reverse the order' }).waitFor();
     await filters.click();
     await page.waitForSelector('.filters:not([hidden])');

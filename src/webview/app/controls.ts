@@ -100,15 +100,19 @@ export function setSelectValue(s: VscodeSingleSelect, value: string): void {
 
 /** A one-line text field (`type: 'number'` for numbers); `aria-label` names it. */
 export function textfield(attrs: Attrs & { 'aria-label'?: string }, value = ''): VscodeTextfield {
-  // The element takes `step` as a number: "any" (decimals without a step mismatch, which would
-  // paint the field as invalid) goes straight onto its inner input once that exists.
-  const anyStep = attrs.step === 'any';
-  const t = h('vscode-textfield', anyStep ? { ...attrs, step: undefined } : attrs);
+  // What the element does not pass on to its inner input goes straight onto it once that exists:
+  // `step="any"` (the element takes `step` as a number; decimals would paint the field as invalid)
+  // and `spellcheck` (a search for a regular expression is not prose to underline).
+  const inner: Record<string, string> = {};
+  if (attrs.step === 'any') inner.step = 'any';
+  if (attrs.spellcheck !== undefined && attrs.spellcheck !== null) inner.spellcheck = String(attrs.spellcheck);
+  const t = h('vscode-textfield', { ...attrs, step: inner.step ? undefined : attrs.step });
   if (attrs['aria-label']) t.label = String(attrs['aria-label']);
   t.value = value;
-  if (anyStep)
+  if (Object.keys(inner).length)
     void t.updateComplete.then(() => {
-      t.shadowRoot?.querySelector('input')?.setAttribute('step', 'any');
+      const input = t.shadowRoot?.querySelector('input');
+      for (const [k, v] of Object.entries(inner)) input?.setAttribute(k, v);
     });
   return t;
 }
