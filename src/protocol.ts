@@ -329,6 +329,8 @@ export interface ViewerState {
   selected?: number;
   fontSize?: number;
   scrollTop?: number;
+  /** The banner the host opened the view with (the demo's), shown again when it is restored. */
+  notice?: string;
 }
 
 export type ViewerMessage =

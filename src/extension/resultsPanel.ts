@@ -13,6 +13,10 @@ import { pickRowGrader } from './regradeRow';
 /** What the page answers to a probe (test-only): its row page, saved state and banner. */
 type Probed = { row: RenderedRow | null; state?: ViewerState; banner?: string };
 
+/** Regrade in a demo view restored after a window reload: its demo model and grader were stopped. */
+const RESTORED_DEMO =
+  'the demo model and grader stopped when the window was reloaded: run QED: Try the Demo again to regrade';
+
 const HUB_ITEM = { label: '$(cloud-download) A results dataset on the Hugging Face Hub…', file: '\u0000hub' };
 
 /**
@@ -194,7 +198,10 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
       return;
     }
     panel.webview.options = this.options();
-    await this.attach(panel, paths, s);
+    // A banner (the demo's) comes back with its view. What served a demo (its loopback model and
+    // grader) did not survive the reload: Regrade says so rather than failing to connect.
+    const notice = typeof s?.notice === 'string' && s.notice ? s.notice : undefined;
+    await this.attach(panel, paths, s, notice, notice ? RESTORED_DEMO : undefined);
   }
 
   private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
@@ -210,6 +217,7 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
     files: string[],
     state?: ViewerState,
     notice?: string,
+    cannotRegrade?: string,
   ): Promise<void> {
     const e = await engine();
     const { ViewerHost, viewerHtml, makeNonce, webviewCsp, PRELOAD_FONTS } = e.view;
@@ -229,7 +237,8 @@ export class ResultsPanels implements vscode.WebviewPanelSerializer, vscode.Disp
         notice,
       },
       regradeUnavailable: () =>
-        vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader',
+        cannotRegrade ??
+        (vscode.workspace.isTrusted ? undefined : 'this workspace is in Restricted Mode: trust it to call a grader'),
       graders: async () => ({
         graders: [],
         hostPicker: true,

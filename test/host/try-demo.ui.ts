@@ -33,7 +33,7 @@ after(() => {
 });
 
 test(
-  'Try the Demo in Restricted Mode: runs, writes nothing into the folder, viewer with the demo banner',
+  'Try the Demo in Restricted Mode: runs, writes nothing into the folder, viewer with the demo banner (kept after a reload)',
   { timeout: 300_000 },
   async () => {
     const ws = writeFiles(join(root, 'ws'), { 'notes.md': '# a folder never trusted\n' });
@@ -62,6 +62,20 @@ test(
       assert.ok(!existsSync(join(ws, 'outputs')), 'the demo wrote into the untrusted folder');
       assert.deepEqual(readdirSync(ws), ['notes.md']);
       await screenshot(page, 'host-try-demo-restricted.png');
+
+      // After a window reload the restored viewer still says these are demo rows, and Regrade says
+      // why it cannot ask the demo grader (stopped with the old window) instead of failing.
+      await runCommand(page, 'Developer: Reload Window');
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      const restored = viewerFrame(page);
+      await restored.locator('body[data-ready=true]').waitFor({ timeout: 90_000 });
+      await restored.locator('.banner', { hasText: 'Demo: ' }).waitFor({ state: 'visible', timeout: 30_000 });
+      await restored.locator('.list .row[data-index="0"]').click();
+      const regrade = restored.locator('.row-page vscode-button[data-action=regrade]');
+      await regrade.waitFor({ timeout: 30_000 });
+      assert.equal(await regrade.getAttribute('aria-disabled'), 'true');
+      assert.match((await regrade.getAttribute('title')) ?? '', /stopped when the window was reloaded.*Try the Demo/);
+      log('restored demo viewer: banner shown, Regrade disabled with its reason');
     });
   },
 );

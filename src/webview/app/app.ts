@@ -128,6 +128,7 @@ export class App {
       selected: this.list.selected,
       fontSize: this.fontSize,
       scrollTop: this.list.root.scrollTop,
+      notice: this.settings.notice,
     });
   }
 

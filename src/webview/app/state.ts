@@ -1,6 +1,6 @@
 // The view state the viewer saves (the host keeps it across reloads) and restores at start: which
-// file, the query, the open and selected rows, the scroll position and the text size. Also the
-// deep link (`?row=N&file=K`) a `qed view` address may carry.
+// file, the query, the open and selected rows, the scroll position, the text size and the host's
+// banner. Also the deep link (`?row=N&file=K`) a `qed view` address may carry.
 
 import type { FileInfo, RowQuery, ViewerState } from '../../protocol';
 
@@ -17,6 +17,7 @@ export interface StateSource {
   selected: number;
   fontSize: number;
   scrollTop: number;
+  notice?: string;
 }
 
 export function viewerState(s: StateSource): ViewerState {
@@ -30,6 +31,7 @@ export function viewerState(s: StateSource): ViewerState {
     selected: s.selected,
     fontSize: s.fontSize,
     scrollTop: s.scrollTop,
+    ...(s.notice ? { notice: s.notice } : {}),
   };
 }
 
