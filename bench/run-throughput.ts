@@ -14,7 +14,7 @@
  *   - 400 rows at concurrency 1 and at 40: the same figures, to show the scaling.
  *
  * Run: npm run bench:run-throughput   (options: --rows N --latency MS --concurrency C --repeat R
- *      --skip-scaling --skip-in-process --only-in-process)
+ *      --skip-scaling --skip-in-process; --only-engine or --only-in-process: that figure's runs alone)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -195,9 +195,15 @@ async function main(): Promise<void> {
   const repeat = arg('repeat', 3);
   target = await loadTarget();
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  if (process.argv.includes('--only-in-process')) {
-    // For profiling the in-process figure alone (node --cpu-prof).
-    const own = await startInProcess(latency);
+  const only = process.argv.includes('--only-in-process')
+    ? 'in-process'
+    : process.argv.includes('--only-engine')
+      ? 'engine'
+      : undefined;
+  if (only) {
+    // For profiling one figure alone (node --cpu-prof): the engine with the fake server in another
+    // process (only the engine and the SDK in this one), or with the fake server in this process.
+    const own = only === 'engine' ? await startServer(latency) : await startInProcess(latency);
     try {
       for (let k = 0; k <= repeat; k++) report(await measure(own.url, rows, concurrency, latency));
     } finally {
