@@ -215,20 +215,22 @@ async function main(): Promise<void> {
   try {
     // Warm-up: loads the SDK and opens connections, so the figures below are steady-state
     // (start-up left out). Each figure is the median of --repeat runs (the machine is shared).
-    // A full-size warm-up of each: the JIT and the connection pool reach their steady state.
-    await measure(server.url, rows, concurrency, latency);
-    await measureSdk(server.url, rows, concurrency, latency);
-    await measureSdk(server.url, rows, concurrency, latency, true);
+    // A full-size warm-up of each kind, then its runs one after another, as the rows of one long
+    // job follow one another (interleaved with the SDK-alone runs, each engine run started with
+    // the JIT and the heap shaped by other code).
     const runs: Array<Awaited<ReturnType<typeof measure>>> = [];
     const sdks: Array<Awaited<ReturnType<typeof measureSdk>>> = [];
     const builtins: Array<Awaited<ReturnType<typeof measureSdk>>> = [];
+    await measure(server.url, rows, concurrency, latency);
     for (let k = 0; k < repeat; k++) {
       const m = await measure(server.url, rows, concurrency, latency);
       report(m);
       runs.push(m);
-      sdks.push(await measureSdk(server.url, rows, concurrency, latency));
-      builtins.push(await measureSdk(server.url, rows, concurrency, latency, true));
     }
+    await measureSdk(server.url, rows, concurrency, latency);
+    for (let k = 0; k < repeat; k++) sdks.push(await measureSdk(server.url, rows, concurrency, latency));
+    await measureSdk(server.url, rows, concurrency, latency, true);
+    for (let k = 0; k < repeat; k++) builtins.push(await measureSdk(server.url, rows, concurrency, latency, true));
     console.log(
       `the openai SDK alone on Node's built-in fetch (its default): CPU ${med(builtins.map((m) => m.cpuPerReq)).toFixed(2)} ms/request, wall/ideal ${med(builtins.map((m) => m.ratio)).toFixed(3)}`,
     );
