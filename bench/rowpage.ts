@@ -10,7 +10,8 @@
  *  2. A 5 MB proof of a model that looped to its token limit, opened by deep link: time from the
  *     navigation to the first screen of the proof painted, and the longest task until the page
  *     has cut the whole text into blocks. Target: ≤ 1 s to the first screen, no task over 100 ms.
- *     Once with the host's default cut for transfer (2 MB per field) and once sent whole.
+ *     Once with the host's default cut for transfer (2 MB per field) and once sent whole (for
+ *     comparison only: no user path sends a field whole, so that run has no target).
  *
  * Needs /usr/bin/chromium (or QED_CHROMIUM) and a built dist/ (node esbuild.mjs).
  *
@@ -225,32 +226,34 @@ async function main(): Promise<void> {
       }
       const first = med(runs.map((r) => r.first));
       const longest = med(runs.map((r) => r.longest));
+      // Sent whole is no path a user can take (no option, flag or request sends a field whole): it
+      // shows what the cut buys, and is reported without the target.
+      const userPath = maxFieldChars === undefined;
+      const aside = userPath ? '' : ' (for comparison: no user path sends a field whole)';
       console.log(
         `5 MB looping proof, ${label}, opened by deep link (median of 3, navigation start = 0; load average ${loadavg()[0].toFixed(1)}):`,
       );
       console.log(
-        `  first screen of the proof   ${ms(first).padStart(10)}   target ≤ 1000 ms: ${verdict(first <= 1000)}`,
+        `  first screen of the proof   ${ms(first).padStart(10)}${userPath ? `   target ≤ 1000 ms: ${verdict(first <= 1000)}` : aside}`,
       );
       console.log(`  whole text taken in         ${ms(med(runs.map((r) => r.cut))).padStart(10)}`);
       console.log(
-        `  longest task (load, scroll) ${ms(longest).padStart(10)}   target ≤ 100 ms: ${verdict(longest <= 100)}`,
+        `  longest task (load, scroll) ${ms(longest).padStart(10)}${userPath ? `   target ≤ 100 ms: ${verdict(longest <= 100)}` : aside}`,
       );
       const load = loadavg()[0].toFixed(1);
       figure({
         name: `5 MB looping proof (${label}): first screen by deep link`,
         value: first,
         unit: 'ms',
-        target: '≤ 1000',
-        met: first <= 1000,
-        note: `median of 3, from the navigation start; load average ${load}`,
+        ...(userPath ? { target: '≤ 1000', met: first <= 1000 } : {}),
+        note: `median of 3, from the navigation start; load average ${load}${aside}`,
       });
       figure({
         name: `5 MB looping proof (${label}): longest task (load, scroll)`,
         value: longest,
         unit: 'ms',
-        target: '≤ 100',
-        met: longest <= 100,
-        note: `median of 3 runs' longest; load average ${load}`,
+        ...(userPath ? { target: '≤ 100', met: longest <= 100 } : {}),
+        note: `median of 3 runs' longest; load average ${load}${aside}`,
       });
       console.log(
         `  for scale, its small row:   ${ms(med(base.map((r) => r.first))).padStart(10)} to the first screen, longest task ${ms(med(base.map((r) => r.longest)))} (any page load)`,
