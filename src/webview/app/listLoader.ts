@@ -43,11 +43,13 @@ export class ListLoader {
    */
   async settled(): Promise<void> {
     await this.firstLoad;
-    let current: Promise<void>;
-    do {
-      current = this.reloading;
+    // A reload begun meanwhile is waited for too, but only a few: while a job appends rows the
+    // list reloads again and again, and a step must not wait for a quiet moment.
+    for (let round = 0; round < 3; round++) {
+      const current = this.reloading;
       await current;
-    } while (current !== this.reloading);
+      if (current === this.reloading) return;
+    }
   }
 
   async loadSummary(): Promise<void> {
