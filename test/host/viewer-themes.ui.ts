@@ -1,11 +1,12 @@
 /**
- * The results viewer in VS Code's built-in colour themes, in a REAL VS Code (code-server): light,
- * dark, high contrast dark and high contrast light, switched live in one workbench (the user
- * settings file is rewritten; VS Code re-themes the open webview). For each theme: the page carries
+ * The results viewer in VS Code's built-in colour themes, in a REAL VS Code (code-server): light
+ * and dark (Modern and 2026), high contrast dark and light, switched live in one workbench with
+ * Preferences: Color Theme (VS Code re-themes the open webview). For each theme: the page carries
  * the theme kind's body class, the main button (a vscode-elements control) is painted with the
  * button colour VS Code hands the webview (its real theme, not the viewer's own fallback palette),
- * and in high contrast every visible control has a border in the theme's contrast colour.
- * Screenshots per theme (list + open row, and the Regrade dialog): test-results/host-theme-*.png.
+ * and in high contrast every visible control has a border in the theme's contrast colour, the
+ * Regrade and Override dialogs' too. Screenshots per theme (list + open row, each dialog):
+ * test-results/host-theme-*.png.
  *
  *   bash scripts/host/run.sh test/host/viewer-themes.ui.ts
  */
@@ -44,6 +45,9 @@ after(() => {
 const THEMES = [
   { setting: 'Light Modern', label: 'Light Modern', kind: 'vscode-light', workbench: 'vs', file: 'light', hc: false },
   { setting: 'Dark Modern', label: 'Dark Modern', kind: 'vscode-dark', workbench: 'vs-dark', file: 'dark', hc: false },
+  // The 2026 pair, new in 1.139; each follows a theme of the other kind, so the switch shows.
+  { setting: 'Light 2026', label: 'Light 2026', kind: 'vscode-light', workbench: 'vs', file: 'light-2026', hc: false },
+  { setting: 'Dark 2026', label: 'Dark 2026', kind: 'vscode-dark', workbench: 'vs-dark', file: 'dark-2026', hc: false },
   {
     setting: 'Default High Contrast',
     label: 'Dark High Contrast',
@@ -96,10 +100,11 @@ async function look(v: FrameLocator): Promise<Look> {
   return v.locator('body').evaluate((body) => {
     const root = getComputedStyle(document.documentElement);
     // VS Code's variables as the colours the browser computes them to (rgb(…)), '' for unset.
-    const [buttonVar, secondaryVar, contrastBorder] = [
+    const [buttonVar, secondaryVar, contrastBorder, focusBorder] = [
       '--vscode-button-background',
       '--vscode-button-secondaryBackground',
       '--vscode-contrastBorder',
+      '--vscode-focusBorder',
     ].map((name) => {
       const value = root.getPropertyValue(name).trim();
       if (!value) return '';
@@ -119,12 +124,14 @@ async function look(v: FrameLocator): Promise<Look> {
     for (const el of visible) {
       // The control's box is some element in its shadow root (a text field's input sits in a
       // bordered wrapper, a check box's mark in a bordered square): any of them drawing a
-      // contrast-coloured line will do.
+      // contrast-coloured line will do; the focused control draws the focus colour instead, as
+      // VS Code's own inputs do.
+      const lines = el === document.activeElement ? [contrastBorder, focusBorder] : [contrastBorder];
       const ok = [el, ...Array.from(el.shadowRoot?.querySelectorAll('*') ?? [])].some((c) => {
         const s = getComputedStyle(c);
         const border = parseFloat(s.borderTopWidth) >= 1 && s.borderTopStyle !== 'none' && s.borderTopColor;
         const outline = parseFloat(s.outlineWidth) >= 1 && s.outlineStyle !== 'none' && s.outlineColor;
-        return border === contrastBorder || outline === contrastBorder;
+        return lines.includes(border || '') || lines.includes(outline || '');
       });
       if (!ok)
         unbordered.push(
@@ -224,6 +231,18 @@ test(
               assert.deepEqual(inDialog.unbordered, [], 'the Regrade dialog controls have a contrast border');
             }
             await screenshot(page, `host-theme-${t.file}-regrade.png`);
+            await page.keyboard.press('Escape');
+            await dialog.waitFor({ state: 'detached' });
+
+            // The Override dialog: points per rubric item, a note, the reviewer.
+            await v.locator('vscode-button[data-action=override]').click();
+            await dialog.waitFor();
+            await page.mouse.move(1, 1);
+            if (t.hc) {
+              const inDialog = await look(v);
+              assert.deepEqual(inDialog.unbordered, [], 'the Override dialog controls have a contrast border');
+            }
+            await screenshot(page, `host-theme-${t.file}-override.png`);
             await page.keyboard.press('Escape');
             await dialog.waitFor({ state: 'detached' });
           });
