@@ -43,3 +43,22 @@ test('a row asked for together with the list page and the summary is answered fi
   await far;
   host.dispose();
 });
+
+test('a row asked for in the same moment as the file is opened is served (not "the file has 0 rows")', async () => {
+  // What `qed view` does with a deep link it is asked for at once: the page's first request (and
+  // the server's first screen) may come before the index has started reading.
+  const f = join(dir(), 'early.jsonl');
+  writeFileSync(
+    f,
+    Array.from({ length: 50 }, (_, i) => JSON.stringify({ problem_id: `E-${i}`, problem: 'p', score: 1 })).join('\n') +
+      '\n',
+  );
+  for (let k = 0; k < 5; k++) {
+    const host = new ViewerHost({ files: [f], host: 'stub' });
+    const opened = host.open();
+    const row = await ask(host, 'row', { file: 0, index: 30 });
+    assert.equal(row.summary.id, 'E-30');
+    await opened;
+    host.dispose();
+  }
+});

@@ -491,7 +491,8 @@ export class ResultsIndex {
     this.summaryCursor = 0;
     this.complete = false;
     this.generation++;
-    this.wake(true);
+    // Waiters stay: they wait for rows of the new table (or its end). Released here, a row asked
+    // for in the same moment as the file is opened would be told the file has no rows.
     await this.scan(st, 0);
   }
 
