@@ -89,8 +89,21 @@ function addKatex() {
   const own = readFileSync('dist/webview.css', 'utf8');
   writeFileSync(
     'dist/webview.css',
-    `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}`,
+    `/* KaTeX ${JSON.parse(readFileSync(join(katexDir, '..', 'package.json'), 'utf8')).version} (MIT) */\n${css}\n${own}\n${darkByMedia()}`,
   );
+}
+
+/**
+ * The dark palette (styles.css, the rule that starts with `body.vscode-dark,`) again for `qed view`
+ * in a browser that prefers dark, by media query: a page painted before its script runs (the
+ * first screen of a deep link) is then dark from its first frame. Written from the one rule, so
+ * the two cannot drift.
+ */
+function darkByMedia() {
+  const src = readFileSync('src/webview/app/styles.css', 'utf8');
+  const m = /\nbody\.vscode-dark,\n[^{]*\bbody\.qed-dark \{([^}]*)\}/.exec(src);
+  if (!m) throw new Error('esbuild.mjs: the dark palette rule of styles.css was not found; update darkByMedia()');
+  return `@media (prefers-color-scheme: dark){body[data-host='http']{${m[1].replace(/\s+/g, '')}}}\n`;
 }
 
 /**

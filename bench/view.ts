@@ -325,7 +325,17 @@ async function browserFigures(file: string, proof: string): Promise<void> {
     // Three fresh servers (a new index each: the row is asked for while the file is being
     // indexed); the median is the figure. Each run also says where the page's time went, from its
     // resource timings and the marks the viewer sets (qed:boot, qed:init, qed:row, qed:built).
-    const runs: Array<{ painted: number; driver: number; renderMs: number; load: number; parts: string }> = [];
+    // The row page is painted twice: first the first screen `qed view` sends with the page
+    // (firstScreen.ts, timed by the Element Timing API), then the viewer's own, when its script
+    // has run and takes over (data-painted-at).
+    const runs: Array<{
+      shown: number;
+      painted: number;
+      driver: number;
+      renderMs: number;
+      load: number;
+      parts: string;
+    }> = [];
     for (let k = 0; k < 3; k++) {
       if (k > 0) {
         await page.goto('about:blank');
@@ -340,6 +350,25 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       const driver = performance.now() - t0;
       const painted = Number(await page.getAttribute('.row-page', 'data-painted-at'));
       const renderMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
+      // The first screen's paint (Element Timing on its heading), or, when later, the arrival of
+      // the last KaTeX font it asked for (KaTeX's fonts block their text until loaded: formulas
+      // painted before that are invisible): fonts asked for before the script ran.
+      const shown = await page.evaluate(
+        () =>
+          new Promise<number | undefined>((resolve) => {
+            const boot = performance.getEntriesByName('qed:boot')[0]?.startTime ?? Infinity;
+            const fonts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+              .filter((e) => e.name.endsWith('.woff2') && e.startTime < boot)
+              .reduce((m, e) => Math.max(m, e.responseEnd), 0);
+            new PerformanceObserver((l) => {
+              const e = l
+                .getEntries()
+                .find((x) => (x as PerformanceEntry & { identifier?: string }).identifier === 'qed-first-screen');
+              resolve(e ? Math.max(fonts, (e as PerformanceEntry & { renderTime: number }).renderTime) : undefined);
+            }).observe({ type: 'element', buffered: true });
+            setTimeout(() => resolve(undefined), 200);
+          }),
+      );
       const parts = await page.evaluate(() => {
         const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime;
         const res = (suffix: string) =>
@@ -349,13 +378,16 @@ async function browserFigures(file: string, proof: string): Promise<void> {
         const f = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(0));
         return `html ${f(nav.responseEnd)}, webview.js ${f(res('webview.js'))}, script run ${f(at('qed:boot'))}, init ${f(at('qed:init'))}, row in ${f(at('qed:row'))}, built ${f(at('qed:built'))}, fonts ${f(res('KaTeX_Main-Regular.woff2'))}`;
       });
-      runs.push({ painted, driver, renderMs, load, parts });
+      if (shown === undefined)
+        throw new Error('the first screen sent with the page was not painted (no Element Timing entry)');
+      runs.push({ shown, painted, driver, renderMs, load, parts });
       console.log(
-        `  ?row=1 run ${k + 1}: painted at ${ms(painted)} (load ${load.toFixed(1)}; ms after navigation start: ${parts}; row page built in ${ms(renderMs)})`,
+        `  ?row=1 run ${k + 1}: first screen painted at ${ms(shown)}, the viewer's own at ${ms(painted)} (load ${load.toFixed(1)}; ms after navigation start: ${parts}; row page built in ${ms(renderMs)})`,
       );
     }
-    const mid = [...runs].sort((a, b) => a.painted - b.painted)[1];
-    const paintedAt = mid.painted;
+    const mid = [...runs].sort((a, b) => a.shown - b.shown)[1];
+    const shownAt = mid.shown;
+    const paintedAt = [...runs].sort((a, b) => a.painted - b.painted)[1].painted;
     const firstRendered = mid.driver;
     const renderMs = mid.renderMs;
     const warm: number[] = [];
@@ -386,18 +418,24 @@ async function browserFigures(file: string, proof: string): Promise<void> {
     });
     figure({
       name: 'qed view ?row=1 on the 1 GB file while indexing: row page painted',
-      value: paintedAt,
+      value: shownAt,
       unit: 'ms',
       target: '≤ 300',
-      met: paintedAt <= 300,
-      note: `from the navigation start, Chromium headless, median of 3 fresh servers (${runs.map((r) => ms(r.painted)).join(', ')}; load average ${runs.map((r) => r.load.toFixed(1)).join(', ')})`,
+      met: shownAt <= 300,
+      note: `from the navigation start to the paint of the row's first screen sent with the page, Chromium headless, median of 3 fresh servers (${runs.map((r) => ms(r.shown)).join(', ')}; load average ${runs.map((r) => r.load.toFixed(1)).join(', ')})`,
+    });
+    figure({
+      name: 'qed view ?row=1 on the 1 GB file while indexing: the viewer took over (its own row page painted)',
+      value: paintedAt,
+      unit: 'ms',
+      note: `the script compiled and run, the handshake, the row built again and painted beneath the first screen, which is then taken away; median of 3 (${runs.map((r) => ms(r.painted)).join(', ')})`,
     });
     const limit = await staticFirstScreen(browser, page, server.url);
     figure({
       name: "the same row page's first screen as a static page (no script): painted",
       value: limit.fcp,
       unit: 'ms',
-      note: `the limit of this machine's Chromium for that content: header and problem beside the proof's first screen, saved from the page above (${limit.kb} kB of HTML, ${limit.elements} elements), served with the viewer's stylesheet and fonts and opened in a fresh page; first contentful paint, median of 3 (${limit.runs.map(ms).join(', ')}); the header alone: ${ms(limit.header)}; ours ${(paintedAt / limit.fcp).toFixed(2)}× it`,
+      note: `the limit of this machine's Chromium for that content: header and problem beside the proof's first screen, saved from the page above (${limit.kb} kB of HTML, ${limit.elements} elements), served with the viewer's stylesheet and fonts and opened in a fresh page; first contentful paint, median of 3 (${limit.runs.map(ms).join(', ')}); the header alone: ${ms(limit.header)}; ours (first screen) ${(shownAt / limit.fcp).toFixed(2)}× it`,
     });
     console.log(
       `  qed view, 1 GB file, opened with ?row=1 while the host is still indexing: the row page is painted ${ms(paintedAt)} after the navigation started (${ms(firstRendered)} as seen by the test driver; row page built in ${ms(renderMs)}, cold JIT); ${ms(warm.sort((a, b) => a - b)[1])} once the file is indexed`,

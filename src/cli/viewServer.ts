@@ -12,7 +12,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ViewerHost, type ViewerHostOptions } from '../core/view/host';
 import { makeNonce, PRELOAD_FONTS, viewerHtml } from '../core/view/html';
-import type { HostMessage, ViewerMessage } from '../protocol';
+import type { FullRow, HostMessage, ViewerMessage } from '../protocol';
+import { firstScreenHtml } from '../webview/firstScreen';
+import { warmUp } from '../webview/render/warmUp';
+import { readLink } from '../webview/app/state';
 import { describeError } from '../core/errors';
 
 export interface ViewServerOptions extends Omit<ViewerHostOptions, 'host'> {
@@ -101,9 +104,47 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   });
   let port = 0;
 
+  /** A file of the built viewer (read once), or undefined when it is missing. */
+  const asset = (name: string): Buffer | undefined => {
+    let body = cache.get(name);
+    if (!body) {
+      try {
+        body = readFileSync(join(assets, name));
+      } catch {
+        return undefined;
+      }
+      cache.set(name, body);
+    }
+    return body;
+  };
+
   const tokenOk = (seg: string) => {
     const b = Buffer.from(seg);
     return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf);
+  };
+
+  /** The first screen of the row a page address links to, or undefined (no link, no such row). */
+  const deepLinkedScreen = async (search: string): Promise<string | undefined> => {
+    const link = readLink(search);
+    if (link.row === undefined) return undefined;
+    const file = link.file ?? 0;
+    const info = host.fileInfos[file];
+    if (!info) return undefined;
+    const reply = await host.handle({
+      kind: 'request',
+      id: 0,
+      type: 'row',
+      params: { file, index: link.row, lazyCalls: true },
+    });
+    if (reply?.kind !== 'response' || !reply.ok) return undefined;
+    const reading = host.readingProgress(file);
+    return firstScreenHtml(reply.result as FullRow, {
+      fileName: info.name,
+      filePath: info.path,
+      macros: opts.settings?.macros,
+      caps: host.capabilities(),
+      reading: reading && { message: reading.message, fraction: reading.fraction ?? 1 },
+    });
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
@@ -117,6 +158,8 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     if (!first || !tokenOk(first)) return send(res, 403, 'forbidden: this address needs the token qed view printed\n');
     const path = rest.join('/');
     if (req.method === 'GET' && path === '') {
+      // A deep link (?row=N): the row's first screen is sent with the page (see firstScreen.ts).
+      const firstScreen = await deepLinkedScreen(url.search).catch(() => undefined);
       const nonce = makeNonce();
       const csp = `default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'; script-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
       const title =
@@ -134,21 +177,15 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
           csp,
           title,
           host: 'http',
+          firstScreen,
         }),
         'text/html; charset=utf-8',
         { 'content-security-policy': `${csp}; frame-ancestors 'none'` },
       );
     }
     if (req.method === 'GET' && ASSET.test(path)) {
-      let body = cache.get(path);
-      if (!body) {
-        try {
-          body = readFileSync(join(assets, path));
-        } catch {
-          return send(res, 404, 'not found\n');
-        }
-        cache.set(path, body);
-      }
+      const body = asset(path);
+      if (!body) return send(res, 404, 'not found\n');
       // The assets never change while this server runs and its token (in every URL) is new each
       // run: the browser may keep them, and reuse its compiled script on the next load.
       return send(res, 200, body, TYPES[path.slice(path.lastIndexOf('.') + 1)], {
@@ -199,6 +236,9 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
       else res.end();
     });
   });
+  // Before the address is out: the renderer compiled, so the first screen of a deep link is sent
+  // without its cold start.
+  warmUp();
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port ?? 0, '127.0.0.1', () => ok());

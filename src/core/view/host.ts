@@ -135,6 +135,9 @@ export class ViewerHost {
     return this.files.map((f) => f.info);
   }
 
+  /** The last progress of each file's reading (qed view's first screen shows it as the viewer would). */
+  private readonly reading = new Map<number, Extract<HostEvent, { type: 'progress' }>>();
+
   /** Events (file changes, progress) for every connected viewer. */
   onMessage(fn: (m: HostMessage) => void): () => void {
     this.listeners.add(fn);
@@ -142,7 +145,13 @@ export class ViewerHost {
   }
 
   private emit(event: HostEvent): void {
+    if (event.type === 'progress' && event.id === undefined) this.reading.set(event.file, event);
     for (const fn of this.listeners) fn({ kind: 'event', event });
+  }
+
+  /** How far the reading of `file` is, as last told (undefined before the first word of it). */
+  readingProgress(file: number): Extract<HostEvent, { type: 'progress' }> | undefined {
+    return this.reading.get(file);
   }
 
   /** Checks the files on disk every `ms` (qed view; VS Code uses its file watcher instead). */
@@ -174,7 +183,7 @@ export class ViewerHost {
     return typeof u === 'function' ? u() : u;
   }
 
-  private capabilities(): Capabilities {
+  capabilities(): Capabilities {
     const why = this.unavailable();
     return {
       regrade: !!this.opts.grader && !why,

@@ -12,6 +12,8 @@ export interface ViewerHtmlOptions {
   host: 'vscode' | 'http' | 'stub';
   /** Fonts fetched with the page rather than when the first formula is laid out (KaTeX's fonts block their text until loaded). */
   fontUris?: string[];
+  /** Markup shown until the script has started (`qed view`'s first screen of a deep-linked row). */
+  firstScreen?: string;
 }
 
 /** KaTeX's fonts nearly every formula uses: preloaded with the page. */
@@ -43,7 +45,7 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
 ${(o.fontUris ?? []).map((u) => `<link rel="preload" href="${esc(u)}" as="font" type="font/woff2" crossorigin>\n`).join('')}<title>${esc(o.title)}</title>
 </head>
 <body data-host="${esc(o.host)}">
-<div id="app"><p class="boot">Loading the results viewer…</p></div>
+<div id="app">${o.firstScreen ?? '<p class="boot">Loading the results viewer…</p>'}</div>
 <script nonce="${esc(o.nonce)}" src="${esc(o.scriptUri)}"></script>
 </body>
 </html>

@@ -13,7 +13,7 @@
 
 import type { Capabilities, FileInfo, RowQuery, RowStatus, ViewerSettings, ViewerState } from '../../protocol';
 import { button, select, selectValue, setChoices, setSelectValue } from './controls';
-import { clear, h } from './dom';
+import { h } from './dom';
 import { RowList } from './list';
 import type { Rpc } from './rpc';
 import { CompareToggle } from './compare';
@@ -27,6 +27,7 @@ import { ListLoader } from './listLoader';
 import { HostEvents } from './hostEvents';
 import { RowPage } from './rowPage';
 import { RowActions } from './rowActions';
+import { FIRST_SCREEN_CLASS } from '../firstScreen';
 
 export class App {
   private files: FileInfo[] = [];
@@ -47,6 +48,8 @@ export class App {
   private readonly root: HTMLElement;
   private readonly fileSelect = select({ 'aria-label': 'File' }, []);
   private readonly main = h('main', { class: 'split' });
+  /** The server-rendered first screen, while it covers the viewer being built. */
+  private cover: HTMLElement | undefined;
 
   constructor(
     mount: HTMLElement,
@@ -163,8 +166,12 @@ export class App {
       this.page.reset();
       await this.page.openIndex(open, false);
       await this.page.whenPainted();
+      this.uncover();
       await this.loadFile(restored?.scrollTop, restored?.selected, true);
-    } else await this.loadFile(restored?.scrollTop, restored?.selected);
+    } else {
+      this.uncover();
+      await this.loadFile(restored?.scrollTop, restored?.selected);
+    }
     // QED: Compare Results opens straight into the comparison.
     if (restored?.compare && this.files.length > 1 && !this.compare.view) this.compare.toggle();
     document.body.dataset.ready = 'true';
@@ -175,7 +182,12 @@ export class App {
   // ---------------------------------------------------------------------------------------------
 
   private build(): void {
-    clear(this.root);
+    // `qed view`'s server-rendered first screen of a deep-linked row (firstScreen.ts) stays where
+    // it is, on top of the viewer being built, until the viewer's own row page has been painted
+    // (start()). Left in place, it is not laid out again.
+    const first = this.root.querySelector<HTMLElement>(`:scope > .${FIRST_SCREEN_CLASS}`);
+    for (const child of Array.from(this.root.childNodes)) if (child !== first) child.remove();
+    this.cover = first ?? undefined;
     this.root.className = 'qed-app';
     this.filters.build();
     setChoices(
@@ -238,6 +250,12 @@ export class App {
     bindDetailClicks(this.page.detail, this.rpc.transport.kind);
     // A printed row page shows the whole text, not only the blocks scrolled into view.
     window.addEventListener('beforeprint', renderPending);
+  }
+
+  /** Takes the server-rendered first screen away (the viewer's own page is on screen beneath it). */
+  private uncover(): void {
+    this.cover?.remove();
+    this.cover = undefined;
   }
 
   private setFont(size: number): void {

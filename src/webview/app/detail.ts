@@ -3,9 +3,10 @@
 // of thought folded away, and the bookkeeping (tokens, cost, time, metadata).
 
 import type { FullRow } from '../../protocol';
-import { clear, fmtInt, fmtScore, fmtSeconds, fmtUsd, h, STATUS_LABEL } from './dom';
+import { clear, fmtInt, fmtSeconds, fmtUsd, h } from './dom';
 import { renderPlainMath, renderRich } from './render';
 import { fillLazy, ONE_PIECE_CHARS } from './lazyRich';
+import { rowCallouts, rowTitle } from './rowHead';
 import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
 /** Plain-math texts longer than this are first shown as plain text (markdown texts are rendered
@@ -206,7 +207,6 @@ export function renderDetail(full: FullRow, ctx: DetailContext, actions: HTMLEle
 
 function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): HTMLElement {
   const row = full.row;
-  const s = full.summary;
   const page = h('article', { class: 'row-page', 'data-row-index': full.index, 'data-rev': full.rev });
   // Blocks rendered as they scroll into view keep the page's formula counts up to date.
   ctx.onRender = () => {
@@ -217,12 +217,7 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
 
   // Header: id, the model's grade and the human one side by side, actions.
   const human = obj(row.human_grade);
-  const humanTotal = human
-    ? (num(human.total) ??
-      (Array.isArray(human.points)
-        ? (human.points as unknown[]).reduce<number>((a, b) => a + (num(b) ?? 0), 0)
-        : num(human.points)))
-    : undefined;
+  const title = rowTitle(full);
   page.append(
     h(
       'header',
@@ -230,73 +225,30 @@ function buildDetail(full: FullRow, ctx: DetailContext, actions: HTMLElement): H
       h(
         'div',
         { class: 'row-title' },
-        h('h2', { text: s.id }),
-        h(
-          'span',
-          { class: `badge big st-${s.status}`, title: STATUS_LABEL[s.status], 'data-field': 'score' },
-          s.score !== null ? `model ${fmtScore(s.score, s.max)}` : STATUS_LABEL[s.status],
-        ),
-        humanTotal !== undefined
-          ? h(
-              'span',
-              { class: 'badge big human', 'data-field': 'human_grade', title: 'human grade' },
-              `human ${fmtScore(humanTotal, s.max)}`,
-            )
-          : null,
-        h(
-          'span',
-          { class: 'muted' },
-          [
-            `row ${full.index + 1} · ${s.live ? 'journal ' : ''}line ${full.line}`,
-            s.model ? ` · ${s.model}` : '',
-            s.source ? ` · ${s.source}` : '',
-          ].join(''),
-        ),
+        h('h2', { text: title.id }),
+        title.badges.map((b) => h('span', { class: b.cls, title: b.title, 'data-field': b.field }, b.text)),
+        h('span', { class: 'muted' }, title.where),
       ),
       actions,
     ),
   );
 
-  const callouts = h('div', { class: 'callouts' });
-  if (str(row.error))
-    callouts.append(
+  const callouts = rowCallouts(full);
+  if (callouts.length)
+    page.append(
       h(
         'div',
-        { class: 'callout error', 'data-field': 'error' },
-        h('strong', { text: 'Generation failed: ' }),
-        String(row.error),
+        { class: 'callouts' },
+        callouts.map((c) =>
+          h(
+            'div',
+            { class: `callout ${c.kind}`, 'data-field': c.field },
+            c.lead ? h('strong', { text: c.lead }) : null,
+            c.text,
+          ),
+        ),
       ),
     );
-  if (str(row.grade_error))
-    callouts.append(
-      h(
-        'div',
-        { class: 'callout warn', 'data-field': 'grade_error' },
-        h('strong', { text: 'Grading problem: ' }),
-        String(row.grade_error),
-      ),
-    );
-  if (s.truncated)
-    callouts.append(
-      h(
-        'div',
-        { class: 'callout warn' },
-        row.finish_reason === 'length'
-          ? 'The model stopped at its token limit: the solution may be cut short.'
-          : 'The solution is empty.',
-      ),
-    );
-  if (full.cut)
-    callouts.append(
-      h(
-        'div',
-        { class: 'callout warn' },
-        `Very long text was shortened for display: ${Object.entries(full.cut)
-          .map(([k, n]) => `${k} (${Math.round(n / 1000)} kB)`)
-          .join(', ')}.`,
-      ),
-    );
-  if (callouts.childElementCount) page.append(callouts);
 
   // Problem and proof side by side.
   const problem = str(row.problem) ?? '';

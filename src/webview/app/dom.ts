@@ -83,3 +83,8 @@ export const STATUS_SHORT = {
   parse_error: 'parse error',
   run_error: 'run error',
 } as const;
+
+/** The banner's words for a file's reading progress (a fraction below 1). */
+export function progressText(message: string, fraction: number): string {
+  return `${message} (${Math.round(fraction * 100)}%)`;
+}

@@ -24,7 +24,18 @@ export class FilterBar {
     spellcheck: 'false',
   });
   readonly searchError = h('span', { class: 'search-error', role: 'alert' });
-  readonly chips = h('div', { class: 'chips', role: 'group', 'aria-label': 'Status' });
+  // Until the file's counts arrive, an invisible chip holds the line at its height: the row page
+  // below does not move down when the chips come (firstScreen.ts draws the same).
+  readonly chips = h(
+    'div',
+    { class: 'chips', role: 'group', 'aria-label': 'Status' },
+    h(
+      'button',
+      { type: 'button', class: 'chip placeholder', tabindex: -1, 'aria-hidden': 'true' },
+      h('span', { class: 'dot' }),
+      '…',
+    ),
+  );
   readonly filtersBox = h('div', { class: 'filters' });
   readonly filtersToggle = button('Filters', { 'aria-expanded': 'false' }, true);
   readonly sortSelect = select({ 'aria-label': 'Sort by' }, []);

@@ -1,6 +1,7 @@
 // Events the host sends unasked: "reveal this row", read progress, and "the file changed" (a job
 // appending rows, a rewrite, a removal). Bursts of changes are coalesced into one refresh.
 
+import { progressText } from './dom';
 import type { HostEvent } from '../../protocol';
 import type { ListLoader } from './listLoader';
 import type { RowList } from './list';
@@ -35,7 +36,7 @@ export class HostEvents {
     if (e.file !== host.file()) return;
     if (e.type === 'progress') {
       if (e.fraction !== undefined && e.fraction < 1)
-        host.loader.showBanner(`${e.message} (${Math.round(e.fraction * 100)}%)`, 'progress');
+        host.loader.showBanner(progressText(e.message, e.fraction), 'progress');
       else if (host.loader.endProgress()) this.scheduleRefresh();
       return;
     }

@@ -101,6 +101,23 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
   return s.length;
 }
 
+/**
+ * The blocks of a long text's first screen: blocks stop near FIRST_SCREEN_CHARS rather than a
+ * whole block past it (their formulas are what the page waits for before it is shown). `end` is
+ * where the rest of the text begins. The same cut serves the page (fillLazy) and `qed view`'s
+ * server-rendered first screen (firstScreen.ts), so both show the same blocks.
+ */
+export function firstScreenBlocks(text: string): { blocks: string[]; end: number } {
+  const blocks: string[] = [];
+  let at = 0;
+  while (at < text.length && at < FIRST_SCREEN_CHARS) {
+    const end = blockEnd(text, at, Math.max(MIN_EAGER_CHARS, Math.min(BLOCK_CHARS, FIRST_SCREEN_CHARS - at)));
+    blocks.push(text.slice(at, end));
+    at = end;
+  }
+  return { blocks, end: at };
+}
+
 /** Splits a whole text into blocks (tests and benches; the page cuts long texts a slice at a time). */
 export function splitBlocks(s: string): string[] {
   const out: string[] = [];
@@ -176,20 +193,8 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   box.classList.add('lazy');
   // After this task, when the page being built is in place: let go of the blocks of pages gone.
   setTimeout(forgetDetached, 0);
-  let at = 0;
-  let firstChars = 0;
   const big = text.length > SLICED_CHARS;
-  const addBlock = (eager: boolean): void => {
-    // The first screen's blocks stop near FIRST_SCREEN_CHARS rather than a whole block past it
-    // (its formulas are what the page waits for before it is shown).
-    const target = eager
-      ? Math.max(MIN_EAGER_CHARS, Math.min(BLOCK_CHARS, FIRST_SCREEN_CHARS - firstChars))
-      : big
-        ? BIG_BLOCK_CHARS
-        : BLOCK_CHARS;
-    const end = blockEnd(text, at, target);
-    const src = text.slice(at, end);
-    at = end;
+  const addBlock = (src: string, eager: boolean): void => {
     const el = document.createElement('div');
     el.className = eager ? 'rich-block first' : 'rich-block';
     const render = () => {
@@ -213,13 +218,16 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
     }
     box.append(el);
   };
-  while (at < text.length && firstChars < FIRST_SCREEN_CHARS) {
-    const before = at;
-    addBlock(true);
-    firstChars += at - before;
-  }
+  const first = firstScreenBlocks(text);
+  for (const src of first.blocks) addBlock(src, true);
+  let at = first.end;
+  const nextBlock = () => {
+    const end = blockEnd(text, at, big ? BIG_BLOCK_CHARS : BLOCK_CHARS);
+    addBlock(text.slice(at, end), false);
+    at = end;
+  };
   if (text.length - at <= SLICED_CHARS) {
-    while (at < text.length) addBlock(false);
+    while (at < text.length) nextBlock();
     return;
   }
   // A very long text: the rest is cut into blocks a slice at a time.
@@ -227,7 +235,7 @@ export function fillLazy(box: HTMLElement, text: string, ctx: LazyContext): void
   const slice = () => {
     // Another row was opened meanwhile: the rest is not needed.
     if (!box.isConnected) return;
-    for (const until = at + CHARS_PER_SLICE; at < until && at < text.length;) addBlock(false);
+    for (const until = at + CHARS_PER_SLICE; at < until && at < text.length;) nextBlock();
     if (at < text.length) setTimeout(slice, 0);
     else delete box.dataset.cutting;
   };

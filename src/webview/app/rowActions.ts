@@ -1,6 +1,7 @@
 // The action bar of a row page (back, previous/next, Regrade, Override, Export, Link) and what
 // Regrade and Override do: the dialog, a toast with the outcome, the row page reloaded.
 
+import { actionsBlocked, overrideLabel } from './rowHead';
 import type { Capabilities, FullRow } from '../../protocol';
 import { button } from './controls';
 import { fmtUsd, h } from './dom';
@@ -37,17 +38,12 @@ export class RowActions {
   bar(full: FullRow): HTMLElement {
     const caps = this.host.caps();
     const { bar, regrade, override } = (this.built ??= this.build());
-    const live = full.summary.live
-      ? "this row is still in the running job's journal: wait until the job ends"
-      : undefined;
-    regrade.disabled = !caps.regrade || !!full.row.error || !!live;
-    regrade.title = !caps.regrade
-      ? (caps.regradeUnavailable ?? 'not available here')
-      : (live ??
-        (full.row.error ? 'generation failed: nothing to grade' : 'Grade this row again with a grader config'));
-    override.textContent = full.row.human_grade ? 'Edit human grade…' : 'Override grade…';
-    override.disabled = !caps.override || !!live;
-    if (live) override.title = live;
+    const blocked = actionsBlocked(full, caps);
+    regrade.disabled = blocked.regrade !== undefined;
+    regrade.title = blocked.regrade ?? 'Grade this row again with a grader config';
+    override.textContent = overrideLabel(full);
+    override.disabled = blocked.override !== undefined;
+    if (blocked.override) override.title = blocked.override;
     else override.removeAttribute('title');
     return bar;
   }

@@ -7,12 +7,8 @@ import { renderDetail, runDeferred, type DetailContext } from './detail';
 import type { RowList } from './list';
 import type { Rpc } from './rpc';
 import { remoteCalls } from './trace';
-import { renderRich } from './render';
+import { warmUp } from '../render/warmUp';
 import { updateLink } from './state';
-
-/** Rendered once while the first row is fetched (see prefetch): the common paths of markdown and KaTeX. */
-const WARM_UP =
-  '**Warm-up.** Let $x_{n+1} = x_n^2 + c$ and $\\frac{a+b}{2} \\ge \\sqrt{ab}$, so\n$$\\sum_{k=1}^{n} k^2 = \\frac{n(n+1)(2n+1)}{6}, \\quad \\binom{2n}{n} \\mid p$$\n\n1. $f(x+y) = f(x) + f(y)$, *hence* $\\angle ABC = 90^\\circ$.\n2. `code` and $\\gcd(a, b) = 1$.';
 
 export interface RowPageHost {
   rpc: Rpc;
@@ -57,7 +53,7 @@ export class RowPage {
     this.early = { file, index, reply };
     // While the row is on its way: a few formulas and some markdown rendered once, so the
     // renderer's code is compiled and its tables built before the row page needs them.
-    setTimeout(() => renderRich(WARM_UP), 0);
+    setTimeout(warmUp, 0);
   }
 
   /** Resolves when the row page last built has been painted (at once when the page is hidden). */

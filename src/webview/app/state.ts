@@ -46,11 +46,16 @@ export function applyFont(size: number): void {
 
 /** `?row=N` or `#row=N` (1-based), and `file=K` (1-based) when several files are served. */
 export function deepLink(): { row?: number; file?: number } {
+  return readLink(location.search, location.hash);
+}
+
+/** The row and file (0-based) a page address asks for; also read by `qed view`'s server (no DOM). */
+export function readLink(search: string, hash = ''): { row?: number; file?: number } {
   const out: { row?: number; file?: number } = {};
-  const params = new URLSearchParams(location.search);
-  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
-  const row = Number(hash.get('row') ?? params.get('row') ?? NaN);
-  const file = Number(hash.get('file') ?? params.get('file') ?? NaN);
+  const params = new URLSearchParams(search);
+  const hashed = new URLSearchParams(hash.replace(/^#/, ''));
+  const row = Number(hashed.get('row') ?? params.get('row') ?? NaN);
+  const file = Number(hashed.get('file') ?? params.get('file') ?? NaN);
   if (Number.isInteger(row) && row >= 1) out.row = row - 1;
   if (Number.isInteger(file) && file >= 1) out.file = file - 1;
   return out;
