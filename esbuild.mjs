@@ -27,29 +27,35 @@ const common = {
   legalComments: 'linked',
 };
 
-/** `./cas` (src/core/grade/answer/cas.ts) stays out of the bundle: `require('./cas.js')` at run time. */
-const casApart = {
-  name: 'cas-apart',
+/**
+ * Large parts a bundle loads only when needed stay out of it, required from beside it at run time:
+ * `./cas` (src/core/grade/answer/cas.ts, from precise.ts) as `./cas.js`, `./screens`
+ * (src/cli/screens.ts, from viewServer.ts) as `./screens.js`.
+ */
+const APART = { 'src/core/grade/answer/precise.ts': './cas', 'src/cli/viewServer.ts': './screens' };
+const apart = {
+  name: 'apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/cas$/ }, (args) =>
-      args.importer.replaceAll('\\', '/').endsWith('src/core/grade/answer/precise.ts')
-        ? { path: './cas.js', external: true }
-        : undefined,
-    );
+    b.onResolve({ filter: /^\.\/(cas|screens)$/ }, (args) => {
+      const importer = args.importer.replaceAll('\\', '/');
+      const hit = Object.entries(APART).find(([file, path]) => importer.endsWith(file) && path === args.path);
+      return hit ? { path: `${args.path}.js`, external: true } : undefined;
+    });
   },
 };
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/extension/engine.ts'], outfile: 'dist/engine.js', plugins: [casApart] },
+  { ...common, entryPoints: ['src/extension/engine.ts'], outfile: 'dist/engine.js', plugins: [apart] },
   {
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [casApart],
+    plugins: [apart],
   },
   { ...common, entryPoints: ['src/core/grade/answer/cas.ts'], outfile: 'dist/cas.js', sourcemap: false },
+  { ...common, entryPoints: ['src/cli/screens.ts'], outfile: 'dist/screens.js', sourcemap: false },
 ];
 
 const browser = {

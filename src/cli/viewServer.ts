@@ -13,8 +13,6 @@ import { join, resolve } from 'node:path';
 import { ViewerHost, type ViewerHostOptions } from '../core/view/host';
 import { makeNonce, PRELOAD_FONTS, viewerHtml } from '../core/view/html';
 import type { FullRow, HostMessage, ViewerMessage } from '../protocol';
-import { firstScreenHtml } from '../webview/firstScreen';
-import { warmUp } from '../webview/render/warmUp';
 import { readLink } from '../webview/app/state';
 import { describeError } from '../core/errors';
 
@@ -90,6 +88,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startViewServer(opts: ViewServerOptions): Promise<ViewServer> {
+  // The renderer (KaTeX, markdown-it) is loaded here, from dist/screens.js beside the CLI's bundle,
+  // not with the CLI: its other commands never need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const screens = require('./screens') as typeof import('./screens');
   const assets = opts.assetsDir ?? findAssets();
   const token = opts.token ?? randomBytes(18).toString('base64url');
   const tokenBuf = Buffer.from(token);
@@ -138,7 +140,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     });
     if (reply?.kind !== 'response' || !reply.ok) return undefined;
     const reading = host.readingProgress(file);
-    return firstScreenHtml(reply.result as FullRow, {
+    return screens.firstScreenHtml(reply.result as FullRow, {
       fileName: info.name,
       filePath: info.path,
       macros: opts.settings?.macros,
@@ -238,7 +240,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   });
   // Before the address is out: the renderer compiled, so the first screen of a deep link is sent
   // without its cold start.
-  warmUp();
+  screens.warmUp();
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(opts.port ?? 0, '127.0.0.1', () => ok());

@@ -62,6 +62,8 @@ test('every file a bundle requires from beside it is built and shipped', (t) => 
   }
   // The engine and the CLI load the computer algebra system from beside them.
   assert.ok(required.has('cas.js'), `expected ./cas.js among ${[...required].join(', ')}`);
+  // qed view's server loads its renderer from beside the CLI.
+  assert.ok(required.has('screens.js'), `expected ./screens.js among ${[...required].join(', ')}`);
   for (const f of required) {
     assert.ok(existsSync(path.join(DIST, f)), `dist/${f} is required but not built`);
     assert.ok(shipped(`dist/${f}`), `dist/${f} is required but left out of the .vsix`);
