@@ -132,12 +132,11 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     const file = link.file ?? 0;
     const info = host.fileInfos[file];
     if (!info) return undefined;
-    const reply = await host.handle({
-      kind: 'request',
-      id: 0,
-      type: 'row',
-      params: { file, index: link.row, lazyCalls: true },
-    });
+    // Its own session: the request ids of the pages' sessions are theirs.
+    const reply = await host.handle(
+      { kind: 'request', id: 0, type: 'row', params: { file, index: link.row, lazyCalls: true } },
+      'first-screen',
+    );
     if (reply?.kind !== 'response' || !reply.ok) return undefined;
     const reading = host.readingProgress(file);
     return screens.firstScreenHtml(reply.result as FullRow, {
