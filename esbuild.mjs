@@ -36,7 +36,7 @@ const APART = { 'src/core/grade/answer/precise.ts': './cas', 'src/cli/viewServer
 const apart = {
   name: 'apart',
   setup(b) {
-    b.onResolve({ filter: /^\.\/(cas|screens)$/ }, (args) => {
+    b.onResolve({ filter: /^\.\/\w+$/ }, (args) => {
       const importer = args.importer.replaceAll('\\', '/');
       const hit = Object.entries(APART).find(([file, path]) => importer.endsWith(file) && path === args.path);
       return hit ? { path: `${args.path}.js`, external: true } : undefined;

@@ -7,6 +7,7 @@ import { clear, fmtInt, fmtSeconds, fmtUsd, h } from './dom';
 import { renderPlainMath, renderRich } from './render';
 import { fillLazy, ONE_PIECE_CHARS } from './lazyRich';
 import { rowCallouts, rowTitle } from './rowHead';
+import { num, obj, str } from './values';
 import { lazyFold, memoryCalls, readTrace, Timeline, type Calls } from './trace';
 
 /** Plain-math texts longer than this are first shown as plain text (markdown texts are rendered
@@ -26,11 +27,6 @@ export interface DetailContext {
   /** Called when a block of a long text is rendered later (as it scrolls into view). */
   onRender?: () => void;
 }
-
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Rendered markdown + math in a container: long texts in blocks (first screen now, the rest as
  * it scrolls into view), very long plain-math texts as plain text with a button. */

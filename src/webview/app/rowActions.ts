@@ -1,8 +1,8 @@
 // The action bar of a row page (back, previous/next, Regrade, Override, Export, Link) and what
 // Regrade and Override do: the dialog, a toast with the outcome, the row page reloaded.
 
-import { actionsBlocked, overrideLabel } from './rowHead';
 import type { Capabilities, FullRow } from '../../protocol';
+import { actionsBlocked, overrideLabel } from './rowHead';
 import { button } from './controls';
 import { fmtUsd, h } from './dom';
 import type { Rpc } from './rpc';

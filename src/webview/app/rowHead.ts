@@ -5,6 +5,7 @@
 
 import type { Capabilities, FullRow } from '../../protocol';
 import { fmtScore, STATUS_LABEL } from './dom';
+import { num, obj } from './values';
 
 export interface RowBadge {
   cls: string;
@@ -28,10 +29,6 @@ export interface RowCallout {
   lead?: string;
   text: string;
 }
-
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** The human grade's total: its `total`, else the sum of its points. */
 export function humanTotal(human: Record<string, unknown> | undefined): number | undefined {

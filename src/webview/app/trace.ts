@@ -12,14 +12,13 @@
 import type { AgentTraceStep } from '../../protocol';
 import { button, select, selectValue, setSelectValue, type VscodeSingleSelect } from './controls';
 import { append, clear, fmtInt, fmtSeconds, fmtUsd, h } from './dom';
+import { obj } from './values';
 
 /** Step headers built at once; more on request (a trace may have thousands of steps). */
 export const STEP_BATCH = 200;
 
 type Rich = (text: string, field: string) => HTMLElement;
 
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 /** A short plain-text picture of any value, for reporting it. */
 const show = (v: unknown): string => {
