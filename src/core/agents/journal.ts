@@ -38,6 +38,7 @@ interface StepRecord {
 export class StepJournal {
   private readonly records = new Map<string, Map<string, StepRecord>>();
   private fd: number | undefined;
+  // No gathering wait: an agent's next step waits for this one's line to be on disk.
   private readonly sync = new GroupSync(() => this.fd);
   readonly warnings: string[] = [];
 

@@ -20,7 +20,7 @@ import {
   writeJsonlAtomic,
   type FileSnapshot,
 } from '../data';
-import { GroupSync } from './groupSync';
+import { GroupSync, RESULTS_GATHER_MS } from './groupSync';
 import { JobLock, processAlive } from './lock';
 
 /** What makes two runs "the same run": rows of different identities must never be mixed. */
@@ -78,6 +78,7 @@ export class ResultStore {
   private readonly sync = new GroupSync(
     () => this.fd,
     () => (this.dirty = false),
+    RESULTS_GATHER_MS,
   );
   readonly warnings: string[] = [];
 
@@ -145,8 +146,9 @@ export class ResultStore {
   /**
    * Appends a finished (or failed) row to the journal — a failed write throws here — and
    * returns a promise that resolves once the line is on disk (fdatasync). Rows finishing together
-   * share one sync (group commit): a sync under way covers the lines written before it started,
-   * one more sync queued behind it covers all the lines written since.
+   * share one sync (group commit): the first line of a group waits RESULTS_GATHER_MS for others, a
+   * sync under way covers the lines written before it started, one more sync queued behind it
+   * covers all the lines written since.
    */
   append(key: string, row: Row): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
