@@ -230,3 +230,20 @@ test('host: a row opened before its summary is read comes with its figures; the 
   );
   host.dispose();
 });
+
+test('a row waited for as a large file opens is handed over after the read that brought it, not at the end', async () => {
+  // What a deep link does: the page (or `qed view`'s first screen) asks for row 1 as the index
+  // starts. The rows are known after the scan's first read; the request must not wait for more.
+  const f = join(dir(), 'deep.jsonl');
+  writeFileSync(f, Array.from({ length: 400 }, (_, i) => row(i)).join('\n') + '\n');
+  const idx = new ResultsIndex(f);
+  idx.inlineSummaryBytes = 0;
+  idx.readSize = 1000;
+  const built = idx.offsets();
+  await idx.waitForRows(1);
+  const listed = idx.table.n;
+  assert.ok(listed >= 1 && listed < 20, `handed over with ${listed} of 400 rows listed`);
+  await built;
+  assert.equal(idx.table.n, 400);
+  await idx.close();
+});
