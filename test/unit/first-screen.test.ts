@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { FullRow } from '../../src/protocol';
 import { firstScreenHtml } from '../../src/webview/firstScreen';
 import { firstScreenBlocks } from '../../src/webview/app/lazyRich';
+import { viewerHtml } from '../../src/core/view/html';
 
 function full(row: Record<string, unknown>, over: Partial<FullRow['summary']> = {}): FullRow {
   return {
@@ -102,4 +103,25 @@ test('a file still being read shows the banner the viewer shows meanwhile; a rea
     /<div class="banner progress">reading run\.jsonl: 4000 rows \(42%\)<\/div>/,
   );
   assert.doesNotMatch(firstScreenHtml(row, { ...opts, reading: { message: '4000 rows', fraction: 1 } }), /banner/);
+});
+
+test("a page sent with a first screen starts the viewer's script after that screen is painted", () => {
+  const base = {
+    scriptUri: 'webview.js',
+    styleUri: 'webview.css',
+    nonce: 'N0nce',
+    csp: 'x',
+    title: 't',
+    host: 'http' as const,
+  };
+  const plain = viewerHtml(base);
+  assert.match(plain, /<script nonce="N0nce" src="webview.js"><\/script>/, 'without one: the script tag as usual');
+  const page = viewerHtml({ ...base, firstScreen: '<div class="first-screen">row</div>' });
+  // No script tag the parser would stop at and run before the first frame; nothing fetched early.
+  assert.doesNotMatch(page, /<script[^>]*\ssrc=/);
+  assert.doesNotMatch(page, /rel="preload" href="webview.js"/);
+  const loader = /<script nonce="N0nce">([^<]*)<\/script>/.exec(page);
+  assert.ok(loader, 'one inline script, with the page nonce (the CSP allows nothing else)');
+  assert.match(loader[1], /^requestAnimationFrame\(function \(\) \{ setTimeout\(/);
+  assert.match(loader[1], /s\.nonce = "N0nce"; s\.src = "webview.js"/);
 });

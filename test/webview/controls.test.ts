@@ -13,6 +13,7 @@ import {
   HAVE_CHROMIUM,
   NO_CHROMIUM,
   browserAndScratch,
+  openRow,
   choose,
   fillField,
   proofRow,
@@ -166,8 +167,7 @@ describe('the viewer controls are vscode-elements', { skip: !HAVE_CHROMIUM && NO
   });
 
   test('the row page and its dialogs: Regrade and Override fields take input; Esc and Cancel close them', async () => {
-    await page.goto(`${server.url}?row=2`);
-    await page.waitForSelector('.row-page[data-row-index="1"]');
+    await openRow(page, server.url, 2);
     await page.getByRole('button', { name: 'Regrade…' }).waitFor();
     assert.deepEqual(await nativeControls(page), [], 'no native button in the action bar');
     await page.click('vscode-button[data-action=regrade]');

@@ -121,6 +121,17 @@ export async function watchPage(page: Page): Promise<{ errors: string[]; console
   return { errors, consoleErrors };
 }
 
+/**
+ * Opens `qed view`'s deep link to row `n` (1-based) and waits for the viewer's own row page: the
+ * page first shows the first screen the server sent (the same classes, inert), which the viewer
+ * replaces once its script has run and its row page is painted.
+ */
+export async function openRow(page: Page, url: string, n: number): Promise<void> {
+  await page.goto(`${url}?row=${n}`);
+  await page.waitForSelector(`.row-page[data-row-index="${n - 1}"][data-painted-at]`);
+  await page.waitForFunction(() => !document.querySelector('.first-screen'));
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
   const file = join(RESULTS, `${name}.png`);

@@ -11,7 +11,16 @@ import type { Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
 import { blockEnd, splitBlocks, BLOCK_CHARS } from '../../src/webview/app/lazyRich';
 import { renderRich } from '../../src/webview/render';
-import { HAVE_CHROMIUM, NO_CHROMIUM, browserAndScratch, proofRow, screenshot, watchPage, writeJsonl } from './helpers';
+import {
+  HAVE_CHROMIUM,
+  NO_CHROMIUM,
+  browserAndScratch,
+  openRow,
+  proofRow,
+  screenshot,
+  watchPage,
+  writeJsonl,
+} from './helpers';
 
 const scratch = browserAndScratch();
 
@@ -88,8 +97,7 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
   });
 
   test('the first screen is rendered at once, the rest when it scrolls into view', async () => {
-    await page.goto(`${server.url}?row=1`);
-    await page.waitForSelector('.row-page[data-row-index="0"]');
+    await openRow(page, server.url, 1);
     const sol = '.row-page [data-field=model_solution]';
     const first = await page.$$eval(`${sol} > .rich-block`, (els) => els.map((e) => e.classList.contains('pending')));
     assert.ok(first.length > 10, `${first.length} blocks`);
@@ -117,7 +125,7 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
   });
 
   test('find-in-page finds text in blocks not rendered yet', async () => {
-    await page.goto(`${server.url}?row=2`);
+    await openRow(page, server.url, 2);
     await page.waitForSelector(
       '.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:not(.pending) .katex',
     );
@@ -134,7 +142,7 @@ describe('the row page of a long proof', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
 
   test('a 5 MB proof opens and shows its first screen, rendered', async () => {
     await page.goto('about:blank');
-    await page.goto(`${server.url}?row=2`);
+    await openRow(page, server.url, 2);
     await page.waitForSelector(
       '.row-page[data-row-index="1"] [data-field=model_solution] > .rich-block:first-child:not(.pending) .katex',
     );
