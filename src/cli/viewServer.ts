@@ -158,6 +158,10 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     const [, first, ...rest] = url.pathname.split('/');
     if (!first || !tokenOk(first)) return send(res, 403, 'forbidden: this address needs the token qed view printed\n');
     const path = rest.join('/');
+    // `/TOKEN?row=2` typed without the slash: the page's files are relative to the address, so
+    // they would be asked for beside the token instead of under it.
+    if (req.method === 'GET' && !rest.length)
+      return send(res, 308, 'moved\n', undefined, { location: `/${first}/${url.search}` });
     if (req.method === 'GET' && path === '') {
       // A deep link (?row=N): the row's first screen is sent with the page (see firstScreen.ts).
       const firstScreen = await deepLinkedScreen(url.search).catch(() => undefined);

@@ -23,6 +23,7 @@ import {
   choose,
   fillField,
   imobenchResults,
+  openRow,
   proofRow,
   readLines,
   screenshot,
@@ -206,8 +207,7 @@ describe('qed view (in-process server)', { skip: !HAVE_CHROMIUM && NO_CHROMIUM }
   });
 
   test('deep links ?row=N and #row=N; the state survives a reload', async () => {
-    await page.goto(`${server.url}?row=13`);
-    await page.waitForSelector('.row-page[data-row-index="12"]');
+    await openRow(page, server.url, 13);
     // Human grade beside the model grade, and its note rendered.
     assert.match((await page.textContent('.row-head')) ?? '', /model 0\/7.*human 4\/7/s);
     assert.ok(await page.$('.human-grade [data-field=human_grade] .math-inline'));
@@ -466,6 +466,12 @@ describe(
         403,
       );
       assert.equal(await status(`/${token}/`), 200);
+      // Typed without the slash after the token: sent to the address with it (the page's files
+      // are relative to it), the row kept.
+      const bare = await fetch(`${u.origin}/${token}?row=2`, { redirect: 'manual' });
+      assert.equal(bare.status, 308);
+      assert.equal(bare.headers.get('location'), `/${token}/?row=2`);
+      assert.equal(await status(`/${token.slice(0, -1)}x?row=2`), 403);
       assert.equal(await status(`/${token}/webview.js`), 200);
       assert.equal(await status(`/${token}/KaTeX_Main-Regular.woff2`), 200);
       assert.equal(await status(`/${token}/cli.js`), 404);
