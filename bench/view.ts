@@ -324,8 +324,9 @@ async function browserFigures(file: string, proof: string): Promise<void> {
     await watchPage(page);
     // Five fresh servers (a new index each: the row is asked for while the file is being
     // indexed); the median is the figure. The first run is a fresh browser's first page, and the
-    // next one or two fall in the browser's own start-up work (it loads its omnibox pages in the
-    // background about a second after launch): with three runs the median was always one of these. Each run also says where the page's time went, from its
+    // next one is usually slower than the later ones too (the browser is still starting: traces
+    // show it loading its own omnibox pages in the background); with three runs the median was
+    // nearly always that second run. Each run also says where the page's time went, from its
     // resource timings and the marks the viewer sets (qed:boot, qed:init, qed:row, qed:built).
     // The row page is painted twice: first the first screen `qed view` sends with the page
     // (firstScreen.ts, timed by the Element Timing API), then the viewer's own, when its script
