@@ -216,7 +216,8 @@ async function main(): Promise<void> {
       for (let k = 0; k < 3; k++) {
         await page.goto('about:blank');
         await page.goto(`${s2.url}?row=2`);
-        await page.waitForSelector('.row-page[data-row-index="1"] [data-field=model_solution] .katex');
+        // The viewer's own row page (the first screen the server sent comes before it).
+        await page.waitForSelector('.row-page[data-row-index="1"][data-painted-at] [data-field=model_solution] .katex');
         const first = await page.evaluate(async () => {
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
           return performance.now();

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       });
       await page.goto(`${server.url}?row=${ROW}`);
       await page.waitForSelector(`.row-page[data-row-index="${ROW - 1}"][data-painted-at]`, { timeout: 60_000 });
-      const painted = Number(await page.getAttribute('.row-page', 'data-painted-at'));
+      const painted = Number(await page.getAttribute('.row-page[data-painted-at]', 'data-painted-at'));
       const marks = await page.evaluate(() =>
         performance
           .getEntriesByType('mark')

@@ -316,7 +316,7 @@ function testProof(): string {
 /** qed view on the big file in Chromium: first row page rendered, and the 30 KB proof's row page. */
 async function browserFigures(file: string, proof: string): Promise<void> {
   const { startViewServer } = await import('../src/cli/viewServer');
-  const { launch, watchPage, writeJsonl, proofRow } = await import('../test/webview/helpers');
+  const { launch, watchPage, writeJsonl, proofRow, openRow } = await import('../test/webview/helpers');
   const browser = await launch();
   let server = await startViewServer({ files: [file] });
   try {
@@ -352,8 +352,8 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       await page.goto(`${server.url}?row=1`);
       await page.waitForSelector('.row-page[data-row-index="0"][data-painted-at]', { timeout: 60_000 });
       const driver = performance.now() - t0;
-      const painted = Number(await page.getAttribute('.row-page', 'data-painted-at'));
-      const renderMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
+      const painted = Number(await page.getAttribute('.row-page[data-painted-at]', 'data-painted-at'));
+      const renderMs = Number(await page.getAttribute('.row-page[data-painted-at]', 'data-render-ms'));
       // The first screen's paint (Element Timing on its heading), or, when later, the arrival of
       // the last KaTeX font it asked for (KaTeX's fonts block their text until loaded: formulas
       // painted before that are invisible): fonts asked for before the script ran.
@@ -399,7 +399,7 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       const t1 = performance.now();
       await page.goto(`${server.url}?row=${50_000 + k}`);
       await page.waitForSelector(`.row-page[data-row-index="${49_999 + k}"][data-painted-at]`);
-      warm.push(Number(await page.getAttribute('.row-page', 'data-painted-at')));
+      warm.push(Number(await page.getAttribute('.row-page[data-painted-at]', 'data-painted-at')));
       void t1;
     }
     // Scrolling the list: jump through the 100k rows and time until the rows are on screen.
@@ -454,9 +454,9 @@ async function browserFigures(file: string, proof: string): Promise<void> {
       proofRow(1, { model_solution: proof.replace(/a_\{/g, 'b_{') }),
     ]);
     const s2 = await startViewServer({ files: [proofFile] });
-    await page.goto(`${s2.url}?row=1`);
-    await page.waitForSelector('.row-page[data-row-index="0"]');
-    const coldMs = Number(await page.getAttribute('.row-page', 'data-render-ms'));
+    // The viewer's own row page (not the first screen the server sent with the page).
+    await openRow(page, s2.url, 1);
+    const coldMs = Number(await page.getAttribute('.row-page[data-painted-at]', 'data-render-ms'));
     // Warm (the usual case: rows opened one after another in one page): from the click on
     // "next"/"previous" to the second frame after the row page is in, so layout and paint count.
     const steps = await page.evaluate(async () => {
@@ -505,6 +505,7 @@ async function staticFirstScreen(
   const { viewerHtml, PRELOAD_FONTS } = await import('../src/core/view/html');
   await page.goto(`${viewUrl}?row=1`);
   await page.waitForSelector('.row-page[data-row-index="0"][data-complete=true]');
+  await page.waitForFunction(() => !document.querySelector('.first-screen'));
   const cut = (keepPair: boolean) =>
     page.evaluate((pair) => {
       const app = document.querySelector('.qed-app')!.cloneNode(true) as HTMLElement;
