@@ -53,6 +53,28 @@ test('lines written during the gathering wait share one sync; a line after it st
   assert.deepEqual(done, [1, 2, 3, 4, 5, 6]);
 });
 
+test('a line with nothing more to come ends the gathering wait: its sync starts at once', async (t) => {
+  const { fd, held } = setup(t);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const gs = new GroupSync(() => fd, undefined, 20);
+  const a = gs.after(true);
+  await flush();
+  assert.equal(held.length, 0, 'waiting for other lines');
+  // The job's last row: nothing else is under way.
+  const b = gs.after(false);
+  assert.equal(a, b, 'one sync for both');
+  await flush();
+  assert.equal(held.length, 1, 'started without the rest of the wait');
+  held.shift()!();
+  await b;
+  // Alone from the start: no wait at all.
+  const c = gs.after(false);
+  await flush();
+  assert.equal(held.length, 1);
+  held.shift()!();
+  await c;
+});
+
 test('without a wait, a sync starts at once and a failed one rejects only its own lines', async (t) => {
   const fd = openSync(join(mkdtempSync(join(tmpdir(), 'qed-gsync-')), 'j'), 'a');
   t.after(() => closeSync(fd));

@@ -5,7 +5,8 @@ import { fdatasync } from 'node:fs';
  * for one line or fifty (0.1–0.3 ms of CPU on this kind of machine, most of it in the kernel); the
  * rows of a large job finish a few milliseconds apart, so without a wait most rows paid a sync of
  * their own (550–700 syncs for 2,000 rows at 50 at once; 75–90 with the wait). The wait only delays
- * when a row is counted as on disk — its line is written at once — so nothing is decided by it.
+ * when a row is counted as on disk — its line is written at once — so nothing is decided by it; and
+ * it is only taken while other rows are under way (a job's last row is synced at once).
  */
 export const RESULTS_GATHER_MS = 20;
 
@@ -19,6 +20,8 @@ export const RESULTS_GATHER_MS = 20;
 export class GroupSync {
   private syncing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** Ends the gathering wait of the queued sync at once. */
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly fd: () => number | undefined,
@@ -28,12 +31,30 @@ export class GroupSync {
     private readonly gatherMs = 0,
   ) {}
 
-  after(): Promise<void> {
-    if (this.queued) return this.queued;
-    const gathered = this.gatherMs > 0 ? new Promise<void>((res) => setTimeout(res, this.gatherMs)) : undefined;
+  /**
+   * `gather`: other lines may follow soon (other rows are under way), so the sync may wait for
+   * them. Without it the sync starts as soon as none is under way: nothing is waited for in vain
+   * (a job's last row, a job doing one row at a time).
+   */
+  after(gather = true): Promise<void> {
+    if (this.queued) {
+      if (!gather) this.release?.();
+      return this.queued;
+    }
+    const gathered =
+      gather && this.gatherMs > 0
+        ? new Promise<void>((res) => {
+            const timer = setTimeout(res, this.gatherMs);
+            this.release = () => {
+              clearTimeout(timer);
+              res();
+            };
+          })
+        : undefined;
     const under = this.syncing?.catch(() => undefined);
     const next = Promise.all([gathered, under]).then(() => {
       this.queued = undefined;
+      this.release = undefined;
       return (this.syncing = this.syncNow());
     });
     this.queued = next;

@@ -253,7 +253,8 @@ export async function processRows(opts: ProcessRowsOptions): Promise<JobSummary>
       // together share one sync.
       let onDisk: Promise<void>;
       try {
-        onDisk = store.append(task.key, outcome.row);
+        // While other rows are under way their lines may share this one's sync.
+        onDisk = store.append(task.key, outcome.row, counts.inFlight > 0);
       } catch (e) {
         syncError ??= environmentError(e, store.journalPath) ?? e;
         break;

@@ -146,11 +146,12 @@ export class ResultStore {
   /**
    * Appends a finished (or failed) row to the journal — a failed write throws here — and
    * returns a promise that resolves once the line is on disk (fdatasync). Rows finishing together
-   * share one sync (group commit): the first line of a group waits RESULTS_GATHER_MS for others, a
+   * share one sync (group commit): while other rows are under way (`othersUnderWay`), the first
+   * line of a group waits RESULTS_GATHER_MS for theirs; a
    * sync under way covers the lines written before it started, one more sync queued behind it
    * covers all the lines written since.
    */
-  append(key: string, row: Row): Promise<void> {
+  append(key: string, row: Row, othersUnderWay = false): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
     // Serialised once: the final rewrite writes the same text. Each line is written at once (a
     // viewer shows it live, and a full disk stops the job before another row is asked for); the
@@ -159,7 +160,7 @@ export class ResultStore {
     writeSync(this.fd, `${text}\n`);
     this.rows.set(key, new JournalLine(text, this.opts.isDone(row)));
     this.dirty = true;
-    return this.sync.after();
+    return this.sync.after(othersUnderWay);
   }
 
   /**
