@@ -147,9 +147,8 @@ export class ResultStore {
    * Appends a finished (or failed) row to the journal — a failed write throws here — and
    * returns a promise that resolves once the line is on disk (fdatasync). Rows finishing together
    * share one sync (group commit): while other rows are under way (`othersUnderWay`), the first
-   * line of a group waits RESULTS_GATHER_MS for theirs; a
-   * sync under way covers the lines written before it started, one more sync queued behind it
-   * covers all the lines written since.
+   * line of a group waits RESULTS_GATHER_MS for theirs; a sync under way covers the lines written
+   * before it started, one more sync queued behind it covers all the lines written since.
    */
   append(key: string, row: Row, othersUnderWay = false): Promise<void> {
     if (this.fd === undefined) throw new Error('result store is closed');
