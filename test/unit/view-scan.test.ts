@@ -247,3 +247,18 @@ test('a row waited for as a large file opens is handed over after the read that 
   assert.equal(idx.table.n, 400);
   await idx.close();
 });
+
+test('an index closed while its file is read stops reading it', async () => {
+  // A view closed while a large file is being indexed: the rest of the file is not read for nobody.
+  const f = join(dir(), 'closed.jsonl');
+  writeFileSync(f, Array.from({ length: 400 }, (_, i) => row(i)).join('\n') + '\n');
+  const idx = new ResultsIndex(f);
+  idx.inlineSummaryBytes = 0;
+  idx.readSize = 1000;
+  const built = idx.offsets();
+  const waiting = idx.waitForRows(400);
+  await idx.close();
+  await built;
+  await waiting; // released, not left hanging
+  assert.ok(idx.table.n < 400, `${idx.table.n} of 400 rows read after the close`);
+});

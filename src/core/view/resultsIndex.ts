@@ -176,8 +176,8 @@ export class ResultsIndex {
   }
 
   /**
-   * Stops the background reading of summaries (the index's last user is gone; it is not used
-   * again). Resolves once a slice under way has ended.
+   * Stops the background reading of the lines and of the summaries (the index's last user is
+   * gone; it is not used again). Resolves once a slice under way has ended.
    */
   async close(): Promise<void> {
     this.closed = true;
@@ -524,6 +524,11 @@ export class ResultsIndex {
       const defer = size - from > this.inlineSummaryBytes || this.table.pendingCount > 0;
       const journalBase = this.journalBase;
       while (pos < size) {
+        // The index's last user is gone (a view closed while a large file was read): stop reading.
+        if (this.closed) {
+          this.wake(true);
+          return;
+        }
         // The first read is small: the first rows are listed (and a deep-linked row answered)
         // without waiting for 4 MB of fresh memory to be mapped (~11 ms of page faults here).
         const want = pos === from ? Math.min(FIRST_READ, chunk) : chunk;
