@@ -135,6 +135,27 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     }
   });
 
+  test('`qed view --font-size`: the first screen is drawn at that size, and nothing moves at the takeover', async () => {
+    const sized = await startViewServer({
+      files: [writeJsonl(join(scratch.dir(), 'sized.jsonl'), [proofRow(0, { model_solution: LONG })])],
+      settings: { fontSize: 18 },
+    });
+    const { page, held } = await open(`${sized.url}?row=1`);
+    try {
+      assert.equal(await page.$eval('.first-screen .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
+      const before = await spots(page, '.first-screen');
+      for (const r of held.splice(0)) await r.continue();
+      await page.unroute('**/webview.js');
+      await page.waitForSelector('.row-page[data-row-index="0"][data-painted-at]');
+      await page.waitForFunction(() => !document.querySelector('.first-screen'));
+      assert.deepEqual(await page.evaluate(() => (window as unknown as { takeover: string[] }).takeover), before);
+      assert.equal(await page.$eval('.detail .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
+    } finally {
+      await page.close();
+      await sized.close();
+    }
+  });
+
   test('in a browser that prefers dark, the first screen is dark from its first frame', async () => {
     const { page } = await open(`${server.url}?row=1`, 'dark');
     try {

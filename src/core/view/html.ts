@@ -16,6 +16,8 @@ export interface ViewerHtmlOptions {
   fontUris?: string[];
   /** Markup shown until the script has started (`qed view`'s first screen of a deep-linked row). */
   firstScreen?: string;
+  /** The text size in px the viewer will use (`--qed-font-size`), set before anything is drawn. */
+  fontSize?: number;
 }
 
 /** KaTeX's fonts nearly every formula uses: preloaded with the page. */
@@ -52,7 +54,7 @@ function afterFirstPaint(o: ViewerHtmlOptions): string {
 
 export function viewerHtml(o: ViewerHtmlOptions): string {
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="en"${o.fontSize ? ` style="--qed-font-size: ${Number(o.fontSize)}px"` : ''}>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${esc(o.csp)}">
