@@ -231,14 +231,20 @@ test('host: a row opened before its summary is read comes with its figures; the 
   host.dispose();
 });
 
-test('a row waited for as a large file opens is handed over after the read that brought it, not at the end', async () => {
-  // What a deep link does: the page (or `qed view`'s first screen) asks for row 1 as the index
-  // starts. The rows are known after the scan's first read; the request must not wait for more.
-  const f = join(dir(), 'deep.jsonl');
+/** An index of 400 rows read 1,000 bytes at a time, as a large file is (offsets first). */
+function readInSmallSteps(name: string): ResultsIndex {
+  const f = join(dir(), name);
   writeFileSync(f, Array.from({ length: 400 }, (_, i) => row(i)).join('\n') + '\n');
   const idx = new ResultsIndex(f);
   idx.inlineSummaryBytes = 0;
   idx.readSize = 1000;
+  return idx;
+}
+
+test('a row waited for as a large file opens is handed over after the read that brought it, not at the end', async () => {
+  // What a deep link does: the page (or `qed view`'s first screen) asks for row 1 as the index
+  // starts. The rows are known after the scan's first read; the request must not wait for more.
+  const idx = readInSmallSteps('deep.jsonl');
   const built = idx.offsets();
   await idx.waitForRows(1);
   const listed = idx.table.n;
@@ -250,11 +256,7 @@ test('a row waited for as a large file opens is handed over after the read that 
 
 test('an index closed while its file is read stops reading it', async () => {
   // A view closed while a large file is being indexed: the rest of the file is not read for nobody.
-  const f = join(dir(), 'closed.jsonl');
-  writeFileSync(f, Array.from({ length: 400 }, (_, i) => row(i)).join('\n') + '\n');
-  const idx = new ResultsIndex(f);
-  idx.inlineSummaryBytes = 0;
-  idx.readSize = 1000;
+  const idx = readInSmallSteps('closed.jsonl');
   const built = idx.offsets();
   const waiting = idx.waitForRows(400);
   await idx.close();

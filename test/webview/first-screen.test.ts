@@ -93,6 +93,18 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     return { page, held };
   }
 
+  /**
+   * Lets the viewer's script go and waits until the viewer has taken the screen over (its own row
+   * page `index` painted, the first screen gone); returns where the spots were at that moment.
+   */
+  async function takeOver(page: Page, held: Route[], index: number): Promise<string[]> {
+    for (const r of held.splice(0)) await r.continue();
+    await page.unroute('**/webview.js');
+    await page.waitForSelector(`.row-page[data-row-index="${index}"][data-painted-at]`);
+    await page.waitForFunction(() => !document.querySelector('.first-screen'));
+    return page.evaluate(() => (window as unknown as { takeover: string[] }).takeover);
+  }
+
   test('painted before the script runs: the row, its grade and its formulas, inert', async () => {
     const { page, held } = await open(`${server.url}?row=3`);
     try {
@@ -117,11 +129,7 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     try {
       const before = await spots(page, '.first-screen');
       const firstLines = await shownText(page, '.first-screen .solution .rich-block');
-      for (const r of held.splice(0)) await r.continue();
-      await page.unroute('**/webview.js');
-      await page.waitForSelector('.row-page[data-row-index="2"][data-painted-at]');
-      await page.waitForFunction(() => !document.querySelector('.first-screen'));
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { takeover: string[] }).takeover), before);
+      assert.deepEqual(await takeOver(page, held, 2), before);
       assert.equal(await shownText(page, '.detail .solution .rich-block'), firstLines);
       // The viewer's page is whole and usable: the rest of the proof, its actions, the list.
       await page.waitForSelector('.list .row.selected.open');
@@ -144,11 +152,7 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     try {
       assert.equal(await page.$eval('.first-screen .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
       const before = await spots(page, '.first-screen');
-      for (const r of held.splice(0)) await r.continue();
-      await page.unroute('**/webview.js');
-      await page.waitForSelector('.row-page[data-row-index="0"][data-painted-at]');
-      await page.waitForFunction(() => !document.querySelector('.first-screen'));
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { takeover: string[] }).takeover), before);
+      assert.deepEqual(await takeOver(page, held, 0), before);
       assert.equal(await page.$eval('.detail .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
     } finally {
       await page.close();
