@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ViewerHost, type ViewerHostOptions } from '../core/view/host';
 import { makeNonce, PRELOAD_FONTS, viewerHtml } from '../core/view/html';
 import type { FullRow, HostMessage, ViewerMessage } from '../protocol';
-import { clampFont, readLink } from '../webview/app/state';
+import { clampFont, readLink, savedFontScript } from '../webview/app/state';
 import { describeError } from '../core/errors';
 
 export interface ViewServerOptions extends Omit<ViewerHostOptions, 'host'> {
@@ -185,6 +185,8 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
           firstScreen,
           // `qed view --font-size`: the first screen is drawn at the size the viewer will use.
           fontSize: opts.settings?.fontSize === undefined ? undefined : clampFont(opts.settings.fontSize),
+          // …and at the size the reader chose in this tab, after a reload.
+          headScript: firstScreen ? savedFontScript() : undefined,
         }),
         'text/html; charset=utf-8',
         { 'content-security-policy': `${csp}; frame-ancestors 'none'` },

@@ -160,6 +160,31 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     }
   });
 
+  test('a text size chosen in the tab: after a reload the first screen is drawn at it, and nothing moves', async () => {
+    const { page, held } = await open(`${server.url}?row=3`);
+    try {
+      await takeOver(page, held, 2);
+      // The viewer saves its state in the tab after the paint; the reader has chosen 20 px.
+      await page.waitForFunction(() => Object.keys(sessionStorage).some((k) => k.startsWith('qed-view:')));
+      const key = await page.evaluate(() => {
+        const k = Object.keys(sessionStorage).find((x) => x.startsWith('qed-view:'))!;
+        const state = JSON.parse(sessionStorage.getItem(k)!) as { fontSize: number };
+        sessionStorage.setItem(k, JSON.stringify({ ...state, fontSize: 20 }));
+        return k;
+      });
+      assert.equal(key, `qed-view:${new URL(server.url).pathname}`, "the page's script reads the transport's key");
+      await page.route('**/webview.js', (route) => void held.push(route));
+      await page.reload({ waitUntil: 'commit' });
+      await page.waitForSelector('.first-screen .pair');
+      assert.equal(await page.$eval('.first-screen .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '20px');
+      const before = await spots(page, '.first-screen');
+      assert.deepEqual(await takeOver(page, held, 2), before);
+      assert.equal(await page.$eval('.detail .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '20px');
+    } finally {
+      await page.close();
+    }
+  });
+
   test('in a browser that prefers dark, the first screen is dark from its first frame', async () => {
     const { page } = await open(`${server.url}?row=1`, 'dark');
     try {

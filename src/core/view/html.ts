@@ -18,6 +18,9 @@ export interface ViewerHtmlOptions {
   firstScreen?: string;
   /** The text size in px the viewer will use (`--qed-font-size`), set before anything is drawn. */
   fontSize?: number;
+  /** A script run at the top of the head, before anything is drawn (with the nonce; placed before
+   * the stylesheet, so it does not wait for it). */
+  headScript?: string;
 }
 
 /** KaTeX's fonts nearly every formula uses: preloaded with the page. */
@@ -60,7 +63,7 @@ export function viewerHtml(o: ViewerHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${esc(o.csp)}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${esc(o.styleUri)}">
+${o.headScript ? `<script nonce="${esc(o.nonce)}">${o.headScript.replace(/<\//g, '<\\/')}</script>\n` : ''}<link rel="stylesheet" href="${esc(o.styleUri)}">
 ${(o.fontUris ?? []).map((u) => `<link rel="preload" href="${esc(u)}" as="font" type="font/woff2" crossorigin>\n`).join('')}<title>${esc(o.title)}</title>
 </head>
 <body data-host="${esc(o.host)}">

@@ -39,6 +39,24 @@ export function clampFont(n: number): number {
   return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
 }
 
+/** The folder part of a page's address: `qed view`'s tab state is kept under it. */
+const FOLDER = /[^/]*$/;
+
+/** Where `qed view` keeps a tab's view state (sessionStorage), by the page's address. */
+export function sessionStateKey(pathname: string): string {
+  return `qed-view:${pathname.replace(FOLDER, '')}`;
+}
+
+/**
+ * A script for the head of `qed view`'s page: applies the text size saved in this tab (a reload
+ * after the reader changed it) before the first screen is drawn, as the viewer applies it when it
+ * starts. Self-contained: it runs before the viewer's script exists (browser test in
+ * first-screen.test.ts, which also checks that its key is the transport's).
+ */
+export function savedFontScript(): string {
+  return `try { var s = JSON.parse(sessionStorage.getItem('qed-view:' + location.pathname.replace(${FOLDER.toString()}, '')) || 'null'); var n = s && Math.round(Number(s.fontSize)); if (n >= ${MIN_FONT} && n <= ${MAX_FONT}) document.documentElement.style.setProperty('--qed-font-size', n + 'px'); } catch (e) {}`;
+}
+
 /** Sets the page's text size (every size in the stylesheet follows --qed-font-size). */
 export function applyFont(size: number): void {
   document.documentElement.style.setProperty('--qed-font-size', `${size}px`);

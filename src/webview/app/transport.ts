@@ -3,6 +3,7 @@
 // own (token-bearing) path, server-sent events for the host's events, state in sessionStorage.
 
 import type { HostMessage, ViewerMessage, ViewerState } from '../../protocol';
+import { sessionStateKey } from './state';
 
 export interface Transport {
   readonly kind: 'vscode' | 'http';
@@ -114,7 +115,7 @@ class HttpTransport implements Transport {
     this.listeners.push(fn);
   }
   private get key(): string {
-    return `qed-view:${this.base}`;
+    return sessionStateKey(location.pathname);
   }
   getState(): ViewerState | undefined {
     try {
