@@ -105,6 +105,15 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     return page.evaluate(() => (window as unknown as { takeover: string[] }).takeover);
   }
 
+  /** The first screen's text is drawn at `size`, and the viewer takes over at that size without moving anything. */
+  async function sameSizeAtTakeover(page: Page, held: Route[], index: number, size: string): Promise<void> {
+    const sizeOf = (scope: string) => page.$eval(`${scope} .pair .problem .rich`, (e) => getComputedStyle(e).fontSize);
+    assert.equal(await sizeOf('.first-screen'), size);
+    const before = await spots(page, '.first-screen');
+    assert.deepEqual(await takeOver(page, held, index), before);
+    assert.equal(await sizeOf('.detail'), size);
+  }
+
   test('painted before the script runs: the row, its grade and its formulas, inert', async () => {
     const { page, held } = await open(`${server.url}?row=3`);
     try {
@@ -150,10 +159,7 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
     });
     const { page, held } = await open(`${sized.url}?row=1`);
     try {
-      assert.equal(await page.$eval('.first-screen .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
-      const before = await spots(page, '.first-screen');
-      assert.deepEqual(await takeOver(page, held, 0), before);
-      assert.equal(await page.$eval('.detail .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '18px');
+      await sameSizeAtTakeover(page, held, 0, '18px');
     } finally {
       await page.close();
       await sized.close();
@@ -176,10 +182,7 @@ describe("a deep link's first screen comes with the page", { skip: !HAVE_CHROMIU
       await page.route('**/webview.js', (route) => void held.push(route));
       await page.reload({ waitUntil: 'commit' });
       await page.waitForSelector('.first-screen .pair');
-      assert.equal(await page.$eval('.first-screen .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '20px');
-      const before = await spots(page, '.first-screen');
-      assert.deepEqual(await takeOver(page, held, 2), before);
-      assert.equal(await page.$eval('.detail .pair .problem .rich', (e) => getComputedStyle(e).fontSize), '20px');
+      await sameSizeAtTakeover(page, held, 2, '20px');
     } finally {
       await page.close();
     }
