@@ -39,12 +39,18 @@ export function clampFont(n: number): number {
   return Math.max(MIN_FONT, Math.min(MAX_FONT, Math.round(Number.isFinite(n) ? n : 14)));
 }
 
-/** The folder part of a page's address: `qed view`'s tab state is kept under it. */
-const FOLDER = /[^/]*$/;
+/** The last segment of a page's address (`qed view`'s page, api and events sit beside it). */
+const LAST_SEGMENT = /[^/]*$/;
+const STATE_PREFIX = 'qed-view:';
 
-/** Where `qed view` keeps a tab's view state (sessionStorage), by the page's address. */
-export function sessionStateKey(pathname: string): string {
-  return `qed-view:${pathname.replace(FOLDER, '')}`;
+/** The folder of a page's address: `qed view`'s token path, under which its files are served. */
+export function pageFolder(pathname: string): string {
+  return pathname.replace(LAST_SEGMENT, '');
+}
+
+/** Where `qed view` keeps a tab's view state (sessionStorage), by the page's folder. */
+export function sessionStateKey(folder: string): string {
+  return STATE_PREFIX + folder;
 }
 
 /**
@@ -54,7 +60,7 @@ export function sessionStateKey(pathname: string): string {
  * first-screen.test.ts, which also checks that its key is the transport's).
  */
 export function savedFontScript(): string {
-  return `try { var s = JSON.parse(sessionStorage.getItem('qed-view:' + location.pathname.replace(${FOLDER.toString()}, '')) || 'null'); var n = s && Math.round(Number(s.fontSize)); if (n >= ${MIN_FONT} && n <= ${MAX_FONT}) document.documentElement.style.setProperty('--qed-font-size', n + 'px'); } catch (e) {}`;
+  return `try { var s = JSON.parse(sessionStorage.getItem(${JSON.stringify(STATE_PREFIX)} + location.pathname.replace(${LAST_SEGMENT.toString()}, '')) || 'null'); var n = s && Math.round(Number(s.fontSize)); if (n >= ${MIN_FONT} && n <= ${MAX_FONT}) document.documentElement.style.setProperty('--qed-font-size', n + 'px'); } catch (e) {}`;
 }
 
 /** Sets the page's text size (every size in the stylesheet follows --qed-font-size). */

@@ -3,7 +3,7 @@
 // own (token-bearing) path, server-sent events for the host's events, state in sessionStorage.
 
 import type { HostMessage, ViewerMessage, ViewerState } from '../../protocol';
-import { sessionStateKey } from './state';
+import { pageFolder, sessionStateKey } from './state';
 
 export interface Transport {
   readonly kind: 'vscode' | 'http';
@@ -58,7 +58,7 @@ class HttpTransport implements Transport {
   private readonly listeners: Array<(m: HostMessage) => void> = [];
   private readonly session = Math.random().toString(36).slice(2) + Date.now().toString(36);
   /** The page's folder: `/<token>/`; every call stays under it. */
-  private readonly base = location.pathname.replace(/[^/]*$/, '');
+  private readonly base = pageFolder(location.pathname);
   private events: EventSource | undefined;
 
   private deliver(m: HostMessage): void {
@@ -115,7 +115,7 @@ class HttpTransport implements Transport {
     this.listeners.push(fn);
   }
   private get key(): string {
-    return sessionStateKey(location.pathname);
+    return sessionStateKey(this.base);
   }
   getState(): ViewerState | undefined {
     try {
