@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/viewServer';
-import { blockEnd, splitBlocks, BLOCK_CHARS } from '../../src/webview/app/lazyRich';
+import {
+  blockEnd,
+  splitBlocks,
+  BIG_BLOCK_CHARS,
+  BLOCK_CHARS,
+  MAX_BLOCK_FORMULAS,
+} from '../../src/webview/app/lazyRich';
 import { renderRich } from '../../src/webview/render';
 import {
   HAVE_CHROMIUM,
@@ -64,6 +70,28 @@ describe('the block splitter', () => {
         .match(/class="katex"/g)?.length,
       whole.html.match(/class="katex"/g)?.length,
     );
+  });
+
+  test('a text dense with formulas is cut into blocks of about MAX_BLOCK_FORMULAS formulas, short as they are', () => {
+    // Paragraphs of 8 formulas in ~200 characters: by size alone a block would gather 7 of them
+    // (56 formulas, ~4,000 elements once rendered); a big text's block, 19 (152 formulas).
+    const para = (k: number) =>
+      `Step ${k}: ${Array.from({ length: 8 }, (_, i) => `$a_{${k + i}} = 2a_{${k}} + ${i}$`).join(' and ')}.`;
+    const text = Array.from({ length: 60 }, (_, k) => para(k)).join('\n\n');
+    for (const target of [BLOCK_CHARS, BIG_BLOCK_CHARS]) {
+      const blocks: string[] = [];
+      for (let at = 0; at < text.length;) {
+        const end = blockEnd(text, at, target);
+        blocks.push(text.slice(at, end));
+        at = end;
+      }
+      assert.equal(blocks.join(''), text);
+      const counts = blocks.map((b) => renderRich(b).mathCount);
+      // Each block ends at the first paragraph once it holds MAX_BLOCK_FORMULAS (the last holds what is left).
+      for (const n of counts.slice(0, -1))
+        assert.ok(n >= MAX_BLOCK_FORMULAS && n < MAX_BLOCK_FORMULAS + 8, `target ${target}: ${counts.join(',')}`);
+      assert.ok(counts[counts.length - 1] < MAX_BLOCK_FORMULAS + 8, `target ${target}: ${counts.join(',')}`);
+    }
   });
 
   test('a single line longer than any block is cut into bounded pieces', () => {

@@ -4,11 +4,12 @@
 // page is printed). Very long texts (a model that looped to
 // its token limit) are cut into blocks a slice at a time, so no task holds the page for long.
 //
-// Blocks end at a blank line followed by a line that starts a new paragraph (not a list item, not
-// indented by more than a space, outside fenced code, with `$$`, `\[ \]` and `\begin \end`
-// balanced), so each block renders as it would inside the whole text; a block that finds no such place within
+// Blocks end, once they hold about BLOCK_CHARS characters or MAX_BLOCK_FORMULAS formulas, at a
+// blank line followed by a line that starts a new paragraph (not a list item, not indented by more
+// than a space, outside fenced code, with `$$`, `\[ \]` and `\begin \end` balanced), so each block
+// renders as it would inside the whole text; a block that finds no such place within
 // MAX_BLOCK_CHARS ends at the next line break (or there, for one very long line). Every decision
-// counts characters and blocks, never time.
+// counts characters, formulas and blocks, never time.
 
 import { renderRich } from './render';
 
@@ -24,6 +25,14 @@ export const FIRST_SCREEN_CHARS = 2_000;
 const MIN_EAGER_CHARS = 400;
 /** A block gathers paragraphs up to about this size. */
 export const BLOCK_CHARS = 1_500;
+/**
+ * A block may also end once it holds about this many formulas, however short it is. Laying out a
+ * rendered formula costs far more than laying out its text (KaTeX builds ~70 elements for
+ * `$a_{n+1} = 2a_n + 1$`): a 4,000-character block of a looping proof held ~80 formulas, 5,600
+ * elements, and laying it out when it scrolled into view took one 60–100 ms frame. Blocks of about
+ * 20 formulas are laid out within a frame or two.
+ */
+export const MAX_BLOCK_FORMULAS = 20;
 /** A block never grows past this (then it ends at a line break, or mid-line). */
 export const MAX_BLOCK_CHARS = 24_000;
 /** Texts longer than this are cut into blocks a slice at a time, in bigger blocks. */
@@ -50,11 +59,12 @@ function count(line: string, what: string): number {
 
 /** Where the block that starts at `from` ends (an index into `s`, > from). */
 export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number {
-  if (s.length - from <= target) return s.length;
   let fence: { ch: string; len: number } | null = null;
   let dollars = 0;
   let brackets = 0;
   let envs = 0;
+  /** Formulas so far, about: a `$` or `$$` pair, `\(`, `\[` or `\begin` each count one. */
+  let formulas = 0;
   let blank = false;
   for (let ls = from; ls < s.length;) {
     let le = s.indexOf('\n', ls);
@@ -65,7 +75,7 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
     const lead = line.charCodeAt(0) === 0x20 ? 1 : 0;
     const c = line.charCodeAt(lead);
     if (
-      size >= target &&
+      (size >= target || formulas >= MAX_BLOCK_FORMULAS) &&
       blank &&
       fence === null &&
       dollars % 2 === 0 &&
@@ -91,9 +101,13 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
       if (fence === null) fence = { ch: fm[1][0], len: fm[1].length };
       else if (fm[1][0] === fence.ch && fm[1].length >= fence.len) fence = null;
     } else if (fence === null) {
-      dollars += count(full, '$$');
-      brackets += count(full, '\\[') - count(full, '\\]');
-      envs += count(full, '\\begin{') - count(full, '\\end{');
+      const display = count(full, '$$');
+      const open = count(full, '\\[');
+      const begins = count(full, '\\begin{');
+      dollars += display;
+      brackets += open - count(full, '\\]');
+      envs += begins - count(full, '\\end{');
+      formulas += (count(full, '$') - 2 * display) / 2 + display / 2 + count(full, '\\(') + open + begins;
     }
     blank = full.trim() === '';
     ls = le + 1;
