@@ -11,7 +11,7 @@
  *   - the openai SDK alone on the same requests (the limit), and the engine's CPU beyond it
  *     (target < 0.5 ms per request);
  *   - the same run with the fake server in this process (target ≤ 1.05), beside the openai SDK
- *     alone with the fake server in this process (its limit);
+ *     alone with the fake server in this process (its limit) and the transport alone below it;
  *   - 400 rows at concurrency 1 and at 40: the same figures, to show the scaling.
  *
  * Run: npm run bench:run-throughput   (options: --rows N --latency MS --concurrency C --repeat R
@@ -109,6 +109,39 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   return figures(rows, concurrency, latency, wallMs, cpu);
+}
+
+/**
+ * Below the SDK: the engine's transport alone (leanFetch), the same request bodies, no SDK and no
+ * engine. With the fake server in this process this is the floor of the in-process figure: what
+ * the fake server, node:http and the event loop cost on one thread.
+ */
+async function measureTransport(url: string, rows: number, concurrency: number, latency: number) {
+  const { leanFetch } = target;
+  const endpoint = `${url}/v1/chat/completions`;
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < rows) {
+        const i = next++;
+        const body = JSON.stringify({
+          model: 'bench',
+          messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }],
+        });
+        const res = await leanFetch(endpoint, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', authorization: 'Bearer none' },
+        });
+        const reply = (await res.json()) as { choices?: unknown[] };
+        if (!reply.choices?.[0]) throw new Error('no reply');
+      }
+    }),
+  );
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return figures(rows, concurrency, latency, wallMs, process.cpuUsage(cpu0));
 }
 
 async function startServer(latency: number): Promise<{ url: string; stop: () => void }> {
@@ -281,13 +314,20 @@ async function main(): Promise<void> {
         console.log(
           `the openai SDK alone with the fake server in this process: ${sdkIn.map((x) => x.toFixed(3)).join(', ')}`,
         );
+        await measureTransport(own.url, rows, concurrency, latency);
+        const rawIn: number[] = [];
+        for (let k = 0; k < repeat; k++)
+          rawIn.push((await measureTransport(own.url, rows, concurrency, latency)).ratio);
+        console.log(
+          `the transport alone (leanFetch, no SDK) with the fake server in this process: ${rawIn.map((x) => x.toFixed(3)).join(', ')} (the fake server and node:http on one thread)`,
+        );
         figure({
           name: `run wall/ideal, ${rows} requests × ${concurrency}, ${latency} ms, fake server in this process`,
           value: r,
           unit: '×',
           target: '≤ 1.05',
           met: r <= 1.05,
-          note: `median of ${repeat}; the openai SDK alone with the fake server in this process ${med(sdkIn).toFixed(3)} (the limit)`,
+          note: `median of ${repeat}; the openai SDK alone with the fake server in this process ${med(sdkIn).toFixed(3)} (the limit), the transport alone ${med(rawIn).toFixed(3)}`,
         });
       } finally {
         own.stop();
