@@ -91,24 +91,29 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
     timeout: 600_000,
     ...(builtinFetch ? {} : { fetch: leanFetch as typeof fetch }),
   });
+  return lanes(rows, concurrency, latency, async (i) => {
+    const res = await sdk.chat.completions.create({ model: 'bench', messages: benchMessages(i) }, { timeout: 600_000 });
+    if (!res.choices[0]) throw new Error('no reply');
+  });
+}
+
+/** The bench's request for row `i`: the engine's prompt for that row. */
+const benchMessages = (i: number) => [
+  { role: 'user' as const, content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` },
+];
+
+/** Rows 0…rows-1 asked `concurrency` at a time, as the engine's workers take them; the run's figures. */
+async function lanes(rows: number, concurrency: number, latency: number, ask: (i: number) => Promise<void>) {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < rows) {
-        const i = next++;
-        const res = await sdk.chat.completions.create(
-          { model: 'bench', messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }] },
-          { timeout: 600_000 },
-        );
-        if (!res.choices[0]) throw new Error('no reply');
-      }
+      while (next < rows) await ask(next++);
     }),
   );
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
-  return figures(rows, concurrency, latency, wallMs, cpu);
+  return figures(rows, concurrency, latency, wallMs, process.cpuUsage(cpu0));
 }
 
 /**
@@ -119,29 +124,15 @@ async function measureSdk(url: string, rows: number, concurrency: number, latenc
 async function measureTransport(url: string, rows: number, concurrency: number, latency: number) {
   const { leanFetch } = target;
   const endpoint = `${url}/v1/chat/completions`;
-  let next = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < rows) {
-        const i = next++;
-        const body = JSON.stringify({
-          model: 'bench',
-          messages: [{ role: 'user', content: `Solve: Problem ${i}: prove that ${i}^2 >= 0.` }],
-        });
-        const res = await leanFetch(endpoint, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', authorization: 'Bearer none' },
-        });
-        const reply = (await res.json()) as { choices?: unknown[] };
-        if (!reply.choices?.[0]) throw new Error('no reply');
-      }
-    }),
-  );
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return figures(rows, concurrency, latency, wallMs, process.cpuUsage(cpu0));
+  return lanes(rows, concurrency, latency, async (i) => {
+    const res = await leanFetch(endpoint, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'bench', messages: benchMessages(i) }),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer none' },
+    });
+    const reply = (await res.json()) as { choices?: unknown[] };
+    if (!reply.choices?.[0]) throw new Error('no reply');
+  });
 }
 
 async function startServer(latency: number): Promise<{ url: string; stop: () => void }> {
