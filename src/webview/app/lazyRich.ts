@@ -107,7 +107,8 @@ export function blockEnd(s: string, from: number, target = BLOCK_CHARS): number 
       dollars += display;
       brackets += open - count(full, '\\]');
       envs += begins - count(full, '\\end{');
-      formulas += (count(full, '$') - 2 * display) / 2 + display / 2 + count(full, '\\(') + open + begins;
+      // Every `$` of a line, less one per `$$`, pairs up into formulas: `$x$` is one, `$$x$$` one.
+      formulas += (count(full, '$') - display) / 2 + count(full, '\\(') + open + begins;
     }
     blank = full.trim() === '';
     ls = le + 1;
