@@ -79,12 +79,7 @@ describe('the block splitter', () => {
       `Step ${k}: ${Array.from({ length: 8 }, (_, i) => `$a_{${k + i}} = 2a_{${k}} + ${i}$`).join(' and ')}.`;
     const text = Array.from({ length: 60 }, (_, k) => para(k)).join('\n\n');
     for (const target of [BLOCK_CHARS, BIG_BLOCK_CHARS]) {
-      const blocks: string[] = [];
-      for (let at = 0; at < text.length;) {
-        const end = blockEnd(text, at, target);
-        blocks.push(text.slice(at, end));
-        at = end;
-      }
+      const blocks = splitBlocks(text, target);
       assert.equal(blocks.join(''), text);
       const counts = blocks.map((b) => renderRich(b).mathCount);
       // Each block ends at the first paragraph once it holds MAX_BLOCK_FORMULAS (the last holds what is left).

@@ -134,10 +134,10 @@ export function firstScreenBlocks(text: string): { blocks: string[]; end: number
 }
 
 /** Splits a whole text into blocks (tests and benches; the page cuts long texts a slice at a time). */
-export function splitBlocks(s: string): string[] {
+export function splitBlocks(s: string, target = BLOCK_CHARS): string[] {
   const out: string[] = [];
   for (let at = 0; at < s.length;) {
-    const end = blockEnd(s, at);
+    const end = blockEnd(s, at, target);
     out.push(s.slice(at, end));
     at = end;
   }
